@@ -1,0 +1,195 @@
+//! One call frame: the code it runs, its program counter, stack, memory and gas, and the context the
+//! instructions see ([`Ctx`]). Frames are plain values: the transaction keeps them in a `Vec`, which is what
+//! lets a parked execution be resumed.
+
+use super::gas::Gas;
+use super::memory::Memory;
+use super::stack::Stack;
+use crate::code::Code;
+use crate::env::Env;
+use crate::journal::{Checkpoint, Journal};
+use crate::outcome::HaltReason;
+use crate::spec::SpecId;
+use crate::view::{StateView, ViewError};
+use alloy_primitives::{Address, Bytes, U256};
+
+/// What an instruction tells the dispatch loop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ctl {
+    /// Go on with the next instruction.
+    Continue,
+    /// STOP (or SELFDESTRUCT): success with empty output.
+    Stop,
+    /// RETURN: success with output.
+    Return,
+    /// REVERT: failure with output, unused gas kept.
+    Revert,
+    /// CALL*/CREATE*: [`Ctx::request`] holds the new frame to start.
+    Request,
+    /// A state read answered not-ready: [`Ctx::view_error`] says why; the instruction changed nothing.
+    Blocked,
+    /// Exceptional halt: all gas of the frame is consumed.
+    Halt(HaltReason),
+}
+
+/// How a CALL-family instruction runs its callee.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallScheme {
+    /// CALL.
+    Call,
+    /// CALLCODE.
+    CallCode,
+    /// DELEGATECALL.
+    DelegateCall,
+    /// STATICCALL.
+    StaticCall,
+}
+
+/// A request to run a message call.
+#[derive(Clone, Debug)]
+pub struct CallRequest {
+    /// Which instruction asked.
+    pub scheme: CallScheme,
+    /// The account whose storage and balance the callee uses.
+    pub target: Address,
+    /// The account whose code runs (differs from `target` for CALLCODE/DELEGATECALL).
+    pub code_address: Address,
+    /// The code to run (already resolved through an EIP-7702 delegation).
+    pub code: Code,
+    /// CALLER inside the callee.
+    pub caller: Address,
+    /// Value moved from caller to target (zero for DELEGATECALL and STATICCALL).
+    pub transfer: U256,
+    /// CALLVALUE inside the callee.
+    pub apparent_value: U256,
+    /// Call data.
+    pub input: Bytes,
+    /// Gas given to the callee (stipend included).
+    pub gas_limit: u64,
+    /// Static context.
+    pub is_static: bool,
+    /// Where in the caller's memory the output goes.
+    pub ret_offset: usize,
+    /// How many output bytes the caller wants.
+    pub ret_len: usize,
+}
+
+/// A request to create a contract.
+#[derive(Clone, Debug)]
+pub struct CreateRequest {
+    /// Creator.
+    pub caller: Address,
+    /// Endowment.
+    pub value: U256,
+    /// Init code.
+    pub init_code: Bytes,
+    /// Gas given to the init code.
+    pub gas_limit: u64,
+    /// CREATE2 salt; `None` for CREATE.
+    pub salt: Option<U256>,
+}
+
+/// A new frame an instruction (or the transaction itself) asks to start.
+#[derive(Clone, Debug)]
+pub enum FrameRequest {
+    /// Message call.
+    Call(CallRequest),
+    /// Contract creation.
+    Create(CreateRequest),
+}
+
+/// What a frame does with its result when it returns.
+#[derive(Clone, Copy, Debug)]
+pub enum FrameKind {
+    /// Message call: output goes to `[ret_offset, ret_offset+ret_len)` of the caller's memory.
+    Call {
+        /// Output offset in the caller's memory.
+        ret_offset: usize,
+        /// Output length wanted by the caller.
+        ret_len: usize,
+    },
+    /// Contract creation at `address`.
+    Create {
+        /// The new contract.
+        address: Address,
+    },
+}
+
+/// One running frame.
+#[derive(Debug)]
+pub struct Frame {
+    /// Code being run.
+    pub code: Code,
+    /// Program counter.
+    pub pc: usize,
+    /// Operand stack.
+    pub stack: Stack,
+    /// Memory.
+    pub memory: Memory,
+    /// Gas.
+    pub gas: Gas,
+    /// Call data (empty for init code).
+    pub input: Bytes,
+    /// ADDRESS: whose storage and balance this frame uses.
+    pub address: Address,
+    /// CALLER.
+    pub caller: Address,
+    /// CALLVALUE.
+    pub value: U256,
+    /// Inside a STATICCALL.
+    pub is_static: bool,
+    /// Call depth (0 for the transaction's frame).
+    pub depth: usize,
+    /// Output of the last finished child frame (RETURNDATA*).
+    pub return_data: Bytes,
+    /// Output of this frame once it returns or reverts.
+    pub output: Bytes,
+    /// Call or create, and where the result goes.
+    pub kind: FrameKind,
+    /// Journal checkpoint taken when the frame started.
+    pub checkpoint: Checkpoint,
+}
+
+/// What instructions see besides their frame: the journal, the state view and the environment.
+pub struct Ctx<'a> {
+    /// The transaction's journal.
+    pub journal: &'a mut Journal,
+    /// Where state is read from.
+    pub view: &'a dyn StateView,
+    /// Block, transaction and chain configuration.
+    pub env: &'a Env,
+    /// Fork in force.
+    pub spec: SpecId,
+    /// Set with [`Ctl::Blocked`]: the view's answer.
+    pub view_error: Option<ViewError>,
+    /// Set with [`Ctl::Request`]: the frame to start.
+    pub request: Option<FrameRequest>,
+    /// EIP-3155 tracer, when tracing.
+    pub tracer: Option<&'a mut dyn Tracer>,
+}
+
+impl Ctx<'_> {
+    /// Records a failed state read and returns [`Ctl::Blocked`].
+    #[cold]
+    pub fn blocked(&mut self, e: ViewError) -> Ctl {
+        self.view_error = Some(e);
+        Ctl::Blocked
+    }
+}
+
+/// Receives one call per executed instruction (EIP-3155 style), before the instruction runs.
+pub trait Tracer {
+    /// `op` at `pc` is about to run in `frame`.
+    fn step(&mut self, frame: &Frame, op: u8, refund: i64);
+}
+
+/// Unwraps a state read inside an instruction, or parks the frame when the view is not ready.
+#[macro_export]
+macro_rules! view_try {
+    ($ctx:expr, $e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(e) => return $ctx.blocked(e),
+        }
+    };
+}

@@ -1,0 +1,55 @@
+//! MLOAD, MSTORE, MSTORE8, MSIZE, MCOPY.
+
+use super::{as_usize, expand};
+use crate::interpreter::gas::copy_cost;
+use crate::interpreter::{Ctl, Ctx, Frame};
+use alloy_primitives::U256;
+
+/// MLOAD
+pub fn mload(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
+    let offset = f.stack.pop();
+    let (o, _) = crate::gas_try!(expand(f, offset, U256::from(32)));
+    let word = U256::from_be_slice(f.memory.slice(o, 32));
+    f.stack.push(word);
+    Ctl::Continue
+}
+
+/// MSTORE
+pub fn mstore(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
+    let offset = f.stack.pop();
+    let value = f.stack.pop();
+    let (o, _) = crate::gas_try!(expand(f, offset, U256::from(32)));
+    f.memory.slice_mut(o, 32).copy_from_slice(&value.to_be_bytes::<32>());
+    Ctl::Continue
+}
+
+/// MSTORE8
+pub fn mstore8(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
+    let offset = f.stack.pop();
+    let value = f.stack.pop();
+    let (o, _) = crate::gas_try!(expand(f, offset, U256::from(1)));
+    f.memory.slice_mut(o, 1)[0] = value.byte(0);
+    Ctl::Continue
+}
+
+/// MSIZE
+pub fn msize(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
+    f.stack.push(U256::from(f.memory.len()));
+    Ctl::Continue
+}
+
+/// MCOPY (EIP-5656): 3 static + 3 per word + expansion over both ranges.
+pub fn mcopy(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
+    let dst = f.stack.pop();
+    let src = f.stack.pop();
+    let len = f.stack.pop();
+    let l = crate::gas_try!(as_usize(len));
+    crate::charge!(f, crate::gas_try!(copy_cost(l as u64)));
+    if l == 0 {
+        return Ctl::Continue;
+    }
+    let (d, _) = crate::gas_try!(expand(f, dst, len));
+    let (s, _) = crate::gas_try!(expand(f, src, len));
+    f.memory.copy_within(d, s, l);
+    Ctl::Continue
+}

@@ -1,0 +1,64 @@
+//! The interpreter: the dispatch loop over one frame, the opcode table, and the instructions.
+//!
+//! The loop checks stack depth and charges static gas from the [`table`] before calling an instruction,
+//! so instruction bodies hold only their semantics and their dynamic gas.
+
+pub mod frame;
+pub mod gas;
+pub mod instructions;
+pub mod memory;
+pub mod stack;
+pub mod table;
+
+pub use frame::{CallRequest, CallScheme, CreateRequest, Ctl, Ctx, Frame, FrameKind, FrameRequest, Tracer};
+pub use table::{OpInfo, Table};
+
+use crate::outcome::HaltReason;
+
+/// Runs `frame` until it stops, halts, asks for a child frame or blocks on state.
+///
+/// On [`Ctl::Blocked`] the frame is left exactly before the blocked instruction (pc and static gas restored),
+/// so calling `run` again re-executes it.
+#[inline(never)]
+pub fn run(frame: &mut Frame, ctx: &mut Ctx<'_>, table: &Table) -> Ctl {
+    if ctx.tracer.is_some() {
+        return run_inner::<true>(frame, ctx, table);
+    }
+    run_inner::<false>(frame, ctx, table)
+}
+
+#[inline(always)]
+fn run_inner<const TRACE: bool>(frame: &mut Frame, ctx: &mut Ctx<'_>, table: &Table) -> Ctl {
+    let code = frame.code.clone();
+    let bytes = code.padded();
+    loop {
+        // SAFETY: code is padded with 33 STOP bytes and every instruction that moves pc checks the target
+        // (JUMP) or moves at most 33 bytes past an opcode inside the code (PUSH), so pc stays in bounds.
+        let op = unsafe { *bytes.get_unchecked(frame.pc) };
+        let info = &table[op as usize];
+        if TRACE {
+            if let Some(t) = ctx.tracer.as_mut() {
+                t.step(frame, op, frame.gas.refund());
+            }
+        }
+        let len = frame.stack.len();
+        if len < info.min_stack as usize {
+            return Ctl::Halt(HaltReason::StackUnderflow);
+        }
+        if len > info.max_stack as usize {
+            return Ctl::Halt(HaltReason::StackOverflow);
+        }
+        if !frame.gas.charge(info.gas) {
+            return Ctl::Halt(HaltReason::OutOfGas);
+        }
+        frame.pc += 1;
+        let ctl = (info.f)(frame, ctx);
+        if ctl != Ctl::Continue {
+            if ctl == Ctl::Blocked {
+                frame.pc -= 1;
+                frame.gas.give_back(info.gas);
+            }
+            return ctl;
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! The EVM operand stack: 1024 words, bounds checked once per instruction by the dispatch table.
+
+use alloy_primitives::U256;
+use revm_primitives::STACK_LIMIT;
+
+/// A 1024-word stack. Instructions use the unchecked accessors: the dispatch loop has already verified the
+/// depth against the opcode table's stack requirements.
+#[derive(Debug)]
+pub struct Stack {
+    data: Vec<U256>,
+}
+
+impl Default for Stack {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Stack {
+    /// An empty stack with room for 1024 words.
+    pub fn new() -> Self {
+        Self { data: Vec::with_capacity(STACK_LIMIT) }
+    }
+
+    /// Number of words on the stack.
+    #[inline(always)]
+    pub fn len(&self) -> usize {
+        self.data.len()
+    }
+
+    /// True when empty.
+    #[inline(always)]
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+
+    /// Empties the stack (for reuse).
+    pub fn clear(&mut self) {
+        self.data.clear();
+    }
+
+    /// Pushes a word. The table guarantees room.
+    #[inline(always)]
+    pub fn push(&mut self, v: U256) {
+        debug_assert!(self.data.len() < STACK_LIMIT);
+        // SAFETY: capacity is STACK_LIMIT and the dispatch loop checked `len < STACK_LIMIT` for any opcode
+        // that grows the stack.
+        unsafe {
+            let len = self.data.len();
+            self.data.as_mut_ptr().add(len).write(v);
+            self.data.set_len(len + 1);
+        }
+    }
+
+    /// Pops a word. The table guarantees one is there.
+    #[inline(always)]
+    pub fn pop(&mut self) -> U256 {
+        debug_assert!(!self.data.is_empty());
+        // SAFETY: the dispatch loop checked the stack holds at least the opcode's inputs.
+        unsafe {
+            let len = self.data.len() - 1;
+            self.data.set_len(len);
+            self.data.as_ptr().add(len).read()
+        }
+    }
+
+    /// The word `n` from the top (0 = top).
+    #[inline(always)]
+    pub fn peek(&self, n: usize) -> U256 {
+        debug_assert!(n < self.data.len());
+        // SAFETY: the dispatch loop checked depth > n for this opcode.
+        unsafe { *self.data.get_unchecked(self.data.len() - 1 - n) }
+    }
+
+    /// Mutable reference to the top word.
+    #[inline(always)]
+    pub fn top(&mut self) -> &mut U256 {
+        debug_assert!(!self.data.is_empty());
+        let len = self.data.len();
+        // SAFETY: the dispatch loop checked the stack is not empty for this opcode.
+        unsafe { self.data.get_unchecked_mut(len - 1) }
+    }
+
+    /// Pops one word and returns it with a mutable reference to the new top (binary operators).
+    #[inline(always)]
+    pub fn pop_top(&mut self) -> (U256, &mut U256) {
+        let a = self.pop();
+        (a, self.top())
+    }
+
+    /// DUPn: pushes a copy of the `n`-th word (1-based).
+    #[inline(always)]
+    pub fn dup(&mut self, n: usize) {
+        let v = self.peek(n - 1);
+        self.push(v);
+    }
+
+    /// SWAPn: swaps the top with the word `n` below it.
+    #[inline(always)]
+    pub fn swap(&mut self, n: usize) {
+        let len = self.data.len();
+        self.data.swap(len - 1, len - 1 - n);
+    }
+
+    /// EXCHANGE-style swap of two arbitrary depths (0 = top).
+    pub fn exchange(&mut self, a: usize, b: usize) {
+        let len = self.data.len();
+        self.data.swap(len - 1 - a, len - 1 - b);
+    }
+
+    /// The words, bottom first (for traces).
+    pub fn as_slice(&self) -> &[U256] {
+        &self.data
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn push_pop_dup_swap() {
+        let mut s = Stack::new();
+        s.push(U256::from(1));
+        s.push(U256::from(2));
+        s.dup(2);
+        assert_eq!(s.peek(0), U256::from(1));
+        s.swap(2);
+        assert_eq!(s.as_slice(), &[U256::from(1), U256::from(2), U256::from(1)][..]);
+        assert_eq!(s.pop(), U256::from(1));
+        let (a, top) = s.pop_top();
+        *top += a;
+        assert_eq!(s.pop(), U256::from(3));
+        assert!(s.is_empty());
+    }
+}

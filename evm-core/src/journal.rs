@@ -1,0 +1,615 @@
+//! The transaction journal: every account and slot a transaction has loaded, its changes, warm sets, transient
+//! storage and logs, with nested checkpoints (one per frame) that a revert rolls back.
+//!
+//! Loads are lazy and per location. A location is read from the [`StateView`] the first time the transaction
+//! needs it, and the value seen is appended to the read set. Credits to an account whose balance was never
+//! read (fees, value received) stay *blind*: they become a commutative [`BalanceWrite::Add`] in the write set,
+//! so hot recipients create no read dependency between transactions.
+//!
+//! Every load method reads before it changes anything, so a [`ViewError::NotReady`] leaves the journal
+//! exactly as it was and the caller can retry the same step after resuming.
+
+use crate::code::{Bytecode, Code};
+use crate::outcome::{AccountWrite, BalanceWrite, ReadSet, WriteSet};
+use crate::spec::SpecId;
+use crate::view::{Location, StateView, ViewError};
+use alloy_primitives::map::{HashMap, HashSet};
+use alloy_primitives::{Address, Log, B256, U256};
+use revm_primitives::KECCAK_EMPTY;
+
+/// The RIPEMD-160 precompile, whose touch survives a revert (the block 2675119 consensus quirk).
+const RIPEMD160: Address = Address::new([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3]);
+
+/// A storage slot as the journal holds it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Slot {
+    /// Value at the start of the transaction (EIP-2200 "original").
+    pub original: U256,
+    /// Current value.
+    pub current: U256,
+}
+
+/// An account as the journal holds it. `None` fields have not been read yet.
+#[derive(Clone, Debug, Default)]
+struct JAccount {
+    balance: Option<U256>,
+    orig_balance: U256,
+    /// Credits received while `balance` was unread.
+    credit: U256,
+    nonce: Option<u64>,
+    orig_nonce: u64,
+    code_hash: Option<B256>,
+    orig_code_hash: B256,
+    code: Option<Code>,
+    storage: HashMap<U256, Slot>,
+    warm: bool,
+    touched: bool,
+    /// Created in this transaction: storage starts empty and EIP-6780 SELFDESTRUCT deletes it.
+    created: bool,
+    /// SELFDESTRUCT executed: deleted at the end of the transaction.
+    destroyed: bool,
+}
+
+/// One reversible change.
+#[derive(Clone, Debug)]
+enum Undo {
+    Warm(Address),
+    SlotWarm(Address, U256),
+    Balance(Address, U256),
+    Credit(Address, U256),
+    Nonce(Address, u64),
+    Code(Address, B256, Option<Code>),
+    Storage(Address, U256, U256),
+    Transient(Address, U256, U256),
+    Touched(Address),
+    Created(Address),
+    Destroyed(Address),
+}
+
+/// A point the journal can roll back to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Checkpoint {
+    undo_len: usize,
+    logs_len: usize,
+}
+
+/// Result of an SSTORE, for gas accounting.
+#[derive(Clone, Copy, Debug)]
+pub struct SStoreResult {
+    /// Value at the start of the transaction.
+    pub original: U256,
+    /// Value before this store.
+    pub present: U256,
+    /// Value stored.
+    pub new: U256,
+    /// The slot was cold before this access.
+    pub was_cold: bool,
+}
+
+/// The state a transaction has touched so far.
+#[derive(Debug, Default)]
+pub struct Journal {
+    accounts: HashMap<Address, JAccount>,
+    undo: Vec<Undo>,
+    logs: Vec<Log>,
+    transient: HashMap<(Address, U256), U256>,
+    warm_slots: HashSet<(Address, U256)>,
+    reads: ReadSet,
+    spec_spurious: bool,
+}
+
+impl Journal {
+    /// An empty journal for a transaction under `spec`.
+    pub fn new(spec: SpecId) -> Self {
+        Self { spec_spurious: spec.is_enabled_in(SpecId::SPURIOUS_DRAGON), ..Default::default() }
+    }
+
+    fn acc(&mut self, address: Address) -> &mut JAccount {
+        self.accounts.entry(address).or_default()
+    }
+
+    // ----- checkpoints -----
+
+    /// Marks the current state so that [`Journal::revert`] can return to it.
+    pub fn checkpoint(&self) -> Checkpoint {
+        Checkpoint { undo_len: self.undo.len(), logs_len: self.logs.len() }
+    }
+
+    /// Rolls back every change made since `cp`.
+    pub fn revert(&mut self, cp: Checkpoint) {
+        self.logs.truncate(cp.logs_len);
+        while self.undo.len() > cp.undo_len {
+            let Some(entry) = self.undo.pop() else { break };
+            match entry {
+                Undo::Warm(a) => self.acc(a).warm = false,
+                Undo::SlotWarm(a, s) => {
+                    self.warm_slots.remove(&(a, s));
+                }
+                Undo::Balance(a, old) => self.acc(a).balance = Some(old),
+                Undo::Credit(a, amount) => {
+                    let acc = self.acc(a);
+                    match acc.balance.as_mut() {
+                        Some(b) => *b -= amount,
+                        None => acc.credit -= amount,
+                    }
+                }
+                Undo::Nonce(a, old) => self.acc(a).nonce = Some(old),
+                Undo::Code(a, old_hash, old_code) => {
+                    let acc = self.acc(a);
+                    acc.code_hash = Some(old_hash);
+                    acc.code = old_code;
+                }
+                Undo::Storage(a, s, old) => {
+                    if let Some(slot) = self.acc(a).storage.get_mut(&s) {
+                        slot.current = old;
+                    }
+                }
+                Undo::Transient(a, s, old) => {
+                    self.transient.insert((a, s), old);
+                }
+                Undo::Touched(a) => {
+                    // EIP-161 quirk: the touch of RIPEMD-160 in block 2675119 was never reverted.
+                    if a != RIPEMD160 {
+                        self.acc(a).touched = false;
+                    }
+                }
+                Undo::Created(a) => self.acc(a).created = false,
+                Undo::Destroyed(a) => self.acc(a).destroyed = false,
+            }
+        }
+    }
+
+    // ----- loads (read set) -----
+
+    /// Current balance of `address`.
+    pub fn balance(&mut self, view: &dyn StateView, address: Address) -> Result<U256, ViewError> {
+        let acc = self.accounts.entry(address).or_default();
+        if let Some(b) = acc.balance {
+            return Ok(b);
+        }
+        let v = view.balance(address)?;
+        let b = v + acc.credit;
+        acc.orig_balance = v;
+        acc.balance = Some(b);
+        acc.credit = U256::ZERO;
+        self.reads.push((Location::Balance(address), v));
+        Ok(b)
+    }
+
+    /// Current nonce of `address`.
+    pub fn nonce(&mut self, view: &dyn StateView, address: Address) -> Result<u64, ViewError> {
+        let acc = self.accounts.entry(address).or_default();
+        if let Some(n) = acc.nonce {
+            return Ok(n);
+        }
+        let v = view.nonce(address)?;
+        acc.orig_nonce = v;
+        acc.nonce = Some(v);
+        self.reads.push((Location::Nonce(address), U256::from(v)));
+        Ok(v)
+    }
+
+    /// Current code hash of `address` (`B256::ZERO` when it does not exist).
+    pub fn code_hash(&mut self, view: &dyn StateView, address: Address) -> Result<B256, ViewError> {
+        let acc = self.accounts.entry(address).or_default();
+        if let Some(h) = acc.code_hash {
+            return Ok(h);
+        }
+        let v = view.code_hash(address)?;
+        acc.orig_code_hash = v;
+        acc.code_hash = Some(v);
+        self.reads.push((Location::CodeHash(address), U256::from_be_bytes(v.0)));
+        Ok(v)
+    }
+
+    /// Current code of `address` (empty when it has none).
+    pub fn code(&mut self, view: &dyn StateView, address: Address) -> Result<Code, ViewError> {
+        if let Some(c) = self.accounts.get(&address).and_then(|a| a.code.clone()) {
+            return Ok(c);
+        }
+        let hash = self.code_hash(view, address)?;
+        let code = if hash == B256::ZERO || hash == KECCAK_EMPTY { Bytecode::empty() } else { view.code_by_hash(hash)? };
+        self.acc(address).code = Some(code.clone());
+        Ok(code)
+    }
+
+    /// True when the account exists in state (has been created and not deleted).
+    pub fn exists(&mut self, view: &dyn StateView, address: Address) -> Result<bool, ViewError> {
+        Ok(self.code_hash(view, address)? != B256::ZERO)
+    }
+
+    /// EIP-161 emptiness: no code, zero nonce, zero balance. A non-existent account is empty.
+    pub fn is_empty(&mut self, view: &dyn StateView, address: Address) -> Result<bool, ViewError> {
+        let acc = self.accounts.entry(address).or_default();
+        if acc.balance.is_none() && !acc.credit.is_zero() {
+            // Known non-empty without reading the balance.
+            return Ok(false);
+        }
+        let h = self.code_hash(view, address)?;
+        if h != B256::ZERO && h != KECCAK_EMPTY {
+            return Ok(false);
+        }
+        if self.nonce(view, address)? != 0 {
+            return Ok(false);
+        }
+        Ok(self.balance(view, address)?.is_zero())
+    }
+
+    /// Loads a storage slot; returns `(value, was_cold)` and warms it.
+    pub fn sload(&mut self, view: &dyn StateView, address: Address, slot: U256) -> Result<(U256, bool), ViewError> {
+        let s = self.slot(view, address, slot)?;
+        let was_cold = self.warm_slot(address, slot);
+        Ok((s.current, was_cold))
+    }
+
+    /// Loads a storage slot without warming it.
+    pub fn slot(&mut self, view: &dyn StateView, address: Address, slot: U256) -> Result<Slot, ViewError> {
+        let acc = self.accounts.entry(address).or_default();
+        if let Some(s) = acc.storage.get(&slot) {
+            return Ok(*s);
+        }
+        let v = if acc.created {
+            U256::ZERO
+        } else {
+            let v = view.storage(address, slot)?;
+            self.reads.push((Location::Storage(address, slot), v));
+            v
+        };
+        let s = Slot { original: v, current: v };
+        self.acc(address).storage.insert(slot, s);
+        Ok(s)
+    }
+
+    /// Writes a storage slot (warming it) and reports the values EIP-2200 gas needs.
+    pub fn sstore(
+        &mut self,
+        view: &dyn StateView,
+        address: Address,
+        slot: U256,
+        new: U256,
+    ) -> Result<SStoreResult, ViewError> {
+        let s = self.slot(view, address, slot)?;
+        let was_cold = self.warm_slot(address, slot);
+        if s.current != new {
+            self.undo.push(Undo::Storage(address, slot, s.current));
+            if let Some(sl) = self.acc(address).storage.get_mut(&slot) {
+                sl.current = new;
+            }
+        }
+        Ok(SStoreResult { original: s.original, present: s.current, new, was_cold })
+    }
+
+    // ----- warm sets (EIP-2929) -----
+
+    /// Warms `address`; returns true when it was cold.
+    pub fn warm_account(&mut self, address: Address) -> bool {
+        let acc = self.acc(address);
+        if acc.warm {
+            return false;
+        }
+        acc.warm = true;
+        self.undo.push(Undo::Warm(address));
+        true
+    }
+
+    /// Warms a slot without loading it (access lists); returns true when it was cold.
+    pub fn warm_slot(&mut self, address: Address, slot: U256) -> bool {
+        let cold = self.warm_slots.insert((address, slot));
+        if cold {
+            self.undo.push(Undo::SlotWarm(address, slot));
+        }
+        cold
+    }
+
+    /// True when `address` is warm.
+    pub fn is_warm(&self, address: Address) -> bool {
+        self.accounts.get(&address).is_some_and(|a| a.warm)
+    }
+
+    // ----- mutations -----
+
+    /// Marks an account touched (EIP-161) and makes it exist.
+    pub fn touch(&mut self, view: &dyn StateView, address: Address) -> Result<(), ViewError> {
+        let hash = self.code_hash(view, address)?;
+        let acc = self.acc(address);
+        if !acc.touched {
+            acc.touched = true;
+            self.undo.push(Undo::Touched(address));
+        }
+        if hash == B256::ZERO {
+            self.set_code_hash(address, KECCAK_EMPTY, None);
+        }
+        Ok(())
+    }
+
+    /// Adds `amount` to a balance without reading it (touches the account).
+    pub fn credit(&mut self, view: &dyn StateView, address: Address, amount: U256) -> Result<(), ViewError> {
+        self.touch(view, address)?;
+        if amount.is_zero() {
+            return Ok(());
+        }
+        let acc = self.acc(address);
+        match acc.balance.as_mut() {
+            Some(b) => *b += amount,
+            None => acc.credit += amount,
+        }
+        self.undo.push(Undo::Credit(address, amount));
+        Ok(())
+    }
+
+    /// Sets a balance (must have been read first by the caller's logic).
+    pub fn set_balance(&mut self, view: &dyn StateView, address: Address, value: U256) -> Result<(), ViewError> {
+        let old = self.balance(view, address)?;
+        self.acc(address).balance = Some(value);
+        self.undo.push(Undo::Balance(address, old));
+        Ok(())
+    }
+
+    /// Moves `value` from `from` to `to`; returns false (changing nothing) when `from` cannot pay.
+    pub fn transfer(
+        &mut self,
+        view: &dyn StateView,
+        from: Address,
+        to: Address,
+        value: U256,
+    ) -> Result<bool, ViewError> {
+        let from_balance = self.balance(view, from)?;
+        // Read everything the credit needs before changing anything.
+        self.code_hash(view, to)?;
+        if from_balance < value {
+            return Ok(false);
+        }
+        if !value.is_zero() {
+            self.set_balance(view, from, from_balance - value)?;
+        }
+        self.credit(view, to, value)?;
+        Ok(true)
+    }
+
+    /// Sets a nonce (reads it first).
+    pub fn set_nonce(&mut self, view: &dyn StateView, address: Address, nonce: u64) -> Result<(), ViewError> {
+        let old = self.nonce(view, address)?;
+        self.acc(address).nonce = Some(nonce);
+        self.undo.push(Undo::Nonce(address, old));
+        Ok(())
+    }
+
+    fn set_code_hash(&mut self, address: Address, hash: B256, code: Option<Code>) {
+        let acc = self.acc(address);
+        let old_hash = acc.code_hash.unwrap_or(acc.orig_code_hash);
+        let old_code = acc.code.take();
+        acc.code_hash = Some(hash);
+        acc.code = code;
+        self.undo.push(Undo::Code(address, old_hash, old_code));
+    }
+
+    /// Installs code on an account (contract deployment or EIP-7702 delegation).
+    pub fn set_code(&mut self, view: &dyn StateView, address: Address, code: Code) -> Result<(), ViewError> {
+        self.code_hash(view, address)?;
+        let hash = if code.is_empty() { KECCAK_EMPTY } else { code.hash() };
+        self.set_code_hash(address, hash, Some(code));
+        Ok(())
+    }
+
+    /// Marks `address` as created in this transaction: storage starts empty, nonce becomes `nonce`.
+    /// Callers check for collisions first.
+    pub fn create_account(&mut self, view: &dyn StateView, address: Address, nonce: u64) -> Result<(), ViewError> {
+        self.touch(view, address)?;
+        self.set_nonce(view, address, nonce)?;
+        let acc = self.acc(address);
+        if !acc.created {
+            acc.created = true;
+            // Storage of a fresh contract is empty: forget any slots read before creation.
+            acc.storage.clear();
+            self.undo.push(Undo::Created(address));
+        }
+        Ok(())
+    }
+
+    /// True when `address` was created in this transaction.
+    pub fn is_created(&self, address: Address) -> bool {
+        self.accounts.get(&address).is_some_and(|a| a.created)
+    }
+
+    /// Marks `address` for deletion at the end of the transaction (SELFDESTRUCT).
+    pub fn mark_destroyed(&mut self, address: Address) {
+        let acc = self.acc(address);
+        if !acc.destroyed {
+            acc.destroyed = true;
+            self.undo.push(Undo::Destroyed(address));
+        }
+    }
+
+    /// True when `address` has executed SELFDESTRUCT in this transaction.
+    pub fn is_destroyed(&self, address: Address) -> bool {
+        self.accounts.get(&address).is_some_and(|a| a.destroyed)
+    }
+
+    // ----- transient storage (EIP-1153) -----
+
+    /// TLOAD.
+    pub fn tload(&self, address: Address, slot: U256) -> U256 {
+        self.transient.get(&(address, slot)).copied().unwrap_or_default()
+    }
+
+    /// TSTORE.
+    pub fn tstore(&mut self, address: Address, slot: U256, value: U256) {
+        let old = self.transient.insert((address, slot), value).unwrap_or_default();
+        if old != value {
+            self.undo.push(Undo::Transient(address, slot, old));
+        }
+    }
+
+    // ----- logs -----
+
+    /// Appends a log (rolled back with its frame).
+    pub fn log(&mut self, log: Log) {
+        self.logs.push(log);
+    }
+
+    // ----- end of transaction -----
+
+    /// Deletes touched empty accounts (EIP-161, Spurious Dragon on). Reads first, then deletes, so a
+    /// `NotReady` leaves the journal unchanged.
+    pub fn clear_touched_empty(&mut self, view: &dyn StateView) -> Result<(), ViewError> {
+        if !self.spec_spurious {
+            return Ok(());
+        }
+        let mut touched: Vec<Address> =
+            self.accounts.iter().filter(|(_, a)| a.touched && !a.destroyed).map(|(k, _)| *k).collect();
+        touched.sort_unstable();
+        let mut empty = Vec::new();
+        for a in touched {
+            if self.is_empty(view, a)? {
+                empty.push(a);
+            }
+        }
+        for a in empty {
+            self.acc(a).destroyed = true;
+        }
+        Ok(())
+    }
+
+    /// Consumes the journal into its read set, write set and logs.
+    pub fn finish(self) -> (ReadSet, WriteSet, Vec<Log>) {
+        let mut addrs: Vec<&Address> = self.accounts.keys().collect();
+        addrs.sort_unstable();
+        let mut writes = Vec::new();
+        for address in addrs {
+            let acc = &self.accounts[address];
+            let mut w = AccountWrite::new(*address);
+            if acc.destroyed {
+                // Deleting an account that never existed changes nothing.
+                let existed = acc.orig_code_hash != B256::ZERO || acc.code_hash.is_none();
+                if existed {
+                    w.destroyed = true;
+                    writes.push(w);
+                }
+                continue;
+            }
+            match acc.balance {
+                Some(b) if b != acc.orig_balance => w.balance = Some(BalanceWrite::Set(b)),
+                None if !acc.credit.is_zero() => w.balance = Some(BalanceWrite::Add(acc.credit)),
+                _ => {}
+            }
+            if let Some(n) = acc.nonce {
+                if n != acc.orig_nonce {
+                    w.nonce = Some(n);
+                }
+            }
+            if let Some(h) = acc.code_hash {
+                if h != acc.orig_code_hash {
+                    let code = acc.code.clone().unwrap_or_else(Bytecode::empty);
+                    w.code = Some((h, code));
+                }
+            }
+            w.storage_reset = acc.created;
+            let mut slots: Vec<(U256, U256)> = acc
+                .storage
+                .iter()
+                .filter(|(_, s)| s.current != s.original || (acc.created && !s.current.is_zero()))
+                .map(|(k, s)| (*k, s.current))
+                .collect();
+            slots.sort_unstable_by_key(|(k, _)| *k);
+            w.storage = slots;
+            if w.balance.is_some() || w.nonce.is_some() || w.code.is_some() || w.storage_reset || !w.storage.is_empty() {
+                writes.push(w);
+            }
+        }
+        (self.reads, writes, self.logs)
+    }
+
+    /// Logs emitted so far.
+    pub fn logs(&self) -> &[Log] {
+        &self.logs
+    }
+
+    /// Drops everything except the loaded values and the read set, for a reverted or halted transaction
+    /// whose fee still has to be charged.
+    pub fn discard_changes(&mut self) {
+        self.revert(Checkpoint { undo_len: 0, logs_len: 0 });
+        self.undo.clear();
+    }
+
+    /// Number of locations read so far.
+    pub fn reads_len(&self) -> usize {
+        self.reads.len()
+    }
+
+    /// Addresses loaded into the journal (for diagnostics).
+    pub fn touched_addresses(&self) -> HashSet<Address> {
+        self.accounts.keys().copied().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::view::TxIdx;
+
+    /// A view over nothing: every account is absent.
+    struct Empty(Option<TxIdx>);
+    impl StateView for Empty {
+        fn balance(&self, _: Address) -> Result<U256, ViewError> {
+            self.0.map_or(Ok(U256::from(100)), |t| Err(ViewError::NotReady(t)))
+        }
+        fn nonce(&self, _: Address) -> Result<u64, ViewError> {
+            Ok(0)
+        }
+        fn code_hash(&self, _: Address) -> Result<B256, ViewError> {
+            Ok(KECCAK_EMPTY)
+        }
+        fn code_by_hash(&self, _: B256) -> Result<Code, ViewError> {
+            Ok(Bytecode::empty())
+        }
+        fn storage(&self, _: Address, _: U256) -> Result<U256, ViewError> {
+            Ok(U256::from(7))
+        }
+        fn block_hash(&self, _: u64) -> Result<B256, ViewError> {
+            Ok(B256::ZERO)
+        }
+    }
+
+    #[test]
+    fn blind_credit_becomes_add() {
+        let mut j = Journal::new(SpecId::CANCUN);
+        let a = Address::repeat_byte(1);
+        j.credit(&Empty(None), a, U256::from(5)).unwrap();
+        let (reads, writes, _) = j.finish();
+        assert!(!reads.iter().any(|(l, _)| matches!(l, Location::Balance(_))));
+        assert_eq!(writes[0].balance, Some(BalanceWrite::Add(U256::from(5))));
+    }
+
+    #[test]
+    fn read_after_credit_sees_sum_and_sets() {
+        let mut j = Journal::new(SpecId::CANCUN);
+        let a = Address::repeat_byte(1);
+        j.credit(&Empty(None), a, U256::from(5)).unwrap();
+        assert_eq!(j.balance(&Empty(None), a).unwrap(), U256::from(105));
+        let (_, writes, _) = j.finish();
+        assert_eq!(writes[0].balance, Some(BalanceWrite::Set(U256::from(105))));
+    }
+
+    #[test]
+    fn revert_restores_storage_and_credit() {
+        let mut j = Journal::new(SpecId::CANCUN);
+        let v = Empty(None);
+        let a = Address::repeat_byte(2);
+        let cp = j.checkpoint();
+        j.sstore(&v, a, U256::from(1), U256::from(9)).unwrap();
+        j.credit(&v, a, U256::from(3)).unwrap();
+        j.revert(cp);
+        assert_eq!(j.slot(&v, a, U256::from(1)).unwrap().current, U256::from(7));
+        assert_eq!(j.balance(&v, a).unwrap(), U256::from(100));
+    }
+
+    #[test]
+    fn not_ready_changes_nothing() {
+        let mut j = Journal::new(SpecId::CANCUN);
+        let a = Address::repeat_byte(3);
+        assert_eq!(j.balance(&Empty(Some(4)), a), Err(ViewError::NotReady(4)));
+        assert_eq!(j.reads_len(), 0);
+        assert_eq!(j.balance(&Empty(None), a).unwrap(), U256::from(100));
+        assert_eq!(j.reads_len(), 1);
+    }
+}

@@ -1,0 +1,42 @@
+//! # parevm-evm-core
+//!
+//! parevm's own EVM: executes **one transaction against a [`StateView`]** and returns a [`TxOutcome`] that
+//! carries, besides status, gas, logs and output, the transaction's read set and write set.
+//!
+//! Where it sits in the data flow:
+//! ```text
+//! block + txs -> scheduler -> worker -> evm_core::TxExecution::resume(&StateView) -> TxOutcome { reads, writes }
+//!             -> validation -> ordered commit -> state diff -> storage + state root
+//! ```
+//!
+//! Design points the parallel layer relies on:
+//! - CALL and CREATE never recurse in Rust: [`transact`] owns an explicit frame stack.
+//! - Every state read goes through [`StateView`], per location. A read may answer
+//!   [`ViewError::NotReady`]; the execution then *parks* with its frame stack intact and
+//!   [`TxExecution::resume`] continues from the blocked instruction.
+//! - Fee and value credits to accounts whose balance the transaction never read are commutative deltas
+//!   ([`outcome::BalanceWrite::Add`]).
+//! - Chain-specific rules plug in through [`rules::ChainRules`]; Ethereum mainnet is [`rules::Ethereum`].
+#![warn(missing_docs)]
+
+pub mod code;
+pub mod env;
+pub mod error;
+pub mod interpreter;
+pub mod journal;
+pub mod outcome;
+pub mod precompiles;
+pub mod rules;
+pub mod spec;
+pub mod transact;
+pub mod view;
+
+pub use alloy_primitives::{Address, Bytes, Log, B256, U256};
+pub use code::{Bytecode, Code};
+pub use env::{BlockEnv, CfgEnv, Env, TxEnv};
+pub use error::{InvalidTx, TxError};
+pub use outcome::{AccountWrite, BalanceWrite, ExecStatus, HaltReason, ReadSet, TxOutcome, WriteSet};
+pub use revm_primitives::KECCAK_EMPTY;
+pub use spec::SpecId;
+pub use transact::{execute_tx, TxExecution};
+pub use view::{Location, StateView, TxIdx, ViewError};

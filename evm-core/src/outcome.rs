@@ -1,0 +1,115 @@
+//! What one transaction produced: status, gas, logs, output, and the read and write sets the parallel layer
+//! validates and commits.
+
+use crate::code::Code;
+use crate::view::Location;
+use alloy_primitives::{Address, Bytes, Log, B256, U256};
+
+/// Why execution stopped abnormally (all gas of the frame is consumed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum HaltReason {
+    /// Ran out of gas.
+    OutOfGas,
+    /// Popped from an empty stack.
+    StackUnderflow,
+    /// Pushed onto a full stack.
+    StackOverflow,
+    /// Undefined opcode or INVALID (0xfe).
+    InvalidOpcode,
+    /// Jump to a non-JUMPDEST.
+    InvalidJump,
+    /// State change inside STATICCALL.
+    StaticStateChange,
+    /// RETURNDATACOPY past the end of the return data.
+    ReturnDataOutOfBounds,
+    /// Contract creation at an address that already has code or nonce.
+    CreateCollision,
+    /// Deployed code larger than EIP-170 allows.
+    CodeSizeLimit,
+    /// Deployed code starts with 0xEF (EIP-3541).
+    InvalidCodePrefix,
+    /// Precompile rejected its input.
+    PrecompileError,
+    /// Nonce overflow in CREATE.
+    NonceOverflow,
+}
+
+/// How a transaction ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ExecStatus {
+    /// Finished normally.
+    Success,
+    /// REVERT at the top level: state changes discarded, unused gas returned.
+    Revert,
+    /// Exceptional halt: state changes discarded, all gas consumed.
+    Halt(HaltReason),
+}
+
+impl ExecStatus {
+    /// True for [`ExecStatus::Success`].
+    pub fn is_success(&self) -> bool {
+        matches!(self, ExecStatus::Success)
+    }
+}
+
+/// A change to an account's balance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BalanceWrite {
+    /// The balance becomes this value (the transaction read it).
+    Set(U256),
+    /// The balance grows by this amount (the transaction never read it): commutes with other credits.
+    Add(U256),
+}
+
+/// Everything a transaction changed about one account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountWrite {
+    /// The account.
+    pub address: Address,
+    /// The account no longer exists after the transaction (SELFDESTRUCT or EIP-161 clearing).
+    pub destroyed: bool,
+    /// Storage is wiped before `storage` is applied (contract created in this transaction).
+    pub storage_reset: bool,
+    /// New balance or credit.
+    pub balance: Option<BalanceWrite>,
+    /// New nonce.
+    pub nonce: Option<u64>,
+    /// New code hash and code (`KECCAK_EMPTY` with empty code marks a new account without code).
+    pub code: Option<(B256, Code)>,
+    /// Changed storage slots, sorted by slot.
+    pub storage: Vec<(U256, U256)>,
+}
+
+impl AccountWrite {
+    /// An empty write for `address`.
+    pub fn new(address: Address) -> Self {
+        Self { address, destroyed: false, storage_reset: false, balance: None, nonce: None, code: None, storage: Vec::new() }
+    }
+}
+
+/// Every location a transaction read from its view, with the value it saw, in first-read order.
+pub type ReadSet = Vec<(Location, U256)>;
+
+/// Every account a transaction changed, sorted by address.
+pub type WriteSet = Vec<AccountWrite>;
+
+/// The result of a valid transaction.
+#[derive(Clone, Debug)]
+pub struct TxOutcome {
+    /// How execution ended.
+    pub status: ExecStatus,
+    /// Gas charged to the sender (after refunds and the EIP-7623 floor).
+    pub gas_used: u64,
+    /// Refund granted (already subtracted from `gas_used`).
+    pub gas_refunded: u64,
+    /// Logs, empty unless `status` is success.
+    pub logs: Vec<Log>,
+    /// Return or revert data.
+    pub output: Bytes,
+    /// Address of the created contract for a successful creation.
+    pub created_address: Option<Address>,
+    /// Locations read from the view and the values seen.
+    pub reads: ReadSet,
+    /// State changes, the beneficiary's fee credit included.
+    pub writes: WriteSet,
+}

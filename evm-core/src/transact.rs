@@ -1,0 +1,840 @@
+//! Transaction processing: validation, the EIP-7702 authorization list, the frame loop over an explicit
+//! frame stack, refunds and fees. [`TxExecution`] is a resumable state machine:
+//!
+//! ```text
+//!  Validate -> Authorize -> Start -> Run (frame stack) -> Finalize -> done
+//!      ^           ^          ^        ^                    ^
+//!      '-----------'----------'--------'--------------------'-- a NotReady read returns here; resume() retries
+//!                                                               the same step, nothing is redone
+//! ```
+//! Every step performs its reads before its writes, so a [`ViewError::NotReady`] can interrupt any step
+//! and the retry sees the same journal.
+
+use crate::code::{delegation_code, Bytecode, Code};
+use crate::env::{tx_type, Env};
+use crate::error::{InvalidTx, TxError};
+use crate::interpreter::{
+    self, gas, table, CallRequest, CallScheme, CreateRequest, Ctl, Ctx, Frame, FrameKind, FrameRequest, Tracer,
+};
+use crate::journal::{Checkpoint, Journal};
+use crate::outcome::{ExecStatus, HaltReason, TxOutcome};
+use crate::precompiles::{self, PrecompileCall};
+use crate::rules::{ChainRules, Ethereum};
+use crate::spec::SpecId;
+use crate::view::{StateView, ViewError};
+use alloy_primitives::{Address, Bytes, TxKind, B256, U256};
+use revm_primitives::{eip3860::MAX_INITCODE_SIZE, eip7702, CALL_STACK_LIMIT, KECCAK_EMPTY};
+use std::sync::Arc;
+
+/// EIP-170 maximum deployed code size.
+const MAX_CODE_SIZE: usize = 0x6000;
+/// EIP-7825 transaction gas cap (Osaka).
+const TX_GAS_LIMIT_CAP: u64 = 1 << 24;
+/// EIP-4844 gas per blob.
+const GAS_PER_BLOB: u64 = 1 << 17;
+
+/// Executes one transaction to completion against `view` (sequential use: the view never answers
+/// not-ready, or the caller treats that as an error).
+pub fn execute_tx(env: &Env, view: &dyn StateView) -> Result<TxOutcome, TxError> {
+    TxExecution::new(env.clone()).resume(view)
+}
+
+/// Result of a finished frame, before it is applied to its parent.
+#[derive(Debug)]
+struct FrameResult {
+    status: ExecStatus,
+    gas_left: u64,
+    refund: i64,
+    output: Bytes,
+    created: Option<Address>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stage {
+    Validate,
+    Authorize,
+    Start,
+    Run,
+    Finalize,
+    Done,
+}
+
+/// Counters a scheduler can report.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ExecStats {
+    /// Times this execution parked on a not-ready read.
+    pub parks: u32,
+}
+
+/// One transaction's execution, resumable after a not-ready state read.
+pub struct TxExecution {
+    env: Env,
+    spec: SpecId,
+    rules: Arc<dyn ChainRules>,
+    journal: Journal,
+    stage: Stage,
+    frames: Vec<Frame>,
+    /// A child frame requested but not started yet (its start blocked on state).
+    pending: Option<FrameRequest>,
+    /// The top-level frame's result once it finished.
+    top: Option<FrameResult>,
+    intrinsic: u64,
+    floor: u64,
+    auth_index: usize,
+    auth_refund: u64,
+    stats: ExecStats,
+    tracer: Option<Box<dyn Tracer + Send>>,
+}
+
+impl std::fmt::Debug for TxExecution {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TxExecution").field("stage", &self.stage).field("frames", &self.frames.len()).finish()
+    }
+}
+
+impl TxExecution {
+    /// Prepares the execution of `env.tx` under Ethereum rules.
+    pub fn new(env: Env) -> Self {
+        Self::with_rules(env, Arc::new(Ethereum))
+    }
+
+    /// Prepares the execution of `env.tx` under the given chain rules.
+    pub fn with_rules(env: Env, rules: Arc<dyn ChainRules>) -> Self {
+        let spec = env.cfg.spec;
+        Self {
+            env,
+            spec,
+            rules,
+            journal: Journal::new(spec),
+            stage: Stage::Validate,
+            frames: Vec::new(),
+            pending: None,
+            top: None,
+            intrinsic: 0,
+            floor: 0,
+            auth_index: 0,
+            auth_refund: 0,
+            stats: ExecStats::default(),
+            tracer: None,
+        }
+    }
+
+    /// Attaches an EIP-3155 tracer.
+    pub fn set_tracer(&mut self, tracer: Box<dyn Tracer + Send>) {
+        self.tracer = Some(tracer);
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> ExecStats {
+        self.stats
+    }
+
+    /// The environment being executed.
+    pub fn env(&self) -> &Env {
+        &self.env
+    }
+
+    /// Runs until the transaction finishes or a read is not ready.
+    ///
+    /// `Err(TxError::View(ViewError::NotReady(k)))` means *parked*: call `resume` again once transaction
+    /// `k` has produced its writes. Any other error is final.
+    pub fn resume(&mut self, view: &dyn StateView) -> Result<TxOutcome, TxError> {
+        let r = self.step_all(view);
+        if matches!(r, Err(TxError::View(ViewError::NotReady(_)))) {
+            self.stats.parks += 1;
+        }
+        r
+    }
+
+    fn step_all(&mut self, view: &dyn StateView) -> Result<TxOutcome, TxError> {
+        loop {
+            match self.stage {
+                Stage::Validate => {
+                    self.validate(view)?;
+                    self.stage = Stage::Authorize;
+                }
+                Stage::Authorize => {
+                    self.authorize(view)?;
+                    self.stage = Stage::Start;
+                }
+                Stage::Start => {
+                    self.pending = Some(self.top_request(view)?);
+                    self.stage = Stage::Run;
+                }
+                Stage::Run => {
+                    self.run_frames(view)?;
+                    self.stage = Stage::Finalize;
+                }
+                Stage::Finalize => {
+                    let out = self.finalize(view)?;
+                    self.stage = Stage::Done;
+                    return Ok(out);
+                }
+                Stage::Done => {
+                    return Err(TxError::View(ViewError::Backend("transaction already finished".into())));
+                }
+            }
+        }
+    }
+
+    // ----- validation -----
+
+    fn validate(&mut self, view: &dyn StateView) -> Result<(), TxError> {
+        let spec = self.spec;
+        let env = &self.env;
+        let tx = &env.tx;
+        let cfg = &env.cfg;
+        self.rules.validate_tx(env)?;
+
+        let type_fork = match tx.tx_type {
+            tx_type::LEGACY => SpecId::FRONTIER,
+            tx_type::EIP2930 => SpecId::BERLIN,
+            tx_type::EIP1559 => SpecId::LONDON,
+            tx_type::EIP4844 => SpecId::CANCUN,
+            tx_type::EIP7702 => SpecId::PRAGUE,
+            t => return Err(InvalidTx::TypeNotSupported(t).into()),
+        };
+        if !spec.is_enabled_in(type_fork) {
+            return Err(InvalidTx::TypeNotSupported(tx.tx_type).into());
+        }
+        if let Some(id) = tx.chain_id {
+            if id != cfg.chain_id {
+                return Err(InvalidTx::ChainIdMismatch.into());
+            }
+        }
+        if spec.is_enabled_in(SpecId::OSAKA) && tx.gas_limit > TX_GAS_LIMIT_CAP {
+            return Err(InvalidTx::GasLimitAboveCap(tx.gas_limit).into());
+        }
+        if tx.gas_limit > env.block.gas_limit {
+            return Err(InvalidTx::GasLimitAboveBlock(tx.gas_limit).into());
+        }
+        if let Some(tip) = tx.gas_priority_fee {
+            if tip > tx.gas_price {
+                return Err(InvalidTx::PriorityFeeAboveMaxFee.into());
+            }
+        }
+        if spec.is_enabled_in(SpecId::LONDON) && !cfg.disable_base_fee && tx.gas_price < env.block.basefee {
+            return Err(InvalidTx::FeeBelowBaseFee.into());
+        }
+        let is_create = tx.kind.is_create();
+        if spec.is_enabled_in(SpecId::SHANGHAI) && is_create && tx.data.len() > MAX_INITCODE_SIZE {
+            return Err(InvalidTx::InitCodeTooLarge(tx.data.len()).into());
+        }
+        if tx.tx_type == tx_type::EIP4844 {
+            if is_create {
+                return Err(InvalidTx::CreateNotAllowed(tx.tx_type).into());
+            }
+            if tx.blob_hashes.is_empty() {
+                return Err(InvalidTx::EmptyBlobs.into());
+            }
+            if tx.blob_hashes.len() as u64 > cfg.blob.max_per_tx || tx.blob_hashes.len() as u64 > cfg.blob.max {
+                return Err(InvalidTx::TooManyBlobs(tx.blob_hashes.len()).into());
+            }
+            if tx.blob_hashes.iter().any(|h| h[0] != revm_primitives::eip4844::VERSIONED_HASH_VERSION_KZG) {
+                return Err(InvalidTx::InvalidBlobVersion.into());
+            }
+            let blob_fee = U256::from(env.block.blob_basefee.unwrap_or(1));
+            if tx.max_fee_per_blob_gas < blob_fee {
+                return Err(InvalidTx::BlobFeeTooLow.into());
+            }
+        }
+        if tx.tx_type == tx_type::EIP7702 {
+            if is_create {
+                return Err(InvalidTx::CreateNotAllowed(tx.tx_type).into());
+            }
+            if tx.authorization_list.is_empty() {
+                return Err(InvalidTx::EmptyAuthorizationList.into());
+            }
+        }
+
+        let (intrinsic, floor) = intrinsic_gas(spec, &self.env);
+        let tx = &self.env.tx;
+        if tx.gas_limit < intrinsic || tx.gas_limit < floor {
+            return Err(InvalidTx::IntrinsicGasTooLow { limit: tx.gas_limit, needed: intrinsic.max(floor) }.into());
+        }
+        self.intrinsic = intrinsic;
+        self.floor = floor;
+
+        // Reads.
+        let caller = tx.caller;
+        let nonce = self.journal.nonce(view, caller)?;
+        let balance = self.journal.balance(view, caller)?;
+        let code = self.journal.code(view, caller)?;
+        if !code.is_empty() && code.delegation().is_none() {
+            return Err(InvalidTx::SenderHasCode(caller).into());
+        }
+        if !self.env.cfg.disable_nonce_check {
+            if nonce == u64::MAX {
+                return Err(InvalidTx::NonceOverflow.into());
+            }
+            if tx.nonce != nonce {
+                return Err(InvalidTx::NonceMismatch { tx: tx.nonce, state: nonce }.into());
+            }
+        }
+        let gas_limit = U256::from(tx.gas_limit);
+        let blob_gas = U256::from(tx.blob_hashes.len() as u64 * GAS_PER_BLOB);
+        let extra = self.rules.extra_fee(&self.env);
+        let max_cost = gas_limit
+            .checked_mul(tx.gas_price)
+            .and_then(|c| c.checked_add(tx.value))
+            .and_then(|c| c.checked_add(blob_gas.checked_mul(tx.max_fee_per_blob_gas)?))
+            .and_then(|c| c.checked_add(extra))
+            .ok_or(InvalidTx::FeeOverflow)?;
+        if !self.env.cfg.disable_balance_check && balance < max_cost {
+            return Err(InvalidTx::InsufficientFunds { balance, needed: max_cost }.into());
+        }
+        // Reads needed by the warm-up and the top-level target.
+        let coinbase = self.env.block.beneficiary;
+
+        // Writes: charge the gas up front, bump the nonce, warm the access list.
+        let price = tx.effective_gas_price(self.env.block.basefee);
+        let blob_price = U256::from(self.env.block.blob_basefee.unwrap_or(0));
+        let upfront = gas_limit * price + blob_gas * blob_price + extra;
+        let new_balance = balance.saturating_sub(upfront);
+        let to = tx.kind.to().copied();
+        let access_list = tx.access_list.clone();
+        self.journal.set_balance(view, caller, new_balance)?;
+        if !self.env.cfg.disable_nonce_check || nonce < u64::MAX {
+            self.journal.set_nonce(view, caller, nonce.saturating_add(1))?;
+        }
+        if spec.is_enabled_in(SpecId::BERLIN) {
+            self.journal.warm_account(caller);
+            if let Some(to) = to {
+                self.journal.warm_account(to);
+            }
+            for p in precompiles::set(spec).addresses() {
+                self.journal.warm_account(*p);
+            }
+            for item in &access_list {
+                self.journal.warm_account(item.address);
+                for key in &item.storage_keys {
+                    self.journal.warm_slot(item.address, U256::from_be_bytes(key.0));
+                }
+            }
+        }
+        if spec.is_enabled_in(SpecId::SHANGHAI) {
+            // EIP-3651: warm COINBASE.
+            self.journal.warm_account(coinbase);
+        }
+        Ok(())
+    }
+
+    // ----- EIP-7702 -----
+
+    fn authorize(&mut self, view: &dyn StateView) -> Result<(), TxError> {
+        if self.env.tx.tx_type != tx_type::EIP7702 {
+            return Ok(());
+        }
+        let chain_id = U256::from(self.env.cfg.chain_id);
+        while self.auth_index < self.env.tx.authorization_list.len() {
+            let auth = self.env.tx.authorization_list[self.auth_index].clone();
+            let Some(authority) = auth.authority else {
+                self.auth_index += 1;
+                continue;
+            };
+            if (auth.chain_id != U256::ZERO && auth.chain_id != chain_id) || auth.nonce == u64::MAX {
+                self.auth_index += 1;
+                continue;
+            }
+            // Reads first.
+            let code = self.journal.code(view, authority)?;
+            let nonce = self.journal.nonce(view, authority)?;
+            let exists = self.journal.exists(view, authority)?;
+            // Then writes.
+            self.journal.warm_account(authority);
+            self.auth_index += 1;
+            if !code.is_empty() && code.delegation().is_none() {
+                continue;
+            }
+            if nonce != auth.nonce {
+                continue;
+            }
+            if exists {
+                self.auth_refund += eip7702::PER_EMPTY_ACCOUNT_COST - eip7702::PER_AUTH_BASE_COST;
+            }
+            let new_code =
+                if auth.address == Address::ZERO { Bytecode::empty() } else { Arc::new(Bytecode::new(delegation_code(auth.address))) };
+            self.journal.set_code(view, authority, new_code)?;
+            self.journal.set_nonce(view, authority, nonce + 1)?;
+        }
+        Ok(())
+    }
+
+    // ----- frames -----
+
+    fn top_request(&mut self, view: &dyn StateView) -> Result<FrameRequest, TxError> {
+        let tx = &self.env.tx;
+        let gas_limit = tx.gas_limit - self.intrinsic;
+        Ok(match tx.kind {
+            TxKind::Call(to) => {
+                let mut code = self.journal.code(view, to)?;
+                if self.spec.is_enabled_in(SpecId::PRAGUE) {
+                    if let Some(d) = code.delegation() {
+                        code = self.journal.code(view, d)?;
+                        self.journal.warm_account(d);
+                    }
+                }
+                FrameRequest::Call(CallRequest {
+                    scheme: CallScheme::Call,
+                    target: to,
+                    code_address: to,
+                    code,
+                    caller: tx.caller,
+                    transfer: tx.value,
+                    apparent_value: tx.value,
+                    input: tx.data.clone(),
+                    gas_limit,
+                    is_static: false,
+                    ret_offset: 0,
+                    ret_len: 0,
+                })
+            }
+            TxKind::Create => FrameRequest::Create(CreateRequest {
+                caller: tx.caller,
+                value: tx.value,
+                init_code: tx.data.clone(),
+                gas_limit,
+                salt: None,
+            }),
+        })
+    }
+
+    /// Drives the frame stack until the top-level frame returns.
+    fn run_frames(&mut self, view: &dyn StateView) -> Result<(), TxError> {
+        let spec = self.spec;
+        let table = table::table(spec);
+        loop {
+            if let Some(req) = self.pending.take() {
+                match self.start_frame(view, &req) {
+                    Ok(Some(frame)) => self.frames.push(frame),
+                    Ok(None) => {}
+                    Err(e) => {
+                        self.pending = Some(req);
+                        return Err(e.into());
+                    }
+                }
+                if self.top.is_some() {
+                    return Ok(());
+                }
+                continue;
+            }
+            let Some(frame) = self.frames.last_mut() else {
+                return Ok(());
+            };
+            let ctl = {
+                let mut ctx = Ctx {
+                    journal: &mut self.journal,
+                    view,
+                    env: &self.env,
+                    spec,
+                    view_error: None,
+                    request: None,
+                    tracer: self.tracer.as_deref_mut().map(|t| t as &mut dyn Tracer),
+                };
+                let ctl = interpreter::run(frame, &mut ctx, table);
+                match ctl {
+                    Ctl::Blocked => {
+                        let e = ctx.view_error.take().unwrap_or(ViewError::Backend("blocked without reason".into()));
+                        return Err(e.into());
+                    }
+                    Ctl::Request => {
+                        self.pending = ctx.request.take();
+                        if self.pending.is_none() {
+                            return Err(ViewError::Backend("frame request missing".into()).into());
+                        }
+                        continue;
+                    }
+                    other => other,
+                }
+            };
+            let Some(frame) = self.frames.pop() else { return Ok(()) };
+            let kind = frame.kind;
+            let result = self.finish_frame(frame, ctl);
+            match kind {
+                FrameKind::Call { ret_offset, ret_len } => self.deliver_call(result, ret_offset, ret_len),
+                FrameKind::Create { .. } => self.deliver(result),
+            }
+            if self.top.is_some() {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Turns a stopped frame into its result: code deposit for creations, journal revert on failure.
+    fn finish_frame(&mut self, mut frame: Frame, ctl: Ctl) -> FrameResult {
+        let spec = self.spec;
+        let status = match ctl {
+            Ctl::Stop | Ctl::Return => ExecStatus::Success,
+            Ctl::Revert if spec.is_enabled_in(SpecId::BYZANTIUM) => ExecStatus::Revert,
+            Ctl::Halt(h) => ExecStatus::Halt(h),
+            _ => ExecStatus::Halt(HaltReason::InvalidOpcode),
+        };
+        if ctl == Ctl::Stop {
+            frame.output = Bytes::new();
+        }
+        let mut created = None;
+        let mut status = status;
+        if let (FrameKind::Create { address }, ExecStatus::Success) = (frame.kind, status) {
+            match deposit_code(spec, &mut frame) {
+                Ok(Some(code)) => {
+                    // set_code only reads the code hash, which creation already loaded.
+                    if self.journal.set_code(&NoView, address, code).is_err() {
+                        status = ExecStatus::Halt(HaltReason::OutOfGas);
+                    } else {
+                        created = Some(address);
+                    }
+                }
+                Ok(None) => created = Some(address),
+                Err(h) => status = ExecStatus::Halt(h),
+            }
+            frame.output = Bytes::new();
+        }
+        match status {
+            ExecStatus::Success => {
+                FrameResult { status, gas_left: frame.gas.remaining(), refund: frame.gas.refund(), output: frame.output, created }
+            }
+            ExecStatus::Revert => {
+                self.journal.revert(frame.checkpoint);
+                FrameResult { status, gas_left: frame.gas.remaining(), refund: 0, output: frame.output, created: None }
+            }
+            ExecStatus::Halt(_) => {
+                self.journal.revert(frame.checkpoint);
+                FrameResult { status, gas_left: 0, refund: 0, output: Bytes::new(), created: None }
+            }
+        }
+    }
+
+    /// Hands a finished child's result to its parent, or records the top-level result.
+    fn deliver(&mut self, r: FrameResult) {
+        let Some(parent) = self.frames.last_mut() else {
+            self.top = Some(r);
+            return;
+        };
+        parent.gas.give_back(r.gas_left);
+        let success = r.status.is_success();
+        if success {
+            parent.gas.record_refund(r.refund);
+        }
+        match r.created {
+            Some(addr) => {
+                parent.return_data = Bytes::new();
+                parent.stack.push(U256::from_be_slice(addr.as_slice()));
+            }
+            None => {
+                parent.return_data = r.output;
+                parent.stack.push(U256::from(success as u8));
+            }
+        }
+    }
+
+    /// Delivers the result of a child whose request ended before it started a frame.
+    fn deliver_call(&mut self, r: FrameResult, ret_offset: usize, ret_len: usize) {
+        if let Some(parent) = self.frames.last_mut() {
+            let n = ret_len.min(r.output.len());
+            if n > 0 {
+                parent.memory.slice_mut(ret_offset, n).copy_from_slice(&r.output[..n]);
+            }
+        }
+        self.deliver(r);
+    }
+
+    /// Starts the frame for `req`, or resolves it at once (precompile, empty code, failed checks).
+    /// `Ok(None)` means the result was already delivered.
+    fn start_frame(&mut self, view: &dyn StateView, req: &FrameRequest) -> Result<Option<Frame>, ViewError> {
+        let depth = self.frames.len();
+        match req {
+            FrameRequest::Call(c) => self.start_call(view, c, depth),
+            FrameRequest::Create(c) => self.start_create(view, c, depth),
+        }
+    }
+
+    fn start_call(&mut self, view: &dyn StateView, c: &CallRequest, depth: usize) -> Result<Option<Frame>, ViewError> {
+        let fail = |gas| FrameResult { status: ExecStatus::Revert, gas_left: gas, refund: 0, output: Bytes::new(), created: None };
+        if depth as u64 > CALL_STACK_LIMIT {
+            self.deliver_call(fail(c.gas_limit), c.ret_offset, c.ret_len);
+            return Ok(None);
+        }
+        // Reads.
+        let caller_balance = if c.transfer.is_zero() { U256::ZERO } else { self.journal.balance(view, c.caller)? };
+        self.journal.code_hash(view, c.target)?;
+        if !c.transfer.is_zero() && caller_balance < c.transfer {
+            self.deliver_call(fail(c.gas_limit), c.ret_offset, c.ret_len);
+            return Ok(None);
+        }
+        let checkpoint = self.journal.checkpoint();
+        self.journal.transfer(view, c.caller, c.target, c.transfer)?;
+
+        {
+            if let Some(p) = precompiles::run(self.spec, &c.code_address, &c.input, c.gas_limit) {
+                let r = match p {
+                    PrecompileCall::Success { gas_used, output } => FrameResult {
+                        status: ExecStatus::Success,
+                        gas_left: c.gas_limit - gas_used,
+                        refund: 0,
+                        output,
+                        created: None,
+                    },
+                    PrecompileCall::Revert { gas_used, output } => {
+                        self.journal.revert(checkpoint);
+                        FrameResult {
+                            status: ExecStatus::Revert,
+                            gas_left: c.gas_limit.saturating_sub(gas_used),
+                            refund: 0,
+                            output,
+                            created: None,
+                        }
+                    }
+                    PrecompileCall::Failed => {
+                        self.journal.revert(checkpoint);
+                        FrameResult {
+                            status: ExecStatus::Halt(HaltReason::PrecompileError),
+                            gas_left: 0,
+                            refund: 0,
+                            output: Bytes::new(),
+                            created: None,
+                        }
+                    }
+                };
+                self.deliver_call(r, c.ret_offset, c.ret_len);
+                return Ok(None);
+            }
+        }
+        if c.code.is_empty() {
+            let r = FrameResult { status: ExecStatus::Success, gas_left: c.gas_limit, refund: 0, output: Bytes::new(), created: None };
+            self.deliver_call(r, c.ret_offset, c.ret_len);
+            return Ok(None);
+        }
+        Ok(Some(self.new_frame(
+            c.code.clone(),
+            c.input.clone(),
+            c.target,
+            c.caller,
+            c.apparent_value,
+            c.is_static,
+            depth,
+            c.gas_limit,
+            FrameKind::Call { ret_offset: c.ret_offset, ret_len: c.ret_len },
+            checkpoint,
+        )))
+    }
+
+    fn start_create(&mut self, view: &dyn StateView, c: &CreateRequest, depth: usize) -> Result<Option<Frame>, ViewError> {
+        let spec = self.spec;
+        let top = depth == 0;
+        let fail = |gas| FrameResult { status: ExecStatus::Revert, gas_left: gas, refund: 0, output: Bytes::new(), created: None };
+        if depth as u64 > CALL_STACK_LIMIT {
+            self.deliver(fail(c.gas_limit));
+            return Ok(None);
+        }
+        // Reads.
+        let balance = self.journal.balance(view, c.caller)?;
+        let nonce = self.journal.nonce(view, c.caller)?;
+        if balance < c.value {
+            self.deliver(fail(c.gas_limit));
+            return Ok(None);
+        }
+        let creator_nonce = if top { self.env.tx.nonce } else { nonce };
+        if !top && nonce == u64::MAX {
+            self.deliver(fail(c.gas_limit));
+            return Ok(None);
+        }
+        let address = match c.salt {
+            Some(salt) => c.caller.create2_from_code(B256::from(salt.to_be_bytes::<32>()), &c.init_code),
+            None => c.caller.create(creator_nonce),
+        };
+        let target_hash = self.journal.code_hash(view, address)?;
+        let target_nonce = self.journal.nonce(view, address)?;
+
+        // Writes.
+        if !top {
+            self.journal.set_nonce(view, c.caller, nonce + 1)?;
+        }
+        if spec.is_enabled_in(SpecId::BERLIN) {
+            self.journal.warm_account(address);
+        }
+        if (target_hash != B256::ZERO && target_hash != KECCAK_EMPTY) || target_nonce != 0 {
+            let r = FrameResult {
+                status: ExecStatus::Halt(HaltReason::CreateCollision),
+                gas_left: 0,
+                refund: 0,
+                output: Bytes::new(),
+                created: None,
+            };
+            self.deliver(r);
+            return Ok(None);
+        }
+        let checkpoint = self.journal.checkpoint();
+        let new_nonce = if spec.is_enabled_in(SpecId::SPURIOUS_DRAGON) { 1 } else { 0 };
+        self.journal.create_account(view, address, new_nonce)?;
+        self.journal.transfer(view, c.caller, address, c.value)?;
+        let code: Code = Arc::new(Bytecode::new(c.init_code.clone()));
+        Ok(Some(self.new_frame(
+            code,
+            Bytes::new(),
+            address,
+            c.caller,
+            c.value,
+            false,
+            depth,
+            c.gas_limit,
+            FrameKind::Create { address },
+            checkpoint,
+        )))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn new_frame(
+        &mut self,
+        code: Code,
+        input: Bytes,
+        address: Address,
+        caller: Address,
+        value: U256,
+        is_static: bool,
+        depth: usize,
+        gas_limit: u64,
+        kind: FrameKind,
+        checkpoint: Checkpoint,
+    ) -> Frame {
+        Frame {
+            code,
+            pc: 0,
+            stack: interpreter::stack::Stack::new(),
+            memory: interpreter::memory::Memory::new(),
+            gas: gas::Gas::new(gas_limit),
+            input,
+            address,
+            caller,
+            value,
+            is_static,
+            depth,
+            return_data: Bytes::new(),
+            output: Bytes::new(),
+            kind,
+            checkpoint,
+        }
+    }
+
+    // ----- end of transaction -----
+
+    fn finalize(&mut self, view: &dyn StateView) -> Result<TxOutcome, TxError> {
+        let spec = self.spec;
+        let Some(top) = self.top.as_ref() else {
+            return Err(ViewError::Backend("transaction finished without a result".into()).into());
+        };
+        let tx = &self.env.tx;
+        let gas_limit = tx.gas_limit;
+        let exec_limit = gas_limit - self.intrinsic;
+        let mut gas_used = gas_limit - top.gas_left.min(exec_limit);
+        let quotient = if spec.is_enabled_in(SpecId::LONDON) { 5 } else { 2 };
+        let counter = if top.status.is_success() { top.refund.max(0) as u64 } else { 0 } + self.auth_refund;
+        let refund = counter.min(gas_used / quotient);
+        gas_used -= refund;
+        if spec.is_enabled_in(SpecId::PRAGUE) {
+            gas_used = gas_used.max(self.floor);
+        }
+        let price = tx.effective_gas_price(self.env.block.basefee);
+        let caller = tx.caller;
+        let coinbase = self.env.block.beneficiary;
+        let tip = if spec.is_enabled_in(SpecId::LONDON) { price - self.env.block.basefee.min(price) } else { price };
+
+        // Reads first.
+        let balance = self.journal.balance(view, caller)?;
+        self.journal.code_hash(view, coinbase)?;
+        // Writes.
+        let reimburse = U256::from(gas_limit - gas_used) * price;
+        self.journal.set_balance(view, caller, balance + reimburse)?;
+        self.journal.credit(view, coinbase, U256::from(gas_used) * tip)?;
+        if let Some(vault) = self.rules.base_fee_recipient() {
+            self.journal.credit(view, vault, U256::from(gas_used) * self.env.block.basefee.min(price))?;
+        }
+        if let Some(vault) = self.rules.extra_fee_recipient() {
+            let extra = self.rules.extra_fee(&self.env);
+            self.journal.credit(view, vault, extra)?;
+        }
+        self.journal.clear_touched_empty(view)?;
+
+        let Some(top) = self.top.take() else {
+            return Err(ViewError::Backend("transaction finished without a result".into()).into());
+        };
+        let journal = std::mem::take(&mut self.journal);
+        let (reads, writes, logs) = journal.finish();
+        Ok(TxOutcome {
+            status: top.status,
+            gas_used,
+            gas_refunded: refund,
+            logs: if top.status.is_success() { logs } else { Vec::new() },
+            output: top.output,
+            created_address: top.created,
+            reads,
+            writes,
+        })
+    }
+}
+
+/// Checks and charges the deployment of a creation frame's output. `Ok(Some(code))` to install,
+/// `Ok(None)` for a Frontier out-of-gas deposit (creation succeeds without code).
+fn deposit_code(spec: SpecId, frame: &mut Frame) -> Result<Option<Code>, HaltReason> {
+    let out = &frame.output;
+    if spec.is_enabled_in(SpecId::LONDON) && out.first() == Some(&0xef) {
+        return Err(HaltReason::InvalidCodePrefix);
+    }
+    if spec.is_enabled_in(SpecId::SPURIOUS_DRAGON) && out.len() > MAX_CODE_SIZE {
+        return Err(HaltReason::CodeSizeLimit);
+    }
+    let cost = gas::CODE_DEPOSIT * out.len() as u64;
+    if !frame.gas.charge(cost) {
+        if spec.is_enabled_in(SpecId::HOMESTEAD) {
+            return Err(HaltReason::OutOfGas);
+        }
+        return Ok(None);
+    }
+    Ok(Some(Arc::new(Bytecode::new(out.clone()))))
+}
+
+/// Intrinsic gas and the EIP-7623 calldata floor of a transaction.
+pub fn intrinsic_gas(spec: SpecId, env: &Env) -> (u64, u64) {
+    let tx = &env.tx;
+    let zeros = tx.data.iter().filter(|b| **b == 0).count() as u64;
+    let nonzeros = tx.data.len() as u64 - zeros;
+    let nonzero_cost = if spec.is_enabled_in(SpecId::ISTANBUL) { 16 } else { 68 };
+    let mut gas = 21000 + zeros * 4 + nonzeros * nonzero_cost;
+    if tx.kind.is_create() {
+        if spec.is_enabled_in(SpecId::HOMESTEAD) {
+            gas += 32000;
+        }
+        if spec.is_enabled_in(SpecId::SHANGHAI) {
+            gas += gas::INITCODE_WORD * (tx.data.len() as u64).div_ceil(32);
+        }
+    }
+    for item in &tx.access_list {
+        gas += 2400 + 1900 * item.storage_keys.len() as u64;
+    }
+    gas += eip7702::PER_EMPTY_ACCOUNT_COST * tx.authorization_list.len() as u64;
+    let floor = if spec.is_enabled_in(SpecId::PRAGUE) { 21000 + 10 * (zeros + 4 * nonzeros) } else { 0 };
+    (gas, floor)
+}
+
+/// A view for journal calls that are known to hit the cache only.
+struct NoView;
+
+impl StateView for NoView {
+    fn balance(&self, _: Address) -> Result<U256, ViewError> {
+        Err(ViewError::Backend("unexpected read".into()))
+    }
+    fn nonce(&self, _: Address) -> Result<u64, ViewError> {
+        Err(ViewError::Backend("unexpected read".into()))
+    }
+    fn code_hash(&self, _: Address) -> Result<B256, ViewError> {
+        Err(ViewError::Backend("unexpected read".into()))
+    }
+    fn code_by_hash(&self, _: B256) -> Result<Code, ViewError> {
+        Err(ViewError::Backend("unexpected read".into()))
+    }
+    fn storage(&self, _: Address, _: U256) -> Result<U256, ViewError> {
+        Err(ViewError::Backend("unexpected read".into()))
+    }
+    fn block_hash(&self, _: u64) -> Result<B256, ViewError> {
+        Err(ViewError::Backend("unexpected read".into()))
+    }
+}

@@ -1,0 +1,76 @@
+//! The state view: the one trait through which a transaction reads state.
+//!
+//! Every read is per *location* (an account's balance, nonce or code hash, or one storage slot), which is the
+//! granularity the parallel layer versions. A view may answer [`ViewError::NotReady`]: the value depends on a
+//! lower transaction that has not finished. The interpreter then parks (keeps its frame stack) and the caller
+//! resumes it later; nothing it did before the read is redone.
+
+use crate::code::Code;
+use alloy_primitives::{Address, B256, U256};
+
+/// Index of a transaction in its block.
+pub type TxIdx = usize;
+
+/// One versioned piece of state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Location {
+    /// An account's balance.
+    Balance(Address),
+    /// An account's nonce.
+    Nonce(Address),
+    /// An account's code hash; `B256::ZERO` encodes "account does not exist".
+    CodeHash(Address),
+    /// One storage slot.
+    Storage(Address, U256),
+}
+
+/// Why a view could not answer.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ViewError {
+    /// The value will be written by lower transaction `.0`, which has not finished yet.
+    #[error("state not ready: depends on transaction {0}")]
+    NotReady(TxIdx),
+    /// The backing store failed.
+    #[error("state backend error: {0}")]
+    Backend(String),
+}
+
+/// Read access to world state as of the start of one transaction.
+///
+/// `code_hash` distinguishes a missing account (`B256::ZERO`) from an existing account without code
+/// (`KECCAK_EMPTY`); pre-Spurious-Dragon gas rules depend on that difference.
+pub trait StateView {
+    /// Balance of `address` (zero when absent).
+    fn balance(&self, address: Address) -> Result<U256, ViewError>;
+    /// Nonce of `address` (zero when absent).
+    fn nonce(&self, address: Address) -> Result<u64, ViewError>;
+    /// Code hash of `address`: `B256::ZERO` when the account does not exist.
+    fn code_hash(&self, address: Address) -> Result<B256, ViewError>;
+    /// Code with the given hash. Code is content-addressed, so this read is never versioned.
+    fn code_by_hash(&self, code_hash: B256) -> Result<Code, ViewError>;
+    /// Value of one storage slot (zero when absent).
+    fn storage(&self, address: Address, slot: U256) -> Result<U256, ViewError>;
+    /// Hash of block `number` (only asked for the 256 most recent blocks).
+    fn block_hash(&self, number: u64) -> Result<B256, ViewError>;
+}
+
+impl<T: StateView + ?Sized> StateView for &T {
+    fn balance(&self, address: Address) -> Result<U256, ViewError> {
+        (**self).balance(address)
+    }
+    fn nonce(&self, address: Address) -> Result<u64, ViewError> {
+        (**self).nonce(address)
+    }
+    fn code_hash(&self, address: Address) -> Result<B256, ViewError> {
+        (**self).code_hash(address)
+    }
+    fn code_by_hash(&self, code_hash: B256) -> Result<Code, ViewError> {
+        (**self).code_by_hash(code_hash)
+    }
+    fn storage(&self, address: Address, slot: U256) -> Result<U256, ViewError> {
+        (**self).storage(address, slot)
+    }
+    fn block_hash(&self, number: u64) -> Result<B256, ViewError> {
+        (**self).block_hash(number)
+    }
+}
