@@ -1,1 +1,1 @@
-//! placeholder
+//! # parevm-benches (being built)

@@ -1,1 +1,1 @@
-//! placeholder
+//! # parevm-block (being built)

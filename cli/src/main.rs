@@ -1,1 +1,47 @@
-fn main() {}
+//! `parevm`: the one binary. Each subcommand lives in `cmd/<name>.rs`.
+
+use clap::{Parser, Subcommand};
+
+mod cmd;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// parevm: a parallel EVM execution engine.
+#[derive(Parser, Debug)]
+#[command(name = "parevm", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run official Ethereum state tests (files or folders).
+    Statetest(cmd::statetest::Args),
+    /// Run official Ethereum blockchain tests (files or folders).
+    Blocktest(cmd::blocktest::Args),
+    /// Replay real mainnet blocks and check them against their headers.
+    Replay(cmd::replay::Args),
+    /// Generate a block, run it sequentially and in parallel, check they agree, print timings.
+    Demo(cmd::demo::Args),
+}
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).with_writer(std::io::stderr).init();
+    let cli = Cli::parse();
+    let r = match cli.command {
+        Command::Statetest(a) => cmd::statetest::run(a),
+        Command::Blocktest(a) => cmd::blocktest::run(a),
+        Command::Replay(a) => cmd::replay::run(a),
+        Command::Demo(a) => cmd::demo::run(a),
+    };
+    match r {
+        Ok(true) => std::process::ExitCode::SUCCESS,
+        Ok(false) => std::process::ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}

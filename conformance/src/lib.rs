@@ -1,1 +1,5 @@
-//! placeholder
+//! # parevm-conformance
+//!
+//! Runners that prove parevm against the official Ethereum fixtures (state tests, blockchain tests) and
+//! against real mainnet blocks.
+#![warn(missing_docs)]

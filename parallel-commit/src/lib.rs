@@ -1,1 +1,1 @@
-//! placeholder
+//! # parevm-parallel-commit (being built)

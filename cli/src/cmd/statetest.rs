@@ -1,0 +1,13 @@
+//! `parevm statetest` (being built in this session).
+
+/// Arguments of `parevm statetest`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Inputs.
+    pub paths: Vec<std::path::PathBuf>,
+}
+
+/// Runs the subcommand.
+pub fn run(_args: Args) -> anyhow::Result<bool> {
+    anyhow::bail!("`parevm statetest` is not available in this build yet")
+}
