@@ -38,5 +38,5 @@ pub use error::{InvalidTx, TxError};
 pub use outcome::{AccountWrite, BalanceWrite, ExecStatus, HaltReason, ReadSet, TxOutcome, WriteSet};
 pub use revm_primitives::KECCAK_EMPTY;
 pub use spec::SpecId;
-pub use transact::{execute_tx, TxExecution};
+pub use transact::{execute_system_call, execute_tx, intrinsic_gas, ExecStats, TxExecution, SYSTEM_ADDRESS};
 pub use view::{Location, StateView, TxIdx, ViewError};

@@ -84,6 +84,8 @@ pub struct TxExecution {
     auth_refund: u64,
     stats: ExecStats,
     tracer: Option<Box<dyn Tracer + Send>>,
+    /// A system call (EIP-4788, EIP-2935, EIP-7002, EIP-7251): no validation, no fees, no nonce.
+    system: bool,
 }
 
 impl std::fmt::Debug for TxExecution {
@@ -116,7 +118,16 @@ impl TxExecution {
             auth_refund: 0,
             stats: ExecStats::default(),
             tracer: None,
+            system: false,
         }
+    }
+
+    /// Prepares a system call: `env.tx.caller` calls `env.tx.kind` with `env.tx.gas_limit` gas, without
+    /// validation, fees or a nonce change.
+    pub fn new_system(env: Env) -> Self {
+        let mut exec = Self::new(env);
+        exec.system = true;
+        exec
     }
 
     /// Attaches an EIP-3155 tracer.
@@ -180,6 +191,9 @@ impl TxExecution {
     // ----- validation -----
 
     fn validate(&mut self, view: &dyn StateView) -> Result<(), TxError> {
+        if self.system {
+            return Ok(());
+        }
         let spec = self.spec;
         let env = &self.env;
         let tx = &env.tx;
@@ -719,6 +733,9 @@ impl TxExecution {
 
     fn finalize(&mut self, view: &dyn StateView) -> Result<TxOutcome, TxError> {
         let spec = self.spec;
+        if self.system {
+            return self.finish_system(view);
+        }
         let Some(top) = self.top.as_ref() else {
             return Err(ViewError::Backend("transaction finished without a result".into()).into());
         };
@@ -770,6 +787,48 @@ impl TxExecution {
             writes,
         })
     }
+}
+
+impl TxExecution {
+    fn finish_system(&mut self, view: &dyn StateView) -> Result<TxOutcome, TxError> {
+        self.journal.clear_touched_empty(view)?;
+        let Some(top) = self.top.take() else {
+            return Err(ViewError::Backend("system call finished without a result".into()).into());
+        };
+        let journal = std::mem::take(&mut self.journal);
+        let (reads, writes, logs) = journal.finish();
+        Ok(TxOutcome {
+            status: top.status,
+            gas_used: self.env.tx.gas_limit - top.gas_left,
+            gas_refunded: 0,
+            logs: if top.status.is_success() { logs } else { Vec::new() },
+            output: top.output,
+            created_address: None,
+            reads,
+            writes,
+        })
+    }
+}
+
+/// The caller of system calls (EIP-4788 and later).
+pub const SYSTEM_ADDRESS: Address = Address::new([
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe,
+]);
+
+/// Runs a block-level system call: `caller` calls `target` with `data` and `gas_limit` gas; no validation,
+/// no fees, no nonce change. The caller decides what a failure means (EIP-7002/7251 make the block invalid).
+pub fn execute_system_call(
+    cfg: &crate::env::CfgEnv,
+    block: &crate::env::BlockEnv,
+    caller: Address,
+    target: Address,
+    data: Bytes,
+    gas_limit: u64,
+    view: &dyn StateView,
+) -> Result<TxOutcome, TxError> {
+    let tx = crate::env::TxEnv { caller, kind: TxKind::Call(target), data, gas_limit, ..Default::default() };
+    let env = Env { cfg: cfg.clone(), block: block.clone(), tx };
+    TxExecution::new_system(env).resume(view)
 }
 
 /// Checks and charges the deployment of a creation frame's output. `Ok(Some(code))` to install,
