@@ -636,22 +636,10 @@ impl TxExecution {
         let spec = self.spec;
         let top = depth == 0;
         let fail = |gas| FrameResult { status: ExecStatus::Revert, gas_left: gas, refund: 0, output: Bytes::new(), created: None };
-        if depth as u64 > CALL_STACK_LIMIT {
-            self.deliver(fail(c.gas_limit));
-            return Ok(None);
-        }
         // Reads.
         let balance = self.journal.balance(view, c.caller)?;
         let nonce = self.journal.nonce(view, c.caller)?;
-        if balance < c.value {
-            self.deliver(fail(c.gas_limit));
-            return Ok(None);
-        }
         let creator_nonce = if top { self.env.tx.nonce } else { nonce };
-        if !top && nonce == u64::MAX {
-            self.deliver(fail(c.gas_limit));
-            return Ok(None);
-        }
         let address = match c.salt {
             Some(salt) => c.caller.create2_from_code(B256::from(salt.to_be_bytes::<32>()), &c.init_code),
             None => c.caller.create(creator_nonce),
@@ -659,12 +647,16 @@ impl TxExecution {
         let target_hash = self.journal.code_hash(view, address)?;
         let target_nonce = self.journal.nonce(view, address)?;
 
-        // Writes.
-        if !top {
-            self.journal.set_nonce(view, c.caller, nonce + 1)?;
-        }
+        // Writes. The new address is warm even when the creation fails its checks (EIP-2929).
         if spec.is_enabled_in(SpecId::BERLIN) {
             self.journal.warm_account(address);
+        }
+        if balance < c.value || (!top && nonce == u64::MAX) || depth as u64 > CALL_STACK_LIMIT {
+            self.deliver(fail(c.gas_limit));
+            return Ok(None);
+        }
+        if !top {
+            self.journal.set_nonce(view, c.caller, nonce + 1)?;
         }
         if (target_hash != B256::ZERO && target_hash != KECCAK_EMPTY) || target_nonce != 0 {
             let r = FrameResult {

@@ -84,7 +84,7 @@ pub fn exp(f: &mut Frame, ctx: &mut Ctx<'_>) -> Ctl {
     let exponent = f.stack.peek(1);
     crate::charge!(f, exp_cost(ctx.spec, exponent));
     let (base, e) = f.stack.pop_top();
-    *e = base.pow(*e);
+    *e = base.wrapping_pow(*e);
     Ctl::Continue
 }
 
