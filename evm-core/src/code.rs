@@ -43,7 +43,12 @@ impl Bytecode {
             }
             i += 1;
         }
-        Self { original: code, padded: padded.into_boxed_slice(), jumpdests: jumpdests.into_boxed_slice(), hash: OnceLock::new() }
+        Self {
+            original: code,
+            padded: padded.into_boxed_slice(),
+            jumpdests: jumpdests.into_boxed_slice(),
+            hash: OnceLock::new(),
+        }
     }
 
     /// Analyses code whose hash is already known (saves a keccak).
@@ -56,7 +61,9 @@ impl Bytecode {
     /// The empty code.
     pub fn empty() -> Code {
         static EMPTY: OnceLock<Code> = OnceLock::new();
-        EMPTY.get_or_init(|| Arc::new(Self::with_hash(Bytes::new(), KECCAK_EMPTY))).clone()
+        EMPTY
+            .get_or_init(|| Arc::new(Self::with_hash(Bytes::new(), KECCAK_EMPTY)))
+            .clone()
     }
 
     /// The code as deployed.
@@ -100,9 +107,18 @@ impl Bytecode {
     }
 }
 
+impl PartialEq for Bytecode {
+    fn eq(&self, other: &Self) -> bool {
+        self.original == other.original
+    }
+}
+
+impl Eq for Bytecode {}
+
 /// The delegate address if `code` is exactly an EIP-7702 designator `0xef0100 || address`.
 pub fn delegation_target(code: &[u8]) -> Option<Address> {
-    (code.len() == DELEGATION_LEN && code[..3] == DELEGATION_PREFIX).then(|| Address::from_slice(&code[3..]))
+    (code.len() == DELEGATION_LEN && code[..3] == DELEGATION_PREFIX)
+        .then(|| Address::from_slice(&code[3..]))
 }
 
 /// The designator code that delegates to `address`.
@@ -141,11 +157,3 @@ mod tests {
         assert_eq!(delegation_target(&code[..22]), None);
     }
 }
-
-impl PartialEq for Bytecode {
-    fn eq(&self, other: &Self) -> bool {
-        self.original == other.original
-    }
-}
-
-impl Eq for Bytecode {}

@@ -122,11 +122,26 @@ impl BlobParams {
     /// The mainnet blob parameters of `spec`.
     pub fn for_spec(spec: SpecId) -> Self {
         if spec.is_enabled_in(SpecId::OSAKA) {
-            Self { target: 6, max: 9, update_fraction: 5_007_716, max_per_tx: 6 }
+            Self {
+                target: 6,
+                max: 9,
+                update_fraction: 5_007_716,
+                max_per_tx: 6,
+            }
         } else if spec.is_enabled_in(SpecId::PRAGUE) {
-            Self { target: 6, max: 9, update_fraction: 5_007_716, max_per_tx: 9 }
+            Self {
+                target: 6,
+                max: 9,
+                update_fraction: 5_007_716,
+                max_per_tx: 9,
+            }
         } else {
-            Self { target: 3, max: 6, update_fraction: 3_338_477, max_per_tx: 6 }
+            Self {
+                target: 3,
+                max: 6,
+                update_fraction: 3_338_477,
+                max_per_tx: 6,
+            }
         }
     }
 }
@@ -214,7 +229,11 @@ mod tests {
 
     #[test]
     fn effective_price_caps_at_max_fee() {
-        let tx = TxEnv { gas_price: U256::from(10), gas_priority_fee: Some(U256::from(5)), ..Default::default() };
+        let tx = TxEnv {
+            gas_price: U256::from(10),
+            gas_priority_fee: Some(U256::from(5)),
+            ..Default::default()
+        };
         assert_eq!(tx.effective_gas_price(U256::from(3)), U256::from(8));
         assert_eq!(tx.effective_gas_price(U256::from(7)), U256::from(10));
     }

@@ -18,7 +18,8 @@ use alloy_primitives::{Address, Log, B256, U256};
 use revm_primitives::KECCAK_EMPTY;
 
 /// The RIPEMD-160 precompile, whose touch survives a revert (the block 2675119 consensus quirk).
-const RIPEMD160: Address = Address::new([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3]);
+const RIPEMD160: Address =
+    Address::new([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3]);
 
 /// A storage slot as the journal holds it.
 #[derive(Clone, Copy, Debug, Default)]
@@ -101,7 +102,10 @@ pub struct Journal {
 impl Journal {
     /// An empty journal for a transaction under `spec`.
     pub fn new(spec: SpecId) -> Self {
-        Self { spec_spurious: spec.is_enabled_in(SpecId::SPURIOUS_DRAGON), ..Default::default() }
+        Self {
+            spec_spurious: spec.is_enabled_in(SpecId::SPURIOUS_DRAGON),
+            ..Default::default()
+        }
     }
 
     fn acc(&mut self, address: Address) -> &mut JAccount {
@@ -112,7 +116,10 @@ impl Journal {
 
     /// Marks the current state so that [`Journal::revert`] can return to it.
     pub fn checkpoint(&self) -> Checkpoint {
-        Checkpoint { undo_len: self.undo.len(), logs_len: self.logs.len() }
+        Checkpoint {
+            undo_len: self.undo.len(),
+            logs_len: self.logs.len(),
+        }
     }
 
     /// Rolls back every change made since `cp`.
@@ -198,7 +205,8 @@ impl Journal {
         let v = view.code_hash(address)?;
         acc.orig_code_hash = v;
         acc.code_hash = Some(v);
-        self.reads.push((Location::CodeHash(address), U256::from_be_bytes(v.0)));
+        self.reads
+            .push((Location::CodeHash(address), U256::from_be_bytes(v.0)));
         Ok(v)
     }
 
@@ -208,7 +216,11 @@ impl Journal {
             return Ok(c);
         }
         let hash = self.code_hash(view, address)?;
-        let code = if hash == B256::ZERO || hash == KECCAK_EMPTY { Bytecode::empty() } else { view.code_by_hash(hash)? };
+        let code = if hash == B256::ZERO || hash == KECCAK_EMPTY {
+            Bytecode::empty()
+        } else {
+            view.code_by_hash(hash)?
+        };
         self.acc(address).code = Some(code.clone());
         Ok(code)
     }
@@ -236,14 +248,24 @@ impl Journal {
     }
 
     /// Loads a storage slot; returns `(value, was_cold)` and warms it.
-    pub fn sload(&mut self, view: &dyn StateView, address: Address, slot: U256) -> Result<(U256, bool), ViewError> {
+    pub fn sload(
+        &mut self,
+        view: &dyn StateView,
+        address: Address,
+        slot: U256,
+    ) -> Result<(U256, bool), ViewError> {
         let s = self.slot(view, address, slot)?;
         let was_cold = self.warm_slot(address, slot);
         Ok((s.current, was_cold))
     }
 
     /// Loads a storage slot without warming it.
-    pub fn slot(&mut self, view: &dyn StateView, address: Address, slot: U256) -> Result<Slot, ViewError> {
+    pub fn slot(
+        &mut self,
+        view: &dyn StateView,
+        address: Address,
+        slot: U256,
+    ) -> Result<Slot, ViewError> {
         let acc = self.accounts.entry(address).or_default();
         if let Some(s) = acc.storage.get(&slot) {
             return Ok(*s);
@@ -255,7 +277,10 @@ impl Journal {
             self.reads.push((Location::Storage(address, slot), v));
             v
         };
-        let s = Slot { original: v, current: v };
+        let s = Slot {
+            original: v,
+            current: v,
+        };
         self.acc(address).storage.insert(slot, s);
         Ok(s)
     }
@@ -276,7 +301,12 @@ impl Journal {
                 sl.current = new;
             }
         }
-        Ok(SStoreResult { original: s.original, present: s.current, new, was_cold })
+        Ok(SStoreResult {
+            original: s.original,
+            present: s.current,
+            new,
+            was_cold,
+        })
     }
 
     // ----- warm sets (EIP-2929) -----
@@ -323,7 +353,12 @@ impl Journal {
     }
 
     /// Adds `amount` to a balance without reading it (touches the account).
-    pub fn credit(&mut self, view: &dyn StateView, address: Address, amount: U256) -> Result<(), ViewError> {
+    pub fn credit(
+        &mut self,
+        view: &dyn StateView,
+        address: Address,
+        amount: U256,
+    ) -> Result<(), ViewError> {
         self.touch(view, address)?;
         if amount.is_zero() {
             return Ok(());
@@ -338,7 +373,12 @@ impl Journal {
     }
 
     /// Sets a balance (must have been read first by the caller's logic).
-    pub fn set_balance(&mut self, view: &dyn StateView, address: Address, value: U256) -> Result<(), ViewError> {
+    pub fn set_balance(
+        &mut self,
+        view: &dyn StateView,
+        address: Address,
+        value: U256,
+    ) -> Result<(), ViewError> {
         let old = self.balance(view, address)?;
         self.acc(address).balance = Some(value);
         self.undo.push(Undo::Balance(address, old));
@@ -367,7 +407,12 @@ impl Journal {
     }
 
     /// Sets a nonce (reads it first).
-    pub fn set_nonce(&mut self, view: &dyn StateView, address: Address, nonce: u64) -> Result<(), ViewError> {
+    pub fn set_nonce(
+        &mut self,
+        view: &dyn StateView,
+        address: Address,
+        nonce: u64,
+    ) -> Result<(), ViewError> {
         let old = self.nonce(view, address)?;
         self.acc(address).nonce = Some(nonce);
         self.undo.push(Undo::Nonce(address, old));
@@ -384,16 +429,30 @@ impl Journal {
     }
 
     /// Installs code on an account (contract deployment or EIP-7702 delegation).
-    pub fn set_code(&mut self, view: &dyn StateView, address: Address, code: Code) -> Result<(), ViewError> {
+    pub fn set_code(
+        &mut self,
+        view: &dyn StateView,
+        address: Address,
+        code: Code,
+    ) -> Result<(), ViewError> {
         self.code_hash(view, address)?;
-        let hash = if code.is_empty() { KECCAK_EMPTY } else { code.hash() };
+        let hash = if code.is_empty() {
+            KECCAK_EMPTY
+        } else {
+            code.hash()
+        };
         self.set_code_hash(address, hash, Some(code));
         Ok(())
     }
 
     /// Marks `address` as created in this transaction: storage starts empty, nonce becomes `nonce`.
     /// Callers check for collisions first.
-    pub fn create_account(&mut self, view: &dyn StateView, address: Address, nonce: u64) -> Result<(), ViewError> {
+    pub fn create_account(
+        &mut self,
+        view: &dyn StateView,
+        address: Address,
+        nonce: u64,
+    ) -> Result<(), ViewError> {
         self.touch(view, address)?;
         self.set_nonce(view, address, nonce)?;
         let acc = self.acc(address);
@@ -429,12 +488,18 @@ impl Journal {
 
     /// TLOAD.
     pub fn tload(&self, address: Address, slot: U256) -> U256 {
-        self.transient.get(&(address, slot)).copied().unwrap_or_default()
+        self.transient
+            .get(&(address, slot))
+            .copied()
+            .unwrap_or_default()
     }
 
     /// TSTORE.
     pub fn tstore(&mut self, address: Address, slot: U256, value: U256) {
-        let old = self.transient.insert((address, slot), value).unwrap_or_default();
+        let old = self
+            .transient
+            .insert((address, slot), value)
+            .unwrap_or_default();
         if old != value {
             self.undo.push(Undo::Transient(address, slot, old));
         }
@@ -455,8 +520,12 @@ impl Journal {
         if !self.spec_spurious {
             return Ok(());
         }
-        let mut touched: Vec<Address> =
-            self.accounts.iter().filter(|(_, a)| a.touched && !a.destroyed).map(|(k, _)| *k).collect();
+        let mut touched: Vec<Address> = self
+            .accounts
+            .iter()
+            .filter(|(_, a)| a.touched && !a.destroyed)
+            .map(|(k, _)| *k)
+            .collect();
         touched.sort_unstable();
         let mut empty = Vec::new();
         for a in touched {
@@ -512,7 +581,12 @@ impl Journal {
                 .collect();
             slots.sort_unstable_by_key(|(k, _)| *k);
             w.storage = slots;
-            if w.balance.is_some() || w.nonce.is_some() || w.code.is_some() || w.storage_reset || !w.storage.is_empty() {
+            if w.balance.is_some()
+                || w.nonce.is_some()
+                || w.code.is_some()
+                || w.storage_reset
+                || !w.storage.is_empty()
+            {
                 writes.push(w);
             }
         }
@@ -527,7 +601,10 @@ impl Journal {
     /// Drops everything except the loaded values and the read set, for a reverted or halted transaction
     /// whose fee still has to be charged.
     pub fn discard_changes(&mut self) {
-        self.revert(Checkpoint { undo_len: 0, logs_len: 0 });
+        self.revert(Checkpoint {
+            undo_len: 0,
+            logs_len: 0,
+        });
         self.undo.clear();
     }
 
@@ -551,7 +628,8 @@ mod tests {
     struct Empty(Option<TxIdx>);
     impl StateView for Empty {
         fn balance(&self, _: Address) -> Result<U256, ViewError> {
-            self.0.map_or(Ok(U256::from(100)), |t| Err(ViewError::NotReady(t)))
+            self.0
+                .map_or(Ok(U256::from(100)), |t| Err(ViewError::NotReady(t)))
         }
         fn nonce(&self, _: Address) -> Result<u64, ViewError> {
             Ok(0)

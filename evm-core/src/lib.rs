@@ -35,8 +35,12 @@ pub use alloy_primitives::{Address, Bytes, Log, B256, U256};
 pub use code::{Bytecode, Code};
 pub use env::{BlockEnv, CfgEnv, Env, TxEnv};
 pub use error::{InvalidTx, TxError};
-pub use outcome::{AccountWrite, BalanceWrite, ExecStatus, HaltReason, ReadSet, TxOutcome, WriteSet};
+pub use outcome::{
+    AccountWrite, BalanceWrite, ExecStatus, HaltReason, ReadSet, TxOutcome, WriteSet,
+};
 pub use revm_primitives::KECCAK_EMPTY;
 pub use spec::SpecId;
-pub use transact::{execute_system_call, execute_tx, intrinsic_gas, ExecStats, TxExecution, SYSTEM_ADDRESS};
+pub use transact::{
+    execute_system_call, execute_tx, intrinsic_gas, ExecStats, TxExecution, SYSTEM_ADDRESS,
+};
 pub use view::{Location, StateView, TxIdx, ViewError};

@@ -83,7 +83,15 @@ pub struct AccountWrite {
 impl AccountWrite {
     /// An empty write for `address`.
     pub fn new(address: Address) -> Self {
-        Self { address, destroyed: false, storage_reset: false, balance: None, nonce: None, code: None, storage: Vec::new() }
+        Self {
+            address,
+            destroyed: false,
+            storage_reset: false,
+            balance: None,
+            nonce: None,
+            code: None,
+            storage: Vec::new(),
+        }
     }
 }
 

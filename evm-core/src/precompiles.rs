@@ -40,17 +40,26 @@ pub fn is_precompile(spec: SpecId, address: &Address) -> bool {
 }
 
 /// Runs the precompile at `address` with `gas_limit`; `None` when it is not a precompile.
-pub fn run(spec: SpecId, address: &Address, input: &[u8], gas_limit: u64) -> Option<PrecompileCall> {
+pub fn run(
+    spec: SpecId,
+    address: &Address,
+    input: &[u8],
+    gas_limit: u64,
+) -> Option<PrecompileCall> {
     if !address.0[..18].iter().all(|b| *b == 0) {
         return None;
     }
     let p = set(spec).get(address)?;
     Some(match p.execute(input, gas_limit, 0) {
         Ok(out) => match out.status {
-            PrecompileStatus::Success if out.gas_used <= gas_limit => {
-                PrecompileCall::Success { gas_used: out.gas_used, output: out.bytes }
-            }
-            PrecompileStatus::Revert => PrecompileCall::Revert { gas_used: out.gas_used, output: out.bytes },
+            PrecompileStatus::Success if out.gas_used <= gas_limit => PrecompileCall::Success {
+                gas_used: out.gas_used,
+                output: out.bytes,
+            },
+            PrecompileStatus::Revert => PrecompileCall::Revert {
+                gas_used: out.gas_used,
+                output: out.bytes,
+            },
             _ => PrecompileCall::Failed,
         },
         Err(_) => PrecompileCall::Failed,
@@ -81,14 +90,24 @@ mod tests {
     fn identity_charges_per_word() {
         let identity = address!("0000000000000000000000000000000000000004");
         let r = run(SpecId::CANCUN, &identity, &[1, 2, 3], 100).expect("precompile");
-        assert_eq!(r, PrecompileCall::Success { gas_used: 18, output: Bytes::from_static(&[1, 2, 3]) });
-        assert_eq!(run(SpecId::CANCUN, &identity, &[1, 2, 3], 17), Some(PrecompileCall::Failed));
+        assert_eq!(
+            r,
+            PrecompileCall::Success {
+                gas_used: 18,
+                output: Bytes::from_static(&[1, 2, 3])
+            }
+        );
+        assert_eq!(
+            run(SpecId::CANCUN, &identity, &[1, 2, 3], 17),
+            Some(PrecompileCall::Failed)
+        );
     }
 
     #[test]
     fn sha256_of_empty() {
         let sha = address!("0000000000000000000000000000000000000002");
-        let Some(PrecompileCall::Success { output, .. }) = run(SpecId::CANCUN, &sha, &[], 1000) else {
+        let Some(PrecompileCall::Success { output, .. }) = run(SpecId::CANCUN, &sha, &[], 1000)
+        else {
             panic!("sha256 failed")
         };
         assert_eq!(

@@ -14,7 +14,8 @@ use crate::code::{delegation_code, Bytecode, Code};
 use crate::env::{tx_type, Env};
 use crate::error::{InvalidTx, TxError};
 use crate::interpreter::{
-    self, gas, table, CallRequest, CallScheme, CreateRequest, Ctl, Ctx, Frame, FrameKind, FrameRequest, Tracer,
+    self, gas, table, CallRequest, CallScheme, CreateRequest, Ctl, Ctx, Frame, FrameKind,
+    FrameRequest, Tracer,
 };
 use crate::journal::{Checkpoint, Journal};
 use crate::outcome::{ExecStatus, HaltReason, TxOutcome};
@@ -90,7 +91,10 @@ pub struct TxExecution {
 
 impl std::fmt::Debug for TxExecution {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TxExecution").field("stage", &self.stage).field("frames", &self.frames.len()).finish()
+        f.debug_struct("TxExecution")
+            .field("stage", &self.stage)
+            .field("frames", &self.frames.len())
+            .finish()
     }
 }
 
@@ -182,7 +186,9 @@ impl TxExecution {
                     return Ok(out);
                 }
                 Stage::Done => {
-                    return Err(TxError::View(ViewError::Backend("transaction already finished".into())));
+                    return Err(TxError::View(ViewError::Backend(
+                        "transaction already finished".into(),
+                    )));
                 }
             }
         }
@@ -227,7 +233,10 @@ impl TxExecution {
                 return Err(InvalidTx::PriorityFeeAboveMaxFee.into());
             }
         }
-        if spec.is_enabled_in(SpecId::LONDON) && !cfg.disable_base_fee && tx.gas_price < env.block.basefee {
+        if spec.is_enabled_in(SpecId::LONDON)
+            && !cfg.disable_base_fee
+            && tx.gas_price < env.block.basefee
+        {
             return Err(InvalidTx::FeeBelowBaseFee.into());
         }
         let is_create = tx.kind.is_create();
@@ -241,10 +250,16 @@ impl TxExecution {
             if tx.blob_hashes.is_empty() {
                 return Err(InvalidTx::EmptyBlobs.into());
             }
-            if tx.blob_hashes.len() as u64 > cfg.blob.max_per_tx || tx.blob_hashes.len() as u64 > cfg.blob.max {
+            if tx.blob_hashes.len() as u64 > cfg.blob.max_per_tx
+                || tx.blob_hashes.len() as u64 > cfg.blob.max
+            {
                 return Err(InvalidTx::TooManyBlobs(tx.blob_hashes.len()).into());
             }
-            if tx.blob_hashes.iter().any(|h| h[0] != revm_primitives::eip4844::VERSIONED_HASH_VERSION_KZG) {
+            if tx
+                .blob_hashes
+                .iter()
+                .any(|h| h[0] != revm_primitives::eip4844::VERSIONED_HASH_VERSION_KZG)
+            {
                 return Err(InvalidTx::InvalidBlobVersion.into());
             }
             let blob_fee = U256::from(env.block.blob_basefee.unwrap_or(1));
@@ -264,7 +279,11 @@ impl TxExecution {
         let (intrinsic, floor) = intrinsic_gas(spec, &self.env);
         let tx = &self.env.tx;
         if tx.gas_limit < intrinsic || tx.gas_limit < floor {
-            return Err(InvalidTx::IntrinsicGasTooLow { limit: tx.gas_limit, needed: intrinsic.max(floor) }.into());
+            return Err(InvalidTx::IntrinsicGasTooLow {
+                limit: tx.gas_limit,
+                needed: intrinsic.max(floor),
+            }
+            .into());
         }
         self.intrinsic = intrinsic;
         self.floor = floor;
@@ -282,7 +301,11 @@ impl TxExecution {
                 return Err(InvalidTx::NonceOverflow.into());
             }
             if tx.nonce != nonce {
-                return Err(InvalidTx::NonceMismatch { tx: tx.nonce, state: nonce }.into());
+                return Err(InvalidTx::NonceMismatch {
+                    tx: tx.nonce,
+                    state: nonce,
+                }
+                .into());
             }
         }
         let gas_limit = U256::from(tx.gas_limit);
@@ -295,7 +318,11 @@ impl TxExecution {
             .and_then(|c| c.checked_add(extra))
             .ok_or(InvalidTx::FeeOverflow)?;
         if !self.env.cfg.disable_balance_check && balance < max_cost {
-            return Err(InvalidTx::InsufficientFunds { balance, needed: max_cost }.into());
+            return Err(InvalidTx::InsufficientFunds {
+                balance,
+                needed: max_cost,
+            }
+            .into());
         }
         // Reads needed by the warm-up and the top-level target.
         let coinbase = self.env.block.beneficiary;
@@ -309,7 +336,8 @@ impl TxExecution {
         let access_list = tx.access_list.clone();
         self.journal.set_balance(view, caller, new_balance)?;
         if !self.env.cfg.disable_nonce_check || nonce < u64::MAX {
-            self.journal.set_nonce(view, caller, nonce.saturating_add(1))?;
+            self.journal
+                .set_nonce(view, caller, nonce.saturating_add(1))?;
         }
         if spec.is_enabled_in(SpecId::BERLIN) {
             self.journal.warm_account(caller);
@@ -322,7 +350,8 @@ impl TxExecution {
             for item in &access_list {
                 self.journal.warm_account(item.address);
                 for key in &item.storage_keys {
-                    self.journal.warm_slot(item.address, U256::from_be_bytes(key.0));
+                    self.journal
+                        .warm_slot(item.address, U256::from_be_bytes(key.0));
                 }
             }
         }
@@ -346,7 +375,8 @@ impl TxExecution {
                 self.auth_index += 1;
                 continue;
             };
-            if (auth.chain_id != U256::ZERO && auth.chain_id != chain_id) || auth.nonce == u64::MAX {
+            if (auth.chain_id != U256::ZERO && auth.chain_id != chain_id) || auth.nonce == u64::MAX
+            {
                 self.auth_index += 1;
                 continue;
             }
@@ -366,8 +396,11 @@ impl TxExecution {
             if exists {
                 self.auth_refund += eip7702::PER_EMPTY_ACCOUNT_COST - eip7702::PER_AUTH_BASE_COST;
             }
-            let new_code =
-                if auth.address == Address::ZERO { Bytecode::empty() } else { Arc::new(Bytecode::new(delegation_code(auth.address))) };
+            let new_code = if auth.address == Address::ZERO {
+                Bytecode::empty()
+            } else {
+                Arc::new(Bytecode::new(delegation_code(auth.address)))
+            };
             self.journal.set_code(view, authority, new_code)?;
             self.journal.set_nonce(view, authority, nonce + 1)?;
         }
@@ -448,7 +481,10 @@ impl TxExecution {
                 let ctl = interpreter::run(frame, &mut ctx, table);
                 match ctl {
                     Ctl::Blocked => {
-                        let e = ctx.view_error.take().unwrap_or(ViewError::Backend("blocked without reason".into()));
+                        let e = ctx
+                            .view_error
+                            .take()
+                            .unwrap_or(ViewError::Backend("blocked without reason".into()));
                         return Err(e.into());
                     }
                     Ctl::Request => {
@@ -461,11 +497,16 @@ impl TxExecution {
                     other => other,
                 }
             };
-            let Some(frame) = self.frames.pop() else { return Ok(()) };
+            let Some(frame) = self.frames.pop() else {
+                return Ok(());
+            };
             let kind = frame.kind;
             let result = self.finish_frame(frame, ctl);
             match kind {
-                FrameKind::Call { ret_offset, ret_len } => self.deliver_call(result, ret_offset, ret_len),
+                FrameKind::Call {
+                    ret_offset,
+                    ret_len,
+                } => self.deliver_call(result, ret_offset, ret_len),
                 FrameKind::Create { .. } => self.deliver(result),
             }
             if self.top.is_some() {
@@ -504,16 +545,32 @@ impl TxExecution {
             frame.output = Bytes::new();
         }
         match status {
-            ExecStatus::Success => {
-                FrameResult { status, gas_left: frame.gas.remaining(), refund: frame.gas.refund(), output: frame.output, created }
-            }
+            ExecStatus::Success => FrameResult {
+                status,
+                gas_left: frame.gas.remaining(),
+                refund: frame.gas.refund(),
+                output: frame.output,
+                created,
+            },
             ExecStatus::Revert => {
                 self.journal.revert(frame.checkpoint);
-                FrameResult { status, gas_left: frame.gas.remaining(), refund: 0, output: frame.output, created: None }
+                FrameResult {
+                    status,
+                    gas_left: frame.gas.remaining(),
+                    refund: 0,
+                    output: frame.output,
+                    created: None,
+                }
             }
             ExecStatus::Halt(_) => {
                 self.journal.revert(frame.checkpoint);
-                FrameResult { status, gas_left: 0, refund: 0, output: Bytes::new(), created: None }
+                FrameResult {
+                    status,
+                    gas_left: 0,
+                    refund: 0,
+                    output: Bytes::new(),
+                    created: None,
+                }
             }
         }
     }
@@ -546,7 +603,10 @@ impl TxExecution {
         if let Some(parent) = self.frames.last_mut() {
             let n = ret_len.min(r.output.len());
             if n > 0 {
-                parent.memory.slice_mut(ret_offset, n).copy_from_slice(&r.output[..n]);
+                parent
+                    .memory
+                    .slice_mut(ret_offset, n)
+                    .copy_from_slice(&r.output[..n]);
             }
         }
         self.deliver(r);
@@ -554,7 +614,11 @@ impl TxExecution {
 
     /// Starts the frame for `req`, or resolves it at once (precompile, empty code, failed checks).
     /// `Ok(None)` means the result was already delivered.
-    fn start_frame(&mut self, view: &dyn StateView, req: &FrameRequest) -> Result<Option<Frame>, ViewError> {
+    fn start_frame(
+        &mut self,
+        view: &dyn StateView,
+        req: &FrameRequest,
+    ) -> Result<Option<Frame>, ViewError> {
         let depth = self.frames.len();
         match req {
             FrameRequest::Call(c) => self.start_call(view, c, depth),
@@ -562,21 +626,37 @@ impl TxExecution {
         }
     }
 
-    fn start_call(&mut self, view: &dyn StateView, c: &CallRequest, depth: usize) -> Result<Option<Frame>, ViewError> {
-        let fail = |gas| FrameResult { status: ExecStatus::Revert, gas_left: gas, refund: 0, output: Bytes::new(), created: None };
+    fn start_call(
+        &mut self,
+        view: &dyn StateView,
+        c: &CallRequest,
+        depth: usize,
+    ) -> Result<Option<Frame>, ViewError> {
+        let fail = |gas| FrameResult {
+            status: ExecStatus::Revert,
+            gas_left: gas,
+            refund: 0,
+            output: Bytes::new(),
+            created: None,
+        };
         if depth as u64 > CALL_STACK_LIMIT {
             self.deliver_call(fail(c.gas_limit), c.ret_offset, c.ret_len);
             return Ok(None);
         }
         // Reads.
-        let caller_balance = if c.transfer.is_zero() { U256::ZERO } else { self.journal.balance(view, c.caller)? };
+        let caller_balance = if c.transfer.is_zero() {
+            U256::ZERO
+        } else {
+            self.journal.balance(view, c.caller)?
+        };
         self.journal.code_hash(view, c.target)?;
         if !c.transfer.is_zero() && caller_balance < c.transfer {
             self.deliver_call(fail(c.gas_limit), c.ret_offset, c.ret_len);
             return Ok(None);
         }
         let checkpoint = self.journal.checkpoint();
-        self.journal.transfer(view, c.caller, c.target, c.transfer)?;
+        self.journal
+            .transfer(view, c.caller, c.target, c.transfer)?;
 
         {
             if let Some(p) = precompiles::run(self.spec, &c.code_address, &c.input, c.gas_limit) {
@@ -614,7 +694,13 @@ impl TxExecution {
             }
         }
         if c.code.is_empty() {
-            let r = FrameResult { status: ExecStatus::Success, gas_left: c.gas_limit, refund: 0, output: Bytes::new(), created: None };
+            let r = FrameResult {
+                status: ExecStatus::Success,
+                gas_left: c.gas_limit,
+                refund: 0,
+                output: Bytes::new(),
+                created: None,
+            };
             self.deliver_call(r, c.ret_offset, c.ret_len);
             return Ok(None);
         }
@@ -627,21 +713,37 @@ impl TxExecution {
             c.is_static,
             depth,
             c.gas_limit,
-            FrameKind::Call { ret_offset: c.ret_offset, ret_len: c.ret_len },
+            FrameKind::Call {
+                ret_offset: c.ret_offset,
+                ret_len: c.ret_len,
+            },
             checkpoint,
         )))
     }
 
-    fn start_create(&mut self, view: &dyn StateView, c: &CreateRequest, depth: usize) -> Result<Option<Frame>, ViewError> {
+    fn start_create(
+        &mut self,
+        view: &dyn StateView,
+        c: &CreateRequest,
+        depth: usize,
+    ) -> Result<Option<Frame>, ViewError> {
         let spec = self.spec;
         let top = depth == 0;
-        let fail = |gas| FrameResult { status: ExecStatus::Revert, gas_left: gas, refund: 0, output: Bytes::new(), created: None };
+        let fail = |gas| FrameResult {
+            status: ExecStatus::Revert,
+            gas_left: gas,
+            refund: 0,
+            output: Bytes::new(),
+            created: None,
+        };
         // Reads.
         let balance = self.journal.balance(view, c.caller)?;
         let nonce = self.journal.nonce(view, c.caller)?;
         let creator_nonce = if top { self.env.tx.nonce } else { nonce };
         let address = match c.salt {
-            Some(salt) => c.caller.create2_from_code(B256::from(salt.to_be_bytes::<32>()), &c.init_code),
+            Some(salt) => c
+                .caller
+                .create2_from_code(B256::from(salt.to_be_bytes::<32>()), &c.init_code),
             None => c.caller.create(creator_nonce),
         };
         let target_hash = self.journal.code_hash(view, address)?;
@@ -670,7 +772,11 @@ impl TxExecution {
             return Ok(None);
         }
         let checkpoint = self.journal.checkpoint();
-        let new_nonce = if spec.is_enabled_in(SpecId::SPURIOUS_DRAGON) { 1 } else { 0 };
+        let new_nonce = if spec.is_enabled_in(SpecId::SPURIOUS_DRAGON) {
+            1
+        } else {
+            0
+        };
         self.journal.create_account(view, address, new_nonce)?;
         self.journal.transfer(view, c.caller, address, c.value)?;
         let code: Code = Arc::new(Bytecode::new(c.init_code.clone()));
@@ -735,8 +841,16 @@ impl TxExecution {
         let gas_limit = tx.gas_limit;
         let exec_limit = gas_limit - self.intrinsic;
         let mut gas_used = gas_limit - top.gas_left.min(exec_limit);
-        let quotient = if spec.is_enabled_in(SpecId::LONDON) { 5 } else { 2 };
-        let counter = if top.status.is_success() { top.refund.max(0) as u64 } else { 0 } + self.auth_refund;
+        let quotient = if spec.is_enabled_in(SpecId::LONDON) {
+            5
+        } else {
+            2
+        };
+        let counter = if top.status.is_success() {
+            top.refund.max(0) as u64
+        } else {
+            0
+        } + self.auth_refund;
         let refund = counter.min(gas_used / quotient);
         gas_used -= refund;
         if spec.is_enabled_in(SpecId::PRAGUE) {
@@ -745,17 +859,27 @@ impl TxExecution {
         let price = tx.effective_gas_price(self.env.block.basefee);
         let caller = tx.caller;
         let coinbase = self.env.block.beneficiary;
-        let tip = if spec.is_enabled_in(SpecId::LONDON) { price - self.env.block.basefee.min(price) } else { price };
+        let tip = if spec.is_enabled_in(SpecId::LONDON) {
+            price - self.env.block.basefee.min(price)
+        } else {
+            price
+        };
 
         // Reads first.
         let balance = self.journal.balance(view, caller)?;
         self.journal.code_hash(view, coinbase)?;
         // Writes.
         let reimburse = U256::from(gas_limit - gas_used) * price;
-        self.journal.set_balance(view, caller, balance + reimburse)?;
-        self.journal.credit(view, coinbase, U256::from(gas_used) * tip)?;
+        self.journal
+            .set_balance(view, caller, balance + reimburse)?;
+        self.journal
+            .credit(view, coinbase, U256::from(gas_used) * tip)?;
         if let Some(vault) = self.rules.base_fee_recipient() {
-            self.journal.credit(view, vault, U256::from(gas_used) * self.env.block.basefee.min(price))?;
+            self.journal.credit(
+                view,
+                vault,
+                U256::from(gas_used) * self.env.block.basefee.min(price),
+            )?;
         }
         if let Some(vault) = self.rules.extra_fee_recipient() {
             let extra = self.rules.extra_fee(&self.env);
@@ -772,7 +896,11 @@ impl TxExecution {
             status: top.status,
             gas_used,
             gas_refunded: refund,
-            logs: if top.status.is_success() { logs } else { Vec::new() },
+            logs: if top.status.is_success() {
+                logs
+            } else {
+                Vec::new()
+            },
             output: top.output,
             created_address: top.created,
             reads,
@@ -793,7 +921,11 @@ impl TxExecution {
             status: top.status,
             gas_used: self.env.tx.gas_limit - top.gas_left,
             gas_refunded: 0,
-            logs: if top.status.is_success() { logs } else { Vec::new() },
+            logs: if top.status.is_success() {
+                logs
+            } else {
+                Vec::new()
+            },
             output: top.output,
             created_address: None,
             reads,
@@ -804,7 +936,8 @@ impl TxExecution {
 
 /// The caller of system calls (EIP-4788 and later).
 pub const SYSTEM_ADDRESS: Address = Address::new([
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xfe,
 ]);
 
 /// Runs a block-level system call: `caller` calls `target` with `data` and `gas_limit` gas; no validation,
@@ -818,8 +951,18 @@ pub fn execute_system_call(
     gas_limit: u64,
     view: &dyn StateView,
 ) -> Result<TxOutcome, TxError> {
-    let tx = crate::env::TxEnv { caller, kind: TxKind::Call(target), data, gas_limit, ..Default::default() };
-    let env = Env { cfg: cfg.clone(), block: block.clone(), tx };
+    let tx = crate::env::TxEnv {
+        caller,
+        kind: TxKind::Call(target),
+        data,
+        gas_limit,
+        ..Default::default()
+    };
+    let env = Env {
+        cfg: cfg.clone(),
+        block: block.clone(),
+        tx,
+    };
     TxExecution::new_system(env).resume(view)
 }
 
@@ -848,7 +991,11 @@ pub fn intrinsic_gas(spec: SpecId, env: &Env) -> (u64, u64) {
     let tx = &env.tx;
     let zeros = tx.data.iter().filter(|b| **b == 0).count() as u64;
     let nonzeros = tx.data.len() as u64 - zeros;
-    let nonzero_cost = if spec.is_enabled_in(SpecId::ISTANBUL) { 16 } else { 68 };
+    let nonzero_cost = if spec.is_enabled_in(SpecId::ISTANBUL) {
+        16
+    } else {
+        68
+    };
     let mut gas = 21000 + zeros * 4 + nonzeros * nonzero_cost;
     if tx.kind.is_create() {
         if spec.is_enabled_in(SpecId::HOMESTEAD) {
@@ -862,7 +1009,11 @@ pub fn intrinsic_gas(spec: SpecId, env: &Env) -> (u64, u64) {
         gas += 2400 + 1900 * item.storage_keys.len() as u64;
     }
     gas += eip7702::PER_EMPTY_ACCOUNT_COST * tx.authorization_list.len() as u64;
-    let floor = if spec.is_enabled_in(SpecId::PRAGUE) { 21000 + 10 * (zeros + 4 * nonzeros) } else { 0 };
+    let floor = if spec.is_enabled_in(SpecId::PRAGUE) {
+        21000 + 10 * (zeros + 4 * nonzeros)
+    } else {
+        0
+    };
     (gas, floor)
 }
 

@@ -22,7 +22,12 @@ pub struct AccountState {
 
 impl Default for AccountState {
     fn default() -> Self {
-        Self { balance: U256::ZERO, nonce: 0, code_hash: KECCAK_EMPTY, storage: HashMap::default() }
+        Self {
+            balance: U256::ZERO,
+            nonce: 0,
+            code_hash: KECCAK_EMPTY,
+            storage: HashMap::default(),
+        }
     }
 }
 
@@ -58,7 +63,15 @@ impl InMemoryState {
     ) {
         let code_hash = self.insert_code(code);
         let storage = storage.into_iter().filter(|(_, v)| !v.is_zero()).collect();
-        self.accounts.insert(address, AccountState { balance, nonce, code_hash, storage });
+        self.accounts.insert(
+            address,
+            AccountState {
+                balance,
+                nonce,
+                code_hash,
+                storage,
+            },
+        );
     }
 
     /// Stores code and returns its hash.
@@ -67,7 +80,9 @@ impl InMemoryState {
             return KECCAK_EMPTY;
         }
         let hash = keccak256(&code);
-        self.codes.entry(hash).or_insert_with(|| Arc::new(Bytecode::with_hash(code, hash)));
+        self.codes
+            .entry(hash)
+            .or_insert_with(|| Arc::new(Bytecode::with_hash(code, hash)));
         hash
     }
 
@@ -161,7 +176,10 @@ impl InMemoryState {
 
 impl StateView for InMemoryState {
     fn balance(&self, address: Address) -> Result<U256, ViewError> {
-        Ok(self.accounts.get(&address).map_or(U256::ZERO, |a| a.balance))
+        Ok(self
+            .accounts
+            .get(&address)
+            .map_or(U256::ZERO, |a| a.balance))
     }
 
     fn nonce(&self, address: Address) -> Result<u64, ViewError> {
@@ -169,22 +187,36 @@ impl StateView for InMemoryState {
     }
 
     fn code_hash(&self, address: Address) -> Result<B256, ViewError> {
-        Ok(self.accounts.get(&address).map_or(B256::ZERO, |a| a.code_hash))
+        Ok(self
+            .accounts
+            .get(&address)
+            .map_or(B256::ZERO, |a| a.code_hash))
     }
 
     fn code_by_hash(&self, code_hash: B256) -> Result<Code, ViewError> {
         if code_hash == KECCAK_EMPTY || code_hash == B256::ZERO {
             return Ok(Bytecode::empty());
         }
-        self.codes.get(&code_hash).cloned().ok_or_else(|| ViewError::Backend(format!("missing code {code_hash}")))
+        self.codes
+            .get(&code_hash)
+            .cloned()
+            .ok_or_else(|| ViewError::Backend(format!("missing code {code_hash}")))
     }
 
     fn storage(&self, address: Address, slot: U256) -> Result<U256, ViewError> {
-        Ok(self.accounts.get(&address).and_then(|a| a.storage.get(&slot).copied()).unwrap_or_default())
+        Ok(self
+            .accounts
+            .get(&address)
+            .and_then(|a| a.storage.get(&slot).copied())
+            .unwrap_or_default())
     }
 
     fn block_hash(&self, number: u64) -> Result<B256, ViewError> {
-        Ok(self.block_hashes.get(&number).copied().unwrap_or_else(|| keccak256(number.to_string().as_bytes())))
+        Ok(self
+            .block_hashes
+            .get(&number)
+            .copied()
+            .unwrap_or_else(|| keccak256(number.to_string().as_bytes())))
     }
 }
 
@@ -196,7 +228,13 @@ mod tests {
     fn apply_add_set_destroy() {
         let mut s = InMemoryState::new();
         let a = Address::repeat_byte(1);
-        s.insert_account(a, U256::from(10), 1, Bytes::new(), [(U256::from(1), U256::from(2))]);
+        s.insert_account(
+            a,
+            U256::from(10),
+            1,
+            Bytes::new(),
+            [(U256::from(1), U256::from(2))],
+        );
         let mut w = AccountWrite::new(a);
         w.balance = Some(BalanceWrite::Add(U256::from(5)));
         w.storage = vec![(U256::from(1), U256::ZERO), (U256::from(3), U256::from(4))];

@@ -16,7 +16,7 @@ pub fn storage_root<'a>(storage: impl IntoIterator<Item = (&'a U256, &'a U256)>)
     if leaves.is_empty() {
         return EMPTY_ROOT_HASH;
     }
-    leaves.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    leaves.sort_unstable_by_key(|l| l.0);
     let mut hb = HashBuilder::default();
     for (k, v) in leaves {
         hb.add_leaf(Nibbles::unpack(k), &v);
@@ -51,7 +51,7 @@ pub fn state_root<'a>(accounts: impl IntoIterator<Item = (&'a Address, &'a Accou
     if leaves.is_empty() {
         return EMPTY_ROOT_HASH;
     }
-    leaves.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    leaves.sort_unstable_by_key(|l| l.0);
     let mut hb = HashBuilder::default();
     for (k, v) in leaves {
         hb.add_leaf(Nibbles::unpack(k), &v);
@@ -80,6 +80,11 @@ mod tests {
     #[test]
     fn empty_roots() {
         assert_eq!(InMemoryState::new().state_root(), EMPTY_ROOT_HASH);
-        assert_eq!(logs_hash(&[]), alloy_primitives::b256!("1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347"));
+        assert_eq!(
+            logs_hash(&[]),
+            alloy_primitives::b256!(
+                "1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347"
+            )
+        );
     }
 }

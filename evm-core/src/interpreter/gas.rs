@@ -53,7 +53,11 @@ impl Gas {
     /// A frame with `limit` gas.
     #[inline]
     pub fn new(limit: u64) -> Self {
-        Self { limit, remaining: limit, refund: 0 }
+        Self {
+            limit,
+            remaining: limit,
+            refund: 0,
+        }
     }
 
     /// Gas the frame started with.
@@ -115,7 +119,9 @@ impl Gas {
 /// Total cost of `words` words of memory: `3*w + w^2/512`.
 #[inline]
 pub fn memory_cost(words: u64) -> u64 {
-    MEMORY.saturating_mul(words).saturating_add(words.saturating_mul(words) / 512)
+    MEMORY
+        .saturating_mul(words)
+        .saturating_add(words.saturating_mul(words) / 512)
 }
 
 /// Cost of copying `len` bytes (per started word).
@@ -126,24 +132,46 @@ pub fn copy_cost(len: u64) -> Option<u64> {
 
 /// Dynamic cost of EXP: 10 (50 from Spurious Dragon, EIP-160) per byte of exponent.
 pub fn exp_cost(spec: SpecId, exponent: U256) -> u64 {
-    let per_byte = if spec.is_enabled_in(SpecId::SPURIOUS_DRAGON) { 50 } else { 10 };
+    let per_byte = if spec.is_enabled_in(SpecId::SPURIOUS_DRAGON) {
+        50
+    } else {
+        10
+    };
     per_byte * (exponent.bit_len() as u64).div_ceil(8)
 }
 
 /// SSTORE gas and refund for one store, by fork. Returns `(gas, refund delta)`.
 ///
 /// `original` is the slot's value at the start of the transaction, `present` before this store.
-pub fn sstore_cost(spec: SpecId, original: U256, present: U256, new: U256, was_cold: bool) -> (u64, i64) {
+pub fn sstore_cost(
+    spec: SpecId,
+    original: U256,
+    present: U256,
+    new: U256,
+    was_cold: bool,
+) -> (u64, i64) {
     if !spec.is_enabled_in(SpecId::ISTANBUL) {
         // Frontier rules (Constantinople's EIP-1283 never reached mainnet: Petersburg removed it).
-        let gas = if present.is_zero() && !new.is_zero() { SSTORE_SET } else { SSTORE_RESET };
-        let refund = if !present.is_zero() && new.is_zero() { SSTORE_CLEARS_REFUND_LEGACY as i64 } else { 0 };
+        let gas = if present.is_zero() && !new.is_zero() {
+            SSTORE_SET
+        } else {
+            SSTORE_RESET
+        };
+        let refund = if !present.is_zero() && new.is_zero() {
+            SSTORE_CLEARS_REFUND_LEGACY as i64
+        } else {
+            0
+        };
         return (gas, refund);
     }
     let berlin = spec.is_enabled_in(SpecId::BERLIN);
     // EIP-2200 with EIP-2929 and EIP-3529 parameters.
     let sload = if berlin { WARM_STORAGE_READ } else { 800 };
-    let reset = if berlin { SSTORE_RESET - COLD_SLOAD } else { SSTORE_RESET };
+    let reset = if berlin {
+        SSTORE_RESET - COLD_SLOAD
+    } else {
+        SSTORE_RESET
+    };
     let clears: i64 = if spec.is_enabled_in(SpecId::LONDON) {
         // EIP-3529: SSTORE_RESET - COLD_SLOAD + ACCESS_LIST_STORAGE_KEY = 4800.
         4800
@@ -206,15 +234,36 @@ mod tests {
     #[test]
     fn sstore_eip2200_table() {
         // Istanbul: EIP-2200 examples (original, present -> new).
-        assert_eq!(sstore_cost(SpecId::ISTANBUL, u(0), u(0), u(0), false), (800, 0));
-        assert_eq!(sstore_cost(SpecId::ISTANBUL, u(0), u(0), u(1), false), (20000, 0));
-        assert_eq!(sstore_cost(SpecId::ISTANBUL, u(1), u(1), u(0), false), (5000, 15000));
-        assert_eq!(sstore_cost(SpecId::ISTANBUL, u(1), u(0), u(1), false), (800, -15000 + 4200));
+        assert_eq!(
+            sstore_cost(SpecId::ISTANBUL, u(0), u(0), u(0), false),
+            (800, 0)
+        );
+        assert_eq!(
+            sstore_cost(SpecId::ISTANBUL, u(0), u(0), u(1), false),
+            (20000, 0)
+        );
+        assert_eq!(
+            sstore_cost(SpecId::ISTANBUL, u(1), u(1), u(0), false),
+            (5000, 15000)
+        );
+        assert_eq!(
+            sstore_cost(SpecId::ISTANBUL, u(1), u(0), u(1), false),
+            (800, -15000 + 4200)
+        );
         // Berlin cold set.
-        assert_eq!(sstore_cost(SpecId::BERLIN, u(0), u(0), u(1), true), (22100, 0));
+        assert_eq!(
+            sstore_cost(SpecId::BERLIN, u(0), u(0), u(1), true),
+            (22100, 0)
+        );
         // London clear refund 4800.
-        assert_eq!(sstore_cost(SpecId::LONDON, u(1), u(1), u(0), false), (2900, 4800));
+        assert_eq!(
+            sstore_cost(SpecId::LONDON, u(1), u(1), u(0), false),
+            (2900, 4800)
+        );
         // Frontier.
-        assert_eq!(sstore_cost(SpecId::FRONTIER, u(1), u(1), u(0), false), (5000, 15000));
+        assert_eq!(
+            sstore_cost(SpecId::FRONTIER, u(1), u(1), u(0), false),
+            (5000, 15000)
+        );
     }
 }

@@ -10,7 +10,9 @@ pub mod memory;
 pub mod stack;
 pub mod table;
 
-pub use frame::{CallRequest, CallScheme, CreateRequest, Ctl, Ctx, Frame, FrameKind, FrameRequest, Tracer};
+pub use frame::{
+    CallRequest, CallScheme, CreateRequest, Ctl, Ctx, Frame, FrameKind, FrameRequest, Tracer,
+};
 pub use table::{OpInfo, Table};
 
 use crate::outcome::HaltReason;

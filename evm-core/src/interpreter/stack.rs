@@ -19,7 +19,9 @@ impl Default for Stack {
 impl Stack {
     /// An empty stack with room for 1024 words.
     pub fn new() -> Self {
-        Self { data: Vec::with_capacity(STACK_LIMIT) }
+        Self {
+            data: Vec::with_capacity(STACK_LIMIT),
+        }
     }
 
     /// Number of words on the stack.
@@ -126,7 +128,10 @@ mod tests {
         s.dup(2);
         assert_eq!(s.peek(0), U256::from(1));
         s.swap(2);
-        assert_eq!(s.as_slice(), &[U256::from(1), U256::from(2), U256::from(1)][..]);
+        assert_eq!(
+            s.as_slice(),
+            &[U256::from(1), U256::from(2), U256::from(1)][..]
+        );
         assert_eq!(s.pop(), U256::from(1));
         let (a, top) = s.pop_top();
         *top += a;

@@ -26,16 +26,31 @@ pub struct OpInfo {
 /// The table of one fork.
 pub type Table = [OpInfo; 256];
 
-const UNDEFINED: OpInfo = OpInfo { f: control::invalid, gas: 0, min_stack: 0, max_stack: STACK_LIMIT as u16 };
+const UNDEFINED: OpInfo = OpInfo {
+    f: control::invalid,
+    gas: 0,
+    min_stack: 0,
+    max_stack: STACK_LIMIT as u16,
+};
 
 fn op(f: Instr, gas: u64, inputs: u16, outputs: u16) -> OpInfo {
-    let max_stack = if outputs > inputs { STACK_LIMIT as u16 - (outputs - inputs) } else { STACK_LIMIT as u16 };
-    OpInfo { f, gas, min_stack: inputs, max_stack }
+    let max_stack = if outputs > inputs {
+        STACK_LIMIT as u16 - (outputs - inputs)
+    } else {
+        STACK_LIMIT as u16
+    };
+    OpInfo {
+        f,
+        gas,
+        min_stack: inputs,
+        max_stack,
+    }
 }
 
 /// The table for `spec`, built once per fork.
 pub fn table(spec: SpecId) -> &'static Table {
-    static TABLES: [OnceLock<Box<Table>>; SpecId::AMSTERDAM as usize + 1] = [const { OnceLock::new() }; SpecId::AMSTERDAM as usize + 1];
+    static TABLES: [OnceLock<Box<Table>>; SpecId::AMSTERDAM as usize + 1] =
+        [const { OnceLock::new() }; SpecId::AMSTERDAM as usize + 1];
     TABLES[spec as usize].get_or_init(|| Box::new(build(spec)))
 }
 
@@ -46,11 +61,45 @@ fn build(spec: SpecId) -> Table {
 
     // Gas that changed with EIP-150 (Tangerine), EIP-1884 (Istanbul) and EIP-2929 (Berlin).
     let berlin = on(BERLIN);
-    let balance_gas = if berlin { 100 } else if on(ISTANBUL) { 700 } else if on(TANGERINE) { 400 } else { 20 };
-    let extcode_gas = if berlin { 100 } else if on(TANGERINE) { 700 } else { 20 };
-    let extcodehash_gas = if berlin { 100 } else if on(ISTANBUL) { 700 } else { 400 };
-    let sload_gas = if berlin { 100 } else if on(ISTANBUL) { 800 } else if on(TANGERINE) { 200 } else { 50 };
-    let call_gas = if berlin { 100 } else if on(TANGERINE) { 700 } else { 40 };
+    let balance_gas = if berlin {
+        100
+    } else if on(ISTANBUL) {
+        700
+    } else if on(TANGERINE) {
+        400
+    } else {
+        20
+    };
+    let extcode_gas = if berlin {
+        100
+    } else if on(TANGERINE) {
+        700
+    } else {
+        20
+    };
+    let extcodehash_gas = if berlin {
+        100
+    } else if on(ISTANBUL) {
+        700
+    } else {
+        400
+    };
+    let sload_gas = if berlin {
+        100
+    } else if on(ISTANBUL) {
+        800
+    } else if on(TANGERINE) {
+        200
+    } else {
+        50
+    };
+    let call_gas = if berlin {
+        100
+    } else if on(TANGERINE) {
+        700
+    } else {
+        40
+    };
     let selfdestruct_gas = if on(TANGERINE) { 5000 } else { 0 };
 
     t[0x00] = op(control::stop, 0, 0, 0);
@@ -201,7 +250,11 @@ mod tests {
 
     #[test]
     fn fork_gating() {
-        assert_eq!(table(SpecId::FRONTIER)[0xf4].min_stack, 0, "no DELEGATECALL in Frontier");
+        assert_eq!(
+            table(SpecId::FRONTIER)[0xf4].min_stack,
+            0,
+            "no DELEGATECALL in Frontier"
+        );
         assert_eq!(table(SpecId::HOMESTEAD)[0xf4].min_stack, 6);
         assert_eq!(table(SpecId::SHANGHAI)[0x5f].gas, 2);
         assert_eq!(table(SpecId::ISTANBUL)[0x54].gas, 800);

@@ -28,7 +28,11 @@ pub fn sub(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
 /// DIV (x / 0 = 0)
 pub fn div(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
     let (a, b) = f.stack.pop_top();
-    *b = if b.is_zero() { U256::ZERO } else { a.wrapping_div(*b) };
+    *b = if b.is_zero() {
+        U256::ZERO
+    } else {
+        a.wrapping_div(*b)
+    };
     Ctl::Continue
 }
 
@@ -47,7 +51,11 @@ pub fn sdiv(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
 /// MOD (x % 0 = 0)
 pub fn rem(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
     let (a, b) = f.stack.pop_top();
-    *b = if b.is_zero() { U256::ZERO } else { a.wrapping_rem(*b) };
+    *b = if b.is_zero() {
+        U256::ZERO
+    } else {
+        a.wrapping_rem(*b)
+    };
     Ctl::Continue
 }
 

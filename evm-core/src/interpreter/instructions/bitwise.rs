@@ -81,21 +81,33 @@ pub fn not(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
 /// BYTE: byte `i` of `x`, 0 = most significant.
 pub fn byte(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
     let (i, x) = f.stack.pop_top();
-    *x = if i < U256::from(32) { U256::from(x.byte(31 - i.to::<usize>())) } else { U256::ZERO };
+    *x = if i < U256::from(32) {
+        U256::from(x.byte(31 - i.to::<usize>()))
+    } else {
+        U256::ZERO
+    };
     Ctl::Continue
 }
 
 /// SHL (EIP-145)
 pub fn shl(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
     let (s, x) = f.stack.pop_top();
-    *x = if s < U256::from(256) { *x << s.to::<usize>() } else { U256::ZERO };
+    *x = if s < U256::from(256) {
+        *x << s.to::<usize>()
+    } else {
+        U256::ZERO
+    };
     Ctl::Continue
 }
 
 /// SHR (EIP-145)
 pub fn shr(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
     let (s, x) = f.stack.pop_top();
-    *x = if s < U256::from(256) { *x >> s.to::<usize>() } else { U256::ZERO };
+    *x = if s < U256::from(256) {
+        *x >> s.to::<usize>()
+    } else {
+        U256::ZERO
+    };
     Ctl::Continue
 }
 

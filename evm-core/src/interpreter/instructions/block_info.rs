@@ -6,7 +6,8 @@ use alloy_primitives::U256;
 
 /// COINBASE
 pub fn coinbase(f: &mut Frame, ctx: &mut Ctx<'_>) -> Ctl {
-    f.stack.push(U256::from_be_slice(ctx.env.block.beneficiary.as_slice()));
+    f.stack
+        .push(U256::from_be_slice(ctx.env.block.beneficiary.as_slice()));
     Ctl::Continue
 }
 
@@ -24,7 +25,10 @@ pub fn number(f: &mut Frame, ctx: &mut Ctx<'_>) -> Ctl {
 
 /// DIFFICULTY, or PREVRANDAO from the merge on (EIP-4399).
 pub fn difficulty(f: &mut Frame, ctx: &mut Ctx<'_>) -> Ctl {
-    let v = match (ctx.spec.is_enabled_in(crate::SpecId::MERGE), ctx.env.block.prevrandao) {
+    let v = match (
+        ctx.spec.is_enabled_in(crate::SpecId::MERGE),
+        ctx.env.block.prevrandao,
+    ) {
         (true, Some(r)) => U256::from_be_bytes(r.0),
         _ => ctx.env.block.difficulty,
     };
@@ -54,12 +58,17 @@ pub fn basefee(f: &mut Frame, ctx: &mut Ctx<'_>) -> Ctl {
 pub fn blobhash(f: &mut Frame, ctx: &mut Ctx<'_>) -> Ctl {
     let i = f.stack.top();
     let hashes = &ctx.env.tx.blob_hashes;
-    *i = if *i < U256::from(hashes.len()) { U256::from_be_bytes(hashes[i.to::<usize>()].0) } else { U256::ZERO };
+    *i = if *i < U256::from(hashes.len()) {
+        U256::from_be_bytes(hashes[i.to::<usize>()].0)
+    } else {
+        U256::ZERO
+    };
     Ctl::Continue
 }
 
 /// BLOBBASEFEE (EIP-7516)
 pub fn blobbasefee(f: &mut Frame, ctx: &mut Ctx<'_>) -> Ctl {
-    f.stack.push(U256::from(ctx.env.block.blob_basefee.unwrap_or_default()));
+    f.stack
+        .push(U256::from(ctx.env.block.blob_basefee.unwrap_or_default()));
     Ctl::Continue
 }

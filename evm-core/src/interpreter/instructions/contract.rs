@@ -22,7 +22,11 @@ fn call_common(f: &mut Frame, ctx: &mut Ctx<'_>, scheme: CallScheme) -> Ctl {
     let has_value = matches!(scheme, CallScheme::Call | CallScheme::CallCode);
     let gas_req = f.stack.peek(0);
     let addr = to_address(f.stack.peek(1));
-    let value = if has_value { f.stack.peek(2) } else { U256::ZERO };
+    let value = if has_value {
+        f.stack.peek(2)
+    } else {
+        U256::ZERO
+    };
     let base = if has_value { 3 } else { 2 };
     let (args_off, args_len) = (f.stack.peek(base), f.stack.peek(base + 1));
     let (ret_off, ret_len) = (f.stack.peek(base + 2), f.stack.peek(base + 3));
@@ -59,7 +63,11 @@ fn call_common(f: &mut Frame, ctx: &mut Ctx<'_>, scheme: CallScheme) -> Ctl {
             cost += gas::COLD_ACCOUNT_ACCESS - gas::WARM_STORAGE_READ;
         }
         if let Some(d) = delegate {
-            cost += if ctx.journal.warm_account(d) { gas::COLD_ACCOUNT_ACCESS } else { gas::WARM_STORAGE_READ };
+            cost += if ctx.journal.warm_account(d) {
+                gas::COLD_ACCOUNT_ACCESS
+            } else {
+                gas::WARM_STORAGE_READ
+            };
         }
     }
     if has_value && !value.is_zero() {
@@ -147,8 +155,11 @@ fn create_common(f: &mut Frame, ctx: &mut Ctx<'_>, create2: bool) -> Ctl {
         crate::charge!(f, gas::KECCAK_WORD * words);
     }
     let (o, l) = crate::gas_try!(expand(f, offset, len));
-    let gas_limit =
-        if spec.is_enabled_in(SpecId::TANGERINE) { all_but_one_64th(f.gas.remaining()) } else { f.gas.remaining() };
+    let gas_limit = if spec.is_enabled_in(SpecId::TANGERINE) {
+        all_but_one_64th(f.gas.remaining())
+    } else {
+        f.gas.remaining()
+    };
     crate::charge!(f, gas_limit);
     ctx.request = Some(FrameRequest::Create(CreateRequest {
         caller: f.address,

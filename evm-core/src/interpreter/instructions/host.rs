@@ -25,7 +25,9 @@ pub fn to_address(v: U256) -> Address {
 #[inline(always)]
 fn warm_account_surcharge(f: &mut Frame, ctx: &mut Ctx<'_>, address: Address) -> bool {
     if ctx.spec.is_enabled_in(SpecId::BERLIN) && ctx.journal.warm_account(address) {
-        return f.gas.charge(gas::COLD_ACCOUNT_ACCESS - gas::WARM_STORAGE_READ);
+        return f
+            .gas
+            .charge(gas::COLD_ACCOUNT_ACCESS - gas::WARM_STORAGE_READ);
     }
     true
 }
@@ -85,7 +87,11 @@ pub fn extcodehash(f: &mut Frame, ctx: &mut Ctx<'_>) -> Ctl {
     if !warm_account_surcharge(f, ctx, a) {
         return Ctl::Halt(HaltReason::OutOfGas);
     }
-    *f.stack.top() = if empty { U256::ZERO } else { U256::from_be_bytes(hash.0) };
+    *f.stack.top() = if empty {
+        U256::ZERO
+    } else {
+        U256::from_be_bytes(hash.0)
+    };
     Ctl::Continue
 }
 
@@ -167,7 +173,10 @@ fn log<const N: usize>(f: &mut Frame, ctx: &mut Ctx<'_>) -> Ctl {
         topics.push(B256::from(f.stack.pop().to_be_bytes::<32>()));
     }
     let data = alloy_primitives::Bytes::copy_from_slice(f.memory.slice(o, l));
-    ctx.journal.log(Log { address: f.address, data: LogData::new_unchecked(topics, data) });
+    ctx.journal.log(Log {
+        address: f.address,
+        data: LogData::new_unchecked(topics, data),
+    });
     Ctl::Continue
 }
 
@@ -205,9 +214,13 @@ pub fn selfdestruct(f: &mut Frame, ctx: &mut Ctx<'_>) -> Ctl {
     }
     let deletes = !spec.is_enabled_in(SpecId::CANCUN) || ctx.journal.is_created(me);
     let r = if deletes {
-        ctx.journal.credit(ctx.view, target, balance).and_then(|_| ctx.journal.set_balance(ctx.view, me, U256::ZERO))
+        ctx.journal
+            .credit(ctx.view, target, balance)
+            .and_then(|_| ctx.journal.set_balance(ctx.view, me, U256::ZERO))
     } else if target != me {
-        ctx.journal.set_balance(ctx.view, me, U256::ZERO).and_then(|_| ctx.journal.credit(ctx.view, target, balance))
+        ctx.journal
+            .set_balance(ctx.view, me, U256::ZERO)
+            .and_then(|_| ctx.journal.credit(ctx.view, target, balance))
     } else {
         ctx.journal.touch(ctx.view, target)
     };

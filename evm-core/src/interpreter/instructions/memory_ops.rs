@@ -19,7 +19,9 @@ pub fn mstore(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
     let offset = f.stack.pop();
     let value = f.stack.pop();
     let (o, _) = crate::gas_try!(expand(f, offset, U256::from(32)));
-    f.memory.slice_mut(o, 32).copy_from_slice(&value.to_be_bytes::<32>());
+    f.memory
+        .slice_mut(o, 32)
+        .copy_from_slice(&value.to_be_bytes::<32>());
     Ctl::Continue
 }
 

@@ -47,8 +47,8 @@ pub const PUSH: [Instr; 32] = [
 
 /// DUP1..DUP16.
 pub const DUP: [Instr; 16] = [
-    dup::<1>, dup::<2>, dup::<3>, dup::<4>, dup::<5>, dup::<6>, dup::<7>, dup::<8>,
-    dup::<9>, dup::<10>, dup::<11>, dup::<12>, dup::<13>, dup::<14>, dup::<15>, dup::<16>,
+    dup::<1>, dup::<2>, dup::<3>, dup::<4>, dup::<5>, dup::<6>, dup::<7>, dup::<8>, dup::<9>,
+    dup::<10>, dup::<11>, dup::<12>, dup::<13>, dup::<14>, dup::<15>, dup::<16>,
 ];
 
 /// SWAP1..SWAP16.

@@ -25,7 +25,6 @@ pub fn keccak256_op(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
     Ctl::Continue
 }
 
-
 /// ADDRESS
 pub fn address(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
     let a = f.address;
@@ -99,7 +98,8 @@ pub fn codecopy(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
 
 /// GASPRICE: the effective gas price.
 pub fn gasprice(f: &mut Frame, ctx: &mut Ctx<'_>) -> Ctl {
-    f.stack.push(ctx.env.tx.effective_gas_price(ctx.env.block.basefee));
+    f.stack
+        .push(ctx.env.tx.effective_gas_price(ctx.env.block.basefee));
     Ctl::Continue
 }
 
