@@ -1,0 +1,111 @@
+//! The transaction loop: a block's transactions in order, each one's write set applied before the next,
+//! with cumulative gas and typed receipts.
+//!
+//! ```text
+//! envs -> TxRunner::Sequential: execute_tx + apply, one after another
+//!      -> TxRunner::Parallel:   parallel-commit executes all, outcomes equal to the sequential ones;
+//!                               they are applied here in order
+//!      -> receipts, gas used
+//! ```
+//! Fee credits to the beneficiary are inside each outcome's write set already.
+
+use crate::error::BlockError;
+use crate::receipt::{build_receipt, ReceiptStatus, TypedReceipt};
+use crate::store::StateStore;
+use parevm_evm_core::{execute_tx, Env, InvalidTx, TxOutcome};
+
+/// How a block's transactions are executed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TxRunner {
+    /// One after another on the calling thread.
+    #[default]
+    Sequential,
+    /// On `threads` worker threads through the parallel executor.
+    Parallel {
+        /// Worker threads.
+        threads: usize,
+    },
+}
+
+/// What pre-Byzantium receipts record in place of a status flag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PostStateRoots {
+    /// Compute the state root after every transaction (full state available).
+    Compute,
+    /// Record a zero root (partial state, as in replay; the receipts root is then not meaningful).
+    Skip,
+}
+
+/// Receipts and gas of a block's transactions.
+#[derive(Clone, Debug, Default)]
+pub struct TxResults {
+    /// One typed receipt per transaction.
+    pub receipts: Vec<TypedReceipt>,
+    /// Gas used by all transactions.
+    pub gas_used: u64,
+}
+
+/// Executes `envs` in order on `state`, which ends up holding every transaction's writes.
+///
+/// `byzantium` selects status receipts; before it, `roots` says whether the intermediate state roots are
+/// computed. A transaction whose gas limit exceeds the gas left in the block, or that the EVM rejects,
+/// makes the block invalid; `state` is then partially updated and the caller rolls it back.
+pub fn run_transactions<S: StateStore + Sync>(
+    envs: &[Env],
+    state: &mut S,
+    runner: TxRunner,
+    byzantium: bool,
+    roots: PostStateRoots,
+) -> Result<TxResults, BlockError> {
+    let parallel = match runner {
+        TxRunner::Parallel { threads } if threads > 1 => parallel_outcomes(envs, &*state, threads)?,
+        _ => None,
+    };
+    let mut results = TxResults::default();
+    let mut parallel = parallel.map(Vec::into_iter);
+    for (index, env) in envs.iter().enumerate() {
+        let block_gas_limit = env.block.gas_limit;
+        let available = block_gas_limit.saturating_sub(results.gas_used);
+        if env.tx.gas_limit > available {
+            return Err(BlockError::BlockGasExceeded {
+                index,
+                gas_limit: env.tx.gas_limit,
+                available,
+            });
+        }
+        let outcome = match parallel.as_mut().and_then(Iterator::next) {
+            Some(r) => r.map_err(|source| BlockError::InvalidTx { index, source })?,
+            None => execute_tx(env, &*state).map_err(|e| BlockError::tx(index, e))?,
+        };
+        state.apply(&outcome.writes);
+        results.gas_used += outcome.gas_used;
+        let status = if byzantium {
+            ReceiptStatus::Status(outcome.status.is_success())
+        } else {
+            match roots {
+                PostStateRoots::Compute => ReceiptStatus::PostState(state.state_root()),
+                PostStateRoots::Skip => ReceiptStatus::PostState(Default::default()),
+            }
+        };
+        results.receipts.push(build_receipt(
+            env.tx.tx_type,
+            status,
+            results.gas_used,
+            outcome.logs,
+        ));
+    }
+    Ok(results)
+}
+
+/// Outcomes from the parallel executor, or `None` to run sequentially.
+///
+/// The parallel executor (`parevm-parallel-commit`) does not offer `execute_parallel` yet, so this hook
+/// answers `None` and `--threads N` runs sequentially for now. Once it lands, this is the only place to
+/// change: call it with `(envs, state, threads)` and return its per-transaction results.
+fn parallel_outcomes<S: StateStore + Sync>(
+    _envs: &[Env],
+    _state: &S,
+    _threads: usize,
+) -> Result<Option<Vec<Result<TxOutcome, InvalidTx>>>, BlockError> {
+    Ok(None)
+}
