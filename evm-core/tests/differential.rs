@@ -1,0 +1,187 @@
+//! Differential test of the parevm interpreter against revm (the oracle, a dev-dependency only).
+//!
+//! A seeded generator builds random but plausible cases across forks (Frontier to Osaka): a few contracts
+//! that call each other, EOAs, empty and missing accounts, and one transaction (calls, creations, value
+//! transfers, access lists, blobs, EIP-7702 authorizations, gas limits from below intrinsic to millions).
+//! Each case runs in both engines from the same pre-state; status, gas used, refund, output, logs and the
+//! whole resulting state must agree.
+//!
+//! - The seeds in `tests/regressions/differential.txt` run first, then `PAREVM_DIFF_CASES` (default 2000)
+//!   generated seeds.
+//! - `PAREVM_DIFF_SEED=0x…` runs that one seed and prints its case even when it passes.
+//! - `PAREVM_DIFF_BASE=n` moves the generated seeds elsewhere (for exploration beyond the CI budget).
+//! - Seeds in `tests/regressions/differential-known.txt` are known interpreter bugs waiting for a fix:
+//!   they are run and reported, but do not fail the test while listed there.
+
+#[path = "differential/asm.rs"]
+mod asm;
+#[path = "differential/case.rs"]
+mod case;
+#[path = "differential/compare.rs"]
+mod compare;
+#[path = "differential/gen.rs"]
+mod gen;
+#[path = "differential/observed.rs"]
+mod observed;
+#[path = "differential/oracle.rs"]
+mod oracle;
+#[path = "differential/ours.rs"]
+mod ours;
+#[path = "differential/program.rs"]
+mod program;
+#[path = "differential/rng.rs"]
+mod rng;
+
+use observed::{Observed, Status};
+use std::collections::BTreeMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::Instant;
+
+/// Generated cases per run unless `PAREVM_DIFF_CASES` says otherwise.
+const DEFAULT_CASES: u64 = 2_000;
+/// Full reports printed before the rest are summarised.
+const REPORTS_SHOWN: usize = 3;
+
+/// The seed of generated case `i`.
+fn seed_of(base: u64, i: u64) -> u64 {
+    rng::Rng::new(base.wrapping_mul(0x1_0000_0001).wrapping_add(i)).u64()
+}
+
+/// Seeds listed in a regressions file: one per line, `#` starts a comment.
+fn seed_file(name: &str) -> Vec<(u64, String)> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/regressions").join(name);
+    let Ok(text) = std::fs::read_to_string(&path) else { return Vec::new() };
+    text.lines()
+        .filter_map(|line| {
+            let (seed, note) = line.split_once('#').unwrap_or((line, ""));
+            let seed = seed.trim();
+            if seed.is_empty() {
+                return None;
+            }
+            let parsed = match seed.strip_prefix("0x") {
+                Some(h) => u64::from_str_radix(h, 16),
+                None => seed.parse(),
+            };
+            match parsed {
+                Ok(s) => Some((s, note.trim().to_string())),
+                Err(e) => panic!("{}: bad seed {seed:?}: {e}", path.display()),
+            }
+        })
+        .collect()
+}
+
+fn env_u64(name: &str) -> Option<u64> {
+    let v = std::env::var(name).ok()?;
+    let v = v.trim();
+    let parsed = match v.strip_prefix("0x") {
+        Some(h) => u64::from_str_radix(h, 16),
+        None => v.parse(),
+    };
+    Some(parsed.unwrap_or_else(|e| panic!("{name}={v:?}: {e}")))
+}
+
+/// Runs one engine, turning a panic into a rejected result so the seed is still reported.
+fn guarded(name: &str, f: impl FnOnce() -> Observed) -> Observed {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|p| {
+        let msg = p
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        Observed { result: Err(format!("{name} PANICKED: {msg}")), post: Default::default() }
+    })
+}
+
+/// The outcome class of a case, for the statistics line (with halt reasons and rejection causes when
+/// `PAREVM_DIFF_DETAIL` is set).
+fn class(o: &Observed) -> String {
+    let detail = std::env::var_os("PAREVM_DIFF_DETAIL").is_some();
+    match &o.result {
+        Err(e) if detail => format!("invalid: {}", e.split(':').take(2).collect::<String>()),
+        Err(_) => "invalid".into(),
+        Ok(e) => match e.status {
+            Status::Success => "success".into(),
+            Status::Revert => "revert".into(),
+            Status::Halt if detail => format!("halt: {}", e.detail),
+            Status::Halt => "halt".into(),
+        },
+    }
+}
+
+/// Runs `seed`; `Some((first difference, report))` on a mismatch.
+fn run_seed(seed: u64, verbose: bool) -> (Option<(String, String)>, String) {
+    let case = gen::case(seed);
+    let ours = guarded("parevm", || ours::run(&case));
+    let oracle = guarded("revm", || oracle::run(&case));
+    if verbose {
+        println!("{case}");
+        println!("parevm: {:?}\nrevm:   {:?}", ours.result, oracle.result);
+        for (name, o) in [("parevm", &ours), ("revm", &oracle)] {
+            println!("{name} post-state:");
+            for (addr, acc) in &o.post {
+                println!("  {addr} {}", observed::fmt_account(acc));
+            }
+        }
+    }
+    let diff = compare::first_difference(&case, &ours, &oracle);
+    let out = diff.map(|d| {
+        let r = compare::report(&case, &ours, &oracle, &d);
+        (d, r)
+    });
+    (out, class(&oracle))
+}
+
+#[test]
+fn differential_against_revm() {
+    if let Some(seed) = env_u64("PAREVM_DIFF_SEED") {
+        let (diff, _) = run_seed(seed, true);
+        if let Some((_, report)) = diff {
+            panic!("{report}");
+        }
+        return;
+    }
+    let known: BTreeMap<u64, String> = seed_file("differential-known.txt").into_iter().collect();
+    let cases = env_u64("PAREVM_DIFF_CASES").unwrap_or(DEFAULT_CASES);
+    let base = env_u64("PAREVM_DIFF_BASE").unwrap_or(0);
+    let mut seeds: Vec<u64> = seed_file("differential.txt").into_iter().map(|(s, _)| s).collect();
+    seeds.extend((0..cases).map(|i| seed_of(base, i)));
+
+    let start = Instant::now();
+    let mut stats: BTreeMap<String, u64> = BTreeMap::new();
+    let mut failures = Vec::new();
+    let mut known_failing = Vec::new();
+    for &seed in &seeds {
+        let (diff, class) = run_seed(seed, false);
+        *stats.entry(class).or_default() += 1;
+        if let Some((d, report)) = diff {
+            if let Some(reason) = known.get(&seed) {
+                known_failing.push(format!("{seed:#018x} (known: {reason}): {d}"));
+            } else {
+                failures.push((seed, d, report));
+            }
+        }
+    }
+    println!(
+        "differential: {} cases in {:.1?}, revm outcomes {stats:?}, {} known failing",
+        seeds.len(),
+        start.elapsed(),
+        known_failing.len()
+    );
+    for k in &known_failing {
+        println!("  known: {k}");
+    }
+    if failures.is_empty() {
+        return;
+    }
+    let mut msg = String::new();
+    for (_, _, report) in failures.iter().take(REPORTS_SHOWN) {
+        msg.push_str(report);
+        msg.push('\n');
+    }
+    msg.push_str(&format!("{} of {} cases differ; failing seeds:\n", failures.len(), seeds.len()));
+    for (seed, d, _) in &failures {
+        let first_line = d.lines().next().unwrap_or_default();
+        msg.push_str(&format!("  {seed:#018x}  {first_line}\n"));
+    }
+    panic!("{msg}");
+}

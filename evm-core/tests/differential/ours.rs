@@ -1,0 +1,96 @@
+//! Runs a case through parevm: `InMemoryState` pre-state, `execute_tx`, then `apply` of the write set.
+
+use super::case::Case;
+use super::observed::{normalize, Exec, Observed, Post, PostAccount, Status};
+use alloy_primitives::{TxKind, U256};
+use parevm_evm_core::env::{AccessListItem, Authorization};
+use parevm_evm_core::{execute_tx, BlockEnv, CfgEnv, Env, ExecStatus, SpecId, TxEnv};
+use parevm_state::InMemoryState;
+
+/// The parevm environment of a case.
+pub fn env(case: &Case) -> Env {
+    let spec = case.spec;
+    let b = &case.block;
+    let block = BlockEnv {
+        number: b.number,
+        beneficiary: b.coinbase,
+        timestamp: b.timestamp,
+        gas_limit: b.gas_limit,
+        basefee: U256::from(b.basefee),
+        difficulty: b.difficulty,
+        prevrandao: spec.is_enabled_in(SpecId::MERGE).then_some(b.prevrandao),
+        blob_basefee: spec.is_enabled_in(SpecId::CANCUN).then_some(1),
+        slot_number: None,
+    };
+    let t = &case.tx;
+    let tx = TxEnv {
+        tx_type: t.tx_type,
+        caller: t.caller,
+        gas_limit: t.gas_limit,
+        gas_price: U256::from(t.gas_price),
+        gas_priority_fee: t.priority_fee.map(U256::from),
+        kind: t.to.map_or(TxKind::Create, TxKind::Call),
+        value: t.value,
+        data: t.data.clone(),
+        nonce: t.nonce,
+        chain_id: spec.is_enabled_in(SpecId::SPURIOUS_DRAGON).then_some(1),
+        access_list: t
+            .access_list
+            .iter()
+            .map(|(a, keys)| AccessListItem { address: *a, storage_keys: keys.clone() })
+            .collect(),
+        blob_hashes: t.blob_hashes.clone(),
+        max_fee_per_blob_gas: U256::from(t.max_fee_per_blob_gas),
+        authorization_list: t
+            .authorizations
+            .iter()
+            .map(|a| Authorization {
+                chain_id: U256::from(a.chain_id),
+                address: a.address,
+                nonce: a.nonce,
+                authority: a.authority,
+            })
+            .collect(),
+    };
+    Env { cfg: CfgEnv::new(1, spec), block, tx }
+}
+
+/// Runs `case` in parevm.
+pub fn run(case: &Case) -> Observed {
+    let mut state = InMemoryState::new();
+    for a in &case.accounts {
+        state.insert_account(a.address, a.balance, a.nonce, a.code.clone(), a.storage.iter().copied());
+    }
+    let result = match execute_tx(&env(case), &state) {
+        Ok(out) => {
+            state.apply(&out.writes);
+            let (status, detail) = match out.status {
+                ExecStatus::Success => (Status::Success, String::new()),
+                ExecStatus::Revert => (Status::Revert, String::new()),
+                ExecStatus::Halt(h) => (Status::Halt, format!("{h:?}")),
+            };
+            Ok(Exec {
+                status,
+                detail,
+                gas_used: out.gas_used,
+                gas_refunded: out.gas_refunded,
+                output: out.output,
+                logs: out.logs,
+                created: out.created_address,
+            })
+        }
+        Err(e) => Err(e.to_string()),
+    };
+    Observed { result, post: normalize(post(&state), case.spec) }
+}
+
+fn post(state: &InMemoryState) -> Post {
+    state
+        .accounts()
+        .map(|(addr, acc)| {
+            let code = state.code(&acc.code_hash).map(|c| c.bytes().clone()).unwrap_or_default();
+            let storage = acc.storage.iter().map(|(k, v)| (*k, *v)).collect();
+            (*addr, PostAccount { balance: acc.balance, nonce: acc.nonce, code, storage })
+        })
+        .collect()
+}
