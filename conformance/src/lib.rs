@@ -3,3 +3,6 @@
 //! Runners that prove parevm against the official Ethereum fixtures (state tests, blockchain tests) and
 //! against real mainnet blocks.
 #![warn(missing_docs)]
+
+pub mod statetest;
+pub mod unpack;

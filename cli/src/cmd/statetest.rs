@@ -1,13 +1,78 @@
-//! `parevm statetest` (being built in this session).
+//! `parevm statetest [--json] [--trace] [--threads N] PATH...`: runs official state tests (files, or
+//! folders walked for `*.json`) through `parevm_conformance::statetest` and prints every failure, a
+//! per-fork table and, last, `N passed, M failed, K skipped`.
+
+use parevm_conformance::statetest::{
+    collect_files, install_panic_hook, run_files, CaseResult, CaseStatus, RunOptions, SkipList,
+    SuiteOptions,
+};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::Instant;
 
 /// Arguments of `parevm statetest`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Inputs.
-    pub paths: Vec<std::path::PathBuf>,
+    /// State-test files or folders (walked for `*.json`).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Print one JSON object per case on stdout (name, fork, indexes, pass, error, stateRoot, logsHash).
+    #[arg(long)]
+    pub json: bool,
+    /// Print an EIP-3155 trace (JSON lines) of every case on stderr; best with a single file.
+    #[arg(long)]
+    pub trace: bool,
+    /// Worker threads (default: one per core).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Also print passing and skipped cases.
+    #[arg(long, short)]
+    pub verbose: bool,
 }
 
-/// Runs the subcommand.
-pub fn run(_args: Args) -> anyhow::Result<bool> {
-    anyhow::bail!("`parevm statetest` is not available in this build yet")
+/// Runs the subcommand: `Ok(false)` when any case failed.
+pub fn run(args: Args) -> anyhow::Result<bool> {
+    let start = Instant::now();
+    install_panic_hook();
+    let files = collect_files(&args.paths)?;
+    let opts = SuiteOptions {
+        run: RunOptions {
+            skip: SkipList::default_list(),
+            trace: args.trace,
+        },
+        threads: args.threads,
+        progress: std::io::stderr().is_terminal() && !args.trace,
+    };
+    let sink = |results: &[CaseResult]| print_results(results, &args);
+    let summary = run_files(&files, &opts, &sink)?;
+    let mut err = std::io::stderr().lock();
+    writeln!(
+        err,
+        "{} files in {:.1}s\n{}",
+        files.len(),
+        start.elapsed().as_secs_f64(),
+        summary.table()
+    )?;
+    drop(err);
+    // A closed stdout (`| head`) is not an error worth a panic.
+    let _ = writeln!(std::io::stdout().lock(), "{}", summary.total);
+    Ok(summary.ok())
+}
+
+/// Prints one file's results: JSON lines on stdout with `--json`, else failures (and with `--verbose`
+/// everything) as text on stdout; traces on stderr.
+fn print_results(results: &[CaseResult], args: &Args) {
+    let mut out = std::io::stdout().lock();
+    for r in results {
+        if let Some(trace) = &r.trace {
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(err, "# trace {r}");
+            let _ = err.write_all(trace.as_bytes());
+        }
+        if args.json {
+            let _ = writeln!(out, "{}", r.to_json());
+        } else if args.verbose || matches!(r.status, CaseStatus::Failed(_)) {
+            let _ = writeln!(out, "{r}");
+        }
+    }
 }
