@@ -112,6 +112,24 @@ pub fn case(seed: u64) -> Case {
     }
 
     let sender_nonce = rng.range(0, 3);
+    if rng.chance(25) {
+        // Something already at an address a CREATE will use: a balance is fine, a nonce, code or storage
+        // (EIP-7610) is a collision.
+        let target = if rng.chance(40) {
+            sender().create(sender_nonce)
+        } else {
+            let i = rng.below(contracts.len());
+            contracts[i].create(accounts[i].nonce)
+        };
+        let mut acc = PreAccount { address: target, balance: U256::ZERO, nonce: 0, code: Bytes::new(), storage: Vec::new() };
+        match rng.below(5) {
+            0 | 1 => acc.balance = U256::from(1000u64),
+            2 => acc.nonce = 1,
+            3 => acc.code = Bytes::from_static(&[0x00]),
+            _ => acc.storage.push((U256::from(1u8), U256::from(1u8))),
+        }
+        accounts.push(acc);
+    }
     let sender_code =
         if on(SpecId::PRAGUE) && rng.chance(10) { delegation(rng.pick(&contracts)) } else { Bytes::new() };
     let tx = transaction(&mut rng, &world, sender_nonce, basefee, &eoas, &missing);
@@ -173,6 +191,7 @@ fn transaction(
         _ if may_create => None,
         _ => Some(world.contracts[0]),
     };
+    let to = if on(SpecId::PRAGUE) && to.is_some() && rng.chance(8) { Some(eoas[1]) } else { to };
     let data: Bytes = match to {
         None => program::initcode(rng, world, 0).into(),
         Some(_) => {
@@ -212,7 +231,7 @@ fn transaction(
     if tx_type == 4 {
         for _ in 0..rng.range(1, 3) {
             let authority = match rng.below(10) {
-                0..=4 => Some(eoas[0]),
+                0..=4 => Some(rng.pick(eoas)),
                 5..=6 => Some(sender()),
                 7 => Some(world.contracts[0]),
                 8 => Some(missing[0]),

@@ -1,9 +1,7 @@
 //! What one engine made of a case, in a shape both engines can be compared in: the execution result and
-//! the whole resulting world state, normalised (EIP-161 empty accounts dropped from Spurious Dragon on, zero
-//! storage dropped).
+//! the whole resulting world state (zero storage dropped).
 
 use alloy_primitives::{hex, Address, Bytes, Log, U256};
-use parevm_evm_core::SpecId;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -50,12 +48,6 @@ pub struct PostAccount {
     pub storage: BTreeMap<U256, U256>,
 }
 
-impl PostAccount {
-    fn is_empty(&self) -> bool {
-        self.balance.is_zero() && self.nonce == 0 && self.code.is_empty() && self.storage.is_empty()
-    }
-}
-
 /// A whole world state.
 pub type Post = BTreeMap<Address, PostAccount>;
 
@@ -68,14 +60,11 @@ pub struct Observed {
     pub post: Post,
 }
 
-/// Drops what the comparison must not see: zero storage values, and from Spurious Dragon on, empty accounts
-/// (EIP-161: an empty account and a missing one are the same thing).
-pub fn normalize(mut post: Post, spec: SpecId) -> Post {
+/// Drops zero storage values (a slot set to zero and a slot never written are the same thing). Empty
+/// accounts are kept: whether an empty account exists changes the state root, so EIP-161 clearing is compared.
+pub fn normalize(mut post: Post) -> Post {
     for acc in post.values_mut() {
         acc.storage.retain(|_, v| !v.is_zero());
-    }
-    if spec.is_enabled_in(SpecId::SPURIOUS_DRAGON) {
-        post.retain(|_, a| !a.is_empty());
     }
     post
 }

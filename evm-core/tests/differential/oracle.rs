@@ -1,6 +1,7 @@
-//! Runs a case through revm, the oracle: a `CacheDB<EmptyDB>` pre-state, `transact_commit`, then the
-//! committed cache read back account by account (so revm's touched-but-unchanged and destroyed accounts are
-//! resolved the way a database would resolve them).
+//! Runs a case through revm, the oracle: a `CacheDB<EmptyDB>` pre-state, `transact`, then revm's state diff
+//! applied to the pre-state the way a state database applies it: untouched accounts are skipped, self-destructed
+//! accounts and (from Spurious Dragon on, EIP-161) touched empty accounts are deleted, created accounts lose
+//! their old storage. `CacheDB::commit` would keep touched empty accounts, which would hide EIP-161 bugs.
 
 use super::case::Case;
 use super::observed::{normalize, Exec, Observed, Post, PostAccount, Status};
@@ -15,7 +16,8 @@ use revm::context_interface::block::BlobExcessGasAndPrice;
 use revm::context_interface::either::Either;
 use revm::database::{CacheDB, EmptyDB};
 use revm::state::{AccountInfo, Bytecode};
-use revm::{Context, ExecuteCommitEvm, MainBuilder, MainContext};
+use revm::state::EvmState;
+use revm::{Context, ExecuteEvm, MainBuilder, MainContext};
 
 /// Runs `case` in revm.
 pub fn run(case: &Case) -> Observed {
@@ -58,12 +60,15 @@ pub fn run(case: &Case) -> Observed {
         })
         .with_block(block)
         .build_mainnet();
-    let result = match evm.transact_commit(tx(case)) {
-        Ok(r) => Ok(exec(r)),
+    let mut post = pre_state(case);
+    let result = match evm.transact(tx(case)) {
+        Ok(r) => {
+            apply(&mut post, r.state, spec);
+            Ok(exec(r.result))
+        }
         Err(e) => Err(e.to_string()),
     };
-    let post = post(&evm.ctx.journaled_state.database);
-    Observed { result, post: normalize(post, spec) }
+    Observed { result, post: normalize(post) }
 }
 
 fn tx(case: &Case) -> TxEnv {
@@ -134,16 +139,50 @@ fn exec(r: ExecutionResult) -> Exec {
     }
 }
 
-fn post(db: &CacheDB<EmptyDB>) -> Post {
-    let mut post = Post::new();
-    for (addr, acc) in &db.cache.accounts {
-        let Some(info) = acc.info() else { continue };
-        let code = match &info.code {
-            Some(c) => c.original_bytes(),
-            None => db.cache.contracts.get(&info.code_hash).map(|c| c.original_bytes()).unwrap_or_default(),
-        };
-        let storage = acc.storage.iter().map(|(k, v)| (*k, *v)).collect();
-        post.insert(*addr, PostAccount { balance: info.balance, nonce: info.nonce, code, storage });
+fn pre_state(case: &Case) -> Post {
+    case.accounts
+        .iter()
+        .map(|a| {
+            let acc = PostAccount {
+                balance: a.balance,
+                nonce: a.nonce,
+                code: a.code.clone(),
+                storage: a.storage.iter().copied().collect(),
+            };
+            (a.address, acc)
+        })
+        .collect()
+}
+
+/// Applies revm's state diff to `post` with database semantics.
+fn apply(post: &mut Post, state: EvmState, spec: SpecId) {
+    for (addr, acc) in state {
+        if !acc.is_touched() {
+            continue;
+        }
+        let empty = acc.info.balance.is_zero() && acc.info.nonce == 0 && acc.info.code_hash == KECCAK_EMPTY;
+        if acc.is_selfdestructed() || (spec.is_enabled_in(SpecId::SPURIOUS_DRAGON) && empty) {
+            post.remove(&addr);
+            continue;
+        }
+        let entry = post.entry(addr).or_insert_with(|| PostAccount {
+            balance: U256::ZERO,
+            nonce: 0,
+            code: Default::default(),
+            storage: Default::default(),
+        });
+        if acc.is_created() {
+            entry.storage.clear();
+        }
+        entry.balance = acc.info.balance;
+        entry.nonce = acc.info.nonce;
+        if let Some(code) = &acc.info.code {
+            entry.code = code.original_bytes();
+        } else if acc.info.code_hash == KECCAK_EMPTY {
+            entry.code = Default::default();
+        }
+        for (k, slot) in acc.storage {
+            entry.storage.insert(k, slot.present_value());
+        }
     }
-    post
 }

@@ -81,7 +81,7 @@ pub fn run(case: &Case) -> Observed {
         }
         Err(e) => Err(e.to_string()),
     };
-    Observed { result, post: normalize(post(&state), case.spec) }
+    Observed { result, post: normalize(post(&state)) }
 }
 
 fn post(state: &InMemoryState) -> Post {

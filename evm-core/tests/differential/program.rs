@@ -53,6 +53,9 @@ impl World {
 /// Generates one program of about `snippets` snippets; `nest` counts init-code levels (creations stop at 2).
 pub fn program(rng: &mut Rng, world: &World, snippets: usize, nest: u32) -> Vec<u8> {
     let mut g = Gen { rng, world, asm: Asm::new(world.on(SpecId::SHANGHAI)), cursor: 0, nest, in_loop: false };
+    if nest == 0 && g.rng.chance(10) {
+        g.recurse();
+    }
     for _ in 0..snippets {
         g.snippet();
     }
@@ -461,6 +464,11 @@ impl Gen<'_> {
             26 => {
                 self.asm.push(U256::MAX);
             }
+            27 => {
+                // All but a little: before EIP-150 this is what lets recursion reach the depth limit.
+                let keep = self.rng.range(0, 1_000);
+                self.asm.push_u(keep).op(op::GAS).op(op::SUB);
+            }
             _ => {
                 // Half of what is left.
                 if self.on(SpecId::PETERSBURG) {
@@ -508,6 +516,28 @@ impl Gen<'_> {
             self.asm.op(op::RETURNDATASIZE);
             self.record();
         }
+    }
+
+    /// Calls itself (or a peer) with nearly all gas: deep recursion, the 1024 depth limit before EIP-150.
+    fn recurse(&mut self) {
+        let mut kinds = vec![op::CALL, op::CALLCODE];
+        if self.on(SpecId::HOMESTEAD) {
+            kinds.push(op::DELEGATECALL);
+        }
+        let kind = self.rng.pick(&kinds);
+        self.asm.push_u(0x20).push_u(0x200).push_u(self.rng.range(0, 0x20)).push_u(0x200);
+        if kind != op::DELEGATECALL {
+            self.asm.push_u(0);
+        }
+        if self.rng.chance(70) {
+            self.asm.op(0x30); // ADDRESS
+        } else {
+            let a = self.rng.pick(&self.world.contracts);
+            self.asm.push(U256::from_be_slice(a.as_slice()));
+        }
+        let keep = self.rng.range(0, 2_000);
+        self.asm.push_u(keep).op(op::GAS).op(op::SUB).op(kind);
+        self.record();
     }
 
     fn create(&mut self) {
