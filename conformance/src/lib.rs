@@ -4,5 +4,6 @@
 //! against real mainnet blocks.
 #![warn(missing_docs)]
 
+pub mod replay;
 pub mod statetest;
 pub mod unpack;
