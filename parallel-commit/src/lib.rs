@@ -1,1 +1,46 @@
-//! # parevm-parallel-commit (being built)
+//! # parevm-parallel-commit
+//!
+//! Executes a block's transactions on N worker threads and produces exactly the sequential result, at every
+//! thread count, every time.
+//!
+//! ```text
+//! envs -> Scheduler --Task::Execute--> Worker: TxExecution::resume(&MvView) -> TxOutcome { reads, writes }
+//!            ^    \                                  |  NotReady(k): park, resume when k finishes
+//!            |     '--Task::Validate--> re-read the read set in multi-version memory, abort if stale
+//!            '-------- ordered commit: validate with all lower txs final -> results in block order
+//! ```
+//!
+//! * [`execute_sequential`] is the reference: transaction `i` sees the base state plus the writes of
+//!   transactions `< i`; an invalid transaction writes nothing.
+//! * [`execute_parallel`] runs Block-STM-style optimistic execution over per-location multi-version
+//!   memory, with three additions: parked executions are resumed instead of restarted, transactions commit
+//!   in order after a final validation (which alone decides correctness and termination), and static
+//!   hints seed estimates so same-sender chains wait instead of aborting.
+//! * [`execute_building`] builds a block from candidates the way a sequential builder would.
+//!
+//! The protocol is described in `docs/parallel.md`.
+#![warn(missing_docs)]
+
+mod building;
+mod chaos;
+mod config;
+mod error;
+mod executor;
+mod mv_memory;
+mod report;
+mod scheduler;
+mod sequential;
+pub mod types;
+mod view;
+mod worker;
+mod writes;
+
+pub use building::{
+    build_sequential, execute_building, execute_building_with, BuiltBlock, SkipReason,
+};
+pub use config::{ParallelConfig, CHAOS_ENV};
+pub use error::ParallelError;
+pub use executor::{execute_parallel, execute_parallel_with, BlockExecution};
+pub use report::{ExecMode, ExecReport};
+pub use sequential::{execute_sequential, try_execute_sequential, Overlay};
+pub use types::{Incarnation, Task, TxIdx, TxState, TxStatus, TxVersion};

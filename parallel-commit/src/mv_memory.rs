@@ -1,0 +1,369 @@
+//! Multi-version memory: for every [`MvKey`], the values written by each transaction that wrote it, so
+//! that transaction `i` reads exactly what the sequential execution would show it: the base state plus
+//! the writes of transactions `< i`.
+//!
+//! An entry is a [`MvEntry`]: an absolute value, a balance credit (`Add`, summed on read down to the next
+//! absolute value), an existence mark (`Touch`: the account exists after this transaction), a storage wipe,
+//! or an `Estimate`: the writer was aborted (or is predicted to write and has not run), so a reader must
+//! wait for it. Entries of a transaction are replaced wholesale when it finishes an incarnation.
+//!
+//! The map is sharded: each shard is a mutex over a hash map (keyed with a per-process random SipHash key,
+//! since addresses and slots are chosen by users) from key to a `BTreeMap` ordered by transaction index.
+
+use crate::chaos::Chaos;
+use crate::types::{Location, MvKey, TxIdx};
+use alloy_primitives::{B256, U256};
+use crossbeam_utils::CachePadded;
+use parevm_evm_core::{Code, KECCAK_EMPTY};
+use parking_lot::{Mutex, RwLock};
+use std::collections::hash_map::RandomState;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasher;
+
+/// Shards of the key map (a power of two).
+const SHARDS: usize = 128;
+
+/// One transaction's write to one key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum MvEntry {
+    /// The writer was aborted or has not run yet; its value is unknown.
+    Estimate,
+    /// An absolute value (balance, nonce as a number, code hash as big-endian bytes, storage value).
+    Set(U256),
+    /// A balance credit that commutes with other credits.
+    Add(U256),
+    /// The account exists after this transaction (any write without `destroyed` creates it).
+    Touch,
+    /// The account's storage was wiped (only under [`MvKey::StorageWipe`]).
+    Wipe,
+}
+
+/// What multi-version memory says about a location for one reader.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Resolved {
+    /// The value, fully determined by lower transactions' writes.
+    Value(U256),
+    /// No lower absolute write: take the base value, then add `credit` (balances) and, when `touched` and
+    /// the base says the account is missing, read `KECCAK_EMPTY` (code hashes).
+    Base {
+        /// Sum of lower credits.
+        credit: U256,
+        /// A lower transaction made the account exist.
+        touched: bool,
+    },
+    /// Lower transaction `.0` has an `Estimate` here: wait for it.
+    Blocked(TxIdx),
+}
+
+type Versions = BTreeMap<TxIdx, MvEntry>;
+type Shard = HashMap<MvKey, Versions>;
+
+/// The multi-version store of one block execution.
+pub(crate) struct MvMemory {
+    shards: Box<[CachePadded<Mutex<Shard>>]>,
+    hasher: RandomState,
+    /// Code deployed by transactions of this block, by hash. Content-addressed, so never versioned.
+    codes: RwLock<HashMap<B256, Code>>,
+    chaos: Chaos,
+}
+
+impl MvMemory {
+    /// An empty store.
+    pub(crate) fn new(chaos: Chaos) -> Self {
+        Self {
+            shards: (0..SHARDS)
+                .map(|_| CachePadded::new(Mutex::new(HashMap::new())))
+                .collect(),
+            hasher: RandomState::new(),
+            codes: RwLock::new(HashMap::new()),
+            chaos,
+        }
+    }
+
+    fn shard(&self, key: &MvKey) -> &Mutex<Shard> {
+        let h = self.hasher.hash_one(key) as usize;
+        &self.shards[h & (SHARDS - 1)]
+    }
+
+    /// The highest entry below `tx` under `key`, with its writer.
+    fn last_below(&self, key: &MvKey, tx: TxIdx) -> Option<(TxIdx, MvEntry)> {
+        let shard = self.shard(key).lock();
+        let versions = shard.get(key)?;
+        versions.range(..tx).next_back().map(|(j, e)| (*j, *e))
+    }
+
+    /// Walks the entries below `tx` under `key` from the highest down, folding with `step` until it
+    /// returns `Some`.
+    fn fold_below<S>(
+        &self,
+        key: &MvKey,
+        tx: TxIdx,
+        mut state: S,
+        mut step: impl FnMut(&mut S, TxIdx, MvEntry) -> Option<Resolved>,
+        end: impl FnOnce(S) -> Resolved,
+    ) -> Resolved {
+        let shard = self.shard(key).lock();
+        if let Some(versions) = shard.get(key) {
+            for (j, e) in versions.range(..tx).rev() {
+                if let Some(r) = step(&mut state, *j, *e) {
+                    return r;
+                }
+            }
+        }
+        end(state)
+    }
+
+    /// The value of `loc` as transaction `tx` must see it.
+    pub(crate) fn resolve(&self, loc: Location, tx: TxIdx) -> Resolved {
+        self.chaos.point(1);
+        let base = |credit, touched| Resolved::Base { credit, touched };
+        match loc {
+            Location::Balance(_) => self.fold_below(
+                &MvKey::Loc(loc),
+                tx,
+                U256::ZERO,
+                |credit, j, e| match e {
+                    MvEntry::Estimate => Some(Resolved::Blocked(j)),
+                    MvEntry::Set(v) => Some(Resolved::Value(v.wrapping_add(*credit))),
+                    MvEntry::Add(d) => {
+                        *credit = credit.wrapping_add(d);
+                        None
+                    }
+                    MvEntry::Touch | MvEntry::Wipe => None,
+                },
+                |credit| base(credit, false),
+            ),
+            Location::CodeHash(_) => self.fold_below(
+                &MvKey::Loc(loc),
+                tx,
+                false,
+                |touched, j, e| match e {
+                    MvEntry::Estimate => Some(Resolved::Blocked(j)),
+                    MvEntry::Set(h) => Some(Resolved::Value(if *touched && h.is_zero() {
+                        U256::from_be_bytes(KECCAK_EMPTY.0)
+                    } else {
+                        h
+                    })),
+                    MvEntry::Touch => {
+                        *touched = true;
+                        None
+                    }
+                    MvEntry::Add(_) | MvEntry::Wipe => None,
+                },
+                |touched| base(U256::ZERO, touched),
+            ),
+            Location::Nonce(_) => match self.last_below(&MvKey::Loc(loc), tx) {
+                Some((j, MvEntry::Estimate)) => Resolved::Blocked(j),
+                Some((_, MvEntry::Set(v))) => Resolved::Value(v),
+                _ => base(U256::ZERO, false),
+            },
+            Location::Storage(address, _) => {
+                let slot = self.last_below(&MvKey::Loc(loc), tx);
+                self.chaos.point(2);
+                let wipe = self.last_below(&MvKey::StorageWipe(address), tx);
+                // A slot write at or after the last wipe wins (a creation wipes, then writes).
+                let slot_wins = match (slot, wipe) {
+                    (Some((j, _)), Some((w, _))) => j >= w,
+                    (Some(_), None) => true,
+                    (None, _) => false,
+                };
+                match (slot, wipe) {
+                    (Some((j, MvEntry::Estimate)), _) if slot_wins => Resolved::Blocked(j),
+                    (Some((_, MvEntry::Set(v))), _) if slot_wins => Resolved::Value(v),
+                    (_, Some((w, MvEntry::Estimate))) if !slot_wins => Resolved::Blocked(w),
+                    (_, Some(_)) if !slot_wins => Resolved::Value(U256::ZERO),
+                    _ => base(U256::ZERO, false),
+                }
+            }
+        }
+    }
+
+    /// Makes `writes` the entries of transaction `tx`, removing its entries under keys in `prev` that it no
+    /// longer writes; `prev` becomes the new key set. Returns true when some key is new (not in `prev`).
+    pub(crate) fn publish(
+        &self,
+        tx: TxIdx,
+        mut writes: Vec<(MvKey, MvEntry)>,
+        prev: &mut Vec<MvKey>,
+    ) -> bool {
+        writes.sort_unstable_by_key(|(k, _)| *k);
+        writes.dedup_by_key(|(k, _)| *k);
+        for (key, entry) in &writes {
+            self.chaos.point(3);
+            self.shard(key)
+                .lock()
+                .entry(*key)
+                .or_default()
+                .insert(tx, *entry);
+        }
+        let mut wrote_new = false;
+        for (key, _) in &writes {
+            if prev.binary_search(key).is_err() {
+                wrote_new = true;
+            }
+        }
+        for key in prev.iter() {
+            if writes.binary_search_by_key(key, |(k, _)| *k).is_err() {
+                self.chaos.point(4);
+                if let Some(versions) = self.shard(key).lock().get_mut(key) {
+                    versions.remove(&tx);
+                }
+            }
+        }
+        *prev = writes.into_iter().map(|(k, _)| k).collect();
+        wrote_new
+    }
+
+    /// Turns `tx`'s entries under `keys` into estimates (the incarnation was aborted).
+    pub(crate) fn mark_estimates(&self, tx: TxIdx, keys: &[MvKey]) {
+        for key in keys {
+            self.chaos.point(5);
+            if let Some(e) = self
+                .shard(key)
+                .lock()
+                .get_mut(key)
+                .and_then(|v| v.get_mut(&tx))
+            {
+                *e = MvEntry::Estimate;
+            }
+        }
+    }
+
+    /// Seeds estimates for `tx` under `keys` (predicted writes of a transaction that has not run).
+    pub(crate) fn seed_estimates(&self, tx: TxIdx, keys: &[MvKey]) {
+        for key in keys {
+            self.shard(key)
+                .lock()
+                .entry(*key)
+                .or_default()
+                .insert(tx, MvEntry::Estimate);
+        }
+    }
+
+    /// Removes `tx`'s entries under `keys` (a block builder dropped the transaction).
+    pub(crate) fn remove(&self, tx: TxIdx, keys: &[MvKey]) {
+        for key in keys {
+            if let Some(versions) = self.shard(key).lock().get_mut(key) {
+                versions.remove(&tx);
+            }
+        }
+    }
+
+    /// Records code deployed in this block (before the entries that point at it are published).
+    pub(crate) fn insert_code(&self, hash: B256, code: Code) {
+        self.codes.write().entry(hash).or_insert(code);
+    }
+
+    /// Code deployed in this block under `hash`, if any.
+    pub(crate) fn code(&self, hash: &B256) -> Option<Code> {
+        self.codes.read().get(hash).cloned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_primitives::Address;
+
+    const A: Address = Address::repeat_byte(0xaa);
+
+    fn u(v: u64) -> U256 {
+        U256::from(v)
+    }
+
+    #[test]
+    fn balance_credits_accumulate_down_to_the_last_set() {
+        let mv = MvMemory::new(Chaos::default());
+        let key = MvKey::Loc(Location::Balance(A));
+        let mut prev = Vec::new();
+        mv.publish(1, vec![(key, MvEntry::Add(u(5)))], &mut prev);
+        let mut prev = Vec::new();
+        mv.publish(3, vec![(key, MvEntry::Set(u(100)))], &mut prev);
+        let mut prev = Vec::new();
+        mv.publish(4, vec![(key, MvEntry::Add(u(7)))], &mut prev);
+        let bal = Location::Balance(A);
+        assert_eq!(
+            mv.resolve(bal, 1),
+            Resolved::Base {
+                credit: U256::ZERO,
+                touched: false
+            }
+        );
+        assert_eq!(
+            mv.resolve(bal, 2),
+            Resolved::Base {
+                credit: u(5),
+                touched: false
+            }
+        );
+        assert_eq!(mv.resolve(bal, 4), Resolved::Value(u(100)));
+        assert_eq!(mv.resolve(bal, 9), Resolved::Value(u(107)));
+        mv.mark_estimates(4, &[key]);
+        assert_eq!(mv.resolve(bal, 9), Resolved::Blocked(4));
+    }
+
+    #[test]
+    fn storage_wipe_hides_older_slot_writes() {
+        let mv = MvMemory::new(Chaos::default());
+        let s = Location::Storage(A, u(1));
+        let mut p1 = Vec::new();
+        mv.publish(1, vec![(MvKey::Loc(s), MvEntry::Set(u(9)))], &mut p1);
+        let mut p2 = Vec::new();
+        mv.publish(2, vec![(MvKey::StorageWipe(A), MvEntry::Wipe)], &mut p2);
+        let mut p3 = Vec::new();
+        mv.publish(
+            3,
+            vec![
+                (MvKey::StorageWipe(A), MvEntry::Wipe),
+                (MvKey::Loc(s), MvEntry::Set(u(4))),
+            ],
+            &mut p3,
+        );
+        assert_eq!(mv.resolve(s, 2), Resolved::Value(u(9)));
+        assert_eq!(mv.resolve(s, 3), Resolved::Value(U256::ZERO));
+        assert_eq!(mv.resolve(s, 4), Resolved::Value(u(4)));
+        mv.mark_estimates(2, &p2);
+        assert_eq!(mv.resolve(s, 3), Resolved::Blocked(2));
+        assert_eq!(mv.resolve(s, 4), Resolved::Value(u(4)));
+    }
+
+    #[test]
+    fn touch_turns_a_missing_account_into_an_empty_one() {
+        let mv = MvMemory::new(Chaos::default());
+        let key = MvKey::Loc(Location::CodeHash(A));
+        let mut p1 = Vec::new();
+        mv.publish(1, vec![(key, MvEntry::Set(U256::ZERO))], &mut p1);
+        let mut p2 = Vec::new();
+        mv.publish(2, vec![(key, MvEntry::Touch)], &mut p2);
+        assert_eq!(
+            mv.resolve(Location::CodeHash(A), 2),
+            Resolved::Value(U256::ZERO)
+        );
+        assert_eq!(
+            mv.resolve(Location::CodeHash(A), 3),
+            Resolved::Value(U256::from_be_bytes(KECCAK_EMPTY.0))
+        );
+    }
+
+    #[test]
+    fn republish_removes_keys_no_longer_written() {
+        let mv = MvMemory::new(Chaos::default());
+        let n = MvKey::Loc(Location::Nonce(A));
+        let b = MvKey::Loc(Location::Balance(A));
+        let mut prev = Vec::new();
+        assert!(mv.publish(
+            0,
+            vec![(n, MvEntry::Set(u(1))), (b, MvEntry::Set(u(2)))],
+            &mut prev
+        ));
+        assert!(!mv.publish(0, vec![(n, MvEntry::Set(u(1)))], &mut prev));
+        assert_eq!(prev, vec![n]);
+        assert_eq!(
+            mv.resolve(Location::Balance(A), 1),
+            Resolved::Base {
+                credit: U256::ZERO,
+                touched: false
+            }
+        );
+    }
+}

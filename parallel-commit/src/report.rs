@@ -1,0 +1,69 @@
+//! What a block execution cost: executions, aborts, parks and resumes, validations, wasted gas.
+
+use std::ops::AddAssign;
+use std::time::Duration;
+
+/// How the block was executed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ExecMode {
+    /// One thread, in block order (tiny block, low gas, or `threads <= 1`).
+    #[default]
+    Sequential,
+    /// Optimistic parallel execution on this many workers.
+    Parallel {
+        /// Worker threads used.
+        threads: usize,
+    },
+}
+
+/// Counters of one block execution. Only the results are deterministic; these depend on timing.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExecReport {
+    /// Sequential or parallel, and on how many threads.
+    pub mode: ExecMode,
+    /// Transactions in the block.
+    pub txs: usize,
+    /// Executions started from scratch (first incarnations, re-executions and, without parking, restarts).
+    pub executions: u64,
+    /// Incarnations aborted because a read went stale (each is followed by a re-execution).
+    pub re_executions: u64,
+    /// Of `re_executions`, those found only by the commit-time validation.
+    pub commit_aborts: u64,
+    /// Times an execution stopped on a not-ready read.
+    pub parks: u64,
+    /// Times a parked execution was continued where it stopped.
+    pub resumes: u64,
+    /// Times an execution was thrown away on a not-ready read and restarted (only with parking off).
+    pub restarts: u64,
+    /// Validations run (speculative and at commit).
+    pub validations: u64,
+    /// Validations skipped because every read was taken after all lower transactions had committed.
+    pub validations_skipped: u64,
+    /// Gas used by incarnations that were aborted.
+    pub wasted_gas: u64,
+    /// Execution time spent before parks: work a restart-based scheduler would have redone.
+    pub park_saved: Duration,
+    /// Execution time thrown away: aborted incarnations and (without parking) restarted ones.
+    pub wasted_time: Duration,
+    /// ESTIMATE markers seeded from static hints before execution.
+    pub hinted_estimates: u64,
+    /// Wall-clock time of the whole block.
+    pub elapsed: Duration,
+}
+
+impl AddAssign<&ExecReport> for ExecReport {
+    /// Adds the counters (not `mode`, `txs`, `hinted_estimates` or `elapsed`, which are per block).
+    fn add_assign(&mut self, o: &ExecReport) {
+        self.executions += o.executions;
+        self.re_executions += o.re_executions;
+        self.commit_aborts += o.commit_aborts;
+        self.parks += o.parks;
+        self.resumes += o.resumes;
+        self.restarts += o.restarts;
+        self.validations += o.validations;
+        self.validations_skipped += o.validations_skipped;
+        self.wasted_gas += o.wasted_gas;
+        self.park_saved += o.park_saved;
+        self.wasted_time += o.wasted_time;
+    }
+}

@@ -1,0 +1,202 @@
+//! The reference path: transactions one after another, transaction `i` seeing the base state plus the writes
+//! of transactions `0..i` through an [`Overlay`]. The parallel path must equal it at every thread count.
+//!
+//! The overlay applies a [`WriteSet`] with exactly the semantics of `parevm_state::InMemoryState::apply`:
+//! `destroyed` removes the account, any other write makes it exist (`KECCAK_EMPTY` code when it had none),
+//! `storage_reset` wipes storage first, `Set` replaces a balance and `Add` credits it.
+
+use crate::error::ParallelError;
+use crate::types::WriteSet;
+use alloy_primitives::{Address, B256, U256};
+use parevm_evm_core::{
+    BalanceWrite, Code, Env, InvalidTx, StateView, TxError, TxExecution, TxOutcome, ViewError,
+    KECCAK_EMPTY,
+};
+use std::collections::HashMap;
+
+/// Executes `envs` in order over `base`. Invalid transactions write nothing.
+///
+/// # Panics
+/// When the base view fails (`ViewError::Backend`) or answers `NotReady`; use [`try_execute_sequential`]
+/// to get that as an error instead.
+pub fn execute_sequential(
+    envs: &[Env],
+    base: &(dyn StateView + Sync),
+) -> Vec<Result<TxOutcome, InvalidTx>> {
+    match try_execute_sequential(envs, base) {
+        Ok(results) => results,
+        Err(e) => panic!("sequential execution failed: {e}"),
+    }
+}
+
+/// Executes `envs` in order over `base`; a failing base view is an error.
+pub fn try_execute_sequential(
+    envs: &[Env],
+    base: &(dyn StateView + Sync),
+) -> Result<Vec<Result<TxOutcome, InvalidTx>>, ParallelError> {
+    let mut overlay = Overlay::new(base);
+    let mut results = Vec::with_capacity(envs.len());
+    for (tx, env) in envs.iter().enumerate() {
+        let r = execute_one(tx, env, &overlay)?;
+        if let Ok(out) = &r {
+            overlay.apply(&out.writes);
+        }
+        results.push(r);
+    }
+    Ok(results)
+}
+
+/// Executes one transaction over `view` to completion, mapping view failures to [`ParallelError`].
+pub(crate) fn execute_one(
+    tx: usize,
+    env: &Env,
+    view: &dyn StateView,
+) -> Result<Result<TxOutcome, InvalidTx>, ParallelError> {
+    match TxExecution::new(env.clone()).resume(view) {
+        Ok(out) => Ok(Ok(out)),
+        Err(TxError::Invalid(e)) => Ok(Err(e)),
+        Err(TxError::View(ViewError::Backend(m))) => {
+            Err(ParallelError::Backend(format!("transaction {tx}: {m}")))
+        }
+        Err(TxError::View(ViewError::NotReady(k))) => Err(ParallelError::Backend(format!(
+            "transaction {tx}: base view answered not-ready (depends on {k})"
+        ))),
+    }
+}
+
+/// What the overlay knows about one account; `None` fields fall through to the base.
+#[derive(Clone, Debug, Default)]
+struct OverlayAccount {
+    balance: Option<U256>,
+    /// Credits on top of the base balance while `balance` is `None`.
+    credit: U256,
+    nonce: Option<u64>,
+    code_hash: Option<B256>,
+    /// A write made the account exist: a missing account reads as `KECCAK_EMPTY`, not zero.
+    exists: bool,
+    /// Storage was wiped: slots not in `storage` read zero instead of falling through.
+    wiped: bool,
+    storage: HashMap<U256, U256>,
+}
+
+/// The base state plus the writes applied so far.
+pub struct Overlay<'a> {
+    base: &'a (dyn StateView + Sync),
+    accounts: HashMap<Address, OverlayAccount>,
+    codes: HashMap<B256, Code>,
+}
+
+impl<'a> Overlay<'a> {
+    /// An overlay with no writes over `base`.
+    pub fn new(base: &'a (dyn StateView + Sync)) -> Self {
+        Self {
+            base,
+            accounts: HashMap::new(),
+            codes: HashMap::new(),
+        }
+    }
+
+    /// Applies one transaction's write set, with `InMemoryState::apply` semantics.
+    pub fn apply(&mut self, writes: &WriteSet) {
+        for w in writes {
+            if w.destroyed {
+                self.accounts.insert(
+                    w.address,
+                    OverlayAccount {
+                        balance: Some(U256::ZERO),
+                        nonce: Some(0),
+                        code_hash: Some(B256::ZERO),
+                        wiped: true,
+                        ..Default::default()
+                    },
+                );
+                continue;
+            }
+            let acc = self.accounts.entry(w.address).or_default();
+            acc.exists = true;
+            if w.storage_reset {
+                acc.storage.clear();
+                acc.wiped = true;
+            }
+            match w.balance {
+                Some(BalanceWrite::Set(b)) => {
+                    acc.balance = Some(b);
+                    acc.credit = U256::ZERO;
+                }
+                Some(BalanceWrite::Add(d)) => match acc.balance.as_mut() {
+                    Some(b) => *b = b.wrapping_add(d),
+                    None => acc.credit = acc.credit.wrapping_add(d),
+                },
+                None => {}
+            }
+            if let Some(n) = w.nonce {
+                acc.nonce = Some(n);
+            }
+            if let Some((hash, code)) = &w.code {
+                acc.code_hash = Some(*hash);
+                if !code.is_empty() {
+                    self.codes.entry(*hash).or_insert_with(|| code.clone());
+                }
+            }
+            for (slot, value) in &w.storage {
+                acc.storage.insert(*slot, *value);
+            }
+        }
+    }
+}
+
+impl StateView for Overlay<'_> {
+    fn balance(&self, address: Address) -> Result<U256, ViewError> {
+        match self.accounts.get(&address) {
+            Some(OverlayAccount {
+                balance: Some(b), ..
+            }) => Ok(*b),
+            Some(acc) => Ok(self.base.balance(address)?.wrapping_add(acc.credit)),
+            None => self.base.balance(address),
+        }
+    }
+
+    fn nonce(&self, address: Address) -> Result<u64, ViewError> {
+        match self.accounts.get(&address).and_then(|a| a.nonce) {
+            Some(n) => Ok(n),
+            None => self.base.nonce(address),
+        }
+    }
+
+    fn code_hash(&self, address: Address) -> Result<B256, ViewError> {
+        let Some(acc) = self.accounts.get(&address) else {
+            return self.base.code_hash(address);
+        };
+        let h = match acc.code_hash {
+            Some(h) => h,
+            None => self.base.code_hash(address)?,
+        };
+        Ok(if acc.exists && h == B256::ZERO {
+            KECCAK_EMPTY
+        } else {
+            h
+        })
+    }
+
+    fn code_by_hash(&self, code_hash: B256) -> Result<Code, ViewError> {
+        match self.codes.get(&code_hash) {
+            Some(c) => Ok(c.clone()),
+            None => self.base.code_by_hash(code_hash),
+        }
+    }
+
+    fn storage(&self, address: Address, slot: U256) -> Result<U256, ViewError> {
+        let Some(acc) = self.accounts.get(&address) else {
+            return self.base.storage(address, slot);
+        };
+        match acc.storage.get(&slot) {
+            Some(v) => Ok(*v),
+            None if acc.wiped => Ok(U256::ZERO),
+            None => self.base.storage(address, slot),
+        }
+    }
+
+    fn block_hash(&self, number: u64) -> Result<B256, ViewError> {
+        self.base.block_hash(number)
+    }
+}

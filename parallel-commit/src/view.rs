@@ -1,0 +1,105 @@
+//! The state view a transaction executes against in parallel mode: multi-version memory for the writes of
+//! lower transactions, the base state below that. Every versioned read is recorded with the value seen,
+//! which gives the read set that validation re-checks, also for transactions that turn out invalid.
+
+use crate::mv_memory::{MvMemory, Resolved};
+use crate::types::{Location, ReadSet, TxIdx};
+use alloy_primitives::{Address, B256, U256};
+use parevm_evm_core::{Code, StateView, ViewError, KECCAK_EMPTY};
+use std::cell::RefCell;
+
+/// The value of `loc` as transaction `tx` must see it, or `NotReady(k)` when lower transaction `k` has an
+/// estimate there. Values use the read-set encoding (nonce as a number, code hash as big-endian bytes).
+pub(crate) fn read_location(
+    mv: &MvMemory,
+    base: &(dyn StateView + Sync),
+    loc: Location,
+    tx: TxIdx,
+) -> Result<U256, ViewError> {
+    let (credit, touched) = match mv.resolve(loc, tx) {
+        Resolved::Value(v) => return Ok(v),
+        Resolved::Blocked(k) => return Err(ViewError::NotReady(k)),
+        Resolved::Base { credit, touched } => (credit, touched),
+    };
+    Ok(match loc {
+        Location::Balance(a) => base.balance(a)?.wrapping_add(credit),
+        Location::Nonce(a) => U256::from(base.nonce(a)?),
+        Location::CodeHash(a) => {
+            let h = base.code_hash(a)?;
+            let h = if touched && h == B256::ZERO {
+                KECCAK_EMPTY
+            } else {
+                h
+            };
+            U256::from_be_bytes(h.0)
+        }
+        Location::Storage(a, slot) => base.storage(a, slot)?,
+    })
+}
+
+/// Transaction `tx`'s view of the block in progress.
+pub(crate) struct MvView<'a> {
+    mv: &'a MvMemory,
+    base: &'a (dyn StateView + Sync),
+    tx: TxIdx,
+    reads: RefCell<ReadSet>,
+}
+
+impl<'a> MvView<'a> {
+    /// A view for `tx` that appends to `reads` (the reads of earlier, parked runs of the same execution).
+    pub(crate) fn new(
+        mv: &'a MvMemory,
+        base: &'a (dyn StateView + Sync),
+        tx: TxIdx,
+        reads: ReadSet,
+    ) -> Self {
+        Self {
+            mv,
+            base,
+            tx,
+            reads: RefCell::new(reads),
+        }
+    }
+
+    /// The reads recorded so far.
+    pub(crate) fn into_reads(self) -> ReadSet {
+        self.reads.into_inner()
+    }
+
+    fn read(&self, loc: Location) -> Result<U256, ViewError> {
+        let v = read_location(self.mv, self.base, loc, self.tx)?;
+        self.reads.borrow_mut().push((loc, v));
+        Ok(v)
+    }
+}
+
+impl StateView for MvView<'_> {
+    fn balance(&self, address: Address) -> Result<U256, ViewError> {
+        self.read(Location::Balance(address))
+    }
+
+    fn nonce(&self, address: Address) -> Result<u64, ViewError> {
+        Ok(self.read(Location::Nonce(address))?.saturating_to())
+    }
+
+    fn code_hash(&self, address: Address) -> Result<B256, ViewError> {
+        Ok(B256::from(
+            self.read(Location::CodeHash(address))?.to_be_bytes::<32>(),
+        ))
+    }
+
+    fn code_by_hash(&self, code_hash: B256) -> Result<Code, ViewError> {
+        match self.mv.code(&code_hash) {
+            Some(code) => Ok(code),
+            None => self.base.code_by_hash(code_hash),
+        }
+    }
+
+    fn storage(&self, address: Address, slot: U256) -> Result<U256, ViewError> {
+        self.read(Location::Storage(address, slot))
+    }
+
+    fn block_hash(&self, number: u64) -> Result<B256, ViewError> {
+        self.base.block_hash(number)
+    }
+}

@@ -1,0 +1,460 @@
+//! The shared state of one parallel block execution and what a worker does with each task: execute (or
+//! resume) a transaction, validate one, and commit in block order.
+//!
+//! ```text
+//! loop: try_commit() -> next_task() -> Execute: TxExecution::resume(MvView) -> publish writes -> finish_execution
+//!                                   -> Validate: re-read the read set -> abort on a changed value
+//!       nothing to do: sleep until the scheduler announces work
+//! ```
+
+use crate::chaos::Chaos;
+use crate::config::ParallelConfig;
+use crate::error::{panic_message, ParallelError};
+use crate::mv_memory::MvMemory;
+use crate::report::ExecReport;
+use crate::scheduler::Scheduler;
+use crate::types::{Incarnation, MvKey, ReadSet, Task, TxIdx, TxStatus, TxVersion};
+use crate::view::{read_location, MvView};
+use crate::writes::mv_writes;
+use parevm_evm_core::{Env, InvalidTx, StateView, TxError, TxExecution, TxOutcome, ViewError};
+use parking_lot::Mutex;
+use std::cell::Cell;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// An execution in progress: the interpreter state and the reads made so far.
+struct Job {
+    incarnation: Incarnation,
+    exec: TxExecution,
+    reads: ReadSet,
+    /// Execution time so far (across parks).
+    busy: Duration,
+    /// Every lower transaction was committed before the first read: the reads are final.
+    final_reads: bool,
+}
+
+/// The last finished incarnation of a transaction.
+pub(crate) struct Finished {
+    pub(crate) incarnation: Incarnation,
+    pub(crate) result: Result<TxOutcome, InvalidTx>,
+    reads: ReadSet,
+    final_reads: bool,
+    busy: Duration,
+}
+
+impl Finished {
+    fn gas_used(&self) -> u64 {
+        self.result.as_ref().map_or(0, |o| o.gas_used)
+    }
+}
+
+/// Per-transaction data besides the status (which the scheduler owns).
+#[derive(Default)]
+struct TxSlot {
+    /// A parked execution waiting to be resumed.
+    parked: Mutex<Option<Job>>,
+    /// The last finished incarnation (the committed one at the end).
+    last: Mutex<Option<Arc<Finished>>>,
+    /// Keys of this transaction's entries in multi-version memory.
+    written: Mutex<Vec<MvKey>>,
+}
+
+/// Decides, at commit time and in block order, whether a transaction stays in the block (block building).
+pub(crate) trait CommitFilter: Sync {
+    /// True to drop transaction `tx` with result `result`, given everything committed before it.
+    fn drop_tx(&self, tx: TxIdx, env: &Env, result: &Result<TxOutcome, InvalidTx>) -> bool;
+}
+
+/// Everything the workers of one block execution share.
+pub(crate) struct Block<'a> {
+    envs: &'a [Env],
+    base: &'a (dyn StateView + Sync),
+    park: bool,
+    mv: MvMemory,
+    pub(crate) sched: Scheduler,
+    slots: Box<[TxSlot]>,
+    commit_lock: Mutex<()>,
+    /// Someone found the commit lock taken: its holder must look again before it leaves.
+    commit_pending: AtomicBool,
+    failure: Mutex<Option<ParallelError>>,
+    filter: Option<&'a dyn CommitFilter>,
+}
+
+impl<'a> Block<'a> {
+    /// Shared state for executing `envs` over `base`.
+    pub(crate) fn new(
+        envs: &'a [Env],
+        base: &'a (dyn StateView + Sync),
+        cfg: &ParallelConfig,
+        filter: Option<&'a dyn CommitFilter>,
+    ) -> Self {
+        let chaos = Chaos::new(cfg.chaos);
+        Self {
+            envs,
+            base,
+            park: cfg.park,
+            mv: MvMemory::new(chaos),
+            sched: Scheduler::new(envs.len(), chaos),
+            slots: (0..envs.len()).map(|_| TxSlot::default()).collect(),
+            commit_lock: Mutex::new(()),
+            commit_pending: AtomicBool::new(false),
+            failure: Mutex::new(None),
+            filter,
+        }
+    }
+
+    /// Seeds predicted writes as estimates; returns how many.
+    pub(crate) fn seed_hints(&self, hints: Vec<Vec<MvKey>>) -> u64 {
+        let mut count = 0;
+        for (tx, keys) in hints.into_iter().enumerate() {
+            if keys.is_empty() {
+                continue;
+            }
+            self.mv.seed_estimates(tx, &keys);
+            count += keys.len() as u64;
+            *self.slots[tx].written.lock() = keys;
+        }
+        count
+    }
+
+    /// Records the first failure and stops every worker.
+    fn fail(&self, e: ParallelError) {
+        let mut f = self.failure.lock();
+        if f.is_none() {
+            *f = Some(e);
+        }
+        drop(f);
+        self.sched.stop();
+    }
+
+    /// The failure, if any.
+    pub(crate) fn take_failure(&self) -> Option<ParallelError> {
+        self.failure.lock().take()
+    }
+
+    /// The committed result of every transaction, in block order.
+    pub(crate) fn into_results(self) -> Result<Vec<Result<TxOutcome, InvalidTx>>, ParallelError> {
+        let mut out = Vec::with_capacity(self.slots.len());
+        for (tx, slot) in self.slots.into_vec().into_iter().enumerate() {
+            let missing = || ParallelError::Protocol {
+                tx,
+                message: "no committed result".into(),
+            };
+            if self.sched.state(tx).status != TxStatus::Committed {
+                return Err(missing());
+            }
+            let fin = slot.last.into_inner().ok_or_else(missing)?;
+            let fin = Arc::try_unwrap(fin).map_err(|_| missing())?;
+            out.push(fin.result);
+        }
+        Ok(out)
+    }
+
+    // ----- the worker loop -----
+
+    /// Runs one worker until the block is committed or failed; returns its counters.
+    pub(crate) fn run_worker(&self) -> ExecReport {
+        let mut stats = ExecReport::default();
+        let current = Cell::new(None);
+        let r = catch_unwind(AssertUnwindSafe(|| self.work(&mut stats, &current)));
+        if let Err(payload) = r {
+            let message = panic_message(&*payload);
+            self.fail(match current.get() {
+                Some(tx) => ParallelError::WorkerPanic { tx, message },
+                None => ParallelError::SchedulerPanic { message },
+            });
+        }
+        stats
+    }
+
+    fn work(&self, stats: &mut ExecReport, current: &Cell<Option<TxIdx>>) {
+        let mut task: Option<Task> = None;
+        loop {
+            if self.sched.stopped() {
+                return;
+            }
+            let t = match task.take() {
+                Some(t) => t,
+                None => {
+                    let epoch = self.sched.idle_epoch();
+                    match self
+                        .try_commit(stats, current)
+                        .or_else(|| self.sched.next_task())
+                    {
+                        Some(t) => t,
+                        None => {
+                            if self.sched.done() {
+                                return;
+                            }
+                            if self.sched.exhausted() {
+                                self.sched.wait_for_work(epoch);
+                            }
+                            continue;
+                        }
+                    }
+                }
+            };
+            task = match t {
+                Task::Execute(v) => {
+                    current.set(Some(v.tx));
+                    self.execute(v, stats)
+                }
+                Task::Validate(v) => {
+                    current.set(Some(v.tx));
+                    self.validate(v, stats)
+                }
+            };
+            current.set(None);
+        }
+    }
+
+    // ----- execution -----
+
+    fn new_job(&self, v: TxVersion, stats: &mut ExecReport) -> Job {
+        stats.executions += 1;
+        Job {
+            incarnation: v.incarnation,
+            exec: TxExecution::new(self.envs[v.tx].clone()),
+            reads: ReadSet::new(),
+            busy: Duration::ZERO,
+            final_reads: self.sched.commit_idx() >= v.tx,
+        }
+    }
+
+    /// Executes version `v`, resuming its parked execution when there is one.
+    fn execute(&self, v: TxVersion, stats: &mut ExecReport) -> Option<Task> {
+        let tx = v.tx;
+        let parked = self.slots[tx].parked.lock().take();
+        let mut job = match parked {
+            Some(job) if job.incarnation == v.incarnation => {
+                stats.resumes += 1;
+                stats.park_saved += job.busy;
+                job
+            }
+            _ => self.new_job(v, stats),
+        };
+        loop {
+            let view = MvView::new(&self.mv, self.base, tx, std::mem::take(&mut job.reads));
+            let started = Instant::now();
+            let r = job.exec.resume(&view);
+            job.busy += started.elapsed();
+            job.reads = view.into_reads();
+            match r {
+                Ok(out) => return self.finish(v, Ok(out), job),
+                Err(TxError::Invalid(e)) => return self.finish(v, Err(e), job),
+                Err(TxError::View(ViewError::Backend(m))) => {
+                    self.fail(ParallelError::Backend(format!("transaction {tx}: {m}")));
+                    return None;
+                }
+                Err(TxError::View(ViewError::NotReady(k))) => {
+                    if k >= tx {
+                        self.fail(ParallelError::Protocol {
+                            tx,
+                            message: format!("read blocked on higher transaction {k}"),
+                        });
+                        return None;
+                    }
+                    stats.parks += 1;
+                    if !self.park {
+                        // Block-STM behaviour: drop the execution, start over once `k` has finished.
+                        stats.restarts += 1;
+                        stats.wasted_time += job.busy;
+                        if self.sched.add_dependency(tx, k) {
+                            return None;
+                        }
+                        job = self.new_job(v, stats);
+                        continue;
+                    }
+                    *self.slots[tx].parked.lock() = Some(job);
+                    if self.sched.add_dependency(tx, k) {
+                        return None;
+                    }
+                    // `k` finished in between: continue at once.
+                    job = match self.slots[tx].parked.lock().take() {
+                        Some(job) => job,
+                        None => {
+                            self.fail(ParallelError::Protocol {
+                                tx,
+                                message: "parked execution vanished".into(),
+                            });
+                            return None;
+                        }
+                    };
+                    stats.resumes += 1;
+                    stats.park_saved += job.busy;
+                }
+            }
+        }
+    }
+
+    /// Publishes a finished incarnation's writes and reports it to the scheduler.
+    fn finish(
+        &self,
+        v: TxVersion,
+        result: Result<TxOutcome, InvalidTx>,
+        job: Job,
+    ) -> Option<Task> {
+        let slot = &self.slots[v.tx];
+        let writes = match &result {
+            Ok(out) => {
+                // Code first: a reader that sees the code hash must find the code.
+                for w in &out.writes {
+                    if let Some((hash, code)) = &w.code {
+                        if !code.is_empty() {
+                            self.mv.insert_code(*hash, code.clone());
+                        }
+                    }
+                }
+                mv_writes(&out.writes, &job.reads)
+            }
+            Err(_) => Vec::new(),
+        };
+        let wrote_new = {
+            let mut keys = slot.written.lock();
+            self.mv.publish(v.tx, writes, &mut keys)
+        };
+        *slot.last.lock() = Some(Arc::new(Finished {
+            incarnation: v.incarnation,
+            result,
+            reads: job.reads,
+            final_reads: job.final_reads,
+            busy: job.busy,
+        }));
+        self.sched
+            .finish_execution(v.tx, v.incarnation, wrote_new)
+    }
+
+    // ----- validation -----
+
+    /// True when every read of `tx` still sees the value it saw.
+    fn reads_valid(&self, tx: TxIdx, reads: &ReadSet) -> Result<bool, ParallelError> {
+        for (loc, seen) in reads {
+            match read_location(&self.mv, self.base, *loc, tx) {
+                Ok(v) if v == *seen => {}
+                Ok(_) | Err(ViewError::NotReady(_)) => return Ok(false),
+                Err(ViewError::Backend(m)) => {
+                    return Err(ParallelError::Backend(format!("transaction {tx}: {m}")))
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    /// Aborts incarnation `fin` of `tx` when it is still current: its entries become estimates.
+    fn abort(&self, tx: TxIdx, fin: &Finished, stats: &mut ExecReport) -> bool {
+        if !self.sched.try_validation_abort(tx, fin.incarnation) {
+            return false;
+        }
+        stats.re_executions += 1;
+        stats.wasted_gas += fin.gas_used();
+        stats.wasted_time += fin.busy;
+        self.mv.mark_estimates(tx, &self.slots[tx].written.lock());
+        true
+    }
+
+    fn last(&self, tx: TxIdx, incarnation: Incarnation) -> Option<Arc<Finished>> {
+        let fin = self.slots[tx].last.lock().clone()?;
+        (fin.incarnation == incarnation).then_some(fin)
+    }
+
+    /// Speculative validation of `v`.
+    fn validate(&self, v: TxVersion, stats: &mut ExecReport) -> Option<Task> {
+        let fin = self.last(v.tx, v.incarnation)?;
+        if fin.final_reads {
+            stats.validations_skipped += 1;
+            return None;
+        }
+        stats.validations += 1;
+        let valid = match self.reads_valid(v.tx, &fin.reads) {
+            Ok(valid) => valid,
+            Err(e) => {
+                self.fail(e);
+                return None;
+            }
+        };
+        let aborted = !valid && self.abort(v.tx, &fin, stats);
+        self.sched.finish_validation(v.tx, aborted)
+    }
+
+    // ----- ordered commit -----
+
+    /// Commits as far as possible, unless another worker is committing (it then looks again for us).
+    /// Returns a re-execution task when the commit-time validation aborted a transaction.
+    fn try_commit(&self, stats: &mut ExecReport, current: &Cell<Option<TxIdx>>) -> Option<Task> {
+        loop {
+            if let Some(guard) = self.commit_lock.try_lock() {
+                // ORDERING: SeqCst on `commit_pending` (here, below and in the request branch): a request
+                // stored after this clear is seen by the load after unlocking, or its own `try_lock`
+                // comes after our unlock.
+                self.commit_pending.store(false, Ordering::SeqCst);
+                let task = self.commit_ready(stats, current);
+                current.set(None);
+                drop(guard);
+                // A re-execution of the transaction at the commit index blocks every commit until it
+                // finishes; the worker that runs it commits afterwards.
+                if task.is_some() || !self.commit_pending.load(Ordering::SeqCst) {
+                    return task;
+                }
+                continue;
+            }
+            // ORDERING: SeqCst; see above.
+            self.commit_pending.store(true, Ordering::SeqCst);
+            if self.commit_lock.is_locked() {
+                return None;
+            }
+        }
+    }
+
+    /// Commits transactions at the commit index while they are executed and valid.
+    fn commit_ready(
+        &self,
+        stats: &mut ExecReport,
+        current: &Cell<Option<TxIdx>>,
+    ) -> Option<Task> {
+        loop {
+            let k = self.sched.commit_idx();
+            if k >= self.sched.len() {
+                return None;
+            }
+            let inc = self.sched.executed_incarnation(k)?;
+            current.set(Some(k));
+            let fin = self.last(k, inc)?;
+            let valid = if fin.final_reads {
+                stats.validations_skipped += 1;
+                true
+            } else {
+                stats.validations += 1;
+                match self.reads_valid(k, &fin.reads) {
+                    Ok(valid) => valid,
+                    Err(e) => {
+                        self.fail(e);
+                        return None;
+                    }
+                }
+            };
+            if !valid {
+                // Every lower transaction is final, so this abort is the last one for `k`.
+                if self.abort(k, &fin, stats) {
+                    stats.commit_aborts += 1;
+                    return self.sched.finish_validation(k, true);
+                }
+                return None;
+            }
+            if !self.sched.mark_committed(k, inc) {
+                return None;
+            }
+            if let Some(filter) = self.filter {
+                if filter.drop_tx(k, &self.envs[k], &fin.result) {
+                    // The builder leaves it out: it writes nothing, and readers above must see that
+                    // before anything above is committed.
+                    let keys = std::mem::take(&mut *self.slots[k].written.lock());
+                    self.mv.remove(k, &keys);
+                    self.sched.revalidate_above(k);
+                }
+            }
+            self.sched.advance_commit_idx(k);
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! Translating a transaction's [`WriteSet`] into multi-version entries, and the static write predictions
+//! (hints) that are seeded as estimates before execution.
+
+use crate::mv_memory::MvEntry;
+use crate::types::{Location, MvKey, ReadSet, TxIdx, WriteSet};
+use alloy_primitives::{Address, U256};
+use parevm_evm_core::{BalanceWrite, Env};
+use std::collections::HashMap;
+
+/// The entries a write set puts in multi-version memory, with `InMemoryState::apply` semantics:
+///
+/// * `destroyed`: balance, nonce and code hash become zero, storage is wiped.
+/// * `storage_reset`: storage is wiped, then `storage` applies.
+/// * Any other write makes the account exist: without a code write it gets a `Touch` on its code hash,
+///   unless the transaction read a non-zero code hash (the account existed already and still does).
+pub(crate) fn mv_writes(writes: &WriteSet, reads: &ReadSet) -> Vec<(MvKey, MvEntry)> {
+    let mut existed: Vec<Address> = reads
+        .iter()
+        .filter_map(|(loc, v)| match loc {
+            Location::CodeHash(a) if !v.is_zero() => Some(*a),
+            _ => None,
+        })
+        .collect();
+    existed.sort_unstable();
+    let mut out = Vec::new();
+    for w in writes {
+        let a = w.address;
+        if w.destroyed {
+            out.push((MvKey::Loc(Location::Balance(a)), MvEntry::Set(U256::ZERO)));
+            out.push((MvKey::Loc(Location::Nonce(a)), MvEntry::Set(U256::ZERO)));
+            out.push((MvKey::Loc(Location::CodeHash(a)), MvEntry::Set(U256::ZERO)));
+            out.push((MvKey::StorageWipe(a), MvEntry::Wipe));
+            continue;
+        }
+        if w.storage_reset {
+            out.push((MvKey::StorageWipe(a), MvEntry::Wipe));
+        }
+        match w.balance {
+            Some(BalanceWrite::Set(b)) => out.push((MvKey::Loc(Location::Balance(a)), MvEntry::Set(b))),
+            Some(BalanceWrite::Add(d)) => out.push((MvKey::Loc(Location::Balance(a)), MvEntry::Add(d))),
+            None => {}
+        }
+        if let Some(n) = w.nonce {
+            out.push((MvKey::Loc(Location::Nonce(a)), MvEntry::Set(U256::from(n))));
+        }
+        match &w.code {
+            Some((hash, _)) => out.push((
+                MvKey::Loc(Location::CodeHash(a)),
+                MvEntry::Set(U256::from_be_bytes(hash.0)),
+            )),
+            None if existed.binary_search(&a).is_err() => {
+                out.push((MvKey::Loc(Location::CodeHash(a)), MvEntry::Touch));
+            }
+            None => {}
+        }
+        for (slot, value) in &w.storage {
+            out.push((MvKey::Loc(Location::Storage(a, *slot)), MvEntry::Set(*value)));
+        }
+    }
+    out
+}
+
+/// Locations a transaction is all but certain to write: its sender's nonce and balance, and the balance of
+/// the recipient of a value transfer.
+fn likely_writes(env: &Env) -> impl Iterator<Item = Location> {
+    let tx = &env.tx;
+    let recipient = tx
+        .kind
+        .to()
+        .filter(|_| !tx.value.is_zero())
+        .map(|to| Location::Balance(*to));
+    [Location::Nonce(tx.caller), Location::Balance(tx.caller)]
+        .into_iter()
+        .chain(recipient)
+}
+
+/// Locations a transaction is all but certain to read: its sender's nonce and balance.
+fn likely_reads(env: &Env) -> [Location; 2] {
+    [
+        Location::Nonce(env.tx.caller),
+        Location::Balance(env.tx.caller),
+    ]
+}
+
+/// For each transaction, the predicted writes that a higher transaction is predicted to read: seeding
+/// them as estimates makes that reader wait for the writer instead of reading a stale value and aborting
+/// (a chain of transactions from one sender, or a sender that was just paid).
+pub(crate) fn predicted_estimates(envs: &[Env]) -> Vec<Vec<MvKey>> {
+    let mut last_reader: HashMap<Location, TxIdx> = HashMap::new();
+    for (i, env) in envs.iter().enumerate() {
+        for loc in likely_reads(env) {
+            last_reader.insert(loc, i);
+        }
+    }
+    envs.iter()
+        .enumerate()
+        .map(|(j, env)| {
+            let mut keys: Vec<MvKey> = likely_writes(env)
+                .filter(|loc| last_reader.get(loc).is_some_and(|r| *r > j))
+                .map(MvKey::Loc)
+                .collect();
+            keys.sort_unstable();
+            keys.dedup();
+            keys
+        })
+        .collect()
+}
