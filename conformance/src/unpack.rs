@@ -30,10 +30,7 @@ pub enum UnpackError {
     },
 }
 
-fn io<'a>(
-    action: &'static str,
-    path: &'a Path,
-) -> impl FnOnce(std::io::Error) -> UnpackError + 'a {
+fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> UnpackError + 'a {
     move |source| UnpackError::Io {
         action,
         path: path.to_path_buf(),
@@ -111,9 +108,12 @@ pub fn unpack_once(archive: &Path, dest: &Path) -> Result<(), UnpackError> {
 /// Decompresses and extracts a `.tar.zst` into `dest` (entries escaping `dest` are refused by `tar`).
 pub fn unpack(archive: &Path, dest: &Path) -> Result<(), UnpackError> {
     let file = File::open(archive).map_err(io("open", archive))?;
-    let mut decoder = zstd::stream::read::Decoder::new(BufReader::new(file)).map_err(io("decompress", archive))?;
+    let mut decoder = zstd::stream::read::Decoder::new(BufReader::new(file))
+        .map_err(io("decompress", archive))?;
     // The archives are written with `--long=27`; allow any window the format permits.
-    decoder.window_log_max(31).map_err(io("decompress", archive))?;
+    decoder
+        .window_log_max(31)
+        .map_err(io("decompress", archive))?;
     let mut tar = tar::Archive::new(decoder);
     tar.set_overwrite(true);
     tar.unpack(dest).map_err(io("unpack", archive))
@@ -130,7 +130,10 @@ mod tests {
         let err = unpack_all(&dir, &dir.join("out")).expect_err("no archives");
         assert!(matches!(err, UnpackError::NoArchives(_)), "{err}");
         let err = unpack_all(&dir.join("absent"), &dir.join("out")).expect_err("no folder");
-        assert!(matches!(err, UnpackError::Io { action: "list", .. }), "{err}");
+        assert!(
+            matches!(err, UnpackError::Io { action: "list", .. }),
+            "{err}"
+        );
         let _ = fs::remove_dir_all(&dir);
     }
 

@@ -13,7 +13,12 @@ use std::path::Path;
 const MAX_LINES: usize = 24;
 
 /// Lists the differences between `ours` and the expected allocation `raw` (JSON).
-pub fn diff_post_state(file: &Path, name: &str, raw: &RawValue, ours: &InMemoryState) -> Vec<String> {
+pub fn diff_post_state(
+    file: &Path,
+    name: &str,
+    raw: &RawValue,
+    ours: &InMemoryState,
+) -> Vec<String> {
     let expected = match parse_post_state(file, name, raw) {
         Ok(e) => e,
         Err(e) => return vec![format!("cannot read the expected post state: {e}")],
@@ -47,7 +52,9 @@ pub fn diff_post_state(file: &Path, name: &str, raw: &RawValue, ours: &InMemoryS
         }
     }
     if lines.is_empty() {
-        lines.push("no account differs from the expected allocation: the root computation differs".into());
+        lines.push(
+            "no account differs from the expected allocation: the root computation differs".into(),
+        );
     }
     if lines.len() > MAX_LINES {
         let more = lines.len() - MAX_LINES;
@@ -57,7 +64,12 @@ pub fn diff_post_state(file: &Path, name: &str, raw: &RawValue, ours: &InMemoryS
     lines
 }
 
-fn diff_account(address: Address, exp: &FixtureAccount, got: &AccountState, lines: &mut Vec<String>) {
+fn diff_account(
+    address: Address,
+    exp: &FixtureAccount,
+    got: &AccountState,
+    lines: &mut Vec<String>,
+) {
     if exp.balance.0 != got.balance {
         let (e, g) = (exp.balance.0, got.balance);
         let delta = if g > e {
@@ -65,7 +77,9 @@ fn diff_account(address: Address, exp: &FixtureAccount, got: &AccountState, line
         } else {
             format!("-{}", e - g)
         };
-        lines.push(format!("{address}: balance expected {e}, got {g} ({delta})"));
+        lines.push(format!(
+            "{address}: balance expected {e}, got {g} ({delta})"
+        ));
     }
     if exp.nonce.0 != got.nonce {
         lines.push(format!(

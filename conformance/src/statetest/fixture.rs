@@ -217,7 +217,11 @@ pub fn parse_file<'a>(file: &Path, json: &'a str) -> Result<RawFile<'a>, Fixture
 }
 
 /// Parses one raw test.
-pub fn parse_test<'a>(file: &Path, name: &str, raw: &'a RawValue) -> Result<StateTest<'a>, FixtureError> {
+pub fn parse_test<'a>(
+    file: &Path,
+    name: &str,
+    raw: &'a RawValue,
+) -> Result<StateTest<'a>, FixtureError> {
     parse_with_path(file, name, raw.get())
 }
 
@@ -300,14 +304,20 @@ mod tests {
         let FixtureError::Malformed { path, message, .. } = &err else {
             panic!("unexpected {err:?}")
         };
-        assert_eq!(path, "t1.pre.0x095e7baea6a6c7c4c2dfeb977efac326af552d87.balance");
+        assert_eq!(
+            path,
+            "t1.pre.0x095e7baea6a6c7c4c2dfeb977efac326af552d87.balance"
+        );
         assert!(message.contains("invalid hex"), "{message}");
         assert!(err.to_string().contains("bad.json"), "{err}");
     }
 
     #[test]
     fn missing_field_names_json_path() {
-        let bad = MINIMAL.replace(r#""logs": "0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347","#, "");
+        let bad = MINIMAL.replace(
+            r#""logs": "0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347","#,
+            "",
+        );
         let file = Path::new("bad.json");
         let raw = parse_file(file, &bad).expect("still valid JSON");
         let err = parse_test(file, "t1", raw["t1"]).expect_err("missing logs");

@@ -28,3 +28,6 @@ pub use report::{CaseResult, CaseStatus, Counts, Summary};
 pub use runner::{install_panic_hook, run_file, RunOptions};
 pub use skip::SkipList;
 pub use suite::{collect_files, run_files, SuiteError, SuiteOptions};
+
+#[cfg(test)]
+mod tests;

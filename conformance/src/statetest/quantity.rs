@@ -42,7 +42,10 @@ fn excerpt(s: &str) -> String {
     if s.len() <= 80 {
         s.to_owned()
     } else {
-        format!("{}…", &s[..s.char_indices().nth(77).map_or(s.len(), |(i, _)| i)])
+        format!(
+            "{}…",
+            &s[..s.char_indices().nth(77).map_or(s.len(), |(i, _)| i)]
+        )
     }
 }
 
@@ -193,7 +196,10 @@ mod tests {
         assert_eq!(parse_u256("0x00"), Ok(U256::ZERO));
         assert_eq!(parse_u256("0x0a"), Ok(U256::from(10)));
         assert_eq!(parse_u256(&format!("0x{}", "f".repeat(64))), Ok(U256::MAX));
-        assert_eq!(parse_u256(&format!("0x00{}", "f".repeat(64))), Ok(U256::MAX));
+        assert_eq!(
+            parse_u256(&format!("0x00{}", "f".repeat(64))),
+            Ok(U256::MAX)
+        );
         assert!(matches!(
             parse_u256(&format!("0x1{}", "0".repeat(64))),
             Err(HexError::Overflow { bits: 256, .. })

@@ -181,6 +181,14 @@ fn run_case(
             }),
         });
     }
+    if let Some(trace) = &mut result.trace {
+        // The EIP-3155 closing line.
+        trace.push_str(&format!(
+            "{{\"stateRoot\":\"{root}\",\"logsHash\":\"{logs}\",\"gasUsed\":\"0x{:x}\",\"pass\":{},\"fork\":\"{fork}\"}}\n",
+            result.gas_used.unwrap_or(0),
+            error.is_none()
+        ));
+    }
     match error {
         Some(e) => result.failed(e),
         None => result,

@@ -78,7 +78,9 @@ mod tests {
         let secret = b256!("45a915e4d060149eb4365960e6a7a45f334393093061116b197e3240065ff2d8");
         let key = SigningKey::from_slice(secret.as_slice()).expect("valid key");
         let hash = authorization_hash(U256::from(1), Address::repeat_byte(0x42), 7);
-        let (sig, recid) = key.sign_prehash_recoverable(hash.as_slice()).expect("signs");
+        let (sig, recid) = key
+            .sign_prehash_recoverable(hash.as_slice())
+            .expect("signs");
         let (r, s) = sig.split_bytes();
         let (r, s) = (U256::from_be_slice(&r), U256::from_be_slice(&s));
         let y = U256::from(recid.to_byte());
@@ -89,7 +91,10 @@ mod tests {
         assert_eq!(recover_authority(hash, U256::from(2), r, s), None);
         assert_eq!(recover_authority(hash, y, U256::ZERO, s), None);
         // The high-s twin of a valid signature is rejected (EIP-2).
-        let n = U256::from_be_slice(&hex::decode("fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141").expect("hex"));
+        let n = U256::from_be_slice(
+            &hex::decode("fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141")
+                .expect("hex"),
+        );
         assert_eq!(recover_authority(hash, U256::from(1) - y, r, n - s), None);
     }
 }

@@ -48,7 +48,8 @@ pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, SuiteError> {
                 path: e.path().map_or_else(|| path.clone(), Path::to_path_buf),
                 message: e.to_string(),
             })?;
-            if entry.file_type().is_file() && entry.path().extension().is_some_and(|x| x == "json") {
+            if entry.file_type().is_file() && entry.path().extension().is_some_and(|x| x == "json")
+            {
                 files.push(entry.into_path());
             }
         }
@@ -86,9 +87,9 @@ pub fn run_files(
     })?;
     let bar = if opts.progress {
         let bar = ProgressBar::new(files.len() as u64);
-        if let Ok(style) = ProgressStyle::with_template(
-            "{elapsed_precise} [{bar:40}] {pos}/{len} files, {msg}",
-        ) {
+        if let Ok(style) =
+            ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} files, {msg}")
+        {
             bar.set_style(style.progress_chars("=> "));
         }
         Some(bar)

@@ -1,0 +1,126 @@
+//! End-to-end tests of the runner on small synthetic fixtures: expected exceptions, unknown forks,
+//! out-of-range indexes, skipped names and malformed files all end as the right [`CaseStatus`].
+
+use super::error::{CaseError, FixtureError};
+use super::report::{CaseStatus, Summary};
+use super::runner::{run_file, RunOptions, EMPTY_LOGS_HASH};
+use alloy_primitives::{address, Bytes, U256};
+use parevm_state::InMemoryState;
+use std::path::PathBuf;
+
+const SENDER: &str = "0xa94f5374fce5edbc8e2a8697c15331677e6ebf0b";
+
+/// The root of the synthetic pre-state (one funded sender).
+fn pre_root() -> String {
+    let mut s = InMemoryState::new();
+    s.insert_account(
+        address!("a94f5374fce5edbc8e2a8697c15331677e6ebf0b"),
+        U256::from(1_000_000_000_000_000_000u64),
+        0,
+        Bytes::new(),
+        [],
+    );
+    s.state_root().to_string()
+}
+
+/// A test whose transaction has nonce 5 against a sender with nonce 0: always invalid.
+fn test_json(name: &str, fork: &str, expect_exception: bool, gas_index: usize) -> String {
+    let exception = if expect_exception {
+        r#", "expectException": "TransactionException.NONCE_MISMATCH_TOO_HIGH""#
+    } else {
+        ""
+    };
+    format!(
+        r#""{name}": {{
+          "env": {{"currentCoinbase": "0x2adc25665018aa1fe0e6bc666dac8fc2697ff9ba", "currentGasLimit": "0x07a120",
+                  "currentNumber": "0x01", "currentTimestamp": "0x03e8", "currentDifficulty": "0x00",
+                  "currentBaseFee": "0x07", "currentExcessBlobGas": "0x00",
+                  "currentRandom": "0x0000000000000000000000000000000000000000000000000000000000020000"}},
+          "pre": {{"{SENDER}": {{"nonce": "0x00", "balance": "0x0de0b6b3a7640000", "code": "0x", "storage": {{}}}}}},
+          "transaction": {{"nonce": "0x05", "gasPrice": "0x0a", "gasLimit": ["0x061a80"],
+                  "to": "0x095e7baea6a6c7c4c2dfeb977efac326af552d87", "value": ["0x01"], "data": ["0x"],
+                  "sender": "{SENDER}"}},
+          "post": {{"{fork}": [{{"hash": "{root}", "logs": "{EMPTY_LOGS_HASH}",
+                  "indexes": {{"data": 0, "gas": {gas_index}, "value": 0}}, "state": {{}}{exception}}}]}},
+          "config": {{"chainid": "0x01"}}
+        }}"#,
+        root = pre_root(),
+    )
+}
+
+fn write_fixture(tag: &str, body: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("parevm-statetest-{}-{tag}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("fixture.json");
+    std::fs::write(&path, body).expect("write fixture");
+    path
+}
+
+#[test]
+fn synthetic_cases_end_as_expected() {
+    let body = format!(
+        "{{{},{},{},{},{}}}",
+        test_json("a-invalid-as-expected", "Cancun", true, 0),
+        test_json("b-unexpected-invalid", "Cancun", false, 0),
+        test_json("c-unknown-fork", "Constantinople", true, 0),
+        test_json("d-bad-index", "Cancun", true, 3),
+        test_json("tests/x.py::InitCollision[fork_Cancun]", "Cancun", false, 0),
+    );
+    let path = write_fixture("cases", &body);
+    let results = run_file(&path, &RunOptions::new());
+    let _ = std::fs::remove_dir_all(path.parent().expect("has parent"));
+    assert_eq!(results.len(), 5);
+    let by_name = |n: &str| {
+        results
+            .iter()
+            .find(|r| r.name == n)
+            .unwrap_or_else(|| panic!("no result for {n}"))
+    };
+    let a = by_name("a-invalid-as-expected");
+    assert!(a.passed(), "{a}");
+    assert_eq!(a.logs_hash, Some(EMPTY_LOGS_HASH));
+    assert!(matches!(
+        by_name("b-unexpected-invalid").status,
+        CaseStatus::Failed(CaseError::UnexpectedException(_))
+    ));
+    assert!(matches!(
+        by_name("c-unknown-fork").status,
+        CaseStatus::Failed(CaseError::UnknownFork(_))
+    ));
+    assert!(matches!(
+        by_name("d-bad-index").status,
+        CaseStatus::Failed(CaseError::Fixture(FixtureError::Invalid { .. }))
+    ));
+    assert!(matches!(
+        by_name("tests/x.py::InitCollision[fork_Cancun]").status,
+        CaseStatus::Skipped(_)
+    ));
+    let mut summary = Summary::default();
+    results.iter().for_each(|r| summary.add(r));
+    assert_eq!(summary.total.to_string(), "1 passed, 3 failed, 1 skipped");
+    assert_eq!(summary.categories.len(), 3);
+}
+
+#[test]
+fn malformed_file_is_one_failed_case() {
+    let path = write_fixture("malformed", r#"{"t": {"env": "#);
+    let results = run_file(&path, &RunOptions::new());
+    let _ = std::fs::remove_dir_all(path.parent().expect("has parent"));
+    assert_eq!(results.len(), 1);
+    let text = results[0].to_string();
+    assert!(text.starts_with("FAIL "), "{text}");
+    assert!(text.contains("fixture.json"), "{text}");
+}
+
+#[test]
+fn missing_file_is_one_failed_case() {
+    let results = run_file(
+        std::path::Path::new("/nonexistent/parevm/fixture.json"),
+        &RunOptions::new(),
+    );
+    assert_eq!(results.len(), 1);
+    assert!(matches!(
+        results[0].status,
+        CaseStatus::Failed(CaseError::Fixture(FixtureError::Io { .. }))
+    ));
+}
