@@ -49,8 +49,12 @@ fn seed_of(base: u64, i: u64) -> u64 {
 
 /// Seeds listed in a regressions file: one per line, `#` starts a comment.
 fn seed_file(name: &str) -> Vec<(u64, String)> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/regressions").join(name);
-    let Ok(text) = std::fs::read_to_string(&path) else { return Vec::new() };
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/regressions")
+        .join(name);
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Vec::new();
+    };
     text.lines()
         .filter_map(|line| {
             let (seed, note) = line.split_once('#').unwrap_or((line, ""));
@@ -88,7 +92,10 @@ fn guarded(name: &str, f: impl FnOnce() -> Observed) -> Observed {
             .cloned()
             .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
             .unwrap_or_default();
-        Observed { result: Err(format!("{name} PANICKED: {msg}")), post: Default::default() }
+        Observed {
+            result: Err(format!("{name} PANICKED: {msg}")),
+            post: Default::default(),
+        }
     })
 }
 
@@ -143,7 +150,10 @@ fn differential_against_revm() {
     let known: BTreeMap<u64, String> = seed_file("differential-known.txt").into_iter().collect();
     let cases = env_u64("PAREVM_DIFF_CASES").unwrap_or(DEFAULT_CASES);
     let base = env_u64("PAREVM_DIFF_BASE").unwrap_or(0);
-    let mut seeds: Vec<u64> = seed_file("differential.txt").into_iter().map(|(s, _)| s).collect();
+    let mut seeds: Vec<u64> = seed_file("differential.txt")
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect();
     seeds.extend((0..cases).map(|i| seed_of(base, i)));
 
     let start = Instant::now();
@@ -178,7 +188,11 @@ fn differential_against_revm() {
         msg.push_str(report);
         msg.push('\n');
     }
-    msg.push_str(&format!("{} of {} cases differ; failing seeds:\n", failures.len(), seeds.len()));
+    msg.push_str(&format!(
+        "{} of {} cases differ; failing seeds:\n",
+        failures.len(),
+        seeds.len()
+    ));
     for (seed, d, _) in &failures {
         let first_line = d.lines().next().unwrap_or_default();
         msg.push_str(&format!("  {seed:#018x}  {first_line}\n"));

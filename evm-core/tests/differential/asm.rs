@@ -73,7 +73,10 @@ pub struct Asm {
 impl Asm {
     /// An empty program; `push0` allows PUSH0 for zero pushes.
     pub fn new(push0: bool) -> Self {
-        Self { push0, ..Self::default() }
+        Self {
+            push0,
+            ..Self::default()
+        }
     }
 
     /// Current length in bytes.

@@ -129,7 +129,11 @@ impl fmt::Display for Case {
             writeln!(f, "  access {a} {keys:?}")?;
         }
         if !t.blob_hashes.is_empty() {
-            writeln!(f, "  blobs {:?} max_fee_per_blob_gas {}", t.blob_hashes, t.max_fee_per_blob_gas)?;
+            writeln!(
+                f,
+                "  blobs {:?} max_fee_per_blob_gas {}",
+                t.blob_hashes, t.max_fee_per_blob_gas
+            )?;
         }
         for a in &t.authorizations {
             writeln!(f, "  auth {a:?}")?;

@@ -12,13 +12,22 @@ pub fn first_difference(case: &Case, ours: &Observed, oracle: &Observed) -> Opti
         (Err(e), Ok(_)) => return Some(format!("validity: parevm rejected ({e}), revm executed")),
         (Ok(a), Ok(b)) => {
             if a.status != b.status {
-                return Some(format!("status: parevm {:?} {}, revm {:?} {}", a.status, a.detail, b.status, b.detail));
+                return Some(format!(
+                    "status: parevm {:?} {}, revm {:?} {}",
+                    a.status, a.detail, b.status, b.detail
+                ));
             }
             if a.gas_used != b.gas_used {
-                return Some(format!("gas used: parevm {}, revm {}", a.gas_used, b.gas_used));
+                return Some(format!(
+                    "gas used: parevm {}, revm {}",
+                    a.gas_used, b.gas_used
+                ));
             }
             if a.gas_refunded != b.gas_refunded {
-                return Some(format!("gas refunded: parevm {}, revm {}", a.gas_refunded, b.gas_refunded));
+                return Some(format!(
+                    "gas refunded: parevm {}, revm {}",
+                    a.gas_refunded, b.gas_refunded
+                ));
             }
             // A successful creation's output is the deployed code in revm and empty in parevm; neither is
             // consensus data, so compare the created address instead.
@@ -27,10 +36,17 @@ pub fn first_difference(case: &Case, ours: &Observed, oracle: &Observed) -> Opti
                 return Some(format!("output: parevm {}, revm {}", a.output, b.output));
             }
             if a.created != b.created {
-                return Some(format!("created address: parevm {:?}, revm {:?}", a.created, b.created));
+                return Some(format!(
+                    "created address: parevm {:?}, revm {:?}",
+                    a.created, b.created
+                ));
             }
             if a.logs != b.logs {
-                return Some(format!("logs: parevm {} logs, revm {} logs", a.logs.len(), b.logs.len()));
+                return Some(format!(
+                    "logs: parevm {} logs, revm {} logs",
+                    a.logs.len(),
+                    b.logs.len()
+                ));
             }
         }
     }
@@ -55,10 +71,16 @@ pub fn first_difference(case: &Case, ours: &Observed, oracle: &Observed) -> Opti
                 ));
             }
             (Some(a), None) => {
-                return Some(format!("post-state: {addr} exists only in parevm: {}", fmt_account(a)));
+                return Some(format!(
+                    "post-state: {addr} exists only in parevm: {}",
+                    fmt_account(a)
+                ));
             }
             (None, Some(b)) => {
-                return Some(format!("post-state: {addr} exists only in revm: {}", fmt_account(b)));
+                return Some(format!(
+                    "post-state: {addr} exists only in revm: {}",
+                    fmt_account(b)
+                ));
             }
             (None, None) => {}
         }
@@ -69,7 +91,11 @@ pub fn first_difference(case: &Case, ours: &Observed, oracle: &Observed) -> Opti
 /// The full report of a mismatch: case, both results, the accounts that differ, and the first difference.
 pub fn report(case: &Case, ours: &Observed, oracle: &Observed, diff: &str) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "==== differential mismatch, seed {:#018x} ====", case.seed);
+    let _ = writeln!(
+        s,
+        "==== differential mismatch, seed {:#018x} ====",
+        case.seed
+    );
     let _ = write!(s, "{case}");
     for (name, o) in [("parevm", ours), ("revm", oracle)] {
         match &o.result {
@@ -86,8 +112,15 @@ pub fn report(case: &Case, ours: &Observed, oracle: &Observed, diff: &str) -> St
     for addr in addrs {
         let (a, b) = (ours.post.get(addr), oracle.post.get(addr));
         if a != b {
-            let show = |x: Option<&super::observed::PostAccount>| x.map_or("(absent)".to_string(), fmt_account);
-            let _ = writeln!(s, "  {addr}\n    parevm {}\n    revm   {}", show(a), show(b));
+            let show = |x: Option<&super::observed::PostAccount>| {
+                x.map_or("(absent)".to_string(), fmt_account)
+            };
+            let _ = writeln!(
+                s,
+                "  {addr}\n    parevm {}\n    revm   {}",
+                show(a),
+                show(b)
+            );
         }
     }
     let _ = writeln!(s, "FIRST DIFFERENCE: {diff}");

@@ -66,9 +66,18 @@ pub fn case(seed: u64) -> Case {
     others.extend_from_slice(&eoas);
     others.extend_from_slice(&missing);
     let number = rng.range(1, 20_000_000);
-    let world = World { spec, contracts: contracts.clone(), others, block_number: number };
+    let world = World {
+        spec,
+        contracts: contracts.clone(),
+        others,
+        block_number: number,
+    };
 
-    let basefee = if on(SpecId::LONDON) { rng.range(0, 20) } else { 0 };
+    let basefee = if on(SpecId::LONDON) {
+        rng.range(0, 20)
+    } else {
+        0
+    };
     let block = BlockSpec {
         number,
         timestamp: rng.range(1, 2_000_000_000),
@@ -92,11 +101,21 @@ pub fn case(seed: u64) -> Case {
         let mut storage = Vec::new();
         for slot in 0..8u64 {
             if rng.chance(40) {
-                let v = if rng.chance(60) { U256::from(rng.range(1, 3)) } else { rng.word() };
+                let v = if rng.chance(60) {
+                    U256::from(rng.range(1, 3))
+                } else {
+                    rng.word()
+                };
                 storage.push((U256::from(slot), v));
             }
         }
-        accounts.push(PreAccount { address: c, balance: U256::from(balance), nonce, code: code.into(), storage });
+        accounts.push(PreAccount {
+            address: c,
+            balance: U256::from(balance),
+            nonce,
+            code: code.into(),
+            storage,
+        });
     }
     for (i, &e) in eoas.iter().enumerate() {
         let code = if on(SpecId::PRAGUE) && i == 1 && rng.chance(50) {
@@ -105,13 +124,29 @@ pub fn case(seed: u64) -> Case {
             Bytes::new()
         };
         let balance = U256::from(rng.pick(&[0u64, 7, 1_000_000_000]));
-        accounts.push(PreAccount { address: e, balance, nonce: rng.range(0, 3), code, storage: Vec::new() });
+        accounts.push(PreAccount {
+            address: e,
+            balance,
+            nonce: rng.range(0, 3),
+            code,
+            storage: Vec::new(),
+        });
     }
     if rng.chance(50) {
-        accounts.push(PreAccount { address: empty, balance: U256::ZERO, nonce: 0, code: Bytes::new(), storage: Vec::new() });
+        accounts.push(PreAccount {
+            address: empty,
+            balance: U256::ZERO,
+            nonce: 0,
+            code: Bytes::new(),
+            storage: Vec::new(),
+        });
     }
 
-    let sender_nonce = rng.range(0, 3);
+    let sender_nonce = if rng.chance(1) {
+        u64::MAX - rng.range(0, 1)
+    } else {
+        rng.range(0, 3)
+    };
     if rng.chance(25) {
         // Something already at an address a CREATE will use: a balance is fine, a nonce, code or storage
         // (EIP-7610) is a collision.
@@ -121,7 +156,13 @@ pub fn case(seed: u64) -> Case {
             let i = rng.below(contracts.len());
             contracts[i].create(accounts[i].nonce)
         };
-        let mut acc = PreAccount { address: target, balance: U256::ZERO, nonce: 0, code: Bytes::new(), storage: Vec::new() };
+        let mut acc = PreAccount {
+            address: target,
+            balance: U256::ZERO,
+            nonce: 0,
+            code: Bytes::new(),
+            storage: Vec::new(),
+        };
         match rng.below(5) {
             0 | 1 => acc.balance = U256::from(1000u64),
             2 => acc.nonce = 1,
@@ -130,8 +171,11 @@ pub fn case(seed: u64) -> Case {
         }
         accounts.push(acc);
     }
-    let sender_code =
-        if on(SpecId::PRAGUE) && rng.chance(10) { delegation(rng.pick(&contracts)) } else { Bytes::new() };
+    let sender_code = if on(SpecId::PRAGUE) && rng.chance(10) {
+        delegation(rng.pick(&contracts))
+    } else {
+        Bytes::new()
+    };
     let tx = transaction(&mut rng, &world, sender_nonce, basefee, &eoas, &missing);
     let needed = U256::from(tx.gas_limit) * U256::from(tx.gas_price)
         + tx.value
@@ -148,7 +192,13 @@ pub fn case(seed: u64) -> Case {
         code: sender_code,
         storage: Vec::new(),
     });
-    Case { seed, spec, block, accounts, tx }
+    Case {
+        seed,
+        spec,
+        block,
+        accounts,
+        tx,
+    }
 }
 
 /// An EIP-7702 delegation designator to `to`.
@@ -187,11 +237,17 @@ fn transaction(
         0..=12 => Some(rng.pick(&world.contracts)),
         13 => Some(rng.pick(eoas)),
         14 => Some(rng.pick(missing)),
-        15 => Some(Address::with_last_byte(rng.range(1, world.last_precompile()) as u8)),
+        15 => Some(Address::with_last_byte(
+            rng.range(1, world.last_precompile()) as u8,
+        )),
         _ if may_create => None,
         _ => Some(world.contracts[0]),
     };
-    let to = if on(SpecId::PRAGUE) && to.is_some() && rng.chance(8) { Some(eoas[1]) } else { to };
+    let to = if on(SpecId::PRAGUE) && to.is_some() && rng.chance(8) {
+        Some(eoas[1])
+    } else {
+        to
+    };
     let data: Bytes = match to {
         None => program::initcode(rng, world, 0).into(),
         Some(_) => {
@@ -214,14 +270,25 @@ fn transaction(
     let mut access_list = Vec::new();
     if tx_type >= 1 && rng.chance(60) {
         for _ in 0..rng.range(1, 3) {
-            let a = if rng.chance(70) { rng.pick(&world.contracts) } else { rng.pick(&world.others) };
-            let keys: Vec<B256> = (0..rng.range(0, 3)).map(|_| B256::from(U256::from(rng.range(0, 8)))).collect();
+            let a = if rng.chance(70) {
+                rng.pick(&world.contracts)
+            } else {
+                rng.pick(&world.others)
+            };
+            let keys: Vec<B256> = (0..rng.range(0, 3))
+                .map(|_| B256::from(U256::from(rng.range(0, 8))))
+                .collect();
             access_list.push((a, keys));
         }
     }
     let mut blob_hashes = Vec::new();
     if tx_type == 3 {
-        for _ in 0..rng.range(1, 3) {
+        let n = if rng.chance(90) {
+            rng.range(1, 3)
+        } else {
+            rng.range(4, 10)
+        };
+        for _ in 0..n {
             let mut h = B256::from(rng.u256());
             h.0[0] = if rng.chance(97) { 1 } else { 2 };
             blob_hashes.push(h);
@@ -239,7 +306,7 @@ fn transaction(
             };
             let nonce = match authority {
                 // The sender's nonce is bumped before authorizations are processed.
-                Some(a) if a == sender() => sender_nonce + 1,
+                Some(a) if a == sender() => sender_nonce.wrapping_add(1),
                 _ if rng.chance(60) => 0,
                 _ => rng.range(0, 3),
             };
@@ -248,7 +315,12 @@ fn transaction(
                 _ => rng.pick(&world.contracts),
             };
             let chain_id = rng.pick(&[0u64, 1, 1, 2]);
-            authorizations.push(AuthSpec { chain_id, address, nonce, authority });
+            authorizations.push(AuthSpec {
+                chain_id,
+                address,
+                nonce,
+                authority,
+            });
         }
     }
 
@@ -273,8 +345,11 @@ fn transaction(
         _ => rng.range(2_000_000, 8_000_000),
     };
     let mut gas_limit = (intrinsic + extra).min(TX_GAS_CAP).min(BLOCK_GAS_LIMIT);
-    if rng.chance(2) {
-        gas_limit = intrinsic - 1;
+    match rng.below(100) {
+        0 | 1 => gas_limit = intrinsic - 1,
+        2 => gas_limit = TX_GAS_CAP + 1,
+        3 => gas_limit = BLOCK_GAS_LIMIT + 1,
+        _ => {}
     }
 
     let (gas_price, priority_fee) = if tx_type >= 2 {
@@ -285,8 +360,16 @@ fn transaction(
         let lo = if basefee > 0 && rng.chance(3) { 0 } else { 1 };
         (basefee as u128 + rng.range(lo, 20) as u128, None)
     };
-    let gas_price = if basefee > 0 && rng.chance(2) { basefee as u128 - 1 } else { gas_price };
-    let nonce = if rng.chance(97) { sender_nonce } else { sender_nonce + 1 };
+    let gas_price = if basefee > 0 && rng.chance(2) {
+        basefee as u128 - 1
+    } else {
+        gas_price
+    };
+    let nonce = if rng.chance(97) {
+        sender_nonce
+    } else {
+        sender_nonce.wrapping_add(1)
+    };
 
     TxSpec {
         tx_type,
@@ -300,7 +383,11 @@ fn transaction(
         nonce,
         access_list,
         blob_hashes,
-        max_fee_per_blob_gas: if tx_type == 3 { rng.range(1, 3) as u128 } else { 0 },
+        max_fee_per_blob_gas: if tx_type == 3 {
+            rng.range(1, 3) as u128
+        } else {
+            0
+        },
         authorizations,
     }
 }

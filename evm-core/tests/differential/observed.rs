@@ -78,7 +78,13 @@ impl fmt::Display for Exec {
         )?;
         writeln!(f, "  output {}", hex::encode(&self.output))?;
         for l in &self.logs {
-            writeln!(f, "  log {} topics {:?} data {}", l.address, l.data.topics(), hex::encode(&l.data.data))?;
+            writeln!(
+                f,
+                "  log {} topics {:?} data {}",
+                l.address,
+                l.data.topics(),
+                hex::encode(&l.data.data)
+            )?;
         }
         Ok(())
     }
@@ -86,7 +92,12 @@ impl fmt::Display for Exec {
 
 /// One account in a dump.
 pub fn fmt_account(a: &PostAccount) -> String {
-    let mut s = format!("balance {} nonce {} code {}", a.balance, a.nonce, hex::encode(&a.code));
+    let mut s = format!(
+        "balance {} nonce {} code {}",
+        a.balance,
+        a.nonce,
+        hex::encode(&a.code)
+    );
     for (k, v) in &a.storage {
         s.push_str(&format!(" [{k:#x}]={v:#x}"));
     }

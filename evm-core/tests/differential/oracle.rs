@@ -15,8 +15,8 @@ use revm::context::{BlockEnv, TxEnv};
 use revm::context_interface::block::BlobExcessGasAndPrice;
 use revm::context_interface::either::Either;
 use revm::database::{CacheDB, EmptyDB};
-use revm::state::{AccountInfo, Bytecode};
 use revm::state::EvmState;
+use revm::state::{AccountInfo, Bytecode};
 use revm::{Context, ExecuteEvm, MainBuilder, MainContext};
 
 /// Runs `case` in revm.
@@ -24,7 +24,11 @@ pub fn run(case: &Case) -> Observed {
     let spec = case.spec;
     let mut db = CacheDB::<EmptyDB>::default();
     for a in &case.accounts {
-        let code_hash = if a.code.is_empty() { KECCAK_EMPTY } else { keccak256(&a.code) };
+        let code_hash = if a.code.is_empty() {
+            KECCAK_EMPTY
+        } else {
+            keccak256(&a.code)
+        };
         let info = AccountInfo {
             balance: a.balance,
             nonce: a.nonce,
@@ -47,9 +51,12 @@ pub fn run(case: &Case) -> Observed {
         basefee: b.basefee,
         difficulty: b.difficulty,
         prevrandao: spec.is_enabled_in(SpecId::MERGE).then_some(b.prevrandao),
-        blob_excess_gas_and_price: spec
-            .is_enabled_in(SpecId::CANCUN)
-            .then_some(BlobExcessGasAndPrice { excess_blob_gas: 0, blob_gasprice: 1 }),
+        blob_excess_gas_and_price: spec.is_enabled_in(SpecId::CANCUN).then_some(
+            BlobExcessGasAndPrice {
+                excess_blob_gas: 0,
+                blob_gasprice: 1,
+            },
+        ),
         slot_num: 0,
     };
     let mut evm = Context::mainnet()
@@ -57,6 +64,15 @@ pub fn run(case: &Case) -> Observed {
         .modify_cfg_chained(|c| {
             c.set_spec_and_mainnet_gas_params(spec);
             c.chain_id = 1;
+            // revm leaves the per-transaction blob count to the block builder unless told; the mainnet
+            // limits are 6 (Cancun), 9 (Prague, EIP-7691) and 6 again (Osaka, EIP-7594).
+            let max_blobs =
+                if spec.is_enabled_in(SpecId::PRAGUE) && !spec.is_enabled_in(SpecId::OSAKA) {
+                    9
+                } else {
+                    6
+                };
+            c.set_max_blobs_per_tx(max_blobs);
         })
         .with_block(block)
         .build_mainnet();
@@ -68,7 +84,10 @@ pub fn run(case: &Case) -> Observed {
         }
         Err(e) => Err(e.to_string()),
     };
-    Observed { result, post: normalize(post) }
+    Observed {
+        result,
+        post: normalize(post),
+    }
 }
 
 fn tx(case: &Case) -> TxEnv {
@@ -77,8 +96,14 @@ fn tx(case: &Case) -> TxEnv {
         .authorizations
         .iter()
         .map(|a| {
-            let inner = Authorization { chain_id: U256::from(a.chain_id), address: a.address, nonce: a.nonce };
-            let authority = a.authority.map_or(RecoveredAuthority::Invalid, RecoveredAuthority::Valid);
+            let inner = Authorization {
+                chain_id: U256::from(a.chain_id),
+                address: a.address,
+                nonce: a.nonce,
+            };
+            let authority = a
+                .authority
+                .map_or(RecoveredAuthority::Invalid, RecoveredAuthority::Valid);
             Either::Right(RecoveredAuthorization::new_unchecked(inner, authority))
         })
         .collect();
@@ -91,11 +116,17 @@ fn tx(case: &Case) -> TxEnv {
         value: t.value,
         data: t.data.clone(),
         nonce: t.nonce,
-        chain_id: case.spec.is_enabled_in(SpecId::SPURIOUS_DRAGON).then_some(1),
+        chain_id: case
+            .spec
+            .is_enabled_in(SpecId::SPURIOUS_DRAGON)
+            .then_some(1),
         access_list: AccessList(
             t.access_list
                 .iter()
-                .map(|(a, keys)| AccessListItem { address: *a, storage_keys: keys.clone() })
+                .map(|(a, keys)| AccessListItem {
+                    address: *a,
+                    storage_keys: keys.clone(),
+                })
                 .collect(),
         ),
         gas_priority_fee: t.priority_fee,
@@ -160,7 +191,8 @@ fn apply(post: &mut Post, state: EvmState, spec: SpecId) {
         if !acc.is_touched() {
             continue;
         }
-        let empty = acc.info.balance.is_zero() && acc.info.nonce == 0 && acc.info.code_hash == KECCAK_EMPTY;
+        let empty =
+            acc.info.balance.is_zero() && acc.info.nonce == 0 && acc.info.code_hash == KECCAK_EMPTY;
         if acc.is_selfdestructed() || (spec.is_enabled_in(SpecId::SPURIOUS_DRAGON) && empty) {
             post.remove(&addr);
             continue;

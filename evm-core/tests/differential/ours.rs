@@ -37,7 +37,10 @@ pub fn env(case: &Case) -> Env {
         access_list: t
             .access_list
             .iter()
-            .map(|(a, keys)| AccessListItem { address: *a, storage_keys: keys.clone() })
+            .map(|(a, keys)| AccessListItem {
+                address: *a,
+                storage_keys: keys.clone(),
+            })
             .collect(),
         blob_hashes: t.blob_hashes.clone(),
         max_fee_per_blob_gas: U256::from(t.max_fee_per_blob_gas),
@@ -52,14 +55,24 @@ pub fn env(case: &Case) -> Env {
             })
             .collect(),
     };
-    Env { cfg: CfgEnv::new(1, spec), block, tx }
+    Env {
+        cfg: CfgEnv::new(1, spec),
+        block,
+        tx,
+    }
 }
 
 /// Runs `case` in parevm.
 pub fn run(case: &Case) -> Observed {
     let mut state = InMemoryState::new();
     for a in &case.accounts {
-        state.insert_account(a.address, a.balance, a.nonce, a.code.clone(), a.storage.iter().copied());
+        state.insert_account(
+            a.address,
+            a.balance,
+            a.nonce,
+            a.code.clone(),
+            a.storage.iter().copied(),
+        );
     }
     let result = match execute_tx(&env(case), &state) {
         Ok(out) => {
@@ -81,16 +94,30 @@ pub fn run(case: &Case) -> Observed {
         }
         Err(e) => Err(e.to_string()),
     };
-    Observed { result, post: normalize(post(&state)) }
+    Observed {
+        result,
+        post: normalize(post(&state)),
+    }
 }
 
 fn post(state: &InMemoryState) -> Post {
     state
         .accounts()
         .map(|(addr, acc)| {
-            let code = state.code(&acc.code_hash).map(|c| c.bytes().clone()).unwrap_or_default();
+            let code = state
+                .code(&acc.code_hash)
+                .map(|c| c.bytes().clone())
+                .unwrap_or_default();
             let storage = acc.storage.iter().map(|(k, v)| (*k, *v)).collect();
-            (*addr, PostAccount { balance: acc.balance, nonce: acc.nonce, code, storage })
+            (
+                *addr,
+                PostAccount {
+                    balance: acc.balance,
+                    nonce: acc.nonce,
+                    code,
+                    storage,
+                },
+            )
         })
         .collect()
 }

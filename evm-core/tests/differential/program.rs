@@ -52,7 +52,14 @@ impl World {
 
 /// Generates one program of about `snippets` snippets; `nest` counts init-code levels (creations stop at 2).
 pub fn program(rng: &mut Rng, world: &World, snippets: usize, nest: u32) -> Vec<u8> {
-    let mut g = Gen { rng, world, asm: Asm::new(world.on(SpecId::SHANGHAI)), cursor: 0, nest, in_loop: false };
+    let mut g = Gen {
+        rng,
+        world,
+        asm: Asm::new(world.on(SpecId::SHANGHAI)),
+        cursor: 0,
+        nest,
+        in_loop: false,
+    };
     if nest == 0 && g.rng.chance(10) {
         g.recurse();
     }
@@ -71,14 +78,28 @@ pub fn initcode(rng: &mut Rng, world: &World, nest: u32) -> Vec<u8> {
         0 => {
             let n = rng.range(0, 6) as usize;
             let runtime = program(rng, world, n, nest + 1);
-            let mut prefix = Gen { rng, world, asm: Asm::new(push0), cursor: 0, nest: nest + 1, in_loop: true };
+            let mut prefix = Gen {
+                rng,
+                world,
+                asm: Asm::new(push0),
+                cursor: 0,
+                nest: nest + 1,
+                in_loop: true,
+            };
             for _ in 0..prefix.rng.range(0, 2) {
                 prefix.snippet();
             }
             deploy_wrapper(prefix.asm.finish(), &runtime)
         }
         1 => {
-            let mut g = Gen { rng, world, asm: Asm::new(push0), cursor: 0, nest: nest + 1, in_loop: true };
+            let mut g = Gen {
+                rng,
+                world,
+                asm: Asm::new(push0),
+                cursor: 0,
+                nest: nest + 1,
+                in_loop: true,
+            };
             g.snippet();
             let len = g.rng.range(0, 64);
             g.asm.push_u(len).push_u(0).op(op::REVERT);
@@ -89,14 +110,20 @@ pub fn initcode(rng: &mut Rng, world: &World, nest: u32) -> Vec<u8> {
             let mut a = Asm::new(push0);
             let len = rng.pick(&[1u64, 2, 33, 0x6000, 0x6001]);
             let first = if rng.chance(70) { 0xef } else { 0x60 };
-            a.push_u(first).push_u(0).op(op::MSTORE8).push_u(len).push_u(0).op(op::RETURN);
+            a.push_u(first)
+                .push_u(0)
+                .op(op::MSTORE8)
+                .push_u(len)
+                .push_u(0)
+                .op(op::RETURN);
             a.finish()
         }
         3 => Vec::new(),
         4 => vec![op::INVALID],
         5 => {
             let mut a = Asm::new(push0);
-            a.push(U256::from_be_slice(world.contracts[0].as_slice())).op(op::SELFDESTRUCT);
+            a.push(U256::from_be_slice(world.contracts[0].as_slice()))
+                .op(op::SELFDESTRUCT);
             a.finish()
         }
         _ => {
@@ -112,7 +139,17 @@ fn deploy_wrapper(mut prefix: Vec<u8>, runtime: &[u8]) -> Vec<u8> {
     const SUFFIX: usize = 15;
     let len = (runtime.len() as u16).to_be_bytes();
     let off = ((prefix.len() + SUFFIX) as u16).to_be_bytes();
-    prefix.extend_from_slice(&[op::PUSH2, len[0], len[1], op::PUSH2, off[0], off[1], op::PUSH1, 0, op::CODECOPY]);
+    prefix.extend_from_slice(&[
+        op::PUSH2,
+        len[0],
+        len[1],
+        op::PUSH2,
+        off[0],
+        off[1],
+        op::PUSH1,
+        0,
+        op::CODECOPY,
+    ]);
     prefix.extend_from_slice(&[op::PUSH2, len[0], len[1], op::PUSH1, 0, op::RETURN]);
     prefix.extend_from_slice(runtime);
     prefix
@@ -136,17 +173,17 @@ impl Gen<'_> {
     fn snippet(&mut self) {
         let creates = self.nest < 2;
         let weights = [
-            20,                          // arithmetic
-            10,                          // environment
-            10,                          // memory
-            12,                          // storage
-            4,                           // logs
-            12,                          // calls
-            if creates { 5 } else { 0 }, // creations
-            4,                           // precompiles
+            20,                               // arithmetic
+            10,                               // environment
+            10,                               // memory
+            12,                               // storage
+            4,                                // logs
+            12,                               // calls
+            if creates { 5 } else { 0 },      // creations
+            4,                                // precompiles
             if self.in_loop { 0 } else { 5 }, // control flow
-            4,                           // stack shuffles
-            1,                           // rare halts and junk
+            4,                                // stack shuffles
+            1,                                // rare halts and junk
         ];
         match self.rng.weighted(&weights) {
             0 => self.arith(),
@@ -251,7 +288,9 @@ impl Gen<'_> {
     }
 
     fn arith(&mut self) {
-        let mut binary = vec![0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x0a, 0x0b, 0x10, 0x11, 0x12, 0x13, 0x14];
+        let mut binary = vec![
+            0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x0a, 0x0b, 0x10, 0x11, 0x12, 0x13, 0x14,
+        ];
         binary.extend_from_slice(&[0x16, 0x17, 0x18, 0x1a]);
         if self.on(SpecId::PETERSBURG) {
             binary.extend_from_slice(&[0x1b, 0x1c, 0x1d]);
@@ -260,7 +299,11 @@ impl Gen<'_> {
         for _ in 0..self.rng.range(1, 3) {
             match self.rng.below(10) {
                 0 => {
-                    let u = if self.on(SpecId::OSAKA) && self.rng.chance(50) { 0x1e } else { self.rng.pick(&[0x15, 0x19]) };
+                    let u = if self.on(SpecId::OSAKA) && self.rng.chance(50) {
+                        0x1e
+                    } else {
+                        self.rng.pick(&[0x15, 0x19])
+                    };
                     self.asm.op(u);
                 }
                 1 => {
@@ -283,7 +326,10 @@ impl Gen<'_> {
     }
 
     fn env(&mut self) {
-        let mut nullary = vec![0x30, 0x32, 0x33, 0x34, 0x36, 0x38, 0x3a, 0x41, 0x42, 0x43, 0x44, 0x45, 0x58, 0x59, 0x5a];
+        let mut nullary = vec![
+            0x30, 0x32, 0x33, 0x34, 0x36, 0x38, 0x3a, 0x41, 0x42, 0x43, 0x44, 0x45, 0x58, 0x59,
+            0x5a,
+        ];
         if self.on(SpecId::BYZANTIUM) {
             nullary.push(0x3d);
         }
@@ -313,7 +359,12 @@ impl Gen<'_> {
             4 => {
                 // Twice on the same address: the second access is warm from Berlin on.
                 self.push_target();
-                self.asm.op(op::DUP1).op(op::BALANCE).op(op::SWAP1).op(op::EXTCODESIZE).op(op::ADD);
+                self.asm
+                    .op(op::DUP1)
+                    .op(op::BALANCE)
+                    .op(op::SWAP1)
+                    .op(op::EXTCODESIZE)
+                    .op(op::ADD);
             }
             5 => {
                 let n = self.world.block_number;
@@ -326,12 +377,20 @@ impl Gen<'_> {
                 self.asm.push_u(arg).op(op::BLOCKHASH);
             }
             6 => {
-                let off = if self.rng.chance(80) { U256::from(self.rng.range(0, 80)) } else { self.rng.word() };
+                let off = if self.rng.chance(80) {
+                    U256::from(self.rng.range(0, 80))
+                } else {
+                    self.rng.word()
+                };
                 self.asm.push(off).op(op::CALLDATALOAD);
             }
             _ => {
                 if self.on(SpecId::CANCUN) {
-                    let i = if self.rng.chance(80) { U256::from(self.rng.range(0, 7)) } else { self.rng.word() };
+                    let i = if self.rng.chance(80) {
+                        U256::from(self.rng.range(0, 7))
+                    } else {
+                        self.rng.word()
+                    };
                     self.asm.push(i).op(op::BLOBHASH);
                 } else {
                     self.asm.op(op::GAS);
@@ -361,17 +420,29 @@ impl Gen<'_> {
             4 => {
                 let (len, src, dst) = (self.length(), self.offset(), self.offset());
                 self.asm.push(len).push(src).push(dst);
-                let o = if self.on(SpecId::CANCUN) { op::MCOPY } else { op::CALLDATACOPY };
+                let o = if self.on(SpecId::CANCUN) {
+                    op::MCOPY
+                } else {
+                    op::CALLDATACOPY
+                };
                 self.asm.op(o);
             }
             5 => {
                 let (len, dst) = (self.length(), self.offset());
-                let src = if self.rng.chance(80) { U256::from(self.rng.range(0, 100)) } else { self.rng.word() };
+                let src = if self.rng.chance(80) {
+                    U256::from(self.rng.range(0, 100))
+                } else {
+                    self.rng.word()
+                };
                 self.asm.push(len).push(src).push(dst).op(op::CALLDATACOPY);
             }
             6 => {
                 let (len, dst) = (self.length(), self.offset());
-                let src = if self.rng.chance(80) { U256::from(self.rng.range(0, 200)) } else { self.rng.word() };
+                let src = if self.rng.chance(80) {
+                    U256::from(self.rng.range(0, 200))
+                } else {
+                    self.rng.word()
+                };
                 self.asm.push(len).push(src).push(dst).op(op::CODECOPY);
             }
             7 => {
@@ -387,7 +458,11 @@ impl Gen<'_> {
                     let len = U256::from(self.rng.range(0, 40));
                     let src = U256::from(self.rng.range(0, 8));
                     let dst = self.offset();
-                    self.asm.push(len).push(src).push(dst).op(op::RETURNDATACOPY);
+                    self.asm
+                        .push(len)
+                        .push(src)
+                        .push(dst)
+                        .op(op::RETURNDATACOPY);
                 } else {
                     self.asm.op(op::MSIZE).op(op::POP);
                 }
@@ -410,7 +485,11 @@ impl Gen<'_> {
 
     fn storage(&mut self) {
         let transient = self.on(SpecId::CANCUN) && self.rng.chance(20);
-        let (load, store) = if transient { (op::TLOAD, op::TSTORE) } else { (op::SLOAD, op::SSTORE) };
+        let (load, store) = if transient {
+            (op::TLOAD, op::TSTORE)
+        } else {
+            (op::SLOAD, op::SSTORE)
+        };
         match self.rng.below(6) {
             0..=1 => {
                 let slot = self.slot();
@@ -442,7 +521,11 @@ impl Gen<'_> {
         for _ in 0..n {
             self.value();
         }
-        let len = if self.rng.chance(90) { U256::from(self.rng.range(0, 0x60)) } else { self.length() };
+        let len = if self.rng.chance(90) {
+            U256::from(self.rng.range(0, 0x60))
+        } else {
+            self.length()
+        };
         let off = self.offset();
         self.asm.push(len).push(off).op(op::LOG0 + n as u8);
     }
@@ -495,11 +578,19 @@ impl Gen<'_> {
             let at = self.rng.range(0x200, 0x260);
             self.asm.push_u(at).op(op::MSTORE);
         }
-        let ret_len = if self.rng.chance(80) { self.rng.range(0, 0x40) } else { self.rng.range(0x40, 0x100) };
+        let ret_len = if self.rng.chance(80) {
+            self.rng.range(0, 0x40)
+        } else {
+            self.rng.range(0x40, 0x100)
+        };
         let ret_off = self.rng.range(0x200, 0x300);
         let args_len = self.rng.range(0, 0x60);
         let args_off = self.rng.range(0x200, 0x280);
-        self.asm.push_u(ret_len).push_u(ret_off).push_u(args_len).push_u(args_off);
+        self.asm
+            .push_u(ret_len)
+            .push_u(ret_off)
+            .push_u(args_len)
+            .push_u(args_off);
         if matches!(kind, op::CALL | op::CALLCODE) {
             let v = match self.rng.below(10) {
                 0..=5 => U256::ZERO,
@@ -525,7 +616,11 @@ impl Gen<'_> {
             kinds.push(op::DELEGATECALL);
         }
         let kind = self.rng.pick(&kinds);
-        self.asm.push_u(0x20).push_u(0x200).push_u(self.rng.range(0, 0x20)).push_u(0x200);
+        self.asm
+            .push_u(0x20)
+            .push_u(0x200)
+            .push_u(self.rng.range(0, 0x20))
+            .push_u(0x200);
         if kind != op::DELEGATECALL {
             self.asm.push_u(0);
         }
@@ -545,7 +640,11 @@ impl Gen<'_> {
         for (i, chunk) in init.chunks(32).enumerate() {
             let mut w = [0u8; 32];
             w[..chunk.len()].copy_from_slice(chunk);
-            self.asm.op(op::PUSH32).raw(&w).push_u(INITCODE_AT + 32 * i as u64).op(op::MSTORE);
+            self.asm
+                .op(op::PUSH32)
+                .raw(&w)
+                .push_u(INITCODE_AT + 32 * i as u64)
+                .op(op::MSTORE);
         }
         let value = match self.rng.below(10) {
             0..=6 => U256::ZERO,
@@ -559,7 +658,10 @@ impl Gen<'_> {
                 let salt = self.rng.range(0, 3);
                 self.asm.push_u(salt);
             }
-            self.asm.push_u(init.len() as u64).push_u(INITCODE_AT).push(value);
+            self.asm
+                .push_u(init.len() as u64)
+                .push_u(INITCODE_AT)
+                .push(value);
             self.asm.op(if create2 { op::CREATE2 } else { op::CREATE });
             self.asm.op(op::DUP1).push_u(LAST_CREATED).op(op::MSTORE);
             self.record();
@@ -572,7 +674,11 @@ impl Gen<'_> {
         let input: Vec<u8> = match p {
             5 if self.rng.chance(70) => {
                 // MODEXP with small lengths (and occasionally a large exponent length).
-                let (bl, el, ml) = (self.rng.range(0, 4), self.rng.pick(&[0u64, 1, 2, 33, 64]), self.rng.range(0, 4));
+                let (bl, el, ml) = (
+                    self.rng.range(0, 4),
+                    self.rng.pick(&[0u64, 1, 2, 33, 64]),
+                    self.rng.range(0, 4),
+                );
                 let mut v = Vec::new();
                 for l in [bl, el, ml] {
                     v.extend_from_slice(&U256::from(l).to_be_bytes::<32>());
@@ -597,17 +703,29 @@ impl Gen<'_> {
         for (i, chunk) in input.chunks(32).enumerate() {
             let mut w = [0u8; 32];
             w[..chunk.len()].copy_from_slice(chunk);
-            self.asm.op(op::PUSH32).raw(&w).push_u(0x200 + 32 * i as u64).op(op::MSTORE);
+            self.asm
+                .op(op::PUSH32)
+                .raw(&w)
+                .push_u(0x200 + 32 * i as u64)
+                .op(op::MSTORE);
         }
         let ret_len = self.rng.range(0, 0x60);
-        self.asm.push_u(ret_len).push_u(0x200).push_u(input.len() as u64).push_u(0x200);
+        self.asm
+            .push_u(ret_len)
+            .push_u(0x200)
+            .push_u(input.len() as u64)
+            .push_u(0x200);
         let static_call = self.on(SpecId::BYZANTIUM) && self.rng.chance(50);
         if !static_call {
             self.asm.push_u(self.rng.pick(&[0u64, 0, 1]));
         }
         self.asm.push_u(if osaka_p256 { 0x100 } else { p });
         let gas = self.rng.pick(&[100u64, 3_000, 50_000, 200_000]);
-        self.asm.push_u(gas).op(if static_call { op::STATICCALL } else { op::CALL });
+        self.asm.push_u(gas).op(if static_call {
+            op::STATICCALL
+        } else {
+            op::CALL
+        });
         self.record();
     }
 
@@ -616,7 +734,11 @@ impl Gen<'_> {
             0..=4 => {
                 // Conditional skip over a snippet.
                 let skip = self.asm.label();
-                let cond = if self.rng.chance(50) { U256::ZERO } else { self.rng.word() };
+                let cond = if self.rng.chance(50) {
+                    U256::ZERO
+                } else {
+                    self.rng.word()
+                };
                 self.asm.push(cond).push_label(skip).op(op::JUMPI);
                 self.in_loop = true;
                 self.snippet();
@@ -633,7 +755,14 @@ impl Gen<'_> {
                     self.snippet();
                 }
                 self.in_loop = false;
-                self.asm.push_u(1).op(op::SWAP1).op(op::SUB).op(op::DUP1).push_label(top).op(op::JUMPI).op(op::POP);
+                self.asm
+                    .push_u(1)
+                    .op(op::SWAP1)
+                    .op(op::SUB)
+                    .op(op::DUP1)
+                    .push_label(top)
+                    .op(op::JUMPI)
+                    .op(op::POP);
             }
             _ => {
                 // Into the middle of a PUSH or onto a plain byte: an invalid jump.
@@ -677,7 +806,9 @@ impl Gen<'_> {
                 self.asm.op(op::ADD); // underflow at the outermost level
             }
             2 => {
-                self.asm.op(self.rng.pick(&[0x0c, 0x21, 0x4f, 0xa5, 0xef, 0xf6, 0xfb, 0xfe]));
+                self.asm.op(self
+                    .rng
+                    .pick(&[0x0c, 0x21, 0x4f, 0xa5, 0xef, 0xf6, 0xfb, 0xfe]));
             }
             3 => {
                 // Memory-only gas burner.
@@ -706,7 +837,11 @@ impl Gen<'_> {
             }
             1 => {
                 let len = self.rng.range(0, 0x40);
-                let o = if self.on(SpecId::BYZANTIUM) { op::REVERT } else { op::RETURN };
+                let o = if self.on(SpecId::BYZANTIUM) {
+                    op::REVERT
+                } else {
+                    op::RETURN
+                };
                 self.asm.push_u(len).push_u(0).op(o);
             }
             2 => {

@@ -1,0 +1,33 @@
+//! Criterion micro-benchmarks of the interp cases: parevm and revm side by side per contract
+//! (`cargo bench -p parevm-benches`). Each case is checked for agreement before it is measured.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use parevm_benches::interp::{all_cases, check};
+use std::hint::black_box;
+use std::time::Duration;
+
+fn interp(c: &mut Criterion) {
+    let cases = match all_cases() {
+        Ok(cases) => cases,
+        Err(e) => panic!("cannot load the interp cases: {e}"),
+    };
+    for case in cases {
+        let (ours, mut reference, result) = match check(&case) {
+            Ok(x) => x,
+            Err(e) => panic!("{e}"),
+        };
+        let mut group = c.benchmark_group(case.name);
+        // Heavy contracts (~160 Mgas) take a good fraction of a second per run.
+        if result.gas_used > 10_000_000 {
+            group
+                .sample_size(10)
+                .measurement_time(Duration::from_secs(15));
+        }
+        group.bench_function("parevm", |b| b.iter(|| black_box(ours.run())));
+        group.bench_function("revm", |b| b.iter(|| black_box(reference.run())));
+        group.finish();
+    }
+}
+
+criterion_group!(benches, interp);
+criterion_main!(benches);

@@ -1,0 +1,267 @@
+//! The `interp` cases: a pre-state and one call each, built from `../shared/bench-bytecode` (SnailTracer,
+//! BurntPix, an OpenZeppelin ERC-20 transfer, revme's "analysis" contract) plus an opcode-heavy loop
+//! assembled here.
+
+use crate::data::bench_bytecode;
+use crate::engine;
+use crate::error::BenchError;
+use alloy_primitives::{address, keccak256, Address, Bytes, TxKind, U256};
+use parevm_evm_core::{Env, SpecId};
+use parevm_state::InMemoryState;
+
+/// Fork of every interp case. Prague rather than Osaka: SnailTracer and BurntPix need more gas than the
+/// EIP-7825 per-transaction cap (2^24) allows.
+pub const SPEC: SpecId = SpecId::PRAGUE;
+
+/// The account that sends every benchmark transaction.
+pub const CALLER: Address = address!("0x1000000000000000000000000000000000000001");
+/// Where single-contract benchmarks deploy their code.
+pub const TARGET: Address = address!("0x2000000000000000000000000000000000000002");
+/// Gas limit of every benchmark call (more than any case needs).
+pub const GAS_LIMIT: u64 = 1_000_000_000;
+
+/// An account of a benchmark pre-state.
+#[derive(Clone, Debug)]
+pub struct Account {
+    /// Address.
+    pub address: Address,
+    /// Balance.
+    pub balance: U256,
+    /// Nonce.
+    pub nonce: u64,
+    /// Code.
+    pub code: Bytes,
+    /// Storage.
+    pub storage: Vec<(U256, U256)>,
+}
+
+impl Account {
+    /// A contract with code and storage, nonce 1 and no balance.
+    pub fn contract(address: Address, code: Bytes, storage: Vec<(U256, U256)>) -> Self {
+        Self {
+            address,
+            balance: U256::ZERO,
+            nonce: 1,
+            code,
+            storage,
+        }
+    }
+
+    /// The benchmark sender, rich enough for any gas limit.
+    pub fn caller() -> Self {
+        Self {
+            address: CALLER,
+            balance: U256::from(10u64).pow(U256::from(30u64)),
+            nonce: 0,
+            code: Bytes::new(),
+            storage: Vec::new(),
+        }
+    }
+}
+
+/// The transaction of a case: `CALLER` calls `to` with `data`, no value, gas price 1.
+#[derive(Clone, Debug)]
+pub struct Call {
+    /// Target contract.
+    pub to: Address,
+    /// Calldata.
+    pub data: Bytes,
+}
+
+/// One benchmark case.
+#[derive(Clone, Debug)]
+pub struct InterpCase {
+    /// Short name (table row, CSV key, criterion id).
+    pub name: &'static str,
+    /// The pre-state.
+    pub accounts: Vec<Account>,
+    /// The call.
+    pub call: Call,
+    /// Gas used as published with the bytecode, when known (a mismatch is reported, not fatal).
+    pub expected_gas: Option<u64>,
+}
+
+/// Every interp case, in table order.
+pub fn all_cases() -> Result<Vec<InterpCase>, BenchError> {
+    Ok(vec![
+        snailtracer()?,
+        burntpix()?,
+        erc20_transfer()?,
+        analysis()?,
+        opcode_loop(),
+    ])
+}
+
+/// SnailTracer: `Benchmark()`.
+pub fn snailtracer() -> Result<InterpCase, BenchError> {
+    let code = bench_bytecode("snailtracer.hex")?;
+    Ok(InterpCase {
+        name: "snailtracer",
+        accounts: vec![
+            Account::caller(),
+            Account::contract(TARGET, code, Vec::new()),
+        ],
+        call: Call {
+            to: TARGET,
+            data: Bytes::from_static(&[0x30, 0x62, 0x7b, 0x7c]),
+        },
+        expected_gas: Some(161_088_532),
+    })
+}
+
+/// revme's "analysis" contract.
+pub fn analysis() -> Result<InterpCase, BenchError> {
+    let code = bench_bytecode("analysis.hex")?;
+    Ok(InterpCase {
+        name: "analysis",
+        accounts: vec![
+            Account::caller(),
+            Account::contract(TARGET, code, Vec::new()),
+        ],
+        call: Call {
+            to: TARGET,
+            data: Bytes::from_static(&[0x80, 0x35, 0xf0, 0xce]),
+        },
+        expected_gas: Some(33_749),
+    })
+}
+
+/// BurntPix: `run(uint32 seed = 0, uint256 iterations = 0x4E20)` on the entry contract, with the layout of
+/// revme's `burntpix/static_data.rs`.
+pub fn burntpix() -> Result<InterpCase, BenchError> {
+    const ONE: Address = address!("0x0a743ba7304efcc9e384ece9be7631e2470e401e");
+    const TWO: Address = address!("0x49206861766520746f6f206d7563682074696d65");
+    const THREE: Address = address!("0xc917e98213a05d271adc5d93d2fee6c1f1006f75");
+    const FOUR: Address = address!("0xf529c70db0800449ebd81fbc6e4221523a989f05");
+    let word = |a: Address| U256::from_be_slice(a.as_slice());
+    let storage = vec![
+        (U256::from(0), word(FOUR)),
+        (U256::from(1), word(ONE)),
+        (U256::from(2), word(THREE)),
+    ];
+    let mut data = keccak256("run(uint32,uint256)")[..4].to_vec();
+    data.extend_from_slice(&U256::ZERO.to_be_bytes::<32>());
+    data.extend_from_slice(&U256::from(0x4e20).to_be_bytes::<32>());
+    Ok(InterpCase {
+        name: "burntpix",
+        accounts: vec![
+            Account::caller(),
+            Account::contract(
+                ONE,
+                bench_bytecode("burntpix_bytecode_one.hex")?,
+                Vec::new(),
+            ),
+            Account::contract(TWO, bench_bytecode("burntpix_bytecode_two.hex")?, storage),
+            Account::contract(
+                THREE,
+                bench_bytecode("burntpix_bytecode_three.hex")?,
+                Vec::new(),
+            ),
+            Account::contract(
+                FOUR,
+                bench_bytecode("burntpix_bytecode_four.hex")?,
+                Vec::new(),
+            ),
+        ],
+        call: Call {
+            to: TWO,
+            data: data.into(),
+        },
+        expected_gas: Some(159_033_567),
+    })
+}
+
+/// An OpenZeppelin ERC-20 `transfer` to a fresh recipient. The token is deployed first (by parevm, from
+/// `erc20_initcode.hex ++ abi(uint256 supply)`), and the deployed code must equal `erc20_runtime.hex`.
+pub fn erc20_transfer() -> Result<InterpCase, BenchError> {
+    let case = "erc20_transfer";
+    let setup = |reason: String| BenchError::Setup {
+        case: case.into(),
+        reason,
+    };
+    let supply = U256::from(10u64).pow(U256::from(27u64));
+    let mut init = bench_bytecode("erc20_initcode.hex")?.to_vec();
+    init.extend_from_slice(&supply.to_be_bytes::<32>());
+
+    let mut state = InMemoryState::new();
+    let caller = Account::caller();
+    state.insert_account(caller.address, caller.balance, 0, Bytes::new(), []);
+    let mut env = engine::ours::env(CALLER, TxKind::Create, init.into());
+    env.tx.nonce = 0;
+    let out = parevm_evm_core::execute_tx(&env, &state)
+        .map_err(|e| setup(format!("deployment rejected: {e}")))?;
+    let token = out
+        .created_address
+        .ok_or_else(|| setup(format!("deployment ended {:?}", out.status)))?;
+    state.apply(&out.writes);
+    let acc = state
+        .account(&token)
+        .ok_or_else(|| setup("token account missing".into()))?;
+    let code = state
+        .code(&acc.code_hash)
+        .map(|c| c.bytes().clone())
+        .unwrap_or_default();
+    let runtime = bench_bytecode("erc20_runtime.hex")?;
+    if code != runtime {
+        return Err(setup(format!(
+            "deployed code ({} bytes) differs from erc20_runtime.hex",
+            code.len()
+        )));
+    }
+    let storage = acc.storage.iter().map(|(k, v)| (*k, *v)).collect();
+
+    let recipient = address!("0x3000000000000000000000000000000000000003");
+    let mut data = vec![0xa9, 0x05, 0x9c, 0xbb];
+    data.extend_from_slice(&U256::from_be_slice(recipient.as_slice()).to_be_bytes::<32>());
+    data.extend_from_slice(&U256::from(1_000u64).to_be_bytes::<32>());
+    Ok(InterpCase {
+        name: case,
+        accounts: vec![Account::caller(), Account::contract(token, code, storage)],
+        call: Call {
+            to: token,
+            data: data.into(),
+        },
+        expected_gas: None,
+    })
+}
+
+/// Iterations of [`opcode_loop`].
+pub const LOOP_ITERATIONS: u32 = 200_000;
+
+/// A tight loop of arithmetic, bitwise, stack, memory and jump opcodes (no state access); returns its
+/// accumulator so both engines' results can be compared.
+pub fn opcode_loop() -> InterpCase {
+    let n = LOOP_ITERATIONS.to_be_bytes();
+    #[rustfmt::skip]
+    let code = vec![
+        0x63, n[0], n[1], n[2], n[3], // PUSH4 n            [i]
+        0x5b,                         // 5: JUMPDEST
+        0x60, 0x00, 0x51,             // MLOAD(0)           [i, x]
+        0x81, 0x02,                   // DUP2 MUL           [i, x*i]
+        0x60, 0x07, 0x01,             // PUSH1 7 ADD        [i, y]
+        0x80, 0x60, 0x03, 0x1b, 0x18, // DUP1 PUSH1 3 SHL XOR
+        0x80, 0x60, 0x05, 0x1c, 0x01, // DUP1 PUSH1 5 SHR ADD
+        0x60, 0x00, 0x52,             // MSTORE(0, y)       [i]
+        0x60, 0x01, 0x90, 0x03,       // PUSH1 1 SWAP1 SUB  [i-1]
+        0x80, 0x60, 0x05, 0x57,       // DUP1 PUSH1 5 JUMPI
+        0x50,                         // POP
+        0x60, 0x20, 0x60, 0x00, 0xf3, // RETURN(0, 32)
+    ];
+    InterpCase {
+        name: "opcode_loop",
+        accounts: vec![
+            Account::caller(),
+            Account::contract(TARGET, code.into(), Vec::new()),
+        ],
+        call: Call {
+            to: TARGET,
+            data: Bytes::new(),
+        },
+        expected_gas: None,
+    }
+}
+
+/// The parevm environment of a case's call.
+pub fn env_of(case: &InterpCase) -> Env {
+    engine::ours::env(CALLER, TxKind::Call(case.call.to), case.call.data.clone())
+}

@@ -1,0 +1,125 @@
+//! Alternating timing: warm both engines up, then time them in turns (A B, B A, A B, ...) so that drift in
+//! clock speed, cache state or a noisy neighbour falls on both alike, and report medians.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+/// How long and how often to time one case.
+#[derive(Clone, Copy, Debug)]
+pub struct TimingPlan {
+    /// Untimed runs of each engine first.
+    pub warmup: u32,
+    /// Timed runs of each engine, at least.
+    pub min_iters: u32,
+    /// Timed runs of each engine, at most.
+    pub max_iters: u32,
+    /// Stop after `min_iters` once this much time has passed.
+    pub target: Duration,
+}
+
+impl Default for TimingPlan {
+    fn default() -> Self {
+        Self {
+            warmup: 2,
+            min_iters: 7,
+            max_iters: 10_000,
+            target: Duration::from_secs(3),
+        }
+    }
+}
+
+/// Wall-clock samples of both engines, one per timed run.
+#[derive(Clone, Debug, Default)]
+pub struct Samples {
+    /// Engine A (ours).
+    pub a: Vec<Duration>,
+    /// Engine B (revm).
+    pub b: Vec<Duration>,
+}
+
+/// Times `a` and `b` alternately according to `plan`.
+pub fn alternate<T, U, E>(
+    plan: TimingPlan,
+    mut a: impl FnMut() -> Result<T, E>,
+    mut b: impl FnMut() -> Result<U, E>,
+) -> Result<Samples, E> {
+    for _ in 0..plan.warmup {
+        black_box(a()?);
+        black_box(b()?);
+    }
+    let mut s = Samples::default();
+    let start = Instant::now();
+    let mut i = 0u32;
+    while i < plan.min_iters || (i < plan.max_iters && start.elapsed() < plan.target) {
+        if i.is_multiple_of(2) {
+            s.a.push(time(&mut a)?);
+            s.b.push(time(&mut b)?);
+        } else {
+            s.b.push(time(&mut b)?);
+            s.a.push(time(&mut a)?);
+        }
+        i += 1;
+    }
+    Ok(s)
+}
+
+fn time<T, E>(f: &mut impl FnMut() -> Result<T, E>) -> Result<Duration, E> {
+    let t = Instant::now();
+    let r = f()?;
+    let d = t.elapsed();
+    black_box(r);
+    Ok(d)
+}
+
+/// The median of `samples` (zero for none).
+pub fn median(samples: &[Duration]) -> Duration {
+    let mut v = samples.to_vec();
+    v.sort_unstable();
+    match v.len() {
+        0 => Duration::ZERO,
+        n if !n.is_multiple_of(2) => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2,
+    }
+}
+
+/// Geometric mean of positive ratios (1.0 for none).
+pub fn geomean(ratios: &[f64]) -> f64 {
+    if ratios.is_empty() {
+        return 1.0;
+    }
+    (ratios.iter().map(|r| r.ln()).sum::<f64>() / ratios.len() as f64).exp()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_odd_even_empty() {
+        let ms = Duration::from_millis;
+        assert_eq!(median(&[ms(3), ms(1), ms(2)]), ms(2));
+        assert_eq!(
+            median(&[ms(4), ms(1), ms(2), ms(3)]),
+            Duration::from_micros(2500)
+        );
+        assert_eq!(median(&[]), Duration::ZERO);
+    }
+
+    #[test]
+    fn geomean_of_reciprocals_is_one() {
+        assert!((geomean(&[2.0, 0.5]) - 1.0).abs() < 1e-12);
+        assert_eq!(geomean(&[]), 1.0);
+    }
+
+    #[test]
+    fn alternate_runs_both_equally() {
+        let plan = TimingPlan {
+            warmup: 1,
+            min_iters: 5,
+            max_iters: 5,
+            target: Duration::ZERO,
+        };
+        let s = alternate(plan, || Ok::<_, ()>(1), || Ok::<_, ()>(2)).unwrap();
+        assert_eq!((s.a.len(), s.b.len()), (5, 5));
+    }
+}
