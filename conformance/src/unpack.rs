@@ -78,17 +78,20 @@ pub fn unpack_all(archives: &Path, dest: &Path) -> Result<(), UnpackError> {
     Ok(())
 }
 
-/// Unpacks one archive into `dest` unless its marker (`.<archive name>.done`, holding the archive's size)
-/// says it already is.
+/// Unpacks one archive into `dest` unless its marker (`.<archive name>.done`, holding the archive's size
+/// and modification time) says it already is.
 pub fn unpack_once(archive: &Path, dest: &Path) -> Result<(), UnpackError> {
     let name = archive
         .file_name()
         .map_or_else(|| "archive".into(), |n| n.to_string_lossy().into_owned());
     let marker = dest.join(format!(".{name}.done"));
-    let stamp = fs::metadata(archive)
-        .map_err(io("stat", archive))?
-        .len()
-        .to_string();
+    let meta = fs::metadata(archive).map_err(io("stat", archive))?;
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_secs());
+    let stamp = format!("{} {mtime}", meta.len());
     let done = || fs::read_to_string(&marker).is_ok_and(|s| s == stamp);
     if done() {
         return Ok(());
