@@ -4,6 +4,7 @@
 //! against real mainnet blocks.
 #![warn(missing_docs)]
 
+pub mod blocktest;
 pub mod replay;
 pub mod statetest;
 pub mod unpack;

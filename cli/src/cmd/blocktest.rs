@@ -1,13 +1,66 @@
-//! `parevm blocktest` (being built in this session).
+//! `parevm blocktest [--json] [--threads N] PATH...`: runs official blockchain tests (files, or folders
+//! walked for `*.json`) through `parevm_conformance::blocktest` and prints every failure (test, block,
+//! what differed), a per-network table and, last, `N passed, M failed, K skipped`.
+
+use parevm_block::TxRunner;
+use parevm_conformance::blocktest::{run_files, BlocktestOptions, CaseOptions, CaseResult, Status};
+use parevm_conformance::statetest::collect_files;
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
 
 /// Arguments of `parevm blocktest`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Inputs.
-    pub paths: Vec<std::path::PathBuf>,
+    /// Blockchain-test files or folders (walked for `*.json`).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Print one JSON object per test on stdout (name, file, network, pass, skipped, error, category).
+    #[arg(long)]
+    pub json: bool,
+    /// Execute each block's transactions on N threads through the parallel executor (default:
+    /// sequential). Until `parevm-parallel-commit` offers its executor this runs sequentially.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Also print passing and skipped tests.
+    #[arg(long, short)]
+    pub verbose: bool,
 }
 
-/// Runs the subcommand.
-pub fn run(_args: Args) -> anyhow::Result<bool> {
-    anyhow::bail!("`parevm blocktest` is not available in this build yet")
+/// Runs the subcommand: `Ok(false)` when any test failed.
+pub fn run(args: Args) -> anyhow::Result<bool> {
+    let start = Instant::now();
+    let files = collect_files(&args.paths)?;
+    let runner = match args.threads {
+        Some(threads) if threads > 1 => TxRunner::Parallel { threads },
+        _ => TxRunner::Sequential,
+    };
+    let opts = BlocktestOptions {
+        case: CaseOptions { runner },
+        ..BlocktestOptions::default()
+    };
+    let sink = |results: &[CaseResult]| print_results(results, &args);
+    let summary = run_files(&files, &opts, &sink)?;
+    eprintln!(
+        "{} files in {:.1}s\n{}",
+        files.len(),
+        start.elapsed().as_secs_f64(),
+        summary.table()
+    );
+    println!("{}", summary.total);
+    Ok(summary.ok())
+}
+
+/// Prints one file's results: JSON lines with `--json`, else failures (everything with `--verbose`).
+fn print_results(results: &[CaseResult], args: &Args) {
+    let mut out = std::io::stdout().lock();
+    for r in results {
+        let _ = if args.json {
+            writeln!(out, "{}", r.to_json())
+        } else if args.verbose || matches!(r.status, Status::Failed(_)) {
+            writeln!(out, "{r}")
+        } else {
+            Ok(())
+        };
+    }
 }

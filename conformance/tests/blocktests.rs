@@ -1,0 +1,46 @@
+//! Acceptance test: every official blockchain test (EEST v5.4.0, both blockchain archives: 9,993 tests over
+//! all forks and the transition networks) must pass, apart from the tests in
+//! `conformance/skip/blocktest.txt`.
+//!
+//! The archives are unpacked from `$PAREVM_SHARED/fixtures` (default `<workspace>/../shared/fixtures`) into
+//! `target/fixtures` on first use. Failures are printed (up to a limit) with the block and what differed,
+//! followed by per-network counts.
+
+use parevm_conformance::blocktest::{run_files, BlocktestOptions, CaseResult, Status};
+use parevm_conformance::statetest::collect_files;
+use parevm_conformance::unpack::fixtures_dir;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Failures printed in full before the rest are only counted.
+const MAX_PRINTED: usize = 100;
+
+#[test]
+fn official_blockchain_tests_pass() {
+    let dir = fixtures_dir()
+        .expect("fixtures unpack")
+        .join("eest-v5.4.0")
+        .join("blockchain_tests");
+    let files = collect_files(&[dir]).expect("fixture folder readable");
+    assert!(
+        files.len() > 2000,
+        "only {} fixture files found",
+        files.len()
+    );
+
+    let printed = AtomicUsize::new(0);
+    let sink = |results: &[CaseResult]| {
+        for r in results {
+            if matches!(r.status, Status::Failed(_))
+                // ORDERING: a plain counter for a print limit; no other memory depends on it.
+                && printed.fetch_add(1, Ordering::Relaxed) < MAX_PRINTED
+            {
+                println!("{r}");
+            }
+        }
+    };
+    let summary = run_files(&files, &BlocktestOptions::default(), &sink).expect("suite runs");
+    println!("{}", summary.table());
+    println!("{}", summary.total);
+    assert!(summary.total.passed > 9_500, "{}", summary.total);
+    assert_eq!(summary.total.failed, 0, "{}", summary.total);
+}
