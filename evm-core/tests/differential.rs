@@ -4,12 +4,14 @@
 //! that call each other, EOAs, empty and missing accounts, and one transaction (calls, creations, value
 //! transfers, access lists, blobs, EIP-7702 authorizations, gas limits from below intrinsic to millions).
 //! Each case runs in both engines from the same pre-state; status, gas used, refund, output, logs and the
-//! whole resulting state must agree.
+//! whole resulting state must agree. parevm's read set must also hold every location it read from its view.
 //!
-//! - The seeds in `tests/regressions/differential.txt` run first, then `PAREVM_DIFF_CASES` (default 2000)
+//! - The seeds in `tests/regressions/differential.txt` run first, then `PAREVM_DIFF_CASES` (default 10,000; about 3 s in the test profile)
 //!   generated seeds.
 //! - `PAREVM_DIFF_SEED=0x…` runs that one seed and prints its case even when it passes.
 //! - `PAREVM_DIFF_BASE=n` moves the generated seeds elsewhere (for exploration beyond the CI budget).
+//! - `PAREVM_DIFF_DETAIL=1` splits the outcome statistics by halt reason and rejection cause;
+//!   `PAREVM_DIFF_COVERAGE=1` prints how often parevm executed each opcode.
 //! - Seeds in `tests/regressions/differential-known.txt` are known interpreter bugs waiting for a fix:
 //!   they are run and reported, but do not fail the test while listed there.
 
@@ -29,6 +31,8 @@ mod oracle;
 mod ours;
 #[path = "differential/program.rs"]
 mod program;
+#[path = "differential/recording.rs"]
+mod recording;
 #[path = "differential/rng.rs"]
 mod rng;
 
@@ -38,7 +42,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Instant;
 
 /// Generated cases per run unless `PAREVM_DIFF_CASES` says otherwise.
-const DEFAULT_CASES: u64 = 2_000;
+const DEFAULT_CASES: u64 = 10_000;
 /// Full reports printed before the rest are summarised.
 const REPORTS_SHOWN: usize = 3;
 
@@ -95,6 +99,7 @@ fn guarded(name: &str, f: impl FnOnce() -> Observed) -> Observed {
         Observed {
             result: Err(format!("{name} PANICKED: {msg}")),
             post: Default::default(),
+            read_set: None,
         }
     })
 }
@@ -116,9 +121,13 @@ fn class(o: &Observed) -> String {
 }
 
 /// Runs `seed`; `Some((first difference, report))` on a mismatch.
-fn run_seed(seed: u64, verbose: bool) -> (Option<(String, String)>, String) {
+fn run_seed(
+    seed: u64,
+    verbose: bool,
+    coverage: Option<&ours::Coverage>,
+) -> (Option<(String, String)>, String) {
     let case = gen::case(seed);
-    let ours = guarded("parevm", || ours::run(&case));
+    let ours = guarded("parevm", || ours::run(&case, coverage));
     let oracle = guarded("revm", || oracle::run(&case));
     if verbose {
         println!("{case}");
@@ -141,7 +150,7 @@ fn run_seed(seed: u64, verbose: bool) -> (Option<(String, String)>, String) {
 #[test]
 fn differential_against_revm() {
     if let Some(seed) = env_u64("PAREVM_DIFF_SEED") {
-        let (diff, _) = run_seed(seed, true);
+        let (diff, _) = run_seed(seed, true, None);
         if let Some((_, report)) = diff {
             panic!("{report}");
         }
@@ -156,12 +165,18 @@ fn differential_against_revm() {
         .collect();
     seeds.extend((0..cases).map(|i| seed_of(base, i)));
 
+    let coverage = std::env::var_os("PAREVM_DIFF_COVERAGE").map(|_| ours::Coverage::default());
+    if let Some(c) = &coverage {
+        if let Ok(mut v) = c.lock() {
+            v.resize(256, 0);
+        }
+    }
     let start = Instant::now();
     let mut stats: BTreeMap<String, u64> = BTreeMap::new();
     let mut failures = Vec::new();
     let mut known_failing = Vec::new();
     for &seed in &seeds {
-        let (diff, class) = run_seed(seed, false);
+        let (diff, class) = run_seed(seed, false, coverage.as_ref());
         *stats.entry(class).or_default() += 1;
         if let Some((d, report)) = diff {
             if let Some(reason) = known.get(&seed) {
@@ -177,6 +192,13 @@ fn differential_against_revm() {
         start.elapsed(),
         known_failing.len()
     );
+    if let Some(Ok(c)) = coverage.as_ref().map(|c| c.lock()) {
+        let line: Vec<String> = (0..256)
+            .filter(|op| c[*op] > 0)
+            .map(|op| format!("{op:02x}:{}", c[op]))
+            .collect();
+        println!("executed opcodes (parevm): {}", line.join(" "));
+    }
     for k in &known_failing {
         println!("  known: {k}");
     }

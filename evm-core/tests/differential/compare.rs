@@ -50,6 +50,9 @@ pub fn first_difference(case: &Case, ours: &Observed, oracle: &Observed) -> Opti
             }
         }
     }
+    if let Some(problem) = &ours.read_set {
+        return Some(format!("read set: {problem}"));
+    }
     let addrs: std::collections::BTreeSet<_> = ours.post.keys().chain(oracle.post.keys()).collect();
     for addr in addrs {
         match (ours.post.get(addr), oracle.post.get(addr)) {

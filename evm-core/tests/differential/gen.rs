@@ -73,8 +73,8 @@ pub fn case(seed: u64) -> Case {
         block_number: number,
     };
 
-    let basefee = if on(SpecId::LONDON) {
-        rng.range(0, 20)
+    let basefee = if on(SpecId::LONDON) && rng.chance(80) {
+        rng.range(1, 20)
     } else {
         0
     };
@@ -364,6 +364,12 @@ fn transaction(
         basefee as u128 - 1
     } else {
         gas_price
+    };
+    // Free transactions: the coinbase is credited zero (it still becomes an account before EIP-161).
+    let (gas_price, priority_fee) = if basefee == 0 && rng.chance(5) {
+        (0, priority_fee.map(|_| 0))
+    } else {
+        (gas_price, priority_fee)
     };
     let nonce = if rng.chance(97) {
         sender_nonce

@@ -2,10 +2,13 @@
 
 use super::case::Case;
 use super::observed::{normalize, Exec, Observed, Post, PostAccount, Status};
+use super::recording::Recording;
 use alloy_primitives::{TxKind, U256};
 use parevm_evm_core::env::{AccessListItem, Authorization};
-use parevm_evm_core::{execute_tx, BlockEnv, CfgEnv, Env, ExecStatus, SpecId, TxEnv};
+use parevm_evm_core::interpreter::{Frame, Tracer};
+use parevm_evm_core::{BlockEnv, CfgEnv, Env, ExecStatus, SpecId, TxEnv, TxExecution};
 use parevm_state::InMemoryState;
+use std::sync::{Arc, Mutex};
 
 /// The parevm environment of a case.
 pub fn env(case: &Case) -> Env {
@@ -62,8 +65,21 @@ pub fn env(case: &Case) -> Env {
     }
 }
 
-/// Runs `case` in parevm.
-pub fn run(case: &Case) -> Observed {
+/// Executed-opcode counters shared with a tracer (`PAREVM_DIFF_COVERAGE`).
+pub type Coverage = Arc<Mutex<Vec<u64>>>;
+
+struct CountOps(Coverage);
+
+impl Tracer for CountOps {
+    fn step(&mut self, _frame: &Frame, op: u8, _refund: i64) {
+        if let Ok(mut c) = self.0.lock() {
+            c[op as usize] += 1;
+        }
+    }
+}
+
+/// Runs `case` in parevm, counting executed opcodes into `coverage` when given.
+pub fn run(case: &Case, coverage: Option<&Coverage>) -> Observed {
     let mut state = InMemoryState::new();
     for a in &case.accounts {
         state.insert_account(
@@ -74,7 +90,18 @@ pub fn run(case: &Case) -> Observed {
             a.storage.iter().copied(),
         );
     }
-    let result = match execute_tx(&env(case), &state) {
+    let mut exec = TxExecution::new(env(case));
+    if let Some(c) = coverage {
+        exec.set_tracer(Box::new(CountOps(c.clone())));
+    }
+    let recording = Recording::new(&state);
+    let outcome = exec.resume(&recording);
+    let read_set = match &outcome {
+        Ok(out) => recording.missing_from(&out.reads),
+        Err(_) => None,
+    };
+    drop(recording);
+    let result = match outcome {
         Ok(out) => {
             state.apply(&out.writes);
             let (status, detail) = match out.status {
@@ -97,6 +124,7 @@ pub fn run(case: &Case) -> Observed {
     Observed {
         result,
         post: normalize(post(&state)),
+        read_set,
     }
 }
 
