@@ -240,7 +240,8 @@ impl<'a> Block<'a> {
             let started = Instant::now();
             let r = job.exec.resume(&view);
             job.busy += started.elapsed();
-            job.reads = view.into_reads();
+            let (reads, must_restart) = view.finish();
+            job.reads = reads;
             match r {
                 Ok(out) => return self.finish(v, Ok(out), job),
                 Err(TxError::Invalid(e)) => return self.finish(v, Err(e), job),
@@ -257,7 +258,7 @@ impl<'a> Block<'a> {
                         return None;
                     }
                     stats.parks += 1;
-                    if !self.park {
+                    if !self.park || must_restart {
                         // Block-STM behaviour: drop the execution, start over once `k` has finished.
                         stats.restarts += 1;
                         stats.wasted_time += job.busy;
