@@ -1,0 +1,103 @@
+//! Failures end the block cleanly: a panicking worker becomes `ParallelError::WorkerPanic` naming the
+//! transaction, a failing backend becomes `ParallelError::Backend`; never a hang or a partial result.
+
+mod common;
+
+use alloy_primitives::{Address, B256, U256};
+use common::*;
+use parevm_evm_core::{Code, SpecId, StateView, ViewError};
+use parevm_parallel_commit::{execute_parallel_with, ParallelConfig, ParallelError};
+use parevm_state::InMemoryState;
+
+/// Delegates to a state, but fails (by panicking or with a backend error) on reads of one account.
+struct Poisoned {
+    inner: InMemoryState,
+    poisoned: Address,
+    panic: bool,
+}
+
+impl Poisoned {
+    fn check(&self, a: Address) -> Result<(), ViewError> {
+        if a == self.poisoned {
+            if self.panic {
+                panic!("poisoned account read");
+            }
+            return Err(ViewError::Backend("disk on fire".into()));
+        }
+        Ok(())
+    }
+}
+
+impl StateView for Poisoned {
+    fn balance(&self, a: Address) -> Result<U256, ViewError> {
+        self.check(a)?;
+        self.inner.balance(a)
+    }
+    fn nonce(&self, a: Address) -> Result<u64, ViewError> {
+        self.check(a)?;
+        self.inner.nonce(a)
+    }
+    fn code_hash(&self, a: Address) -> Result<B256, ViewError> {
+        self.check(a)?;
+        self.inner.code_hash(a)
+    }
+    fn code_by_hash(&self, h: B256) -> Result<Code, ViewError> {
+        self.inner.code_by_hash(h)
+    }
+    fn storage(&self, a: Address, k: U256) -> Result<U256, ViewError> {
+        self.check(a)?;
+        self.inner.storage(a, k)
+    }
+    fn block_hash(&self, n: u64) -> Result<B256, ViewError> {
+        self.inner.block_hash(n)
+    }
+}
+
+fn block_touching(poisoned_sender: u8) -> Vec<parevm_evm_core::Env> {
+    let specs: Vec<TxSpec> = (0..24u8)
+        .map(|i| TxSpec::Counter {
+            from: if i == 13 { poisoned_sender } else { i % 8 },
+        })
+        .collect();
+    build_block(&specs, SpecId::CANCUN).envs
+}
+
+#[test]
+fn worker_panic_names_the_transaction() {
+    let envs = block_touching(12);
+    let view = Poisoned {
+        inner: base_state(),
+        poisoned: eoa(12),
+        panic: true,
+    };
+    for threads in [2, 4, 8, 16] {
+        for round in 0..5u64 {
+            let cfg = ParallelConfig::forced(threads).with_chaos(round);
+            match execute_parallel_with(&envs, &view, &cfg) {
+                Err(ParallelError::WorkerPanic { tx, message }) => {
+                    assert_eq!(tx, 13);
+                    assert!(message.contains("poisoned"), "{message}");
+                }
+                other => panic!("expected a worker panic, got {other:?}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn backend_error_fails_the_block() {
+    let envs = block_touching(12);
+    let view = Poisoned {
+        inner: base_state(),
+        poisoned: eoa(12),
+        panic: false,
+    };
+    for threads in [1, 2, 4, 16] {
+        match execute_parallel_with(&envs, &view, &ParallelConfig::forced(threads)) {
+            Err(ParallelError::Backend(m)) => {
+                assert!(m.contains("transaction 13") && m.contains("disk on fire"), "{m}")
+            }
+            other => panic!("expected a backend error, got {other:?}"),
+        }
+    }
+}
