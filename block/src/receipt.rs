@@ -75,7 +75,7 @@ mod tests {
         };
         let legacy = build_receipt(0, ReceiptStatus::Status(true), 21_000, vec![log.clone()]);
         let typed = build_receipt(2, ReceiptStatus::Status(true), 21_000, vec![log.clone()]);
-        let bloom = logs_bloom(&[legacy.clone()]);
+        let bloom = logs_bloom(std::slice::from_ref(&legacy));
         assert!(bloom.contains_input(alloy_primitives::BloomInput::Raw(&log.address[..])));
         assert_eq!(logs_bloom(&[legacy.clone(), typed.clone()]), bloom);
         assert_ne!(receipts_root(&[legacy]), receipts_root(&[typed]));

@@ -58,7 +58,9 @@ pub fn run_transactions<S: StateStore + Sync>(
     roots: PostStateRoots,
 ) -> Result<TxResults, BlockError> {
     let parallel = match runner {
-        TxRunner::Parallel { threads } if threads > 1 => parallel_outcomes(envs, &*state, threads)?,
+        TxRunner::Parallel { threads } if threads > 1 => {
+            Some(parallel_outcomes(envs, &*state, threads)?)
+        }
         _ => None,
     };
     let mut results = TxResults::default();
@@ -97,15 +99,14 @@ pub fn run_transactions<S: StateStore + Sync>(
     Ok(results)
 }
 
-/// Outcomes from the parallel executor, or `None` to run sequentially.
-///
-/// The parallel executor (`parevm-parallel-commit`) does not offer `execute_parallel` yet, so this hook
-/// answers `None` and `--threads N` runs sequentially for now. Once it lands, this is the only place to
-/// change: call it with `(envs, state, threads)` and return its per-transaction results.
+/// Outcomes of all `envs` from the parallel executor (`parevm-parallel-commit`), identical to executing
+/// them one after another on `state`.
 fn parallel_outcomes<S: StateStore + Sync>(
-    _envs: &[Env],
-    _state: &S,
-    _threads: usize,
-) -> Result<Option<Vec<Result<TxOutcome, InvalidTx>>>, BlockError> {
-    Ok(None)
+    envs: &[Env],
+    state: &S,
+    threads: usize,
+) -> Result<Vec<Result<TxOutcome, InvalidTx>>, BlockError> {
+    let execution = parevm_parallel_commit::execute_parallel(envs, state, threads)
+        .map_err(|e| BlockError::Parallel(e.to_string()))?;
+    Ok(execution.results)
 }

@@ -18,8 +18,8 @@ pub struct Args {
     /// Print one JSON object per test on stdout (name, file, network, pass, skipped, error, category).
     #[arg(long)]
     pub json: bool,
-    /// Execute each block's transactions on N threads through the parallel executor (default:
-    /// sequential). Until `parevm-parallel-commit` offers its executor this runs sequentially.
+    /// Execute each block's transactions on N threads through the parallel executor
+    /// (`parevm-parallel-commit`); default: sequential.
     #[arg(long)]
     pub threads: Option<usize>,
     /// Also print passing and skipped tests.

@@ -17,8 +17,8 @@ pub struct Args {
     /// Print one JSON object per block on stdout (number, fork, txs, gas, ms, pass, problems, note).
     #[arg(long)]
     pub json: bool,
-    /// Execute each block's transactions on N threads through the parallel executor (default:
-    /// sequential). Until `parevm-parallel-commit` offers its executor this runs sequentially.
+    /// Execute each block's transactions on N threads through the parallel executor
+    /// (`parevm-parallel-commit`); default: sequential.
     #[arg(long)]
     pub threads: Option<usize>,
 }

@@ -80,7 +80,7 @@ fn fixture(
     path
 }
 
-fn only_status(path: &PathBuf) -> Status {
+fn only_status(path: &std::path::Path) -> Status {
     let mut results = run_file(path, &BlocktestOptions::default());
     assert_eq!(results.len(), 1);
     results.remove(0).status
