@@ -19,5 +19,6 @@ pub mod error;
 pub mod interp;
 pub mod report;
 pub mod timing;
+pub mod world;
 
 pub use error::BenchError;

@@ -3,15 +3,22 @@
 //! assembled here.
 
 use crate::data::bench_bytecode;
-use crate::engine;
 use crate::error::BenchError;
-use alloy_primitives::{address, keccak256, Address, Bytes, TxKind, U256};
-use parevm_evm_core::{Env, SpecId};
-use parevm_state::InMemoryState;
+use crate::world::{self, Account, Chain, Tx};
+use alloy_primitives::{address, keccak256, Address, Bytes, U256};
+use parevm_evm_core::SpecId;
 
 /// Fork of every interp case. Prague rather than Osaka: SnailTracer and BurntPix need more gas than the
 /// EIP-7825 per-transaction cap (2^24) allows.
 pub const SPEC: SpecId = SpecId::PRAGUE;
+
+/// The chain every interp case runs on.
+pub const CHAIN: Chain = Chain {
+    spec: SPEC,
+    number: 1,
+    timestamp: 1,
+    coinbase: Address::ZERO,
+};
 
 /// The account that sends every benchmark transaction.
 pub const CALLER: Address = address!("0x1000000000000000000000000000000000000001");
@@ -20,54 +27,6 @@ pub const TARGET: Address = address!("0x2000000000000000000000000000000000000002
 /// Gas limit of every benchmark call (more than any case needs).
 pub const GAS_LIMIT: u64 = 1_000_000_000;
 
-/// An account of a benchmark pre-state.
-#[derive(Clone, Debug)]
-pub struct Account {
-    /// Address.
-    pub address: Address,
-    /// Balance.
-    pub balance: U256,
-    /// Nonce.
-    pub nonce: u64,
-    /// Code.
-    pub code: Bytes,
-    /// Storage.
-    pub storage: Vec<(U256, U256)>,
-}
-
-impl Account {
-    /// A contract with code and storage, nonce 1 and no balance.
-    pub fn contract(address: Address, code: Bytes, storage: Vec<(U256, U256)>) -> Self {
-        Self {
-            address,
-            balance: U256::ZERO,
-            nonce: 1,
-            code,
-            storage,
-        }
-    }
-
-    /// The benchmark sender, rich enough for any gas limit.
-    pub fn caller() -> Self {
-        Self {
-            address: CALLER,
-            balance: U256::from(10u64).pow(U256::from(30u64)),
-            nonce: 0,
-            code: Bytes::new(),
-            storage: Vec::new(),
-        }
-    }
-}
-
-/// The transaction of a case: `CALLER` calls `to` with `data`, no value, gas price 1.
-#[derive(Clone, Debug)]
-pub struct Call {
-    /// Target contract.
-    pub to: Address,
-    /// Calldata.
-    pub data: Bytes,
-}
-
 /// One benchmark case.
 #[derive(Clone, Debug)]
 pub struct InterpCase {
@@ -75,10 +34,28 @@ pub struct InterpCase {
     pub name: &'static str,
     /// The pre-state.
     pub accounts: Vec<Account>,
-    /// The call.
-    pub call: Call,
+    /// The transaction.
+    pub tx: Tx,
     /// Gas used as published with the bytecode, when known (a mismatch is reported, not fatal).
     pub expected_gas: Option<u64>,
+}
+
+/// The benchmark sender, rich enough for any gas limit.
+fn caller() -> Account {
+    Account::eoa(CALLER, U256::from(10u64).pow(U256::from(30u64)), 0)
+}
+
+/// `CALLER` calls `to` with `data`: no value, gas price 1, nonce 0, [`GAS_LIMIT`].
+fn call(to: Address, data: Bytes) -> Tx {
+    Tx {
+        caller: CALLER,
+        to: Some(to),
+        value: U256::ZERO,
+        data,
+        gas_limit: GAS_LIMIT,
+        gas_price: 1,
+        nonce: 0,
+    }
 }
 
 /// Every interp case, in table order.
@@ -97,14 +74,8 @@ pub fn snailtracer() -> Result<InterpCase, BenchError> {
     let code = bench_bytecode("snailtracer.hex")?;
     Ok(InterpCase {
         name: "snailtracer",
-        accounts: vec![
-            Account::caller(),
-            Account::contract(TARGET, code, Vec::new()),
-        ],
-        call: Call {
-            to: TARGET,
-            data: Bytes::from_static(&[0x30, 0x62, 0x7b, 0x7c]),
-        },
+        accounts: vec![caller(), Account::contract(TARGET, code, Vec::new())],
+        tx: call(TARGET, Bytes::from_static(&[0x30, 0x62, 0x7b, 0x7c])),
         expected_gas: Some(161_088_532),
     })
 }
@@ -114,14 +85,8 @@ pub fn analysis() -> Result<InterpCase, BenchError> {
     let code = bench_bytecode("analysis.hex")?;
     Ok(InterpCase {
         name: "analysis",
-        accounts: vec![
-            Account::caller(),
-            Account::contract(TARGET, code, Vec::new()),
-        ],
-        call: Call {
-            to: TARGET,
-            data: Bytes::from_static(&[0x80, 0x35, 0xf0, 0xce]),
-        },
+        accounts: vec![caller(), Account::contract(TARGET, code, Vec::new())],
+        tx: call(TARGET, Bytes::from_static(&[0x80, 0x35, 0xf0, 0xce])),
         expected_gas: Some(33_749),
     })
 }
@@ -145,7 +110,7 @@ pub fn burntpix() -> Result<InterpCase, BenchError> {
     Ok(InterpCase {
         name: "burntpix",
         accounts: vec![
-            Account::caller(),
+            caller(),
             Account::contract(
                 ONE,
                 bench_bytecode("burntpix_bytecode_one.hex")?,
@@ -163,10 +128,7 @@ pub fn burntpix() -> Result<InterpCase, BenchError> {
                 Vec::new(),
             ),
         ],
-        call: Call {
-            to: TWO,
-            data: data.into(),
-        },
+        tx: call(TWO, data.into()),
         expected_gas: Some(159_033_567),
     })
 }
@@ -183,12 +145,13 @@ pub fn erc20_transfer() -> Result<InterpCase, BenchError> {
     let mut init = bench_bytecode("erc20_initcode.hex")?.to_vec();
     init.extend_from_slice(&supply.to_be_bytes::<32>());
 
-    let mut state = InMemoryState::new();
-    let caller = Account::caller();
-    state.insert_account(caller.address, caller.balance, 0, Bytes::new(), []);
-    let mut env = engine::ours::env(CALLER, TxKind::Create, init.into());
-    env.tx.nonce = 0;
-    let out = parevm_evm_core::execute_tx(&env, &state)
+    let mut state = world::parevm_state(&[caller()]);
+    let deploy = Tx {
+        to: None,
+        data: init.into(),
+        ..call(Address::ZERO, Bytes::new())
+    };
+    let out = parevm_evm_core::execute_tx(&CHAIN.parevm_env(&deploy), &state)
         .map_err(|e| setup(format!("deployment rejected: {e}")))?;
     let token = out
         .created_address
@@ -216,11 +179,8 @@ pub fn erc20_transfer() -> Result<InterpCase, BenchError> {
     data.extend_from_slice(&U256::from(1_000u64).to_be_bytes::<32>());
     Ok(InterpCase {
         name: case,
-        accounts: vec![Account::caller(), Account::contract(token, code, storage)],
-        call: Call {
-            to: token,
-            data: data.into(),
-        },
+        accounts: vec![caller(), Account::contract(token, code, storage)],
+        tx: call(token, data.into()),
         expected_gas: None,
     })
 }
@@ -249,19 +209,8 @@ pub fn opcode_loop() -> InterpCase {
     ];
     InterpCase {
         name: "opcode_loop",
-        accounts: vec![
-            Account::caller(),
-            Account::contract(TARGET, code.into(), Vec::new()),
-        ],
-        call: Call {
-            to: TARGET,
-            data: Bytes::new(),
-        },
+        accounts: vec![caller(), Account::contract(TARGET, code.into(), Vec::new())],
+        tx: call(TARGET, Bytes::new()),
         expected_gas: None,
     }
-}
-
-/// The parevm environment of a case's call.
-pub fn env_of(case: &InterpCase) -> Env {
-    engine::ours::env(CALLER, TxKind::Call(case.call.to), case.call.data.clone())
 }

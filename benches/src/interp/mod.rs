@@ -5,5 +5,5 @@
 pub mod cases;
 pub mod suite;
 
-pub use cases::{all_cases, Account, Call, InterpCase};
+pub use cases::{all_cases, InterpCase};
 pub use suite::{check, run_suite, InterpRow, SuiteOptions};

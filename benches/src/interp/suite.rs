@@ -1,6 +1,6 @@
 //! Runs the interp suite: for each case, build both engines, check they agree, time them alternately.
 
-use super::cases::{all_cases, InterpCase};
+use super::cases::{all_cases, InterpCase, CHAIN};
 use crate::engine::{Ours, Reference, RunResult};
 use crate::error::BenchError;
 use crate::timing::{self, median, TimingPlan};
@@ -46,8 +46,8 @@ impl InterpRow {
 
 /// Builds both engines for `case`, runs each once and checks that status, gas used and output agree.
 pub fn check(case: &InterpCase) -> Result<(Ours, Reference, RunResult), BenchError> {
-    let ours = Ours::new(case);
-    let mut reference = Reference::new(case);
+    let ours = Ours::new(case.name, &CHAIN, &case.accounts, &case.tx);
+    let mut reference = Reference::new(case.name, &CHAIN, &case.accounts, &case.tx);
     let a = ours.run()?;
     let b = reference.run()?;
     let mismatch = |what: String| BenchError::Mismatch {
