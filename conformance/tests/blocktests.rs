@@ -2,11 +2,14 @@
 //! all forks and the transition networks) must pass, apart from the tests in
 //! `conformance/skip/blocktest.txt`.
 //!
+//! Runs once sequentially and once with the parallel transaction runner.
+//!
 //! The archives are unpacked from `$PAREVM_SHARED/fixtures` (default `<workspace>/../shared/fixtures`) into
 //! `target/fixtures` on first use. Failures are printed (up to a limit) with the block and what differed,
 //! followed by per-network counts.
 
-use parevm_conformance::blocktest::{run_files, BlocktestOptions, CaseResult, Status};
+use parevm_block::TxRunner;
+use parevm_conformance::blocktest::{run_files, BlocktestOptions, CaseOptions, CaseResult, Status};
 use parevm_conformance::statetest::collect_files;
 use parevm_conformance::unpack::fixtures_dir;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -14,8 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// Failures printed in full before the rest are only counted.
 const MAX_PRINTED: usize = 100;
 
-#[test]
-fn official_blockchain_tests_pass() {
+fn run_all(runner: TxRunner) {
     let dir = fixtures_dir()
         .expect("fixtures unpack")
         .join("eest-v5.4.0")
@@ -38,9 +40,25 @@ fn official_blockchain_tests_pass() {
             }
         }
     };
-    let summary = run_files(&files, &BlocktestOptions::default(), &sink).expect("suite runs");
+    let opts = BlocktestOptions {
+        case: CaseOptions { runner },
+        ..BlocktestOptions::default()
+    };
+    let summary = run_files(&files, &opts, &sink).expect("suite runs");
     println!("{}", summary.table());
     println!("{}", summary.total);
     assert!(summary.total.passed > 9_500, "{}", summary.total);
     assert_eq!(summary.total.failed, 0, "{}", summary.total);
+}
+
+#[test]
+fn official_blockchain_tests_pass() {
+    run_all(TxRunner::Sequential);
+}
+
+/// The same suite with every block's transactions through the parallel executor: its outcomes must equal
+/// the sequential ones (the fixtures have about 280 blocks with two or more transactions).
+#[test]
+fn official_blockchain_tests_pass_with_parallel_runner() {
+    run_all(TxRunner::Parallel { threads: 4 });
 }
