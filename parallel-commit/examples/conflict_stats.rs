@@ -81,7 +81,28 @@ fn scenarios(rng: &mut StdRng) -> Vec<(&'static str, Vec<TxSpec>)> {
             }
         })
         .collect();
+    let heavy = (0..n)
+        .map(|i| TxSpec::Heavy {
+            from: (i % 16) as u8,
+        })
+        .collect();
+    let heavy_mixed = (0..n)
+        .map(|i| {
+            let from = (i % 16) as u8;
+            match rng.random_range(0..4) {
+                0 => TxSpec::Counter { from },
+                1 => TxSpec::Transfer {
+                    from,
+                    to: rng.random_range(0..40),
+                    value: 100,
+                },
+                _ => TxSpec::Heavy { from },
+            }
+        })
+        .collect();
     vec![
+        ("heavy, 16 senders", heavy),
+        ("heavy + hot slot + transfers", heavy_mixed),
         ("independent transfers", independent),
         ("one hot slot", hot),
         ("one-sender nonce chain", chain),
@@ -95,29 +116,64 @@ fn scenarios(rng: &mut StdRng) -> Vec<(&'static str, Vec<TxSpec>)> {
 fn main() {
     let mut rng = StdRng::seed_from_u64(7);
     println!(
-        "{:<28} {:>4} {:>3} | {:>5} {:>5} {:>5} {:>5} {:>6} {:>6} {:>9} {:>9} {:>9}",
-        "scenario", "txs", "thr", "exec", "abort", "park", "resum", "valid", "vskip", "wastedgas", "saved_us", "time_us"
+        "{:<28} {:>4} {:>3} | {:>5} {:>5} {:>5} {:>5} {:>6} {:>6} {:>9} {:>9} {:>9} {:>9}",
+        "scenario",
+        "txs",
+        "thr",
+        "exec",
+        "abort",
+        "park",
+        "resum",
+        "valid",
+        "vskip",
+        "wastedgas",
+        "saved_us",
+        "idle_us",
+        "time_us"
     );
     for (name, specs) in scenarios(&mut rng) {
-        let spec = if name.starts_with("create") { SpecId::SHANGHAI } else { SpecId::CANCUN };
+        let spec = if name.starts_with("create") {
+            SpecId::SHANGHAI
+        } else {
+            SpecId::CANCUN
+        };
         let block = build_block(&specs, spec);
         let t = Instant::now();
         let seq = execute_sequential(&block.envs, &block.state);
         let seq_time = t.elapsed();
-        let ok = seq.iter().filter(|r| matches!(r, Ok(o) if o.status == ExecStatus::Success)).count();
+        let ok = seq
+            .iter()
+            .filter(|r| matches!(r, Ok(o) if o.status == ExecStatus::Success))
+            .count();
         let invalid = seq.iter().filter(|r| r.is_err()).count();
-        println!("{name}: {ok} succeeded, {invalid} invalid, sequential {} us", seq_time.as_micros());
-        for threads in [2, 4, 8, 16] {
-            let par = execute_parallel_with(&block.envs, &block.state, &ParallelConfig::forced(threads))
-                .expect("parallel execution");
+        println!(
+            "{name}: {ok} succeeded, {invalid} invalid, sequential {} us",
+            seq_time.as_micros()
+        );
+        for (threads, park) in [(2, true), (2, false), (4, true), (8, true), (16, true)] {
+            let mut cfg = ParallelConfig::forced(threads);
+            cfg.park = park;
+            let par =
+                execute_parallel_with(&block.envs, &block.state, &cfg).expect("parallel execution");
             if let Err(e) = compare(&seq, &par.results) {
                 panic!("{name} at {threads} threads differs: {e}");
             }
             let r = &par.report;
             println!(
-                "{:<28} {:>4} {:>3} | {:>5} {:>5} {:>5} {:>5} {:>6} {:>6} {:>9} {:>9} {:>9}",
-                "", specs.len(), threads, r.executions, r.re_executions, r.parks, r.resumes, r.validations,
-                r.validations_skipped, r.wasted_gas, r.park_saved.as_micros(), r.elapsed.as_micros()
+                "{:<28} {:>4} {:>3} | {:>5} {:>5} {:>5} {:>5} {:>6} {:>6} {:>9} {:>9} {:>9} {:>9}",
+                "",
+                specs.len(),
+                threads,
+                r.executions,
+                r.re_executions,
+                r.parks,
+                r.resumes,
+                r.validations,
+                r.validations_skipped,
+                r.wasted_gas,
+                r.park_saved.as_micros(),
+                r.idle.as_micros(),
+                r.elapsed.as_micros()
             );
         }
     }

@@ -45,6 +45,8 @@ pub struct ExecReport {
     pub park_saved: Duration,
     /// Execution time thrown away: aborted incarnations and (without parking) restarted ones.
     pub wasted_time: Duration,
+    /// Time workers spent asleep waiting for work (summed over workers).
+    pub idle: Duration,
     /// ESTIMATE markers seeded from static hints before execution.
     pub hinted_estimates: u64,
     /// Wall-clock time of the whole block.
@@ -65,5 +67,6 @@ impl AddAssign<&ExecReport> for ExecReport {
         self.wasted_gas += o.wasted_gas;
         self.park_saved += o.park_saved;
         self.wasted_time += o.wasted_time;
+        self.idle += o.idle;
     }
 }

@@ -99,7 +99,10 @@ impl Scheduler {
         let mut v = self.validation_idx.load(Ordering::SeqCst);
         if v < commit {
             // Committed transactions never need validating again.
-            v = self.validation_idx.fetch_max(commit, Ordering::SeqCst).max(commit);
+            v = self
+                .validation_idx
+                .fetch_max(commit, Ordering::SeqCst)
+                .max(commit);
         }
         let e = self.execution_idx.load(Ordering::SeqCst);
         if v < e && v < self.n {

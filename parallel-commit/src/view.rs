@@ -53,9 +53,9 @@ pub(crate) struct MvView<'a> {
 /// Such an execution is restarted instead of parked. (Workaround until finalize reads before it writes.)
 fn unsafe_to_park(loc: Location, reads: &ReadSet) -> bool {
     match loc {
-        Location::Nonce(a) | Location::Balance(a) => reads
-            .iter()
-            .any(|(l, _)| *l == Location::CodeHash(a)),
+        Location::Nonce(a) | Location::Balance(a) => {
+            reads.iter().any(|(l, _)| *l == Location::CodeHash(a))
+        }
         Location::CodeHash(_) | Location::Storage(..) => false,
     }
 }
@@ -89,7 +89,8 @@ impl<'a> MvView<'a> {
                 Ok(v)
             }
             Err(e) => {
-                if matches!(e, ViewError::NotReady(_)) && unsafe_to_park(loc, &self.reads.borrow()) {
+                if matches!(e, ViewError::NotReady(_)) && unsafe_to_park(loc, &self.reads.borrow())
+                {
                     self.restart.set(true);
                 }
                 Err(e)

@@ -16,6 +16,7 @@ use crate::scheduler::Scheduler;
 use crate::types::{Incarnation, MvKey, ReadSet, Task, TxIdx, TxStatus, TxVersion};
 use crate::view::{read_location, MvView};
 use crate::writes::mv_writes;
+use crossbeam_utils::Backoff;
 use parevm_evm_core::{Env, InvalidTx, StateView, TxError, TxExecution, TxOutcome, ViewError};
 use parking_lot::Mutex;
 use std::cell::Cell;
@@ -171,6 +172,8 @@ impl<'a> Block<'a> {
 
     fn work(&self, stats: &mut ExecReport, current: &Cell<Option<TxIdx>>) {
         let mut task: Option<Task> = None;
+        // Spin and yield briefly before sleeping: new work usually appears within microseconds.
+        let backoff = Backoff::new();
         loop {
             if self.sched.stopped() {
                 return;
@@ -183,13 +186,22 @@ impl<'a> Block<'a> {
                         .try_commit(stats, current)
                         .or_else(|| self.sched.next_task())
                     {
-                        Some(t) => t,
+                        Some(t) => {
+                            backoff.reset();
+                            t
+                        }
                         None => {
                             if self.sched.done() {
                                 return;
                             }
                             if self.sched.exhausted() {
-                                self.sched.wait_for_work(epoch);
+                                if backoff.is_completed() {
+                                    let slept = Instant::now();
+                                    self.sched.wait_for_work(epoch);
+                                    stats.idle += slept.elapsed();
+                                } else {
+                                    backoff.snooze();
+                                }
                             }
                             continue;
                         }
@@ -291,12 +303,7 @@ impl<'a> Block<'a> {
     }
 
     /// Publishes a finished incarnation's writes and reports it to the scheduler.
-    fn finish(
-        &self,
-        v: TxVersion,
-        result: Result<TxOutcome, InvalidTx>,
-        job: Job,
-    ) -> Option<Task> {
+    fn finish(&self, v: TxVersion, result: Result<TxOutcome, InvalidTx>, job: Job) -> Option<Task> {
         let slot = &self.slots[v.tx];
         let writes = match &result {
             Ok(out) => {
@@ -323,8 +330,7 @@ impl<'a> Block<'a> {
             final_reads: job.final_reads,
             busy: job.busy,
         }));
-        self.sched
-            .finish_execution(v.tx, v.incarnation, wrote_new)
+        self.sched.finish_execution(v.tx, v.incarnation, wrote_new)
     }
 
     // ----- validation -----
@@ -409,11 +415,7 @@ impl<'a> Block<'a> {
     }
 
     /// Commits transactions at the commit index while they are executed and valid.
-    fn commit_ready(
-        &self,
-        stats: &mut ExecReport,
-        current: &Cell<Option<TxIdx>>,
-    ) -> Option<Task> {
+    fn commit_ready(&self, stats: &mut ExecReport, current: &Cell<Option<TxIdx>>) -> Option<Task> {
         loop {
             let k = self.sched.commit_idx();
             if k >= self.sched.len() {

@@ -36,8 +36,12 @@ pub(crate) fn mv_writes(writes: &WriteSet, reads: &ReadSet) -> Vec<(MvKey, MvEnt
             out.push((MvKey::StorageWipe(a), MvEntry::Wipe));
         }
         match w.balance {
-            Some(BalanceWrite::Set(b)) => out.push((MvKey::Loc(Location::Balance(a)), MvEntry::Set(b))),
-            Some(BalanceWrite::Add(d)) => out.push((MvKey::Loc(Location::Balance(a)), MvEntry::Add(d))),
+            Some(BalanceWrite::Set(b)) => {
+                out.push((MvKey::Loc(Location::Balance(a)), MvEntry::Set(b)))
+            }
+            Some(BalanceWrite::Add(d)) => {
+                out.push((MvKey::Loc(Location::Balance(a)), MvEntry::Add(d)))
+            }
             None => {}
         }
         if let Some(n) = w.nonce {
@@ -54,7 +58,10 @@ pub(crate) fn mv_writes(writes: &WriteSet, reads: &ReadSet) -> Vec<(MvKey, MvEnt
             None => {}
         }
         for (slot, value) in &w.storage {
-            out.push((MvKey::Loc(Location::Storage(a, *slot)), MvEntry::Set(*value)));
+            out.push((
+                MvKey::Loc(Location::Storage(a, *slot)),
+                MvEntry::Set(*value),
+            ));
         }
     }
     out

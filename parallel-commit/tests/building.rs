@@ -26,7 +26,7 @@ fn same(a: &BuiltBlock, b: &BuiltBlock) -> Result<(), String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 24, max_shrink_iters: 100, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 48, max_shrink_iters: 100, ..ProptestConfig::default() })]
 
     #[test]
     fn parallel_builder_equals_sequential_builder(

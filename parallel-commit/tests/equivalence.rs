@@ -21,7 +21,7 @@ fn cfg(cases: u32) -> ProptestConfig {
 }
 
 proptest! {
-    #![proptest_config(cfg(24))]
+    #![proptest_config(cfg(64))]
 
     /// Distinct senders paying distinct recipients: no conflicts except the coinbase's fee deltas.
     #[test]
@@ -111,7 +111,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(cfg(12))]
+    #![proptest_config(cfg(64))]
 
     /// Chaos mode: seeded random yields and sleeps inside the scheduler and multi-version memory.
     #[test]
@@ -125,7 +125,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(cfg(16))]
+    #![proptest_config(cfg(32))]
 
     /// The sequential overlay applies writes exactly as `InMemoryState::apply` does.
     #[test]

@@ -95,7 +95,10 @@ fn backend_error_fails_the_block() {
     for threads in [1, 2, 4, 16] {
         match execute_parallel_with(&envs, &view, &ParallelConfig::forced(threads)) {
             Err(ParallelError::Backend(m)) => {
-                assert!(m.contains("transaction 13") && m.contains("disk on fire"), "{m}")
+                assert!(
+                    m.contains("transaction 13") && m.contains("disk on fire"),
+                    "{m}"
+                )
             }
             other => panic!("expected a backend error, got {other:?}"),
         }

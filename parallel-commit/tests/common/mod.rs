@@ -32,6 +32,14 @@ pub const FACTORY: Address = Address::repeat_byte(0xc7);
 /// CREATE2s a [`multimode_runtime`] child with salt `calldata[0..32]`; stores the address in slot 0.
 pub const FACTORY2: Address = Address::repeat_byte(0xc8);
 
+/// Loops 2000 times (about 52k gas), then increments the caller's own slot: heavy and independent.
+pub const HEAVY: Address = Address::repeat_byte(0xc9);
+
+const HEAVY_CODE: [u8; 22] = [
+    0x61, 0x07, 0xd0, 0x5b, 0x60, 0x01, 0x90, 0x03, 0x80, 0x60, 0x03, 0x57, 0x50, 0x33, 0x80, 0x54,
+    0x60, 0x01, 0x01, 0x90, 0x55, 0x00,
+];
+
 pub const COUNTER_CODE: [u8; 10] = [0x60, 0x00, 0x54, 0x60, 0x01, 0x01, 0x60, 0x00, 0x55, 0x00];
 const KEYED_CODE: [u8; 11] = [
     0x60, 0x00, 0x35, 0x80, 0x54, 0x60, 0x01, 0x01, 0x90, 0x55, 0x00,
@@ -72,7 +80,15 @@ fn factory_code(init: &[u8], create2: bool) -> Vec<u8> {
     if create2 {
         c.extend([0x60, 0x00, 0x35]);
     }
-    c.extend([0x60, n, 0x60, 32 - n, 0x60, 0x00, if create2 { 0xf5 } else { 0xf0 }]);
+    c.extend([
+        0x60,
+        n,
+        0x60,
+        32 - n,
+        0x60,
+        0x00,
+        if create2 { 0xf5 } else { 0xf0 },
+    ]);
     c.extend([0x60, 0x00, 0x55, 0x00]);
     c
 }
@@ -126,8 +142,15 @@ pub fn base_state() -> InMemoryState {
     );
     s.insert_account(REVERTER, U256::ZERO, 1, code(&REVERTER_CODE), []);
     s.insert_account(LOOPER, U256::ZERO, 1, code(&LOOPER_CODE), []);
-    s.insert_account(BALANCE_READER, U256::ZERO, 1, code(&BALANCE_READER_CODE), []);
+    s.insert_account(
+        BALANCE_READER,
+        U256::ZERO,
+        1,
+        code(&BALANCE_READER_CODE),
+        [],
+    );
     s.insert_account(FORWARDER, U256::ZERO, 1, code(&FORWARDER_CODE), []);
+    s.insert_account(HEAVY, U256::ZERO, 1, code(&HEAVY_CODE), []);
     let counter_init = init_returning(&COUNTER_CODE);
     s.insert_account(
         FACTORY,
@@ -182,6 +205,8 @@ pub enum TxSpec {
     Child { from: u8, salt: u8, destroy: bool },
     /// A contract-creation transaction deploying a counter.
     Deploy { from: u8 },
+    /// About 52k gas of computation, then a write to the caller's own slot.
+    Heavy { from: u8 },
     /// A transaction with a nonce off by `delta` (invalid, unless an earlier invalid one shifted it).
     BadNonce { from: u8, delta: u8 },
 }
@@ -201,6 +226,7 @@ impl TxSpec {
             | TxSpec::Create2 { from, .. }
             | TxSpec::Child { from, .. }
             | TxSpec::Deploy { from }
+            | TxSpec::Heavy { from }
             | TxSpec::BadNonce { from, .. } => *from,
         }
     }
@@ -278,9 +304,12 @@ pub fn build_block(specs: &[TxSpec], spec: SpecId) -> TestBlock {
                     100_000,
                 ),
                 TxSpec::Create { .. } => (TxKind::Call(FACTORY), 0, Bytes::new(), 200_000),
-                TxSpec::Create2 { salt, .. } => {
-                    (TxKind::Call(FACTORY2), 0, word(u64::from(salt % 3)), 200_000)
-                }
+                TxSpec::Create2 { salt, .. } => (
+                    TxKind::Call(FACTORY2),
+                    0,
+                    word(u64::from(salt % 3)),
+                    200_000,
+                ),
                 TxSpec::Child { salt, destroy, .. } => (
                     TxKind::Call(child_address(salt % 3)),
                     0,
@@ -293,6 +322,7 @@ pub fn build_block(specs: &[TxSpec], spec: SpecId) -> TestBlock {
                     Bytes::from(init_returning(&COUNTER_CODE)),
                     150_000,
                 ),
+                TxSpec::Heavy { .. } => (TxKind::Call(HEAVY), 0, Bytes::new(), 200_000),
                 TxSpec::BadNonce { delta, .. } => {
                     nonce += 1 + u64::from(delta % 3);
                     (TxKind::Call(COUNTER), 0, Bytes::new(), 100_000)
@@ -345,6 +375,7 @@ pub fn any_tx() -> impl Strategy<Value = TxSpec> {
         1 => (sender(), 0u8..3).prop_map(|(from, salt)| TxSpec::Create2 { from, salt }),
         1 => (sender(), 0u8..3, any::<bool>()).prop_map(|(from, salt, destroy)| TxSpec::Child { from, salt, destroy }),
         1 => sender().prop_map(|from| TxSpec::Deploy { from }),
+        1 => sender().prop_map(|from| TxSpec::Heavy { from }),
         1 => (sender(), any::<u8>()).prop_map(|(from, delta)| TxSpec::BadNonce { from, delta }),
     ]
 }
