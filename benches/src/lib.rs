@@ -9,15 +9,18 @@
 //! ```
 //!
 //! Suites (subcommands of the `parevm-benches` binary): `interp` (one transaction, our interpreter against
-//! revm's); `mainnet` and `synthetic` (whole blocks, sequential and parallel) are reserved for the block
-//! executor and the parallel engine.
+//! revm's); `synthetic` (generated blocks: parevm sequential, parevm parallel per thread count, revm
+//! sequential); `mainnet` (recorded blocks through the block executor) is reserved.
 #![warn(missing_docs)]
 
+pub mod cpu;
 pub mod data;
 pub mod engine;
 pub mod error;
 pub mod interp;
+pub mod plot;
 pub mod report;
+pub mod synthetic;
 pub mod timing;
 pub mod world;
 

@@ -1,11 +1,12 @@
 //! `parevm-benches`: the benchmark binary. `interp` times our interpreter against revm per contract;
-//! `mainnet` and `synthetic` (whole blocks, sequential and parallel) are reserved for the block executor and
-//! the parallel engine.
+//! `synthetic` times generated blocks sequentially and in parallel; `mainnet` (recorded blocks through the
+//! block executor) is reserved.
 
 use anyhow::{bail, Context as _};
 use clap::{Args, Parser, Subcommand};
 use parevm_benches::interp::{run_suite, SuiteOptions};
 use parevm_benches::report;
+use parevm_benches::synthetic::{self, SyntheticOptions};
 use parevm_benches::timing::TimingPlan;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -26,9 +27,9 @@ enum Suite {
     /// One transaction per contract: parevm's interpreter against revm, same inputs, same process.
     Interp(InterpArgs),
     /// Recorded mainnet blocks through the block executor, sequential and parallel (not yet available).
-    Mainnet(BlockArgs),
-    /// Generated blocks (transfers, ERC-20, swaps, dependent chains) on 1..N threads (not yet available).
-    Synthetic(BlockArgs),
+    Mainnet(MainnetArgs),
+    /// Generated blocks (transfers, ERC-20, swaps, a dependent chain, a hot mix) on 1..N threads.
+    Synthetic(SyntheticArgs),
 }
 
 #[derive(Debug, Args)]
@@ -48,21 +49,38 @@ struct InterpArgs {
 }
 
 #[derive(Debug, Args)]
-struct BlockArgs {
+struct MainnetArgs {
     /// Directory for CSV and SVG output.
     #[arg(long, default_value = "target/bench-results")]
     out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+struct SyntheticArgs {
+    /// Directory for `synthetic.csv` and `synthetic.svg`.
+    #[arg(long, default_value = "target/bench-results")]
+    out: PathBuf,
+    /// Workloads to run (comma-separated): raw_transfers, erc20, uniswap, dependent_chain, hot_mix.
+    #[arg(long, value_delimiter = ',')]
+    workloads: Vec<String>,
+    /// Block size factor: 1.0 is about one gigagas for pevm's blocks.
+    #[arg(long, default_value_t = 0.1)]
+    scale: f64,
+    /// Thread counts (comma-separated); default 1, 2, 4, ... up to the available parallelism.
+    #[arg(long, value_delimiter = ',')]
+    threads: Vec<usize>,
+    /// Timed runs per configuration (the median is reported).
+    #[arg(long, default_value_t = 5)]
+    runs: u32,
 }
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().suite {
         Suite::Interp(args) => interp(args),
         Suite::Mainnet(_) => {
-            bail!("the mainnet suite waits for the block executor (parevm-block) bench harness")
+            bail!("the mainnet suite waits for a recorded-block harness over parevm-block")
         }
-        Suite::Synthetic(_) => {
-            bail!("the synthetic suite waits for the parallel engine (parevm-parallel-commit)")
-        }
+        Suite::Synthetic(args) => synthetic(args),
     }
 }
 
@@ -86,5 +104,44 @@ fn interp(args: InterpArgs) -> anyhow::Result<()> {
     print!("{}", report::interp_table(&rows));
     report::write(&args.out, "interp.csv", &report::interp_csv(&rows))?;
     eprintln!("wrote {}", args.out.join("interp.csv").display());
+    Ok(())
+}
+
+fn synthetic(args: SyntheticArgs) -> anyhow::Result<()> {
+    if !(args.scale.is_finite() && args.scale > 0.0) {
+        bail!("--scale must be a positive number, got {}", args.scale);
+    }
+    let workloads = if args.workloads.is_empty() {
+        synthetic::NAMES.iter().map(|s| s.to_string()).collect()
+    } else {
+        args.workloads
+    };
+    let threads = if args.threads.is_empty() {
+        let max = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let mut t: Vec<usize> = std::iter::successors(Some(1usize), |t| Some(t * 2))
+            .take_while(|t| *t < max)
+            .collect();
+        t.push(max);
+        t
+    } else {
+        args.threads
+    };
+    if threads.contains(&0) {
+        bail!("--threads must be positive");
+    }
+    let opts = SyntheticOptions {
+        workloads,
+        scale: args.scale,
+        threads,
+        runs: args.runs,
+    };
+    let rows = synthetic::run_suite(&opts).context("synthetic suite")?;
+    print!("{}", report::synthetic_table(&rows));
+    report::write(&args.out, "synthetic.csv", &report::synthetic_csv(&rows))?;
+    report::write(&args.out, "synthetic.svg", &report::synthetic_svg(&rows))?;
+    eprintln!(
+        "wrote {} and synthetic.svg",
+        args.out.join("synthetic.csv").display()
+    );
     Ok(())
 }

@@ -2,6 +2,8 @@
 
 use crate::error::BenchError;
 use crate::interp::InterpRow;
+use crate::plot::{speedup_svg, Series};
+use crate::synthetic::SyntheticRow;
 use crate::timing::geomean;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -67,4 +69,79 @@ pub fn write(dir: &Path, name: &str, contents: &str) -> Result<(), BenchError> {
     };
     std::fs::create_dir_all(dir).map_err(err)?;
     std::fs::write(dir.join(name), contents).map_err(err)
+}
+
+/// The synthetic table: one row per workload and engine configuration.
+pub fn synthetic_table(rows: &[SyntheticRow]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{:<16} {:<11} {:>7} {:>7} {:>13} {:>10} {:>10} {:>8} {:>9} {:>9}",
+        "workload",
+        "engine",
+        "threads",
+        "txs",
+        "gas",
+        "wall ms",
+        "cpu ms",
+        "speedup",
+        "Mgas/s",
+        "re-exec"
+    );
+    for r in rows {
+        let _ = writeln!(
+            s,
+            "{:<16} {:<11} {:>7} {:>7} {:>13} {:>10.2} {:>10.2} {:>8.2} {:>9.0} {:>9}",
+            r.workload,
+            r.engine,
+            r.threads,
+            r.txs,
+            r.gas,
+            ms(r.wall),
+            ms(r.cpu),
+            r.speedup,
+            r.mgas_per_s(),
+            r.re_executions
+        );
+    }
+    s
+}
+
+/// The synthetic rows as CSV.
+pub fn synthetic_csv(rows: &[SyntheticRow]) -> String {
+    let mut s = String::from(
+        "workload,engine,threads,txs,gas,wall_ns,cpu_ns,speedup,mgas_per_s,re_executions\n",
+    );
+    for r in rows {
+        let _ = writeln!(
+            s,
+            "{},{},{},{},{},{},{},{:.4},{:.1},{}",
+            r.workload,
+            r.engine,
+            r.threads,
+            r.txs,
+            r.gas,
+            r.wall.as_nanos(),
+            r.cpu.as_nanos(),
+            r.speedup,
+            r.mgas_per_s(),
+            r.re_executions
+        );
+    }
+    s
+}
+
+/// Speedup of the parallel engine over parevm sequential per thread count, one line per workload.
+pub fn synthetic_svg(rows: &[SyntheticRow]) -> String {
+    let mut series: Vec<Series> = Vec::new();
+    for r in rows.iter().filter(|r| r.engine == "parevm-par") {
+        match series.iter_mut().find(|s| s.label == r.workload) {
+            Some(s) => s.points.push((r.threads as f64, r.speedup)),
+            None => series.push(Series {
+                label: r.workload.clone(),
+                points: vec![(r.threads as f64, r.speedup)],
+            }),
+        }
+    }
+    speedup_svg("parevm parallel speedup over sequential", &series)
 }
