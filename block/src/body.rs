@@ -160,6 +160,29 @@ mod tests {
     }
 
     #[test]
+    fn block_size_limit_from_osaka() {
+        let osaka = ForkParams {
+            name: "Osaka",
+            spec: SpecId::OSAKA,
+            blob: BlobParams::for_spec(SpecId::OSAKA),
+        };
+        let mut i = input(0, 0);
+        i.header.requests_hash = Some(B256::ZERO);
+        i.encoded_size = Some(MAX_RLP_BLOCK_SIZE);
+        assert_eq!(validate_body(&i, &osaka), Ok(()));
+        i.encoded_size = Some(MAX_RLP_BLOCK_SIZE + 1);
+        assert_eq!(
+            validate_body(&i, &osaka),
+            Err(HeaderError::BlockTooLarge {
+                size: MAX_RLP_BLOCK_SIZE + 1,
+                max: MAX_RLP_BLOCK_SIZE
+            })
+        );
+        // No limit before Osaka.
+        assert_eq!(validate_body(&i, &cancun()), Ok(()));
+    }
+
+    #[test]
     fn withdrawals_must_match_the_fork() {
         let mut i = input(0, 0);
         i.withdrawals = None;

@@ -119,7 +119,13 @@ pub fn case(seed: u64) -> Case {
     }
     for (i, &e) in eoas.iter().enumerate() {
         let code = if on(SpecId::PRAGUE) && i == 1 && rng.chance(50) {
-            delegation(rng.pick(&contracts))
+            // Usually a contract; sometimes another EOA (chains are not followed) or a precompile (runs as
+            // empty code).
+            match rng.below(10) {
+                0 => delegation(eoas[0]),
+                1 => delegation(Address::with_last_byte(rng.range(1, 0x11) as u8)),
+                _ => delegation(rng.pick(&contracts)),
+            }
         } else {
             Bytes::new()
         };
@@ -310,8 +316,10 @@ fn transaction(
                 _ if rng.chance(60) => 0,
                 _ => rng.range(0, 3),
             };
-            let address = match rng.below(5) {
-                0 => Address::ZERO,
+            let address = match rng.below(10) {
+                0 | 1 => Address::ZERO,
+                2 => eoas[1],
+                3 => Address::with_last_byte(rng.range(1, 0x11) as u8),
                 _ => rng.pick(&world.contracts),
             };
             let chain_id = rng.pick(&[0u64, 1, 1, 2]);
