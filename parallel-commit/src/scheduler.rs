@@ -96,14 +96,17 @@ impl Scheduler {
         // ORDERING: SeqCst on the indices, as in Block-STM's proof: every decrease must be ordered with
         // the status changes made before it and with the loads here.
         let commit = self.commit_idx.load(Ordering::SeqCst);
+        // ORDERING: SeqCst, as for the commit index load above.
         let mut v = self.validation_idx.load(Ordering::SeqCst);
         if v < commit {
             // Committed transactions never need validating again.
+            // ORDERING: SeqCst; only raises the index past committed transactions.
             v = self
                 .validation_idx
                 .fetch_max(commit, Ordering::SeqCst)
                 .max(commit);
         }
+        // ORDERING: SeqCst, as above.
         let e = self.execution_idx.load(Ordering::SeqCst);
         if v < e && v < self.n {
             self.next_version_to_validate()
@@ -116,6 +119,7 @@ impl Scheduler {
     pub(crate) fn exhausted(&self) -> bool {
         // ORDERING: SeqCst, matching the stores in the decrease functions (see `wait_for_work`).
         self.execution_idx.load(Ordering::SeqCst) >= self.n
+            // ORDERING: SeqCst, as above.
             && self.validation_idx.load(Ordering::SeqCst) >= self.n
     }
 
@@ -135,6 +139,7 @@ impl Scheduler {
         if self.execution_idx.load(Ordering::SeqCst) >= self.n {
             return None;
         }
+        // ORDERING: SeqCst fetch_add claims a unique index.
         let idx = self.execution_idx.fetch_add(1, Ordering::SeqCst);
         self.try_incarnate(idx)
     }
@@ -323,9 +328,11 @@ impl Scheduler {
         // waker sees our `sleepers` increment and notifies under the lock (after we are waiting, since we
         // hold the lock until `wait_for` releases it), or we see its epoch bump and do not sleep.
         self.idle.sleepers.fetch_add(1, Ordering::SeqCst);
+        // ORDERING: SeqCst, the second half of the Dekker pair above.
         if self.idle.epoch.load(Ordering::SeqCst) == seen && !self.stopped() && !self.done() {
             self.idle.cv.wait_for(&mut guard, IDLE_BACKSTOP);
         }
+        // ORDERING: SeqCst, paired with the increment.
         self.idle.sleepers.fetch_sub(1, Ordering::SeqCst);
     }
 
@@ -333,6 +340,7 @@ impl Scheduler {
     fn wake_all(&self) {
         // ORDERING: SeqCst; see `wait_for_work`.
         self.idle.epoch.fetch_add(1, Ordering::SeqCst);
+        // ORDERING: SeqCst, the waker's half of the Dekker pair.
         if self.idle.sleepers.load(Ordering::SeqCst) > 0 {
             let _guard = self.idle.lock.lock();
             self.idle.cv.notify_all();

@@ -401,6 +401,7 @@ impl<'a> Block<'a> {
                 drop(guard);
                 // A re-execution of the transaction at the commit index blocks every commit until it
                 // finishes; the worker that runs it commits afterwards.
+                // ORDERING: SeqCst: this load comes after our unlock; see the store above.
                 if task.is_some() || !self.commit_pending.load(Ordering::SeqCst) {
                     return task;
                 }

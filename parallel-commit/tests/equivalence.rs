@@ -127,6 +127,19 @@ proptest! {
 proptest! {
     #![proptest_config(cfg(32))]
 
+    /// Plain Block-STM behaviour (no parking: restart on a not-ready read; no hints) stays equivalent too.
+    #[test]
+    fn mixed_without_parking_or_hints(
+        specs in prop::collection::vec(any_tx(), 4..32),
+        spec in spec(),
+        seed in prop::option::of(any::<u64>()),
+    ) {
+        check_block_with(&build_block(&specs, spec), seed, |cfg| {
+            cfg.park = false;
+            cfg.hints = false;
+        })?;
+    }
+
     /// The sequential overlay applies writes exactly as `InMemoryState::apply` does.
     #[test]
     fn overlay_matches_in_memory_state(specs in prop::collection::vec(any_tx(), 1..40), spec in spec()) {
@@ -148,4 +161,20 @@ proptest! {
         let seq = execute_sequential(&block.envs, &block.state);
         compare(&direct, &seq).map_err(TestCaseError::fail)?;
     }
+}
+
+/// The parking path really runs: a one-sender nonce chain under chaos parks and resumes executions,
+/// and the results still equal the sequential ones.
+#[test]
+fn nonce_chains_park_and_resume() {
+    let specs: Vec<TxSpec> = (0..48u8)
+        .map(|i| TxSpec::Counter { from: i % 3 })
+        .collect();
+    let block = build_block(&specs, SpecId::CANCUN);
+    let mut resumes = 0;
+    for seed in 0..8 {
+        let runs = check_block(&block, Some(seed)).expect("equivalent");
+        resumes += runs.iter().map(|r| r.report.resumes).sum::<u64>();
+    }
+    assert!(resumes > 0, "no execution was ever parked and resumed");
 }

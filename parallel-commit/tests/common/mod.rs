@@ -429,11 +429,21 @@ pub fn check_block(
     block: &TestBlock,
     chaos: Option<u64>,
 ) -> Result<Vec<BlockExecution>, TestCaseError> {
+    check_block_with(block, chaos, |_| {})
+}
+
+/// [`check_block`] with a configuration tweak (e.g. parking or hints off).
+pub fn check_block_with(
+    block: &TestBlock,
+    chaos: Option<u64>,
+    tweak: impl Fn(&mut ParallelConfig),
+) -> Result<Vec<BlockExecution>, TestCaseError> {
     let seq = execute_sequential(&block.envs, &block.state);
     let mut runs = Vec::new();
     for threads in THREADS {
         let mut cfg = ParallelConfig::forced(threads);
         cfg.chaos = chaos.map(|s| s ^ threads as u64);
+        tweak(&mut cfg);
         let par = execute_parallel_with(&block.envs, &block.state, &cfg)
             .map_err(|e| TestCaseError::fail(format!("{threads} threads: {e}")))?;
         compare(&seq, &par.results)
