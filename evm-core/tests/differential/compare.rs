@@ -50,8 +50,8 @@ pub fn first_difference(case: &Case, ours: &Observed, oracle: &Observed) -> Opti
             }
         }
     }
-    if let Some(problem) = &ours.read_set {
-        return Some(format!("read set: {problem}"));
+    if let Some(problem) = &ours.self_check {
+        return Some(format!("parevm self-check: {problem}"));
     }
     let addrs: std::collections::BTreeSet<_> = ours.post.keys().chain(oracle.post.keys()).collect();
     for addr in addrs {

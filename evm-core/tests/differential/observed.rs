@@ -58,8 +58,9 @@ pub struct Observed {
     pub result: Result<Exec, String>,
     /// The resulting state (the pre-state when the transaction was rejected).
     pub post: Post,
-    /// parevm only: a location read from the view but missing from the outcome's read set.
-    pub read_set: Option<String>,
+    /// parevm only: a failed self-check (a location read from the view but missing from the read set, or
+    /// a different result when the execution is parked on not-ready reads and resumed).
+    pub self_check: Option<String>,
 }
 
 /// Drops zero storage values (a slot set to zero and a slot never written are the same thing). Empty

@@ -87,7 +87,7 @@ pub fn run(case: &Case) -> Observed {
     Observed {
         result,
         post: normalize(post),
-        read_set: None,
+        self_check: None,
     }
 }
 

@@ -1,12 +1,15 @@
 //! Runs a case through parevm: `InMemoryState` pre-state, `execute_tx`, then `apply` of the write set.
 
 use super::case::Case;
+use super::flaky::Flaky;
 use super::observed::{normalize, Exec, Observed, Post, PostAccount, Status};
 use super::recording::Recording;
 use alloy_primitives::{TxKind, U256};
 use parevm_evm_core::env::{AccessListItem, Authorization};
 use parevm_evm_core::interpreter::{Frame, Tracer};
-use parevm_evm_core::{BlockEnv, CfgEnv, Env, ExecStatus, SpecId, TxEnv, TxExecution};
+use parevm_evm_core::{
+    BlockEnv, CfgEnv, Env, ExecStatus, SpecId, TxEnv, TxError, TxExecution, TxOutcome, ViewError,
+};
 use parevm_state::InMemoryState;
 use std::sync::{Arc, Mutex};
 
@@ -96,11 +99,14 @@ pub fn run(case: &Case, coverage: Option<&Coverage>) -> Observed {
     }
     let recording = Recording::new(&state);
     let outcome = exec.resume(&recording);
-    let read_set = match &outcome {
+    let mut self_check = match &outcome {
         Ok(out) => recording.missing_from(&out.reads),
         Err(_) => None,
     };
     drop(recording);
+    if self_check.is_none() {
+        self_check = parked_run_differs(case, &state, &outcome);
+    }
     let result = match outcome {
         Ok(out) => {
             state.apply(&out.writes);
@@ -124,8 +130,86 @@ pub fn run(case: &Case, coverage: Option<&Coverage>) -> Observed {
     Observed {
         result,
         post: normalize(post(&state)),
-        read_set,
+        self_check,
     }
+}
+
+/// Runs `case` again over a view that refuses a third of first reads as not ready, resuming after each
+/// refusal; describes how the result differs from the uninterrupted `plain` one.
+fn parked_run_differs(
+    case: &Case,
+    state: &InMemoryState,
+    plain: &Result<TxOutcome, TxError>,
+) -> Option<String> {
+    let accounts_too = std::env::var_os("PAREVM_DIFF_PARK_ALL").is_some();
+    let flaky = Flaky::new(state, case.seed, 30, accounts_too);
+    let mut exec = TxExecution::new(env(case));
+    let mut parks = 0u32;
+    let parked = loop {
+        match exec.resume(&flaky) {
+            Err(TxError::View(ViewError::NotReady(_))) if parks < 100_000 => parks += 1,
+            r => break r,
+        }
+    };
+    let same = match (plain, &parked) {
+        (Ok(a), Ok(b)) => {
+            a.status == b.status
+                && a.gas_used == b.gas_used
+                && a.gas_refunded == b.gas_refunded
+                && a.output == b.output
+                && a.logs == b.logs
+                && a.created_address == b.created_address
+                && a.writes == b.writes
+                && a.reads == b.reads
+        }
+        (Err(a), Err(b)) => a == b,
+        _ => false,
+    };
+    if let (Ok(a), Ok(b)) = (plain, &parked) {
+        if a.writes != b.writes {
+            let i = a
+                .writes
+                .iter()
+                .zip(&b.writes)
+                .position(|(x, y)| x != y)
+                .unwrap_or(0);
+            return Some(format!(
+                "parked {parks} times and resumed: write set differs at entry {i}: {:?} instead of {:?}",
+                b.writes.get(i),
+                a.writes.get(i)
+            ));
+        }
+        if a.reads != b.reads && a.writes == b.writes && a.status == b.status {
+            let i = a
+                .reads
+                .iter()
+                .zip(&b.reads)
+                .position(|(x, y)| x != y)
+                .unwrap_or(a.reads.len().min(b.reads.len()));
+            return Some(format!(
+                "parked {parks} times and resumed: read set differs at entry {i}: {:?} instead of {:?}",
+                b.reads.get(i),
+                a.reads.get(i)
+            ));
+        }
+    }
+    (!same).then(|| {
+        let show = |r: &Result<TxOutcome, TxError>| match r {
+            Ok(o) => format!(
+                "{:?} gas {} writes {} reads {}",
+                o.status,
+                o.gas_used,
+                o.writes.len(),
+                o.reads.len()
+            ),
+            Err(e) => e.to_string(),
+        };
+        format!(
+            "parked {parks} times and resumed: {} instead of {}",
+            show(&parked),
+            show(plain)
+        )
+    })
 }
 
 fn post(state: &InMemoryState) -> Post {
