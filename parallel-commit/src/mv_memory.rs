@@ -7,8 +7,10 @@
 //! or an `Estimate`: the writer was aborted (or is predicted to write and has not run), so a reader must
 //! wait for it. Entries of a transaction are replaced wholesale when it finishes an incarnation.
 //!
-//! The map is sharded: each shard is a mutex over a hash map (keyed with a per-process random SipHash key,
-//! since addresses and slots are chosen by users) from key to a `BTreeMap` ordered by transaction index.
+//! The map is sharded: each shard is a mutex over a hash map from key to a `BTreeMap` ordered by
+//! transaction index. A key is hashed once, with SipHash under a random per-process key (addresses and
+//! slots are chosen by users, so an attacker must not be able to make them collide); that hash picks the
+//! shard and is reused, unchanged, by the shard's own table.
 
 use crate::chaos::Chaos;
 use crate::types::{Location, MvKey, TxIdx};
@@ -18,7 +20,7 @@ use parevm_evm_core::{Code, KECCAK_EMPTY};
 use parking_lot::{Mutex, RwLock};
 use std::collections::hash_map::RandomState;
 use std::collections::{BTreeMap, HashMap};
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
 
 /// Shards of the key map (a power of two).
 const SHARDS: usize = 128;
@@ -56,7 +58,47 @@ pub(crate) enum Resolved {
 }
 
 type Versions = BTreeMap<TxIdx, MvEntry>;
-type Shard = HashMap<MvKey, Versions>;
+type Shard = HashMap<HashedKey, Versions, BuildHasherDefault<PassThrough>>;
+
+/// A key with its SipHash, computed once.
+#[derive(Clone, Copy, Debug)]
+struct HashedKey {
+    hash: u64,
+    key: MvKey,
+}
+
+impl PartialEq for HashedKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.hash == other.hash && self.key == other.key
+    }
+}
+
+impl Eq for HashedKey {}
+
+impl Hash for HashedKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
+}
+
+/// Hands the precomputed SipHash of a [`HashedKey`] to the table unchanged.
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used by `HashedKey`; fold anything else in for completeness.
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
 
 /// The multi-version store of one block execution.
 pub(crate) struct MvMemory {
@@ -72,7 +114,7 @@ impl MvMemory {
     pub(crate) fn new(chaos: Chaos) -> Self {
         Self {
             shards: (0..SHARDS)
-                .map(|_| CachePadded::new(Mutex::new(HashMap::new())))
+                .map(|_| CachePadded::new(Mutex::new(HashMap::default())))
                 .collect(),
             hasher: RandomState::new(),
             codes: RwLock::new(HashMap::new()),
@@ -80,15 +122,19 @@ impl MvMemory {
         }
     }
 
-    fn shard(&self, key: &MvKey) -> &Mutex<Shard> {
-        let h = self.hasher.hash_one(key) as usize;
-        &self.shards[h & (SHARDS - 1)]
+    /// The key with its hash, and its shard. Shards are chosen by bits the table itself does not use
+    /// (the low bits pick a bucket, the top seven are the control tag).
+    fn locate(&self, key: &MvKey) -> (HashedKey, &Mutex<Shard>) {
+        let hash = self.hasher.hash_one(key);
+        let shard = &self.shards[(hash >> 32) as usize & (SHARDS - 1)];
+        (HashedKey { hash, key: *key }, shard)
     }
 
     /// The highest entry below `tx` under `key`, with its writer.
     fn last_below(&self, key: &MvKey, tx: TxIdx) -> Option<(TxIdx, MvEntry)> {
-        let shard = self.shard(key).lock();
-        let versions = shard.get(key)?;
+        let (hk, shard) = self.locate(key);
+        let shard = shard.lock();
+        let versions = shard.get(&hk)?;
         versions.range(..tx).next_back().map(|(j, e)| (*j, *e))
     }
 
@@ -102,8 +148,9 @@ impl MvMemory {
         mut step: impl FnMut(&mut S, TxIdx, MvEntry) -> Option<Resolved>,
         end: impl FnOnce(S) -> Resolved,
     ) -> Resolved {
-        let shard = self.shard(key).lock();
-        if let Some(versions) = shard.get(key) {
+        let (hk, shard) = self.locate(key);
+        let shard = shard.lock();
+        if let Some(versions) = shard.get(&hk) {
             for (j, e) in versions.range(..tx).rev() {
                 if let Some(r) = step(&mut state, *j, *e) {
                     return r;
@@ -190,11 +237,8 @@ impl MvMemory {
         writes.dedup_by_key(|(k, _)| *k);
         for (key, entry) in &writes {
             self.chaos.point(3);
-            self.shard(key)
-                .lock()
-                .entry(*key)
-                .or_default()
-                .insert(tx, *entry);
+            let (hk, shard) = self.locate(key);
+            shard.lock().entry(hk).or_default().insert(tx, *entry);
         }
         let mut wrote_new = false;
         for (key, _) in &writes {
@@ -205,9 +249,7 @@ impl MvMemory {
         for key in prev.iter() {
             if writes.binary_search_by_key(key, |(k, _)| *k).is_err() {
                 self.chaos.point(4);
-                if let Some(versions) = self.shard(key).lock().get_mut(key) {
-                    versions.remove(&tx);
-                }
+                self.remove(tx, std::slice::from_ref(key));
             }
         }
         *prev = writes.into_iter().map(|(k, _)| k).collect();
@@ -218,12 +260,8 @@ impl MvMemory {
     pub(crate) fn mark_estimates(&self, tx: TxIdx, keys: &[MvKey]) {
         for key in keys {
             self.chaos.point(5);
-            if let Some(e) = self
-                .shard(key)
-                .lock()
-                .get_mut(key)
-                .and_then(|v| v.get_mut(&tx))
-            {
+            let (hk, shard) = self.locate(key);
+            if let Some(e) = shard.lock().get_mut(&hk).and_then(|v| v.get_mut(&tx)) {
                 *e = MvEntry::Estimate;
             }
         }
@@ -232,18 +270,20 @@ impl MvMemory {
     /// Seeds estimates for `tx` under `keys` (predicted writes of a transaction that has not run).
     pub(crate) fn seed_estimates(&self, tx: TxIdx, keys: &[MvKey]) {
         for key in keys {
-            self.shard(key)
+            let (hk, shard) = self.locate(key);
+            shard
                 .lock()
-                .entry(*key)
+                .entry(hk)
                 .or_default()
                 .insert(tx, MvEntry::Estimate);
         }
     }
 
-    /// Removes `tx`'s entries under `keys` (a block builder dropped the transaction).
+    /// Removes `tx`'s entries under `keys` (keys it no longer writes, or a dropped candidate's).
     pub(crate) fn remove(&self, tx: TxIdx, keys: &[MvKey]) {
         for key in keys {
-            if let Some(versions) = self.shard(key).lock().get_mut(key) {
+            let (hk, shard) = self.locate(key);
+            if let Some(versions) = shard.lock().get_mut(&hk) {
                 versions.remove(&tx);
             }
         }

@@ -17,13 +17,13 @@
 //! transaction already committed, so the result never depends on a speculative validation being complete.
 //!
 //! Idle workers sleep on a condition variable (with a short timeout as a backstop) instead of spinning:
-//! every event that creates work bumps an epoch and wakes sleepers.
+//! every event that creates work (an index lowered, the end, a stop) wakes the sleepers, if there are any.
 
 use crate::chaos::Chaos;
 use crate::types::{Incarnation, Task, TxIdx, TxState, TxStatus, TxVersion};
 use crossbeam_utils::CachePadded;
 use parking_lot::{Condvar, Mutex};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// How long an idle worker sleeps before it looks for work again without being woken.
@@ -32,8 +32,6 @@ const IDLE_BACKSTOP: Duration = Duration::from_millis(2);
 /// Sleeping place for workers with nothing to do.
 #[derive(Default)]
 struct Idle {
-    /// Bumped by every event that may create work.
-    epoch: CachePadded<AtomicU64>,
     /// Workers inside [`Scheduler::wait_for_work`].
     sleepers: AtomicUsize,
     lock: Mutex<()>,
@@ -46,6 +44,8 @@ pub(crate) struct Scheduler {
     execution_idx: CachePadded<AtomicUsize>,
     validation_idx: CachePadded<AtomicUsize>,
     commit_idx: CachePadded<AtomicUsize>,
+    /// Highest transaction that has finished an execution.
+    max_executed: CachePadded<AtomicUsize>,
     states: Box<[CachePadded<Mutex<TxState>>]>,
     /// Transactions parked on each transaction, resumed when it finishes executing.
     dependents: Box<[Mutex<Vec<TxIdx>>]>,
@@ -63,6 +63,7 @@ impl Scheduler {
             execution_idx: CachePadded::new(AtomicUsize::new(0)),
             validation_idx: CachePadded::new(AtomicUsize::new(0)),
             commit_idx: CachePadded::new(AtomicUsize::new(0)),
+            max_executed: CachePadded::new(AtomicUsize::new(0)),
             states: (0..n)
                 .map(|_| {
                     CachePadded::new(Mutex::new(TxState {
@@ -210,9 +211,14 @@ impl Scheduler {
         }
         let deps = std::mem::take(&mut *self.dependents[tx].lock());
         self.resume_dependencies(deps);
+        // ORDERING: SeqCst: a higher transaction finishing concurrently either shows up here (and is
+        // revalidated below), or did its fetch_max after this load, hence after our entries were
+        // published, and its own validation will read them.
+        let above_executed = self.max_executed.fetch_max(tx, Ordering::SeqCst) > tx;
         // ORDERING: SeqCst; see `next_task`.
         if self.validation_idx.load(Ordering::SeqCst) > tx {
-            if wrote_new_location {
+            // Only transactions that already finished above may have read from below a new location.
+            if wrote_new_location && above_executed {
                 // Higher transactions may have read this location from below: validate them again.
                 self.decrease_validation_idx(tx);
             } else {
@@ -282,9 +288,10 @@ impl Scheduler {
 
     /// Moves the commit index past `tx`, which the caller has just marked committed.
     pub(crate) fn advance_commit_idx(&self, tx: TxIdx) {
-        // ORDERING: Release publishes "tx is final" after its status change and its last entries; see
-        // `commit_idx`. The commit lock serialises writers, so a plain store cannot lose an update.
-        self.commit_idx.store(tx + 1, Ordering::Release);
+        // ORDERING: Release publishes "tx is final" after its status change and its last entries (see
+        // `commit_idx`); SeqCst because the last store is also half of the Dekker pair with sleepers
+        // (`wait_for_work`). The commit lock serialises writers, so a plain store cannot lose an update.
+        self.commit_idx.store(tx + 1, Ordering::SeqCst);
         if tx + 1 == self.n {
             self.wake_all();
         }
@@ -315,32 +322,30 @@ impl Scheduler {
         self.stop.load(Ordering::SeqCst)
     }
 
-    /// The current idle epoch; read it before looking for work, then pass it to [`Self::wait_for_work`].
-    pub(crate) fn idle_epoch(&self) -> u64 {
-        // ORDERING: SeqCst; see `wait_for_work`.
-        self.idle.epoch.load(Ordering::SeqCst)
+    /// True when a worker has something to look at: a scan index below the end, the end, or a stop.
+    fn has_work(&self) -> bool {
+        // ORDERING: SeqCst loads, the sleeper's half of the Dekker pair (see `wait_for_work`).
+        !self.exhausted() || self.stopped() || self.commit_idx.load(Ordering::SeqCst) >= self.n
     }
 
-    /// Sleeps until an event newer than `seen` (or the backstop timeout).
-    pub(crate) fn wait_for_work(&self, seen: u64) {
+    /// Sleeps until work may have appeared (or the backstop timeout).
+    pub(crate) fn wait_for_work(&self) {
         let mut guard = self.idle.lock.lock();
-        // ORDERING: SeqCst on `sleepers` and `epoch` here and in `wake_all` (Dekker-style): either the
-        // waker sees our `sleepers` increment and notifies under the lock (after we are waiting, since we
-        // hold the lock until `wait_for` releases it), or we see its epoch bump and do not sleep.
+        // ORDERING: SeqCst (Dekker-style with `wake_all`): the waker changes an index (or `stop`, or the
+        // commit index) with SeqCst, then loads `sleepers`; we increment `sleepers`, then load the same
+        // state. Either the waker sees us and notifies under the lock (after we are waiting: we hold the
+        // lock until `wait_for` releases it), or we see its change and do not sleep.
         self.idle.sleepers.fetch_add(1, Ordering::SeqCst);
-        // ORDERING: SeqCst, the second half of the Dekker pair above.
-        if self.idle.epoch.load(Ordering::SeqCst) == seen && !self.stopped() && !self.done() {
+        if !self.has_work() {
             self.idle.cv.wait_for(&mut guard, IDLE_BACKSTOP);
         }
         // ORDERING: SeqCst, paired with the increment.
         self.idle.sleepers.fetch_sub(1, Ordering::SeqCst);
     }
 
-    /// Announces new work (or the end) to sleeping workers.
+    /// Announces new work (or the end) to sleeping workers; costs one load when nobody sleeps.
     fn wake_all(&self) {
-        // ORDERING: SeqCst; see `wait_for_work`.
-        self.idle.epoch.fetch_add(1, Ordering::SeqCst);
-        // ORDERING: SeqCst, the waker's half of the Dekker pair.
+        // ORDERING: SeqCst, the waker's half of the Dekker pair in `wait_for_work`.
         if self.idle.sleepers.load(Ordering::SeqCst) > 0 {
             let _guard = self.idle.lock.lock();
             self.idle.cv.notify_all();

@@ -42,10 +42,19 @@ pub(crate) struct Finished {
     pub(crate) result: Result<TxOutcome, InvalidTx>,
     reads: ReadSet,
     final_reads: bool,
+    /// A validation passed after every lower transaction had committed: commit needs no other.
+    final_validated: AtomicBool,
     busy: Duration,
 }
 
 impl Finished {
+    /// True when the commit-time validation can be skipped.
+    fn known_final(&self) -> bool {
+        // ORDERING: Acquire pairs with the Release store in `validate`: whoever sees the flag sees the
+        // validation that set it (and, through it, the final entries it read).
+        self.final_reads || self.final_validated.load(Ordering::Acquire)
+    }
+
     fn gas_used(&self) -> u64 {
         self.result.as_ref().map_or(0, |o| o.gas_used)
     }
@@ -181,7 +190,6 @@ impl<'a> Block<'a> {
             let t = match task.take() {
                 Some(t) => t,
                 None => {
-                    let epoch = self.sched.idle_epoch();
                     match self
                         .try_commit(stats, current)
                         .or_else(|| self.sched.next_task())
@@ -197,7 +205,7 @@ impl<'a> Block<'a> {
                             if self.sched.exhausted() {
                                 if backoff.is_completed() {
                                     let slept = Instant::now();
-                                    self.sched.wait_for_work(epoch);
+                                    self.sched.wait_for_work();
                                     stats.idle += slept.elapsed();
                                 } else {
                                     backoff.snooze();
@@ -328,6 +336,7 @@ impl<'a> Block<'a> {
             result,
             reads: job.reads,
             final_reads: job.final_reads,
+            final_validated: AtomicBool::new(false),
             busy: job.busy,
         }));
         self.sched.finish_execution(v.tx, v.incarnation, wrote_new)
@@ -369,11 +378,14 @@ impl<'a> Block<'a> {
     /// Speculative validation of `v`.
     fn validate(&self, v: TxVersion, stats: &mut ExecReport) -> Option<Task> {
         let fin = self.last(v.tx, v.incarnation)?;
-        if fin.final_reads {
+        if fin.known_final() {
             stats.validations_skipped += 1;
             return None;
         }
         stats.validations += 1;
+        // Loaded before the reads: if every lower transaction was committed by then, the values read are
+        // final and a pass makes the commit-time validation redundant.
+        let lower_final = self.sched.commit_idx() >= v.tx;
         let valid = match self.reads_valid(v.tx, &fin.reads) {
             Ok(valid) => valid,
             Err(e) => {
@@ -381,6 +393,10 @@ impl<'a> Block<'a> {
                 return None;
             }
         };
+        if valid && lower_final {
+            // ORDERING: Release; see `Finished::known_final`.
+            fin.final_validated.store(true, Ordering::Release);
+        }
         let aborted = !valid && self.abort(v.tx, &fin, stats);
         self.sched.finish_validation(v.tx, aborted)
     }
@@ -425,7 +441,7 @@ impl<'a> Block<'a> {
             let inc = self.sched.executed_incarnation(k)?;
             current.set(Some(k));
             let fin = self.last(k, inc)?;
-            let valid = if fin.final_reads {
+            let valid = if fin.known_final() {
                 stats.validations_skipped += 1;
                 true
             } else {

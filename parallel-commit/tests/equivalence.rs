@@ -167,9 +167,7 @@ proptest! {
 /// and the results still equal the sequential ones.
 #[test]
 fn nonce_chains_park_and_resume() {
-    let specs: Vec<TxSpec> = (0..48u8)
-        .map(|i| TxSpec::Counter { from: i % 3 })
-        .collect();
+    let specs: Vec<TxSpec> = (0..48u8).map(|i| TxSpec::Counter { from: i % 3 }).collect();
     let block = build_block(&specs, SpecId::CANCUN);
     let mut resumes = 0;
     for seed in 0..8 {
