@@ -26,6 +26,7 @@ mod chaos;
 mod config;
 mod error;
 mod executor;
+mod hot;
 mod mv_memory;
 mod report;
 mod scheduler;

@@ -2,7 +2,9 @@
 //! lower transactions, the base state below that. Every versioned read is recorded with the value seen,
 //! which gives the read set that validation re-checks, also for transactions that turn out invalid.
 
+use crate::hot::HotHints;
 use crate::mv_memory::{MvMemory, Resolved};
+use crate::scheduler::Scheduler;
 use crate::types::{Location, ReadSet, TxIdx};
 use alloy_primitives::{Address, B256, U256};
 use parevm_evm_core::{Code, StateView, ViewError, KECCAK_EMPTY};
@@ -40,6 +42,8 @@ pub(crate) fn read_location(
 /// Transaction `tx`'s view of the block in progress.
 pub(crate) struct MvView<'a> {
     mv: &'a MvMemory,
+    /// Abort-learned hints and the scheduler they consult; `None` when hints are off.
+    hints: Option<(&'a HotHints, &'a Scheduler)>,
     base: &'a (dyn StateView + Sync),
     tx: TxIdx,
     reads: RefCell<ReadSet>,
@@ -64,12 +68,14 @@ impl<'a> MvView<'a> {
     /// A view for `tx` that appends to `reads` (the reads of earlier, parked runs of the same execution).
     pub(crate) fn new(
         mv: &'a MvMemory,
+        hints: Option<(&'a HotHints, &'a Scheduler)>,
         base: &'a (dyn StateView + Sync),
         tx: TxIdx,
         reads: ReadSet,
     ) -> Self {
         Self {
             mv,
+            hints,
             base,
             tx,
             reads: RefCell::new(reads),
@@ -83,6 +89,11 @@ impl<'a> MvView<'a> {
     }
 
     fn read(&self, loc: Location) -> Result<U256, ViewError> {
+        if let Some((hints, sched)) = self.hints {
+            if let Some(k) = hints.blocker(loc, self.tx, sched) {
+                return Err(ViewError::NotReady(k));
+            }
+        }
         match read_location(self.mv, self.base, loc, self.tx) {
             Ok(v) => {
                 self.reads.borrow_mut().push((loc, v));

@@ -10,6 +10,7 @@
 use crate::chaos::Chaos;
 use crate::config::ParallelConfig;
 use crate::error::{panic_message, ParallelError};
+use crate::hot::HotHints;
 use crate::mv_memory::MvMemory;
 use crate::report::ExecReport;
 use crate::scheduler::Scheduler;
@@ -83,6 +84,8 @@ pub(crate) struct Block<'a> {
     base: &'a (dyn StateView + Sync),
     park: bool,
     mv: MvMemory,
+    /// Abort-learned hints (`None` when hints are off).
+    hot: Option<HotHints>,
     pub(crate) sched: Scheduler,
     slots: Box<[TxSlot]>,
     commit_lock: Mutex<()>,
@@ -106,6 +109,7 @@ impl<'a> Block<'a> {
             base,
             park: cfg.park,
             mv: MvMemory::new(chaos),
+            hot: cfg.hints.then(|| HotHints::new(envs)),
             sched: Scheduler::new(envs.len(), chaos),
             slots: (0..envs.len()).map(|_| TxSlot::default()).collect(),
             commit_lock: Mutex::new(()),
@@ -256,7 +260,18 @@ impl<'a> Block<'a> {
             _ => self.new_job(v, stats),
         };
         loop {
-            let view = MvView::new(&self.mv, self.base, tx, std::mem::take(&mut job.reads));
+            // Reads of a job whose lower transactions are all committed are final: no hint applies.
+            let hints = match &self.hot {
+                Some(h) if !job.final_reads => Some((h, &self.sched)),
+                _ => None,
+            };
+            let view = MvView::new(
+                &self.mv,
+                hints,
+                self.base,
+                tx,
+                std::mem::take(&mut job.reads),
+            );
             let started = Instant::now();
             let r = job.exec.resume(&view);
             job.busy += started.elapsed();
@@ -344,12 +359,18 @@ impl<'a> Block<'a> {
 
     // ----- validation -----
 
-    /// True when every read of `tx` still sees the value it saw.
+    /// True when every read of `tx` still sees the value it saw. A changed location becomes hot.
     fn reads_valid(&self, tx: TxIdx, reads: &ReadSet) -> Result<bool, ParallelError> {
         for (loc, seen) in reads {
             match read_location(&self.mv, self.base, *loc, tx) {
                 Ok(v) if v == *seen => {}
-                Ok(_) | Err(ViewError::NotReady(_)) => return Ok(false),
+                Ok(_) => {
+                    if let Some(hot) = &self.hot {
+                        hot.mark(*loc);
+                    }
+                    return Ok(false);
+                }
+                Err(ViewError::NotReady(_)) => return Ok(false),
                 Err(ViewError::Backend(m)) => {
                     return Err(ParallelError::Backend(format!("transaction {tx}: {m}")))
                 }

@@ -1,0 +1,75 @@
+//! Abort-learned hints: storage locations that made a validation fail are *hot*. A later read of a hot
+//! location waits for the nearest lower transaction that calls the same contract and has not finished,
+//! instead of reading a value that is likely to go stale (a counter every transaction increments, a
+//! pool's reserves). Block-STM only learns a writer once it has written; this learns the location once
+//! and then parks readers on likely writers before their first write exists.
+//!
+//! A hint is only a guess about *when* to read: the value read afterwards is still validated, so a wrong
+//! guess costs waiting time, never correctness.
+
+use crate::scheduler::Scheduler;
+use crate::types::{Location, TxIdx, TxStatus};
+use alloy_primitives::Address;
+use parevm_evm_core::Env;
+use parking_lot::RwLock;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Hot storage locations and, per contract, the transactions that call it.
+pub(crate) struct HotHints {
+    /// Set once any location is hot: reads skip the lookup until then.
+    any: AtomicBool,
+    hot: RwLock<HashSet<Location>>,
+    /// Transactions whose top-level call targets each address, ascending.
+    callers: HashMap<Address, Vec<TxIdx>>,
+}
+
+impl HotHints {
+    /// Hints for `envs`, with nothing hot yet.
+    pub(crate) fn new(envs: &[Env]) -> Self {
+        let mut callers: HashMap<Address, Vec<TxIdx>> = HashMap::new();
+        for (i, env) in envs.iter().enumerate() {
+            if let Some(to) = env.tx.kind.to() {
+                callers.entry(*to).or_default().push(i);
+            }
+        }
+        Self {
+            any: AtomicBool::new(false),
+            hot: RwLock::new(HashSet::new()),
+            callers,
+        }
+    }
+
+    /// Records that a validation failed on `loc`.
+    pub(crate) fn mark(&self, loc: Location) {
+        if let Location::Storage(..) = loc {
+            if self.hot.write().insert(loc) {
+                // ORDERING: Release after the insert; a reader that sees the flag sees the set.
+                self.any.store(true, Ordering::Release);
+            }
+        }
+    }
+
+    /// The transaction a read of `loc` by `tx` should wait for, if any: the nearest lower caller of the
+    /// location's contract when the location is hot and that caller has not finished executing.
+    pub(crate) fn blocker(&self, loc: Location, tx: TxIdx, sched: &Scheduler) -> Option<TxIdx> {
+        // ORDERING: Acquire pairs with the Release in `mark`.
+        if !self.any.load(Ordering::Acquire) {
+            return None;
+        }
+        let Location::Storage(contract, _) = loc else {
+            return None;
+        };
+        if !self.hot.read().contains(&loc) {
+            return None;
+        }
+        let callers = self.callers.get(&contract)?;
+        let below = callers.partition_point(|&k| k < tx);
+        let k = *callers.get(below.checked_sub(1)?)?;
+        let finished = matches!(
+            sched.state(k).status,
+            TxStatus::Executed | TxStatus::Committed
+        );
+        (!finished).then_some(k)
+    }
+}
