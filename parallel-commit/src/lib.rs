@@ -27,6 +27,8 @@ mod config;
 mod error;
 mod executor;
 mod hot;
+#[cfg(test)]
+mod model;
 mod mv_memory;
 mod report;
 mod scheduler;
