@@ -7,8 +7,9 @@
 //! or an `Estimate`: the writer was aborted (or is predicted to write and has not run), so a reader must
 //! wait for it. Entries of a transaction are replaced wholesale when it finishes an incarnation.
 //!
-//! The map is sharded: each shard is a mutex over a hash map from key to a `BTreeMap` ordered by
-//! transaction index. A key is hashed once, with SipHash under a random per-process key (addresses and
+//! The map is sharded: each shard is a mutex over a hash map from key to the key's versions, a vector
+//! sorted by transaction index (most keys have one or two writers, and transactions finish roughly in
+//! block order, so inserts land at or near the end). A key is hashed once, with SipHash under a random per-process key (addresses and
 //! slots are chosen by users, so an attacker must not be able to make them collide); that hash picks the
 //! shard and is reused, unchanged, by the shard's own table.
 
@@ -19,7 +20,7 @@ use crossbeam_utils::CachePadded;
 use parevm_evm_core::{Code, KECCAK_EMPTY};
 use parking_lot::{Mutex, RwLock};
 use std::collections::hash_map::RandomState;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
 
 /// Shards of the key map (a power of two).
@@ -57,7 +58,35 @@ pub(crate) enum Resolved {
     Blocked(TxIdx),
 }
 
-type Versions = BTreeMap<TxIdx, MvEntry>;
+/// The entries of one key, sorted by transaction index.
+#[derive(Debug, Default)]
+struct Versions(Vec<(TxIdx, MvEntry)>);
+
+impl Versions {
+    /// Entries of transactions below `tx`, ascending.
+    fn below(&self, tx: TxIdx) -> &[(TxIdx, MvEntry)] {
+        &self.0[..self.0.partition_point(|(j, _)| *j < tx)]
+    }
+
+    fn insert(&mut self, tx: TxIdx, entry: MvEntry) {
+        match self.0.binary_search_by_key(&tx, |(j, _)| *j) {
+            Ok(i) => self.0[i].1 = entry,
+            Err(i) => self.0.insert(i, (tx, entry)),
+        }
+    }
+
+    fn remove(&mut self, tx: TxIdx) {
+        if let Ok(i) = self.0.binary_search_by_key(&tx, |(j, _)| *j) {
+            self.0.remove(i);
+        }
+    }
+
+    fn get_mut(&mut self, tx: TxIdx) -> Option<&mut MvEntry> {
+        let i = self.0.binary_search_by_key(&tx, |(j, _)| *j).ok()?;
+        Some(&mut self.0[i].1)
+    }
+}
+
 type Shard = HashMap<HashedKey, Versions, BuildHasherDefault<PassThrough>>;
 
 /// A key with its SipHash, computed once.
@@ -110,11 +139,17 @@ pub(crate) struct MvMemory {
 }
 
 impl MvMemory {
-    /// An empty store.
-    pub(crate) fn new(chaos: Chaos) -> Self {
+    /// An empty store sized for a block of `txs` transactions (about eight keys each).
+    pub(crate) fn new(txs: usize, chaos: Chaos) -> Self {
+        let per_shard = txs * 8 / SHARDS;
         Self {
             shards: (0..SHARDS)
-                .map(|_| CachePadded::new(Mutex::new(HashMap::default())))
+                .map(|_| {
+                    CachePadded::new(Mutex::new(HashMap::with_capacity_and_hasher(
+                        per_shard,
+                        BuildHasherDefault::default(),
+                    )))
+                })
                 .collect(),
             hasher: RandomState::new(),
             codes: RwLock::new(HashMap::new()),
@@ -135,7 +170,7 @@ impl MvMemory {
         let (hk, shard) = self.locate(key);
         let shard = shard.lock();
         let versions = shard.get(&hk)?;
-        versions.range(..tx).next_back().map(|(j, e)| (*j, *e))
+        versions.below(tx).last().copied()
     }
 
     /// Walks the entries below `tx` under `key` from the highest down, folding with `step` until it
@@ -151,7 +186,7 @@ impl MvMemory {
         let (hk, shard) = self.locate(key);
         let shard = shard.lock();
         if let Some(versions) = shard.get(&hk) {
-            for (j, e) in versions.range(..tx).rev() {
+            for (j, e) in versions.below(tx).iter().rev() {
                 if let Some(r) = step(&mut state, *j, *e) {
                     return r;
                 }
@@ -261,7 +296,7 @@ impl MvMemory {
         for key in keys {
             self.chaos.point(5);
             let (hk, shard) = self.locate(key);
-            if let Some(e) = shard.lock().get_mut(&hk).and_then(|v| v.get_mut(&tx)) {
+            if let Some(e) = shard.lock().get_mut(&hk).and_then(|v| v.get_mut(tx)) {
                 *e = MvEntry::Estimate;
             }
         }
@@ -284,7 +319,7 @@ impl MvMemory {
         for key in keys {
             let (hk, shard) = self.locate(key);
             if let Some(versions) = shard.lock().get_mut(&hk) {
-                versions.remove(&tx);
+                versions.remove(tx);
             }
         }
     }
@@ -313,7 +348,7 @@ mod tests {
 
     #[test]
     fn balance_credits_accumulate_down_to_the_last_set() {
-        let mv = MvMemory::new(Chaos::default());
+        let mv = MvMemory::new(8, Chaos::default());
         let key = MvKey::Loc(Location::Balance(A));
         let mut prev = Vec::new();
         mv.publish(1, vec![(key, MvEntry::Add(u(5)))], &mut prev);
@@ -344,7 +379,7 @@ mod tests {
 
     #[test]
     fn storage_wipe_hides_older_slot_writes() {
-        let mv = MvMemory::new(Chaos::default());
+        let mv = MvMemory::new(8, Chaos::default());
         let s = Location::Storage(A, u(1));
         let mut p1 = Vec::new();
         mv.publish(1, vec![(MvKey::Loc(s), MvEntry::Set(u(9)))], &mut p1);
@@ -369,7 +404,7 @@ mod tests {
 
     #[test]
     fn touch_turns_a_missing_account_into_an_empty_one() {
-        let mv = MvMemory::new(Chaos::default());
+        let mv = MvMemory::new(8, Chaos::default());
         let key = MvKey::Loc(Location::CodeHash(A));
         let mut p1 = Vec::new();
         mv.publish(1, vec![(key, MvEntry::Set(U256::ZERO))], &mut p1);
@@ -387,7 +422,7 @@ mod tests {
 
     #[test]
     fn republish_removes_keys_no_longer_written() {
-        let mv = MvMemory::new(Chaos::default());
+        let mv = MvMemory::new(8, Chaos::default());
         let n = MvKey::Loc(Location::Nonce(A));
         let b = MvKey::Loc(Location::Balance(A));
         let mut prev = Vec::new();

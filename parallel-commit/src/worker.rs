@@ -108,7 +108,7 @@ impl<'a> Block<'a> {
             envs,
             base,
             park: cfg.park,
-            mv: MvMemory::new(chaos),
+            mv: MvMemory::new(envs.len(), chaos),
             hot: cfg.hints.then(|| HotHints::new(envs)),
             sched: Scheduler::new(envs.len(), chaos),
             slots: (0..envs.len()).map(|_| TxSlot::default()).collect(),

@@ -1,0 +1,82 @@
+//! Per-transaction overhead of the parallel path on the cheapest possible block: plain transfers from
+//! distinct senders to distinct recipients (no conflicts but the coinbase's fee deltas).
+//!
+//! `cargo run --release -p parevm-parallel-commit --example overhead -- [txs] [threads] [rounds]`
+
+use alloy_primitives::{Address, Bytes, TxKind, B256, U256};
+use parevm_evm_core::env::{BlockEnv, CfgEnv, Env, TxEnv};
+use parevm_evm_core::SpecId;
+use parevm_parallel_commit::{execute_parallel_with, execute_sequential, ParallelConfig};
+use parevm_state::InMemoryState;
+use std::time::{Duration, Instant};
+
+fn addr(prefix: u8, i: usize) -> Address {
+    let mut a = [prefix; 20];
+    a[12..20].copy_from_slice(&(i as u64).to_be_bytes());
+    Address::from(a)
+}
+
+fn main() {
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let txs = args.first().copied().unwrap_or(1000);
+    let threads = args.get(1).copied().unwrap_or(2);
+    let rounds = args.get(2).copied().unwrap_or(50);
+    let mut state = InMemoryState::new();
+    let block = BlockEnv {
+        number: 1,
+        beneficiary: Address::repeat_byte(0xcb),
+        gas_limit: u64::MAX / 2,
+        basefee: U256::from(1),
+        prevrandao: Some(B256::ZERO),
+        blob_basefee: Some(1),
+        ..Default::default()
+    };
+    let envs: Vec<Env> = (0..txs)
+        .map(|i| {
+            state.insert_account(
+                addr(0x11, i),
+                U256::from(10u64.pow(18)),
+                0,
+                Bytes::new(),
+                [],
+            );
+            Env {
+                cfg: CfgEnv::new(1, SpecId::CANCUN),
+                block: block.clone(),
+                tx: TxEnv {
+                    caller: addr(0x11, i),
+                    gas_limit: 21_000,
+                    gas_price: U256::from(2),
+                    kind: TxKind::Call(addr(0x22, i)),
+                    value: U256::from(1),
+                    chain_id: Some(1),
+                    ..Default::default()
+                },
+            }
+        })
+        .collect();
+    let mut seq = Duration::ZERO;
+    let mut par = Duration::ZERO;
+    let mut validations = 0;
+    for _ in 0..rounds {
+        let t = Instant::now();
+        let s = execute_sequential(&envs, &state);
+        seq += t.elapsed();
+        let t = Instant::now();
+        let p =
+            execute_parallel_with(&envs, &state, &ParallelConfig::forced(threads)).expect("runs");
+        par += t.elapsed();
+        validations += p.report.validations;
+        assert_eq!(s.len(), p.results.len());
+    }
+    let per = |d: Duration| d.as_secs_f64() * 1e6 / (rounds * txs) as f64;
+    println!(
+        "{txs} transfers, {threads} threads: sequential {:.2} us/tx, parallel {:.2} us/tx wall, {:.1} validations/tx",
+        per(seq),
+        per(par),
+        validations as f64 / (rounds * txs) as f64
+    );
+}
