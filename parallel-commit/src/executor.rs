@@ -10,6 +10,9 @@ use crate::writes::predicted_estimates;
 use parevm_evm_core::{Env, InvalidTx, StateView, TxOutcome};
 use std::time::Instant;
 
+/// Stack size of spawned workers (a reservation; pages are touched only when used).
+const WORKER_STACK: usize = 8 << 20;
+
 /// The result of executing a block: one entry per transaction, in block order, identical to
 /// [`crate::execute_sequential`], and what it cost.
 #[derive(Debug)]
@@ -108,6 +111,9 @@ fn spawn_workers(block: &Block<'_>, threads: usize) -> Vec<ExecReport> {
         for w in 1..threads {
             let spawned = std::thread::Builder::new()
                 .name(format!("parevm-worker-{w}"))
+                // The interpreter does not recurse, but precompiles and deep frame stacks get the same
+                // room as a main thread.
+                .stack_size(WORKER_STACK)
                 .spawn_scoped(s, || block.run_worker());
             match spawned {
                 Ok(h) => handles.push(h),
