@@ -116,7 +116,7 @@ fn scenarios(rng: &mut StdRng) -> Vec<(&'static str, Vec<TxSpec>)> {
 fn main() {
     let mut rng = StdRng::seed_from_u64(7);
     println!(
-        "{:<28} {:>4} {:>3} | {:>5} {:>5} {:>5} {:>5} {:>6} {:>6} {:>9} {:>9} {:>9} {:>9}",
+        "{:<28} {:>4} {:>3} | {:>5} {:>5} {:>5} {:>5} {:>5} {:>6} {:>6} {:>9} {:>9} {:>9} {:>9}",
         "scenario",
         "txs",
         "thr",
@@ -124,6 +124,7 @@ fn main() {
         "abort",
         "park",
         "resum",
+        "rstrt",
         "valid",
         "vskip",
         "wastedgas",
@@ -160,14 +161,15 @@ fn main() {
             }
             let r = &par.report;
             println!(
-                "{:<28} {:>4} {:>3} | {:>5} {:>5} {:>5} {:>5} {:>6} {:>6} {:>9} {:>9} {:>9} {:>9}",
-                "",
+                "{:<28} {:>4} {:>3} | {:>5} {:>5} {:>5} {:>5} {:>5} {:>6} {:>6} {:>9} {:>9} {:>9} {:>9}",
+                if park { "" } else { "  parking off (Block-STM)" },
                 specs.len(),
                 threads,
                 r.executions,
                 r.re_executions,
                 r.parks,
                 r.resumes,
+                r.restarts,
                 r.validations,
                 r.validations_skipped,
                 r.wasted_gas,

@@ -1,7 +1,7 @@
-//! Abort-learned hints: storage locations that made a validation fail are *hot*. A later read of a hot
-//! location waits for the nearest lower transaction that calls the same contract and has not finished,
-//! instead of reading a value that is likely to go stale (a counter every transaction increments, a
-//! pool's reserves). Block-STM only learns a writer once it has written; this learns the location once
+//! Abort-learned hints: locations that made a validation fail are *hot*. A later read of a hot location
+//! of account `a` (a storage slot, its nonce, its balance) waits for the nearest lower transaction that
+//! calls `a` and has not finished, instead of reading a value that is likely to go stale (a counter every
+//! transaction increments, a pool's reserves, a factory's nonce, WETH's own balance). Block-STM only learns a writer once it has written; this learns the location once
 //! and then parks readers on likely writers before their first write exists.
 //!
 //! A hint is only a guess about *when* to read: the value read afterwards is still validated, so a wrong
@@ -42,28 +42,31 @@ impl HotHints {
 
     /// Records that a validation failed on `loc`.
     pub(crate) fn mark(&self, loc: Location) {
-        if let Location::Storage(..) = loc {
-            if self.hot.write().insert(loc) {
-                // ORDERING: Release after the insert; a reader that sees the flag sees the set.
-                self.any.store(true, Ordering::Release);
-            }
+        // Code hashes change only on creation and destruction: not worth waiting for.
+        if matches!(loc, Location::CodeHash(_)) {
+            return;
+        }
+        if self.hot.write().insert(loc) {
+            // ORDERING: Release after the insert; a reader that sees the flag sees the set.
+            self.any.store(true, Ordering::Release);
         }
     }
 
     /// The transaction a read of `loc` by `tx` should wait for, if any: the nearest lower caller of the
-    /// location's contract when the location is hot and that caller has not finished executing.
+    /// location's account when the location is hot and that caller has not finished executing.
     pub(crate) fn blocker(&self, loc: Location, tx: TxIdx, sched: &Scheduler) -> Option<TxIdx> {
         // ORDERING: Acquire pairs with the Release in `mark`.
         if !self.any.load(Ordering::Acquire) {
             return None;
         }
-        let Location::Storage(contract, _) = loc else {
-            return None;
+        let account = match loc {
+            Location::Storage(a, _) | Location::Nonce(a) | Location::Balance(a) => a,
+            Location::CodeHash(_) => return None,
         };
         if !self.hot.read().contains(&loc) {
             return None;
         }
-        let callers = self.callers.get(&contract)?;
+        let callers = self.callers.get(&account)?;
         let below = callers.partition_point(|&k| k < tx);
         let k = *callers.get(below.checked_sub(1)?)?;
         let finished = matches!(

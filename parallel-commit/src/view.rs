@@ -91,6 +91,9 @@ impl<'a> MvView<'a> {
     fn read(&self, loc: Location) -> Result<U256, ViewError> {
         if let Some((hints, sched)) = self.hints {
             if let Some(k) = hints.blocker(loc, self.tx, sched) {
+                if unsafe_to_park(loc, &self.reads.borrow()) {
+                    self.restart.set(true);
+                }
                 return Err(ViewError::NotReady(k));
             }
         }
