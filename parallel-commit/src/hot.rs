@@ -14,30 +14,37 @@ use parevm_evm_core::Env;
 use parking_lot::RwLock;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
 
 /// Hot storage locations and, per contract, the transactions that call it.
 pub(crate) struct HotHints {
     /// Set once any location is hot: reads skip the lookup until then.
     any: AtomicBool,
     hot: RwLock<HashSet<Location>>,
-    /// Transactions whose top-level call targets each address, ascending.
-    callers: HashMap<Address, Vec<TxIdx>>,
+    /// Transactions whose top-level call targets each address, ascending (built on first use).
+    callers: OnceLock<HashMap<Address, Vec<TxIdx>>>,
 }
 
 impl HotHints {
-    /// Hints for `envs`, with nothing hot yet.
-    pub(crate) fn new(envs: &[Env]) -> Self {
-        let mut callers: HashMap<Address, Vec<TxIdx>> = HashMap::new();
-        for (i, env) in envs.iter().enumerate() {
-            if let Some(to) = env.tx.kind.to() {
-                callers.entry(*to).or_default().push(i);
-            }
-        }
+    /// Hints with nothing hot yet.
+    pub(crate) fn new() -> Self {
         Self {
             any: AtomicBool::new(false),
             hot: RwLock::new(HashSet::new()),
-            callers,
+            callers: OnceLock::new(),
         }
+    }
+
+    fn callers(&self, envs: &[Env]) -> &HashMap<Address, Vec<TxIdx>> {
+        self.callers.get_or_init(|| {
+            let mut callers: HashMap<Address, Vec<TxIdx>> = HashMap::new();
+            for (i, env) in envs.iter().enumerate() {
+                if let Some(to) = env.tx.kind.to() {
+                    callers.entry(*to).or_default().push(i);
+                }
+            }
+            callers
+        })
     }
 
     /// Records that a validation failed on `loc`.
@@ -54,7 +61,13 @@ impl HotHints {
 
     /// The transaction a read of `loc` by `tx` should wait for, if any: the nearest lower caller of the
     /// location's account when the location is hot and that caller has not finished executing.
-    pub(crate) fn blocker(&self, loc: Location, tx: TxIdx, sched: &Scheduler) -> Option<TxIdx> {
+    pub(crate) fn blocker(
+        &self,
+        loc: Location,
+        tx: TxIdx,
+        envs: &[Env],
+        sched: &Scheduler,
+    ) -> Option<TxIdx> {
         // ORDERING: Acquire pairs with the Release in `mark`.
         if !self.any.load(Ordering::Acquire) {
             return None;
@@ -66,7 +79,7 @@ impl HotHints {
         if !self.hot.read().contains(&loc) {
             return None;
         }
-        let callers = self.callers.get(&account)?;
+        let callers = self.callers(envs).get(&account)?;
         let below = callers.partition_point(|&k| k < tx);
         let k = *callers.get(below.checked_sub(1)?)?;
         let finished = matches!(

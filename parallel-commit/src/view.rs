@@ -7,7 +7,7 @@ use crate::mv_memory::{MvMemory, Resolved};
 use crate::scheduler::Scheduler;
 use crate::types::{Location, ReadSet, TxIdx};
 use alloy_primitives::{Address, B256, U256};
-use parevm_evm_core::{Code, StateView, ViewError, KECCAK_EMPTY};
+use parevm_evm_core::{Code, Env, StateView, ViewError, KECCAK_EMPTY};
 use std::cell::{Cell, RefCell};
 
 /// The value of `loc` as transaction `tx` must see it, or `NotReady(k)` when lower transaction `k` has an
@@ -39,11 +39,14 @@ pub(crate) fn read_location(
     })
 }
 
+/// The hints a view consults, with the block's transactions and the scheduler.
+pub(crate) type HintCtx<'a> = (&'a HotHints, &'a [Env], &'a Scheduler);
+
 /// Transaction `tx`'s view of the block in progress.
 pub(crate) struct MvView<'a> {
     mv: &'a MvMemory,
-    /// Abort-learned hints and the scheduler they consult; `None` when hints are off.
-    hints: Option<(&'a HotHints, &'a Scheduler)>,
+    /// Abort-learned hints and what they consult; `None` when hints are off.
+    hints: Option<HintCtx<'a>>,
     base: &'a (dyn StateView + Sync),
     tx: TxIdx,
     reads: RefCell<ReadSet>,
@@ -68,7 +71,7 @@ impl<'a> MvView<'a> {
     /// A view for `tx` that appends to `reads` (the reads of earlier, parked runs of the same execution).
     pub(crate) fn new(
         mv: &'a MvMemory,
-        hints: Option<(&'a HotHints, &'a Scheduler)>,
+        hints: Option<HintCtx<'a>>,
         base: &'a (dyn StateView + Sync),
         tx: TxIdx,
         reads: ReadSet,
@@ -89,8 +92,8 @@ impl<'a> MvView<'a> {
     }
 
     fn read(&self, loc: Location) -> Result<U256, ViewError> {
-        if let Some((hints, sched)) = self.hints {
-            if let Some(k) = hints.blocker(loc, self.tx, sched) {
+        if let Some((hints, envs, sched)) = self.hints {
+            if let Some(k) = hints.blocker(loc, self.tx, envs, sched) {
                 if unsafe_to_park(loc, &self.reads.borrow()) {
                     self.restart.set(true);
                 }

@@ -109,7 +109,7 @@ impl<'a> Block<'a> {
             base,
             park: cfg.park,
             mv: MvMemory::new(envs.len(), chaos),
-            hot: cfg.hints.then(|| HotHints::new(envs)),
+            hot: cfg.hints.then(HotHints::new),
             sched: Scheduler::new(envs.len(), chaos),
             slots: (0..envs.len()).map(|_| TxSlot::default()).collect(),
             commit_lock: Mutex::new(()),
@@ -262,7 +262,7 @@ impl<'a> Block<'a> {
         loop {
             // Reads of a job whose lower transactions are all committed are final: no hint applies.
             let hints = match &self.hot {
-                Some(h) if !job.final_reads => Some((h, &self.sched)),
+                Some(h) if !job.final_reads => Some((h, self.envs, &self.sched)),
                 _ => None,
             };
             let view = MvView::new(

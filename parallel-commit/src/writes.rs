@@ -67,47 +67,34 @@ pub(crate) fn mv_writes(writes: &WriteSet, reads: &ReadSet) -> Vec<(MvKey, MvEnt
     out
 }
 
-/// Locations a transaction is all but certain to write: its sender's nonce and balance, and the balance of
-/// the recipient of a value transfer.
-fn likely_writes(env: &Env) -> impl Iterator<Item = Location> {
-    let tx = &env.tx;
-    let recipient = tx
-        .kind
-        .to()
-        .filter(|_| !tx.value.is_zero())
-        .map(|to| Location::Balance(*to));
-    [Location::Nonce(tx.caller), Location::Balance(tx.caller)]
-        .into_iter()
-        .chain(recipient)
-}
-
-/// Locations a transaction is all but certain to read: its sender's nonce and balance.
-fn likely_reads(env: &Env) -> [Location; 2] {
-    [
-        Location::Nonce(env.tx.caller),
-        Location::Balance(env.tx.caller),
-    ]
-}
-
 /// For each transaction, the predicted writes that a higher transaction is predicted to read: seeding
 /// them as estimates makes that reader wait for the writer instead of reading a stale value and aborting
 /// (a chain of transactions from one sender, or a sender that was just paid).
+///
+/// A transaction is all but certain to write its sender's nonce and balance, and the balance of the
+/// recipient of a value transfer; it is all but certain to read its sender's nonce and balance. So the
+/// writes worth seeding are those of accounts that send again later in the block.
 pub(crate) fn predicted_estimates(envs: &[Env]) -> Vec<Vec<MvKey>> {
-    let mut last_reader: HashMap<Location, TxIdx> = HashMap::new();
+    let mut last_send: HashMap<Address, TxIdx> = HashMap::with_capacity(envs.len());
     for (i, env) in envs.iter().enumerate() {
-        for loc in likely_reads(env) {
-            last_reader.insert(loc, i);
-        }
+        last_send.insert(env.tx.caller, i);
     }
+    let sends_after = |a: &Address, j: TxIdx| last_send.get(a).is_some_and(|last| *last > j);
     envs.iter()
         .enumerate()
         .map(|(j, env)| {
-            let mut keys: Vec<MvKey> = likely_writes(env)
-                .filter(|loc| last_reader.get(loc).is_some_and(|r| *r > j))
-                .map(MvKey::Loc)
-                .collect();
+            let tx = &env.tx;
+            let mut keys = Vec::new();
+            if sends_after(&tx.caller, j) {
+                keys.push(MvKey::Loc(Location::Nonce(tx.caller)));
+                keys.push(MvKey::Loc(Location::Balance(tx.caller)));
+            }
+            if let Some(to) = tx.kind.to() {
+                if !tx.value.is_zero() && *to != tx.caller && sends_after(to, j) {
+                    keys.push(MvKey::Loc(Location::Balance(*to)));
+                }
+            }
             keys.sort_unstable();
-            keys.dedup();
             keys
         })
         .collect()
