@@ -13,7 +13,7 @@ use crate::code::{Bytecode, Code};
 use crate::outcome::{AccountWrite, BalanceWrite, ReadSet, WriteSet};
 use crate::spec::SpecId;
 use crate::view::{Location, StateView, ViewError};
-use alloy_primitives::map::{HashMap, HashSet};
+use alloy_primitives::map::{AddressMap, HashMap, HashSet, U256Map};
 use alloy_primitives::{Address, Log, B256, U256};
 use revm_primitives::KECCAK_EMPTY;
 
@@ -28,6 +28,10 @@ pub struct Slot {
     pub original: U256,
     /// Current value.
     pub current: U256,
+    /// Accessed in this transaction (EIP-2929).
+    pub warm: bool,
+    /// `original` and `current` are known (false for a slot only warmed by an access list).
+    pub loaded: bool,
 }
 
 /// An account as the journal holds it. `None` fields have not been read yet.
@@ -42,7 +46,7 @@ struct JAccount {
     code_hash: Option<B256>,
     orig_code_hash: B256,
     code: Option<Code>,
-    storage: HashMap<U256, Slot>,
+    storage: U256Map<Slot>,
     warm: bool,
     touched: bool,
     /// Created in this transaction: storage starts empty and EIP-6780 SELFDESTRUCT deletes it.
@@ -90,11 +94,10 @@ pub struct SStoreResult {
 /// The state a transaction has touched so far.
 #[derive(Debug, Default)]
 pub struct Journal {
-    accounts: HashMap<Address, JAccount>,
+    accounts: AddressMap<JAccount>,
     undo: Vec<Undo>,
     logs: Vec<Log>,
     transient: HashMap<(Address, U256), U256>,
-    warm_slots: HashSet<(Address, U256)>,
     reads: ReadSet,
     spec_spurious: bool,
 }
@@ -130,7 +133,9 @@ impl Journal {
             match entry {
                 Undo::Warm(a) => self.acc(a).warm = false,
                 Undo::SlotWarm(a, s) => {
-                    self.warm_slots.remove(&(a, s));
+                    if let Some(slot) = self.acc(a).storage.get_mut(&s) {
+                        slot.warm = false;
+                    }
                 }
                 Undo::Balance(a, old) => self.acc(a).balance = Some(old),
                 Undo::Credit(a, amount) => {
@@ -260,29 +265,28 @@ impl Journal {
     }
 
     /// Loads a storage slot without warming it.
-    pub fn slot(
-        &mut self,
-        view: &dyn StateView,
-        address: Address,
-        slot: U256,
-    ) -> Result<Slot, ViewError> {
+    pub fn slot(&mut self, view: &dyn StateView, address: Address, slot: U256) -> Result<Slot, ViewError> {
+        self.slot_mut(view, address, slot).map(|s| *s)
+    }
+
+    /// The journal's entry for a slot, loaded from the view on first use (one map lookup when cached).
+    fn slot_mut(&mut self, view: &dyn StateView, address: Address, slot: U256) -> Result<&mut Slot, ViewError> {
         let acc = self.accounts.entry(address).or_default();
-        if let Some(s) = acc.storage.get(&slot) {
-            return Ok(*s);
+        let created = acc.created;
+        let entry = acc.storage.entry(slot).or_default();
+        if !entry.loaded {
+            let v = if created {
+                U256::ZERO
+            } else {
+                let v = view.storage(address, slot)?;
+                self.reads.push((Location::Storage(address, slot), v));
+                v
+            };
+            entry.original = v;
+            entry.current = v;
+            entry.loaded = true;
         }
-        let v = if acc.created {
-            U256::ZERO
-        } else {
-            let v = view.storage(address, slot)?;
-            self.reads.push((Location::Storage(address, slot), v));
-            v
-        };
-        let s = Slot {
-            original: v,
-            current: v,
-        };
-        self.acc(address).storage.insert(slot, s);
-        Ok(s)
+        Ok(entry)
     }
 
     /// Writes a storage slot (warming it) and reports the values EIP-2200 gas needs.
@@ -293,13 +297,16 @@ impl Journal {
         slot: U256,
         new: U256,
     ) -> Result<SStoreResult, ViewError> {
-        let s = self.slot(view, address, slot)?;
-        let was_cold = self.warm_slot(address, slot);
+        let entry = self.slot_mut(view, address, slot)?;
+        let s = *entry;
+        entry.warm = true;
+        entry.current = new;
+        let was_cold = !s.warm;
+        if was_cold {
+            self.undo.push(Undo::SlotWarm(address, slot));
+        }
         if s.current != new {
             self.undo.push(Undo::Storage(address, slot, s.current));
-            if let Some(sl) = self.acc(address).storage.get_mut(&slot) {
-                sl.current = new;
-            }
         }
         Ok(SStoreResult {
             original: s.original,
@@ -324,7 +331,9 @@ impl Journal {
 
     /// Warms a slot without loading it (access lists); returns true when it was cold.
     pub fn warm_slot(&mut self, address: Address, slot: U256) -> bool {
-        let cold = self.warm_slots.insert((address, slot));
+        let entry = self.acc(address).storage.entry(slot).or_default();
+        let cold = !entry.warm;
+        entry.warm = true;
         if cold {
             self.undo.push(Undo::SlotWarm(address, slot));
         }
@@ -458,8 +467,12 @@ impl Journal {
         let acc = self.acc(address);
         if !acc.created {
             acc.created = true;
-            // Storage of a fresh contract is empty: forget any slots read before creation.
-            acc.storage.clear();
+            // Storage of a fresh contract is empty (warmth from an access list stays).
+            for s in acc.storage.values_mut() {
+                s.original = U256::ZERO;
+                s.current = U256::ZERO;
+                s.loaded = true;
+            }
             self.undo.push(Undo::Created(address));
         }
         Ok(())
@@ -576,7 +589,7 @@ impl Journal {
             let mut slots: Vec<(U256, U256)> = acc
                 .storage
                 .iter()
-                .filter(|(_, s)| s.current != s.original || (acc.created && !s.current.is_zero()))
+                .filter(|(_, s)| s.loaded && (s.current != s.original || (acc.created && !s.current.is_zero())))
                 .map(|(k, s)| (*k, s.current))
                 .collect();
             slots.sort_unstable_by_key(|(k, _)| *k);

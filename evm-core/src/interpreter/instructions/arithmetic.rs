@@ -2,7 +2,7 @@
 
 use crate::interpreter::gas::exp_cost;
 use crate::interpreter::{Ctl, Ctx, Frame};
-use alloy_primitives::{I256, U256};
+use alloy_primitives::U256;
 
 /// ADD
 pub fn add(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
@@ -36,14 +36,27 @@ pub fn div(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
     Ctl::Continue
 }
 
-/// SDIV (two's complement, MIN / -1 = MIN)
+/// Two's-complement magnitude and sign of a word.
+#[inline(always)]
+fn abs_sign(x: U256) -> (U256, bool) {
+    let neg = x.bit(255);
+    (if neg { x.wrapping_neg() } else { x }, neg)
+}
+
+/// SDIV (two's complement, MIN / -1 = MIN). Done on magnitudes: signed 256-bit division is slow.
 pub fn sdiv(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
     let (a, b) = f.stack.pop_top();
     *b = if b.is_zero() {
         U256::ZERO
     } else {
-        let (a, d) = (I256::from_raw(a), I256::from_raw(*b));
-        a.wrapping_div(d).into_raw()
+        let (ua, na) = abs_sign(a);
+        let (ub, nb) = abs_sign(*b);
+        let q = ua.wrapping_div(ub);
+        if na != nb {
+            q.wrapping_neg()
+        } else {
+            q
+        }
     };
     Ctl::Continue
 }
@@ -59,14 +72,20 @@ pub fn rem(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
     Ctl::Continue
 }
 
-/// SMOD (sign of the dividend)
+/// SMOD (result takes the sign of the dividend)
 pub fn smod(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
     let (a, b) = f.stack.pop_top();
     *b = if b.is_zero() {
         U256::ZERO
     } else {
-        let (a, d) = (I256::from_raw(a), I256::from_raw(*b));
-        a.wrapping_rem(d).into_raw()
+        let (ua, na) = abs_sign(a);
+        let (ub, _) = abs_sign(*b);
+        let r = ua.wrapping_rem(ub);
+        if na {
+            r.wrapping_neg()
+        } else {
+            r
+        }
     };
     Ctl::Continue
 }
