@@ -265,12 +265,22 @@ impl Journal {
     }
 
     /// Loads a storage slot without warming it.
-    pub fn slot(&mut self, view: &dyn StateView, address: Address, slot: U256) -> Result<Slot, ViewError> {
+    pub fn slot(
+        &mut self,
+        view: &dyn StateView,
+        address: Address,
+        slot: U256,
+    ) -> Result<Slot, ViewError> {
         self.slot_mut(view, address, slot).map(|s| *s)
     }
 
     /// The journal's entry for a slot, loaded from the view on first use (one map lookup when cached).
-    fn slot_mut(&mut self, view: &dyn StateView, address: Address, slot: U256) -> Result<&mut Slot, ViewError> {
+    fn slot_mut(
+        &mut self,
+        view: &dyn StateView,
+        address: Address,
+        slot: U256,
+    ) -> Result<&mut Slot, ViewError> {
         let acc = self.accounts.entry(address).or_default();
         let created = acc.created;
         let entry = acc.storage.entry(slot).or_default();
@@ -589,7 +599,9 @@ impl Journal {
             let mut slots: Vec<(U256, U256)> = acc
                 .storage
                 .iter()
-                .filter(|(_, s)| s.loaded && (s.current != s.original || (acc.created && !s.current.is_zero())))
+                .filter(|(_, s)| {
+                    s.loaded && (s.current != s.original || (acc.created && !s.current.is_zero()))
+                })
                 .map(|(k, s)| (*k, s.current))
                 .collect();
             slots.sort_unstable_by_key(|(k, _)| *k);

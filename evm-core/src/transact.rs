@@ -868,24 +868,22 @@ impl TxExecution {
         // Reads first.
         let balance = self.journal.balance(view, caller)?;
         self.journal.code_hash(view, coinbase)?;
-        // Writes.
-        let reimburse = U256::from(gas_limit - gas_used) * price;
-        self.journal
-            .set_balance(view, caller, balance + reimburse)?;
-        self.journal
-            .credit(view, coinbase, U256::from(gas_used) * tip)?;
-        if let Some(vault) = self.rules.base_fee_recipient() {
-            self.journal.credit(
-                view,
-                vault,
-                U256::from(gas_used) * self.env.block.basefee.min(price),
-            )?;
+        // Writes, inside a checkpoint: the EIP-161 clearing may still read (and park on) a touched account's
+        // emptiness, and a resumed finalize must start again from a journal without the fee writes.
+        let cp = self.journal.checkpoint();
+        let written = self.apply_fees(
+            view,
+            caller,
+            balance,
+            gas_limit - gas_used,
+            gas_used,
+            price,
+            tip,
+        );
+        if let Err(e) = written {
+            self.journal.revert(cp);
+            return Err(e.into());
         }
-        if let Some(vault) = self.rules.extra_fee_recipient() {
-            let extra = self.rules.extra_fee(&self.env);
-            self.journal.credit(view, vault, extra)?;
-        }
-        self.journal.clear_touched_empty(view)?;
 
         let Some(top) = self.top.take() else {
             return Err(ViewError::Backend("transaction finished without a result".into()).into());
@@ -910,6 +908,35 @@ impl TxExecution {
 }
 
 impl TxExecution {
+    /// Refunds the sender's unused gas, pays the fee recipients and clears touched empty accounts.
+    #[allow(clippy::too_many_arguments)]
+    fn apply_fees(
+        &mut self,
+        view: &dyn StateView,
+        caller: Address,
+        balance: U256,
+        unused: u64,
+        gas_used: u64,
+        price: U256,
+        tip: U256,
+    ) -> Result<(), ViewError> {
+        let coinbase = self.env.block.beneficiary;
+        let basefee = self.env.block.basefee;
+        self.journal
+            .set_balance(view, caller, balance + U256::from(unused) * price)?;
+        self.journal
+            .credit(view, coinbase, U256::from(gas_used) * tip)?;
+        if let Some(vault) = self.rules.base_fee_recipient() {
+            self.journal
+                .credit(view, vault, U256::from(gas_used) * basefee.min(price))?;
+        }
+        if let Some(vault) = self.rules.extra_fee_recipient() {
+            let extra = self.rules.extra_fee(&self.env);
+            self.journal.credit(view, vault, extra)?;
+        }
+        self.journal.clear_touched_empty(view)
+    }
+
     fn finish_system(&mut self, view: &dyn StateView) -> Result<TxOutcome, TxError> {
         self.journal.clear_touched_empty(view)?;
         let Some(top) = self.top.take() else {

@@ -13,8 +13,8 @@
 //! - `PAREVM_DIFF_BASE=n` moves the generated seeds elsewhere (for exploration beyond the CI budget).
 //! - `PAREVM_DIFF_DETAIL=1` splits the outcome statistics by halt reason and rejection cause;
 //!   `PAREVM_DIFF_COVERAGE=1` prints how often parevm executed each opcode.
-//! - The park/resume self-check refuses storage and code-hash reads; `PAREVM_DIFF_PARK_ALL=1` refuses
-//!   balance and nonce reads too (fails today on a known finalize bug, see the known-bugs file).
+//! - The park/resume self-check refuses a share of first reads of every kind (balance, nonce, code hash,
+//!   storage) and resumes after each refusal.
 //! - Seeds in `tests/regressions/differential-known.txt` are known interpreter bugs waiting for a fix:
 //!   they are run and reported, but do not fail the test while listed there.
 
@@ -227,11 +227,10 @@ fn differential_against_revm() {
     panic!("{msg}");
 }
 
-/// Minimal repro of a known bug (see `tests/regressions/differential-known.txt`): a plain transfer whose
-/// finalize step parks on the recipient's nonce (read by the EIP-161 clearing after the sender refund and
-/// the coinbase credit were applied) refunds the sender and pays the coinbase twice once resumed.
+/// Regression (was a bug): a plain transfer whose finalize step parks on the recipient's nonce (read by the
+/// EIP-161 clearing after the sender refund and the coinbase credit were applied) must refund the sender and
+/// pay the coinbase once after resuming.
 #[test]
-#[ignore = "known bug in TxExecution::finalize (not idempotent under NotReady); run with --ignored"]
 fn finalize_parked_on_clearing_refunds_once() {
     use alloy_primitives::{Address, TxKind, U256};
     use parevm_evm_core::{

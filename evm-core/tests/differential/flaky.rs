@@ -20,9 +20,7 @@ pub struct Flaky<'a> {
 
 impl<'a> Flaky<'a> {
     /// Refuses the first read of a storage slot or code hash with probability `percent`/100, drawn from
-    /// `seed`; with `accounts_too`, balance and nonce reads as well. Balance and nonce refusals are off in CI
-    /// while `TxExecution`'s finalize step re-applies the sender refund and the coinbase credit when it parks
-    /// in its EIP-161 clearing (see `tests/regressions/differential-known.txt`).
+    /// `seed`; with `accounts_too`, balance and nonce reads as well.
     pub fn new(inner: &'a dyn StateView, seed: u64, percent: u64, accounts_too: bool) -> Self {
         Self {
             inner,

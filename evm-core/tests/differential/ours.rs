@@ -141,8 +141,7 @@ fn parked_run_differs(
     state: &InMemoryState,
     plain: &Result<TxOutcome, TxError>,
 ) -> Option<String> {
-    let accounts_too = std::env::var_os("PAREVM_DIFF_PARK_ALL").is_some();
-    let flaky = Flaky::new(state, case.seed, 30, accounts_too);
+    let flaky = Flaky::new(state, case.seed, 30, true);
     let mut exec = TxExecution::new(env(case));
     let mut parks = 0u32;
     let parked = loop {
