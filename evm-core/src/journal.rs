@@ -37,6 +37,7 @@ pub struct Slot {
 /// An account as the journal holds it. `None` fields have not been read yet.
 #[derive(Clone, Debug, Default)]
 struct JAccount {
+    address: Address,
     balance: Option<U256>,
     orig_balance: U256,
     /// Credits received while `balance` was unread.
@@ -55,20 +56,23 @@ struct JAccount {
     destroyed: bool,
 }
 
-/// One reversible change.
+/// Index of an account in the journal's account list (accounts are never removed during a transaction).
+type AccIdx = u32;
+
+/// One reversible change. Accounts are named by their index in the journal.
 #[derive(Clone, Debug)]
 enum Undo {
-    Warm(Address),
-    SlotWarm(Address, U256),
-    Balance(Address, U256),
-    Credit(Address, U256),
-    Nonce(Address, u64),
-    Code(Address, B256, Option<Code>),
-    Storage(Address, U256, U256),
+    Warm(AccIdx),
+    SlotWarm(AccIdx, U256),
+    Balance(AccIdx, U256),
+    Credit(AccIdx, U256),
+    Nonce(AccIdx, u64),
+    Code(AccIdx, B256, Option<Code>),
+    Storage(AccIdx, U256, U256),
     Transient(Address, U256, U256),
-    Touched(Address),
-    Created(Address),
-    Destroyed(Address),
+    Touched(AccIdx),
+    Created(AccIdx),
+    Destroyed(AccIdx),
 }
 
 /// A point the journal can roll back to.
@@ -94,25 +98,73 @@ pub struct SStoreResult {
 /// The state a transaction has touched so far.
 #[derive(Debug, Default)]
 pub struct Journal {
-    accounts: AddressMap<JAccount>,
+    /// Where each loaded account sits in `accs`.
+    index: AddressMap<AccIdx>,
+    /// Loaded accounts, in load order.
+    accs: Vec<JAccount>,
+    /// The last account looked up (most lookups repeat the frame's own address).
+    last: Option<(Address, AccIdx)>,
     undo: Vec<Undo>,
     logs: Vec<Log>,
     transient: HashMap<(Address, U256), U256>,
     reads: ReadSet,
+    spec: SpecId,
     spec_spurious: bool,
+    /// EIP-2929: precompiles are warm without being recorded (Berlin on).
+    warm_precompiles: bool,
 }
 
 impl Journal {
     /// An empty journal for a transaction under `spec`.
     pub fn new(spec: SpecId) -> Self {
         Self {
+            spec,
             spec_spurious: spec.is_enabled_in(SpecId::SPURIOUS_DRAGON),
+            warm_precompiles: spec.is_enabled_in(SpecId::BERLIN),
             ..Default::default()
         }
     }
 
+    /// The index of `address`, adding an empty (unloaded) entry on first use.
+    #[inline]
+    fn idx(&mut self, address: Address) -> AccIdx {
+        if let Some((a, i)) = self.last {
+            if a == address {
+                return i;
+            }
+        }
+        let next = self.accs.len() as AccIdx;
+        let i = *self.index.entry(address).or_insert(next);
+        if i == next {
+            self.accs.push(JAccount {
+                address,
+                ..Default::default()
+            });
+        }
+        self.last = Some((address, i));
+        i
+    }
+
+    #[inline]
     fn acc(&mut self, address: Address) -> &mut JAccount {
-        self.accounts.entry(address).or_default()
+        let i = self.idx(address);
+        &mut self.accs[i as usize]
+    }
+
+    #[inline]
+    fn at(&mut self, i: AccIdx) -> &mut JAccount {
+        &mut self.accs[i as usize]
+    }
+
+    /// The account of `address` if it was loaded, without adding it.
+    fn get(&self, address: &Address) -> Option<&JAccount> {
+        self.index.get(address).map(|i| &self.accs[*i as usize])
+    }
+
+    /// True when `address` is a precompile that EIP-2929 makes warm for the whole transaction.
+    #[inline]
+    fn is_warm_precompile(&self, address: &Address) -> bool {
+        self.warm_precompiles && crate::precompiles::is_precompile(self.spec, address)
     }
 
     // ----- checkpoints -----
@@ -131,28 +183,28 @@ impl Journal {
         while self.undo.len() > cp.undo_len {
             let Some(entry) = self.undo.pop() else { break };
             match entry {
-                Undo::Warm(a) => self.acc(a).warm = false,
+                Undo::Warm(a) => self.at(a).warm = false,
                 Undo::SlotWarm(a, s) => {
-                    if let Some(slot) = self.acc(a).storage.get_mut(&s) {
+                    if let Some(slot) = self.at(a).storage.get_mut(&s) {
                         slot.warm = false;
                     }
                 }
-                Undo::Balance(a, old) => self.acc(a).balance = Some(old),
+                Undo::Balance(a, old) => self.at(a).balance = Some(old),
                 Undo::Credit(a, amount) => {
-                    let acc = self.acc(a);
+                    let acc = self.at(a);
                     match acc.balance.as_mut() {
                         Some(b) => *b -= amount,
                         None => acc.credit -= amount,
                     }
                 }
-                Undo::Nonce(a, old) => self.acc(a).nonce = Some(old),
+                Undo::Nonce(a, old) => self.at(a).nonce = Some(old),
                 Undo::Code(a, old_hash, old_code) => {
-                    let acc = self.acc(a);
+                    let acc = self.at(a);
                     acc.code_hash = Some(old_hash);
                     acc.code = old_code;
                 }
                 Undo::Storage(a, s, old) => {
-                    if let Some(slot) = self.acc(a).storage.get_mut(&s) {
+                    if let Some(slot) = self.at(a).storage.get_mut(&s) {
                         slot.current = old;
                     }
                 }
@@ -161,12 +213,13 @@ impl Journal {
                 }
                 Undo::Touched(a) => {
                     // EIP-161 quirk: the touch of RIPEMD-160 in block 2675119 was never reverted.
-                    if a != RIPEMD160 {
-                        self.acc(a).touched = false;
+                    let acc = self.at(a);
+                    if acc.address != RIPEMD160 {
+                        acc.touched = false;
                     }
                 }
-                Undo::Created(a) => self.acc(a).created = false,
-                Undo::Destroyed(a) => self.acc(a).destroyed = false,
+                Undo::Created(a) => self.at(a).created = false,
+                Undo::Destroyed(a) => self.at(a).destroyed = false,
             }
         }
     }
@@ -175,7 +228,7 @@ impl Journal {
 
     /// Current balance of `address`.
     pub fn balance(&mut self, view: &dyn StateView, address: Address) -> Result<U256, ViewError> {
-        let acc = self.accounts.entry(address).or_default();
+        let acc = self.acc(address);
         if let Some(b) = acc.balance {
             return Ok(b);
         }
@@ -190,7 +243,7 @@ impl Journal {
 
     /// Current nonce of `address`.
     pub fn nonce(&mut self, view: &dyn StateView, address: Address) -> Result<u64, ViewError> {
-        let acc = self.accounts.entry(address).or_default();
+        let acc = self.acc(address);
         if let Some(n) = acc.nonce {
             return Ok(n);
         }
@@ -203,7 +256,7 @@ impl Journal {
 
     /// Current code hash of `address` (`B256::ZERO` when it does not exist).
     pub fn code_hash(&mut self, view: &dyn StateView, address: Address) -> Result<B256, ViewError> {
-        let acc = self.accounts.entry(address).or_default();
+        let acc = self.acc(address);
         if let Some(h) = acc.code_hash {
             return Ok(h);
         }
@@ -217,7 +270,7 @@ impl Journal {
 
     /// Current code of `address` (empty when it has none).
     pub fn code(&mut self, view: &dyn StateView, address: Address) -> Result<Code, ViewError> {
-        if let Some(c) = self.accounts.get(&address).and_then(|a| a.code.clone()) {
+        if let Some(c) = self.acc(address).code.clone() {
             return Ok(c);
         }
         let hash = self.code_hash(view, address)?;
@@ -237,7 +290,7 @@ impl Journal {
 
     /// EIP-161 emptiness: no code, zero nonce, zero balance. A non-existent account is empty.
     pub fn is_empty(&mut self, view: &dyn StateView, address: Address) -> Result<bool, ViewError> {
-        let acc = self.accounts.entry(address).or_default();
+        let acc = self.acc(address);
         if acc.balance.is_none() && !acc.credit.is_zero() {
             // Known non-empty without reading the balance.
             return Ok(false);
@@ -259,9 +312,14 @@ impl Journal {
         address: Address,
         slot: U256,
     ) -> Result<(U256, bool), ViewError> {
-        let s = self.slot(view, address, slot)?;
-        let was_cold = self.warm_slot(address, slot);
-        Ok((s.current, was_cold))
+        let (i, entry) = self.slot_mut(view, address, slot)?;
+        let current = entry.current;
+        let was_cold = !entry.warm;
+        if was_cold {
+            entry.warm = true;
+            self.undo.push(Undo::SlotWarm(i, slot));
+        }
+        Ok((current, was_cold))
     }
 
     /// Loads a storage slot without warming it.
@@ -271,7 +329,7 @@ impl Journal {
         address: Address,
         slot: U256,
     ) -> Result<Slot, ViewError> {
-        self.slot_mut(view, address, slot).map(|s| *s)
+        self.slot_mut(view, address, slot).map(|(_, s)| *s)
     }
 
     /// The journal's entry for a slot, loaded from the view on first use (one map lookup when cached).
@@ -280,8 +338,9 @@ impl Journal {
         view: &dyn StateView,
         address: Address,
         slot: U256,
-    ) -> Result<&mut Slot, ViewError> {
-        let acc = self.accounts.entry(address).or_default();
+    ) -> Result<(AccIdx, &mut Slot), ViewError> {
+        let i = self.idx(address);
+        let acc = &mut self.accs[i as usize];
         let created = acc.created;
         let entry = acc.storage.entry(slot).or_default();
         if !entry.loaded {
@@ -296,7 +355,7 @@ impl Journal {
             entry.current = v;
             entry.loaded = true;
         }
-        Ok(entry)
+        Ok((i, entry))
     }
 
     /// Writes a storage slot (warming it) and reports the values EIP-2200 gas needs.
@@ -307,16 +366,16 @@ impl Journal {
         slot: U256,
         new: U256,
     ) -> Result<SStoreResult, ViewError> {
-        let entry = self.slot_mut(view, address, slot)?;
+        let (i, entry) = self.slot_mut(view, address, slot)?;
         let s = *entry;
         entry.warm = true;
         entry.current = new;
         let was_cold = !s.warm;
         if was_cold {
-            self.undo.push(Undo::SlotWarm(address, slot));
+            self.undo.push(Undo::SlotWarm(i, slot));
         }
         if s.current != new {
-            self.undo.push(Undo::Storage(address, slot, s.current));
+            self.undo.push(Undo::Storage(i, slot, s.current));
         }
         Ok(SStoreResult {
             original: s.original,
@@ -330,29 +389,34 @@ impl Journal {
 
     /// Warms `address`; returns true when it was cold.
     pub fn warm_account(&mut self, address: Address) -> bool {
-        let acc = self.acc(address);
+        if self.is_warm_precompile(&address) {
+            return false;
+        }
+        let i = self.idx(address);
+        let acc = self.at(i);
         if acc.warm {
             return false;
         }
         acc.warm = true;
-        self.undo.push(Undo::Warm(address));
+        self.undo.push(Undo::Warm(i));
         true
     }
 
     /// Warms a slot without loading it (access lists); returns true when it was cold.
     pub fn warm_slot(&mut self, address: Address, slot: U256) -> bool {
-        let entry = self.acc(address).storage.entry(slot).or_default();
+        let i = self.idx(address);
+        let entry = self.at(i).storage.entry(slot).or_default();
         let cold = !entry.warm;
         entry.warm = true;
         if cold {
-            self.undo.push(Undo::SlotWarm(address, slot));
+            self.undo.push(Undo::SlotWarm(i, slot));
         }
         cold
     }
 
     /// True when `address` is warm.
     pub fn is_warm(&self, address: Address) -> bool {
-        self.accounts.get(&address).is_some_and(|a| a.warm)
+        self.is_warm_precompile(&address) || self.get(&address).is_some_and(|a| a.warm)
     }
 
     // ----- mutations -----
@@ -360,10 +424,11 @@ impl Journal {
     /// Marks an account touched (EIP-161) and makes it exist.
     pub fn touch(&mut self, view: &dyn StateView, address: Address) -> Result<(), ViewError> {
         let hash = self.code_hash(view, address)?;
-        let acc = self.acc(address);
+        let i = self.idx(address);
+        let acc = self.at(i);
         if !acc.touched {
             acc.touched = true;
-            self.undo.push(Undo::Touched(address));
+            self.undo.push(Undo::Touched(i));
         }
         if hash == B256::ZERO {
             self.set_code_hash(address, KECCAK_EMPTY, None);
@@ -382,12 +447,13 @@ impl Journal {
         if amount.is_zero() {
             return Ok(());
         }
-        let acc = self.acc(address);
+        let i = self.idx(address);
+        let acc = self.at(i);
         match acc.balance.as_mut() {
             Some(b) => *b += amount,
             None => acc.credit += amount,
         }
-        self.undo.push(Undo::Credit(address, amount));
+        self.undo.push(Undo::Credit(i, amount));
         Ok(())
     }
 
@@ -399,8 +465,9 @@ impl Journal {
         value: U256,
     ) -> Result<(), ViewError> {
         let old = self.balance(view, address)?;
-        self.acc(address).balance = Some(value);
-        self.undo.push(Undo::Balance(address, old));
+        let i = self.idx(address);
+        self.at(i).balance = Some(value);
+        self.undo.push(Undo::Balance(i, old));
         Ok(())
     }
 
@@ -433,18 +500,20 @@ impl Journal {
         nonce: u64,
     ) -> Result<(), ViewError> {
         let old = self.nonce(view, address)?;
-        self.acc(address).nonce = Some(nonce);
-        self.undo.push(Undo::Nonce(address, old));
+        let i = self.idx(address);
+        self.at(i).nonce = Some(nonce);
+        self.undo.push(Undo::Nonce(i, old));
         Ok(())
     }
 
     fn set_code_hash(&mut self, address: Address, hash: B256, code: Option<Code>) {
-        let acc = self.acc(address);
+        let i = self.idx(address);
+        let acc = self.at(i);
         let old_hash = acc.code_hash.unwrap_or(acc.orig_code_hash);
         let old_code = acc.code.take();
         acc.code_hash = Some(hash);
         acc.code = code;
-        self.undo.push(Undo::Code(address, old_hash, old_code));
+        self.undo.push(Undo::Code(i, old_hash, old_code));
     }
 
     /// Installs code on an account (contract deployment or EIP-7702 delegation).
@@ -474,7 +543,8 @@ impl Journal {
     ) -> Result<(), ViewError> {
         self.touch(view, address)?;
         self.set_nonce(view, address, nonce)?;
-        let acc = self.acc(address);
+        let i = self.idx(address);
+        let acc = self.at(i);
         if !acc.created {
             acc.created = true;
             // Storage of a fresh contract is empty (warmth from an access list stays).
@@ -483,28 +553,29 @@ impl Journal {
                 s.current = U256::ZERO;
                 s.loaded = true;
             }
-            self.undo.push(Undo::Created(address));
+            self.undo.push(Undo::Created(i));
         }
         Ok(())
     }
 
     /// True when `address` was created in this transaction.
     pub fn is_created(&self, address: Address) -> bool {
-        self.accounts.get(&address).is_some_and(|a| a.created)
+        self.get(&address).is_some_and(|a| a.created)
     }
 
     /// Marks `address` for deletion at the end of the transaction (SELFDESTRUCT).
     pub fn mark_destroyed(&mut self, address: Address) {
-        let acc = self.acc(address);
+        let i = self.idx(address);
+        let acc = self.at(i);
         if !acc.destroyed {
             acc.destroyed = true;
-            self.undo.push(Undo::Destroyed(address));
+            self.undo.push(Undo::Destroyed(i));
         }
     }
 
     /// True when `address` has executed SELFDESTRUCT in this transaction.
     pub fn is_destroyed(&self, address: Address) -> bool {
-        self.accounts.get(&address).is_some_and(|a| a.destroyed)
+        self.get(&address).is_some_and(|a| a.destroyed)
     }
 
     // ----- transient storage (EIP-1153) -----
@@ -544,10 +615,10 @@ impl Journal {
             return Ok(());
         }
         let mut touched: Vec<Address> = self
-            .accounts
+            .accs
             .iter()
-            .filter(|(_, a)| a.touched && !a.destroyed)
-            .map(|(k, _)| *k)
+            .filter(|a| a.touched && !a.destroyed)
+            .map(|a| a.address)
             .collect();
         touched.sort_unstable();
         let mut empty = Vec::new();
@@ -564,12 +635,12 @@ impl Journal {
 
     /// Consumes the journal into its read set, write set and logs.
     pub fn finish(self) -> (ReadSet, WriteSet, Vec<Log>) {
-        let mut addrs: Vec<&Address> = self.accounts.keys().collect();
-        addrs.sort_unstable();
+        let mut order: Vec<usize> = (0..self.accs.len()).collect();
+        order.sort_unstable_by_key(|i| self.accs[*i].address);
         let mut writes = Vec::new();
-        for address in addrs {
-            let acc = &self.accounts[address];
-            let mut w = AccountWrite::new(*address);
+        for i in order {
+            let acc = &self.accs[i];
+            let mut w = AccountWrite::new(acc.address);
             if acc.destroyed {
                 // Deleting an account that never existed changes nothing.
                 let existed = acc.orig_code_hash != B256::ZERO || acc.code_hash.is_none();
@@ -640,7 +711,7 @@ impl Journal {
 
     /// Addresses loaded into the journal (for diagnostics).
     pub fn touched_addresses(&self) -> HashSet<Address> {
-        self.accounts.keys().copied().collect()
+        self.index.keys().copied().collect()
     }
 }
 

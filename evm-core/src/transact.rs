@@ -25,7 +25,7 @@ use crate::spec::SpecId;
 use crate::view::{StateView, ViewError};
 use alloy_primitives::{Address, Bytes, TxKind, B256, U256};
 use revm_primitives::{eip3860::MAX_INITCODE_SIZE, eip7702, CALL_STACK_LIMIT, KECCAK_EMPTY};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// EIP-170 maximum deployed code size.
 const MAX_CODE_SIZE: usize = 0x6000;
@@ -101,7 +101,9 @@ impl std::fmt::Debug for TxExecution {
 impl TxExecution {
     /// Prepares the execution of `env.tx` under Ethereum rules.
     pub fn new(env: Env) -> Self {
-        Self::with_rules(env, Arc::new(Ethereum))
+        static ETHEREUM: OnceLock<Arc<dyn ChainRules>> = OnceLock::new();
+        let rules = ETHEREUM.get_or_init(|| Arc::new(Ethereum)).clone();
+        Self::with_rules(env, rules)
     }
 
     /// Prepares the execution of `env.tx` under the given chain rules.
@@ -333,7 +335,6 @@ impl TxExecution {
         let upfront = gas_limit * price + blob_gas * blob_price + extra;
         let new_balance = balance.saturating_sub(upfront);
         let to = tx.kind.to().copied();
-        let access_list = tx.access_list.clone();
         self.journal.set_balance(view, caller, new_balance)?;
         if !self.env.cfg.disable_nonce_check || nonce < u64::MAX {
             self.journal
@@ -344,10 +345,8 @@ impl TxExecution {
             if let Some(to) = to {
                 self.journal.warm_account(to);
             }
-            for p in precompiles::set(spec).addresses() {
-                self.journal.warm_account(*p);
-            }
-            for item in &access_list {
+            // Precompiles are warm implicitly (see `Journal::warm_account`): no journal entries for them.
+            for item in &self.env.tx.access_list {
                 self.journal.warm_account(item.address);
                 for key in &item.storage_keys {
                     self.journal
@@ -517,6 +516,13 @@ impl TxExecution {
 
     /// Turns a stopped frame into its result: code deposit for creations, journal revert on failure.
     fn finish_frame(&mut self, mut frame: Frame, ctl: Ctl) -> FrameResult {
+        let result = self.frame_result(&mut frame, ctl);
+        let Frame { stack, memory, .. } = frame;
+        interpreter::buffers::give(stack, memory);
+        result
+    }
+
+    fn frame_result(&mut self, frame: &mut Frame, ctl: Ctl) -> FrameResult {
         let spec = self.spec;
         let status = match ctl {
             Ctl::Stop | Ctl::Return => ExecStatus::Success,
@@ -530,7 +536,7 @@ impl TxExecution {
         let mut created = None;
         let mut status = status;
         if let (FrameKind::Create { address }, ExecStatus::Success) = (frame.kind, status) {
-            match deposit_code(spec, &mut frame) {
+            match deposit_code(spec, frame) {
                 Ok(Some(code)) => {
                     // set_code only reads the code hash, which creation already loaded.
                     if self.journal.set_code(&NoView, address, code).is_err() {
@@ -549,7 +555,7 @@ impl TxExecution {
                 status,
                 gas_left: frame.gas.remaining(),
                 refund: frame.gas.refund(),
-                output: frame.output,
+                output: std::mem::take(&mut frame.output),
                 created,
             },
             ExecStatus::Revert => {
@@ -558,7 +564,7 @@ impl TxExecution {
                     status,
                     gas_left: frame.gas.remaining(),
                     refund: 0,
-                    output: frame.output,
+                    output: std::mem::take(&mut frame.output),
                     created: None,
                 }
             }
@@ -808,11 +814,12 @@ impl TxExecution {
         kind: FrameKind,
         checkpoint: Checkpoint,
     ) -> Frame {
+        let (stack, memory) = interpreter::buffers::take();
         Frame {
             code,
             pc: 0,
-            stack: interpreter::stack::Stack::new(),
-            memory: interpreter::memory::Memory::new(),
+            stack,
+            memory,
             gas: gas::Gas::new(gas_limit),
             input,
             address,

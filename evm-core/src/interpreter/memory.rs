@@ -22,6 +22,12 @@ impl Memory {
         self.paid = 0;
     }
 
+    /// Bytes allocated (at least the size).
+    #[inline]
+    pub fn capacity(&self) -> usize {
+        self.data.capacity()
+    }
+
     /// Size in bytes (always a multiple of 32).
     #[inline]
     pub fn len(&self) -> usize {

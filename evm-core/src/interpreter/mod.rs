@@ -3,6 +3,7 @@
 //! The loop checks stack depth and charges static gas from the [`table`] before calling an instruction,
 //! so instruction bodies hold only their semantics and their dynamic gas.
 
+pub(crate) mod buffers;
 pub mod frame;
 pub mod gas;
 pub mod instructions;

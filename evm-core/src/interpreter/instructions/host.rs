@@ -131,10 +131,11 @@ pub fn sstore(f: &mut Frame, ctx: &mut Ctx<'_>) -> Ctl {
         return Ctl::Halt(HaltReason::OutOfGas);
     }
     let slot = f.stack.peek(0);
-    view_try!(ctx, ctx.journal.slot(ctx.view, f.address, slot));
-    f.stack.pop();
-    let value = f.stack.pop();
+    let value = f.stack.peek(1);
+    // The journal reads the slot before it changes anything, so a not-ready read leaves it untouched.
     let r = view_try!(ctx, ctx.journal.sstore(ctx.view, f.address, slot, value));
+    f.stack.pop();
+    f.stack.pop();
     let (cost, refund) = sstore_cost(ctx.spec, r.original, r.present, r.new, r.was_cold);
     crate::charge!(f, cost);
     f.gas.record_refund(refund);
