@@ -1,16 +1,20 @@
-//! Criterion micro-benchmarks of the interp cases: parevm and revm side by side per contract
-//! (`cargo bench -p parevm-benches`). Each case is checked for agreement before it is measured.
+//! Criterion micro-benchmarks of the interpreter: parevm and revm side by side on one transaction, per
+//! case (`cargo bench -p parevm-benches --bench interp`): the `interp` suite's cases (the bench-bytecode
+//! contracts and the arithmetic `opcode_loop`) plus two more opcode-heavy loops (warm storage, keccak).
+//! Each case is checked for agreement (status, gas, output) before it is measured.
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use parevm_benches::interp::cases::extra_loops;
 use parevm_benches::interp::{all_cases, check};
 use std::hint::black_box;
 use std::time::Duration;
 
 fn interp(c: &mut Criterion) {
-    let cases = match all_cases() {
+    let mut cases = match all_cases() {
         Ok(cases) => cases,
         Err(e) => panic!("cannot load the interp cases: {e}"),
     };
+    cases.extend(extra_loops());
     for case in cases {
         let (ours, mut reference, result) = match check(&case) {
             Ok(x) => x,

@@ -47,6 +47,9 @@ pub enum BenchError {
         /// What differs.
         what: String,
     },
+    /// A recorded mainnet block could not be read.
+    #[error(transparent)]
+    Replay(#[from] parevm_conformance::replay::ReplayError),
     /// Writing results failed.
     #[error("cannot write {path}: {source}")]
     Write {

@@ -13,11 +13,13 @@
 //! sequential); `mainnet` (recorded blocks through the block executor) is reserved.
 #![warn(missing_docs)]
 
+pub mod check;
 pub mod cpu;
 pub mod data;
 pub mod engine;
 pub mod error;
 pub mod interp;
+pub mod mainnet;
 pub mod plot;
 pub mod report;
 pub mod synthetic;

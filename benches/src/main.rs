@@ -1,10 +1,11 @@
 //! `parevm-benches`: the benchmark binary. `interp` times our interpreter against revm per contract;
-//! `synthetic` times generated blocks sequentially and in parallel; `mainnet` (recorded blocks through the
-//! block executor) is reserved.
+//! `synthetic` times generated blocks sequentially and in parallel; `mainnet` times the recorded mainnet
+//! blocks: parevm sequential, parevm parallel per thread count, revm.
 
 use anyhow::{bail, Context as _};
 use clap::{Args, Parser, Subcommand};
 use parevm_benches::interp::{run_suite, SuiteOptions};
+use parevm_benches::mainnet::{self, MainnetOptions};
 use parevm_benches::report;
 use parevm_benches::synthetic::{self, SyntheticOptions};
 use parevm_benches::timing::TimingPlan;
@@ -26,7 +27,7 @@ struct Cli {
 enum Suite {
     /// One transaction per contract: parevm's interpreter against revm, same inputs, same process.
     Interp(InterpArgs),
-    /// Recorded mainnet blocks through the block executor, sequential and parallel (not yet available).
+    /// Recorded mainnet blocks: parevm sequential and parallel per thread count, revm sequential.
     Mainnet(MainnetArgs),
     /// Generated blocks (transfers, ERC-20, swaps, a dependent chain, a hot mix) on 1..N threads.
     Synthetic(SyntheticArgs),
@@ -50,9 +51,29 @@ struct InterpArgs {
 
 #[derive(Debug, Args)]
 struct MainnetArgs {
-    /// Directory for CSV and SVG output.
+    /// Directory for `mainnet.csv` and `mainnet.svg`.
     #[arg(long, default_value = "target/bench-results")]
     out: PathBuf,
+    /// The block set (or one block folder); default `$PAREVM_BLOCKS`, else `target/blocks/mainnet`
+    /// (unpacked from `../shared/blocks` on first use).
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// Only these block numbers (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    blocks: Vec<u64>,
+    /// Thread counts (comma-separated); default 1, 2, 4, ... up to the available parallelism.
+    #[arg(long, value_delimiter = ',')]
+    threads: Vec<usize>,
+    /// Timed runs per configuration and block, at least (the median is reported).
+    #[arg(long, default_value_t = 5)]
+    runs: u32,
+    /// Keep timing a block until it has taken this many seconds (all configurations together), up to
+    /// 1,000 rounds: small blocks get more samples.
+    #[arg(long, default_value_t = 0.5)]
+    seconds: f64,
+    /// Shorthand for `--runs 1 --seconds 0` (one warm-up and one timed round): a smoke run.
+    #[arg(long)]
+    quick: bool,
 }
 
 #[derive(Debug, Args)]
@@ -77,9 +98,7 @@ struct SyntheticArgs {
 fn main() -> anyhow::Result<()> {
     match Cli::parse().suite {
         Suite::Interp(args) => interp(args),
-        Suite::Mainnet(_) => {
-            bail!("the mainnet suite waits for a recorded-block harness over parevm-block")
-        }
+        Suite::Mainnet(args) => mainnet(args),
         Suite::Synthetic(args) => synthetic(args),
     }
 }
@@ -116,19 +135,7 @@ fn synthetic(args: SyntheticArgs) -> anyhow::Result<()> {
     } else {
         args.workloads
     };
-    let threads = if args.threads.is_empty() {
-        let max = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let mut t: Vec<usize> = std::iter::successors(Some(1usize), |t| Some(t * 2))
-            .take_while(|t| *t < max)
-            .collect();
-        t.push(max);
-        t
-    } else {
-        args.threads
-    };
-    if threads.contains(&0) {
-        bail!("--threads must be positive");
-    }
+    let threads = thread_counts(args.threads)?;
     let opts = SyntheticOptions {
         workloads,
         scale: args.scale,
@@ -142,6 +149,64 @@ fn synthetic(args: SyntheticArgs) -> anyhow::Result<()> {
     eprintln!(
         "wrote {} and synthetic.svg",
         args.out.join("synthetic.csv").display()
+    );
+    Ok(())
+}
+
+/// `--threads` as given, else 1, 2, 4, ... up to the available parallelism; zero is refused.
+fn thread_counts(given: Vec<usize>) -> anyhow::Result<Vec<usize>> {
+    let threads = if given.is_empty() {
+        let max = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let mut t: Vec<usize> = std::iter::successors(Some(1usize), |t| Some(t * 2))
+            .take_while(|t| *t < max)
+            .collect();
+        t.push(max);
+        t
+    } else {
+        given
+    };
+    if threads.contains(&0) {
+        bail!("--threads must be positive");
+    }
+    Ok(threads)
+}
+
+fn mainnet(args: MainnetArgs) -> anyhow::Result<()> {
+    let dir = match args.dir {
+        Some(dir) => dir,
+        None => mainnet::block::default_dir().context("locating the mainnet blocks")?,
+    };
+    if !(args.seconds.is_finite() && args.seconds >= 0.0) {
+        bail!(
+            "--seconds must be a non-negative number, got {}",
+            args.seconds
+        );
+    }
+    let opts = MainnetOptions {
+        dir,
+        blocks: args.blocks,
+        threads: thread_counts(args.threads)?,
+        runs: if args.quick { 1 } else { args.runs.max(1) },
+        min_time: if args.quick {
+            Duration::ZERO
+        } else {
+            Duration::from_secs_f64(args.seconds)
+        },
+    };
+    let rows = mainnet::run_suite(&opts).context("mainnet suite")?;
+    let summary = mainnet::report::summarize(&rows);
+    print!("{}", mainnet::report::block_table(&rows));
+    println!();
+    print!("{}", mainnet::report::summary_text(&summary));
+    report::write(
+        &args.out,
+        "mainnet.csv",
+        &mainnet::report::csv(&rows, &summary),
+    )?;
+    report::write(&args.out, "mainnet.svg", &mainnet::report::svg(&summary))?;
+    eprintln!(
+        "wrote {} and mainnet.svg",
+        args.out.join("mainnet.csv").display()
     );
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Alternating timing: warm both engines up, then time them in turns (A B, B A, A B, ...) so that drift in
 //! clock speed, cache state or a noisy neighbour falls on both alike, and report medians.
 
+use crate::cpu::process_cpu_time;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -69,6 +70,13 @@ fn time<T, E>(f: &mut impl FnMut() -> Result<T, E>) -> Result<Duration, E> {
     let d = t.elapsed();
     black_box(r);
     Ok(d)
+}
+
+/// Runs `f` once, returning its result, its wall time and the process CPU time it took (all threads).
+pub fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration, Duration) {
+    let (c0, t0) = (process_cpu_time(), Instant::now());
+    let r = black_box(f());
+    (r, t0.elapsed(), process_cpu_time().saturating_sub(c0))
 }
 
 /// The median of `samples` (zero for none).

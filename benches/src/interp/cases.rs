@@ -214,3 +214,64 @@ pub fn opcode_loop() -> InterpCase {
         expected_gas: None,
     }
 }
+
+/// More opcode-heavy loops for the criterion benchmarks (`benches/interp.rs`), beside [`opcode_loop`]:
+/// [`storage_loop`] and [`keccak_loop`]. The `interp` suite keeps its five cases so its geometric mean stays
+/// comparable between runs.
+pub fn extra_loops() -> Vec<InterpCase> {
+    vec![storage_loop(), keccak_loop()]
+}
+
+/// Iterations of [`storage_loop`].
+pub const STORAGE_LOOP_ITERATIONS: u16 = 20_000;
+
+/// A loop of warm SLOAD and SSTORE on one slot (slot 0 += i); returns the final value.
+pub fn storage_loop() -> InterpCase {
+    let n = STORAGE_LOOP_ITERATIONS.to_be_bytes();
+    #[rustfmt::skip]
+    let code = vec![
+        0x61, n[0], n[1],             // PUSH2 n            [i]
+        0x5b,                         // 3: JUMPDEST
+        0x5f, 0x54,                   // PUSH0 SLOAD        [i, x]
+        0x81, 0x01,                   // DUP2 ADD           [i, x+i]
+        0x5f, 0x55,                   // PUSH0 SSTORE       [i]
+        0x60, 0x01, 0x90, 0x03,       // PUSH1 1 SWAP1 SUB  [i-1]
+        0x80, 0x60, 0x03, 0x57,       // DUP1 PUSH1 3 JUMPI
+        0x50,                         // POP
+        0x5f, 0x54, 0x5f, 0x52,       // MSTORE(0, SLOAD(0))
+        0x60, 0x20, 0x5f, 0xf3,       // RETURN(0, 32)
+    ];
+    InterpCase {
+        name: "storage_loop",
+        accounts: vec![caller(), Account::contract(TARGET, code.into(), Vec::new())],
+        tx: call(TARGET, Bytes::new()),
+        expected_gas: None,
+    }
+}
+
+/// Iterations of [`keccak_loop`].
+pub const KECCAK_LOOP_ITERATIONS: u32 = 100_000;
+
+/// A hash chain: KECCAK256 of 64 bytes of memory (the previous hash and the counter), per iteration;
+/// returns the last hash.
+pub fn keccak_loop() -> InterpCase {
+    let n = KECCAK_LOOP_ITERATIONS.to_be_bytes();
+    #[rustfmt::skip]
+    let code = vec![
+        0x63, n[0], n[1], n[2], n[3], // PUSH4 n            [i]
+        0x5b,                         // 5: JUMPDEST
+        0x60, 0x40, 0x5f, 0x20,       // KECCAK256(0, 64)   [i, h]
+        0x5f, 0x52,                   // MSTORE(0, h)       [i]
+        0x80, 0x60, 0x20, 0x52,       // MSTORE(32, i)      [i]
+        0x60, 0x01, 0x90, 0x03,       // PUSH1 1 SWAP1 SUB  [i-1]
+        0x80, 0x60, 0x05, 0x57,       // DUP1 PUSH1 5 JUMPI
+        0x50,                         // POP
+        0x60, 0x20, 0x5f, 0xf3,       // RETURN(0, 32)
+    ];
+    InterpCase {
+        name: "keccak_loop",
+        accounts: vec![caller(), Account::contract(TARGET, code.into(), Vec::new())],
+        tx: call(TARGET, Bytes::new()),
+        expected_gas: None,
+    }
+}

@@ -2,16 +2,17 @@
 //! sequential, parevm parallel per thread count and revm sequential, taking medians over several runs.
 
 use super::workloads::{build, Workload};
-use crate::cpu::process_cpu_time;
+use crate::check::{check_equal, Results};
 use crate::error::BenchError;
-use crate::timing::median;
+use crate::timing::{median, timed};
 use crate::world::{self, revm_tx};
-use parevm_evm_core::{Env, ExecStatus, InvalidTx, TxOutcome};
+use parevm_evm_core::{Env, ExecStatus};
 use parevm_parallel_commit::{execute_parallel, execute_sequential, ExecMode};
+use parevm_state::InMemoryState;
 use revm::context::result::ExecutionResult;
 use revm::database::{CacheDB, EmptyDB};
 use revm::ExecuteCommitEvm;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// What to run.
 #[derive(Clone, Debug)]
@@ -56,8 +57,6 @@ impl SyntheticRow {
     }
 }
 
-type Results = Vec<Result<TxOutcome, InvalidTx>>;
-
 /// Checks and times every selected workload, printing progress to stderr.
 pub fn run_suite(opts: &SyntheticOptions) -> Result<Vec<SyntheticRow>, BenchError> {
     let mut rows = Vec::new();
@@ -74,22 +73,55 @@ pub fn run_suite(opts: &SyntheticOptions) -> Result<Vec<SyntheticRow>, BenchErro
     Ok(rows)
 }
 
-fn measure(w: &Workload, opts: &SyntheticOptions) -> Result<Vec<SyntheticRow>, BenchError> {
-    let envs: Vec<Env> = w.txs.iter().map(|t| w.chain.parevm_env(t)).collect();
-    let state = world::parevm_state(&w.accounts);
-    let db = world::revm_db(&w.accounts);
+/// A workload ready for all three engines: parevm's environments and state, revm's database.
+pub struct Prepared {
+    /// One environment per transaction.
+    pub envs: Vec<Env>,
+    /// parevm's pre-state.
+    pub state: InMemoryState,
+    /// revm's pre-state (clone it for each run: revm commits into it).
+    pub db: CacheDB<EmptyDB>,
+}
 
-    let reference = execute_sequential(&envs, &state);
+impl std::fmt::Debug for Prepared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Prepared")
+            .field("txs", &self.envs.len())
+            .finish()
+    }
+}
+
+/// Converts `w` for the engines.
+pub fn prepare(w: &Workload) -> Prepared {
+    Prepared {
+        envs: w.txs.iter().map(|t| w.chain.parevm_env(t)).collect(),
+        state: world::parevm_state(&w.accounts),
+        db: world::revm_db(&w.accounts),
+    }
+}
+
+/// The checks before timing: every transaction succeeds sequentially, the parallel engine equals the
+/// sequential path at each of `threads`, and revm agrees on each transaction's gas and success. Returns
+/// the block's gas.
+pub fn check(w: &Workload, p: &Prepared, threads: &[usize]) -> Result<u64, BenchError> {
+    let reference = execute_sequential(&p.envs, &p.state);
     let gas = check_all_succeed(w.name, &reference)?;
-    for &t in &opts.threads {
-        let par = execute_parallel(&envs, &state, t).map_err(|e| BenchError::Rejected {
+    for &t in threads {
+        let par = execute_parallel(&p.envs, &p.state, t).map_err(|e| BenchError::Rejected {
             engine: "parevm-par",
             case: w.name.into(),
             reason: e.to_string(),
         })?;
         check_equal(w.name, t, &reference, &par.results)?;
     }
-    check_revm(w, db.clone(), &reference)?;
+    check_revm(w, p.db.clone(), &reference)?;
+    Ok(gas)
+}
+
+fn measure(w: &Workload, opts: &SyntheticOptions) -> Result<Vec<SyntheticRow>, BenchError> {
+    let p = prepare(w);
+    let gas = check(w, &p, &opts.threads)?;
+    let Prepared { envs, state, db } = p;
     eprintln!(
         "{}: parallel equals sequential at {:?} threads, revm agrees; timing...",
         w.name, opts.threads
@@ -152,13 +184,6 @@ struct Samples {
     cpu: Vec<Duration>,
 }
 
-/// Runs `f`, returning its result, wall time and process CPU time.
-fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration, Duration) {
-    let (c0, t0) = (process_cpu_time(), Instant::now());
-    let r = std::hint::black_box(f());
-    (r, t0.elapsed(), process_cpu_time().saturating_sub(c0))
-}
-
 /// Every transaction valid and successful (the workloads are built to succeed); returns the block's gas.
 fn check_all_succeed(name: &str, results: &Results) -> Result<u64, BenchError> {
     let mut gas = 0;
@@ -178,43 +203,8 @@ fn check_all_succeed(name: &str, results: &Results) -> Result<u64, BenchError> {
     Ok(gas)
 }
 
-fn check_equal(name: &str, threads: usize, a: &Results, b: &Results) -> Result<(), BenchError> {
-    let mismatch = |what: String| BenchError::Mismatch {
-        case: format!("{name} at {threads} threads"),
-        what,
-    };
-    if a.len() != b.len() {
-        return Err(mismatch(format!(
-            "{} results sequentially, {} in parallel",
-            a.len(),
-            b.len()
-        )));
-    }
-    for (i, (x, y)) in a.iter().zip(b).enumerate() {
-        let same = match (x, y) {
-            (Ok(x), Ok(y)) => {
-                x.status == y.status
-                    && x.gas_used == y.gas_used
-                    && x.gas_refunded == y.gas_refunded
-                    && x.output == y.output
-                    && x.logs == y.logs
-                    && x.created_address == y.created_address
-                    && x.writes == y.writes
-            }
-            (Err(x), Err(y)) => x == y,
-            _ => false,
-        };
-        if !same {
-            return Err(mismatch(format!(
-                "transaction {i} differs from the sequential result"
-            )));
-        }
-    }
-    Ok(())
-}
-
 /// revm, transaction by transaction, committing into `db`.
-fn run_revm(w: &Workload, db: CacheDB<EmptyDB>) -> Result<Vec<ExecutionResult>, BenchError> {
+pub fn run_revm(w: &Workload, db: CacheDB<EmptyDB>) -> Result<Vec<ExecutionResult>, BenchError> {
     let mut evm = w.chain.revm_evm(db);
     w.txs
         .iter()
