@@ -98,7 +98,13 @@ impl Bytecode {
     /// True when `pc` is a JUMPDEST opcode (not PUSH data).
     #[inline]
     pub fn is_jumpdest(&self, pc: usize) -> bool {
-        pc < self.original.len() && self.jumpdests[pc / 64] & (1 << (pc % 64)) != 0
+        if pc >= self.original.len() {
+            return false;
+        }
+        debug_assert!(pc / 64 < self.jumpdests.len());
+        // SAFETY: the bitmap has `len.div_ceil(64)` words and `pc < len`.
+        let word = unsafe { *self.jumpdests.get_unchecked(pc / 64) };
+        word & (1 << (pc % 64)) != 0
     }
 
     /// The delegate address if this code is an EIP-7702 delegation designator.

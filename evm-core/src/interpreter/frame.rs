@@ -14,10 +14,13 @@ use crate::view::{StateView, ViewError};
 use alloy_primitives::{Address, Bytes, U256};
 
 /// What an instruction tells the dispatch loop.
+///
+/// `repr(u8)` with `Continue` as tag 0 makes the loop's "go on?" test a single compare of the tag byte.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
 pub enum Ctl {
     /// Go on with the next instruction.
-    Continue,
+    Continue = 0,
     /// STOP (or SELFDESTRUCT): success with empty output.
     Stop,
     /// RETURN: success with output.

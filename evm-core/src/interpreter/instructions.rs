@@ -43,12 +43,33 @@ pub(crate) fn expand(frame: &mut Frame, offset: U256, len: U256) -> Option<(usiz
         return Some((0, 0));
     }
     let offset = as_usize(offset)?;
-    let cost = frame.memory.expansion_cost(offset, len)?;
+    let end = offset.checked_add(len)?;
+    if end > frame.memory.len() {
+        grow(frame, end)?;
+    }
+    Some((offset, len))
+}
+
+/// [`expand`] for a 32-byte word at `offset` (MLOAD, MSTORE); returns the offset.
+#[inline(always)]
+pub(crate) fn expand_word(frame: &mut Frame, offset: U256) -> Option<usize> {
+    let offset = as_usize(offset)?;
+    let end = offset + 32;
+    if end > frame.memory.len() {
+        grow(frame, end)?;
+    }
+    Some(offset)
+}
+
+/// The slow path of memory expansion: charges the quadratic cost and grows memory to cover `[0, end)`.
+#[inline(never)]
+fn grow(frame: &mut Frame, end: usize) -> Option<()> {
+    let cost = frame.memory.expansion_cost(0, end)?;
     if !frame.gas.charge(cost) {
         return None;
     }
-    frame.memory.resize_for(offset, len);
-    Some((offset, len))
+    frame.memory.resize_for(0, end);
+    Some(())
 }
 
 /// Halts with out-of-gas unless the expression is `Some`.

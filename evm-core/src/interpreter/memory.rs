@@ -82,6 +82,20 @@ impl Memory {
         &self.data[offset..offset + len]
     }
 
+    /// The 32 bytes at `offset` (must be in range).
+    #[inline(always)]
+    pub fn word(&self, offset: usize) -> [u8; 32] {
+        let mut w = [0u8; 32];
+        w.copy_from_slice(&self.data[offset..offset + 32]);
+        w
+    }
+
+    /// Writes 32 bytes at `offset` (must be in range).
+    #[inline(always)]
+    pub fn set_word(&mut self, offset: usize, word: [u8; 32]) {
+        self.data[offset..offset + 32].copy_from_slice(&word);
+    }
+
     /// Mutable bytes `[offset, offset+len)` (must be in range).
     #[inline]
     pub fn slice_mut(&mut self, offset: usize, len: usize) -> &mut [u8] {

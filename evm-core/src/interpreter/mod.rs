@@ -32,12 +32,13 @@ pub fn run(frame: &mut Frame, ctx: &mut Ctx<'_>, table: &Table) -> Ctl {
 
 #[inline(always)]
 fn run_inner<const TRACE: bool>(frame: &mut Frame, ctx: &mut Ctx<'_>, table: &Table) -> Ctl {
-    let code = frame.code.clone();
-    let bytes = code.padded();
+    // A raw pointer rather than a borrow, because instructions take `frame` mutably. SAFETY (for the reads
+    // below): `frame.code` is an `Arc` that no instruction replaces, so the padded bytes outlive this call.
+    let bytes = frame.code.padded().as_ptr();
     loop {
         // SAFETY: code is padded with 33 STOP bytes and every instruction that moves pc checks the target
         // (JUMP) or moves at most 33 bytes past an opcode inside the code (PUSH), so pc stays in bounds.
-        let op = unsafe { *bytes.get_unchecked(frame.pc) };
+        let op = unsafe { *bytes.add(frame.pc) };
         let info = &table[op as usize];
         if TRACE {
             if let Some(t) = ctx.tracer.as_mut() {
@@ -45,21 +46,22 @@ fn run_inner<const TRACE: bool>(frame: &mut Frame, ctx: &mut Ctx<'_>, table: &Ta
             }
         }
         let len = frame.stack.len();
-        if len < info.min_stack as usize {
-            return Ctl::Halt(HaltReason::StackUnderflow);
+        if len.wrapping_sub(info.min_stack as usize) > info.stack_range as usize {
+            return Ctl::Halt(if len < info.min_stack as usize {
+                HaltReason::StackUnderflow
+            } else {
+                HaltReason::StackOverflow
+            });
         }
-        if len > info.max_stack as usize {
-            return Ctl::Halt(HaltReason::StackOverflow);
-        }
-        if !frame.gas.charge(info.gas) {
+        if !frame.gas.charge(info.gas as u64) {
             return Ctl::Halt(HaltReason::OutOfGas);
         }
         frame.pc += 1;
         let ctl = (info.f)(frame, ctx);
-        if ctl != Ctl::Continue {
+        if !matches!(ctl, Ctl::Continue) {
             if ctl == Ctl::Blocked {
                 frame.pc -= 1;
-                frame.gas.give_back(info.gas);
+                frame.gas.give_back(info.gas as u64);
             }
             return ctl;
         }

@@ -74,6 +74,45 @@ impl Stack {
         unsafe { *self.data.get_unchecked(self.data.len() - 1 - n) }
     }
 
+    /// Pushes the big-endian number in the `N` bytes at `src` (PUSHn immediates).
+    ///
+    /// # Safety
+    /// `src` must be valid for reading `N` bytes, and `N <= 32`.
+    #[inline(always)]
+    pub unsafe fn push_be_bytes<const N: usize>(&mut self, src: *const u8) {
+        debug_assert!(N <= 32 && self.data.len() < STACK_LIMIT);
+        let v = if N <= 8 {
+            let mut x = 0u64;
+            for i in 0..N {
+                // SAFETY: the caller guarantees N readable bytes.
+                x = (x << 8) | unsafe { *src.add(i) } as u64;
+            }
+            U256::from_limbs([x, 0, 0, 0])
+        } else {
+            let mut word = [0u8; 32];
+            // SAFETY: the caller guarantees N readable bytes; N <= 32 fits the word.
+            unsafe { std::ptr::copy_nonoverlapping(src, word.as_mut_ptr().add(32 - N), N) };
+            U256::from_be_bytes(word)
+        };
+        self.push(v);
+    }
+
+    /// Reference to the word `n` from the top (0 = top), without copying it.
+    #[inline(always)]
+    pub fn peek_ref(&self, n: usize) -> &U256 {
+        debug_assert!(n < self.data.len());
+        // SAFETY: the dispatch loop checked depth > n for this opcode.
+        unsafe { self.data.get_unchecked(self.data.len() - 1 - n) }
+    }
+
+    /// Drops the top `n` words.
+    #[inline(always)]
+    pub fn drop_n(&mut self, n: usize) {
+        debug_assert!(n <= self.data.len());
+        // SAFETY: the dispatch loop checked the stack holds at least the opcode's inputs; words are `Copy`.
+        unsafe { self.data.set_len(self.data.len() - n) };
+    }
+
     /// Mutable reference to the top word.
     #[inline(always)]
     pub fn top(&mut self) -> &mut U256 {
@@ -100,8 +139,13 @@ impl Stack {
     /// SWAPn: swaps the top with the word `n` below it.
     #[inline(always)]
     pub fn swap(&mut self, n: usize) {
+        debug_assert!(n < self.data.len());
         let len = self.data.len();
-        self.data.swap(len - 1, len - 1 - n);
+        // SAFETY: the dispatch loop checked depth > n for SWAPn, so both indices are in bounds and distinct.
+        unsafe {
+            let base = self.data.as_mut_ptr();
+            std::ptr::swap_nonoverlapping(base.add(len - 1), base.add(len - 1 - n), 1);
+        }
     }
 
     /// EXCHANGE-style swap of two arbitrary depths (0 = top).

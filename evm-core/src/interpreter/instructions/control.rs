@@ -16,8 +16,7 @@ pub fn invalid(_: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
 }
 
 #[inline(always)]
-fn jump_to(f: &mut Frame, dest: alloy_primitives::U256) -> Ctl {
-    let d = super::as_usize_saturated(dest);
+fn jump_to(f: &mut Frame, d: usize) -> Ctl {
     if !f.code.is_jumpdest(d) {
         return Ctl::Halt(HaltReason::InvalidJump);
     }
@@ -27,18 +26,20 @@ fn jump_to(f: &mut Frame, dest: alloy_primitives::U256) -> Ctl {
 
 /// JUMP
 pub fn jump(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
-    let dest = f.stack.pop();
-    jump_to(f, dest)
+    let d = super::as_usize_saturated(*f.stack.peek_ref(0));
+    f.stack.drop_n(1);
+    jump_to(f, d)
 }
 
 /// JUMPI
 pub fn jumpi(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
-    let dest = f.stack.pop();
-    let cond = f.stack.pop();
-    if cond.is_zero() {
-        return Ctl::Continue;
+    let d = super::as_usize_saturated(*f.stack.peek_ref(0));
+    let taken = !f.stack.peek_ref(1).is_zero();
+    f.stack.drop_n(2);
+    if taken {
+        return jump_to(f, d);
     }
-    jump_to(f, dest)
+    Ctl::Continue
 }
 
 /// PC

@@ -1,16 +1,15 @@
 //! MLOAD, MSTORE, MSTORE8, MSIZE, MCOPY.
 
-use super::{as_usize, expand};
+use super::{as_usize, expand, expand_word};
 use crate::interpreter::gas::copy_cost;
 use crate::interpreter::{Ctl, Ctx, Frame};
 use alloy_primitives::U256;
 
 /// MLOAD
 pub fn mload(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
-    let offset = f.stack.pop();
-    let (o, _) = crate::gas_try!(expand(f, offset, U256::from(32)));
-    let word = U256::from_be_slice(f.memory.slice(o, 32));
-    f.stack.push(word);
+    let offset = *f.stack.top();
+    let o = crate::gas_try!(expand_word(f, offset));
+    *f.stack.top() = U256::from_be_bytes(f.memory.word(o));
     Ctl::Continue
 }
 
@@ -18,10 +17,8 @@ pub fn mload(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
 pub fn mstore(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
     let offset = f.stack.pop();
     let value = f.stack.pop();
-    let (o, _) = crate::gas_try!(expand(f, offset, U256::from(32)));
-    f.memory
-        .slice_mut(o, 32)
-        .copy_from_slice(&value.to_be_bytes::<32>());
+    let o = crate::gas_try!(expand_word(f, offset));
+    f.memory.set_word(o, value.to_be_bytes::<32>());
     Ctl::Continue
 }
 

@@ -20,9 +20,10 @@ pub fn push0(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
 fn push<const N: usize>(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
     let pc = f.pc;
     let code = f.code.padded();
-    let mut word = [0u8; 32];
-    word[32 - N..].copy_from_slice(&code[pc..pc + N]);
-    f.stack.push(U256::from_be_bytes(word));
+    debug_assert!(pc + N <= code.len());
+    // SAFETY: `pc` is just past an opcode inside the code, and the code is followed by 33 padding bytes,
+    // so the N <= 32 immediate bytes are in bounds.
+    unsafe { f.stack.push_be_bytes::<N>(code.as_ptr().add(pc)) };
     f.pc = pc + N;
     Ctl::Continue
 }
