@@ -47,6 +47,10 @@ struct InterpArgs {
     /// Time budget per contract in seconds (runs continue past `min_iters` until it is spent).
     #[arg(long, default_value_t = 3.0)]
     seconds: f64,
+    /// Also run the extra loops (warm storage, keccak chain, ecrecover calls); they are left out of the
+    /// default set so that its geometric mean stays comparable between runs.
+    #[arg(long)]
+    extra: bool,
 }
 
 #[derive(Debug, Args)]
@@ -118,6 +122,7 @@ fn interp(args: InterpArgs) -> anyhow::Result<()> {
     let rows = run_suite(&SuiteOptions {
         filter: args.filter,
         plan,
+        extra: args.extra,
     })
     .context("interp suite")?;
     print!("{}", report::interp_table(&rows));

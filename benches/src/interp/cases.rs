@@ -215,11 +215,11 @@ pub fn opcode_loop() -> InterpCase {
     }
 }
 
-/// More opcode-heavy loops for the criterion benchmarks (`benches/interp.rs`), beside [`opcode_loop`]:
-/// [`storage_loop`] and [`keccak_loop`]. The `interp` suite keeps its five cases so its geometric mean stays
-/// comparable between runs.
+/// More opcode-heavy loops beside [`opcode_loop`]: [`storage_loop`], [`keccak_loop`] and
+/// [`ecrecover_loop`]. The criterion benchmarks (`benches/interp.rs`) always run them; the `interp` suite
+/// only with `--extra`, so that its default geometric mean stays comparable between runs.
 pub fn extra_loops() -> Vec<InterpCase> {
-    vec![storage_loop(), keccak_loop()]
+    vec![storage_loop(), keccak_loop(), ecrecover_loop()]
 }
 
 /// Iterations of [`storage_loop`].
@@ -270,6 +270,48 @@ pub fn keccak_loop() -> InterpCase {
     ];
     InterpCase {
         name: "keccak_loop",
+        accounts: vec![caller(), Account::contract(TARGET, code.into(), Vec::new())],
+        tx: call(TARGET, Bytes::new()),
+        expected_gas: None,
+    }
+}
+
+/// Iterations of [`ecrecover_loop`].
+pub const ECRECOVER_LOOP_ITERATIONS: u16 = 2_000;
+
+/// The ecrecover test vector of go-ethereum's and Solidity's documentation: message hash, v, r, s.
+const ECRECOVER_INPUT: [[u8; 32]; 4] = [
+    alloy_primitives::hex!("456e9aea5e197a1f1af7a3e85a3212fa4049a3ba34c2289b4c860fc0b0c64ef3"),
+    alloy_primitives::hex!("000000000000000000000000000000000000000000000000000000000000001c"),
+    alloy_primitives::hex!("9242685bf161793cc25603c231bc2f568eb630ea16aa137d2664ac8038825608"),
+    alloy_primitives::hex!("4f8ae3bd7535248d0bd448298cc2e2071e56992d0774dc340c368ae950852ada"),
+];
+
+/// STATICCALLs to the ecrecover precompile (0x01) in a loop, the signature in memory (written by the code
+/// itself); returns the recovered address. Precompile dispatch and the secp256k1 library dominate.
+pub fn ecrecover_loop() -> InterpCase {
+    let mut code = Vec::new();
+    for (i, word) in ECRECOVER_INPUT.iter().enumerate() {
+        code.push(0x7f); // PUSH32 word
+        code.extend_from_slice(word);
+        code.extend_from_slice(&[0x60, (32 * i) as u8, 0x52]); // PUSH1 offset MSTORE
+    }
+    let n = ECRECOVER_LOOP_ITERATIONS.to_be_bytes();
+    let start = code.len() + 3;
+    #[rustfmt::skip]
+    code.extend_from_slice(&[
+        0x61, n[0], n[1],                   // PUSH2 n                      [i]
+        0x5b,                               // start: JUMPDEST
+        0x60, 0x20, 0x60, 0x80,             // PUSH1 32 PUSH1 128           (out size, out offset)
+        0x60, 0x80, 0x5f,                   // PUSH1 128 PUSH0              (in size, in offset)
+        0x60, 0x01, 0x5a, 0xfa, 0x50,       // PUSH1 1 GAS STATICCALL POP   [i]
+        0x60, 0x01, 0x90, 0x03,             // PUSH1 1 SWAP1 SUB            [i-1]
+        0x80, 0x60, start as u8, 0x57,      // DUP1 PUSH1 start JUMPI
+        0x50,                               // POP
+        0x60, 0x20, 0x60, 0x80, 0xf3,       // RETURN(128, 32)
+    ]);
+    InterpCase {
+        name: "ecrecover_loop",
         accounts: vec![caller(), Account::contract(TARGET, code.into(), Vec::new())],
         tx: call(TARGET, Bytes::new()),
         expected_gas: None,

@@ -13,6 +13,8 @@ pub struct SuiteOptions {
     pub filter: Option<String>,
     /// Timing plan per case.
     pub plan: TimingPlan,
+    /// Also run [`super::cases::extra_loops`].
+    pub extra: bool,
 }
 
 /// One measured case.
@@ -85,7 +87,11 @@ pub fn check(case: &InterpCase) -> Result<(Ours, Reference, RunResult), BenchErr
 /// Checks and times every selected case, printing progress to stderr.
 pub fn run_suite(opts: &SuiteOptions) -> Result<Vec<InterpRow>, BenchError> {
     let mut rows = Vec::new();
-    for case in all_cases()? {
+    let mut cases = all_cases()?;
+    if opts.extra {
+        cases.extend(super::cases::extra_loops());
+    }
+    for case in cases {
         if opts
             .filter
             .as_deref()

@@ -258,8 +258,11 @@ pub fn summary_text(sum: &Summary) -> String {
     );
     let _ = writeln!(
         s,
-        "ours-seq/revm-seq: {:.3} aggregate, {:.3} geomean (below 1: our sequential path is faster)",
-        sum.seq_over_revm, sum.seq_over_revm_geomean
+        "ours-seq/revm-seq: {:.3} aggregate, {:.3} geomean, {:.3} by CPU time (below 1: our sequential \
+         path is faster)",
+        sum.seq_over_revm,
+        sum.seq_over_revm_geomean,
+        ratio(sum.seq.cpu, sum.revm.cpu)
     );
     for p in &sum.par {
         if let Some((block, speedup)) = p.worst {
@@ -406,4 +409,56 @@ pub fn svg(sum: &Summary) -> String {
             line("geomean / revm", |p| p.geomean_revm),
         ],
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mainnet::suite::ParallelTiming;
+
+    fn t(ms: u64) -> Timing {
+        Timing {
+            wall: Duration::from_millis(ms),
+            cpu: Duration::from_millis(ms),
+        }
+    }
+
+    fn row(number: u64, txs: usize, seq: u64, par2: u64, revm: u64) -> BlockRow {
+        BlockRow {
+            number,
+            fork: "Cancun",
+            txs,
+            gas: 1_000_000,
+            seq: t(seq),
+            par: vec![ParallelTiming {
+                threads: 2,
+                timing: t(par2),
+                parallel: true,
+                re_executions: 0,
+            }],
+            revm: t(revm),
+        }
+    }
+
+    #[test]
+    fn aggregate_is_sum_of_times_and_geomean_skips_empty_blocks() {
+        // Block 1: 2x faster in parallel; block 2: 2x slower; block 3 empty (ignored by the means).
+        let rows = [
+            row(1, 10, 100, 50, 50),
+            row(2, 10, 10, 20, 10),
+            row(3, 0, 0, 0, 0),
+        ];
+        let s = summarize(&rows);
+        assert_eq!((s.blocks, s.nonempty), (3, 2));
+        let p = &s.par[0];
+        assert!((p.speedup_seq - 110.0 / 70.0).abs() < 1e-9);
+        assert!((p.speedup_revm - 60.0 / 70.0).abs() < 1e-9);
+        assert!((p.geomean_seq - 1.0).abs() < 1e-9);
+        assert_eq!(p.slower_blocks, 1);
+        assert_eq!(p.worst, Some((2, 0.5)));
+        assert!((s.seq_over_revm - 110.0 / 60.0).abs() < 1e-9);
+        let csv = csv(&rows, &s);
+        assert_eq!(csv.lines().count(), 1 + 3 * 3 + 3);
+        assert!(svg(&s).contains("aggregate / ours seq"));
+    }
 }
