@@ -1,7 +1,8 @@
 //! The interpreter: the dispatch loop over one frame, the opcode table, and the instructions.
 //!
-//! The loop checks stack depth and charges static gas from the [`table`] before calling an instruction,
-//! so instruction bodies hold only their semantics and their dynamic gas.
+//! The loop charges static gas from the [`table`] and calls the table's entry, which checks stack depth
+//! against the opcode's facts before the body runs, so instruction bodies hold only their semantics and
+//! their dynamic gas.
 
 pub(crate) mod buffers;
 pub mod frame;
@@ -45,14 +46,7 @@ fn run_inner<const TRACE: bool>(frame: &mut Frame, ctx: &mut Ctx<'_>, table: &Ta
                 t.step(frame, op, frame.gas.refund());
             }
         }
-        let len = frame.stack.len();
-        if len.wrapping_sub(info.min_stack as usize) > info.stack_range as usize {
-            return Ctl::Halt(if len < info.min_stack as usize {
-                HaltReason::StackUnderflow
-            } else {
-                HaltReason::StackOverflow
-            });
-        }
+        // Stack bounds are checked by the table's wrapper around each body (see `table::op!`).
         if !frame.gas.charge(info.gas as u64) {
             return Ctl::Halt(HaltReason::OutOfGas);
         }

@@ -7,7 +7,6 @@
 use super::system::copy_to_memory;
 use super::{as_usize, expand};
 use crate::interpreter::gas::{self, sstore_cost};
-use crate::interpreter::table::Instr;
 use crate::interpreter::{Ctl, Ctx, Frame};
 use crate::outcome::HaltReason;
 use crate::spec::SpecId;
@@ -160,7 +159,8 @@ pub fn tstore(f: &mut Frame, ctx: &mut Ctx<'_>) -> Ctl {
     Ctl::Continue
 }
 
-fn log<const N: usize>(f: &mut Frame, ctx: &mut Ctx<'_>) -> Ctl {
+/// LOGn: a log with `N` topics.
+pub fn log<const N: usize>(f: &mut Frame, ctx: &mut Ctx<'_>) -> Ctl {
     if f.is_static {
         return Ctl::Halt(HaltReason::StaticStateChange);
     }
@@ -180,9 +180,6 @@ fn log<const N: usize>(f: &mut Frame, ctx: &mut Ctx<'_>) -> Ctl {
     });
     Ctl::Continue
 }
-
-/// LOG0..LOG4.
-pub const LOG: [Instr; 5] = [log::<0>, log::<1>, log::<2>, log::<3>, log::<4>];
 
 /// SELFDESTRUCT: EIP-150 and EIP-161 gas, EIP-2929 cold beneficiary, EIP-3529 (no refund), EIP-6780
 /// (only deletes a contract created in the same transaction).
