@@ -74,6 +74,7 @@ fn sum(timings: impl Iterator<Item = Timing>) -> Timing {
     timings.fold(Timing::default(), |a, t| Timing {
         wall: a.wall + t.wall,
         cpu: a.cpu + t.cpu,
+        best: a.best + t.best,
     })
 }
 
@@ -264,6 +265,21 @@ pub fn summary_text(sum: &Summary) -> String {
         sum.seq_over_revm_geomean,
         ratio(sum.seq.cpu, sum.revm.cpu)
     );
+    let _ = write!(
+        s,
+        "by fastest runs (sums of per-block minima): ours-seq/revm-seq {:.3}",
+        ratio(sum.seq.best, sum.revm.best)
+    );
+    for p in &sum.par {
+        let _ = write!(
+            s,
+            "; {}t xseq {:.2} xrevm {:.2}",
+            p.threads,
+            ratio(sum.seq.best, p.total.best),
+            ratio(sum.revm.best, p.total.best)
+        );
+    }
+    s.push('\n');
     for p in &sum.par {
         if let Some((block, speedup)) = p.worst {
             let _ = writeln!(
@@ -279,8 +295,8 @@ pub fn summary_text(sum: &Summary) -> String {
 /// The rows as CSV: one line per block and configuration, then `aggregate` lines (sums of medians).
 pub fn csv(rows: &[BlockRow], sum: &Summary) -> String {
     let mut s = String::from(
-        "block,fork,txs,gas,engine,threads,wall_ns,cpu_ns,speedup_vs_seq,speedup_vs_revm,mgas_per_s,\
-         parallel,re_executions\n",
+        "block,fork,txs,gas,engine,threads,wall_ns,cpu_ns,best_wall_ns,speedup_vs_seq,speedup_vs_revm,\
+         mgas_per_s,parallel,re_executions\n",
     );
     let mut line = |block: &str,
                     fork: &str,
@@ -295,9 +311,10 @@ pub fn csv(rows: &[BlockRow], sum: &Summary) -> String {
                     re: u64| {
         let _ = writeln!(
             s,
-            "{block},{fork},{txs},{gas},{engine},{threads},{},{},{:.4},{:.4},{:.1},{parallel},{re}",
+            "{block},{fork},{txs},{gas},{engine},{threads},{},{},{},{:.4},{:.4},{:.1},{parallel},{re}",
             t.wall.as_nanos(),
             t.cpu.as_nanos(),
+            t.best.as_nanos(),
             ratio(seq, t.wall),
             ratio(revm, t.wall),
             mgas_per_s(gas, t.wall)
@@ -420,6 +437,7 @@ mod tests {
         Timing {
             wall: Duration::from_millis(ms),
             cpu: Duration::from_millis(ms),
+            best: Duration::from_millis(ms),
         }
     }
 

@@ -39,6 +39,8 @@ pub struct Timing {
     pub wall: Duration,
     /// Median process CPU time (all threads).
     pub cpu: Duration,
+    /// Fastest wall time: on a shared machine the least disturbed run.
+    pub best: Duration,
 }
 
 /// The parallel engine at one thread count on one block.
@@ -211,6 +213,7 @@ fn measure(b: &MainnetBlock, revm: &RevmBlock, opts: &MainnetOptions) -> BlockRo
     let timing = |c: usize| Timing {
         wall: median(&wall[c]),
         cpu: median(&cpu[c]),
+        best: wall[c].iter().copied().min().unwrap_or_default(),
     };
     BlockRow {
         number: b.number(),
