@@ -1,7 +1,8 @@
 //! Per-transaction overhead of the parallel path on the cheapest possible block: plain transfers from
 //! distinct senders to distinct recipients (no conflicts but the coinbase's fee deltas).
 //!
-//! `cargo run --release -p parevm-parallel-commit --example overhead -- [txs] [threads] [rounds]`
+//! `cargo run --release -p parevm-parallel-commit --example overhead -- [txs] [threads] [rounds] [par]`
+//! (a fourth argument `par` skips the sequential runs, for profiling the parallel path alone).
 
 use alloy_primitives::{Address, Bytes, TxKind, B256, U256};
 use parevm_evm_core::env::{BlockEnv, CfgEnv, Env, TxEnv};
@@ -9,6 +10,10 @@ use parevm_evm_core::SpecId;
 use parevm_parallel_commit::{execute_parallel_with, execute_sequential, ParallelConfig};
 use parevm_state::InMemoryState;
 use std::time::{Duration, Instant};
+
+// The allocator the `parevm` binary and the benches use.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn addr(prefix: u8, i: usize) -> Address {
     let mut a = [prefix; 20];
@@ -24,6 +29,7 @@ fn main() {
     let txs = args.first().copied().unwrap_or(1000);
     let threads = args.get(1).copied().unwrap_or(2);
     let rounds = args.get(2).copied().unwrap_or(50);
+    let par_only = std::env::args().nth(4).is_some_and(|a| a == "par");
     let mut state = InMemoryState::new();
     let block = BlockEnv {
         number: 1,
@@ -62,15 +68,18 @@ fn main() {
     let mut par = Duration::ZERO;
     let mut validations = 0;
     for _ in 0..rounds {
-        let t = Instant::now();
-        let s = execute_sequential(&envs, &state);
-        seq += t.elapsed();
+        if !par_only {
+            let t = Instant::now();
+            let s = execute_sequential(&envs, &state);
+            seq += t.elapsed();
+            assert_eq!(s.len(), txs);
+        }
         let t = Instant::now();
         let p =
             execute_parallel_with(&envs, &state, &ParallelConfig::forced(threads)).expect("runs");
         par += t.elapsed();
         validations += p.report.validations;
-        assert_eq!(s.len(), p.results.len());
+        assert_eq!(p.results.len(), txs);
     }
     let per = |d: Duration| d.as_secs_f64() * 1e6 / (rounds * txs) as f64;
     println!(

@@ -8,7 +8,7 @@ use crate::scheduler::Scheduler;
 use crate::types::{Location, ReadSet, TxIdx};
 use alloy_primitives::{Address, B256, U256};
 use parevm_evm_core::{Code, Env, StateView, ViewError, KECCAK_EMPTY};
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 
 /// The value of `loc` as transaction `tx` must see it, or `NotReady(k)` when lower transaction `k` has an
 /// estimate there. Values use the read-set encoding (nonce as a number, code hash as big-endian bytes).
@@ -50,21 +50,6 @@ pub(crate) struct MvView<'a> {
     base: &'a (dyn StateView + Sync),
     tx: TxIdx,
     reads: RefCell<ReadSet>,
-    /// The last read answered `NotReady` at a point where resuming is not safe (see [`unsafe_to_park`]).
-    restart: Cell<bool>,
-}
-
-/// True when a not-ready read of `loc` may come from `TxExecution`'s finalize step, after the fee
-/// writes: evm-core's `clear_touched_empty` reads the nonce and balance of touched accounts, whose code
-/// hash the journal has always read already, and a resumed finalize would apply the fees a second time.
-/// Such an execution is restarted instead of parked. (Workaround until finalize reads before it writes.)
-fn unsafe_to_park(loc: Location, reads: &ReadSet) -> bool {
-    match loc {
-        Location::Nonce(a) | Location::Balance(a) => {
-            reads.iter().any(|(l, _)| *l == Location::CodeHash(a))
-        }
-        Location::CodeHash(_) | Location::Storage(..) => false,
-    }
 }
 
 impl<'a> MvView<'a> {
@@ -82,37 +67,23 @@ impl<'a> MvView<'a> {
             base,
             tx,
             reads: RefCell::new(reads),
-            restart: Cell::new(false),
         }
     }
 
-    /// The reads recorded so far, and whether the execution must be restarted rather than resumed.
-    pub(crate) fn finish(self) -> (ReadSet, bool) {
-        (self.reads.into_inner(), self.restart.get())
+    /// The reads recorded so far.
+    pub(crate) fn finish(self) -> ReadSet {
+        self.reads.into_inner()
     }
 
     fn read(&self, loc: Location) -> Result<U256, ViewError> {
         if let Some((hints, envs, sched)) = self.hints {
             if let Some(k) = hints.blocker(loc, self.tx, envs, sched) {
-                if unsafe_to_park(loc, &self.reads.borrow()) {
-                    self.restart.set(true);
-                }
                 return Err(ViewError::NotReady(k));
             }
         }
-        match read_location(self.mv, self.base, loc, self.tx) {
-            Ok(v) => {
-                self.reads.borrow_mut().push((loc, v));
-                Ok(v)
-            }
-            Err(e) => {
-                if matches!(e, ViewError::NotReady(_)) && unsafe_to_park(loc, &self.reads.borrow())
-                {
-                    self.restart.set(true);
-                }
-                Err(e)
-            }
-        }
+        let v = read_location(self.mv, self.base, loc, self.tx)?;
+        self.reads.borrow_mut().push((loc, v));
+        Ok(v)
     }
 }
 

@@ -275,8 +275,7 @@ impl<'a> Block<'a> {
             let started = Instant::now();
             let r = job.exec.resume(&view);
             job.busy += started.elapsed();
-            let (reads, must_restart) = view.finish();
-            job.reads = reads;
+            job.reads = view.finish();
             match r {
                 Ok(out) => return self.finish(v, Ok(out), job),
                 Err(TxError::Invalid(e)) => return self.finish(v, Err(e), job),
@@ -293,7 +292,7 @@ impl<'a> Block<'a> {
                         return None;
                     }
                     stats.parks += 1;
-                    if !self.park || must_restart {
+                    if !self.park {
                         // Block-STM behaviour: drop the execution, start over once `k` has finished.
                         stats.restarts += 1;
                         stats.wasted_time += job.busy;

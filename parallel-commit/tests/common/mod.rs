@@ -6,7 +6,7 @@ use alloy_primitives::{keccak256, Address, Bytes, TxKind, B256, U256};
 use parevm_evm_core::env::{BlockEnv, CfgEnv, Env, TxEnv};
 use parevm_evm_core::{InvalidTx, SpecId, TxOutcome};
 use parevm_parallel_commit::{
-    execute_parallel_with, execute_sequential, BlockExecution, ParallelConfig,
+    execute_parallel_with, execute_sequential, BlockExecution, ExecMode, ParallelConfig,
 };
 use parevm_state::InMemoryState;
 use proptest::prelude::*;
@@ -31,6 +31,23 @@ pub const FORWARDER: Address = Address::repeat_byte(0xc6);
 pub const FACTORY: Address = Address::repeat_byte(0xc7);
 /// CREATE2s a [`multimode_runtime`] child with salt `calldata[0..32]`; stores the address in slot 0.
 pub const FACTORY2: Address = Address::repeat_byte(0xc8);
+
+/// A minimal ERC-20: `transfer(to = calldata[0..32], amount = calldata[32..64])` with balances at slot
+/// `address`, reverting on insufficient balance, logging a Transfer-like LOG3.
+pub const TOKEN: Address = Address::repeat_byte(0xca);
+/// CREATE2s (salt `calldata[0..32]`, forwarding the call value) a contract whose init code selfdestructs
+/// to its creator: created and destroyed in one transaction (deleted under Cancun's EIP-6780 too).
+pub const FACTORY3: Address = Address::repeat_byte(0xcd);
+
+const TOKEN_CODE: [u8; 45] = [
+    0x33, 0x54, 0x60, 0x20, 0x35, 0x80, 0x82, 0x10, 0x60, 0x28, 0x57, 0x80, 0x82, 0x03, 0x33, 0x55,
+    0x60, 0x00, 0x35, 0x80, 0x54, 0x82, 0x01, 0x90, 0x55, 0x60, 0x00, 0x52, 0x60, 0x00, 0x35, 0x33,
+    0x60, 0xdd, 0x60, 0x20, 0x60, 0x00, 0xa3, 0x00, 0x5b, 0x60, 0x00, 0x80, 0xfd,
+];
+/// Token balance of every EOA in the base state.
+pub const TOKENS: u64 = 1_000;
+/// Init code: `SELFDESTRUCT(CALLER)`.
+const SUICIDE_INIT: [u8; 2] = [0x33, 0xff];
 
 /// Loops 2000 times (about 52k gas), then increments the caller's own slot: heavy and independent.
 pub const HEAVY: Address = Address::repeat_byte(0xc9);
@@ -72,6 +89,11 @@ pub fn init_returning(runtime: &[u8]) -> Vec<u8> {
 
 /// A factory that creates from `init` (at most 32 bytes) and stores the created address in slot 0.
 fn factory_code(init: &[u8], create2: bool) -> Vec<u8> {
+    factory_code_with_value(init, create2, false)
+}
+
+/// [`factory_code`], optionally endowing the new contract with the call value.
+fn factory_code_with_value(init: &[u8], create2: bool, with_value: bool) -> Vec<u8> {
     assert!(init.len() <= 32);
     let n = init.len() as u8;
     let mut c = vec![0x5f + n];
@@ -80,15 +102,13 @@ fn factory_code(init: &[u8], create2: bool) -> Vec<u8> {
     if create2 {
         c.extend([0x60, 0x00, 0x35]);
     }
-    c.extend([
-        0x60,
-        n,
-        0x60,
-        32 - n,
-        0x60,
-        0x00,
-        if create2 { 0xf5 } else { 0xf0 },
-    ]);
+    c.extend([0x60, n, 0x60, 32 - n]);
+    if with_value {
+        c.push(0x34);
+    } else {
+        c.extend([0x60, 0x00]);
+    }
+    c.push(if create2 { 0xf5 } else { 0xf0 });
     c.extend([0x60, 0x00, 0x55, 0x00]);
     c
 }
@@ -167,6 +187,16 @@ pub fn base_state() -> InMemoryState {
         code(&factory_code(&child_init, true)),
         [],
     );
+    let holders =
+        (0..RICH + POOR).map(|i| (U256::from_be_slice(eoa(i).as_slice()), U256::from(TOKENS)));
+    s.insert_account(TOKEN, U256::ZERO, 1, code(&TOKEN_CODE), holders);
+    s.insert_account(
+        FACTORY3,
+        U256::ZERO,
+        1,
+        code(&factory_code_with_value(&SUICIDE_INIT, true, true)),
+        [],
+    );
     // The salt-0 child already exists, with storage: destroying and re-creating it exercises wipes.
     s.insert_account(
         child_address(0),
@@ -207,6 +237,10 @@ pub enum TxSpec {
     Deploy { from: u8 },
     /// About 52k gas of computation, then a write to the caller's own slot.
     Heavy { from: u8 },
+    /// ERC-20 transfer of `amount` tokens to EOA `to` (reverts when the sender holds fewer).
+    Erc20 { from: u8, to: u8, amount: u64 },
+    /// CREATE2 through FACTORY3 with `value`: the child selfdestructs in its own creation.
+    CreateDestroy { from: u8, salt: u8, value: u64 },
     /// A transaction with a nonce off by `delta` (invalid, unless an earlier invalid one shifted it).
     BadNonce { from: u8, delta: u8 },
 }
@@ -227,6 +261,8 @@ impl TxSpec {
             | TxSpec::Child { from, .. }
             | TxSpec::Deploy { from }
             | TxSpec::Heavy { from }
+            | TxSpec::Erc20 { from, .. }
+            | TxSpec::CreateDestroy { from, .. }
             | TxSpec::BadNonce { from, .. } => *from,
         }
     }
@@ -323,6 +359,17 @@ pub fn build_block(specs: &[TxSpec], spec: SpecId) -> TestBlock {
                     150_000,
                 ),
                 TxSpec::Heavy { .. } => (TxKind::Call(HEAVY), 0, Bytes::new(), 200_000),
+                TxSpec::Erc20 { to, amount, .. } => {
+                    let mut data = addr_word(eoa(to % (RICH + POOR))).to_vec();
+                    data.extend_from_slice(&word(amount));
+                    (TxKind::Call(TOKEN), 0, Bytes::from(data), 100_000)
+                }
+                TxSpec::CreateDestroy { salt, value, .. } => (
+                    TxKind::Call(FACTORY3),
+                    value,
+                    word(u64::from(salt % 3)),
+                    200_000,
+                ),
                 TxSpec::BadNonce { delta, .. } => {
                     nonce += 1 + u64::from(delta % 3);
                     (TxKind::Call(COUNTER), 0, Bytes::new(), 100_000)
@@ -377,6 +424,8 @@ pub fn any_tx() -> impl Strategy<Value = TxSpec> {
         1 => sender().prop_map(|from| TxSpec::Deploy { from }),
         1 => sender().prop_map(|from| TxSpec::Heavy { from }),
         1 => (sender(), any::<u8>()).prop_map(|(from, delta)| TxSpec::BadNonce { from, delta }),
+        2 => (sender(), 0..RICH + POOR, 0u64..700).prop_map(|(from, to, amount)| TxSpec::Erc20 { from, to, amount }),
+        1 => (sender(), 0u8..3, prop_oneof![Just(0u64), 1u64..1000]).prop_map(|(from, salt, value)| TxSpec::CreateDestroy { from, salt, value }),
     ]
 }
 
@@ -448,6 +497,15 @@ pub fn check_block_with(
             .map_err(|e| TestCaseError::fail(format!("{threads} threads: {e}")))?;
         compare(&seq, &par.results)
             .map_err(|e| TestCaseError::fail(format!("{threads} threads: {e}")))?;
+        // No whole-block sequential fallback, whatever the block holds.
+        if threads > 1 && block.envs.len() > 1 {
+            prop_assert_eq!(
+                par.report.mode,
+                ExecMode::Parallel {
+                    threads: threads.min(block.envs.len())
+                }
+            );
+        }
         runs.push(par);
     }
     Ok(runs)
