@@ -2,7 +2,7 @@
 //! all forks and the transition networks) must pass, apart from the tests in
 //! `conformance/skip/blocktest.txt`.
 //!
-//! Runs once sequentially and once with the parallel transaction runner.
+//! Runs once sequentially and with the parallel transaction runner at 2 and 4 threads.
 //!
 //! The archives are unpacked from `$PAREVM_SHARED/fixtures` (default `<workspace>/../shared/fixtures`) into
 //! `target/fixtures` on first use. Failures are printed (up to a limit) with the block and what differed,
@@ -56,9 +56,12 @@ fn official_blockchain_tests_pass() {
     run_all(TxRunner::Sequential);
 }
 
-/// The same suite with every block's transactions through the parallel executor: its outcomes must equal
-/// the sequential ones (the fixtures have about 280 blocks with two or more transactions).
+/// The same suite with every block's transactions through the parallel executor at 2 and 4 threads: its
+/// outcomes must equal the sequential ones (the fixtures have about 280 blocks with two or more
+/// transactions).
 #[test]
 fn official_blockchain_tests_pass_with_parallel_runner() {
-    run_all(TxRunner::Parallel { threads: 4 });
+    for threads in [2, 4] {
+        run_all(TxRunner::Parallel { threads });
+    }
 }

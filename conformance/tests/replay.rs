@@ -1,6 +1,6 @@
 //! Acceptance test: all 55 mainnet blocks of the shared `mainnet-blocks` archive replay to their headers'
 //! `gasUsed`, `logsBloom` and (from Byzantium on) `receiptsRoot`, sequentially and with the parallel
-//! runner selected.
+//! runner at 2 and 4 threads.
 //!
 //! The archive is unpacked from `$PAREVM_SHARED/blocks` (default `<workspace>/../shared/blocks`) into
 //! `target/blocks` on first use.
@@ -33,7 +33,10 @@ fn mainnet_blocks_replay_sequentially() {
     replay_all(TxRunner::Sequential);
 }
 
+/// Every block through the parallel executor at 2 and 4 threads.
 #[test]
 fn mainnet_blocks_replay_with_parallel_runner() {
-    replay_all(TxRunner::Parallel { threads: 4 });
+    for threads in [2, 4] {
+        replay_all(TxRunner::Parallel { threads });
+    }
 }
