@@ -2,7 +2,8 @@
 //! distinct senders to distinct recipients (no conflicts but the coinbase's fee deltas).
 //!
 //! `cargo run --release -p parevm-parallel-commit --example overhead -- [txs] [threads] [rounds] [par]`
-//! (a fourth argument `par` skips the sequential runs, for profiling the parallel path alone).
+//! (a fourth argument `par` skips the sequential runs, `seq` the parallel ones, for profiling one path;
+//! a fifth argument `chain` makes every transfer come from one sender: a fully dependent nonce chain).
 
 use alloy_primitives::{Address, Bytes, TxKind, B256, U256};
 use parevm_evm_core::env::{BlockEnv, CfgEnv, Env, TxEnv};
@@ -29,7 +30,9 @@ fn main() {
     let txs = args.first().copied().unwrap_or(1000);
     let threads = args.get(1).copied().unwrap_or(2);
     let rounds = args.get(2).copied().unwrap_or(50);
-    let par_only = std::env::args().nth(4).is_some_and(|a| a == "par");
+    let mode = std::env::args().nth(4).unwrap_or_default();
+    let (par_only, seq_only) = (mode == "par", mode == "seq");
+    let chain = std::env::args().nth(5).is_some_and(|a| a == "chain");
     let mut state = InMemoryState::new();
     let block = BlockEnv {
         number: 1,
@@ -53,7 +56,8 @@ fn main() {
                 cfg: CfgEnv::new(1, SpecId::CANCUN),
                 block: block.clone(),
                 tx: TxEnv {
-                    caller: addr(0x11, i),
+                    caller: addr(0x11, if chain { 0 } else { i }),
+                    nonce: if chain { i as u64 } else { 0 },
                     gas_limit: 21_000,
                     gas_price: U256::from(2),
                     kind: TxKind::Call(addr(0x22, i)),
@@ -74,11 +78,16 @@ fn main() {
             seq += t.elapsed();
             assert_eq!(s.len(), txs);
         }
+        if seq_only {
+            continue;
+        }
         let t = Instant::now();
-        let p =
-            execute_parallel_with(&envs, &state, &ParallelConfig::forced(threads)).expect("runs");
+        let p = execute_parallel_with(&envs, &state, &ParallelConfig::new(threads)).expect("runs");
         par += t.elapsed();
         validations += p.report.validations;
+        if std::env::var_os("OVERHEAD_REPORT").is_some() {
+            eprintln!("{:?}", p.report);
+        }
         assert_eq!(p.results.len(), txs);
     }
     let per = |d: Duration| d.as_secs_f64() * 1e6 / (rounds * txs) as f64;

@@ -1,7 +1,24 @@
 //! Knobs of a parallel execution: thread count, when to stay sequential, the chaos mode used by tests.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 /// Environment variable that turns on chaos mode for [`crate::execute_parallel`] (value: a `u64` seed).
 pub const CHAOS_ENV: &str = "PAREVM_CHAOS";
+
+/// Environment variable that, set to `1`, has the effect of [`force_parallel_path`] for every
+/// [`crate::execute_parallel`] call of the process (e.g. `PAREVM_PARALLEL_FORCE=1 parevm blocktest ...`).
+pub const FORCE_ENV: &str = "PAREVM_PARALLEL_FORCE";
+
+/// Set by [`force_parallel_path`].
+static FORCE: AtomicBool = AtomicBool::new(false);
+
+/// Makes every later [`crate::execute_parallel`] call in this process take the parallel path with all
+/// workers from the start, however small the block (as [`ParallelConfig::forced`]). For conformance runs
+/// that must put every fixture block through the parallel engine; results do not change, only cost.
+pub fn force_parallel_path(on: bool) {
+    // ORDERING: Relaxed: an independent switch, read once per block.
+    FORCE.store(on, Ordering::Relaxed);
+}
 
 /// Configuration of [`crate::execute_parallel_with`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -15,9 +32,16 @@ pub struct ParallelConfig {
     /// Park a transaction whose read hits an unfinished lower write and resume it later (`true`), or
     /// drop the execution and restart it from scratch as Block-STM does (`false`, for comparisons).
     pub park: bool,
-    /// Seed ESTIMATE markers from static hints (sender nonce and balance, value recipients), so that
-    /// transactions of one sender wait for each other instead of reading stale nonces and aborting.
+    /// Wait on static write predictions (sender nonce and balance, value recipients), so that
+    /// transactions of one sender wait for each other instead of reading stale nonces and aborting, and on
+    /// abort-learned hot locations.
     pub hints: bool,
+    /// Switch to in-order execution on the committer's thread while the block proves to be a chain, and
+    /// call in helper threads only once the block has run for [`ParallelConfig::spawn_after`].
+    pub adaptive: bool,
+    /// With `adaptive`, how long the calling thread works alone, in block order (a serial warm-up), before
+    /// the other workers join: a block that finishes sooner never involves them.
+    pub spawn_after: std::time::Duration,
     /// Chaos mode: inject seeded random yields and sleeps inside the scheduler and multi-version memory.
     pub chaos: Option<u64>,
 }
@@ -27,19 +51,25 @@ impl ParallelConfig {
     pub fn new(threads: usize) -> Self {
         Self {
             threads,
-            min_txs: 4,
-            min_gas: 4 * 21_000,
+            min_txs: 8,
+            // About a hundred microseconds of work or less: threads cannot pay off (the serial warm-up
+            // would cover the whole block anyway).
+            min_gas: 500_000,
             park: true,
             hints: true,
+            adaptive: true,
+            spawn_after: std::time::Duration::from_micros(100),
             chaos: None,
         }
     }
 
-    /// Always takes the parallel path when `threads > 1`, however small the block (for tests).
+    /// Always takes the parallel path when `threads > 1`, however small the block, with every worker
+    /// started at once (for tests).
     pub fn forced(threads: usize) -> Self {
         Self {
             min_txs: 0,
             min_gas: 0,
+            spawn_after: std::time::Duration::ZERO,
             ..Self::new(threads)
         }
     }
@@ -50,8 +80,17 @@ impl ParallelConfig {
         self
     }
 
-    /// Applies [`CHAOS_ENV`] when it is set to a number.
+    /// Applies [`CHAOS_ENV`] when it is set to a number, and [`force_parallel_path`] (or [`FORCE_ENV`])
+    /// when it is on.
     pub fn with_env_overrides(mut self) -> Self {
+        // ORDERING: Relaxed; see `force_parallel_path`.
+        if FORCE.load(Ordering::Relaxed) || std::env::var(FORCE_ENV).is_ok_and(|v| v.trim() == "1")
+        {
+            self = Self {
+                chaos: self.chaos,
+                ..Self::forced(self.threads)
+            };
+        }
         if let Some(seed) = std::env::var(CHAOS_ENV)
             .ok()
             .and_then(|v| v.trim().parse::<u64>().ok())

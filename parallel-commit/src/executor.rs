@@ -6,9 +6,11 @@ use crate::error::ParallelError;
 use crate::report::{ExecMode, ExecReport};
 use crate::sequential::try_execute_sequential;
 use crate::worker::{Block, CommitFilter};
-use crate::writes::predicted_estimates;
 use parevm_evm_core::{Env, InvalidTx, StateView, TxOutcome};
-use std::time::Instant;
+use parking_lot::Mutex;
+use std::cell::Cell;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 /// Stack size of spawned workers (a reservation; pages are touched only when used).
 const WORKER_STACK: usize = 8 << 20;
@@ -24,18 +26,27 @@ pub struct BlockExecution {
 }
 
 /// Executes `envs` over `base` on `threads` workers with the default configuration (adaptive thresholds,
-/// parking, hints; chaos mode when the `PAREVM_CHAOS` environment variable holds a seed).
+/// parking, hints; the overrides of [`ParallelConfig::with_env_overrides`]; with [`REPORT_ENV`] set, the
+/// report is printed).
 pub fn execute_parallel(
     envs: &[Env],
     base: &(dyn StateView + Sync),
     threads: usize,
 ) -> Result<BlockExecution, ParallelError> {
-    execute_parallel_with(
+    let exec = execute_parallel_with(
         envs,
         base,
         &ParallelConfig::new(threads).with_env_overrides(),
-    )
+    )?;
+    if std::env::var_os(REPORT_ENV).is_some() {
+        eprintln!("parevm-parallel: {}", exec.report);
+    }
+    Ok(exec)
 }
+
+/// Environment variable that makes [`execute_parallel`] print each block's [`ExecReport`] as one line
+/// on standard error (a diagnostic for runs of the `parevm` binary: `replay`, `blocktest`).
+pub const REPORT_ENV: &str = "PAREVM_PARALLEL_REPORT";
 
 /// Executes `envs` over `base` as configured by `cfg`.
 pub fn execute_parallel_with(
@@ -44,6 +55,15 @@ pub fn execute_parallel_with(
     cfg: &ParallelConfig,
 ) -> Result<BlockExecution, ParallelError> {
     run(envs, base, cfg, None)
+}
+
+/// Gas used by the valid transactions of `results`.
+fn gas_of(results: &[Result<TxOutcome, InvalidTx>]) -> u64 {
+    results
+        .iter()
+        .filter_map(|r| r.as_ref().ok())
+        .map(|o| o.gas_used)
+        .fold(0u64, u64::saturating_add)
 }
 
 /// True when the block is too small for threads to pay off.
@@ -69,6 +89,7 @@ pub(crate) fn run(
             mode: ExecMode::Sequential,
             txs: envs.len(),
             executions: envs.len() as u64,
+            gas_used: gas_of(&results),
             elapsed: start.elapsed(),
             ..Default::default()
         };
@@ -81,11 +102,8 @@ pub(crate) fn run(
         txs: envs.len(),
         ..Default::default()
     };
-    if cfg.hints {
-        report.hinted_estimates = block.seed_hints(predicted_estimates(envs));
-    }
     if !envs.is_empty() {
-        let reports = spawn_workers(&block, threads);
+        let reports = spawn_workers(&block, threads, cfg);
         for r in &reports {
             report += r;
         }
@@ -99,31 +117,70 @@ pub(crate) fn run(
             message: "workers stopped before the block was committed".into(),
         });
     }
+    report.hinted_estimates = block.predicted_writes();
     let results = block.into_results()?;
+    report.gas_used = gas_of(&results);
     report.elapsed = start.elapsed();
     Ok(BlockExecution { results, report })
 }
 
-/// Runs `threads` workers (the calling thread is one) until the block is committed or failed.
-fn spawn_workers(block: &Block<'_>, threads: usize) -> Vec<ExecReport> {
-    std::thread::scope(|s| {
-        let mut handles = Vec::with_capacity(threads.saturating_sub(1));
-        for w in 1..threads {
-            let spawned = std::thread::Builder::new()
-                .name(format!("parevm-worker-{w}"))
-                // The interpreter does not recurse, but precompiles and deep frame stacks get the same
-                // room as a main thread.
-                .stack_size(WORKER_STACK)
-                .spawn_scoped(s, || block.run_worker());
-            match spawned {
-                Ok(h) => handles.push(h),
-                // Fewer workers are still correct: carry on with the ones we have.
-                Err(_) => break,
-            }
-        }
-        let mut reports = vec![block.run_worker()];
-        // `run_worker` catches panics itself, so a join error cannot happen; count it as empty work.
-        reports.extend(handles.into_iter().filter_map(|h| h.join().ok()));
-        reports
+/// Helper threads shared by every block execution of the process: kept alive between blocks, so a block
+/// pays for waking a helper, not for starting a thread and warming a fresh allocator heap. Sized for the
+/// largest thread count the tests use or the machine's parallelism, whichever is larger; a busy pool only
+/// means fewer helpers join a block (the calling thread can always finish it alone).
+fn pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
+    POOL.get_or_init(|| {
+        let n = std::thread::available_parallelism().map_or(1, |n| n.get());
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(MAX_HELPERS))
+            .thread_name(|i| format!("parevm-worker-{i}"))
+            // The interpreter does not recurse, but precompiles and deep frame stacks get the same room
+            // as a main thread.
+            .stack_size(WORKER_STACK)
+            .build()
+            .ok()
     })
+    .as_ref()
+}
+
+/// Helpers the pool keeps at least (16 threads, the calling one included, in the property tests).
+const MAX_HELPERS: usize = 15;
+
+/// Runs `threads` workers (the calling thread is one) until the block is committed or failed. With
+/// `adaptive`, the calling thread starts alone and calls in the helpers once it has worked for
+/// `spawn_after` with transactions left (and not in serial mode): a block that is done by then never
+/// wakes a helper.
+fn spawn_workers(block: &Block<'_>, threads: usize, cfg: &ParallelConfig) -> Vec<ExecReport> {
+    let start = Instant::now();
+    let delay = if cfg.adaptive {
+        cfg.spawn_after
+    } else {
+        Duration::ZERO
+    };
+    let Some(pool) = pool().filter(|_| threads > 1) else {
+        return vec![block.run_worker(None)];
+    };
+    let helpers = Mutex::new(Vec::with_capacity(threads - 1));
+    let mut caller = ExecReport::default();
+    pool.in_place_scope(|s| {
+        let spawned = Cell::new(false);
+        let tick = || {
+            if !spawned.get() && start.elapsed() >= delay && !block.sched.serial() {
+                spawned.set(true);
+                if !block.sched.done() {
+                    for _ in 1..threads {
+                        s.spawn(|_| {
+                            let r = block.run_worker(None);
+                            helpers.lock().push(r);
+                        });
+                    }
+                }
+            }
+        };
+        caller = block.run_worker(Some(&tick));
+    });
+    let mut reports = helpers.into_inner();
+    reports.push(caller);
+    reports
 }

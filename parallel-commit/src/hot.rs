@@ -8,7 +8,7 @@
 //! guess costs waiting time, never correctness.
 
 use crate::scheduler::Scheduler;
-use crate::types::{Location, TxIdx, TxStatus};
+use crate::types::{Location, TxIdx};
 use alloy_primitives::Address;
 use parevm_evm_core::Env;
 use parking_lot::RwLock;
@@ -82,10 +82,6 @@ impl HotHints {
         let callers = self.callers(envs).get(&account)?;
         let below = callers.partition_point(|&k| k < tx);
         let k = *callers.get(below.checked_sub(1)?)?;
-        let finished = matches!(
-            sched.state(k).status,
-            TxStatus::Executed | TxStatus::Committed
-        );
-        (!finished).then_some(k)
+        (!sched.finished(k)).then_some(k)
     }
 }

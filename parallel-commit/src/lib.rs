@@ -15,12 +15,15 @@
 //! * [`execute_parallel`] runs Block-STM-style optimistic execution over per-location multi-version
 //!   memory, with three additions: parked executions are resumed instead of restarted, transactions commit
 //!   in order after a final validation (which alone decides correctness and termination), and static
-//!   hints seed estimates so same-sender chains wait instead of aborting.
+//!   write predictions make same-sender chains wait instead of aborting. It is adaptive: every block
+//!   starts with a short serial warm-up on the calling thread, and stretches that prove to be chains run
+//!   as serial batches at the cost of the sequential path while the helpers sleep (`adapt.rs`).
 //! * [`execute_building`] builds a block from candidates the way a sequential builder would.
 //!
 //! The protocol is described in `docs/parallel.md`.
 #![warn(missing_docs)]
 
+mod adapt;
 mod building;
 mod chaos;
 mod config;
@@ -33,6 +36,7 @@ mod mv_memory;
 mod report;
 mod scheduler;
 mod sequential;
+mod serial;
 pub mod types;
 mod view;
 mod worker;
@@ -41,9 +45,9 @@ mod writes;
 pub use building::{
     build_sequential, execute_building, execute_building_with, BuiltBlock, SkipReason,
 };
-pub use config::{ParallelConfig, CHAOS_ENV};
+pub use config::{force_parallel_path, ParallelConfig, CHAOS_ENV, FORCE_ENV};
 pub use error::ParallelError;
-pub use executor::{execute_parallel, execute_parallel_with, BlockExecution};
+pub use executor::{execute_parallel, execute_parallel_with, BlockExecution, REPORT_ENV};
 pub use report::{ExecMode, ExecReport};
 pub use sequential::{execute_sequential, try_execute_sequential, Overlay};
 pub use types::{Incarnation, Task, TxIdx, TxState, TxStatus, TxVersion};

@@ -4,14 +4,14 @@
 //!
 //! An entry is a [`MvEntry`]: an absolute value, a balance credit (`Add`, summed on read down to the next
 //! absolute value), an existence mark (`Touch`: the account exists after this transaction), a storage wipe,
-//! or an `Estimate`: the writer was aborted (or is predicted to write and has not run), so a reader must
-//! wait for it. Entries of a transaction are replaced wholesale when it finishes an incarnation.
+//! or an `Estimate`: the writer was aborted, so a reader must wait for it. Entries of a transaction are replaced wholesale when it finishes an incarnation.
 //!
 //! The map is sharded: each shard is a mutex over a hash map from key to the key's versions, a vector
-//! sorted by transaction index (most keys have one or two writers, and transactions finish roughly in
-//! block order, so inserts land at or near the end). A key is hashed once, with SipHash under a random per-process key (addresses and
-//! slots are chosen by users, so an attacker must not be able to make them collide); that hash picks the
-//! shard and is reused, unchanged, by the shard's own table.
+//! sorted by transaction index (most keys have one writer, kept inline; transactions finish roughly in
+//! block order, so inserts land at the end and reads want the top: both check the last entry before
+//! searching). A key is hashed once, with SipHash under a random per-process key (addresses and slots are
+//! chosen by users, so an attacker must not be able to make them collide), over its packed bytes in one
+//! call; that hash picks the shard and is reused, unchanged, by the shard's own table.
 
 use crate::chaos::Chaos;
 use crate::types::{Location, MvKey, TxIdx};
@@ -19,9 +19,11 @@ use alloy_primitives::{B256, U256};
 use crossbeam_utils::CachePadded;
 use parevm_evm_core::{Code, KECCAK_EMPTY};
 use parking_lot::{Mutex, RwLock};
+use smallvec::SmallVec;
 use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Shards of the key map (a power of two).
 const SHARDS: usize = 128;
@@ -58,20 +60,29 @@ pub(crate) enum Resolved {
     Blocked(TxIdx),
 }
 
-/// The entries of one key, sorted by transaction index.
+/// The entries of one key, sorted by transaction index (one inline, more on the heap).
 #[derive(Debug, Default)]
-struct Versions(Vec<(TxIdx, MvEntry)>);
+struct Versions(SmallVec<[(TxIdx, MvEntry); 1]>);
 
 impl Versions {
     /// Entries of transactions below `tx`, ascending.
     fn below(&self, tx: TxIdx) -> &[(TxIdx, MvEntry)] {
-        &self.0[..self.0.partition_point(|(j, _)| *j < tx)]
+        match self.0.last() {
+            // The common case: every entry is below the reader.
+            Some((j, _)) if *j < tx => &self.0,
+            _ => &self.0[..self.0.partition_point(|(j, _)| *j < tx)],
+        }
     }
 
     fn insert(&mut self, tx: TxIdx, entry: MvEntry) {
-        match self.0.binary_search_by_key(&tx, |(j, _)| *j) {
-            Ok(i) => self.0[i].1 = entry,
-            Err(i) => self.0.insert(i, (tx, entry)),
+        match self.0.last_mut() {
+            None => self.0.push((tx, entry)),
+            Some((j, _)) if *j < tx => self.0.push((tx, entry)),
+            Some((j, e)) if *j == tx => *e = entry,
+            _ => match self.0.binary_search_by_key(&tx, |(j, _)| *j) {
+                Ok(i) => self.0[i].1 = entry,
+                Err(i) => self.0.insert(i, (tx, entry)),
+            },
         }
     }
 
@@ -135,13 +146,17 @@ pub(crate) struct MvMemory {
     hasher: RandomState,
     /// Code deployed by transactions of this block, by hash. Content-addressed, so never versioned.
     codes: RwLock<HashMap<B256, Code>>,
+    /// Set before the first entry is inserted: until then every read goes straight to the base state
+    /// (a block that starts as a serial batch publishes nothing until the batch ends).
+    used: AtomicBool,
     chaos: Chaos,
 }
 
 impl MvMemory {
-    /// An empty store sized for a block of `txs` transactions (about eight keys each).
+    /// An empty store for a block of `txs` transactions. The shard tables start small and grow: sizing
+    /// them up front costs fresh (kernel-zeroed) memory for every block, more than the rehashing it saves.
     pub(crate) fn new(txs: usize, chaos: Chaos) -> Self {
-        let per_shard = txs * 8 / SHARDS;
+        let per_shard = txs / SHARDS;
         Self {
             shards: (0..SHARDS)
                 .map(|_| {
@@ -152,6 +167,7 @@ impl MvMemory {
                 })
                 .collect(),
             hasher: RandomState::new(),
+            used: AtomicBool::new(false),
             codes: RwLock::new(HashMap::new()),
             chaos,
         }
@@ -160,9 +176,33 @@ impl MvMemory {
     /// The key with its hash, and its shard. Shards are chosen by bits the table itself does not use
     /// (the low bits pick a bucket, the top seven are the control tag).
     fn locate(&self, key: &MvKey) -> (HashedKey, &Mutex<Shard>) {
-        let hash = self.hasher.hash_one(key);
+        let hash = self.hash(key);
         let shard = &self.shards[(hash >> 32) as usize & (SHARDS - 1)];
         (HashedKey { hash, key: *key }, shard)
+    }
+
+    /// SipHash of the key's packed bytes (kind, address, slot), written in one call.
+    fn hash(&self, key: &MvKey) -> u64 {
+        let mut buf = [0u8; 53];
+        let (kind, address, slot) = match key {
+            MvKey::Loc(Location::Balance(a)) => (0, a, None),
+            MvKey::Loc(Location::Nonce(a)) => (1, a, None),
+            MvKey::Loc(Location::CodeHash(a)) => (2, a, None),
+            MvKey::Loc(Location::Storage(a, s)) => (3, a, Some(s)),
+            MvKey::StorageWipe(a) => (4, a, None),
+        };
+        buf[0] = kind;
+        buf[1..21].copy_from_slice(address.as_slice());
+        let len = match slot {
+            Some(s) => {
+                buf[21..53].copy_from_slice(&s.to_be_bytes::<32>());
+                53
+            }
+            None => 21,
+        };
+        let mut h = self.hasher.build_hasher();
+        h.write(&buf[..len]);
+        h.finish()
     }
 
     /// The highest entry below `tx` under `key`, with its writer.
@@ -199,6 +239,11 @@ impl MvMemory {
     pub(crate) fn resolve(&self, loc: Location, tx: TxIdx) -> Resolved {
         self.chaos.point(1);
         let base = |credit, touched| Resolved::Base { credit, touched };
+        // ORDERING: Acquire pairs with the Release in `publish`. Missing a concurrent first insert is
+        // the same as reading just before it: the read is validated like any other.
+        if !self.used.load(Ordering::Acquire) {
+            return base(U256::ZERO, false);
+        }
         match loc {
             Location::Balance(_) => self.fold_below(
                 &MvKey::Loc(loc),
@@ -262,19 +307,34 @@ impl MvMemory {
 
     /// Makes `writes` the entries of transaction `tx`, removing its entries under keys in `prev` that it no
     /// longer writes; `prev` becomes the new key set. Returns true when some key is new (not in `prev`).
+    ///
+    /// `writes` holds each key once (a write set has one entry per account, each giving its keys once).
     pub(crate) fn publish(
         &self,
         tx: TxIdx,
         mut writes: Vec<(MvKey, MvEntry)>,
         prev: &mut Vec<MvKey>,
     ) -> bool {
-        writes.sort_unstable_by_key(|(k, _)| *k);
-        writes.dedup_by_key(|(k, _)| *k);
+        if !writes.is_empty() && !self.used.load(Ordering::Relaxed) {
+            // ORDERING: Release before the first insert; see `resolve`.
+            self.used.store(true, Ordering::Release);
+        }
         for (key, entry) in &writes {
             self.chaos.point(3);
             let (hk, shard) = self.locate(key);
             shard.lock().entry(hk).or_default().insert(tx, *entry);
         }
+        if prev.is_empty() {
+            // The first publish without hints: everything is new, nothing to remove.
+            *prev = writes.into_iter().map(|(k, _)| k).collect();
+            return !prev.is_empty();
+        }
+        writes.sort_unstable_by_key(|(k, _)| *k);
+        debug_assert!(
+            writes.windows(2).all(|w| w[0].0 != w[1].0),
+            "duplicate keys"
+        );
+        prev.sort_unstable();
         let mut wrote_new = false;
         for (key, _) in &writes {
             if prev.binary_search(key).is_err() {
@@ -299,18 +359,6 @@ impl MvMemory {
             if let Some(e) = shard.lock().get_mut(&hk).and_then(|v| v.get_mut(tx)) {
                 *e = MvEntry::Estimate;
             }
-        }
-    }
-
-    /// Seeds estimates for `tx` under `keys` (predicted writes of a transaction that has not run).
-    pub(crate) fn seed_estimates(&self, tx: TxIdx, keys: &[MvKey]) {
-        for key in keys {
-            let (hk, shard) = self.locate(key);
-            shard
-                .lock()
-                .entry(hk)
-                .or_default()
-                .insert(tx, MvEntry::Estimate);
         }
     }
 

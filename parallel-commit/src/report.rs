@@ -1,5 +1,6 @@
 //! What a block execution cost: executions, aborts, parks and resumes, validations, wasted gas.
 
+use std::fmt;
 use std::ops::AddAssign;
 use std::time::Duration;
 
@@ -41,20 +42,27 @@ pub struct ExecReport {
     pub validations_skipped: u64,
     /// Gas used by incarnations that were aborted.
     pub wasted_gas: u64,
+    /// Gas used by the block's committed transactions.
+    pub gas_used: u64,
     /// Execution time spent before parks: work a restart-based scheduler would have redone.
     pub park_saved: Duration,
     /// Execution time thrown away: aborted incarnations and (without parking) restarted ones.
     pub wasted_time: Duration,
     /// Time workers spent asleep waiting for work (summed over workers).
     pub idle: Duration,
-    /// ESTIMATE markers seeded from static hints before execution.
+    /// Transactions executed in block order by the committer in serial mode (see `adapt.rs`).
+    pub serial_txs: u64,
+    /// Times the committer switched to serial mode after a window of dependent commits.
+    pub serial_stretches: u64,
+    /// Static write predictions (sender nonces and balances, value recipients) readers may wait on.
     pub hinted_estimates: u64,
     /// Wall-clock time of the whole block.
     pub elapsed: Duration,
 }
 
 impl AddAssign<&ExecReport> for ExecReport {
-    /// Adds the counters (not `mode`, `txs`, `hinted_estimates` or `elapsed`, which are per block).
+    /// Adds the counters (not `mode`, `txs`, `gas_used`, `hinted_estimates` or `elapsed`, which are per
+    /// block).
     fn add_assign(&mut self, o: &ExecReport) {
         self.executions += o.executions;
         self.re_executions += o.re_executions;
@@ -68,5 +76,45 @@ impl AddAssign<&ExecReport> for ExecReport {
         self.park_saved += o.park_saved;
         self.wasted_time += o.wasted_time;
         self.idle += o.idle;
+        self.serial_txs += o.serial_txs;
+        self.serial_stretches += o.serial_stretches;
+    }
+}
+
+impl ExecReport {
+    /// Gas spent on aborted incarnations as a share of the block's gas (0 for an empty block).
+    pub fn wasted_gas_share(&self) -> f64 {
+        if self.gas_used == 0 {
+            return 0.0;
+        }
+        self.wasted_gas as f64 / self.gas_used as f64
+    }
+}
+
+impl fmt::Display for ExecReport {
+    /// One line: mode, size, re-executions, parks and resumes, serial work, wasted gas.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mode = match self.mode {
+            ExecMode::Sequential => "sequential".to_string(),
+            ExecMode::Parallel { threads } => format!("parallel/{threads}"),
+        };
+        write!(
+            f,
+            "{mode} txs={} gas={} executions={} re_executions={} commit_aborts={} parks={} resumes={} \
+             serial_txs={} validations={} wasted_gas={} wasted_share={:.4} park_saved_us={} elapsed_us={}",
+            self.txs,
+            self.gas_used,
+            self.executions,
+            self.re_executions,
+            self.commit_aborts,
+            self.parks,
+            self.resumes,
+            self.serial_txs,
+            self.validations,
+            self.wasted_gas,
+            self.wasted_gas_share(),
+            self.park_saved.as_micros(),
+            self.elapsed.as_micros(),
+        )
     }
 }

@@ -16,6 +16,10 @@
 //! active-task counting: a transaction is committed only after a validation that ran with every lower
 //! transaction already committed, so the result never depends on a speculative validation being complete.
 //!
+//! *Serial mode* (see `worker.rs`, `Adapt`): while it is on, `next_task` hands out nothing and idle workers
+//! sleep; the holder of the commit lock executes the transaction at the commit index itself, in block
+//! order, and commits it. Turning it off lifts the execution index to the commit index and wakes everyone.
+//!
 //! Idle workers sleep on a condition variable (with a short timeout as a backstop) instead of spinning:
 //! every event that creates work (an index lowered, the end, a stop) wakes the sleepers, if there are any.
 
@@ -46,11 +50,15 @@ pub(crate) struct Scheduler {
     commit_idx: CachePadded<AtomicUsize>,
     /// Highest transaction that has finished an execution.
     max_executed: CachePadded<AtomicUsize>,
-    states: Box<[CachePadded<Mutex<TxState>>]>,
+    /// Not padded: neighbours are touched by different workers only briefly, and padding would cost a cache
+    /// line of fresh memory per transaction for every block.
+    states: Box<[Mutex<TxState>]>,
     /// Transactions parked on each transaction, resumed when it finishes executing.
     dependents: Box<[Mutex<Vec<TxIdx>>]>,
     /// Set when the execution failed: workers stop at their next step.
     stop: AtomicBool,
+    /// Serial mode: no tasks are handed out; the committer executes in block order.
+    serial: AtomicBool,
     idle: Idle,
     chaos: Chaos,
 }
@@ -66,14 +74,15 @@ impl Scheduler {
             max_executed: CachePadded::new(AtomicUsize::new(0)),
             states: (0..n)
                 .map(|_| {
-                    CachePadded::new(Mutex::new(TxState {
+                    Mutex::new(TxState {
                         status: TxStatus::ReadyToExecute,
                         incarnation: 0,
-                    }))
+                    })
                 })
                 .collect(),
             dependents: (0..n).map(|_| Mutex::new(Vec::new())).collect(),
             stop: AtomicBool::new(false),
+            serial: AtomicBool::new(false),
             idle: Idle::default(),
             chaos,
         }
@@ -89,11 +98,22 @@ impl Scheduler {
         *self.states[tx].lock()
     }
 
+    /// True when `tx` has finished an execution that still stands (`Executed` or `Committed`).
+    pub(crate) fn finished(&self, tx: TxIdx) -> bool {
+        matches!(
+            self.states[tx].lock().status,
+            TxStatus::Executed | TxStatus::Committed
+        )
+    }
+
     // ----- task dispatch -----
 
     /// The next task, or `None` when this attempt found nothing (callers check [`Self::exhausted`]).
     pub(crate) fn next_task(&self) -> Option<Task> {
         self.chaos.point(10);
+        if self.serial() {
+            return None;
+        }
         // ORDERING: SeqCst on the indices, as in Block-STM's proof: every decrease must be ordered with
         // the status changes made before it and with the loads here.
         let commit = self.commit_idx.load(Ordering::SeqCst);
@@ -146,7 +166,7 @@ impl Scheduler {
     }
 
     /// `ReadyToExecute(i) -> Executing(i)`: the caller now owns the execution of `tx`.
-    fn try_incarnate(&self, tx: TxIdx) -> Option<Task> {
+    pub(crate) fn try_incarnate(&self, tx: TxIdx) -> Option<Task> {
         if tx >= self.n {
             return None;
         }
@@ -274,6 +294,27 @@ impl Scheduler {
         (st.status == TxStatus::Executed).then_some(st.incarnation)
     }
 
+    /// `Executing(i) -> Committed(i)` for a transaction the committer claimed and executed in a serial
+    /// batch, with final reads (the commit index moves past it only when the batch is published). Wakes
+    /// the transactions parked on it.
+    pub(crate) fn commit_serial(&self, tx: TxIdx) {
+        self.chaos.point(16);
+        self.states[tx].lock().status = TxStatus::Committed;
+        // ORDERING: SeqCst, as in `finish_execution`.
+        self.max_executed.fetch_max(tx, Ordering::SeqCst);
+        let deps = std::mem::take(&mut *self.dependents[tx].lock());
+        self.resume_dependencies(deps);
+    }
+
+    /// Moves the commit index to `to` after a serial batch, whose transactions are all committed.
+    pub(crate) fn advance_commit_idx_to(&self, to: TxIdx) {
+        // ORDERING: as in `advance_commit_idx`.
+        self.commit_idx.store(to, Ordering::SeqCst);
+        if to == self.n {
+            self.wake_all();
+        }
+    }
+
     /// `Executed(i) -> Committed(i)` for the transaction at the commit index. Only the commit-lock holder
     /// calls this, then [`Self::advance_commit_idx`]. False when a concurrent validation aborted it first.
     pub(crate) fn mark_committed(&self, tx: TxIdx, incarnation: Incarnation) -> bool {
@@ -307,6 +348,30 @@ impl Scheduler {
         self.commit_idx() >= self.n
     }
 
+    // ----- serial mode -----
+
+    /// True while serial mode is on.
+    pub(crate) fn serial(&self) -> bool {
+        // ORDERING: SeqCst: the sleeper's half of the Dekker pair with `set_serial(false)`.
+        self.serial.load(Ordering::SeqCst)
+    }
+
+    /// Turns serial mode on or off. Only the commit-lock holder calls this.
+    pub(crate) fn set_serial(&self, on: bool) {
+        self.chaos.point(15);
+        // ORDERING: SeqCst: the waker's half of the Dekker pair in `wait_for_work` (turning it off is an
+        // event that creates work).
+        self.serial.store(on, Ordering::SeqCst);
+        if !on {
+            // Every transaction below the commit index is committed: nothing there to execute. Ready
+            // transactions above it are at or above the lifted index, so the scan still reaches them.
+            // ORDERING: SeqCst; see `next_task`.
+            self.execution_idx
+                .fetch_max(self.commit_idx.load(Ordering::SeqCst), Ordering::SeqCst);
+            self.wake_all();
+        }
+    }
+
     // ----- stopping and sleeping -----
 
     /// Makes every worker return at its next step (after a failure).
@@ -322,10 +387,13 @@ impl Scheduler {
         self.stop.load(Ordering::SeqCst)
     }
 
-    /// True when a worker has something to look at: a scan index below the end, the end, or a stop.
-    fn has_work(&self) -> bool {
+    /// True when a worker has something to look at: a scan index below the end (outside serial mode), the
+    /// end, or a stop.
+    pub(crate) fn has_work(&self) -> bool {
         // ORDERING: SeqCst loads, the sleeper's half of the Dekker pair (see `wait_for_work`).
-        !self.exhausted() || self.stopped() || self.commit_idx.load(Ordering::SeqCst) >= self.n
+        (!self.exhausted() && !self.serial())
+            || self.stopped()
+            || self.commit_idx.load(Ordering::SeqCst) >= self.n
     }
 
     /// Sleeps until work may have appeared (or the backstop timeout).

@@ -66,17 +66,17 @@ pub(crate) fn execute_one(
 
 /// What the overlay knows about one account; `None` fields fall through to the base.
 #[derive(Clone, Debug, Default)]
-struct OverlayAccount {
-    balance: Option<U256>,
+pub(crate) struct OverlayAccount {
+    pub(crate) balance: Option<U256>,
     /// Credits on top of the base balance while `balance` is `None`.
-    credit: U256,
-    nonce: Option<u64>,
-    code_hash: Option<B256>,
+    pub(crate) credit: U256,
+    pub(crate) nonce: Option<u64>,
+    pub(crate) code_hash: Option<B256>,
     /// A write made the account exist: a missing account reads as `KECCAK_EMPTY`, not zero.
-    exists: bool,
+    pub(crate) exists: bool,
     /// Storage was wiped: slots not in `storage` read zero instead of falling through.
-    wiped: bool,
-    storage: HashMap<U256, U256>,
+    pub(crate) wiped: bool,
+    pub(crate) storage: HashMap<U256, U256>,
 }
 
 /// The base state plus the writes applied so far.
@@ -94,6 +94,16 @@ impl<'a> Overlay<'a> {
             accounts: HashMap::new(),
             codes: HashMap::new(),
         }
+    }
+
+    /// The accounts written so far.
+    pub(crate) fn accounts(&self) -> impl Iterator<Item = (&Address, &OverlayAccount)> {
+        self.accounts.iter()
+    }
+
+    /// Code deployed by the writes applied so far.
+    pub(crate) fn codes(&self) -> impl Iterator<Item = (&B256, &Code)> {
+        self.codes.iter()
     }
 
     /// Applies one transaction's write set, with `InMemoryState::apply` semantics.

@@ -6,6 +6,7 @@ use crate::hot::HotHints;
 use crate::mv_memory::{MvMemory, Resolved};
 use crate::scheduler::Scheduler;
 use crate::types::{Location, ReadSet, TxIdx};
+use crate::writes::StaticHints;
 use alloy_primitives::{Address, B256, U256};
 use parevm_evm_core::{Code, Env, StateView, ViewError, KECCAK_EMPTY};
 use std::cell::RefCell;
@@ -40,7 +41,29 @@ pub(crate) fn read_location(
 }
 
 /// The hints a view consults, with the block's transactions and the scheduler.
-pub(crate) type HintCtx<'a> = (&'a HotHints, &'a [Env], &'a Scheduler);
+#[derive(Clone, Copy)]
+pub(crate) struct HintCtx<'a> {
+    /// Abort-learned hot locations.
+    pub(crate) hot: &'a HotHints,
+    /// Static write predictions.
+    pub(crate) predicted: &'a StaticHints,
+    /// The block's transactions.
+    pub(crate) envs: &'a [Env],
+    /// Who has finished.
+    pub(crate) sched: &'a Scheduler,
+}
+
+impl HintCtx<'_> {
+    /// The unfinished lower transaction a read of `loc` by `tx` should wait for, if any.
+    fn blocker(&self, loc: Location, tx: TxIdx) -> Option<TxIdx> {
+        if let Some(k) = self.predicted.writer_below(loc, tx) {
+            if !self.sched.finished(k) {
+                return Some(k);
+            }
+        }
+        self.hot.blocker(loc, tx, self.envs, self.sched)
+    }
+}
 
 /// Transaction `tx`'s view of the block in progress.
 pub(crate) struct MvView<'a> {
@@ -76,8 +99,8 @@ impl<'a> MvView<'a> {
     }
 
     fn read(&self, loc: Location) -> Result<U256, ViewError> {
-        if let Some((hints, envs, sched)) = self.hints {
-            if let Some(k) = hints.blocker(loc, self.tx, envs, sched) {
+        if let Some(hints) = self.hints {
+            if let Some(k) = hints.blocker(loc, self.tx) {
                 return Err(ViewError::NotReady(k));
             }
         }

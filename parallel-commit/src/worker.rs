@@ -6,7 +6,11 @@
 //!                                   -> Validate: re-read the read set -> abort on a changed value
 //!       nothing to do: sleep until the scheduler announces work
 //! ```
+//!
+//! In serial mode (`adapt.rs`) `try_commit` also executes: the transaction at the commit index runs on the
+//! committer's thread with final reads and is committed at once.
 
+use crate::adapt::Adapt;
 use crate::chaos::Chaos;
 use crate::config::ParallelConfig;
 use crate::error::{panic_message, ParallelError};
@@ -14,16 +18,18 @@ use crate::hot::HotHints;
 use crate::mv_memory::MvMemory;
 use crate::report::ExecReport;
 use crate::scheduler::Scheduler;
+use crate::sequential::{execute_one, Overlay};
+use crate::serial::{net_entries, FinalView};
 use crate::types::{Incarnation, MvKey, ReadSet, Task, TxIdx, TxStatus, TxVersion};
-use crate::view::{read_location, MvView};
-use crate::writes::mv_writes;
+use crate::view::{read_location, HintCtx, MvView};
+use crate::writes::{mv_writes, StaticHints};
 use crossbeam_utils::Backoff;
 use parevm_evm_core::{Env, InvalidTx, StateView, TxError, TxExecution, TxOutcome, ViewError};
 use parking_lot::Mutex;
 use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 /// An execution in progress: the interpreter state and the reads made so far.
@@ -35,6 +41,8 @@ struct Job {
     busy: Duration,
     /// Every lower transaction was committed before the first read: the reads are final.
     final_reads: bool,
+    /// The execution parked (or restarted) on a lower transaction at least once.
+    waited: bool,
 }
 
 /// The last finished incarnation of a transaction.
@@ -46,6 +54,8 @@ pub(crate) struct Finished {
     /// A validation passed after every lower transaction had committed: commit needs no other.
     final_validated: AtomicBool,
     busy: Duration,
+    /// It waited for a lower transaction or is a re-execution (what serial-mode detection counts).
+    dependent: bool,
 }
 
 impl Finished {
@@ -64,8 +74,8 @@ impl Finished {
 /// Per-transaction data besides the status (which the scheduler owns).
 #[derive(Default)]
 struct TxSlot {
-    /// A parked execution waiting to be resumed.
-    parked: Mutex<Option<Job>>,
+    /// A parked execution waiting to be resumed (boxed: slots stay small, parking moves a pointer).
+    parked: Mutex<Option<Box<Job>>>,
     /// The last finished incarnation (the committed one at the end).
     last: Mutex<Option<Arc<Finished>>>,
     /// Keys of this transaction's entries in multi-version memory.
@@ -84,13 +94,19 @@ pub(crate) struct Block<'a> {
     base: &'a (dyn StateView + Sync),
     park: bool,
     mv: MvMemory,
-    /// Abort-learned hints (`None` when hints are off).
-    hot: Option<HotHints>,
+    /// Abort-learned and static hints (`None` when hints are off). The static ones are computed on first
+    /// use: a block that runs as one serial batch never needs them.
+    hints: Option<(HotHints, OnceLock<StaticHints>)>,
     pub(crate) sched: Scheduler,
     slots: Box<[TxSlot]>,
-    commit_lock: Mutex<()>,
+    /// Held by the committer; guards the adaptivity detector.
+    commit_lock: Mutex<Adapt>,
     /// Someone found the commit lock taken: its holder must look again before it leaves.
     commit_pending: AtomicBool,
+    /// Speculative validations are worth running: a dependent transaction (parked or re-executed) has
+    /// committed. Until then they would only repeat the commit-time validation, which alone decides
+    /// correctness; with adaptivity off they always run (Block-STM's behaviour).
+    speculate: AtomicBool,
     failure: Mutex<Option<ParallelError>>,
     filter: Option<&'a dyn CommitFilter>,
 }
@@ -104,33 +120,30 @@ impl<'a> Block<'a> {
         filter: Option<&'a dyn CommitFilter>,
     ) -> Self {
         let chaos = Chaos::new(cfg.chaos);
+        let sched = Scheduler::new(envs.len(), chaos);
+        let adapt = Adapt::new(envs, cfg.adaptive, cfg.spawn_after, &sched);
         Self {
             envs,
             base,
             park: cfg.park,
             mv: MvMemory::new(envs.len(), chaos),
-            hot: cfg.hints.then(HotHints::new),
-            sched: Scheduler::new(envs.len(), chaos),
+            hints: cfg.hints.then(|| (HotHints::new(), OnceLock::new())),
+            sched,
             slots: (0..envs.len()).map(|_| TxSlot::default()).collect(),
-            commit_lock: Mutex::new(()),
+            commit_lock: Mutex::new(adapt),
             commit_pending: AtomicBool::new(false),
+            speculate: AtomicBool::new(!cfg.adaptive),
             failure: Mutex::new(None),
             filter,
         }
     }
 
-    /// Seeds predicted writes as estimates; returns how many.
-    pub(crate) fn seed_hints(&self, hints: Vec<Vec<MvKey>>) -> u64 {
-        let mut count = 0;
-        for (tx, keys) in hints.into_iter().enumerate() {
-            if keys.is_empty() {
-                continue;
-            }
-            self.mv.seed_estimates(tx, &keys);
-            count += keys.len() as u64;
-            *self.slots[tx].written.lock() = keys;
-        }
-        count
+    /// Number of static write predictions (see `StaticHints`).
+    pub(crate) fn predicted_writes(&self) -> u64 {
+        self.hints
+            .as_ref()
+            .and_then(|(_, p)| p.get())
+            .map_or(0, |p| p.count)
     }
 
     /// Records the first failure and stops every worker.
@@ -168,11 +181,13 @@ impl<'a> Block<'a> {
 
     // ----- the worker loop -----
 
-    /// Runs one worker until the block is committed or failed; returns its counters.
-    pub(crate) fn run_worker(&self) -> ExecReport {
+    /// Runs one worker until the block is committed or failed; returns its counters. `tick`, when given,
+    /// is called before every step (the calling thread uses it to start helpers once the block proves
+    /// long enough).
+    pub(crate) fn run_worker(&self, tick: Option<&dyn Fn()>) -> ExecReport {
         let mut stats = ExecReport::default();
         let current = Cell::new(None);
-        let r = catch_unwind(AssertUnwindSafe(|| self.work(&mut stats, &current)));
+        let r = catch_unwind(AssertUnwindSafe(|| self.work(&mut stats, &current, tick)));
         if let Err(payload) = r {
             let message = panic_message(&*payload);
             self.fail(match current.get() {
@@ -183,13 +198,16 @@ impl<'a> Block<'a> {
         stats
     }
 
-    fn work(&self, stats: &mut ExecReport, current: &Cell<Option<TxIdx>>) {
+    fn work(&self, stats: &mut ExecReport, current: &Cell<Option<TxIdx>>, tick: Option<&dyn Fn()>) {
         let mut task: Option<Task> = None;
         // Spin and yield briefly before sleeping: new work usually appears within microseconds.
         let backoff = Backoff::new();
         loop {
             if self.sched.stopped() {
                 return;
+            }
+            if let Some(tick) = tick {
+                tick();
             }
             let t = match task.take() {
                 Some(t) => t,
@@ -206,7 +224,7 @@ impl<'a> Block<'a> {
                             if self.sched.done() {
                                 return;
                             }
-                            if self.sched.exhausted() {
+                            if !self.sched.has_work() {
                                 if backoff.is_completed() {
                                     let slept = Instant::now();
                                     self.sched.wait_for_work();
@@ -244,6 +262,7 @@ impl<'a> Block<'a> {
             reads: ReadSet::new(),
             busy: Duration::ZERO,
             final_reads: self.sched.commit_idx() >= v.tx,
+            waited: false,
         }
     }
 
@@ -257,12 +276,17 @@ impl<'a> Block<'a> {
                 stats.park_saved += job.busy;
                 job
             }
-            _ => self.new_job(v, stats),
+            _ => Box::new(self.new_job(v, stats)),
         };
         loop {
             // Reads of a job whose lower transactions are all committed are final: no hint applies.
-            let hints = match &self.hot {
-                Some(h) if !job.final_reads => Some((h, self.envs, &self.sched)),
+            let hints = match &self.hints {
+                Some((hot, predicted)) if !job.final_reads => Some(HintCtx {
+                    hot,
+                    predicted: predicted.get_or_init(|| StaticHints::new(self.envs)),
+                    envs: self.envs,
+                    sched: &self.sched,
+                }),
                 _ => None,
             };
             let view = MvView::new(
@@ -292,6 +316,7 @@ impl<'a> Block<'a> {
                         return None;
                     }
                     stats.parks += 1;
+                    job.waited = true;
                     if !self.park {
                         // Block-STM behaviour: drop the execution, start over once `k` has finished.
                         stats.restarts += 1;
@@ -299,7 +324,8 @@ impl<'a> Block<'a> {
                         if self.sched.add_dependency(tx, k) {
                             return None;
                         }
-                        job = self.new_job(v, stats);
+                        job = Box::new(self.new_job(v, stats));
+                        job.waited = true;
                         continue;
                     }
                     *self.slots[tx].parked.lock() = Some(job);
@@ -325,7 +351,13 @@ impl<'a> Block<'a> {
     }
 
     /// Publishes a finished incarnation's writes and reports it to the scheduler.
-    fn finish(&self, v: TxVersion, result: Result<TxOutcome, InvalidTx>, job: Job) -> Option<Task> {
+    fn finish(
+        &self,
+        v: TxVersion,
+        result: Result<TxOutcome, InvalidTx>,
+        job: Box<Job>,
+    ) -> Option<Task> {
+        let job = *job;
         let slot = &self.slots[v.tx];
         let writes = match &result {
             Ok(out) => {
@@ -352,6 +384,7 @@ impl<'a> Block<'a> {
             final_reads: job.final_reads,
             final_validated: AtomicBool::new(false),
             busy: job.busy,
+            dependent: job.waited || v.incarnation > 0,
         }));
         self.sched.finish_execution(v.tx, v.incarnation, wrote_new)
     }
@@ -364,7 +397,7 @@ impl<'a> Block<'a> {
             match read_location(&self.mv, self.base, *loc, tx) {
                 Ok(v) if v == *seen => {}
                 Ok(_) => {
-                    if let Some(hot) = &self.hot {
+                    if let Some((hot, _)) = &self.hints {
                         hot.mark(*loc);
                     }
                     return Ok(false);
@@ -398,7 +431,8 @@ impl<'a> Block<'a> {
     /// Speculative validation of `v`.
     fn validate(&self, v: TxVersion, stats: &mut ExecReport) -> Option<Task> {
         let fin = self.last(v.tx, v.incarnation)?;
-        if fin.known_final() {
+        // ORDERING: Relaxed: a heuristic switch; either value is correct.
+        if fin.known_final() || !self.speculate.load(Ordering::Relaxed) {
             stats.validations_skipped += 1;
             return None;
         }
@@ -427,12 +461,12 @@ impl<'a> Block<'a> {
     /// Returns a re-execution task when the commit-time validation aborted a transaction.
     fn try_commit(&self, stats: &mut ExecReport, current: &Cell<Option<TxIdx>>) -> Option<Task> {
         loop {
-            if let Some(guard) = self.commit_lock.try_lock() {
+            if let Some(mut guard) = self.commit_lock.try_lock() {
                 // ORDERING: SeqCst on `commit_pending` (here, below and in the request branch): a request
                 // stored after this clear is seen by the load after unlocking, or its own `try_lock`
                 // comes after our unlock.
                 self.commit_pending.store(false, Ordering::SeqCst);
-                let task = self.commit_ready(stats, current);
+                let task = self.commit_ready(&mut guard, stats, current);
                 current.set(None);
                 drop(guard);
                 // A re-execution of the transaction at the commit index blocks every commit until it
@@ -451,14 +485,130 @@ impl<'a> Block<'a> {
         }
     }
 
-    /// Commits transactions at the commit index while they are executed and valid.
-    fn commit_ready(&self, stats: &mut ExecReport, current: &Cell<Option<TxIdx>>) -> Option<Task> {
+    /// Serial mode, the commit index at `start` ready and never run: executes transactions from `start`
+    /// on in block order on this thread, like the sequential path (`serial.rs`), while each is ready and
+    /// fresh and the stretch lasts; then publishes the batch's net writes and moves the commit index past
+    /// it. False when the block failed.
+    fn serial_batch(
+        &self,
+        start: TxIdx,
+        adapt: &mut Adapt,
+        stats: &mut ExecReport,
+        current: &Cell<Option<TxIdx>>,
+    ) -> bool {
+        let below = FinalView {
+            mv: &self.mv,
+            base: self.base,
+            tx: start,
+        };
+        let mut overlay = Overlay::new(&below);
+        let mut k = start;
+        let mut serial = true;
+        while serial && k < self.sched.len() && !self.sched.stopped() {
+            if self.slots[k].parked.lock().is_some() {
+                break;
+            }
+            let Some(Task::Execute(v)) = self.sched.try_incarnate(k) else {
+                break;
+            };
+            current.set(Some(k));
+            stats.executions += 1;
+            stats.serial_txs += 1;
+            let result = match execute_one(k, &self.envs[k], &overlay) {
+                Ok(r) => r,
+                Err(e) => {
+                    self.fail(e);
+                    return false;
+                }
+            };
+            let dropped = self
+                .filter
+                .is_some_and(|f| f.drop_tx(k, &self.envs[k], &result));
+            if let (Ok(out), false) = (&result, dropped) {
+                overlay.apply(&out.writes);
+            }
+            // Entries of earlier, aborted incarnations: the batch's entries replace them.
+            let stale = std::mem::take(&mut *self.slots[k].written.lock());
+            if !stale.is_empty() {
+                self.mv.remove(k, &stale);
+            }
+            *self.slots[k].last.lock() = Some(Arc::new(Finished {
+                incarnation: v.incarnation,
+                result,
+                reads: ReadSet::new(),
+                final_reads: true,
+                final_validated: AtomicBool::new(false),
+                busy: Duration::ZERO,
+                dependent: false,
+            }));
+            self.sched.commit_serial(k);
+            serial = adapt.serial_continues(k);
+            k += 1;
+        }
+        // A batch that ends the block has no readers left: nothing to publish.
+        if k > start && k < self.sched.len() {
+            // Code first: a reader that sees the code hash must find the code.
+            for (hash, code) in overlay.codes() {
+                self.mv.insert_code(*hash, code.clone());
+            }
+            let last = k - 1;
+            let entries = net_entries(&overlay);
+            let mut keys = self.slots[last].written.lock();
+            self.mv.publish(last, entries, &mut keys);
+            drop(keys);
+            self.sched.revalidate_above(last);
+        }
+        if k > start {
+            self.sched.advance_commit_idx_to(k);
+        }
+        if !serial {
+            self.sched.set_serial(false);
+        }
+        true
+    }
+
+    /// Commits transactions at the commit index while they are executed and valid; in serial mode,
+    /// executes them first.
+    fn commit_ready(
+        &self,
+        adapt: &mut Adapt,
+        stats: &mut ExecReport,
+        current: &Cell<Option<TxIdx>>,
+    ) -> Option<Task> {
+        let backoff = Backoff::new();
         loop {
             let k = self.sched.commit_idx();
-            if k >= self.sched.len() {
+            if k >= self.sched.len() || self.sched.stopped() {
                 return None;
             }
-            let inc = self.sched.executed_incarnation(k)?;
+            let inc = match self.sched.executed_incarnation(k) {
+                Some(inc) => inc,
+                None if self.sched.serial() => {
+                    match self.sched.state(k).status {
+                        TxStatus::ReadyToExecute if self.slots[k].parked.lock().is_none() => {
+                            if !self.serial_batch(k, adapt, stats, current) {
+                                return None;
+                            }
+                        }
+                        TxStatus::ReadyToExecute => {
+                            if let Some(Task::Execute(v)) = self.sched.try_incarnate(k) {
+                                current.set(Some(k));
+                                stats.serial_txs += 1;
+                                // Its reads are final and the commit below decides it: a validation
+                                // task handed back for it is redundant.
+                                let _ = self.execute(v, stats);
+                            }
+                        }
+                        // The worker running it commits it when it finishes.
+                        TxStatus::Executing => return None,
+                        // Moments away from ready (the waker or the aborter is at work): wait.
+                        TxStatus::Parked | TxStatus::Aborting => backoff.snooze(),
+                        TxStatus::Executed | TxStatus::Committed => {}
+                    }
+                    continue;
+                }
+                None => return None,
+            };
             current.set(Some(k));
             let fin = self.last(k, inc)?;
             let valid = if fin.known_final() {
@@ -495,6 +645,15 @@ impl<'a> Block<'a> {
                 }
             }
             self.sched.advance_commit_idx(k);
+            if adapt.on_commit(k, fin.dependent, &self.sched) {
+                stats.serial_stretches += 1;
+            }
+            if fin.dependent {
+                // The block has conflicts: from now on find them early. (A commit-time abort shows up
+                // here too, as the re-execution's commit.)
+                // ORDERING: Relaxed; see `validate`.
+                self.speculate.store(true, Ordering::Relaxed);
+            }
         }
     }
 }

@@ -67,35 +67,60 @@ pub(crate) fn mv_writes(writes: &WriteSet, reads: &ReadSet) -> Vec<(MvKey, MvEnt
     out
 }
 
-/// For each transaction, the predicted writes that a higher transaction is predicted to read: seeding
-/// them as estimates makes that reader wait for the writer instead of reading a stale value and aborting
-/// (a chain of transactions from one sender, or a sender that was just paid).
+/// Predicted writes that a higher transaction is predicted to read, by location: a reader waits for the
+/// nearest lower predicted writer that has not finished executing, instead of reading a stale value and
+/// aborting (a chain of transactions from one sender, or a sender that was just paid).
 ///
 /// A transaction is all but certain to write its sender's nonce and balance, and the balance of the
 /// recipient of a value transfer; it is all but certain to read its sender's nonce and balance. So the
-/// writes worth seeding are those of accounts that send again later in the block.
-pub(crate) fn predicted_estimates(envs: &[Env]) -> Vec<Vec<MvKey>> {
-    let mut last_send: HashMap<Address, TxIdx> = HashMap::with_capacity(envs.len());
-    for (i, env) in envs.iter().enumerate() {
-        last_send.insert(env.tx.caller, i);
-    }
-    let sends_after = |a: &Address, j: TxIdx| last_send.get(a).is_some_and(|last| *last > j);
-    envs.iter()
-        .enumerate()
-        .map(|(j, env)| {
+/// writes worth predicting are those of accounts that send again later in the block.
+///
+/// The predictions are consulted at read time rather than seeded as estimates into multi-version memory:
+/// reads whose lower transactions are all committed skip them, and the version lists stay as short as the
+/// real writes.
+pub(crate) struct StaticHints {
+    /// For each predicted location, its predicted writers, ascending.
+    writers: HashMap<Location, Vec<TxIdx>>,
+    /// Number of (location, writer) predictions.
+    pub(crate) count: u64,
+}
+
+impl StaticHints {
+    /// The predictions for `envs`.
+    pub(crate) fn new(envs: &[Env]) -> Self {
+        let mut last_send: HashMap<Address, TxIdx> = HashMap::with_capacity(envs.len());
+        for (i, env) in envs.iter().enumerate() {
+            last_send.insert(env.tx.caller, i);
+        }
+        let sends_after = |a: &Address, j: TxIdx| last_send.get(a).is_some_and(|last| *last > j);
+        let mut writers: HashMap<Location, Vec<TxIdx>> = HashMap::new();
+        let mut count = 0;
+        for (j, env) in envs.iter().enumerate() {
             let tx = &env.tx;
-            let mut keys = Vec::new();
+            let mut add = |loc: Location| {
+                writers.entry(loc).or_default().push(j);
+                count += 1;
+            };
             if sends_after(&tx.caller, j) {
-                keys.push(MvKey::Loc(Location::Nonce(tx.caller)));
-                keys.push(MvKey::Loc(Location::Balance(tx.caller)));
+                add(Location::Nonce(tx.caller));
+                add(Location::Balance(tx.caller));
             }
             if let Some(to) = tx.kind.to() {
                 if !tx.value.is_zero() && *to != tx.caller && sends_after(to, j) {
-                    keys.push(MvKey::Loc(Location::Balance(*to)));
+                    add(Location::Balance(*to));
                 }
             }
-            keys.sort_unstable();
-            keys
-        })
-        .collect()
+        }
+        Self { writers, count }
+    }
+
+    /// The nearest transaction below `tx` predicted to write `loc`, if any.
+    pub(crate) fn writer_below(&self, loc: Location, tx: TxIdx) -> Option<TxIdx> {
+        if self.writers.is_empty() || matches!(loc, Location::CodeHash(_) | Location::Storage(..)) {
+            return None;
+        }
+        let ws = self.writers.get(&loc)?;
+        let below = ws.partition_point(|&k| k < tx);
+        ws.get(below.checked_sub(1)?).copied()
+    }
 }

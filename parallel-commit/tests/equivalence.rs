@@ -167,6 +167,49 @@ proptest! {
 }
 
 proptest! {
+    #![proptest_config(cfg(24))]
+
+    /// Adaptivity, static: a one-sender chain at the start runs as a serial batch on the committer, whose
+    /// net writes are published when the stretch ends; the mixed transactions after it read them in
+    /// parallel (with and without chaos).
+    #[test]
+    fn chain_then_mixed(
+        chain in 17usize..40,
+        rest in prop::collection::vec(any_tx(), 30..60),
+        spec in spec(),
+        seed in prop::option::of(any::<u64>()),
+    ) {
+        let mut specs: Vec<TxSpec> = (0..chain)
+            .map(|i| match i % 3 {
+                0 => TxSpec::Counter { from: 5 },
+                1 => TxSpec::Transfer { from: 5, to: 7, value: 3 },
+                _ => TxSpec::Erc20 { from: 5, to: 9, amount: 2 },
+            })
+            .collect();
+        specs.extend(rest);
+        let runs = check_block(&build_block(&specs, spec), seed)?;
+        for r in runs.iter().skip(1) {
+            prop_assert!(r.report.serial_txs >= 17, "{:?}", r.report);
+        }
+    }
+
+    /// Adaptivity, dynamic: a long stretch of transactions from distinct senders on one slot is detected
+    /// from the commits (parks, re-executions) and finished in serial mode; independent ones follow.
+    #[test]
+    fn hot_stretch_then_independent(
+        hot in 40usize..80,
+        tail in prop::collection::vec(any_tx(), 10..30),
+        seed in prop::option::of(any::<u64>()),
+    ) {
+        let mut specs: Vec<TxSpec> = (0..hot)
+            .map(|i| TxSpec::Counter { from: (i % RICH as usize) as u8 })
+            .collect();
+        specs.extend(tail);
+        check_block(&build_block(&specs, SpecId::CANCUN), seed)?;
+    }
+}
+
+proptest! {
     #![proptest_config(cfg(64))]
 
     /// Chaos mode: seeded random yields and sleeps inside the scheduler and multi-version memory.
@@ -183,7 +226,8 @@ proptest! {
 proptest! {
     #![proptest_config(cfg(32))]
 
-    /// Plain Block-STM behaviour (no parking: restart on a not-ready read; no hints) stays equivalent too.
+    /// Plain Block-STM behaviour (no parking: restart on a not-ready read; no hints; no serial mode, always
+    /// speculative validation) stays equivalent too.
     #[test]
     fn mixed_without_parking_or_hints(
         specs in prop::collection::vec(any_tx(), 4..32),
@@ -193,6 +237,7 @@ proptest! {
         check_block_with(&build_block(&specs, spec), seed, |cfg| {
             cfg.park = false;
             cfg.hints = false;
+            cfg.adaptive = false;
         })?;
     }
 
@@ -250,6 +295,30 @@ fn hot_recipient_and_beneficiary_do_not_conflict() {
     }
 }
 
+/// A block that is one sender's chain throughout runs as serial batches: every transaction is executed
+/// in block order by the committer, none is parked or re-executed, and no helper burns CPU.
+#[test]
+fn static_chain_runs_serially() {
+    let specs: Vec<TxSpec> = (0..40u8)
+        .map(|i| match i % 2 {
+            0 => TxSpec::Counter { from: 3 },
+            _ => TxSpec::Transfer {
+                from: 3,
+                to: 4,
+                value: 1,
+            },
+        })
+        .collect();
+    let block = build_block(&specs, SpecId::CANCUN);
+    for seed in [None, Some(7)] {
+        let runs = check_block(&block, seed).expect("equivalent");
+        for r in runs.iter().skip(1) {
+            assert_eq!(r.report.serial_txs, 40, "{:?}", r.report);
+            assert_eq!((r.report.parks, r.report.re_executions), (0, 0));
+        }
+    }
+}
+
 /// The parking path really runs: a one-sender nonce chain under chaos parks and resumes executions,
 /// and the results still equal the sequential ones.
 #[test]
@@ -258,7 +327,9 @@ fn nonce_chains_park_and_resume() {
     let block = build_block(&specs, SpecId::CANCUN);
     let mut resumes = 0;
     for seed in 0..8 {
-        let runs = check_block(&block, Some(seed)).expect("equivalent");
+        // Without serial mode, which would take over this conflict-heavy block.
+        let runs =
+            check_block_with(&block, Some(seed), |c| c.adaptive = false).expect("equivalent");
         resumes += runs.iter().map(|r| r.report.resumes).sum::<u64>();
     }
     assert!(resumes > 0, "no execution was ever parked and resumed");

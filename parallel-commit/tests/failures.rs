@@ -84,6 +84,33 @@ fn worker_panic_names_the_transaction() {
     }
 }
 
+/// The same inside a serial batch: a one-sender chain runs on the committer, which panics at tx 13.
+#[test]
+fn panic_in_a_serial_batch_names_the_transaction() {
+    let specs: Vec<TxSpec> = (0..24u8)
+        .map(|i| TxSpec::Transfer {
+            from: 0,
+            to: if i == 13 { 12 } else { 1 },
+            value: 1,
+        })
+        .collect();
+    let envs = build_block(&specs, SpecId::CANCUN).envs;
+    let view = Poisoned {
+        inner: base_state(),
+        poisoned: eoa(12),
+        panic: true,
+    };
+    for threads in [2, 4] {
+        match execute_parallel_with(&envs, &view, &ParallelConfig::forced(threads)) {
+            Err(ParallelError::WorkerPanic { tx, message }) => {
+                assert_eq!(tx, 13);
+                assert!(message.contains("poisoned"), "{message}");
+            }
+            other => panic!("expected a worker panic, got {other:?}"),
+        }
+    }
+}
+
 #[test]
 fn backend_error_fails_the_block() {
     let envs = block_touching(12);

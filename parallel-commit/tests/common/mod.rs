@@ -508,5 +508,14 @@ pub fn check_block_with(
         }
         runs.push(par);
     }
+    // The default adaptive path at 2 threads: a serial warm-up batch on the calling thread, published as
+    // net entries, then helpers (timing decides where the warm-up ends; the result may not depend on it).
+    let mut cfg = ParallelConfig::forced(2);
+    cfg.spawn_after = std::time::Duration::from_micros(30);
+    cfg.chaos = chaos;
+    tweak(&mut cfg);
+    let par = execute_parallel_with(&block.envs, &block.state, &cfg)
+        .map_err(|e| TestCaseError::fail(format!("warm-up: {e}")))?;
+    compare(&seq, &par.results).map_err(|e| TestCaseError::fail(format!("warm-up: {e}")))?;
     Ok(runs)
 }
