@@ -61,6 +61,8 @@ fn official_blockchain_tests_pass() {
 /// transactions).
 #[test]
 fn official_blockchain_tests_pass_with_parallel_runner() {
+    // Every block through the parallel engine, however small (results are identical, only cost differs).
+    parevm_parallel_commit::force_parallel_path(true);
     for threads in [2, 4] {
         run_all(TxRunner::Parallel { threads });
     }
