@@ -1,5 +1,6 @@
 //! Block building: the parallel builder includes and skips exactly the candidates the sequential builder
-//! does (invalid ones, and those whose gas limit no longer fits), at every thread count.
+//! does (invalid ones, and those whose gas limit no longer fits), at every thread count, and through the
+//! adaptive warm-up.
 
 mod common;
 
@@ -44,5 +45,13 @@ proptest! {
                 .map_err(|e| TestCaseError::fail(e.to_string()))?;
             same(&seq, &par).map_err(|e| TestCaseError::fail(format!("{threads} threads: {e}")))?;
         }
+        // The adaptive path: a serial warm-up batch (the committer decides each candidate as it runs it),
+        // then helpers.
+        let mut cfg = ParallelConfig::forced(2);
+        cfg.spawn_after = std::time::Duration::from_micros(30);
+        cfg.chaos = chaos;
+        let par = execute_building_with(&block.envs, &block.state, &cfg, gas_limit)
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        same(&seq, &par).map_err(|e| TestCaseError::fail(format!("warm-up: {e}")))?;
     }
 }
