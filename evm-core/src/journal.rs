@@ -56,6 +56,9 @@ struct JAccount {
     destroyed: bool,
 }
 
+/// Up to this many accounts the journal finds an account by a linear scan of their addresses.
+const SCAN_LIMIT: usize = 16;
+
 /// Index of an account in the journal's account list (accounts are never removed during a transaction).
 type AccIdx = u32;
 
@@ -98,7 +101,9 @@ pub struct SStoreResult {
 /// The state a transaction has touched so far.
 #[derive(Debug, Default)]
 pub struct Journal {
-    /// Where each loaded account sits in `accs`.
+    /// Addresses of `accs`, in the same order: small transactions find an account by scanning these.
+    addrs: Vec<Address>,
+    /// Where each loaded account sits in `accs`; filled only once there are more than [`SCAN_LIMIT`].
     index: AddressMap<AccIdx>,
     /// Loaded accounts, in load order.
     accs: Vec<JAccount>,
@@ -117,10 +122,16 @@ pub struct Journal {
 impl Journal {
     /// An empty journal for a transaction under `spec`.
     pub fn new(spec: SpecId) -> Self {
+        // Room for a typical transaction (sender, target, coinbase; a handful of reads and changes), so the
+        // vectors do not regrow while it runs.
         Self {
             spec,
             spec_spurious: spec.is_enabled_in(SpecId::SPURIOUS_DRAGON),
             warm_precompiles: spec.is_enabled_in(SpecId::BERLIN),
+            addrs: Vec::with_capacity(4),
+            accs: Vec::with_capacity(4),
+            undo: Vec::with_capacity(16),
+            reads: Vec::with_capacity(8),
             ..Default::default()
         }
     }
@@ -133,15 +144,47 @@ impl Journal {
                 return i;
             }
         }
-        let next = self.accs.len() as AccIdx;
-        let i = *self.index.entry(address).or_insert(next);
-        if i == next {
-            self.accs.push(JAccount {
-                address,
-                ..Default::default()
-            });
-        }
+        let i = match self.find(&address) {
+            Some(i) => i,
+            None => self.add(address),
+        };
         self.last = Some((address, i));
+        i
+    }
+
+    /// The index of `address` if it was loaded: a scan of a few addresses (cheaper than hashing), or the
+    /// map once the transaction has touched many accounts.
+    #[inline]
+    fn find(&self, address: &Address) -> Option<AccIdx> {
+        if self.addrs.len() <= SCAN_LIMIT {
+            self.addrs
+                .iter()
+                .position(|a| a == address)
+                .map(|i| i as AccIdx)
+        } else {
+            self.index.get(address).copied()
+        }
+    }
+
+    /// Adds an unloaded entry for `address` (not yet present).
+    #[cold]
+    fn add(&mut self, address: Address) -> AccIdx {
+        let i = self.accs.len() as AccIdx;
+        self.accs.push(JAccount {
+            address,
+            ..Default::default()
+        });
+        self.addrs.push(address);
+        if self.addrs.len() == SCAN_LIMIT + 1 {
+            self.index = self
+                .addrs
+                .iter()
+                .enumerate()
+                .map(|(k, a)| (*a, k as AccIdx))
+                .collect();
+        } else if self.addrs.len() > SCAN_LIMIT {
+            self.index.insert(address, i);
+        }
         i
     }
 
@@ -158,7 +201,7 @@ impl Journal {
 
     /// The account of `address` if it was loaded, without adding it.
     fn get(&self, address: &Address) -> Option<&JAccount> {
-        self.index.get(address).map(|i| &self.accs[*i as usize])
+        self.find(address).map(|i| &self.accs[i as usize])
     }
 
     /// True when `address` is a precompile that EIP-2929 makes warm for the whole transaction.
@@ -711,7 +754,7 @@ impl Journal {
 
     /// Addresses loaded into the journal (for diagnostics).
     pub fn touched_addresses(&self) -> HashSet<Address> {
-        self.index.keys().copied().collect()
+        self.addrs.iter().copied().collect()
     }
 }
 
