@@ -22,8 +22,8 @@ const COLORS: [&str; 8] = [
     "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf",
 ];
 
-/// Renders `series` as an SVG document titled `title`.
-pub fn speedup_svg(title: &str, series: &[Series]) -> String {
+/// Renders `series` as an SVG document titled `title`, with `y_label` on the vertical axis.
+pub fn speedup_svg(title: &str, y_label: &str, series: &[Series]) -> String {
     let max_x = series
         .iter()
         .flat_map(|s| s.points.iter().map(|p| p.0))
@@ -89,9 +89,10 @@ pub fn speedup_svg(title: &str, series: &[Series]) -> String {
     );
     let _ = writeln!(
         s,
-        r#"<text x="16" y="{}" text-anchor="middle" transform="rotate(-90 16 {})">speedup over sequential</text>"#,
+        r#"<text x="16" y="{}" text-anchor="middle" transform="rotate(-90 16 {})">{}</text>"#,
         TOP + ph / 2.0,
-        TOP + ph / 2.0
+        TOP + ph / 2.0,
+        escape(y_label)
     );
     let _ = writeln!(
         s,
@@ -150,6 +151,7 @@ mod tests {
     fn renders_every_series() {
         let s = speedup_svg(
             "t",
+            "y",
             &[Series {
                 label: "a<b".into(),
                 points: vec![(1.0, 1.0), (2.0, 1.8)],

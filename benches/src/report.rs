@@ -143,5 +143,9 @@ pub fn synthetic_svg(rows: &[SyntheticRow]) -> String {
             }),
         }
     }
-    speedup_svg("parevm parallel speedup over sequential", &series)
+    speedup_svg(
+        "parevm parallel speedup over sequential",
+        "speedup over sequential",
+        &series,
+    )
 }

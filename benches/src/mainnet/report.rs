@@ -419,6 +419,7 @@ pub fn svg(sum: &Summary) -> String {
     };
     speedup_svg(
         &format!("parevm parallel on {} mainnet blocks: speedup", sum.blocks),
+        "speedup over our sequential path / over revm",
         &[
             line("aggregate / ours seq", |p| p.speedup_seq),
             line("geomean / ours seq", |p| p.geomean_seq),
