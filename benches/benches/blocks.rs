@@ -11,6 +11,11 @@ use parevm_benches::synthetic::{self, suite};
 use parevm_parallel_commit::{execute_parallel, execute_sequential};
 use std::hint::black_box;
 
+// The same allocator as the `parevm-benches` and `parevm` binaries: both engines allocate per transaction,
+// and under the system allocator parevm's sequential path runs up to 2x slower on mainnet blocks.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Synthetic block size: 0.005 of pevm's gigagas blocks.
 const SCALE: f64 = 0.005;
 /// Recorded blocks: Byzantium (195 txs), Berlin (687 txs), Cancun (227 txs).
