@@ -296,7 +296,7 @@ pub fn summary_text(sum: &Summary) -> String {
 pub fn csv(rows: &[BlockRow], sum: &Summary) -> String {
     let mut s = String::from(
         "block,fork,txs,gas,engine,threads,wall_ns,cpu_ns,best_wall_ns,speedup_vs_seq,speedup_vs_revm,\
-         mgas_per_s,parallel,re_executions\n",
+         mgas_per_s,parallel,re_executions,serial_txs\n",
     );
     let mut line = |block: &str,
                     fork: &str,
@@ -308,10 +308,10 @@ pub fn csv(rows: &[BlockRow], sum: &Summary) -> String {
                     seq: Duration,
                     revm: Duration,
                     parallel: &str,
-                    re: u64| {
+                    (re, serial): (u64, u64)| {
         let _ = writeln!(
             s,
-            "{block},{fork},{txs},{gas},{engine},{threads},{},{},{},{:.4},{:.4},{:.1},{parallel},{re}",
+            "{block},{fork},{txs},{gas},{engine},{threads},{},{},{},{:.4},{:.4},{:.1},{parallel},{re},{serial}",
             t.wall.as_nanos(),
             t.cpu.as_nanos(),
             t.best.as_nanos(),
@@ -333,7 +333,7 @@ pub fn csv(rows: &[BlockRow], sum: &Summary) -> String {
             r.seq.wall,
             r.revm.wall,
             "",
-            0,
+            (0, 0),
         );
         for p in &r.par {
             let mode = if p.parallel { "true" } else { "false" };
@@ -348,7 +348,7 @@ pub fn csv(rows: &[BlockRow], sum: &Summary) -> String {
                 r.seq.wall,
                 r.revm.wall,
                 mode,
-                p.re_executions,
+                (p.re_executions, p.serial_txs),
             );
         }
         line(
@@ -362,7 +362,7 @@ pub fn csv(rows: &[BlockRow], sum: &Summary) -> String {
             r.seq.wall,
             r.revm.wall,
             "",
-            0,
+            (0, 0),
         );
     }
     let (seq, revm) = (sum.seq.wall, sum.revm.wall);
@@ -377,7 +377,7 @@ pub fn csv(rows: &[BlockRow], sum: &Summary) -> String {
         seq,
         revm,
         "",
-        0,
+        (0, 0),
     );
     for p in &sum.par {
         line(
@@ -391,7 +391,7 @@ pub fn csv(rows: &[BlockRow], sum: &Summary) -> String {
             seq,
             revm,
             "",
-            0,
+            (0, 0),
         );
     }
     line(
@@ -405,7 +405,7 @@ pub fn csv(rows: &[BlockRow], sum: &Summary) -> String {
         seq,
         revm,
         "",
-        0,
+        (0, 0),
     );
     s
 }
@@ -454,6 +454,7 @@ mod tests {
                 timing: t(par2),
                 parallel: true,
                 re_executions: 0,
+                serial_txs: 0,
             }],
             revm: t(revm),
         }

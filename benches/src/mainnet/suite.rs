@@ -54,6 +54,8 @@ pub struct ParallelTiming {
     pub parallel: bool,
     /// Re-executions in the last timed run.
     pub re_executions: u64,
+    /// Transactions the engine ran in its adaptive serial mode in the last timed run.
+    pub serial_txs: u64,
 }
 
 /// One block's measurements.
@@ -181,7 +183,7 @@ fn measure(b: &MainnetBlock, revm: &RevmBlock, opts: &MainnetOptions) -> BlockRo
     let configs = opts.threads.len() + 2;
     let mut wall = vec![Vec::new(); configs];
     let mut cpu = vec![Vec::new(); configs];
-    let mut last = vec![(false, 0u64); configs];
+    let mut last = vec![(false, 0u64, 0u64); configs];
     let start = Instant::now();
     let min_rounds = opts.runs.max(1) as usize;
     let mut round = 0;
@@ -199,7 +201,11 @@ fn measure(b: &MainnetBlock, revm: &RevmBlock, opts: &MainnetOptions) -> BlockRo
                 let (r, w, t) = timed(|| execute_parallel(&b.envs, &b.state, opts.threads[c - 1]));
                 if let Ok(r) = r {
                     let parallel = matches!(r.report.mode, ExecMode::Parallel { .. });
-                    last[c] = (parallel, if parallel { r.report.re_executions } else { 0 });
+                    last[c] = if parallel {
+                        (true, r.report.re_executions, r.report.serial_txs)
+                    } else {
+                        (false, 0, 0)
+                    };
                 }
                 (w, t)
             };
@@ -230,6 +236,7 @@ fn measure(b: &MainnetBlock, revm: &RevmBlock, opts: &MainnetOptions) -> BlockRo
                 timing: timing(i + 1),
                 parallel: last[i + 1].0,
                 re_executions: last[i + 1].1,
+                serial_txs: last[i + 1].2,
             })
             .collect(),
         revm: timing(configs - 1),
