@@ -34,6 +34,14 @@ fn main() {
     let (par_only, seq_only) = (mode == "par", mode == "seq");
     let chain = std::env::args().nth(5).is_some_and(|a| a == "chain");
     let mut state = InMemoryState::new();
+    // The beneficiary exists, as on mainnet.
+    state.insert_account(
+        Address::repeat_byte(0xcb),
+        U256::from(1),
+        0,
+        Bytes::new(),
+        [],
+    );
     let block = BlockEnv {
         number: 1,
         beneficiary: Address::repeat_byte(0xcb),

@@ -9,6 +9,7 @@ use crate::worker::{Block, CommitFilter};
 use parevm_evm_core::{Env, InvalidTx, StateView, TxOutcome};
 use parking_lot::Mutex;
 use std::cell::Cell;
+use std::collections::HashMap;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -124,28 +125,31 @@ pub(crate) fn run(
     Ok(BlockExecution { results, report })
 }
 
-/// Helper threads shared by every block execution of the process: kept alive between blocks, so a block
-/// pays for waking a helper, not for starting a thread and warming a fresh allocator heap. Sized for the
-/// largest thread count the tests use or the machine's parallelism, whichever is larger; a busy pool only
-/// means fewer helpers join a block (the calling thread can always finish it alone).
-fn pool() -> Option<&'static rayon::ThreadPool> {
-    static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
-    POOL.get_or_init(|| {
-        let n = std::thread::available_parallelism().map_or(1, |n| n.get());
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(n.max(MAX_HELPERS))
-            .thread_name(|i| format!("parevm-worker-{i}"))
-            // The interpreter does not recurse, but precompiles and deep frame stacks get the same room
-            // as a main thread.
-            .stack_size(WORKER_STACK)
-            .build()
-            .ok()
-    })
-    .as_ref()
+/// Helper threads shared by the block executions of the process that use `threads` workers: `threads - 1`
+/// of them, kept alive between blocks, so a block pays for waking its helpers, not for starting threads and
+/// warming fresh allocator heaps. One pool per thread count, of exactly the helpers a block uses: idle
+/// threads of a larger pool would wake and spin looking for work, taking cores from the workers. A busy
+/// pool (blocks executed concurrently) only means fewer helpers join a block: the calling thread can
+/// always finish it alone.
+fn pool(threads: usize) -> Option<&'static rayon::ThreadPool> {
+    static POOLS: OnceLock<Mutex<HashMap<usize, &'static rayon::ThreadPool>>> = OnceLock::new();
+    let mut pools = POOLS.get_or_init(Default::default).lock();
+    if let Some(p) = pools.get(&threads) {
+        return Some(*p);
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads - 1)
+        .thread_name(move |i| format!("parevm-worker-{threads}-{i}"))
+        // The interpreter does not recurse, but precompiles and deep frame stacks get the same room as a
+        // main thread.
+        .stack_size(WORKER_STACK)
+        .build()
+        .ok()?;
+    // Leaked on purpose: one pool per thread count for the life of the process.
+    let pool: &'static rayon::ThreadPool = Box::leak(Box::new(pool));
+    pools.insert(threads, pool);
+    Some(pool)
 }
-
-/// Helpers the pool keeps at least (16 threads, the calling one included, in the property tests).
-const MAX_HELPERS: usize = 15;
 
 /// Runs `threads` workers (the calling thread is one) until the block is committed or failed. With
 /// `adaptive`, the calling thread starts alone and calls in the helpers once it has worked for
@@ -158,7 +162,7 @@ fn spawn_workers(block: &Block<'_>, threads: usize, cfg: &ParallelConfig) -> Vec
     } else {
         Duration::ZERO
     };
-    let Some(pool) = pool().filter(|_| threads > 1) else {
+    let Some(pool) = (threads > 1).then(|| pool(threads)).flatten() else {
         return vec![block.run_worker(None)];
     };
     let helpers = Mutex::new(Vec::with_capacity(threads - 1));

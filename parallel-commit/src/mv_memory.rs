@@ -11,7 +11,8 @@
 //! block order, so inserts land at the end and reads want the top: both check the last entry before
 //! searching). A key is hashed once, with SipHash under a random per-process key (addresses and slots are
 //! chosen by users, so an attacker must not be able to make them collide), over its packed bytes in one
-//! call; that hash picks the shard and is reused, unchanged, by the shard's own table.
+//! call; that hash picks the shard and is reused, unchanged, by the shard's own table. A cheap filter of
+//! the lowest writer per key slot sends reads of keys no lower transaction wrote straight to the base.
 
 use crate::chaos::Chaos;
 use crate::types::{Location, MvKey, TxIdx};
@@ -23,7 +24,8 @@ use smallvec::SmallVec;
 use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::OnceLock;
 
 /// Shards of the key map (a power of two).
 const SHARDS: usize = 128;
@@ -146,9 +148,14 @@ pub(crate) struct MvMemory {
     hasher: RandomState,
     /// Code deployed by transactions of this block, by hash. Content-addressed, so never versioned.
     codes: RwLock<HashMap<B256, Code>>,
-    /// Set before the first entry is inserted: until then every read goes straight to the base state
-    /// (a block that starts as a serial batch publishes nothing until the batch ends).
-    used: AtomicBool,
+    /// Per filter slot, the lowest transaction that ever published an entry under a key mapping there
+    /// (`u32::MAX`: none). A read by `tx` whose key's slot holds `>= tx` has no lower entry and goes
+    /// straight to the base state, without hashing or locking: most reads of a block of independent
+    /// transactions (their own sender's nonce and balance, code hashes). Allocated by the first publish
+    /// (a block that runs as one serial batch publishes nothing).
+    lowest: OnceLock<Box<[AtomicU32]>>,
+    /// Slots of `lowest`, a power of two sized for the block.
+    lowest_slots: usize,
     chaos: Chaos,
 }
 
@@ -167,7 +174,8 @@ impl MvMemory {
                 })
                 .collect(),
             hasher: RandomState::new(),
-            used: AtomicBool::new(false),
+            lowest: OnceLock::new(),
+            lowest_slots: (txs * 16).next_power_of_two().clamp(1 << 10, 1 << 20),
             codes: RwLock::new(HashMap::new()),
             chaos,
         }
@@ -235,13 +243,62 @@ impl MvMemory {
         end(state)
     }
 
+    /// The filter slot of `key`: a cheap, unkeyed mix (a collision, even a chosen one, only costs a
+    /// lookup in the real map).
+    fn filter_slot(&self, key: &MvKey) -> usize {
+        let (kind, address, slot) = match key {
+            MvKey::Loc(Location::Balance(a)) => (1u64, a, None),
+            MvKey::Loc(Location::Nonce(a)) => (2, a, None),
+            MvKey::Loc(Location::CodeHash(a)) => (3, a, None),
+            MvKey::Loc(Location::Storage(a, s)) => (4, a, Some(s)),
+            MvKey::StorageWipe(a) => (5, a, None),
+        };
+        let b = address.as_slice();
+        let word = |i: usize| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&b[i..i + 8]);
+            u64::from_le_bytes(w)
+        };
+        const K: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut x = (word(0) ^ kind).wrapping_mul(K);
+        x = (x.rotate_left(23) ^ word(8)).wrapping_mul(K);
+        x = (x.rotate_left(23) ^ word(12)).wrapping_mul(K);
+        if let Some(s) = slot {
+            for limb in s.as_limbs() {
+                x = (x.rotate_left(23) ^ limb).wrapping_mul(K);
+            }
+        }
+        (x >> 29) as usize & (self.lowest_slots - 1)
+    }
+
+    /// True when no transaction below `tx` can have an entry under `key`.
+    fn none_below(&self, key: &MvKey, tx: TxIdx) -> bool {
+        match self.lowest.get() {
+            None => true,
+            // ORDERING: SeqCst, paired with the `fetch_min` in `publish`, which precedes the insert. A
+            // read that misses a concurrent first publish is the same as a read just before it, and is
+            // validated like any other; a validation at commit time runs after every lower publish
+            // (ordered through the commit index), so it sees their marks.
+            Some(lowest) => lowest[self.filter_slot(key)].load(Ordering::SeqCst) as usize >= tx,
+        }
+    }
+
+    /// True when no transaction below `tx` has ever published an entry that could bear on `loc`: its value
+    /// for `tx` is the base state's, now and at every earlier moment (marks are never removed).
+    pub(crate) fn unwritten_below(&self, loc: Location, tx: TxIdx) -> bool {
+        match loc {
+            Location::Storage(a, _) => {
+                self.none_below(&MvKey::Loc(loc), tx) && self.none_below(&MvKey::StorageWipe(a), tx)
+            }
+            _ => self.none_below(&MvKey::Loc(loc), tx),
+        }
+    }
+
     /// The value of `loc` as transaction `tx` must see it.
     pub(crate) fn resolve(&self, loc: Location, tx: TxIdx) -> Resolved {
         self.chaos.point(1);
         let base = |credit, touched| Resolved::Base { credit, touched };
-        // ORDERING: Acquire pairs with the Release in `publish`. Missing a concurrent first insert is
-        // the same as reading just before it: the read is validated like any other.
-        if !self.used.load(Ordering::Acquire) {
+        if self.unwritten_below(loc, tx) {
             return base(U256::ZERO, false);
         }
         match loc {
@@ -315,12 +372,20 @@ impl MvMemory {
         mut writes: Vec<(MvKey, MvEntry)>,
         prev: &mut Vec<MvKey>,
     ) -> bool {
-        if !writes.is_empty() && !self.used.load(Ordering::Relaxed) {
-            // ORDERING: Release before the first insert; see `resolve`.
-            self.used.store(true, Ordering::Release);
-        }
+        let lowest = (!writes.is_empty()).then(|| {
+            self.lowest.get_or_init(|| {
+                (0..self.lowest_slots)
+                    .map(|_| AtomicU32::new(u32::MAX))
+                    .collect()
+            })
+        });
+        let mark = u32::try_from(tx).unwrap_or(u32::MAX - 1);
         for (key, entry) in &writes {
             self.chaos.point(3);
+            if let Some(lowest) = lowest {
+                // ORDERING: SeqCst, before the insert; see `none_below`.
+                lowest[self.filter_slot(key)].fetch_min(mark, Ordering::SeqCst);
+            }
             let (hk, shard) = self.locate(key);
             shard.lock().entry(hk).or_default().insert(tx, *entry);
         }
@@ -466,6 +531,31 @@ mod tests {
             mv.resolve(Location::CodeHash(A), 3),
             Resolved::Value(U256::from_be_bytes(KECCAK_EMPTY.0))
         );
+    }
+
+    #[test]
+    fn lowest_writer_filter_sends_unwritten_reads_to_the_base() {
+        let mv = MvMemory::new(8, Chaos::default());
+        let bal = Location::Balance(A);
+        let slot = Location::Storage(A, u(1));
+        assert!(mv.unwritten_below(bal, 7));
+        let mut prev = Vec::new();
+        mv.publish(3, vec![(MvKey::Loc(bal), MvEntry::Add(u(2)))], &mut prev);
+        assert!(mv.unwritten_below(bal, 3), "only lower writers count");
+        assert!(!mv.unwritten_below(bal, 4));
+        assert_eq!(
+            mv.resolve(bal, 4),
+            Resolved::Base {
+                credit: u(2),
+                touched: false
+            }
+        );
+        // A wipe bears on every slot of the account.
+        let mut p5 = Vec::new();
+        mv.publish(5, vec![(MvKey::StorageWipe(A), MvEntry::Wipe)], &mut p5);
+        assert!(mv.unwritten_below(slot, 5));
+        assert!(!mv.unwritten_below(slot, 6));
+        assert_eq!(mv.resolve(slot, 6), Resolved::Value(U256::ZERO));
     }
 
     #[test]

@@ -394,6 +394,10 @@ impl<'a> Block<'a> {
     /// True when every read of `tx` still sees the value it saw. A changed location becomes hot.
     fn reads_valid(&self, tx: TxIdx, reads: &ReadSet) -> Result<bool, ParallelError> {
         for (loc, seen) in reads {
+            // Nothing below ever wrote it: the execution read the base state, which does not change.
+            if self.mv.unwritten_below(*loc, tx) {
+                continue;
+            }
             match read_location(&self.mv, self.base, *loc, tx) {
                 Ok(v) if v == *seen => {}
                 Ok(_) => {
