@@ -13,7 +13,7 @@ use crate::code::{Bytecode, Code};
 use crate::outcome::{AccountWrite, BalanceWrite, ReadSet, WriteSet};
 use crate::spec::SpecId;
 use crate::view::{Location, StateView, ViewError};
-use alloy_primitives::map::{AddressMap, HashMap, HashSet, U256Map};
+use alloy_primitives::map::{AddressMap, HashSet, U256Map};
 use alloy_primitives::{Address, Log, B256, U256};
 use revm_primitives::KECCAK_EMPTY;
 
@@ -48,6 +48,8 @@ struct JAccount {
     orig_code_hash: B256,
     code: Option<Code>,
     storage: U256Map<Slot>,
+    /// EIP-1153 transient storage (dropped with the journal at the end of the transaction).
+    transient: U256Map<U256>,
     warm: bool,
     touched: bool,
     /// Created in this transaction: storage starts empty and EIP-6780 SELFDESTRUCT deletes it.
@@ -72,7 +74,7 @@ enum Undo {
     Nonce(AccIdx, u64),
     Code(AccIdx, B256, Option<Code>),
     Storage(AccIdx, U256, U256),
-    Transient(Address, U256, U256),
+    Transient(AccIdx, U256, U256),
     Touched(AccIdx),
     Created(AccIdx),
     Destroyed(AccIdx),
@@ -111,7 +113,6 @@ pub struct Journal {
     last: Option<(Address, AccIdx)>,
     undo: Vec<Undo>,
     logs: Vec<Log>,
-    transient: HashMap<(Address, U256), U256>,
     reads: ReadSet,
     spec: SpecId,
     spec_spurious: bool,
@@ -252,7 +253,7 @@ impl Journal {
                     }
                 }
                 Undo::Transient(a, s, old) => {
-                    self.transient.insert((a, s), old);
+                    self.at(a).transient.insert(s, old);
                 }
                 Undo::Touched(a) => {
                     // EIP-161 quirk: the touch of RIPEMD-160 in block 2675119 was never reverted.
@@ -625,20 +626,17 @@ impl Journal {
 
     /// TLOAD.
     pub fn tload(&self, address: Address, slot: U256) -> U256 {
-        self.transient
-            .get(&(address, slot))
-            .copied()
+        self.get(&address)
+            .and_then(|a| a.transient.get(&slot).copied())
             .unwrap_or_default()
     }
 
     /// TSTORE.
     pub fn tstore(&mut self, address: Address, slot: U256, value: U256) {
-        let old = self
-            .transient
-            .insert((address, slot), value)
-            .unwrap_or_default();
+        let i = self.idx(address);
+        let old = self.at(i).transient.insert(slot, value).unwrap_or_default();
         if old != value {
-            self.undo.push(Undo::Transient(address, slot, old));
+            self.undo.push(Undo::Transient(i, slot, old));
         }
     }
 
