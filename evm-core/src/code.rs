@@ -1,6 +1,17 @@
-//! Analysed bytecode: the raw code, a STOP-padded copy the interpreter reads without bounds checks, and the
-//! JUMPDEST bitmap. Analysis happens once per code hash; state views hand out shared [`Code`] handles.
+//! Analysed bytecode: the raw code, a STOP-padded copy the interpreter reads without bounds checks, the
+//! JUMPDEST bitmap and the basic blocks. Analysis happens once per code hash; state views hand out shared
+//! [`Code`] handles.
+//!
+//! A basic block begins at the code's start, at every JUMPDEST, and after JUMPI and the instructions that read
+//! the gas left (GAS, SSTORE, CALL*, CREATE*); it ends before the next beginning or at an instruction that
+//! stops the flow (STOP, JUMP, RETURN, REVERT, INVALID, SELFDESTRUCT, undefined opcodes). For each block the
+//! analysis sums the static gas and finds the stack depth it needs and the most it grows, so the interpreter
+//! checks and charges a block once (see [`crate::interpreter::table`]). Within a block that faults, the
+//! exceptional halt may be reported with another reason than per-instruction execution would give (say, out
+//! of gas rather than stack underflow); the outcome is the same, since every exceptional halt consumes all gas
+//! and reverts the frame.
 
+use crate::interpreter::table::{self, OpKind};
 use alloy_primitives::{keccak256, Address, Bytes, B256};
 use revm_primitives::KECCAK_EMPTY;
 use std::sync::{Arc, OnceLock};
@@ -16,39 +27,133 @@ pub const DELEGATION_LEN: usize = 23;
 /// Bytes appended after the code so that PUSH32 at the last byte and running off the end both read STOP.
 const PADDING: usize = 33;
 
+/// What the interpreter checks and charges where a basic block begins.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct BlockInfo {
+    /// Static gas of the block's instructions (fork-dependent static gas excluded).
+    pub gas: u64,
+    /// Stack depth the block needs at its start.
+    pub need: u32,
+    /// Most words the stack grows above its depth at the block's start.
+    pub grow: u32,
+}
+
+/// A block no code has: it always underflows (a safe answer for a lookup that finds nothing).
+const NO_BLOCK: BlockInfo = BlockInfo {
+    gas: u64::MAX,
+    need: u32::MAX,
+    grow: 0,
+};
+
 /// Analysed contract code.
 #[derive(Debug)]
 pub struct Bytecode {
     original: Bytes,
     padded: Box<[u8]>,
     jumpdests: Box<[u64]>,
+    /// Where blocks begin, as a bitmap over `0..=len`, each word with the number of beginnings before it.
+    block_starts: Box<[(u64, u32)]>,
+    /// The blocks in code order.
+    blocks: Box<[BlockInfo]>,
     hash: OnceLock<B256>,
 }
 
 impl Bytecode {
-    /// Analyses `code` (finds JUMPDESTs that are not PUSH data).
+    /// Analyses `code`: finds the JUMPDESTs that are not PUSH data and the basic blocks.
     pub fn new(code: Bytes) -> Self {
         let len = code.len();
         let mut padded = Vec::with_capacity(len + PADDING);
         padded.extend_from_slice(&code);
         padded.resize(len + PADDING, 0);
         let mut jumpdests = vec![0u64; len.div_ceil(64).max(1)];
+        let mut starts = vec![0u64; (len + 1).div_ceil(64)];
+        let mut blocks = Vec::new();
+        let facts = table::facts();
+        // The open block: its facts, and the stack height so far relative to its start (None: dead code after
+        // a terminator, until the next JUMPDEST).
+        let mut open: Option<(BlockInfo, i64)> = Some((BlockInfo::default(), 0));
+        starts[0] |= 1;
         let mut i = 0;
         while i < len {
             let op = code[i];
+            let f = facts[op as usize];
             if op == 0x5b {
                 jumpdests[i / 64] |= 1 << (i % 64);
-            } else if (0x60..=0x7f).contains(&op) {
-                i += (op - 0x5f) as usize;
+                // A JUMPDEST begins a block, unless the open block began right here.
+                if starts[i / 64] & (1 << (i % 64)) == 0 {
+                    if let Some((b, _)) = open.take() {
+                        blocks.push(b);
+                    }
+                    starts[i / 64] |= 1 << (i % 64);
+                    open = Some((BlockInfo::default(), 0));
+                } else if open.is_none() {
+                    open = Some((BlockInfo::default(), 0));
+                }
             }
-            i += 1;
+            let next = if (0x60..=0x7f).contains(&op) {
+                i + 1 + (op - 0x5f) as usize
+            } else {
+                i + 1
+            };
+            if let Some((b, height)) = open.as_mut() {
+                b.gas = b.gas.saturating_add(f.gas as u64);
+                let need = f.inputs as i64 - *height;
+                if need > b.need as i64 {
+                    b.need = need.min(u32::MAX as i64) as u32;
+                }
+                *height += f.outputs as i64 - f.inputs as i64;
+                if *height > b.grow as i64 {
+                    b.grow = (*height).min(u32::MAX as i64) as u32;
+                }
+                match f.kind {
+                    OpKind::Normal | OpKind::JumpDest => {}
+                    OpKind::Boundary => {
+                        blocks.push(*b);
+                        // `next <= len` here: boundary instructions have no immediates.
+                        starts[next / 64] |= 1 << (next % 64);
+                        open = Some((BlockInfo::default(), 0));
+                    }
+                    OpKind::Terminator => {
+                        blocks.push(*b);
+                        open = None;
+                    }
+                }
+            }
+            i = next;
         }
+        if let Some((b, _)) = open {
+            blocks.push(b);
+        }
+        let mut before = 0u32;
+        let block_starts = starts
+            .into_iter()
+            .map(|w| {
+                let e = (w, before);
+                before += w.count_ones();
+                e
+            })
+            .collect();
         Self {
             original: code,
             padded: padded.into_boxed_slice(),
             jumpdests: jumpdests.into_boxed_slice(),
+            block_starts,
+            blocks: blocks.into_boxed_slice(),
             hash: OnceLock::new(),
         }
+    }
+
+    /// The block that begins at `pc` (a block beginning: the start, a JUMPDEST, or just after JUMPI or an
+    /// instruction that reads the gas left).
+    #[inline(always)]
+    pub(crate) fn block(&self, pc: usize) -> &BlockInfo {
+        let Some(&(word, before)) = self.block_starts.get(pc / 64) else {
+            return &NO_BLOCK;
+        };
+        debug_assert!(word & (1 << (pc % 64)) != 0, "no block begins at {pc}");
+        let below = word & ((1u64 << (pc % 64)) - 1);
+        let idx = before as usize + below.count_ones() as usize;
+        self.blocks.get(idx).unwrap_or(&NO_BLOCK)
     }
 
     /// Analyses code whose hash is already known (saves a keccak).

@@ -448,7 +448,7 @@ impl TxExecution {
     /// Drives the frame stack until the top-level frame returns.
     fn run_frames(&mut self, view: &dyn StateView) -> Result<(), TxError> {
         let spec = self.spec;
-        let table = table::table(spec);
+        let tables = table::tables(spec);
         loop {
             if let Some(req) = self.pending.take() {
                 match self.start_frame(view, &req) {
@@ -477,7 +477,7 @@ impl TxExecution {
                     request: None,
                     tracer: self.tracer.as_deref_mut().map(|t| t as &mut dyn Tracer),
                 };
-                let ctl = interpreter::run(frame, &mut ctx, table);
+                let ctl = interpreter::run(frame, &mut ctx, tables);
                 match ctl {
                     Ctl::Blocked => {
                         let e = ctx
@@ -831,6 +831,7 @@ impl TxExecution {
             output: Bytes::new(),
             kind,
             checkpoint,
+            block_pending: true,
         }
     }
 

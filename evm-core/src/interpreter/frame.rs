@@ -151,6 +151,9 @@ pub struct Frame {
     pub kind: FrameKind,
     /// Journal checkpoint taken when the frame started.
     pub checkpoint: Checkpoint,
+    /// The block-metered loop has yet to begin the block at `pc` (set when the frame starts and when it
+    /// waits for a child frame; see [`super::table`]).
+    pub block_pending: bool,
 }
 
 /// What instructions see besides their frame: the journal, the state view and the environment.

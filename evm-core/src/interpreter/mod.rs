@@ -1,8 +1,9 @@
-//! The interpreter: the dispatch loop over one frame, the opcode table, and the instructions.
+//! The interpreter: the dispatch loops over one frame, the opcode tables, and the instructions.
 //!
-//! The loop charges static gas from the [`table`] and calls the table's entry, which checks stack depth
-//! against the opcode's facts before the body runs, so instruction bodies hold only their semantics and
-//! their dynamic gas.
+//! Without a tracer the loop runs the block table: code analysis has summed each basic block's static gas and
+//! stack bounds, and the instruction that begins a block charges and checks them once (see [`table`]), so
+//! the loop itself only fetches and dispatches. With a tracer it runs the checked table, which charges static
+//! gas and checks stack bounds per instruction, so that each traced step sees exact gas.
 
 pub(crate) mod buffers;
 pub mod frame;
@@ -15,24 +16,32 @@ pub mod table;
 pub use frame::{
     CallRequest, CallScheme, CreateRequest, Ctl, Ctx, Frame, FrameKind, FrameRequest, Tracer,
 };
-pub use table::{OpInfo, Table};
+pub use table::{Instr, OpInfo, Table, Tables};
 
 use crate::outcome::HaltReason;
 
 /// Runs `frame` until it stops, halts, asks for a child frame or blocks on state.
 ///
-/// On [`Ctl::Blocked`] the frame is left exactly before the blocked instruction (pc and static gas restored),
-/// so calling `run` again re-executes it.
+/// On [`Ctl::Blocked`] the frame is left exactly before the blocked instruction (pc restored, and gas as it
+/// was before that instruction), so calling `run` again re-executes it.
 #[inline(never)]
-pub fn run(frame: &mut Frame, ctx: &mut Ctx<'_>, table: &Table) -> Ctl {
+pub fn run(frame: &mut Frame, ctx: &mut Ctx<'_>, tables: &Tables) -> Ctl {
     if ctx.tracer.is_some() {
-        return run_inner::<true>(frame, ctx, table);
+        return run_traced(frame, ctx, &tables.checked);
     }
-    run_inner::<false>(frame, ctx, table)
+    run_blocks(frame, ctx, &tables.block)
 }
 
+/// The block-metered loop: static gas and stack bounds are handled where blocks begin.
 #[inline(always)]
-fn run_inner<const TRACE: bool>(frame: &mut Frame, ctx: &mut Ctx<'_>, table: &Table) -> Ctl {
+fn run_blocks(frame: &mut Frame, ctx: &mut Ctx<'_>, table: &[Instr; 256]) -> Ctl {
+    if frame.block_pending {
+        frame.block_pending = false;
+        let ctl = instructions::control::begin_block_at(frame, frame.pc);
+        if ctl != Ctl::Continue {
+            return ctl;
+        }
+    }
     // A raw pointer rather than a borrow, because instructions take `frame` mutably. SAFETY (for the reads
     // below): `frame.code` is an `Arc` that no instruction replaces, so the padded bytes outlive this call.
     let bytes = frame.code.padded().as_ptr();
@@ -40,11 +49,27 @@ fn run_inner<const TRACE: bool>(frame: &mut Frame, ctx: &mut Ctx<'_>, table: &Ta
         // SAFETY: code is padded with 33 STOP bytes and every instruction that moves pc checks the target
         // (JUMP) or moves at most 33 bytes past an opcode inside the code (PUSH), so pc stays in bounds.
         let op = unsafe { *bytes.add(frame.pc) };
-        let info = &table[op as usize];
-        if TRACE {
-            if let Some(t) = ctx.tracer.as_mut() {
-                t.step(frame, op, frame.gas.refund());
+        frame.pc += 1;
+        let ctl = table[op as usize](frame, ctx);
+        if ctl != Ctl::Continue {
+            if ctl == Ctl::Blocked {
+                frame.pc -= 1;
             }
+            return ctl;
+        }
+    }
+}
+
+/// The per-instruction loop with a tracer: static gas from the checked table, stack bounds in its wrappers.
+#[inline(never)]
+fn run_traced(frame: &mut Frame, ctx: &mut Ctx<'_>, table: &Table) -> Ctl {
+    let bytes = frame.code.padded().as_ptr();
+    loop {
+        // SAFETY: as in `run_blocks`.
+        let op = unsafe { *bytes.add(frame.pc) };
+        let info = &table[op as usize];
+        if let Some(t) = ctx.tracer.as_mut() {
+            t.step(frame, op, frame.gas.refund());
         }
         // Stack bounds are checked by the table's wrapper around each body (see `table::op!`).
         if !frame.gas.charge(info.gas as u64) {

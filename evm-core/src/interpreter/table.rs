@@ -1,5 +1,13 @@
-//! The opcode table: for every opcode and fork, the instruction, its static gas and its stack bounds.
+//! The opcode tables: for every opcode and fork, the instruction, its static gas and its stack bounds.
 //! Facts live here as data; instruction bodies stay free of fork gating and stack checks.
+//!
+//! Each fork has two tables. The *checked* table ([`Table`]) charges static gas and checks stack bounds per
+//! instruction; the tracing loop uses it, so that every traced step sees exact gas. The *block* table
+//! ([`Tables::block`]) holds the bare bodies: code analysis ([`crate::code`]) sums the static gas and stack
+//! bounds of each basic block, and the block is charged and checked once, where it begins (JUMPDEST, the
+//! fall-through of JUMPI, frame start, and after an instruction that reads the gas left). Static gas that
+//! depends on the fork (BALANCE, EXTCODE*, SLOAD, CALL*, SELFDESTRUCT) is left out of the block sums and
+//! charged by those instructions' block-table wrappers, so one analysis serves every fork.
 
 use super::frame::{Ctl, Ctx, Frame};
 use super::instructions::*;
@@ -32,8 +40,45 @@ impl OpInfo {
     }
 }
 
-/// The table of one fork.
+/// The checked table of one fork.
 pub type Table = [OpInfo; 256];
+
+/// Both tables of one fork.
+#[derive(Debug)]
+pub struct Tables {
+    /// Per-instruction gas and stack checks (the tracing loop).
+    pub checked: Table,
+    /// Bare bodies for the block-metered loop (gas and stack checked per basic block).
+    pub block: [Instr; 256],
+}
+
+/// How an opcode shapes basic blocks (see [`crate::code`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum OpKind {
+    /// Runs inside a block.
+    Normal,
+    /// JUMPDEST: begins a block (and charges it).
+    JumpDest,
+    /// Ends a block; the next instruction begins one (JUMPI's fall-through, and instructions that read the
+    /// gas left: GAS, SSTORE, CALL*, CREATE*).
+    Boundary,
+    /// Ends a block; what follows is only reached by a jump (STOP, JUMP, RETURN, REVERT, INVALID,
+    /// SELFDESTRUCT and undefined opcodes).
+    Terminator,
+}
+
+/// Fork-independent facts about an opcode, for code analysis.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct OpFacts {
+    /// Static gas summed into the block (zero for fork-dependent static gas, which the body's wrapper charges).
+    pub gas: u32,
+    /// Stack inputs.
+    pub inputs: u8,
+    /// Stack outputs.
+    pub outputs: u8,
+    /// Block shape.
+    pub kind: OpKind,
+}
 
 const UNDEFINED: OpInfo = OpInfo {
     f: control::invalid,
@@ -42,7 +87,8 @@ const UNDEFINED: OpInfo = OpInfo {
     stack_range: STACK_LIMIT as u16,
 };
 
-/// The table entry for instruction `$f` with static gas `$gas`, `$inputs` stack inputs and `$outputs` outputs.
+/// The table entry for instruction `$f` with static gas `$gas`, `$inputs` stack inputs and `$outputs` outputs,
+/// with the bare body and the stack facts beside it.
 ///
 /// The stack facts become constants of a wrapper around `$f`: the wrapper checks the depth with immediate
 /// compares (only the bounds that can fail for this opcode) before the body runs, so the dispatch loop does
@@ -67,19 +113,168 @@ macro_rules! op {
             }
             $f(frame, ctx)
         }
-        OpInfo {
-            f: checked,
-            gas: $gas,
-            min_stack: IN as u16,
-            stack_range: (MAX - IN) as u16,
+        Entry {
+            info: OpInfo {
+                f: checked,
+                gas: $gas,
+                min_stack: IN as u16,
+                stack_range: (MAX - IN) as u16,
+            },
+            body: $f as Instr,
+            inputs: IN as u8,
+            outputs: OUT as u8,
         }
     }};
 }
 
+/// What [`op!`] makes of one opcode.
+struct Entry {
+    info: OpInfo,
+    body: Instr,
+    inputs: u8,
+    outputs: u8,
+}
+
+/// The tables of one fork while they are built.
+struct Builder {
+    checked: Table,
+    block: [Instr; 256],
+    io: [(u8, u8); 256],
+    defined: [bool; 256],
+}
+
+impl Builder {
+    fn set(&mut self, op: usize, e: Entry) {
+        self.checked[op] = e.info;
+        self.block[op] = e.body;
+        self.io[op] = (e.inputs, e.outputs);
+        self.defined[op] = true;
+    }
+}
+
+/// Block-table wrapper for an instruction that reads the gas left: after it, a new block begins.
+macro_rules! boundary {
+    ($f:expr) => {{
+        fn w(frame: &mut Frame, ctx: &mut Ctx<'_>) -> Ctl {
+            let ctl = $f(frame, ctx);
+            after_boundary(frame, ctl)
+        }
+        w as Instr
+    }};
+}
+
+/// Block-table wrapper for an instruction whose static gas depends on the fork: charges it first (and gives
+/// it back when the instruction blocks on state, so the retry charges it again). `$boundary` also begins a
+/// new block after it.
+macro_rules! metered {
+    ($f:expr, $op:expr, $boundary:expr) => {{
+        fn w(frame: &mut Frame, ctx: &mut Ctx<'_>) -> Ctl {
+            let gas = fork_gas(ctx.spec, $op) as u64;
+            if !frame.gas.charge(gas) {
+                return Ctl::Halt(HaltReason::OutOfGas);
+            }
+            let ctl = $f(frame, ctx);
+            if ctl == Ctl::Blocked {
+                frame.gas.give_back(gas);
+            }
+            if $boundary {
+                after_boundary(frame, ctl)
+            } else {
+                ctl
+            }
+        }
+        w as Instr
+    }};
+}
+
+/// After a block-ending instruction that reads the gas left: begin the next block now when the frame goes on,
+/// or when it resumes (after the child frame a CALL or CREATE asked for).
+#[inline(always)]
+fn after_boundary(frame: &mut Frame, ctl: Ctl) -> Ctl {
+    match ctl {
+        Ctl::Continue => control::begin_block_at(frame, frame.pc),
+        Ctl::Request => {
+            frame.block_pending = true;
+            ctl
+        }
+        _ => ctl,
+    }
+}
+
+/// Static gas of the opcodes whose static gas changed between forks (EIP-150 Tangerine, EIP-1884 Istanbul,
+/// EIP-2929 Berlin); zero for every other opcode.
+#[inline(always)]
+pub(crate) fn fork_gas(spec: SpecId, op: u8) -> u32 {
+    use SpecId::*;
+    let on = |fork: SpecId| spec.is_enabled_in(fork);
+    match op {
+        // BALANCE
+        0x31 => {
+            if on(BERLIN) {
+                100
+            } else if on(ISTANBUL) {
+                700
+            } else if on(TANGERINE) {
+                400
+            } else {
+                20
+            }
+        }
+        // EXTCODESIZE, EXTCODECOPY
+        0x3b | 0x3c => {
+            if on(BERLIN) {
+                100
+            } else if on(TANGERINE) {
+                700
+            } else {
+                20
+            }
+        }
+        // EXTCODEHASH
+        0x3f => {
+            if on(BERLIN) {
+                100
+            } else if on(ISTANBUL) {
+                700
+            } else {
+                400
+            }
+        }
+        // SLOAD
+        0x54 => {
+            if on(BERLIN) {
+                100
+            } else if on(ISTANBUL) {
+                800
+            } else if on(TANGERINE) {
+                200
+            } else {
+                50
+            }
+        }
+        // CALL, CALLCODE, DELEGATECALL, STATICCALL
+        0xf1 | 0xf2 | 0xf4 | 0xfa => {
+            if on(BERLIN) {
+                100
+            } else if on(TANGERINE) {
+                700
+            } else {
+                40
+            }
+        }
+        // SELFDESTRUCT
+        0xff if on(TANGERINE) => 5000,
+        _ => 0,
+    }
+}
+
+/// Opcodes with fork-dependent static gas (see [`fork_gas`]).
+const FORK_GAS_OPS: [u8; 10] = [0x31, 0x3b, 0x3c, 0x3f, 0x54, 0xf1, 0xf2, 0xf4, 0xfa, 0xff];
+
 /// PUSHn entries.
 macro_rules! pushes {
     ($t:ident; $($n:literal)*) => {
-        $( $t[0x5f + $n] = op!(stack_ops::push::<$n>, 3, 0, 1); )*
+        $( $t.set(0x5f + $n, op!(stack_ops::push::<$n>, 3, 0, 1)); )*
     };
 }
 
@@ -87,8 +282,8 @@ macro_rules! pushes {
 macro_rules! dups_swaps {
     ($t:ident; $($n:literal)*) => {
         $(
-            $t[0x7f + $n] = op!(stack_ops::dup::<$n>, 3, $n, $n + 1);
-            $t[0x8f + $n] = op!(stack_ops::swap::<$n>, 3, $n + 1, $n + 1);
+            $t.set(0x7f + $n, op!(stack_ops::dup::<$n>, 3, $n, $n + 1));
+            $t.set(0x8f + $n, op!(stack_ops::swap::<$n>, 3, $n + 1, $n + 1));
         )*
     };
 }
@@ -96,193 +291,237 @@ macro_rules! dups_swaps {
 /// LOGn entries.
 macro_rules! logs {
     ($t:ident; $($n:literal)*) => {
-        $( $t[0xa0 + $n] = op!(host::log::<$n>, 375, $n + 2, 0); )*
+        $( $t.set(0xa0 + $n, op!(host::log::<$n>, 375, $n + 2, 0)); )*
     };
 }
 
-/// The table for `spec`, built once per fork.
+/// The checked table for `spec`, built once per fork.
 pub fn table(spec: SpecId) -> &'static Table {
-    static TABLES: [OnceLock<Box<Table>>; SpecId::AMSTERDAM as usize + 1] =
-        [const { OnceLock::new() }; SpecId::AMSTERDAM as usize + 1];
-    TABLES[spec as usize].get_or_init(|| Box::new(build(spec)))
+    &tables(spec).checked
 }
 
-fn build(spec: SpecId) -> Table {
+/// Both tables for `spec`, built once per fork.
+pub fn tables(spec: SpecId) -> &'static Tables {
+    static TABLES: [OnceLock<Box<Tables>>; SpecId::AMSTERDAM as usize + 1] =
+        [const { OnceLock::new() }; SpecId::AMSTERDAM as usize + 1];
+    TABLES[spec as usize].get_or_init(|| Box::new(build(spec).0))
+}
+
+/// Fork-independent opcode facts for block analysis: stack shape and static gas as of the latest fork. An
+/// opcode a fork does not have yet halts there, so its facts in an earlier fork only decide the halt reason.
+pub(crate) fn facts() -> &'static [OpFacts; 256] {
+    static FACTS: OnceLock<Box<[OpFacts; 256]>> = OnceLock::new();
+    FACTS.get_or_init(|| {
+        let (t, b) = build(SpecId::AMSTERDAM);
+        let mut f = [OpFacts {
+            gas: 0,
+            inputs: 0,
+            outputs: 0,
+            kind: OpKind::Terminator,
+        }; 256];
+        for (op, entry) in f.iter_mut().enumerate() {
+            if !b.defined[op] {
+                continue;
+            }
+            let kind = match op {
+                0x5b => OpKind::JumpDest,
+                0x57 | 0x5a | 0x55 | 0xf0 | 0xf1 | 0xf2 | 0xf4 | 0xf5 | 0xfa => OpKind::Boundary,
+                0x00 | 0x56 | 0xf3 | 0xfd | 0xfe | 0xff => OpKind::Terminator,
+                _ => OpKind::Normal,
+            };
+            let gas = if FORK_GAS_OPS.contains(&(op as u8)) {
+                0
+            } else {
+                t.checked[op].gas
+            };
+            *entry = OpFacts {
+                gas,
+                inputs: b.io[op].0,
+                outputs: b.io[op].1,
+                kind,
+            };
+        }
+        Box::new(f)
+    })
+}
+
+fn build(spec: SpecId) -> (Tables, Builder) {
     use SpecId::*;
     let on = |fork: SpecId| spec.is_enabled_in(fork);
-    let mut t = [UNDEFINED; 256];
+    let mut b = Builder {
+        checked: [UNDEFINED; 256],
+        block: [control::invalid as Instr; 256],
+        io: [(0, 0); 256],
+        defined: [false; 256],
+    };
 
-    // Gas that changed with EIP-150 (Tangerine), EIP-1884 (Istanbul) and EIP-2929 (Berlin).
-    let berlin = on(BERLIN);
-    let balance_gas = if berlin {
-        100
-    } else if on(ISTANBUL) {
-        700
-    } else if on(TANGERINE) {
-        400
-    } else {
-        20
-    };
-    let extcode_gas = if berlin {
-        100
-    } else if on(TANGERINE) {
-        700
-    } else {
-        20
-    };
-    let extcodehash_gas = if berlin {
-        100
-    } else if on(ISTANBUL) {
-        700
-    } else {
-        400
-    };
-    let sload_gas = if berlin {
-        100
-    } else if on(ISTANBUL) {
-        800
-    } else if on(TANGERINE) {
-        200
-    } else {
-        50
-    };
-    let call_gas = if berlin {
-        100
-    } else if on(TANGERINE) {
-        700
-    } else {
-        40
-    };
-    let selfdestruct_gas = if on(TANGERINE) { 5000 } else { 0 };
+    let balance_gas = fork_gas(spec, 0x31);
+    let extcode_gas = fork_gas(spec, 0x3b);
+    let extcodehash_gas = fork_gas(spec, 0x3f);
+    let sload_gas = fork_gas(spec, 0x54);
+    let call_gas = fork_gas(spec, 0xf1);
+    let selfdestruct_gas = fork_gas(spec, 0xff);
 
-    t[0x00] = op!(control::stop, 0, 0, 0);
-    t[0x01] = op!(arithmetic::add, 3, 2, 1);
-    t[0x02] = op!(arithmetic::mul, 5, 2, 1);
-    t[0x03] = op!(arithmetic::sub, 3, 2, 1);
-    t[0x04] = op!(arithmetic::div, 5, 2, 1);
-    t[0x05] = op!(arithmetic::sdiv, 5, 2, 1);
-    t[0x06] = op!(arithmetic::rem, 5, 2, 1);
-    t[0x07] = op!(arithmetic::smod, 5, 2, 1);
-    t[0x08] = op!(arithmetic::addmod, 8, 3, 1);
-    t[0x09] = op!(arithmetic::mulmod, 8, 3, 1);
-    t[0x0a] = op!(arithmetic::exp, 10, 2, 1);
-    t[0x0b] = op!(arithmetic::signextend, 5, 2, 1);
+    b.set(0x00, op!(control::stop, 0, 0, 0));
+    b.set(0x01, op!(arithmetic::add, 3, 2, 1));
+    b.set(0x02, op!(arithmetic::mul, 5, 2, 1));
+    b.set(0x03, op!(arithmetic::sub, 3, 2, 1));
+    b.set(0x04, op!(arithmetic::div, 5, 2, 1));
+    b.set(0x05, op!(arithmetic::sdiv, 5, 2, 1));
+    b.set(0x06, op!(arithmetic::rem, 5, 2, 1));
+    b.set(0x07, op!(arithmetic::smod, 5, 2, 1));
+    b.set(0x08, op!(arithmetic::addmod, 8, 3, 1));
+    b.set(0x09, op!(arithmetic::mulmod, 8, 3, 1));
+    b.set(0x0a, op!(arithmetic::exp, 10, 2, 1));
+    b.set(0x0b, op!(arithmetic::signextend, 5, 2, 1));
 
-    t[0x10] = op!(bitwise::lt, 3, 2, 1);
-    t[0x11] = op!(bitwise::gt, 3, 2, 1);
-    t[0x12] = op!(bitwise::slt, 3, 2, 1);
-    t[0x13] = op!(bitwise::sgt, 3, 2, 1);
-    t[0x14] = op!(bitwise::eq, 3, 2, 1);
-    t[0x15] = op!(bitwise::iszero, 3, 1, 1);
-    t[0x16] = op!(bitwise::and, 3, 2, 1);
-    t[0x17] = op!(bitwise::or, 3, 2, 1);
-    t[0x18] = op!(bitwise::xor, 3, 2, 1);
-    t[0x19] = op!(bitwise::not, 3, 1, 1);
-    t[0x1a] = op!(bitwise::byte, 3, 2, 1);
+    b.set(0x10, op!(bitwise::lt, 3, 2, 1));
+    b.set(0x11, op!(bitwise::gt, 3, 2, 1));
+    b.set(0x12, op!(bitwise::slt, 3, 2, 1));
+    b.set(0x13, op!(bitwise::sgt, 3, 2, 1));
+    b.set(0x14, op!(bitwise::eq, 3, 2, 1));
+    b.set(0x15, op!(bitwise::iszero, 3, 1, 1));
+    b.set(0x16, op!(bitwise::and, 3, 2, 1));
+    b.set(0x17, op!(bitwise::or, 3, 2, 1));
+    b.set(0x18, op!(bitwise::xor, 3, 2, 1));
+    b.set(0x19, op!(bitwise::not, 3, 1, 1));
+    b.set(0x1a, op!(bitwise::byte, 3, 2, 1));
     if on(PETERSBURG) {
         // EIP-145
-        t[0x1b] = op!(bitwise::shl, 3, 2, 1);
-        t[0x1c] = op!(bitwise::shr, 3, 2, 1);
-        t[0x1d] = op!(bitwise::sar, 3, 2, 1);
+        b.set(0x1b, op!(bitwise::shl, 3, 2, 1));
+        b.set(0x1c, op!(bitwise::shr, 3, 2, 1));
+        b.set(0x1d, op!(bitwise::sar, 3, 2, 1));
     }
     if on(OSAKA) {
         // EIP-7939
-        t[0x1e] = op!(bitwise::clz, 5, 1, 1);
+        b.set(0x1e, op!(bitwise::clz, 5, 1, 1));
     }
 
-    t[0x20] = op!(system::keccak256_op, 30, 2, 1);
+    b.set(0x20, op!(system::keccak256_op, 30, 2, 1));
 
-    t[0x30] = op!(system::address, 2, 0, 1);
-    t[0x31] = op!(host::balance, balance_gas, 1, 1);
-    t[0x32] = op!(system::origin, 2, 0, 1);
-    t[0x33] = op!(system::caller, 2, 0, 1);
-    t[0x34] = op!(system::callvalue, 2, 0, 1);
-    t[0x35] = op!(system::calldataload, 3, 1, 1);
-    t[0x36] = op!(system::calldatasize, 2, 0, 1);
-    t[0x37] = op!(system::calldatacopy, 3, 3, 0);
-    t[0x38] = op!(system::codesize, 2, 0, 1);
-    t[0x39] = op!(system::codecopy, 3, 3, 0);
-    t[0x3a] = op!(system::gasprice, 2, 0, 1);
-    t[0x3b] = op!(host::extcodesize, extcode_gas, 1, 1);
-    t[0x3c] = op!(host::extcodecopy, extcode_gas, 4, 0);
+    b.set(0x30, op!(system::address, 2, 0, 1));
+    b.set(0x31, op!(host::balance, balance_gas, 1, 1));
+    b.set(0x32, op!(system::origin, 2, 0, 1));
+    b.set(0x33, op!(system::caller, 2, 0, 1));
+    b.set(0x34, op!(system::callvalue, 2, 0, 1));
+    b.set(0x35, op!(system::calldataload, 3, 1, 1));
+    b.set(0x36, op!(system::calldatasize, 2, 0, 1));
+    b.set(0x37, op!(system::calldatacopy, 3, 3, 0));
+    b.set(0x38, op!(system::codesize, 2, 0, 1));
+    b.set(0x39, op!(system::codecopy, 3, 3, 0));
+    b.set(0x3a, op!(system::gasprice, 2, 0, 1));
+    b.set(0x3b, op!(host::extcodesize, extcode_gas, 1, 1));
+    b.set(0x3c, op!(host::extcodecopy, extcode_gas, 4, 0));
     if on(BYZANTIUM) {
         // EIP-211
-        t[0x3d] = op!(system::returndatasize, 2, 0, 1);
-        t[0x3e] = op!(system::returndatacopy, 3, 3, 0);
+        b.set(0x3d, op!(system::returndatasize, 2, 0, 1));
+        b.set(0x3e, op!(system::returndatacopy, 3, 3, 0));
     }
     if on(PETERSBURG) {
         // EIP-1052
-        t[0x3f] = op!(host::extcodehash, extcodehash_gas, 1, 1);
+        b.set(0x3f, op!(host::extcodehash, extcodehash_gas, 1, 1));
     }
 
-    t[0x40] = op!(host::blockhash, 20, 1, 1);
-    t[0x41] = op!(block_info::coinbase, 2, 0, 1);
-    t[0x42] = op!(block_info::timestamp, 2, 0, 1);
-    t[0x43] = op!(block_info::number, 2, 0, 1);
-    t[0x44] = op!(block_info::difficulty, 2, 0, 1);
-    t[0x45] = op!(block_info::gaslimit, 2, 0, 1);
+    b.set(0x40, op!(host::blockhash, 20, 1, 1));
+    b.set(0x41, op!(block_info::coinbase, 2, 0, 1));
+    b.set(0x42, op!(block_info::timestamp, 2, 0, 1));
+    b.set(0x43, op!(block_info::number, 2, 0, 1));
+    b.set(0x44, op!(block_info::difficulty, 2, 0, 1));
+    b.set(0x45, op!(block_info::gaslimit, 2, 0, 1));
     if on(ISTANBUL) {
         // EIP-1344, EIP-1884
-        t[0x46] = op!(block_info::chainid, 2, 0, 1);
-        t[0x47] = op!(host::selfbalance, 5, 0, 1);
+        b.set(0x46, op!(block_info::chainid, 2, 0, 1));
+        b.set(0x47, op!(host::selfbalance, 5, 0, 1));
     }
     if on(LONDON) {
         // EIP-3198
-        t[0x48] = op!(block_info::basefee, 2, 0, 1);
+        b.set(0x48, op!(block_info::basefee, 2, 0, 1));
     }
     if on(CANCUN) {
         // EIP-4844, EIP-7516
-        t[0x49] = op!(block_info::blobhash, 3, 1, 1);
-        t[0x4a] = op!(block_info::blobbasefee, 2, 0, 1);
+        b.set(0x49, op!(block_info::blobhash, 3, 1, 1));
+        b.set(0x4a, op!(block_info::blobbasefee, 2, 0, 1));
     }
 
-    t[0x50] = op!(stack_ops::pop, 2, 1, 0);
-    t[0x51] = op!(memory_ops::mload, 3, 1, 1);
-    t[0x52] = op!(memory_ops::mstore, 3, 2, 0);
-    t[0x53] = op!(memory_ops::mstore8, 3, 2, 0);
-    t[0x54] = op!(host::sload, sload_gas, 1, 1);
-    t[0x55] = op!(host::sstore, 0, 2, 0);
-    t[0x56] = op!(control::jump, 8, 1, 0);
-    t[0x57] = op!(control::jumpi, 10, 2, 0);
-    t[0x58] = op!(control::pc, 2, 0, 1);
-    t[0x59] = op!(memory_ops::msize, 2, 0, 1);
-    t[0x5a] = op!(system::gas, 2, 0, 1);
-    t[0x5b] = op!(control::jumpdest, 1, 0, 0);
+    b.set(0x50, op!(stack_ops::pop, 2, 1, 0));
+    b.set(0x51, op!(memory_ops::mload, 3, 1, 1));
+    b.set(0x52, op!(memory_ops::mstore, 3, 2, 0));
+    b.set(0x53, op!(memory_ops::mstore8, 3, 2, 0));
+    b.set(0x54, op!(host::sload, sload_gas, 1, 1));
+    b.set(0x55, op!(host::sstore, 0, 2, 0));
+    b.set(0x56, op!(control::jump, 8, 1, 0));
+    b.set(0x57, op!(control::jumpi, 10, 2, 0));
+    b.set(0x58, op!(control::pc, 2, 0, 1));
+    b.set(0x59, op!(memory_ops::msize, 2, 0, 1));
+    b.set(0x5a, op!(system::gas, 2, 0, 1));
+    b.set(0x5b, op!(control::jumpdest, 1, 0, 0));
     if on(CANCUN) {
         // EIP-1153, EIP-5656
-        t[0x5c] = op!(host::tload, 100, 1, 1);
-        t[0x5d] = op!(host::tstore, 100, 2, 0);
-        t[0x5e] = op!(memory_ops::mcopy, 3, 3, 0);
+        b.set(0x5c, op!(host::tload, 100, 1, 1));
+        b.set(0x5d, op!(host::tstore, 100, 2, 0));
+        b.set(0x5e, op!(memory_ops::mcopy, 3, 3, 0));
     }
     if on(SHANGHAI) {
         // EIP-3855
-        t[0x5f] = op!(stack_ops::push0, 2, 0, 1);
+        b.set(0x5f, op!(stack_ops::push0, 2, 0, 1));
     }
     // PUSH1..PUSH32, DUP1..DUP16, SWAP1..SWAP16, LOG0..LOG4.
-    pushes!(t; 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32);
-    dups_swaps!(t; 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16);
-    logs!(t; 0 1 2 3 4);
+    pushes!(b; 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32);
+    dups_swaps!(b; 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16);
+    logs!(b; 0 1 2 3 4);
 
-    t[0xf0] = op!(contract::create, 32000, 3, 1);
-    t[0xf1] = op!(contract::call, call_gas, 7, 1);
-    t[0xf2] = op!(contract::callcode, call_gas, 7, 1);
-    t[0xf3] = op!(control::ret, 0, 2, 0);
+    b.set(0xf0, op!(contract::create, 32000, 3, 1));
+    b.set(0xf1, op!(contract::call, call_gas, 7, 1));
+    b.set(0xf2, op!(contract::callcode, call_gas, 7, 1));
+    b.set(0xf3, op!(control::ret, 0, 2, 0));
     if on(HOMESTEAD) {
         // EIP-7
-        t[0xf4] = op!(contract::delegatecall, call_gas, 6, 1);
+        b.set(0xf4, op!(contract::delegatecall, call_gas, 6, 1));
     }
     if on(PETERSBURG) {
         // EIP-1014
-        t[0xf5] = op!(contract::create2, 32000, 4, 1);
+        b.set(0xf5, op!(contract::create2, 32000, 4, 1));
     }
     if on(BYZANTIUM) {
         // EIP-214, EIP-140
-        t[0xfa] = op!(contract::staticcall, call_gas, 6, 1);
-        t[0xfd] = op!(control::revert, 0, 2, 0);
+        b.set(0xfa, op!(contract::staticcall, call_gas, 6, 1));
+        b.set(0xfd, op!(control::revert, 0, 2, 0));
     }
-    t[0xfe] = op!(control::invalid, 0, 0, 0);
-    t[0xff] = op!(host::selfdestruct, selfdestruct_gas, 1, 0);
-    t
+    b.set(0xfe, op!(control::invalid, 0, 0, 0));
+    b.set(0xff, op!(host::selfdestruct, selfdestruct_gas, 1, 0));
+
+    // The block table: JUMPDEST and JUMPI begin blocks; wrappers for fork-dependent static gas and for the
+    // instructions after which a block begins.
+    let d = b.defined;
+    b.block[0x5b] = control::jumpdest_block;
+    b.block[0x57] = control::jumpi_block;
+    b.block[0x5a] = boundary!(system::gas);
+    b.block[0x55] = boundary!(host::sstore);
+    b.block[0xf0] = boundary!(contract::create);
+    if d[0xf5] {
+        b.block[0xf5] = boundary!(contract::create2);
+    }
+    b.block[0x31] = metered!(host::balance, 0x31, false);
+    b.block[0x3b] = metered!(host::extcodesize, 0x3b, false);
+    b.block[0x3c] = metered!(host::extcodecopy, 0x3c, false);
+    if d[0x3f] {
+        b.block[0x3f] = metered!(host::extcodehash, 0x3f, false);
+    }
+    b.block[0x54] = metered!(host::sload, 0x54, false);
+    b.block[0xff] = metered!(host::selfdestruct, 0xff, false);
+    b.block[0xf1] = metered!(contract::call, 0xf1, true);
+    b.block[0xf2] = metered!(contract::callcode, 0xf2, true);
+    if d[0xf4] {
+        b.block[0xf4] = metered!(contract::delegatecall, 0xf4, true);
+    }
+    if d[0xfa] {
+        b.block[0xfa] = metered!(contract::staticcall, 0xfa, true);
+    }
+    let tables = Tables {
+        checked: b.checked,
+        block: b.block,
+    };
+    (tables, b)
 }
 
 #[cfg(test)]

@@ -81,6 +81,13 @@ impl Tracer for CountOps {
     }
 }
 
+/// A tracer that records nothing.
+struct NoTrace;
+
+impl Tracer for NoTrace {
+    fn step(&mut self, _frame: &Frame, _op: u8, _refund: i64) {}
+}
+
 /// Runs `case` in parevm, counting executed opcodes into `coverage` when given.
 pub fn run(case: &Case, coverage: Option<&Coverage>) -> Observed {
     let mut state = InMemoryState::new();
@@ -105,7 +112,7 @@ pub fn run(case: &Case, coverage: Option<&Coverage>) -> Observed {
     };
     drop(recording);
     if self_check.is_none() {
-        self_check = parked_run_differs(case, &state, &outcome);
+        self_check = parked_run_differs(case, &state, &outcome, coverage.is_some());
     }
     let result = match outcome {
         Ok(out) => {
@@ -140,9 +147,15 @@ fn parked_run_differs(
     case: &Case,
     state: &InMemoryState,
     plain: &Result<TxOutcome, TxError>,
+    traced: bool,
 ) -> Option<String> {
     let flaky = Flaky::new(state, case.seed, 30, true);
     let mut exec = TxExecution::new(env(case));
+    if traced {
+        // The same loop as the plain run: the traced loop meters gas per instruction, the plain loop per
+        // block, and an exceptional halt can come before different reads in the two.
+        exec.set_tracer(Box::new(NoTrace));
+    }
     let mut parks = 0u32;
     let parked = loop {
         match exec.resume(&flaky) {

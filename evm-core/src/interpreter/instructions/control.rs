@@ -4,6 +4,7 @@ use super::expand;
 use crate::interpreter::{Ctl, Ctx, Frame};
 use crate::outcome::HaltReason;
 use alloy_primitives::Bytes;
+use revm_primitives::STACK_LIMIT;
 
 /// STOP
 pub fn stop(_: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
@@ -38,6 +39,49 @@ pub fn jumpi(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
     f.stack.drop_n(2);
     if taken {
         return jump_to(f, d);
+    }
+    Ctl::Continue
+}
+
+/// JUMPI of the block table: the fall-through begins a block.
+pub fn jumpi_block(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
+    let d = super::as_usize_saturated(*f.stack.peek_ref(0));
+    let taken = !f.stack.peek_ref(1).is_zero();
+    f.stack.drop_n(2);
+    if taken {
+        return jump_to(f, d);
+    }
+    begin_block_at(f, f.pc)
+}
+
+/// JUMPDEST of the block table: begins the block it heads.
+pub fn jumpdest_block(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
+    begin_block(f, f.pc - 1)
+}
+
+/// Begins the block at `pc` unless a JUMPDEST is there (which begins it itself when it runs).
+#[inline(always)]
+pub(crate) fn begin_block_at(f: &mut Frame, pc: usize) -> Ctl {
+    // `pc` is at most the code length, and the padding follows the code.
+    if f.code.padded().get(pc) == Some(&0x5b) {
+        return Ctl::Continue;
+    }
+    begin_block(f, pc)
+}
+
+/// Charges the static gas of the block that begins at `pc` and checks the stack depth for all of it.
+#[inline(always)]
+pub(crate) fn begin_block(f: &mut Frame, pc: usize) -> Ctl {
+    let b = f.code.block(pc);
+    let len = f.stack.len() as u64;
+    if len < b.need as u64 {
+        return Ctl::Halt(HaltReason::StackUnderflow);
+    }
+    if len + b.grow as u64 > STACK_LIMIT as u64 {
+        return Ctl::Halt(HaltReason::StackOverflow);
+    }
+    if !f.gas.charge(b.gas) {
+        return Ctl::Halt(HaltReason::OutOfGas);
     }
     Ctl::Continue
 }
