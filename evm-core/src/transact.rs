@@ -476,6 +476,7 @@ impl TxExecution {
                     view_error: None,
                     request: None,
                     tracer: self.tracer.as_deref_mut().map(|t| t as &mut dyn Tracer),
+                    ctl: Ctl::Continue,
                 };
                 let ctl = interpreter::run(frame, &mut ctx, tables);
                 match ctl {

@@ -172,6 +172,8 @@ pub struct Ctx<'a> {
     pub request: Option<FrameRequest>,
     /// EIP-3155 tracer, when tracing.
     pub tracer: Option<&'a mut dyn Tracer>,
+    /// Why a block-table instruction stopped the loop (it returns null); [`Ctl::Continue`] otherwise.
+    pub ctl: Ctl,
 }
 
 impl Ctx<'_> {

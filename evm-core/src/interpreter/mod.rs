@@ -16,6 +16,7 @@ pub mod table;
 pub use frame::{
     CallRequest, CallScheme, CreateRequest, Ctl, Ctx, Frame, FrameKind, FrameRequest, Tracer,
 };
+use table::BlockInstr;
 pub use table::{Instr, OpInfo, Table, Tables};
 
 use crate::outcome::HaltReason;
@@ -32,9 +33,10 @@ pub fn run(frame: &mut Frame, ctx: &mut Ctx<'_>, tables: &Tables) -> Ctl {
     run_blocks(frame, ctx, &tables.block)
 }
 
-/// The block-metered loop: static gas and stack bounds are handled where blocks begin.
+/// The block-metered loop: static gas and stack bounds are handled where blocks begin, and the position in
+/// the code stays in a register (instructions get and return it; `frame.pc` is written when the loop ends).
 #[inline(always)]
-fn run_blocks(frame: &mut Frame, ctx: &mut Ctx<'_>, table: &[Instr; 256]) -> Ctl {
+fn run_blocks(frame: &mut Frame, ctx: &mut Ctx<'_>, table: &[BlockInstr; 256]) -> Ctl {
     if frame.block_pending {
         frame.block_pending = false;
         let ctl = instructions::control::begin_block_at(frame, frame.pc);
@@ -44,19 +46,22 @@ fn run_blocks(frame: &mut Frame, ctx: &mut Ctx<'_>, table: &[Instr; 256]) -> Ctl
     }
     // A raw pointer rather than a borrow, because instructions take `frame` mutably. SAFETY (for the reads
     // below): `frame.code` is an `Arc` that no instruction replaces, so the padded bytes outlive this call.
-    let bytes = frame.code.padded().as_ptr();
+    let base = frame.code.padded().as_ptr();
+    // SAFETY: `frame.pc` is within the padded code (it only ever holds positions the loop reached).
+    let mut ip = unsafe { base.add(frame.pc) };
     loop {
-        // SAFETY: code is padded with 33 STOP bytes and every instruction that moves pc checks the target
-        // (JUMP) or moves at most 33 bytes past an opcode inside the code (PUSH), so pc stays in bounds.
-        let op = unsafe { *bytes.add(frame.pc) };
-        frame.pc += 1;
-        let ctl = table[op as usize](frame, ctx);
-        if ctl != Ctl::Continue {
-            if ctl == Ctl::Blocked {
-                frame.pc -= 1;
-            }
+        // SAFETY: code is padded with 33 STOP bytes and every instruction that moves ip checks the target
+        // (JUMP) or moves at most 33 bytes past an opcode inside the code (PUSH), so ip stays in bounds.
+        let op = unsafe { *ip };
+        let next = table[op as usize](frame, ctx, unsafe { ip.add(1) });
+        if next.is_null() {
+            let ctl = std::mem::replace(&mut ctx.ctl, Ctl::Continue);
+            // SAFETY: `ip` points into the padded code that starts at `base`.
+            let pc = unsafe { ip.offset_from(base) } as usize;
+            frame.pc = if ctl == Ctl::Blocked { pc } else { pc + 1 };
             return ctl;
         }
+        ip = next;
     }
 }
 

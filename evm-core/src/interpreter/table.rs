@@ -19,6 +19,10 @@ use std::sync::OnceLock;
 /// An instruction body.
 pub type Instr = fn(&mut Frame, &mut Ctx<'_>) -> Ctl;
 
+/// A block-table instruction: gets a pointer just past its opcode in the padded code and returns where
+/// execution goes on, or null when the loop stops, with the reason in [`Ctx::ctl`].
+pub(crate) type BlockInstr = fn(&mut Frame, &mut Ctx<'_>, *const u8) -> *const u8;
+
 /// What the dispatch loop needs about one opcode under one fork: 16 bytes, so an entry is one shift away.
 #[derive(Clone, Copy, Debug)]
 pub struct OpInfo {
@@ -49,7 +53,7 @@ pub struct Tables {
     /// Per-instruction gas and stack checks (the tracing loop).
     pub checked: Table,
     /// Bare bodies for the block-metered loop (gas and stack checked per basic block).
-    pub block: [Instr; 256],
+    pub(crate) block: [BlockInstr; 256],
 }
 
 /// How an opcode shapes basic blocks (see [`crate::code`]).
@@ -103,6 +107,10 @@ macro_rules! op {
         } else {
             STACK_LIMIT
         };
+        fn bare(frame: &mut Frame, ctx: &mut Ctx<'_>, ip: *const u8) -> *const u8 {
+            let ctl = $f(frame, ctx);
+            control::step(ctx, ctl, ip)
+        }
         fn checked(frame: &mut Frame, ctx: &mut Ctx<'_>) -> Ctl {
             let len = frame.stack.len();
             if IN > 0 && len < IN {
@@ -120,7 +128,7 @@ macro_rules! op {
                 min_stack: IN as u16,
                 stack_range: (MAX - IN) as u16,
             },
-            body: $f as Instr,
+            body: bare,
             inputs: IN as u8,
             outputs: OUT as u8,
         }
@@ -130,7 +138,7 @@ macro_rules! op {
 /// What [`op!`] makes of one opcode.
 struct Entry {
     info: OpInfo,
-    body: Instr,
+    body: BlockInstr,
     inputs: u8,
     outputs: u8,
 }
@@ -138,7 +146,7 @@ struct Entry {
 /// The tables of one fork while they are built.
 struct Builder {
     checked: Table,
-    block: [Instr; 256],
+    block: [BlockInstr; 256],
     io: [(u8, u8); 256],
     defined: [bool; 256],
 }
@@ -155,11 +163,11 @@ impl Builder {
 /// Block-table wrapper for an instruction that reads the gas left: after it, a new block begins.
 macro_rules! boundary {
     ($f:expr) => {{
-        fn w(frame: &mut Frame, ctx: &mut Ctx<'_>) -> Ctl {
+        fn w(frame: &mut Frame, ctx: &mut Ctx<'_>, ip: *const u8) -> *const u8 {
             let ctl = $f(frame, ctx);
-            after_boundary(frame, ctl)
+            after_boundary(frame, ctx, ctl, ip)
         }
-        w as Instr
+        w as BlockInstr
     }};
 }
 
@@ -168,37 +176,46 @@ macro_rules! boundary {
 /// new block after it.
 macro_rules! metered {
     ($f:expr, $op:expr, $boundary:expr) => {{
-        fn w(frame: &mut Frame, ctx: &mut Ctx<'_>) -> Ctl {
+        fn w(frame: &mut Frame, ctx: &mut Ctx<'_>, ip: *const u8) -> *const u8 {
             let gas = fork_gas(ctx.spec, $op) as u64;
             if !frame.gas.charge(gas) {
-                return Ctl::Halt(HaltReason::OutOfGas);
+                return control::step(ctx, Ctl::Halt(HaltReason::OutOfGas), ip);
             }
             let ctl = $f(frame, ctx);
             if ctl == Ctl::Blocked {
                 frame.gas.give_back(gas);
             }
             if $boundary {
-                after_boundary(frame, ctl)
+                after_boundary(frame, ctx, ctl, ip)
             } else {
-                ctl
+                control::step(ctx, ctl, ip)
             }
         }
-        w as Instr
+        w as BlockInstr
     }};
 }
 
 /// After a block-ending instruction that reads the gas left: begin the next block now when the frame goes on,
 /// or when it resumes (after the child frame a CALL or CREATE asked for).
 #[inline(always)]
-fn after_boundary(frame: &mut Frame, ctl: Ctl) -> Ctl {
+fn after_boundary(frame: &mut Frame, ctx: &mut Ctx<'_>, ctl: Ctl, ip: *const u8) -> *const u8 {
     match ctl {
-        Ctl::Continue => control::begin_block_at(frame, frame.pc),
+        Ctl::Continue => {
+            let ctl = control::begin_block_at(frame, control::pc_of(frame, ip));
+            control::step(ctx, ctl, ip)
+        }
         Ctl::Request => {
             frame.block_pending = true;
-            ctl
+            control::step(ctx, ctl, ip)
         }
-        _ => ctl,
+        _ => control::step(ctx, ctl, ip),
     }
+}
+
+/// Block-table entry of undefined opcodes.
+fn undefined(_: &mut Frame, ctx: &mut Ctx<'_>, _: *const u8) -> *const u8 {
+    ctx.ctl = Ctl::Halt(HaltReason::InvalidOpcode);
+    std::ptr::null()
 }
 
 /// Static gas of the opcodes whose static gas changed between forks (EIP-150 Tangerine, EIP-1884 Istanbul,
@@ -267,6 +284,42 @@ pub(crate) fn fork_gas(spec: SpecId, op: u8) -> u32 {
         _ => 0,
     }
 }
+
+/// PUSH1..PUSH32 of the block table.
+const PUSH_BLOCK: [BlockInstr; 32] = [
+    stack_ops::push_block::<1>,
+    stack_ops::push_block::<2>,
+    stack_ops::push_block::<3>,
+    stack_ops::push_block::<4>,
+    stack_ops::push_block::<5>,
+    stack_ops::push_block::<6>,
+    stack_ops::push_block::<7>,
+    stack_ops::push_block::<8>,
+    stack_ops::push_block::<9>,
+    stack_ops::push_block::<10>,
+    stack_ops::push_block::<11>,
+    stack_ops::push_block::<12>,
+    stack_ops::push_block::<13>,
+    stack_ops::push_block::<14>,
+    stack_ops::push_block::<15>,
+    stack_ops::push_block::<16>,
+    stack_ops::push_block::<17>,
+    stack_ops::push_block::<18>,
+    stack_ops::push_block::<19>,
+    stack_ops::push_block::<20>,
+    stack_ops::push_block::<21>,
+    stack_ops::push_block::<22>,
+    stack_ops::push_block::<23>,
+    stack_ops::push_block::<24>,
+    stack_ops::push_block::<25>,
+    stack_ops::push_block::<26>,
+    stack_ops::push_block::<27>,
+    stack_ops::push_block::<28>,
+    stack_ops::push_block::<29>,
+    stack_ops::push_block::<30>,
+    stack_ops::push_block::<31>,
+    stack_ops::push_block::<32>,
+];
 
 /// Opcodes with fork-dependent static gas (see [`fork_gas`]).
 const FORK_GAS_OPS: [u8; 10] = [0x31, 0x3b, 0x3c, 0x3f, 0x54, 0xf1, 0xf2, 0xf4, 0xfa, 0xff];
@@ -350,7 +403,7 @@ fn build(spec: SpecId) -> (Tables, Builder) {
     let on = |fork: SpecId| spec.is_enabled_in(fork);
     let mut b = Builder {
         checked: [UNDEFINED; 256],
-        block: [control::invalid as Instr; 256],
+        block: [undefined as BlockInstr; 256],
         io: [(0, 0); 256],
         defined: [false; 256],
     };
@@ -494,7 +547,12 @@ fn build(spec: SpecId) -> (Tables, Builder) {
     // instructions after which a block begins.
     let d = b.defined;
     b.block[0x5b] = control::jumpdest_block;
+    b.block[0x56] = control::jump_block;
     b.block[0x57] = control::jumpi_block;
+    b.block[0x58] = control::pc_block;
+    for n in 1..=32 {
+        b.block[0x5f + n] = PUSH_BLOCK[n - 1];
+    }
     b.block[0x5a] = boundary!(system::gas);
     b.block[0x55] = boundary!(host::sstore);
     b.block[0xf0] = boundary!(contract::create);

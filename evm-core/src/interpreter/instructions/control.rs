@@ -43,20 +43,70 @@ pub fn jumpi(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
     Ctl::Continue
 }
 
+/// Turns a body's answer into a block-table answer: `next` to go on, else null with the answer in
+/// [`Ctx::ctl`].
+#[inline(always)]
+pub(crate) fn step(ctx: &mut Ctx<'_>, ctl: Ctl, next: *const u8) -> *const u8 {
+    if ctl == Ctl::Continue {
+        next
+    } else {
+        ctx.ctl = ctl;
+        std::ptr::null()
+    }
+}
+
+/// The position of `ip` in the padded code of `f`.
+#[inline(always)]
+pub(crate) fn pc_of(f: &Frame, ip: *const u8) -> usize {
+    // SAFETY: block-table instructions get pointers into `f.code`'s padded bytes.
+    unsafe { ip.offset_from(f.code.padded().as_ptr()) as usize }
+}
+
+/// The block-table answer for a jump to `d`: a pointer to the JUMPDEST there, or null (invalid jump).
+#[inline(always)]
+fn jump_block_to(f: &mut Frame, ctx: &mut Ctx<'_>, d: usize) -> *const u8 {
+    if !f.code.is_jumpdest(d) {
+        ctx.ctl = Ctl::Halt(HaltReason::InvalidJump);
+        return std::ptr::null();
+    }
+    // SAFETY: a JUMPDEST lies inside the code.
+    unsafe { f.code.padded().as_ptr().add(d) }
+}
+
+/// JUMP of the block table.
+pub(crate) fn jump_block(f: &mut Frame, ctx: &mut Ctx<'_>, _: *const u8) -> *const u8 {
+    let d = super::as_usize_saturated(*f.stack.peek_ref(0));
+    f.stack.drop_n(1);
+    jump_block_to(f, ctx, d)
+}
+
 /// JUMPI of the block table: the fall-through begins a block.
-pub fn jumpi_block(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
+pub(crate) fn jumpi_block(f: &mut Frame, ctx: &mut Ctx<'_>, ip: *const u8) -> *const u8 {
     let d = super::as_usize_saturated(*f.stack.peek_ref(0));
     let taken = !f.stack.peek_ref(1).is_zero();
     f.stack.drop_n(2);
     if taken {
-        return jump_to(f, d);
+        return jump_block_to(f, ctx, d);
     }
-    begin_block_at(f, f.pc)
+    // SAFETY: `ip` is just past an opcode inside the padded code, so it is readable.
+    if unsafe { *ip } == 0x5b {
+        return ip;
+    }
+    let ctl = begin_block(f, pc_of(f, ip));
+    step(ctx, ctl, ip)
 }
 
 /// JUMPDEST of the block table: begins the block it heads.
-pub fn jumpdest_block(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
-    begin_block(f, f.pc - 1)
+pub(crate) fn jumpdest_block(f: &mut Frame, ctx: &mut Ctx<'_>, ip: *const u8) -> *const u8 {
+    let ctl = begin_block(f, pc_of(f, ip) - 1);
+    step(ctx, ctl, ip)
+}
+
+/// PC of the block table.
+pub(crate) fn pc_block(f: &mut Frame, _: &mut Ctx<'_>, ip: *const u8) -> *const u8 {
+    let pc = pc_of(f, ip) - 1;
+    f.stack.push(alloy_primitives::U256::from(pc));
+    ip
 }
 
 /// Begins the block at `pc` unless a JUMPDEST is there (which begins it itself when it runs).

@@ -28,6 +28,20 @@ pub fn push<const N: usize>(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
     Ctl::Continue
 }
 
+/// PUSHn of the block table: the immediate bytes are at `ip`.
+pub(crate) fn push_block<const N: usize>(
+    f: &mut Frame,
+    _: &mut Ctx<'_>,
+    ip: *const u8,
+) -> *const u8 {
+    // SAFETY: `ip` is just past an opcode inside the code, and the code is followed by 33 padding bytes,
+    // so the N <= 32 immediate bytes are in bounds, and so is the pointer past them.
+    unsafe {
+        f.stack.push_be_bytes::<N>(ip);
+        ip.add(N)
+    }
+}
+
 /// DUPn: copies the n-th word to the top.
 pub fn dup<const N: usize>(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
     f.stack.dup(N);
