@@ -84,10 +84,13 @@ impl Adapt {
         a
     }
 
-    /// True when transactions `from + 1 ..= from + WINDOW` each come from the sender of the one before.
+    /// True when transactions `from + 1 ..= from + WINDOW` (or up to the end of the block, when it is
+    /// closer) each come from the sender of the one before. A chain's tail shorter than a window stays
+    /// serial: leaving serial mode for its last few transactions would wake every helper only to have
+    /// each of them park on its predecessor.
     fn static_chain(&self, from: TxIdx) -> bool {
-        let end = from + WINDOW as usize;
-        end < self.chained.len() && self.chained[from + 1..=end].iter().all(|c| *c)
+        let end = (from + WINDOW as usize).min(self.chained.len().saturating_sub(1));
+        from < end && self.chained[from + 1..=end].iter().all(|c| *c)
     }
 
     /// In a serial batch: records the commit of `tx`; false when the stretch ends here (the caller
@@ -143,5 +146,52 @@ impl Adapt {
             sched.set_serial(true);
         }
         serial
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chaos::Chaos;
+    use alloy_primitives::Address;
+    use parevm_evm_core::env::{BlockEnv, CfgEnv, TxEnv};
+    use parevm_evm_core::SpecId;
+
+    /// `n` transactions; transaction `i` is sent by `sender(i)`.
+    fn envs(n: usize, sender: impl Fn(usize) -> u8) -> Vec<Env> {
+        (0..n)
+            .map(|i| Env {
+                cfg: CfgEnv::new(1, SpecId::CANCUN),
+                block: BlockEnv::default(),
+                tx: TxEnv {
+                    caller: Address::repeat_byte(sender(i)),
+                    ..Default::default()
+                },
+            })
+            .collect()
+    }
+
+    #[test]
+    fn static_chain_covers_the_tail_of_the_block() {
+        let e = envs(40, |_| 1);
+        let sched = Scheduler::new(e.len(), Chaos::new(None));
+        let a = Adapt::new(&e, true, Duration::ZERO, &sched);
+        assert!(sched.serial(), "a one-sender block starts serial");
+        for from in 0..39 {
+            assert!(a.static_chain(from), "window from {from}");
+        }
+        // Nothing follows the last transaction: no window to run serially.
+        assert!(!a.static_chain(39));
+    }
+
+    #[test]
+    fn another_sender_in_the_window_ends_the_chain() {
+        // Transaction 30 has another sender.
+        let e = envs(40, |i| if i == 30 { 2 } else { 1 });
+        let sched = Scheduler::new(e.len(), Chaos::new(None));
+        let a = Adapt::new(&e, true, Duration::ZERO, &sched);
+        assert!(a.static_chain(0));
+        assert!(!a.static_chain(14), "window 15..=30 holds the other sender");
+        assert!(a.static_chain(31), "the tail after it is one sender again");
     }
 }

@@ -271,6 +271,11 @@ impl MvMemory {
         (x >> 29) as usize & (self.lowest_slots - 1)
     }
 
+    /// True when no transaction has published an entry yet (every read resolves to the base state).
+    pub(crate) fn never_written(&self) -> bool {
+        self.lowest.get().is_none()
+    }
+
     /// True when no transaction below `tx` can have an entry under `key`.
     fn none_below(&self, key: &MvKey, tx: TxIdx) -> bool {
         match self.lowest.get() {

@@ -82,6 +82,13 @@ struct TxSlot {
     written: Mutex<Vec<MvKey>>,
 }
 
+/// The results of one serial batch (`serial.rs`): transactions `start..start + results.len()`, kept
+/// together as the sequential path keeps them, rather than one shared allocation per transaction.
+struct SerialResults {
+    start: TxIdx,
+    results: Vec<Result<TxOutcome, InvalidTx>>,
+}
+
 /// Decides, at commit time and in block order, whether a transaction stays in the block (block building).
 pub(crate) trait CommitFilter: Sync {
     /// True to drop transaction `tx` with result `result`, given everything committed before it.
@@ -109,6 +116,8 @@ pub(crate) struct Block<'a> {
     speculate: AtomicBool,
     failure: Mutex<Option<ParallelError>>,
     filter: Option<&'a dyn CommitFilter>,
+    /// Results of the serial batches, which leave their transactions' `last` empty.
+    serial_results: Mutex<Vec<SerialResults>>,
 }
 
 impl<'a> Block<'a> {
@@ -135,6 +144,7 @@ impl<'a> Block<'a> {
             speculate: AtomicBool::new(!cfg.adaptive),
             failure: Mutex::new(None),
             filter,
+            serial_results: Mutex::new(Vec::new()),
         }
     }
 
@@ -161,20 +171,42 @@ impl<'a> Block<'a> {
         self.failure.lock().take()
     }
 
-    /// The committed result of every transaction, in block order.
+    /// The committed result of every transaction, in block order: from the serial batches' result
+    /// vectors where they ran (a block that was one batch hands its vector over as it is), from the
+    /// transactions' last finished incarnation elsewhere.
     pub(crate) fn into_results(self) -> Result<Vec<Result<TxOutcome, InvalidTx>>, ParallelError> {
-        let mut out = Vec::with_capacity(self.slots.len());
-        for (tx, slot) in self.slots.into_vec().into_iter().enumerate() {
-            let missing = || ParallelError::Protocol {
-                tx,
-                message: "no committed result".into(),
-            };
-            if self.sched.state(tx).status != TxStatus::Committed {
-                return Err(missing());
+        let n = self.slots.len();
+        let missing = |tx| ParallelError::Protocol {
+            tx,
+            message: "no committed result".into(),
+        };
+        if let Some(tx) = (0..n).find(|tx| self.sched.state(*tx).status != TxStatus::Committed) {
+            return Err(missing(tx));
+        }
+        let mut batches = self.serial_results.into_inner();
+        if batches.len() == 1 && batches[0].start == 0 && batches[0].results.len() == n {
+            return Ok(batches.pop().map(|b| b.results).unwrap_or_default());
+        }
+        // Batches are recorded in commit order, which is block order.
+        let mut batches = batches.into_iter().peekable();
+        let mut out = Vec::with_capacity(n);
+        let mut slots = self.slots.into_vec().into_iter().enumerate();
+        while let Some((tx, slot)) = slots.next() {
+            if let Some(batch) = batches.next_if(|b| b.start == tx) {
+                let len = batch.results.len();
+                out.extend(batch.results);
+                // The batch's own slots hold nothing.
+                if len > 1 {
+                    slots.nth(len - 2);
+                }
+                continue;
             }
-            let fin = slot.last.into_inner().ok_or_else(missing)?;
-            let fin = Arc::try_unwrap(fin).map_err(|_| missing())?;
+            let fin = slot.last.into_inner().ok_or_else(|| missing(tx))?;
+            let fin = Arc::try_unwrap(fin).map_err(|_| missing(tx))?;
             out.push(fin.result);
+        }
+        if out.len() != n {
+            return Err(missing(out.len().min(n.saturating_sub(1))));
         }
         Ok(out)
     }
@@ -500,12 +532,23 @@ impl<'a> Block<'a> {
         stats: &mut ExecReport,
         current: &Cell<Option<TxIdx>>,
     ) -> bool {
-        let below = FinalView {
+        let final_view = FinalView {
             mv: &self.mv,
             base: self.base,
             tx: start,
         };
-        let mut overlay = Overlay::new(&below);
+        // Every transaction below `start` is committed, so its entries (if any) are published. With none
+        // published at all, the state below the batch is the base state itself: the batch then runs over
+        // it exactly as the sequential path does, without looking into the multi-version memory. (Entries
+        // published concurrently by speculative executions above `start` cannot bear on reads at `start`,
+        // and code is content-addressed.)
+        let below: &(dyn StateView + Sync) = if self.mv.never_written() {
+            self.base
+        } else {
+            &final_view
+        };
+        let mut overlay = Overlay::new(below);
+        let mut results = Vec::with_capacity(self.sched.len() - start);
         let mut k = start;
         let mut serial = true;
         while serial && k < self.sched.len() && !self.sched.stopped() {
@@ -531,20 +574,15 @@ impl<'a> Block<'a> {
             if let (Ok(out), false) = (&result, dropped) {
                 overlay.apply(&out.writes);
             }
-            // Entries of earlier, aborted incarnations: the batch's entries replace them.
-            let stale = std::mem::take(&mut *self.slots[k].written.lock());
-            if !stale.is_empty() {
-                self.mv.remove(k, &stale);
+            if v.incarnation > 0 {
+                // Entries of earlier, aborted incarnations: the batch's entries replace them.
+                let stale = std::mem::take(&mut *self.slots[k].written.lock());
+                if !stale.is_empty() {
+                    self.mv.remove(k, &stale);
+                }
+                *self.slots[k].last.lock() = None;
             }
-            *self.slots[k].last.lock() = Some(Arc::new(Finished {
-                incarnation: v.incarnation,
-                result,
-                reads: ReadSet::new(),
-                final_reads: true,
-                final_validated: AtomicBool::new(false),
-                busy: Duration::ZERO,
-                dependent: false,
-            }));
+            results.push(result);
             self.sched.commit_serial(k);
             serial = adapt.serial_continues(k);
             k += 1;
@@ -563,6 +601,10 @@ impl<'a> Block<'a> {
             self.sched.revalidate_above(last);
         }
         if k > start {
+            // Recorded before the commit index moves: whoever sees the block done finds the results.
+            self.serial_results
+                .lock()
+                .push(SerialResults { start, results });
             self.sched.advance_commit_idx_to(k);
         }
         if !serial {
