@@ -9,10 +9,10 @@
 
 use crate::scheduler::Scheduler;
 use crate::types::{Location, TxIdx};
+use alloy_primitives::map::{HashMap, HashSet};
 use alloy_primitives::Address;
 use parevm_evm_core::Env;
 use parking_lot::RwLock;
-use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
@@ -30,14 +30,14 @@ impl HotHints {
     pub(crate) fn new() -> Self {
         Self {
             any: AtomicBool::new(false),
-            hot: RwLock::new(HashSet::new()),
+            hot: RwLock::new(HashSet::default()),
             callers: OnceLock::new(),
         }
     }
 
     fn callers(&self, envs: &[Env]) -> &HashMap<Address, Vec<TxIdx>> {
         self.callers.get_or_init(|| {
-            let mut callers: HashMap<Address, Vec<TxIdx>> = HashMap::new();
+            let mut callers: HashMap<Address, Vec<TxIdx>> = HashMap::default();
             for (i, env) in envs.iter().enumerate() {
                 if let Some(to) = env.tx.kind.to() {
                     callers.entry(*to).or_default().push(i);

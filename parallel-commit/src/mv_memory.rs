@@ -9,19 +9,19 @@
 //! The map is sharded: each shard is a mutex over a hash map from key to the key's versions, a vector
 //! sorted by transaction index (most keys have one writer, kept inline; transactions finish roughly in
 //! block order, so inserts land at the end and reads want the top: both check the last entry before
-//! searching). A key is hashed once, with SipHash under a random per-process key (addresses and slots are
-//! chosen by users, so an attacker must not be able to make them collide), over its packed bytes in one
-//! call; that hash picks the shard and is reused, unchanged, by the shard's own table. A cheap filter of
+//! searching). A key is hashed once, with foldhash under a random per-process seed (addresses and slots are
+//! chosen by users, so collisions must not be predictable; foldhash is the hasher alloy's maps use, several
+//! times cheaper than SipHash for these short keys), over its packed bytes in one call; that hash picks the shard and is reused, unchanged, by the shard's own table. A cheap filter of
 //! the lowest writer per key slot sends reads of keys no lower transaction wrote straight to the base.
 
 use crate::chaos::Chaos;
 use crate::types::{Location, MvKey, TxIdx};
+use alloy_primitives::map::{B256HashMap, DefaultHashBuilder};
 use alloy_primitives::{B256, U256};
 use crossbeam_utils::CachePadded;
 use parevm_evm_core::{Code, KECCAK_EMPTY};
 use parking_lot::{Mutex, RwLock};
 use smallvec::SmallVec;
-use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -102,7 +102,7 @@ impl Versions {
 
 type Shard = HashMap<HashedKey, Versions, BuildHasherDefault<PassThrough>>;
 
-/// A key with its SipHash, computed once.
+/// A key with its hash, computed once.
 #[derive(Clone, Copy, Debug)]
 struct HashedKey {
     hash: u64,
@@ -123,7 +123,7 @@ impl Hash for HashedKey {
     }
 }
 
-/// Hands the precomputed SipHash of a [`HashedKey`] to the table unchanged.
+/// Hands the precomputed hash of a [`HashedKey`] to the table unchanged.
 #[derive(Default)]
 struct PassThrough(u64);
 
@@ -145,9 +145,9 @@ impl Hasher for PassThrough {
 /// The multi-version store of one block execution.
 pub(crate) struct MvMemory {
     shards: Box<[CachePadded<Mutex<Shard>>]>,
-    hasher: RandomState,
+    hasher: DefaultHashBuilder,
     /// Code deployed by transactions of this block, by hash. Content-addressed, so never versioned.
-    codes: RwLock<HashMap<B256, Code>>,
+    codes: RwLock<B256HashMap<Code>>,
     /// Per filter slot, the lowest transaction that ever published an entry under a key mapping there
     /// (`u32::MAX`: none). A read by `tx` whose key's slot holds `>= tx` has no lower entry and goes
     /// straight to the base state, without hashing or locking: most reads of a block of independent
@@ -173,10 +173,10 @@ impl MvMemory {
                     )))
                 })
                 .collect(),
-            hasher: RandomState::new(),
+            hasher: DefaultHashBuilder::default(),
             lowest: OnceLock::new(),
             lowest_slots: (txs * 16).next_power_of_two().clamp(1 << 10, 1 << 20),
-            codes: RwLock::new(HashMap::new()),
+            codes: RwLock::new(B256HashMap::default()),
             chaos,
         }
     }
@@ -189,7 +189,7 @@ impl MvMemory {
         (HashedKey { hash, key: *key }, shard)
     }
 
-    /// SipHash of the key's packed bytes (kind, address, slot), written in one call.
+    /// Seeded hash of the key's packed bytes (kind, address, slot), written in one call.
     fn hash(&self, key: &MvKey) -> u64 {
         let mut buf = [0u8; 53];
         let (kind, address, slot) = match key {

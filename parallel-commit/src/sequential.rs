@@ -7,12 +7,12 @@
 
 use crate::error::ParallelError;
 use crate::types::WriteSet;
+use alloy_primitives::map::HashMap;
 use alloy_primitives::{Address, B256, U256};
 use parevm_evm_core::{
     BalanceWrite, Code, Env, InvalidTx, StateView, TxError, TxExecution, TxOutcome, ViewError,
     KECCAK_EMPTY,
 };
-use std::collections::HashMap;
 
 /// Executes `envs` in order over `base`. Invalid transactions write nothing.
 ///
@@ -91,8 +91,8 @@ impl<'a> Overlay<'a> {
     pub fn new(base: &'a (dyn StateView + Sync)) -> Self {
         Self {
             base,
-            accounts: HashMap::new(),
-            codes: HashMap::new(),
+            accounts: HashMap::default(),
+            codes: HashMap::default(),
         }
     }
 

@@ -3,9 +3,9 @@
 
 use crate::mv_memory::MvEntry;
 use crate::types::{Location, MvKey, ReadSet, TxIdx, WriteSet};
+use alloy_primitives::map::HashMap;
 use alloy_primitives::{Address, U256};
 use parevm_evm_core::{BalanceWrite, Env};
-use std::collections::HashMap;
 
 /// The entries a write set puts in multi-version memory, with `InMemoryState::apply` semantics:
 ///
@@ -88,12 +88,13 @@ pub(crate) struct StaticHints {
 impl StaticHints {
     /// The predictions for `envs`.
     pub(crate) fn new(envs: &[Env]) -> Self {
-        let mut last_send: HashMap<Address, TxIdx> = HashMap::with_capacity(envs.len());
+        let mut last_send: HashMap<Address, TxIdx> =
+            HashMap::with_capacity_and_hasher(envs.len(), Default::default());
         for (i, env) in envs.iter().enumerate() {
             last_send.insert(env.tx.caller, i);
         }
         let sends_after = |a: &Address, j: TxIdx| last_send.get(a).is_some_and(|last| *last > j);
-        let mut writers: HashMap<Location, Vec<TxIdx>> = HashMap::new();
+        let mut writers: HashMap<Location, Vec<TxIdx>> = HashMap::default();
         let mut count = 0;
         for (j, env) in envs.iter().enumerate() {
             let tx = &env.tx;
