@@ -268,7 +268,12 @@ impl MvMemory {
                 x = (x.rotate_left(23) ^ limb).wrapping_mul(K);
             }
         }
-        (x >> 29) as usize & (self.lowest_slots - 1)
+        // A multiplication carries input bits only upwards, so the top bits are the ones every input
+        // bit reaches: take the slot from them. (Addresses that differ only in their last bytes, as
+        // generated accounts do, put their differences into the top of the last word: middle bits would
+        // map them all to one slot and defeat the filter.)
+        let bits = self.lowest_slots.trailing_zeros();
+        (x >> (64 - bits)) as usize
     }
 
     /// True when no transaction has published an entry yet (every read resolves to the base state).
@@ -561,6 +566,21 @@ mod tests {
         assert!(mv.unwritten_below(slot, 5));
         assert!(!mv.unwritten_below(slot, 6));
         assert_eq!(mv.resolve(slot, 6), Resolved::Value(U256::ZERO));
+    }
+
+    #[test]
+    fn filter_spreads_addresses_that_differ_only_in_their_last_bytes() {
+        // Generated accounts: a fixed prefix and a counter in the last eight bytes.
+        let mv = MvMemory::new(4096, Chaos::default());
+        let slots: std::collections::HashSet<usize> = (0..4096u64)
+            .map(|i| {
+                let mut a = [0x11u8; 20];
+                a[12..].copy_from_slice(&i.to_be_bytes());
+                mv.filter_slot(&MvKey::Loc(Location::Nonce(Address::from(a))))
+            })
+            .collect();
+        // 4,096 keys over 65,536 slots: a uniform hash leaves well over 3,900 distinct slots.
+        assert!(slots.len() > 3_800, "only {} distinct slots", slots.len());
     }
 
     #[test]
