@@ -13,6 +13,7 @@
 //! chosen by users, so collisions must not be predictable; foldhash is the hasher alloy's maps use, several
 //! times cheaper than SipHash for these short keys), over its packed bytes in one call; that hash picks the shard and is reused, unchanged, by the shard's own table. A cheap filter of
 //! the lowest writer per key slot sends reads of keys no lower transaction wrote straight to the base.
+//! Shard tables and filters are pooled between block executions (cleared, capacity kept).
 
 use crate::chaos::Chaos;
 use crate::types::{Location, MvKey, TxIdx};
@@ -142,6 +143,28 @@ impl Hasher for PassThrough {
     }
 }
 
+/// One set of shard tables.
+type Shards = Box<[CachePadded<Mutex<Shard>>]>;
+
+/// Shard tables and filters of finished block executions, cleared with their capacity kept: the next
+/// block reuses memory that is mapped and likely still cached, instead of paying for fresh (kernel-zeroed)
+/// pages and for growing every table again.
+struct Pool {
+    shards: Vec<Shards>,
+    filters: Vec<Box<[AtomicU32]>>,
+}
+
+/// Sets of each kind kept (blocks executed at the same time each need their own).
+const POOLED: usize = 4;
+/// A shard table grown past this many entries is dropped rather than kept (one huge block should not
+/// pin its memory for the life of the process).
+const POOLED_SHARD_CAP: usize = 1 << 13;
+
+static POOL: Mutex<Pool> = Mutex::new(Pool {
+    shards: Vec::new(),
+    filters: Vec::new(),
+});
+
 /// The multi-version store of one block execution.
 pub(crate) struct MvMemory {
     shards: Box<[CachePadded<Mutex<Shard>>]>,
@@ -160,19 +183,23 @@ pub(crate) struct MvMemory {
 }
 
 impl MvMemory {
-    /// An empty store for a block of `txs` transactions. The shard tables start small and grow: sizing
-    /// them up front costs fresh (kernel-zeroed) memory for every block, more than the rehashing it saves.
+    /// An empty store for a block of `txs` transactions, on pooled shard tables when there are some.
+    /// Fresh shard tables start small and grow: sizing them up front costs fresh (kernel-zeroed) memory,
+    /// more than the rehashing it saves.
     pub(crate) fn new(txs: usize, chaos: Chaos) -> Self {
         let per_shard = txs / SHARDS;
+        let pooled = POOL.lock().shards.pop();
         Self {
-            shards: (0..SHARDS)
-                .map(|_| {
-                    CachePadded::new(Mutex::new(HashMap::with_capacity_and_hasher(
-                        per_shard,
-                        BuildHasherDefault::default(),
-                    )))
-                })
-                .collect(),
+            shards: pooled.unwrap_or_else(|| {
+                (0..SHARDS)
+                    .map(|_| {
+                        CachePadded::new(Mutex::new(HashMap::with_capacity_and_hasher(
+                            per_shard,
+                            BuildHasherDefault::default(),
+                        )))
+                    })
+                    .collect()
+            }),
             hasher: DefaultHashBuilder::default(),
             lowest: OnceLock::new(),
             lowest_slots: (txs * 16).next_power_of_two().clamp(1 << 10, 1 << 20),
@@ -384,9 +411,21 @@ impl MvMemory {
     ) -> bool {
         let lowest = (!writes.is_empty()).then(|| {
             self.lowest.get_or_init(|| {
-                (0..self.lowest_slots)
-                    .map(|_| AtomicU32::new(u32::MAX))
-                    .collect()
+                let mut pool = POOL.lock();
+                match pool
+                    .filters
+                    .iter()
+                    .position(|f| f.len() == self.lowest_slots)
+                {
+                    // Pooled filters were reset when they were returned.
+                    Some(i) => pool.filters.swap_remove(i),
+                    None => {
+                        drop(pool);
+                        (0..self.lowest_slots)
+                            .map(|_| AtomicU32::new(u32::MAX))
+                            .collect()
+                    }
+                }
             })
         });
         let mark = u32::try_from(tx).unwrap_or(u32::MAX - 1);
@@ -455,6 +494,37 @@ impl MvMemory {
     /// Code deployed in this block under `hash`, if any.
     pub(crate) fn code(&self, hash: &B256) -> Option<Code> {
         self.codes.read().get(hash).cloned()
+    }
+}
+
+impl Drop for MvMemory {
+    /// Returns the shard tables (cleared) and the filter (reset) to the pool.
+    fn drop(&mut self) {
+        let mut shards = std::mem::take(&mut self.shards);
+        let mut keep = shards.len() == SHARDS;
+        for shard in shards.iter_mut() {
+            let table = shard.get_mut();
+            if table.capacity() > POOLED_SHARD_CAP {
+                keep = false;
+                break;
+            }
+            table.clear();
+        }
+        let filter = self.lowest.take().inspect(|f| {
+            for slot in f.iter() {
+                // ORDERING: Relaxed: the store is no longer shared; the pool's mutex publishes it.
+                slot.store(u32::MAX, Ordering::Relaxed);
+            }
+        });
+        let mut pool = POOL.lock();
+        if keep && pool.shards.len() < POOLED {
+            pool.shards.push(shards);
+        }
+        if let Some(f) = filter {
+            if pool.filters.len() < POOLED {
+                pool.filters.push(f);
+            }
+        }
     }
 }
 
@@ -566,6 +636,35 @@ mod tests {
         assert!(mv.unwritten_below(slot, 5));
         assert!(!mv.unwritten_below(slot, 6));
         assert_eq!(mv.resolve(slot, 6), Resolved::Value(U256::ZERO));
+    }
+
+    #[test]
+    fn a_store_on_pooled_tables_starts_empty() {
+        // Tests run concurrently and share the pool, so every round checks its own fresh store.
+        for round in 0..8u64 {
+            let mv = MvMemory::new(8, Chaos::default());
+            let bal = Location::Balance(A);
+            let slot = Location::Storage(A, u(round));
+            assert!(mv.unwritten_below(bal, 7) && mv.unwritten_below(slot, 7));
+            assert_eq!(
+                mv.resolve(slot, 7),
+                Resolved::Base {
+                    credit: U256::ZERO,
+                    touched: false
+                }
+            );
+            let mut prev = Vec::new();
+            mv.publish(
+                1,
+                vec![
+                    (MvKey::Loc(bal), MvEntry::Set(u(round))),
+                    (MvKey::Loc(slot), MvEntry::Set(u(1))),
+                ],
+                &mut prev,
+            );
+            assert_eq!(mv.resolve(bal, 2), Resolved::Value(u(round)));
+            // Dropped here: its tables and filter go back to the pool for the next round.
+        }
     }
 
     #[test]
