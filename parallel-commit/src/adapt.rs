@@ -11,7 +11,9 @@
 //! * in serial mode the commit-lock holder executes the transaction at the commit index itself and commits
 //!   it at once (its reads are final: no validation, no hints, no parking), while idle workers sleep;
 //! * after the stretch it probes parallel mode again, unless the next window is a static chain (each
-//!   transaction from the sender of the one before it: it must wait for that nonce anyway). Each stretch
+//!   transaction from the sender of the one before it: it must wait for that nonce anyway) or only a
+//!   window's worth of transactions is left (ending a batch publishes its writes and wakes the helpers,
+//!   which costs more than running a few transactions). Each stretch
 //!   that ends in a relapse is twice as long as the one before (up to [`MAX_STRETCH`]), so a block that is
 //!   a chain throughout spends a bounded share of its transactions probing.
 //!
@@ -109,7 +111,12 @@ impl Adapt {
         if self.left > 0 {
             return true;
         }
-        if self.static_chain(tx) {
+        // The next window is a static chain (each transaction waits for the nonce of the one before it):
+        // probing parallel mode now would only hand the chain around between threads. And a tail of the
+        // block no longer than a window is finished here: ending the batch means publishing its net
+        // writes and waking the helpers, which costs more than running a few transactions.
+        let tail = self.chained.len().saturating_sub(tx + 1);
+        if tail <= WINDOW as usize || self.static_chain(tx) {
             self.left = self.stretch;
             return true;
         }
@@ -182,6 +189,30 @@ mod tests {
         }
         // Nothing follows the last transaction: no window to run serially.
         assert!(!a.static_chain(39));
+    }
+
+    #[test]
+    fn a_serial_stretch_lasts_through_chains_and_short_tails() {
+        // Three other senders, a chain of one sender over 3..=40, then nineteen other senders.
+        let e = envs(60, |i| match i {
+            0..=2 => 100 + i as u8,
+            3..=40 => 1,
+            _ => 100 + i as u8,
+        });
+        let sched = Scheduler::new(e.len(), Chaos::new(None));
+        let mut a = Adapt::new(&e, true, Duration::ZERO, &sched);
+        a.left = 1;
+        assert!(a.serial_continues(5), "6..=21 are one sender's chain");
+        a.left = 1;
+        assert!(
+            !a.serial_continues(30),
+            "the window 31..=46 leaves the chain, and 29 transactions are left: probe parallel mode"
+        );
+        a.left = 1;
+        assert!(
+            a.serial_continues(45),
+            "only 14 transactions are left: finish them serially"
+        );
     }
 
     #[test]
