@@ -3,12 +3,14 @@
 
 use crate::error::BenchError;
 use parevm_evm_core::{InvalidTx, TxOutcome};
+use parevm_parallel_commit::{compare_results, ResultMismatch};
 
 /// One block's per-transaction results, as both parevm paths return them.
 pub type Results = Vec<Result<TxOutcome, InvalidTx>>;
 
-/// Checks `parallel` (run on `threads` threads) equal to `sequential`, transaction by transaction: status,
-/// gas used, refund, output, logs, created address and the whole write set (the state diff).
+/// Checks `parallel` (run on `threads` threads) equal to `sequential`, transaction by transaction
+/// ([`parevm_parallel_commit::same_effects`]: status, gas used, refund, output, logs, created address and
+/// the whole write set, i.e. the state diff).
 pub fn check_equal(
     name: &str,
     threads: usize,
@@ -19,32 +21,14 @@ pub fn check_equal(
         case: format!("{name} at {threads} threads"),
         what,
     };
-    if sequential.len() != parallel.len() {
-        return Err(mismatch(format!(
-            "{} results sequentially, {} in parallel",
-            sequential.len(),
-            parallel.len()
-        )));
-    }
-    for (i, (x, y)) in sequential.iter().zip(parallel).enumerate() {
-        let same = match (x, y) {
-            (Ok(x), Ok(y)) => {
-                x.status == y.status
-                    && x.gas_used == y.gas_used
-                    && x.gas_refunded == y.gas_refunded
-                    && x.output == y.output
-                    && x.logs == y.logs
-                    && x.created_address == y.created_address
-                    && x.writes == y.writes
+    compare_results(sequential, parallel).map_err(|m| {
+        mismatch(match m {
+            ResultMismatch::Count { expected, actual } => {
+                format!("{expected} results sequentially, {actual} in parallel")
             }
-            (Err(x), Err(y)) => x == y,
-            _ => false,
-        };
-        if !same {
-            return Err(mismatch(format!(
-                "transaction {i} differs from the sequential result"
-            )));
-        }
-    }
-    Ok(())
+            ResultMismatch::Transaction(i) => {
+                format!("transaction {i} differs from the sequential result")
+            }
+        })
+    })
 }

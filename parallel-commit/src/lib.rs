@@ -26,6 +26,7 @@
 mod adapt;
 mod building;
 mod chaos;
+mod compare;
 mod config;
 mod error;
 mod executor;
@@ -45,6 +46,7 @@ mod writes;
 pub use building::{
     build_sequential, execute_building, execute_building_with, BuiltBlock, SkipReason,
 };
+pub use compare::{compare_results, same_effects, ResultMismatch};
 pub use config::{force_parallel_path, ParallelConfig, CHAOS_ENV, FORCE_ENV};
 pub use error::ParallelError;
 pub use executor::{execute_parallel, execute_parallel_with, BlockExecution, REPORT_ENV};

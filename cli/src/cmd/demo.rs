@@ -10,7 +10,9 @@ use alloy_primitives::B256;
 use anyhow::{bail, Context};
 use parevm_evm_core::spec::{fixture_name, spec_from_fixture_name};
 use parevm_evm_core::{InvalidTx, TxOutcome};
-use parevm_parallel_commit::{execute_parallel, try_execute_sequential, ExecReport};
+use parevm_parallel_commit::{
+    compare_results, execute_parallel, try_execute_sequential, ExecReport,
+};
 use parevm_state::InMemoryState;
 use std::time::{Duration, Instant};
 use workload::{generate, Mix};
@@ -106,14 +108,16 @@ pub fn run(args: Args) -> anyhow::Result<bool> {
     let mut all_same = true;
     for &t in &threads {
         let (par, par_time) = best_of(runs, || execute_parallel(&w.envs, &w.state, t))?;
-        let verdict = compare(&seq, &par.results).and_then(|()| {
-            let root = post_root(&w.state, &par.results);
-            if root == seq_root {
-                Ok(())
-            } else {
-                Err(format!("post-state root {root} differs"))
-            }
-        });
+        let verdict = compare_results(&seq, &par.results)
+            .map_err(|m| m.to_string())
+            .and_then(|()| {
+                let root = post_root(&w.state, &par.results);
+                if root == seq_root {
+                    Ok(())
+                } else {
+                    Err(format!("post-state root {root} differs"))
+                }
+            });
         print_row(
             "parallel",
             t,
@@ -192,32 +196,6 @@ fn print_row(
         gas as f64 / 1e6 / secs,
         speedup
     );
-}
-
-/// The first difference between the sequential and a parallel result list.
-fn compare(seq: &Results, par: &Results) -> Result<(), String> {
-    if seq.len() != par.len() {
-        return Err(format!("{} results, expected {}", par.len(), seq.len()));
-    }
-    for (i, (a, b)) in seq.iter().zip(par).enumerate() {
-        let same = match (a, b) {
-            (Ok(a), Ok(b)) => {
-                a.status == b.status
-                    && a.gas_used == b.gas_used
-                    && a.gas_refunded == b.gas_refunded
-                    && a.output == b.output
-                    && a.logs == b.logs
-                    && a.created_address == b.created_address
-                    && a.writes == b.writes
-            }
-            (Err(a), Err(b)) => a == b,
-            _ => false,
-        };
-        if !same {
-            return Err(format!("transaction {i} differs"));
-        }
-    }
-    Ok(())
 }
 
 /// The state root after applying every valid transaction's writes to `pre` in block order.
