@@ -12,7 +12,7 @@
 use crate::mv_memory::{MvEntry, MvMemory};
 use crate::sequential::Overlay;
 use crate::types::{Location, MvKey, TxIdx};
-use crate::view::read_location;
+use crate::view::{location_state_view, read_location};
 use alloy_primitives::{Address, B256, U256};
 use parevm_evm_core::{Code, StateView, ViewError, KECCAK_EMPTY};
 
@@ -30,36 +30,7 @@ impl FinalView<'_> {
     }
 }
 
-impl StateView for FinalView<'_> {
-    fn balance(&self, address: Address) -> Result<U256, ViewError> {
-        self.read(Location::Balance(address))
-    }
-
-    fn nonce(&self, address: Address) -> Result<u64, ViewError> {
-        Ok(self.read(Location::Nonce(address))?.saturating_to())
-    }
-
-    fn code_hash(&self, address: Address) -> Result<B256, ViewError> {
-        Ok(B256::from(
-            self.read(Location::CodeHash(address))?.to_be_bytes::<32>(),
-        ))
-    }
-
-    fn code_by_hash(&self, code_hash: B256) -> Result<Code, ViewError> {
-        match self.mv.code(&code_hash) {
-            Some(code) => Ok(code),
-            None => self.base.code_by_hash(code_hash),
-        }
-    }
-
-    fn storage(&self, address: Address, slot: U256) -> Result<U256, ViewError> {
-        self.read(Location::Storage(address, slot))
-    }
-
-    fn block_hash(&self, number: u64) -> Result<B256, ViewError> {
-        self.base.block_hash(number)
-    }
-}
+location_state_view!(FinalView<'_>);
 
 /// The multi-version entries that make a reader above the batch see what `overlay` holds on top of what
 /// is below the batch (the same resolution rules as `mv_writes`, applied to the batch's net writes):

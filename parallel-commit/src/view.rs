@@ -110,33 +110,43 @@ impl<'a> MvView<'a> {
     }
 }
 
-impl StateView for MvView<'_> {
-    fn balance(&self, address: Address) -> Result<U256, ViewError> {
-        self.read(Location::Balance(address))
-    }
+/// Implements [`StateView`] for a view type with a `read(&self, Location) -> Result<U256, ViewError>`
+/// method (values in the read-set encoding) and `mv` and `base` fields: every location goes through
+/// `read`, code comes from the block's deployments first, then the base, and block hashes from the base.
+macro_rules! location_state_view {
+    ($view:ty) => {
+        impl StateView for $view {
+            fn balance(&self, address: Address) -> Result<U256, ViewError> {
+                self.read(Location::Balance(address))
+            }
 
-    fn nonce(&self, address: Address) -> Result<u64, ViewError> {
-        Ok(self.read(Location::Nonce(address))?.saturating_to())
-    }
+            fn nonce(&self, address: Address) -> Result<u64, ViewError> {
+                Ok(self.read(Location::Nonce(address))?.saturating_to())
+            }
 
-    fn code_hash(&self, address: Address) -> Result<B256, ViewError> {
-        Ok(B256::from(
-            self.read(Location::CodeHash(address))?.to_be_bytes::<32>(),
-        ))
-    }
+            fn code_hash(&self, address: Address) -> Result<B256, ViewError> {
+                Ok(B256::from(
+                    self.read(Location::CodeHash(address))?.to_be_bytes::<32>(),
+                ))
+            }
 
-    fn code_by_hash(&self, code_hash: B256) -> Result<Code, ViewError> {
-        match self.mv.code(&code_hash) {
-            Some(code) => Ok(code),
-            None => self.base.code_by_hash(code_hash),
+            fn code_by_hash(&self, code_hash: B256) -> Result<Code, ViewError> {
+                match self.mv.code(&code_hash) {
+                    Some(code) => Ok(code),
+                    None => self.base.code_by_hash(code_hash),
+                }
+            }
+
+            fn storage(&self, address: Address, slot: U256) -> Result<U256, ViewError> {
+                self.read(Location::Storage(address, slot))
+            }
+
+            fn block_hash(&self, number: u64) -> Result<B256, ViewError> {
+                self.base.block_hash(number)
+            }
         }
-    }
-
-    fn storage(&self, address: Address, slot: U256) -> Result<U256, ViewError> {
-        self.read(Location::Storage(address, slot))
-    }
-
-    fn block_hash(&self, number: u64) -> Result<B256, ViewError> {
-        self.base.block_hash(number)
-    }
+    };
 }
+pub(crate) use location_state_view;
+
+location_state_view!(MvView<'_>);

@@ -10,7 +10,7 @@
 //! In serial mode (`adapt.rs`) `try_commit` also executes: the transaction at the commit index runs on the
 //! committer's thread with final reads and is committed at once.
 
-use crate::adapt::Adapt;
+use crate::adapt::{Adapt, MAX_STRETCH};
 use crate::chaos::Chaos;
 use crate::config::ParallelConfig;
 use crate::error::{panic_message, ParallelError};
@@ -548,7 +548,8 @@ impl<'a> Block<'a> {
             &final_view
         };
         let mut overlay = Overlay::new(below);
-        let mut results = Vec::with_capacity(self.sched.len() - start);
+        // Room for the rest of the block, up to one longest stretch (a batch may run longer and grow).
+        let mut results = Vec::with_capacity((self.sched.len() - start).min(MAX_STRETCH));
         let mut k = start;
         let mut serial = true;
         while serial && k < self.sched.len() && !self.sched.stopped() {
