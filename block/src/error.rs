@@ -94,6 +94,16 @@ pub enum HeaderError {
         /// The fork's maximum.
         max: u64,
     },
+    /// One transaction carries more blobs than a transaction may (EIP-7594; the block's maximum before).
+    #[error("transaction {index} has {blobs} blobs, at most {max} allowed")]
+    TxBlobCount {
+        /// Transaction index in the block.
+        index: usize,
+        /// Its blobs.
+        blobs: usize,
+        /// The cap.
+        max: u64,
+    },
     /// `transactionsRoot` does not match the body.
     #[error("transactions root {got}, body gives {expected}")]
     TransactionsRoot {

@@ -16,6 +16,7 @@
 #![warn(missing_docs)]
 
 pub mod body;
+pub mod decode_diag;
 pub mod error;
 pub mod executor;
 pub mod fork;

@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 pub mod blocktest;
+pub mod exception;
 pub mod replay;
 pub mod statetest;
 pub mod unpack;

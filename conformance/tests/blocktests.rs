@@ -57,6 +57,8 @@ fn run_all(runner: TxRunner) {
         "{}",
         summary.total
     );
+    // Every invalid block (592) is rejected with an exception its fixture names.
+    assert_eq!(summary.exception_totals(), (592, 0), "{}", summary.table());
 }
 
 #[test]

@@ -44,6 +44,7 @@ pub fn run_file(path: &Path, opts: &BlocktestOptions) -> Vec<CaseResult> {
             name: String::new(),
             network: String::new(),
             status: Status::Failed(e.into()),
+            rejected: 0,
         }]
     };
     let bytes = match std::fs::read(path) {
@@ -67,12 +68,16 @@ pub fn run_file(path: &Path, opts: &BlocktestOptions) -> Vec<CaseResult> {
     tests
         .iter()
         .map(|(name, test)| {
+            let mut rejected = 0;
             let status = if let Some(reason) = opts.skip.reason(name) {
                 Status::Skipped(reason.to_owned())
             } else {
                 let r = catch_unwind(AssertUnwindSafe(|| run_case(path, name, test, opts.case)));
                 match r {
-                    Ok(Ok(())) => Status::Passed,
+                    Ok(Ok(n)) => {
+                        rejected = n;
+                        Status::Passed
+                    }
                     Ok(Err(e)) => Status::Failed(e),
                     Err(payload) => Status::Failed(CaseError::Panic(panic_message(&*payload))),
                 }
@@ -82,6 +87,7 @@ pub fn run_file(path: &Path, opts: &BlocktestOptions) -> Vec<CaseResult> {
                 name: name.clone(),
                 network: test.network.clone(),
                 status,
+                rejected,
             }
         })
         .collect()

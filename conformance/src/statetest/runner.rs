@@ -12,6 +12,7 @@ use super::fixture::{parse_file, parse_test, Indexes, PostEntry, StateTest};
 use super::report::CaseResult;
 use super::skip::SkipList;
 use super::trace::Eip3155Tracer;
+use crate::exception::{tx_exception, Expected};
 use alloy_primitives::{b256, B256};
 use parevm_evm_core::spec::spec_from_fixture_name;
 use parevm_evm_core::{Env, TxError, TxExecution, TxOutcome};
@@ -144,6 +145,7 @@ fn run_case(
             log_count = out.logs.len();
             result.gas_used = Some(out.gas_used);
             if let Some(expected) = &entry.expect_exception {
+                result.exception = Some(false);
                 error = Some(CaseError::ExpectedException {
                     expected: expected.clone(),
                     status: format!("{:?}", out.status),
@@ -153,8 +155,20 @@ fn run_case(
             logs_hash(&out.logs)
         }
         Err(TxError::Invalid(e)) => {
-            if entry.expect_exception.is_none() {
-                error = Some(CaseError::UnexpectedException(e.to_string()));
+            match &entry.expect_exception {
+                None => error = Some(CaseError::UnexpectedException(e.to_string())),
+                Some(expected) => {
+                    let got = tx_exception(&e, spec);
+                    let matched = Expected::parse(expected).matches(got);
+                    result.exception = Some(matched);
+                    if !matched {
+                        error = Some(CaseError::WrongException {
+                            expected: expected.clone(),
+                            got,
+                            error: e.to_string(),
+                        });
+                    }
+                }
             }
             EMPTY_LOGS_HASH
         }
