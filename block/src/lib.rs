@@ -14,6 +14,7 @@
 //! [`parevm_state::InMemoryState`]; transactions run through [`txs::run_transactions`], whose
 //! [`TxRunner`] picks the sequential loop or the parallel executor.
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod body;
 pub mod decode_diag;

@@ -3,6 +3,7 @@
 //! Runners that prove parevm against the official Ethereum fixtures (state tests, blockchain tests) and
 //! against real mainnet blocks.
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod blocktest;
 pub mod exception;
