@@ -258,6 +258,9 @@ pub enum BlockError {
     /// The parallel executor failed.
     #[error("parallel execution: {0}")]
     Parallel(String),
+    /// A checked run ([`crate::TxRunner::Checked`]): the parallel results differ from the sequential ones.
+    #[error("parallel result differs from the sequential one: {0}")]
+    ParallelMismatch(String),
 }
 
 impl BlockError {

@@ -132,7 +132,7 @@ pub fn block_exception(e: &BlockError, spec: SpecId) -> &'static str {
         BlockError::LogsBloom { .. } => "BlockException.INVALID_LOG_BLOOM",
         BlockError::StateRoot { .. } => "BlockException.INVALID_STATE_ROOT",
         BlockError::RequestsHash { .. } => "BlockException.INVALID_REQUESTS",
-        BlockError::Parallel(_) => "parevm.ParallelExecutor",
+        BlockError::Parallel(_) | BlockError::ParallelMismatch(_) => "parevm.ParallelExecutor",
     }
 }
 

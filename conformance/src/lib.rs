@@ -7,6 +7,7 @@
 
 pub mod blocktest;
 pub mod exception;
+pub mod filter;
 pub mod replay;
 pub mod statetest;
 pub mod unpack;

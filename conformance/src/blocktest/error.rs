@@ -139,5 +139,6 @@ pub fn block_error_category(e: &BlockError) -> &'static str {
         BlockError::StateRoot { .. } => "state root",
         BlockError::RequestsHash { .. } => "requests hash",
         BlockError::Parallel(_) => "parallel",
+        BlockError::ParallelMismatch(_) => "parallel mismatch",
     }
 }

@@ -13,6 +13,7 @@ use super::report::CaseResult;
 use super::skip::SkipList;
 use super::trace::Eip3155Tracer;
 use crate::exception::{tx_exception, Expected};
+use crate::filter::Filter;
 use alloy_primitives::{b256, B256};
 use parevm_evm_core::spec::spec_from_fixture_name;
 use parevm_evm_core::{Env, TxError, TxExecution, TxOutcome};
@@ -34,6 +35,8 @@ pub struct RunOptions {
     pub skip: SkipList,
     /// Record an EIP-3155 trace of every case ([`CaseResult::trace`]).
     pub trace: bool,
+    /// Which tests and forks run (the others are not counted).
+    pub filter: Filter,
 }
 
 impl RunOptions {
@@ -42,6 +45,7 @@ impl RunOptions {
         Self {
             skip: SkipList::default_list(),
             trace: false,
+            filter: Filter::default(),
         }
     }
 }
@@ -78,6 +82,9 @@ fn run_test(
     raw: &serde_json::value::RawValue,
     opts: &RunOptions,
 ) -> Vec<CaseResult> {
+    if !opts.filter.name_selected(name) {
+        return Vec::new();
+    }
     let skip = opts.skip.reason(name);
     let test = match parse_test(file, name, raw) {
         Ok(t) => t,
@@ -92,6 +99,7 @@ fn run_test(
     let cases: Vec<(&str, &PostEntry<'_>)> = test
         .post
         .iter()
+        .filter(|(fork, _)| opts.filter.fork_selected(fork))
         .flat_map(|(fork, entries)| entries.iter().map(move |e| (fork.as_str(), e)))
         .collect();
     if let Some(reason) = skip {

@@ -88,6 +88,17 @@ fn synthetic_cases_end_as_expected() {
         skip: SkipList::parse("*::InitCollision*  # a listed case"),
         ..RunOptions::new()
     };
+    // A filter leaves tests out without counting them.
+    let only_a = RunOptions {
+        filter: crate::filter::Filter {
+            fork: Some("Cancun".into()),
+            name: Some("a-invalid".into()),
+        },
+        ..RunOptions::new()
+    };
+    let filtered = run_file(&path, &only_a);
+    assert_eq!(filtered.len(), 1);
+    assert_eq!(filtered[0].name, "a-invalid-as-expected");
     let results = run_file(&path, &opts);
     let _ = std::fs::remove_dir_all(path.parent().expect("has parent"));
     assert_eq!(results.len(), 6);
