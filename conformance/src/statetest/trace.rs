@@ -215,7 +215,7 @@ pub fn op_name(op: u8) -> &'static str {
             0x41 => "COINBASE",
             0x42 => "TIMESTAMP",
             0x43 => "NUMBER",
-            0x44 => "PREVRANDAO",
+            0x44 => "DIFFICULTY",
             0x45 => "GASLIMIT",
             0x46 => "CHAINID",
             0x47 => "SELFBALANCE",
