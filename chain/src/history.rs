@@ -153,6 +153,19 @@ impl StateView for HistoricView<'_> {
     fn block_hash(&self, number: u64) -> Result<B256, ViewError> {
         self.head.block_hash(number)
     }
+    fn has_storage(&self, address: Address) -> Result<bool, ViewError> {
+        // A slot the overlay knows has its earlier value; every other slot is as in the head.
+        let earlier = self
+            .storage
+            .iter()
+            .any(|((a, _), v)| *a == address && !v.is_zero());
+        let head = self.head.account(&address).is_some_and(|acc| {
+            acc.storage
+                .iter()
+                .any(|(k, v)| !v.is_zero() && !self.storage.contains_key(&(address, *k)))
+        });
+        Ok(earlier || head)
+    }
 }
 
 #[cfg(test)]
