@@ -57,13 +57,13 @@ export default async function (t) {
   t.rec('send without impersonation', (await send(whale, a1, '0x5')).error?.code);
   t.rec('impersonate', await call('anvil_impersonateAccount', [whale]));
   const ih = await send(whale, a1, '0x5');
-  const ir = await call('eth_getTransactionReceipt', [ih]);
+  const ir = await receipt(t.url, ih);
   t.rec('impersonated receipt', { status: ir.status, from: ir.from, to: ir.to, gasUsed: ir.gasUsed });
   t.rec('stop impersonating', await call('anvil_stopImpersonatingAccount', [whale]));
   t.rec('send after stop', (await send(whale, a1, '0x5')).error?.code);
   t.rec('auto impersonate', await call('anvil_autoImpersonateAccount', [true]));
   const ah = await send(whale, a1, '0x6');
-  t.rec('auto impersonated status', (await call('eth_getTransactionReceipt', [ah])).status);
+  t.rec('auto impersonated status', (await receipt(t.url, ah)).status);
   await call('anvil_autoImpersonateAccount', [false]);
 
   t.rec('base fee before manual', (await block()).baseFeePerGas);
@@ -106,7 +106,7 @@ export default async function (t) {
   t.rec('overridden block', { baseFeePerGas: ob.baseFeePerGas, gasLimit: ob.gasLimit, miner: ob.miner });
   t.rec('setAutomine true', await call('evm_setAutomine', [true]));
   const auto = await send(a0, a1, '0x3');
-  t.rec('automined', (await call('eth_getTransactionReceipt', [auto])).status);
+  t.rec('automined', (await receipt(t.url, auto)).status);
 
   // Interval mining: about a block a second.
   const before = BigInt(await call('eth_blockNumber'));
