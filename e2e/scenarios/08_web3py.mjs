@@ -12,7 +12,7 @@ export default async function (t) {
   const r = spawnSync('python3', [path.join(t.here, 'web3_client.py'), t.url, art], {
     env: { ...process.env, PYTHONPATH: py },
     encoding: 'utf8',
-    timeout: 120_000,
+    timeout: 600_000,
   });
   if (r.status !== 0) throw new Error(`web3_client.py failed (${r.status}):\n${r.stderr}`);
   for (const line of r.stdout.split('\n').filter(Boolean)) {

@@ -12,7 +12,7 @@ export default async function (t) {
   fs.cpSync(path.join(t.here, 'foundry'), dir, { recursive: true });
   const solc = path.join(t.here, 'solc-forge.cjs');
   const run = (bin, args) =>
-    execFileSync(bin, args, { cwd: dir, encoding: 'utf8', timeout: 180_000, env: { ...process.env, NO_COLOR: '1' } }).trim();
+    execFileSync(bin, args, { cwd: dir, encoding: 'utf8', timeout: 600_000, env: { ...process.env, NO_COLOR: '1' } }).trim();
   run(t.bins.forge, ['build', '--use', solc]);
   const out = run(t.bins.forge, ['script', 'script/Deploy.s.sol:Deploy', '--use', solc, '--rpc-url', t.url, '--broadcast', '--private-key', KEY]);
   t.rec('forge script succeeded', out.includes('ONCHAIN EXECUTION COMPLETE & SUCCESSFUL'));
