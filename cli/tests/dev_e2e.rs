@@ -32,7 +32,10 @@ fn clients_see_the_same_answers_from_parevm_dev_and_anvil() {
         .filter_map(Result::ok)
         .filter(|e| e.path().extension().is_some_and(|x| x == "mjs"))
         .count();
-    assert_eq!(scenarios, 9, "a scenario was added or removed: update this count");
+    assert_eq!(
+        scenarios, 9,
+        "a scenario was added or removed: update this count"
+    );
     assert!(
         text.contains(&format!("\n{scenarios} passed, 0 failed")),
         "expected {scenarios} passed, 0 failed:\n{text}"
