@@ -1,10 +1,11 @@
 //! # parevm-conformance
 //!
 //! Runners that prove parevm against the official Ethereum fixtures (state tests, blockchain tests) and
-//! against real mainnet blocks.
+//! against real mainnet blocks, and the OP-Stack fixtures (kona executor blocks, Superchain genesis files).
 #![warn(missing_docs)]
 
 pub mod blocktest;
+pub mod optest;
 pub mod replay;
 pub mod statetest;
 pub mod unpack;

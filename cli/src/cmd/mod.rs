@@ -3,5 +3,6 @@
 
 pub mod blocktest;
 pub mod demo;
+pub mod optest;
 pub mod replay;
 pub mod statetest;
