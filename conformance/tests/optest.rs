@@ -26,7 +26,7 @@ fn kona_blocks_rebuild_to_their_hash_sequentially_and_in_parallel() {
     let dir = op_dir()
         .expect("OP archives unpack")
         .join("kona-executor-fixtures");
-    let blocks = find_cases(&[dir.clone()]);
+    let blocks = find_cases(std::slice::from_ref(&dir));
     assert_eq!(blocks.len(), 6);
     assert!(blocks.iter().all(|c| matches!(c, OpCase::Block(_))));
     // Every block through the parallel engine, however small.

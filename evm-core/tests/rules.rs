@@ -208,6 +208,9 @@ impl StateView for ParkOnce<'_> {
     fn block_hash(&self, n: u64) -> Result<B256, ViewError> {
         self.inner.block_hash(n)
     }
+    fn has_storage(&self, a: Address) -> Result<bool, ViewError> {
+        self.inner.has_storage(a)
+    }
 }
 
 #[test]

@@ -70,13 +70,17 @@ fn generated_cases_cover_every_kind() {
             if matches!(&out.result, Ok(e) if e.status == differential::observed::Status::Halt) {
                 failed_deposits += 1;
             }
-        } else if out.result.is_ok()
-            && out
-                .post
-                .get(&parevm_op_stack_adapter::predeploys::L1_FEE_VAULT)
-                .is_some()
-        {
-            l1_fee_paid += 1;
+        } else {
+            // The L1 fee vault's balance grew: an L1 fee was charged and credited.
+            let vault = parevm_op_stack_adapter::predeploys::L1_FEE_VAULT;
+            let before = case
+                .accounts
+                .iter()
+                .find(|a| a.address == vault)
+                .map_or(alloy_primitives::U256::ZERO, |a| a.balance);
+            if out.result.is_ok() && out.post.get(&vault).is_some_and(|a| a.balance > before) {
+                l1_fee_paid += 1;
+            }
         }
         creates += case.tx.to.is_none() as u32;
     }

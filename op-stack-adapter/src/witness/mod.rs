@@ -232,6 +232,17 @@ impl StateView for WitnessState {
         self.base_slot(address, slot)
     }
 
+    fn has_storage(&self, address: Address) -> Result<bool, ViewError> {
+        let written = |c: &Changed| c.slots.values().any(|v| !v.is_zero());
+        match self.changed.get(&address) {
+            Some(c) if c.reset || c.info.is_none() => Ok(written(c)),
+            changed => Ok(changed.is_some_and(written)
+                || self
+                    .base_account(address)?
+                    .is_some_and(|a| a.storage_root != EMPTY_ROOT_HASH)),
+        }
+    }
+
     fn block_hash(&self, number: u64) -> Result<B256, ViewError> {
         self.block_hashes
             .get(&number)
