@@ -11,8 +11,10 @@ use super::error::{CaseError, FixtureError};
 use super::fixture::{parse_file, parse_test, Indexes, PostEntry, StateTest};
 use super::report::CaseResult;
 use super::skip::SkipList;
-use super::trace::Eip3155Tracer;
-use alloy_primitives::{b256, B256};
+use super::trace::{summary_line, Eip3155Tracer, TraceSink};
+use crate::exception::{tx_exception, Expected};
+use crate::filter::Filter;
+use alloy_primitives::{b256, Bytes, B256};
 use parevm_evm_core::spec::spec_from_fixture_name;
 use parevm_evm_core::{Env, TxError, TxExecution, TxOutcome};
 use parevm_state::{logs_hash, InMemoryState};
@@ -21,6 +23,7 @@ use std::cell::{Cell, RefCell};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 use std::sync::{Arc, Once};
+use std::time::Instant;
 
 /// `keccak256(rlp([]))`: the logs hash of a transaction without logs.
 pub const EMPTY_LOGS_HASH: B256 =
@@ -31,8 +34,10 @@ pub const EMPTY_LOGS_HASH: B256 =
 pub struct RunOptions {
     /// Tests not to run.
     pub skip: SkipList,
-    /// Record an EIP-3155 trace of every case ([`CaseResult::trace`]).
-    pub trace: bool,
+    /// Stream an EIP-3155 trace of every case here (run one case at a time: one worker thread).
+    pub trace: Option<TraceSink>,
+    /// Which tests and forks run (the others are not counted).
+    pub filter: Filter,
 }
 
 impl RunOptions {
@@ -40,7 +45,8 @@ impl RunOptions {
     pub fn new() -> Self {
         Self {
             skip: SkipList::default_list(),
-            trace: false,
+            trace: None,
+            filter: Filter::default(),
         }
     }
 }
@@ -77,6 +83,9 @@ fn run_test(
     raw: &serde_json::value::RawValue,
     opts: &RunOptions,
 ) -> Vec<CaseResult> {
+    if !opts.filter.name_selected(name) {
+        return Vec::new();
+    }
     let skip = opts.skip.reason(name);
     let test = match parse_test(file, name, raw) {
         Ok(t) => t,
@@ -91,6 +100,7 @@ fn run_test(
     let cases: Vec<(&str, &PostEntry<'_>)> = test
         .post
         .iter()
+        .filter(|(fork, _)| opts.filter.fork_selected(fork))
         .flat_map(|(fork, entries)| entries.iter().map(move |e| (fork.as_str(), e)))
         .collect();
     if let Some(reason) = skip {
@@ -134,16 +144,20 @@ fn run_case(
         }
     };
     let mut state = pre.clone();
-    let (outcome, trace) = execute(env, &state, opts.trace);
-    result.trace = trace;
+    let started = Instant::now();
+    let outcome = execute(env, &state, opts.trace.as_ref());
+    let time_ns = started.elapsed().as_nanos();
     let mut error = None;
     let mut log_count = 0;
+    let mut output = Bytes::new();
     let logs = match outcome {
         Ok(out) => {
+            output = out.output.clone();
             state.apply(&out.writes);
             log_count = out.logs.len();
             result.gas_used = Some(out.gas_used);
             if let Some(expected) = &entry.expect_exception {
+                result.exception = Some(false);
                 error = Some(CaseError::ExpectedException {
                     expected: expected.clone(),
                     status: format!("{:?}", out.status),
@@ -153,8 +167,20 @@ fn run_case(
             logs_hash(&out.logs)
         }
         Err(TxError::Invalid(e)) => {
-            if entry.expect_exception.is_none() {
-                error = Some(CaseError::UnexpectedException(e.to_string()));
+            match &entry.expect_exception {
+                None => error = Some(CaseError::UnexpectedException(e.to_string())),
+                Some(expected) => {
+                    let got = tx_exception(&e, spec);
+                    let matched = Expected::parse(expected).matches(got);
+                    result.exception = Some(matched);
+                    if !matched {
+                        error = Some(CaseError::WrongException {
+                            expected: expected.clone(),
+                            got,
+                            error: e.to_string(),
+                        });
+                    }
+                }
             }
             EMPTY_LOGS_HASH
         }
@@ -181,12 +207,14 @@ fn run_case(
             }),
         });
     }
-    if let Some(trace) = &mut result.trace {
-        // The EIP-3155 closing line.
-        trace.push_str(&format!(
-            "{{\"stateRoot\":\"{root}\",\"logsHash\":\"{logs}\",\"gasUsed\":\"0x{:x}\",\"pass\":{},\"fork\":\"{fork}\"}}\n",
+    if let Some(sink) = &opts.trace {
+        sink.line(&summary_line(
+            root,
+            &output,
             result.gas_used.unwrap_or(0),
-            error.is_none()
+            error.is_none(),
+            fork,
+            time_ns,
         ));
     }
     match error {
@@ -195,20 +223,17 @@ fn run_case(
     }
 }
 
-/// Executes the transaction, with an EIP-3155 tracer when asked.
+/// Executes the transaction, streaming an EIP-3155 trace to `trace` when given.
 fn execute(
     env: Env,
     state: &InMemoryState,
-    trace: bool,
-) -> (Result<TxOutcome, TxError>, Option<String>) {
+    trace: Option<&TraceSink>,
+) -> Result<TxOutcome, TxError> {
     let mut exec = TxExecution::new(env);
-    if !trace {
-        return (exec.resume(state), None);
+    if let Some(sink) = trace {
+        exec.set_tracer(Box::new(Eip3155Tracer::new(sink.clone())));
     }
-    let tracer = Eip3155Tracer::new();
-    exec.set_tracer(Box::new(tracer.clone()));
-    let outcome = exec.resume(state);
-    (outcome, Some(tracer.render()))
+    exec.resume(state)
 }
 
 thread_local! {
