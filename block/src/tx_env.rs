@@ -33,9 +33,10 @@ pub fn tx_env_from_envelope(index: usize, tx: &BlockTx, spec: SpecId) -> Result<
     Ok(tx_env_with_sender(tx, caller))
 }
 
-/// The [`TxEnv`] of any signed transaction whose sender is already known (the block path above recovers
-/// it under the fork's rules; other chains' envelopes come through here too). Deposit fields and the
-/// EIP-2718 encoding are left empty: a chain that needs them fills them in.
+/// The [`TxEnv`] of any signed transaction whose sender is already known (the pool recovers senders as
+/// transactions arrive; the block path above recovers them under the fork's rules; other chains'
+/// envelopes come through here too). Deposit fields and the EIP-2718 encoding are left empty: a chain
+/// that needs them fills them in.
 pub fn tx_env_with_sender<T: Transaction + Typed2718>(tx: &T, caller: Address) -> TxEnv {
     let priority = tx.max_priority_fee_per_gas();
     TxEnv {

@@ -28,6 +28,8 @@ enum Command {
     Optest(cmd::optest::Args),
     /// Generate a block, run it sequentially and in parallel, check they agree, print timings.
     Demo(cmd::demo::Args),
+    /// Run an anvil-compatible local chain (JSON-RPC on 127.0.0.1:8545).
+    Dev(Box<cmd::dev::Args>),
 }
 
 fn main() -> std::process::ExitCode {
@@ -42,6 +44,7 @@ fn main() -> std::process::ExitCode {
         Command::Replay(a) => cmd::replay::run(a),
         Command::Optest(a) => cmd::optest::run(a),
         Command::Demo(a) => cmd::demo::run(a),
+        Command::Dev(a) => cmd::dev::run(*a),
     };
     match r {
         Ok(true) => std::process::ExitCode::SUCCESS,

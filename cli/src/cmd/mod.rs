@@ -3,6 +3,7 @@
 
 pub mod blocktest;
 pub mod demo;
+pub mod dev;
 pub mod optest;
 pub mod replay;
 pub mod statetest;
