@@ -780,6 +780,7 @@ impl TxExecution {
                     refund: 0,
                     output: Bytes::new(),
                     created: None,
+                    deployed: None,
                 }
             } else {
                 fail(c.gas_limit)
@@ -921,6 +922,7 @@ impl TxExecution {
                 refund: 0,
                 output: Bytes::new(),
                 created: None,
+                deployed: None,
             });
             return Ok(None);
         }
@@ -1178,6 +1180,7 @@ impl TxExecution {
             refund: 0,
             output: Bytes::new(),
             created: None,
+            deployed: None,
         });
         self.finish(gas_used, 0)
     }
