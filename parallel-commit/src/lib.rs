@@ -39,6 +39,7 @@ mod report;
 mod scheduler;
 mod sequential;
 mod serial;
+mod sync;
 pub mod types;
 mod view;
 mod worker;

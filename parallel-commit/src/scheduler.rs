@@ -24,10 +24,9 @@
 //! every event that creates work (an index lowered, the end, a stop) wakes the sleepers, if there are any.
 
 use crate::chaos::Chaos;
+use crate::sync::{AtomicBool, AtomicUsize, Condvar, Mutex, Ordering};
 use crate::types::{Incarnation, Task, TxIdx, TxState, TxStatus, TxVersion};
 use crossbeam_utils::CachePadded;
-use parking_lot::{Condvar, Mutex};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// How long an idle worker sleeps before it looks for work again without being woken.
