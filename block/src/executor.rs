@@ -193,7 +193,7 @@ impl BlockExecutor {
             header.number,
             &input.ommers,
             spec,
-        );
+        )?;
         if spec.is_enabled_in(SpecId::PRAGUE) {
             let deposits = parse_deposits(&outcome.receipts)?;
             let withdrawals =
@@ -203,7 +203,7 @@ impl BlockExecutor {
             let requests = collect_requests(&deposits, &withdrawals, &consolidations);
             outcome.requests_hash = Some(requests_hash(&requests));
         }
-        outcome.state_root = Some(state.state_root());
+        outcome.state_root = Some(state.state_root()?);
         if self.mode == Mode::Full {
             check_outcome(header, &outcome)?;
         }

@@ -9,7 +9,7 @@ use crate::replay::hex::{b256_of, bytes_of, u64_of};
 use alloy_consensus::Header;
 use alloy_primitives::{Address, B256};
 use parevm_block::{
-    decode_block, BlockError, BlockExecutor, BlockInput, DecodeError, Mode, StateStore, TxRunner,
+    decode_block, BlockError, BlockExecutor, BlockInput, DecodeError, Mode, TxRunner,
 };
 use parevm_state::InMemoryState;
 use std::collections::BTreeMap;
@@ -74,7 +74,7 @@ pub fn run_case(
             genesis.hash
         )));
     }
-    let root = StateStore::state_root(&state);
+    let root = InMemoryState::state_root(&state);
     if root != want_root || root != genesis.block.header.state_root {
         return Err(CaseError::Genesis(format!(
             "pre state root {root}, header says {want_root}"
@@ -224,7 +224,7 @@ fn check_post_state(state: &InMemoryState, test: &BlockchainTest) -> Result<(), 
     }
     if let Some(hash) = &test.post_state_hash {
         let want = b256_of(hash).map_err(|e| PostError::Fixture(format!("postStateHash: {e}")))?;
-        let got = StateStore::state_root(state);
+        let got = InMemoryState::state_root(state);
         if got != want {
             return Err(PostError::Differs(format!(
                 "state root {got}, expected {want}"
