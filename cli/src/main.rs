@@ -25,6 +25,14 @@ enum Command {
     Replay(cmd::replay::Args),
     /// Generate a block, run it sequentially and in parallel, check they agree, print timings.
     Demo(cmd::demo::Args),
+    /// Start a chain in a datadir from a geth-style genesis file; prints the genesis hash.
+    Init(cmd::init::Args),
+    /// Execute and append RLP blocks (as `geth export` writes them) to a datadir's chain.
+    Import(cmd::import::Args),
+    /// Write canonical blocks of a datadir's chain as back-to-back RLP.
+    Export(cmd::export::Args),
+    /// Inspect a datadir's database: head, stats, check.
+    Db(cmd::db::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -38,6 +46,10 @@ fn main() -> std::process::ExitCode {
         Command::Blocktest(a) => cmd::blocktest::run(a),
         Command::Replay(a) => cmd::replay::run(a),
         Command::Demo(a) => cmd::demo::run(a),
+        Command::Init(a) => cmd::init::run(a),
+        Command::Import(a) => cmd::import::run(a),
+        Command::Export(a) => cmd::export::run(a),
+        Command::Db(a) => cmd::db::run(a),
     };
     match r {
         Ok(true) => std::process::ExitCode::SUCCESS,

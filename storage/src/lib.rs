@@ -52,6 +52,7 @@ pub mod changes;
 pub mod codec;
 pub mod error;
 pub mod failpoint;
+pub mod import;
 pub mod kv;
 pub mod overlay;
 pub mod reader;

@@ -22,6 +22,10 @@ pub struct Args {
     /// (`parevm-parallel-commit`); default: sequential.
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Import every test's blocks through the chain store (`parevm-storage`, redb in memory): genesis by
+    /// `init_chain`, each block on an overlay committed in one batch, roots checked from the stored tries.
+    #[arg(long)]
+    pub store: bool,
     /// Also print passing and skipped tests.
     #[arg(long, short)]
     pub verbose: bool,
@@ -36,7 +40,10 @@ pub fn run(args: Args) -> anyhow::Result<bool> {
         _ => TxRunner::Sequential,
     };
     let opts = BlocktestOptions {
-        case: CaseOptions { runner },
+        case: CaseOptions {
+            runner,
+            store: args.store,
+        },
         ..BlocktestOptions::default()
     };
     let sink = |results: &[CaseResult]| print_results(results, &args);

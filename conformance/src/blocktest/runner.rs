@@ -20,6 +20,8 @@ use std::path::Path;
 pub struct CaseOptions {
     /// How each block's transactions run.
     pub runner: TxRunner,
+    /// Import through the chain store (`parevm-storage`) instead of an in-memory state.
+    pub store: bool,
 }
 
 /// The chain head: header and hash.
@@ -43,6 +45,9 @@ pub fn run_case(
     test: &BlockchainTest,
     opts: CaseOptions,
 ) -> Result<(), CaseError> {
+    if opts.store {
+        return super::persistent::run_case_persistent(file, name, test, opts);
+    }
     let field = |what: String| FixtureError::Field {
         file: file.to_path_buf(),
         case: name.to_owned(),

@@ -62,20 +62,21 @@ impl ChainStore {
         let spec = ChainSpec::from_config(&genesis.config)?;
         let fork = spec.genesis_fork(genesis)?;
         let state = alloc_state(&genesis.alloc);
-        self.init_chain(&genesis.config, &state, |root| {
+        self.init_chain(Some(&genesis.config), &state, |root| {
             genesis_header(genesis, root, &fork)
         })
     }
 
     /// Writes a chain starting from `state` with the header `make_header(state_root)` (another chain's
-    /// genesis rules plug in here) and returns its hash.
+    /// genesis rules plug in here) and returns its hash. `config` is stored for [`ChainStore::chain_spec`];
+    /// without it the caller brings its own executor (fixture runners).
     pub fn init_chain(
         &self,
-        config: &ChainConfig,
+        config: Option<&ChainConfig>,
         state: &InMemoryState,
         make_header: impl FnOnce(B256) -> Header,
     ) -> Result<B256, StoreError> {
-        let spec = ChainSpec::from_config(config)?;
+        let spec = config.map(ChainSpec::from_config).transpose()?;
         let _writer = self.write.lock();
         let snap = self.kv.snapshot()?;
         let changes = changes_from_state(state);
@@ -114,9 +115,11 @@ impl ChainStore {
         for label in [Label::Safe, Label::Finalized] {
             batch.put(Table::Labels, label.key(), encode_block_ref(number, &hash));
         }
-        let config_json = serde_json::to_vec(config)
-            .map_err(|e| StoreError::Genesis(GenesisError::Json(e.to_string())))?;
-        batch.put(Table::Meta, meta::CHAIN_CONFIG, config_json);
+        if let Some(config) = config {
+            let json = serde_json::to_vec(config)
+                .map_err(|e| StoreError::Genesis(GenesisError::Json(e.to_string())))?;
+            batch.put(Table::Meta, meta::CHAIN_CONFIG, json);
+        }
         batch.put(Table::Meta, meta::GENESIS_HASH, hash.to_vec());
         batch.put(
             Table::Meta,
@@ -124,7 +127,7 @@ impl ChainStore {
             number_key(SCHEMA_VERSION).to_vec(),
         );
         self.kv.commit(batch)?;
-        *self.spec.lock() = Some(spec);
+        *self.spec.lock() = spec;
         *self.head.lock() = Some(Head {
             number,
             hash,

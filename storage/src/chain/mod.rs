@@ -17,11 +17,13 @@ mod genesis;
 mod history;
 mod read;
 mod unwind;
+mod verify;
 
 pub use commit::{split_block_rlp, CommitStats, NewBlock};
 pub use genesis::changes_from_state;
 pub use history::{AccountProof, HistoricalState, StorageProof};
 pub use read::{BlockRef, Label, TxLocation};
+pub use verify::VerifyReport;
 
 use crate::codec::{decode_block_ref, decode_rlp};
 use crate::error::StoreError;
