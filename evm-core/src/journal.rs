@@ -332,6 +332,26 @@ impl Journal {
         Ok(self.code_hash(view, address)? != B256::ZERO)
     }
 
+    /// True when `address` has non-empty storage (EIP-7610), for the creation-collision check of an account
+    /// with zero nonce and no code. An account created in this transaction holds only the slots written
+    /// since; otherwise the view answers (and the answer is recorded as a read of
+    /// [`Location::HasStorage`]).
+    pub fn has_storage(
+        &mut self,
+        view: &dyn StateView,
+        address: Address,
+    ) -> Result<bool, ViewError> {
+        if let Some(acc) = self.get(&address) {
+            if acc.created {
+                return Ok(acc.storage.values().any(|s| !s.current.is_zero()));
+            }
+        }
+        let v = view.has_storage(address)?;
+        self.reads
+            .push((Location::HasStorage(address), U256::from(u8::from(v))));
+        Ok(v)
+    }
+
     /// EIP-161 emptiness: no code, zero nonce, zero balance. A non-existent account is empty.
     pub fn is_empty(&mut self, view: &dyn StateView, address: Address) -> Result<bool, ViewError> {
         let acc = self.acc(address);
@@ -782,6 +802,9 @@ mod tests {
         }
         fn block_hash(&self, _: u64) -> Result<B256, ViewError> {
             Ok(B256::ZERO)
+        }
+        fn has_storage(&self, _: Address) -> Result<bool, ViewError> {
+            Ok(true)
         }
     }
 

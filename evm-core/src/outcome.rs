@@ -22,7 +22,7 @@ pub enum HaltReason {
     StaticStateChange,
     /// RETURNDATACOPY past the end of the return data.
     ReturnDataOutOfBounds,
-    /// Contract creation at an address that already has code or nonce.
+    /// Contract creation at an address that already has code, a nonce or storage (EIP-7610).
     CreateCollision,
     /// Deployed code larger than EIP-170 allows.
     CodeSizeLimit,

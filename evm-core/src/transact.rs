@@ -755,6 +755,10 @@ impl TxExecution {
         };
         let target_hash = self.journal.code_hash(view, address)?;
         let target_nonce = self.journal.nonce(view, address)?;
+        // EIP-7610: storage counts only where nonce and code do not already collide.
+        let collision = (target_hash != B256::ZERO && target_hash != KECCAK_EMPTY)
+            || target_nonce != 0
+            || self.journal.has_storage(view, address)?;
 
         // Writes. The new address is warm even when the creation fails its checks (EIP-2929).
         if spec.is_enabled_in(SpecId::BERLIN) {
@@ -767,7 +771,7 @@ impl TxExecution {
         if !top {
             self.journal.set_nonce(view, c.caller, nonce + 1)?;
         }
-        if (target_hash != B256::ZERO && target_hash != KECCAK_EMPTY) || target_nonce != 0 {
+        if collision {
             let r = FrameResult {
                 status: ExecStatus::Halt(HaltReason::CreateCollision),
                 gas_left: 0,
@@ -1073,6 +1077,9 @@ impl StateView for NoView {
         Err(ViewError::Backend("unexpected read".into()))
     }
     fn block_hash(&self, _: u64) -> Result<B256, ViewError> {
+        Err(ViewError::Backend("unexpected read".into()))
+    }
+    fn has_storage(&self, _: Address) -> Result<bool, ViewError> {
         Err(ViewError::Backend("unexpected read".into()))
     }
 }

@@ -22,6 +22,9 @@ pub enum Location {
     CodeHash(Address),
     /// One storage slot.
     Storage(Address, U256),
+    /// Whether the account's storage is non-empty (read value 1) or empty (0); asked only by the EIP-7610
+    /// creation-collision check. See [`StateView::has_storage`].
+    HasStorage(Address),
 }
 
 /// Why a view could not answer.
@@ -52,6 +55,18 @@ pub trait StateView {
     fn storage(&self, address: Address, slot: U256) -> Result<U256, ViewError>;
     /// Hash of block `number` (only asked for the 256 most recent blocks).
     fn block_hash(&self, number: u64) -> Result<B256, ViewError>;
+    /// True when `address` has at least one non-zero storage slot (EIP-7610: a contract creation at an
+    /// address with non-empty storage fails, as with a nonce or code there).
+    ///
+    /// A store answers from the account's storage root (not the empty-trie root), without reading slots.
+    /// Only the collision check asks, and only for an account with zero nonce and no code. Such an
+    /// account's storage cannot have been written in the current block (storage is written only by code
+    /// running at the account, which leaves it code or a nonce; a pre-Spurious-Dragon creation that
+    /// returns no code cannot target the same address twice), so a view layered over a block's base state
+    /// answers from the base, and `false` once a lower transaction of the block has wiped the account's
+    /// storage (destroyed it or created it anew). That rule is exact for every account the check asks
+    /// about, and cheap to version: it depends only on the base and on storage wipes.
+    fn has_storage(&self, address: Address) -> Result<bool, ViewError>;
 }
 
 impl<T: StateView + ?Sized> StateView for &T {
@@ -72,5 +87,8 @@ impl<T: StateView + ?Sized> StateView for &T {
     }
     fn block_hash(&self, number: u64) -> Result<B256, ViewError> {
         (**self).block_hash(number)
+    }
+    fn has_storage(&self, address: Address) -> Result<bool, ViewError> {
+        (**self).has_storage(address)
     }
 }

@@ -293,6 +293,9 @@ fn finalize_parked_on_clearing_refunds_once() {
         fn block_hash(&self, n: u64) -> Result<alloy_primitives::B256, ViewError> {
             self.0.block_hash(n)
         }
+        fn has_storage(&self, a: Address) -> Result<bool, ViewError> {
+            self.0.has_storage(a)
+        }
     }
     let view = Once(
         &state,

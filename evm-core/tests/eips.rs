@@ -290,6 +290,41 @@ fn selfdestruct_only_deletes_in_creating_tx_from_cancun() {
     assert_eq!(s.account(&OTHER).map(|a| a.balance), Some(U256::from(100)));
 }
 
+// ----- EIP-7610 creation collision with storage -----
+
+#[test]
+fn creation_onto_storage_only_address_collides() {
+    // A creation transaction's address is SENDER.create(0). With storage there (no code, nonce or balance)
+    // the creation fails like a nonce or code collision: all gas consumed, the storage left as it was.
+    let target = SENDER.create(0);
+    let init = [0x60, 0x01, 0x60, 0x00, 0x55, 0x00]; // SSTORE(0, 1)
+    for (storage, collides) in [(Some(7u64), true), (None, false)] {
+        let mut s = state_with(&[], &[]);
+        if let Some(v) = storage {
+            s.insert_account(
+                target,
+                U256::ZERO,
+                0,
+                Bytes::new(),
+                [(U256::from(1), U256::from(v))],
+            );
+        }
+        let mut e = env(SpecId::CANCUN, TxKind::Create, &init);
+        e.tx.gas_limit = 100_000;
+        let out = execute_tx(&e, &s).expect("valid tx");
+        s.apply(&out.writes);
+        if collides {
+            assert_eq!(out.status, ExecStatus::Halt(HaltReason::CreateCollision));
+            assert_eq!(out.gas_used, 100_000);
+            assert_eq!(slot(&s, target, 1), U256::from(7));
+            assert_eq!(slot(&s, target, 0), U256::ZERO);
+        } else {
+            assert_eq!(out.status, ExecStatus::Success);
+            assert_eq!(slot(&s, target, 0), U256::from(1));
+        }
+    }
+}
+
 // ----- transaction validity: EIP-3860, EIP-7825, EIP-7623 -----
 
 #[test]
@@ -426,6 +461,9 @@ impl StateView for Flaky<'_> {
     }
     fn block_hash(&self, n: u64) -> Result<B256, ViewError> {
         self.inner.block_hash(n)
+    }
+    fn has_storage(&self, a: Address) -> Result<bool, ViewError> {
+        self.inner.has_storage(a)
     }
 }
 

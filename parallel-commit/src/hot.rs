@@ -49,8 +49,8 @@ impl HotHints {
 
     /// Records that a validation failed on `loc`.
     pub(crate) fn mark(&self, loc: Location) {
-        // Code hashes change only on creation and destruction: not worth waiting for.
-        if matches!(loc, Location::CodeHash(_)) {
+        // Code hashes and storage emptiness change only on creation and destruction: not worth waiting for.
+        if matches!(loc, Location::CodeHash(_) | Location::HasStorage(_)) {
             return;
         }
         if self.hot.write().insert(loc) {
@@ -74,7 +74,7 @@ impl HotHints {
         }
         let account = match loc {
             Location::Storage(a, _) | Location::Nonce(a) | Location::Balance(a) => a,
-            Location::CodeHash(_) => return None,
+            Location::CodeHash(_) | Location::HasStorage(_) => return None,
         };
         if !self.hot.read().contains(&loc) {
             return None;

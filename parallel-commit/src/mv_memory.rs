@@ -225,6 +225,7 @@ impl MvMemory {
             MvKey::Loc(Location::CodeHash(a)) => (2, a, None),
             MvKey::Loc(Location::Storage(a, s)) => (3, a, Some(s)),
             MvKey::StorageWipe(a) => (4, a, None),
+            MvKey::Loc(Location::HasStorage(a)) => (5, a, None),
         };
         buf[0] = kind;
         buf[1..21].copy_from_slice(address.as_slice());
@@ -279,6 +280,7 @@ impl MvMemory {
             MvKey::Loc(Location::CodeHash(a)) => (3, a, None),
             MvKey::Loc(Location::Storage(a, s)) => (4, a, Some(s)),
             MvKey::StorageWipe(a) => (5, a, None),
+            MvKey::Loc(Location::HasStorage(a)) => (6, a, None),
         };
         let b = address.as_slice();
         let word = |i: usize| {
@@ -327,6 +329,8 @@ impl MvMemory {
             Location::Storage(a, _) => {
                 self.none_below(&MvKey::Loc(loc), tx) && self.none_below(&MvKey::StorageWipe(a), tx)
             }
+            // Nothing is ever published under `HasStorage`: only wipes bear on it.
+            Location::HasStorage(a) => self.none_below(&MvKey::StorageWipe(a), tx),
             _ => self.none_below(&MvKey::Loc(loc), tx),
         }
     }
@@ -394,6 +398,15 @@ impl MvMemory {
                     (_, Some((w, MvEntry::Estimate))) if !slot_wins => Resolved::Blocked(w),
                     (_, Some(_)) if !slot_wins => Resolved::Value(U256::ZERO),
                     _ => base(U256::ZERO, false),
+                }
+            }
+            // The rule of `StateView::has_storage`: the base's answer until a lower transaction wiped
+            // the account's storage, then empty.
+            Location::HasStorage(address) => {
+                match self.last_below(&MvKey::StorageWipe(address), tx) {
+                    Some((w, MvEntry::Estimate)) => Resolved::Blocked(w),
+                    Some(_) => Resolved::Value(U256::ZERO),
+                    None => base(U256::ZERO, false),
                 }
             }
         }
@@ -593,6 +606,34 @@ mod tests {
         mv.mark_estimates(2, &p2);
         assert_eq!(mv.resolve(s, 3), Resolved::Blocked(2));
         assert_eq!(mv.resolve(s, 4), Resolved::Value(u(4)));
+    }
+
+    #[test]
+    fn has_storage_is_the_base_until_a_lower_wipe() {
+        let mv = MvMemory::new(8, Chaos::default());
+        let has = Location::HasStorage(A);
+        assert!(mv.unwritten_below(has, 5));
+        // Slot writes do not bear on it (storage is written only where a nonce or code collides anyway).
+        let mut p1 = Vec::new();
+        mv.publish(
+            1,
+            vec![(MvKey::Loc(Location::Storage(A, u(1))), MvEntry::Set(u(3)))],
+            &mut p1,
+        );
+        assert!(mv.unwritten_below(has, 5));
+        let mut p3 = Vec::new();
+        mv.publish(3, vec![(MvKey::StorageWipe(A), MvEntry::Wipe)], &mut p3);
+        assert!(!mv.unwritten_below(has, 4));
+        assert_eq!(
+            mv.resolve(has, 3),
+            Resolved::Base {
+                credit: U256::ZERO,
+                touched: false
+            }
+        );
+        assert_eq!(mv.resolve(has, 4), Resolved::Value(U256::ZERO));
+        mv.mark_estimates(3, &p3);
+        assert_eq!(mv.resolve(has, 4), Resolved::Blocked(3));
     }
 
     #[test]

@@ -209,4 +209,13 @@ impl StateView for Overlay<'_> {
     fn block_hash(&self, number: u64) -> Result<B256, ViewError> {
         self.base.block_hash(number)
     }
+
+    /// The base's answer until a write of the block wiped the account's storage (the rule
+    /// [`StateView::has_storage`] states, which multi-version memory versions the same way).
+    fn has_storage(&self, address: Address) -> Result<bool, ViewError> {
+        match self.accounts.get(&address) {
+            Some(acc) if acc.wiped => Ok(false),
+            _ => self.base.has_storage(address),
+        }
+    }
 }

@@ -37,6 +37,7 @@ pub(crate) fn read_location(
             U256::from_be_bytes(h.0)
         }
         Location::Storage(a, slot) => base.storage(a, slot)?,
+        Location::HasStorage(a) => U256::from(u8::from(base.has_storage(a)?)),
     })
 }
 
@@ -143,6 +144,10 @@ macro_rules! location_state_view {
 
             fn block_hash(&self, number: u64) -> Result<B256, ViewError> {
                 self.base.block_hash(number)
+            }
+
+            fn has_storage(&self, address: Address) -> Result<bool, ViewError> {
+                Ok(!self.read(Location::HasStorage(address))?.is_zero())
             }
         }
     };

@@ -334,3 +334,58 @@ fn nonce_chains_park_and_resume() {
     }
     assert!(resumes > 0, "no execution was ever parked and resumed");
 }
+
+/// EIP-7610 in the multi-version view: CREATE2 onto the storage-only salt-2 address collides until a
+/// lower transaction's call deletes the empty account (EIP-161), wiping its storage; the re-created
+/// contract then exists. Parallel equals sequential at every thread count, with and without chaos.
+#[test]
+fn creation_collides_with_storage_until_a_lower_wipe() {
+    let specs = [
+        TxSpec::Create2 { from: 0, salt: 2 },
+        TxSpec::Transfer {
+            from: 1,
+            to: 2,
+            value: 1,
+        },
+        TxSpec::Child {
+            from: 3,
+            salt: 2,
+            destroy: false,
+        },
+        TxSpec::Transfer {
+            from: 4,
+            to: 5,
+            value: 1,
+        },
+        TxSpec::Create2 { from: 6, salt: 2 },
+        TxSpec::Create2 { from: 7, salt: 2 },
+        TxSpec::Transfer {
+            from: 8,
+            to: 9,
+            value: 1,
+        },
+        TxSpec::Transfer {
+            from: 10,
+            to: 11,
+            value: 1,
+        },
+    ];
+    let block = build_block(&specs, SpecId::CANCUN);
+    let seq = execute_sequential(&block.envs, &block.state);
+    let status = |i: usize| match &seq[i] {
+        Ok(out) => out.writes.iter().any(|w| w.address == child_address(2)),
+        Err(e) => panic!("tx {i} invalid: {e}"),
+    };
+    // Tx 0 collides (no write to the child), tx 2 deletes it, tx 4 creates it, tx 5 collides with tx 4's.
+    assert!(!status(0), "{:?}", seq[0]);
+    assert!(status(2) && status(4) && !status(5), "{seq:?}");
+    let deleted = seq[2].as_ref().map(|o| {
+        o.writes
+            .iter()
+            .any(|w| w.address == child_address(2) && w.destroyed)
+    });
+    assert_eq!(deleted, Ok(true));
+    for seed in [None, Some(3), Some(4)] {
+        check_block(&block, seed).expect("equivalent");
+    }
+}

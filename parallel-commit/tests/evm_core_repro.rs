@@ -72,6 +72,10 @@ impl StateView for Flaky<'_> {
     fn block_hash(&self, n: u64) -> Result<B256, ViewError> {
         self.inner.block_hash(n)
     }
+    fn has_storage(&self, a: Address) -> Result<bool, ViewError> {
+        self.gate()?;
+        self.inner.has_storage(a)
+    }
 }
 
 /// The transaction of the original report: a zero-value call to an account that does not exist, so the

@@ -51,6 +51,10 @@ impl StateView for Poisoned {
     fn block_hash(&self, n: u64) -> Result<B256, ViewError> {
         self.inner.block_hash(n)
     }
+    fn has_storage(&self, a: Address) -> Result<bool, ViewError> {
+        self.check(a)?;
+        self.inner.has_storage(a)
+    }
 }
 
 fn block_touching(poisoned_sender: u8) -> Vec<parevm_evm_core::Env> {

@@ -218,6 +218,15 @@ impl StateView for InMemoryState {
             .copied()
             .unwrap_or_else(|| keccak256(number.to_string().as_bytes())))
     }
+
+    fn has_storage(&self, address: Address) -> Result<bool, ViewError> {
+        // `storage` holds non-zero slots only (`insert_account` and `apply` drop zeros), so the first value
+        // decides; checking it keeps a zero put in through `account_mut` from counting.
+        Ok(self
+            .accounts
+            .get(&address)
+            .is_some_and(|a| a.storage.values().any(|v| !v.is_zero())))
+    }
 }
 
 #[cfg(test)]

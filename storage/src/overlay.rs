@@ -243,6 +243,18 @@ impl StateView for BlockState {
         }
         self.base.block_hash(number)
     }
+
+    fn has_storage(&self, address: Address) -> Result<bool, ViewError> {
+        if let Some(s) = self.overlay.storage.get(&address) {
+            if s.slots.values().any(|v| !v.is_zero()) {
+                return Ok(true);
+            }
+            if s.wiped {
+                return Ok(false);
+            }
+        }
+        self.base.has_storage(address)
+    }
 }
 
 impl StateStore for BlockState {

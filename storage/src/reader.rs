@@ -177,4 +177,10 @@ impl StateView for StateReader {
     fn block_hash(&self, number: u64) -> Result<B256, ViewError> {
         Ok(self.canonical_hash(number)?.unwrap_or_default())
     }
+
+    fn has_storage(&self, address: Address) -> Result<bool, ViewError> {
+        Ok(self
+            .account(address)?
+            .is_some_and(|a| a.storage_root != alloy_trie::EMPTY_ROOT_HASH))
+    }
 }

@@ -32,8 +32,11 @@ impl<'a> Flaky<'a> {
     }
 
     fn gate(&self, loc: Location) -> Result<(), ViewError> {
-        let eligible =
-            self.accounts_too || matches!(loc, Location::Storage(..) | Location::CodeHash(_));
+        let eligible = self.accounts_too
+            || matches!(
+                loc,
+                Location::Storage(..) | Location::CodeHash(_) | Location::HasStorage(_)
+            );
         if eligible
             && self.asked.borrow_mut().insert(loc)
             && self.rng.borrow_mut().chance(self.percent)
@@ -66,5 +69,9 @@ impl StateView for Flaky<'_> {
     }
     fn block_hash(&self, number: u64) -> Result<B256, ViewError> {
         self.inner.block_hash(number)
+    }
+    fn has_storage(&self, address: Address) -> Result<bool, ViewError> {
+        self.gate(Location::HasStorage(address))?;
+        self.inner.has_storage(address)
     }
 }

@@ -82,4 +82,11 @@ impl StateView for Recording<'_> {
     fn block_hash(&self, number: u64) -> Result<B256, ViewError> {
         self.inner.block_hash(number)
     }
+    fn has_storage(&self, address: Address) -> Result<bool, ViewError> {
+        self.note(
+            Location::HasStorage(address),
+            self.inner.has_storage(address),
+            |v| U256::from(u8::from(*v)),
+        )
+    }
 }

@@ -205,6 +205,15 @@ pub fn base_state() -> InMemoryState {
         code(&multimode_runtime()),
         [(U256::ZERO, U256::from(5))],
     );
+    // The salt-2 address holds storage only (no code, nonce or balance): CREATE2 there collides (EIP-7610)
+    // until a call touches it and EIP-161 deletes it, wiping the storage (multi-version `HasStorage`).
+    s.insert_account(
+        child_address(2),
+        U256::ZERO,
+        0,
+        Bytes::new(),
+        [(U256::from(1), U256::from(1))],
+    );
     s
 }
 
@@ -229,7 +238,8 @@ pub enum TxSpec {
     Forward { from: u8, to: u8, value: u64 },
     /// CREATE through FACTORY.
     Create { from: u8 },
-    /// CREATE2 through FACTORY2 (same salt twice collides unless destroyed in between).
+    /// CREATE2 through FACTORY2 (same salt twice collides unless destroyed in between; salt 2 collides with
+    /// the base's storage until a `Child` call to it clears the storage-only account).
     Create2 { from: u8, salt: u8 },
     /// Calls FACTORY2's child: counter (`destroy == false`) or SELFDESTRUCT.
     Child { from: u8, salt: u8, destroy: bool },

@@ -264,6 +264,12 @@ impl StateView for HistoricalState {
         }
         self.reader.block_hash(number)
     }
+
+    fn has_storage(&self, address: Address) -> Result<bool, ViewError> {
+        Ok(self
+            .account(address)?
+            .is_some_and(|a| a.storage_root != EMPTY_ROOT_HASH))
+    }
 }
 
 impl ChainStore {
