@@ -13,6 +13,7 @@
 //! sequential); `mainnet` (recorded blocks through the block executor) is reserved.
 #![warn(missing_docs)]
 
+pub mod chain;
 pub mod check;
 pub mod cpu;
 pub mod data;
