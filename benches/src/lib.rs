@@ -12,9 +12,11 @@
 //! revm's); `synthetic` (generated blocks: parevm sequential, parevm parallel per thread count, revm
 //! sequential); `mainnet` (recorded blocks through the block executor) is reserved.
 #![warn(missing_docs)]
+#![deny(unsafe_code)]
 
 pub mod chain;
 pub mod check;
+#[allow(unsafe_code)] // `getrusage` for process CPU time (a libc call).
 pub mod cpu;
 pub mod data;
 pub mod engine;

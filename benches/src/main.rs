@@ -1,6 +1,7 @@
 //! `parevm-benches`: the benchmark binary. `interp` times our interpreter against revm per contract;
 //! `synthetic` times generated blocks sequentially and in parallel; `mainnet` times the recorded mainnet
 //! blocks: parevm sequential, parevm parallel per thread count, revm.
+#![forbid(unsafe_code)]
 
 use anyhow::{bail, Context as _};
 use clap::{Args, Parser, Subcommand};

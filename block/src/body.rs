@@ -47,6 +47,21 @@ pub fn validate_body(input: &BlockInput, fork: &ForkParams) -> Result<(), Header
         });
     }
     if spec.is_enabled_in(SpecId::CANCUN) {
+        // One transaction over the per-transaction cap (the block's maximum before Osaka) is that
+        // transaction's fault, whatever the header says.
+        let cap = fork.blob.max_per_tx.min(fork.blob.max);
+        if let Some((index, tx)) = input
+            .transactions
+            .iter()
+            .enumerate()
+            .find(|(_, tx)| tx.blob_hashes.len() as u64 > cap)
+        {
+            return Err(HeaderError::TxBlobCount {
+                index,
+                blobs: tx.blob_hashes.len(),
+                max: cap,
+            });
+        }
         let blobs: u64 = input
             .transactions
             .iter()
@@ -150,10 +165,22 @@ mod tests {
                 got: GAS_PER_BLOB
             })
         );
+        // One transaction over the cap is that transaction's fault.
         assert_eq!(
             validate_body(&input(7, 7 * GAS_PER_BLOB), &cancun()),
+            Err(HeaderError::TxBlobCount {
+                index: 0,
+                blobs: 7,
+                max: 6
+            })
+        );
+        // Two transactions within the cap, over the block's maximum together: the header's.
+        let mut two = input(4, 8 * GAS_PER_BLOB);
+        two.transactions.push(two.transactions[0].clone());
+        assert_eq!(
+            validate_body(&two, &cancun()),
             Err(HeaderError::BlobGasAboveMax {
-                used: 7 * GAS_PER_BLOB,
+                used: 8 * GAS_PER_BLOB,
                 max: 6 * GAS_PER_BLOB
             })
         );

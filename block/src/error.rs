@@ -94,6 +94,16 @@ pub enum HeaderError {
         /// The fork's maximum.
         max: u64,
     },
+    /// One transaction carries more blobs than a transaction may (EIP-7594; the block's maximum before).
+    #[error("transaction {index} has {blobs} blobs, at most {max} allowed")]
+    TxBlobCount {
+        /// Transaction index in the block.
+        index: usize,
+        /// Its blobs.
+        blobs: usize,
+        /// The cap.
+        max: u64,
+    },
     /// `transactionsRoot` does not match the body.
     #[error("transactions root {got}, body gives {expected}")]
     TransactionsRoot {
@@ -248,6 +258,9 @@ pub enum BlockError {
     /// The parallel executor failed.
     #[error("parallel execution: {0}")]
     Parallel(String),
+    /// A checked run ([`crate::TxRunner::Checked`]): the parallel results differ from the sequential ones.
+    #[error("parallel result differs from the sequential one: {0}")]
+    ParallelMismatch(String),
 }
 
 impl BlockError {

@@ -24,6 +24,28 @@ pub enum DecodeError {
     /// Bytes follow the block.
     #[error("{0} trailing bytes after the block RLP")]
     TrailingBytes(usize),
+    /// A blob (type 3) or set-code (type 4) transaction without a recipient: these cannot create
+    /// contracts, and their encoding has no empty `to`.
+    #[error("transaction {index}: type {tx_type} transaction without a recipient")]
+    CreateNotAllowed {
+        /// Transaction index in the block.
+        index: usize,
+        /// Its type.
+        tx_type: u8,
+    },
+    /// A fee per gas so large that fee times gas limit overflows 256 bits.
+    #[error("transaction {index}: fee per gas times gas limit overflows 256 bits")]
+    FeeOverflow {
+        /// Transaction index in the block.
+        index: usize,
+    },
+    /// The header is a list of well-formed fields that is no fork's header (a field missing, or a field
+    /// of a fork not active).
+    #[error("header of {fields} fields is not a header of any fork")]
+    HeaderFields {
+        /// Fields in the header list.
+        fields: usize,
+    },
 }
 
 /// A decoded block with the facts only its bytes give.
@@ -40,7 +62,10 @@ pub struct DecodedBlock {
 /// Decodes one block from its canonical RLP `[header, transactions, ommers, withdrawals?]`.
 pub fn decode_block(bytes: &[u8]) -> Result<DecodedBlock, DecodeError> {
     let mut buf = bytes;
-    let (block, hash) = Block::<BlockTx>::decode_sealed(&mut buf)?.into_parts();
+    let (block, hash) = match Block::<BlockTx>::decode_sealed(&mut buf) {
+        Ok(sealed) => sealed.into_parts(),
+        Err(e) => return Err(crate::decode_diag::diagnose(bytes).unwrap_or(DecodeError::Rlp(e))),
+    };
     if !buf.is_empty() {
         return Err(DecodeError::TrailingBytes(buf.len()));
     }

@@ -14,8 +14,10 @@
 //! [`parevm_state::InMemoryState`]; transactions run through [`txs::run_transactions`], whose
 //! [`TxRunner`] picks the sequential loop or the parallel executor.
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod body;
+pub mod decode_diag;
 pub mod error;
 pub mod executor;
 pub mod fork;

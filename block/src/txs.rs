@@ -4,6 +4,7 @@
 //! ```text
 //! envs -> TxRunner::Sequential: execute_tx + apply, one after another
 //!      -> TxRunner::Parallel:   parallel-commit executes all, outcomes equal to the sequential ones;
+//!      -> TxRunner::Checked:    the same, and the sequential run too: every result and write set compared
 //!                               they are applied here in order
 //!      -> receipts, gas used
 //! ```
@@ -22,6 +23,13 @@ pub enum TxRunner {
     Sequential,
     /// On `threads` worker threads through the parallel executor.
     Parallel {
+        /// Worker threads.
+        threads: usize,
+    },
+    /// Through the parallel executor on `threads` threads, and also sequentially on the same state: every
+    /// transaction's result (validity, status, gas, logs, output and its whole write set) must be equal,
+    /// or the block fails with [`BlockError::ParallelMismatch`]. For conformance runs and replays.
+    Checked {
         /// Worker threads.
         threads: usize,
     },
@@ -60,6 +68,14 @@ pub fn run_transactions<S: StateStore + Sync>(
     let parallel = match runner {
         TxRunner::Parallel { threads } if threads > 1 => {
             Some(parallel_outcomes(envs, &*state, threads)?)
+        }
+        TxRunner::Checked { threads } => {
+            let parallel = parallel_outcomes(envs, &*state, threads.max(2))?;
+            let sequential = parevm_parallel_commit::execute_sequential(envs, &*state);
+            if let Err(mismatch) = parevm_parallel_commit::compare_results(&sequential, &parallel) {
+                return Err(BlockError::ParallelMismatch(mismatch.to_string()));
+            }
+            Some(parallel)
         }
         _ => None,
     };

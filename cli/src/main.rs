@@ -1,4 +1,5 @@
 //! `parevm`: the one binary. Each subcommand lives in `cmd/<name>.rs`.
+#![forbid(unsafe_code)]
 
 use clap::{Parser, Subcommand};
 

@@ -57,6 +57,8 @@ fn run_all(runner: TxRunner, store: bool) {
         "{}",
         summary.total
     );
+    // Every invalid block (594) is rejected with an exception its fixture names.
+    assert_eq!(summary.exception_totals(), (594, 0), "{}", summary.table());
 }
 
 #[test]
@@ -79,6 +81,6 @@ fn official_blockchain_tests_pass_with_parallel_runner() {
     // Every block through the parallel engine, however small (results are identical, only cost differs).
     parevm_parallel_commit::force_parallel_path(true);
     for threads in [2, 4] {
-        run_all(TxRunner::Parallel { threads }, false);
+        run_all(TxRunner::Checked { threads }, false);
     }
 }

@@ -39,6 +39,6 @@ fn mainnet_blocks_replay_with_parallel_runner() {
     // Every block through the parallel engine, however small (results are identical, only cost differs).
     parevm_parallel_commit::force_parallel_path(true);
     for threads in [2, 4] {
-        replay_all(TxRunner::Parallel { threads });
+        replay_all(TxRunner::Checked { threads });
     }
 }

@@ -57,4 +57,12 @@ fn official_state_tests_pass() {
         "{}",
         summary.total
     );
+    // Every expected exception is matched by name: 1,017 cases reject their transaction with an error the
+    // fixture names, none with another one.
+    assert_eq!(
+        summary.exception_totals(),
+        (1_017, 0),
+        "{}",
+        summary.table()
+    );
 }

@@ -26,13 +26,21 @@ pub enum InvalidTx {
         /// Amount required up front.
         needed: U256,
     },
-    /// Gas limit below the intrinsic cost (or the EIP-7623 floor).
+    /// Gas limit below the intrinsic cost.
     #[error("intrinsic gas too low: limit {limit}, need {needed}")]
     IntrinsicGasTooLow {
         /// Transaction gas limit.
         limit: u64,
         /// Intrinsic gas needed.
         needed: u64,
+    },
+    /// Gas limit covers the intrinsic cost but not the EIP-7623 calldata floor.
+    #[error("gas limit {limit} below the calldata floor {floor}")]
+    FloorGasTooLow {
+        /// Transaction gas limit.
+        limit: u64,
+        /// The EIP-7623 floor.
+        floor: u64,
     },
     /// Gas limit above the block gas limit.
     #[error("gas limit {0} above block gas limit")]

@@ -18,10 +18,14 @@
 //!   ([`outcome::BalanceWrite::Add`]).
 //! - Chain-specific rules plug in through [`rules::ChainRules`]; Ethereum mainnet is [`rules::Ethereum`].
 #![warn(missing_docs)]
+#![deny(unsafe_code)]
 
+#[allow(unsafe_code)] // One unchecked jump-table lookup whose index analysis bounds.
 pub mod code;
 pub mod env;
 pub mod error;
+#[allow(unsafe_code)]
+// The dispatch loop and the stack: unchecked access behind checks done per basic block.
 pub mod interpreter;
 pub mod journal;
 pub mod outcome;

@@ -280,10 +280,17 @@ impl TxExecution {
 
         let (intrinsic, floor) = intrinsic_gas(spec, &self.env);
         let tx = &self.env.tx;
-        if tx.gas_limit < intrinsic || tx.gas_limit < floor {
+        if tx.gas_limit < intrinsic {
             return Err(InvalidTx::IntrinsicGasTooLow {
                 limit: tx.gas_limit,
-                needed: intrinsic.max(floor),
+                needed: intrinsic,
+            }
+            .into());
+        }
+        if tx.gas_limit < floor {
+            return Err(InvalidTx::FloorGasTooLow {
+                limit: tx.gas_limit,
+                floor,
             }
             .into());
         }

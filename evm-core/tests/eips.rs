@@ -372,12 +372,25 @@ fn calldata_floor_eip7623() {
             .gas_used,
         22600
     );
+    // Above the intrinsic cost, below the floor: the floor error (EEST INTRINSIC_GAS_BELOW_FLOOR_GAS_COST).
     let mut e = env(SpecId::PRAGUE, TxKind::Call(OTHER), &data);
     e.tx.gas_limit = 24999;
-    assert!(matches!(
-        execute_tx(&e, &s),
-        Err(TxError::Invalid(InvalidTx::IntrinsicGasTooLow { .. }))
-    ));
+    assert_eq!(
+        execute_tx(&e, &s).err(),
+        Some(TxError::Invalid(InvalidTx::FloorGasTooLow {
+            limit: 24999,
+            floor: 25000
+        }))
+    );
+    // Below both: the intrinsic error (EEST INTRINSIC_GAS_TOO_LOW), as revm and geth check it first.
+    e.tx.gas_limit = 22599;
+    assert_eq!(
+        execute_tx(&e, &s).err(),
+        Some(TxError::Invalid(InvalidTx::IntrinsicGasTooLow {
+            limit: 22599,
+            needed: 22600
+        }))
+    );
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Chaos mode: seeded random yields and short sleeps at the protocol's interleaving points (scheduler
 //! transitions, multi-version memory reads and writes), so tests explore orders that a quiet machine
-//! never produces. Off by default; the check is one branch on an `Option`.
+//! never produces. Off by default; the check is one branch on an `Option`. Each worker's stream starts
+//! from the seed and the worker's index (`enter_worker`), so a seed reproduces the injected noise.
 
 use std::cell::Cell;
 use std::time::Duration;
@@ -30,6 +31,19 @@ impl Chaos {
         Self { seed }
     }
 
+    /// Starts worker `index`'s stream on this (possibly pooled) thread: the injected delays of a run are a
+    /// function of the seed and the worker, not of which pool thread the worker landed on, so a seed
+    /// printed by a failing run reproduces the same noise.
+    pub(crate) fn enter_worker(&self, index: usize) {
+        if let Some(seed) = self.seed {
+            STATE.with(|s| {
+                s.set(splitmix(
+                    seed ^ 0x5EED ^ (index as u64).wrapping_mul(0x9E37),
+                ))
+            });
+        }
+    }
+
     /// Maybe yields or sleeps. `site` distinguishes call sites so each gets its own stream.
     #[inline]
     pub(crate) fn point(&self, site: u64) {
@@ -37,10 +51,8 @@ impl Chaos {
         let x = STATE.with(|s| {
             let mut v = s.get();
             if v == 0 {
-                let tid = format!("{:?}", std::thread::current().id());
-                v = tid
-                    .bytes()
-                    .fold(seed ^ 0x5EED, |h, b| splitmix(h ^ u64::from(b)));
+                // A thread that never entered a worker (a direct caller of the memory or scheduler).
+                v = splitmix(seed ^ 0x5EED);
             }
             v = splitmix(v ^ site);
             s.set(v);

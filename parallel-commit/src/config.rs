@@ -95,6 +95,13 @@ impl ParallelConfig {
             .ok()
             .and_then(|v| v.trim().parse::<u64>().ok())
         {
+            // Printed once per process, so that a failing chaos run can be repeated.
+            static PRINTED: std::sync::Once = std::sync::Once::new();
+            PRINTED.call_once(|| {
+                eprintln!(
+                    "parevm-parallel: chaos mode, seed {seed} ({CHAOS_ENV}={seed} repeats it)"
+                )
+            });
             self.chaos = Some(seed);
         }
         self

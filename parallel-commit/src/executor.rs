@@ -163,7 +163,7 @@ fn spawn_workers(block: &Block<'_>, threads: usize, cfg: &ParallelConfig) -> Vec
         Duration::ZERO
     };
     let Some(pool) = (threads > 1).then(|| pool(threads)).flatten() else {
-        return vec![block.run_worker(None)];
+        return vec![block.run_worker(0, None)];
     };
     let helpers = Mutex::new(Vec::with_capacity(threads - 1));
     let mut caller = ExecReport::default();
@@ -173,16 +173,17 @@ fn spawn_workers(block: &Block<'_>, threads: usize, cfg: &ParallelConfig) -> Vec
             if !spawned.get() && start.elapsed() >= delay && !block.sched.serial() {
                 spawned.set(true);
                 if !block.sched.done() {
-                    for _ in 1..threads {
-                        s.spawn(|_| {
-                            let r = block.run_worker(None);
+                    for index in 1..threads {
+                        let helpers = &helpers;
+                        s.spawn(move |_| {
+                            let r = block.run_worker(index, None);
                             helpers.lock().push(r);
                         });
                     }
                 }
             }
         };
-        caller = block.run_worker(Some(&tick));
+        caller = block.run_worker(0, Some(&tick));
     });
     let mut reports = helpers.into_inner();
     reports.push(caller);

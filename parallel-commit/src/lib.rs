@@ -22,6 +22,7 @@
 //!
 //! The protocol is described in `docs/parallel.md`.
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod adapt;
 mod building;

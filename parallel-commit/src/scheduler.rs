@@ -88,6 +88,11 @@ impl Scheduler {
         }
     }
 
+    /// The chaos injector of this execution.
+    pub(crate) fn chaos(&self) -> &Chaos {
+        &self.chaos
+    }
+
     /// Number of transactions.
     pub(crate) fn len(&self) -> usize {
         self.n

@@ -216,7 +216,8 @@ impl<'a> Block<'a> {
     /// Runs one worker until the block is committed or failed; returns its counters. `tick`, when given,
     /// is called before every step (the calling thread uses it to start helpers once the block proves
     /// long enough).
-    pub(crate) fn run_worker(&self, tick: Option<&dyn Fn()>) -> ExecReport {
+    pub(crate) fn run_worker(&self, index: usize, tick: Option<&dyn Fn()>) -> ExecReport {
+        self.sched.chaos().enter_worker(index);
         let mut stats = ExecReport::default();
         let current = Cell::new(None);
         let r = catch_unwind(AssertUnwindSafe(|| self.work(&mut stats, &current, tick)));

@@ -8,6 +8,7 @@
 //! ```
 
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod memory;
 pub mod root;

@@ -1,9 +1,10 @@
-//! `parevm blocktest [--json] [--threads N] PATH...`: runs official blockchain tests (files, or folders
+//! `parevm blocktest [--json] [--threads N] [--fork F] [--name TEXT] PATH...`: runs official blockchain tests (files, or folders
 //! walked for `*.json`) through `parevm_conformance::blocktest` and prints every failure (test, block,
 //! what differed), a per-network table and, last, `N passed, M failed, K skipped`.
 
 use parevm_block::TxRunner;
 use parevm_conformance::blocktest::{run_files, BlocktestOptions, CaseOptions, CaseResult, Status};
+use parevm_conformance::filter::Filter;
 use parevm_conformance::statetest::collect_files;
 use std::io::Write;
 use std::path::PathBuf;
@@ -19,13 +20,20 @@ pub struct Args {
     #[arg(long)]
     pub json: bool,
     /// Execute each block's transactions on N threads through the parallel executor
-    /// (`parevm-parallel-commit`); default: sequential.
+    /// (`parevm-parallel-commit`) and check every result and write set against a sequential run of the
+    /// same block; default: sequential only.
     #[arg(long)]
     pub threads: Option<usize>,
     /// Import every test's blocks through the chain store (`parevm-storage`, redb in memory): genesis by
     /// `init_chain`, each block on an overlay committed in one batch, roots checked from the stored tries.
     #[arg(long)]
     pub store: bool,
+    /// Run only this network (`Cancun`, `ShanghaiToCancunAtTime15k`, ...).
+    #[arg(long)]
+    pub fork: Option<String>,
+    /// Run only tests whose name contains this text.
+    #[arg(long)]
+    pub name: Option<String>,
     /// Also print passing and skipped tests.
     #[arg(long, short)]
     pub verbose: bool,
@@ -36,13 +44,17 @@ pub fn run(args: Args) -> anyhow::Result<bool> {
     let start = Instant::now();
     let files = collect_files(&args.paths)?;
     let runner = match args.threads {
-        Some(threads) if threads > 1 => TxRunner::Parallel { threads },
+        Some(threads) if threads > 1 => TxRunner::Checked { threads },
         _ => TxRunner::Sequential,
     };
     let opts = BlocktestOptions {
         case: CaseOptions {
             runner,
             store: args.store,
+        },
+        filter: Filter {
+            fork: args.fork.clone(),
+            name: args.name.clone(),
         },
         ..BlocktestOptions::default()
     };

@@ -18,7 +18,8 @@ pub struct Args {
     #[arg(long)]
     pub json: bool,
     /// Execute each block's transactions on N threads through the parallel executor
-    /// (`parevm-parallel-commit`); default: sequential.
+    /// (`parevm-parallel-commit`) and check every result and write set against a sequential run of the
+    /// same block; default: sequential only.
     #[arg(long)]
     pub threads: Option<usize>,
 }
@@ -32,7 +33,7 @@ pub fn run(args: Args) -> anyhow::Result<bool> {
         args.paths.clone()
     };
     let runner = match args.threads {
-        Some(threads) if threads > 1 => TxRunner::Parallel { threads },
+        Some(threads) if threads > 1 => TxRunner::Checked { threads },
         _ => TxRunner::Sequential,
     };
     let json = args.json;

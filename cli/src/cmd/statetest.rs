@@ -1,7 +1,8 @@
-//! `parevm statetest [--json] [--trace] [--threads N] PATH...`: runs official state tests (files, or
+//! `parevm statetest [--json] [--trace] [--threads N] [--fork F] [--name TEXT] PATH...`: runs official state tests (files, or
 //! folders walked for `*.json`) through `parevm_conformance::statetest` and prints every failure, a
 //! per-fork table and, last, `N passed, M failed, K skipped`.
 
+use parevm_conformance::filter::Filter;
 use parevm_conformance::statetest::{
     collect_files, install_panic_hook, run_files, CaseResult, CaseStatus, RunOptions, SkipList,
     SuiteOptions,
@@ -25,6 +26,12 @@ pub struct Args {
     /// Worker threads (default: one per core).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Run only this fork (a post key: `Cancun`, `Prague`, ...).
+    #[arg(long)]
+    pub fork: Option<String>,
+    /// Run only tests whose name contains this text.
+    #[arg(long)]
+    pub name: Option<String>,
     /// Also print passing and skipped cases.
     #[arg(long, short)]
     pub verbose: bool,
@@ -39,6 +46,10 @@ pub fn run(args: Args) -> anyhow::Result<bool> {
         run: RunOptions {
             skip: SkipList::default_list(),
             trace: args.trace,
+            filter: Filter {
+                fork: args.fork.clone(),
+                name: args.name.clone(),
+            },
         },
         threads: args.threads,
         progress: std::io::stderr().is_terminal() && !args.trace,

@@ -78,6 +78,18 @@ pub enum CaseError {
         /// The expected exception(s).
         expected: String,
     },
+    /// A block the fixture says is invalid was rejected, but for another reason than the fixture names.
+    #[error("block {index} rejected with {got} ({error}), but the fixture expects {expected}")]
+    WrongException {
+        /// Position in `blocks` (1-based).
+        index: usize,
+        /// The expected exception(s).
+        expected: String,
+        /// The EEST name of the rejection.
+        got: &'static str,
+        /// The rejection.
+        error: String,
+    },
     /// The chain head differs from `lastblockhash`.
     #[error("last block hash {got}, fixture expects {expected}")]
     LastBlockHash {
@@ -102,6 +114,7 @@ impl CaseError {
             CaseError::Genesis(_) => "genesis",
             CaseError::Rejected { error, .. } => block_error_category(error),
             CaseError::Accepted { .. } => "accepted invalid block",
+            CaseError::WrongException { .. } => "exception mismatch",
             CaseError::LastBlockHash { .. } => "last block hash",
             CaseError::PostState(_) => "post state",
             CaseError::Panic(_) => "panic",
@@ -126,5 +139,6 @@ pub fn block_error_category(e: &BlockError) -> &'static str {
         BlockError::StateRoot { .. } => "state root",
         BlockError::RequestsHash { .. } => "requests hash",
         BlockError::Parallel(_) => "parallel",
+        BlockError::ParallelMismatch(_) => "parallel mismatch",
     }
 }

@@ -8,10 +8,12 @@ use super::error::{CaseError, FixtureError};
 use super::fixture::BlockchainTest;
 use super::network::schedule;
 use super::runner::CaseOptions;
+use crate::exception::{block_exception, decode_exception, Expected};
 use crate::replay::hex::{b256_of, bytes_of, u64_of};
 use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::Bytes;
 use parevm_block::{decode_block, BlockError, BlockExecutor, BlockInput, DecodeError};
+use parevm_evm_core::SpecId;
 use parevm_storage::chain::split_block_rlp;
 use parevm_storage::kv::redb::RedbKv;
 use parevm_storage::{ChainStore, NewBlock, StoreError};
@@ -20,17 +22,38 @@ use std::path::Path;
 /// Why a block was not imported.
 enum ImportError {
     Decode(DecodeError),
-    Invalid(u64, BlockError),
+    Invalid(u64, SpecId, BlockError),
     Store(u64, StoreError),
 }
 
-/// Runs one test through the store; `Ok(())` when everything matched.
+impl ImportError {
+    /// The EEST exception name of the rejection (a store failure matches none).
+    fn exception(&self) -> &'static str {
+        match self {
+            ImportError::Decode(e) => decode_exception(e),
+            ImportError::Invalid(_, spec, e) => block_exception(e, *spec),
+            ImportError::Store(..) => "StoreError",
+        }
+    }
+
+    /// The rejection, as text.
+    fn describe(&self) -> String {
+        match self {
+            ImportError::Decode(e) => e.to_string(),
+            ImportError::Invalid(_, _, e) => e.to_string(),
+            ImportError::Store(n, e) => format!("block {n}: store: {e}"),
+        }
+    }
+}
+
+/// Runs one test through the store; `Ok(n)` when everything matched, `n` being the number of invalid
+/// blocks (each rejected with an exception the fixture names), as in memory.
 pub fn run_case_persistent(
     file: &Path,
     name: &str,
     test: &BlockchainTest,
     opts: CaseOptions,
-) -> Result<(), CaseError> {
+) -> Result<usize, CaseError> {
     let field = |what: String| FixtureError::Field {
         file: file.to_path_buf(),
         case: name.to_owned(),
@@ -74,6 +97,7 @@ pub fn run_case_persistent(
         runner: opts.runner,
         ..BlockExecutor::new(chain_id, schedule)
     };
+    let mut rejected = 0;
     for (i, block) in test.blocks.iter().enumerate() {
         let index = i + 1;
         let result = import(&executor, &store, &block.rlp);
@@ -85,11 +109,23 @@ pub fn run_case_persistent(
                     expected: expected.clone(),
                 })
             }
-            (Ok(_), None) | (Err(_), Some(_)) => {}
+            (Ok(_), None) => {}
+            (Err(e), Some(expected)) => {
+                let got = e.exception();
+                if !Expected::parse(expected).matches(got) {
+                    return Err(CaseError::WrongException {
+                        index,
+                        expected: expected.clone(),
+                        got,
+                        error: e.describe(),
+                    });
+                }
+                rejected += 1;
+            }
             (Err(ImportError::Decode(e)), None) => {
                 return Err(rlp_error(index.to_string(), e).into());
             }
-            (Err(ImportError::Invalid(number, error)), None) => {
+            (Err(ImportError::Invalid(number, _, error)), None) => {
                 return Err(CaseError::Rejected {
                     index,
                     number,
@@ -131,7 +167,7 @@ pub fn run_case_persistent(
             )));
         }
     }
-    Ok(())
+    Ok(rejected)
 }
 
 /// Decodes, executes and commits one block; returns its number.
@@ -140,8 +176,10 @@ fn import(executor: &BlockExecutor, store: &ChainStore, rlp: &str) -> Result<u64
         .map_err(|_| ImportError::Decode(DecodeError::Rlp(alloy_rlp::Error::Custom("not hex"))))?;
     let decoded = decode_block(&bytes).map_err(ImportError::Decode)?;
     let number = decoded.block.header.number;
-    let invalid = |e| ImportError::Invalid(number, e);
-    let fork = executor.fork(&decoded.block.header).map_err(invalid)?;
+    let fork = executor
+        .fork(&decoded.block.header)
+        .map_err(|e| ImportError::Invalid(number, SpecId::FRONTIER, e))?;
+    let invalid = |e| ImportError::Invalid(number, fork.spec, e);
     let tx_hashes: Vec<_> = decoded
         .block
         .body

@@ -30,6 +30,8 @@ pub struct CaseResult {
     pub network: String,
     /// Outcome.
     pub status: Status,
+    /// Invalid blocks rejected with an exception the fixture names (counted for a passing test).
+    pub rejected: usize,
 }
 
 impl CaseResult {
@@ -95,6 +97,9 @@ pub struct Summary {
     pub per_network: BTreeMap<String, Counts>,
     /// Failures per network and category.
     pub categories: BTreeMap<(String, &'static str), usize>,
+    /// Per network: invalid blocks rejected with a named exception, and tests failed on an exception
+    /// mismatch.
+    pub exceptions: BTreeMap<String, (usize, usize)>,
 }
 
 impl Summary {
@@ -114,6 +119,19 @@ impl Summary {
                 .entry((r.network.clone(), e.category()))
                 .or_default() += 1;
         }
+        let mismatch = matches!(r.error(), Some(CaseError::WrongException { .. }));
+        if r.rejected > 0 || mismatch {
+            let (yes, no) = self.exceptions.entry(r.network.clone()).or_default();
+            *yes += r.rejected;
+            *no += usize::from(mismatch);
+        }
+    }
+
+    /// Over all networks: (invalid blocks rejected with a named exception, exception mismatches).
+    pub fn exception_totals(&self) -> (usize, usize) {
+        self.exceptions
+            .values()
+            .fold((0, 0), |(a, b), (y, n)| (a + y, b + n))
     }
 
     /// True when nothing failed.
@@ -133,6 +151,17 @@ impl Summary {
         let mut out = String::new();
         for (network, c) in &self.per_network {
             out.push_str(&format!("  {:<26} {c}\n", label(network)));
+        }
+        if !self.exceptions.is_empty() {
+            out.push_str(
+                "invalid blocks by network (rejected as expected, exception mismatches):\n",
+            );
+            for (network, (yes, no)) in &self.exceptions {
+                out.push_str(&format!(
+                    "  {:<26} {yes} matched, {no} mismatched\n",
+                    label(network)
+                ));
+            }
         }
         if !self.categories.is_empty() {
             out.push_str("failures by network and category:\n");

@@ -5,12 +5,14 @@ use super::alloc::{build_state, diff_state, parse_alloc, Account};
 use super::error::{CaseError, FixtureError};
 use super::fixture::{BlockchainTest, FixtureBlock};
 use super::network::schedule;
+use crate::exception::{block_exception, decode_exception, Expected};
 use crate::replay::hex::{b256_of, bytes_of, u64_of};
 use alloy_consensus::Header;
 use alloy_primitives::{Address, B256};
 use parevm_block::{
     decode_block, BlockError, BlockExecutor, BlockInput, DecodeError, Mode, TxRunner,
 };
+use parevm_evm_core::SpecId;
 use parevm_state::InMemoryState;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -34,17 +36,36 @@ struct Head {
 enum ImportError {
     /// Not RLP of a block.
     Decode(DecodeError),
-    /// Decoded, but invalid (number from the header).
-    Invalid(u64, BlockError),
+    /// Decoded, but invalid (number from the header, spec of the block's fork when it has one).
+    Invalid(u64, SpecId, BlockError),
 }
 
-/// Runs one test; `Ok(())` when everything matched.
+impl ImportError {
+    /// The EEST exception name of the rejection.
+    fn exception(&self) -> &'static str {
+        match self {
+            ImportError::Decode(e) => decode_exception(e),
+            ImportError::Invalid(_, spec, e) => block_exception(e, *spec),
+        }
+    }
+
+    /// The rejection, as text.
+    fn describe(&self) -> String {
+        match self {
+            ImportError::Decode(e) => e.to_string(),
+            ImportError::Invalid(_, _, e) => e.to_string(),
+        }
+    }
+}
+
+/// Runs one test; `Ok(n)` when everything matched, `n` being the number of invalid blocks it holds (each
+/// rejected with an exception the fixture names).
 pub fn run_case(
     file: &Path,
     name: &str,
     test: &BlockchainTest,
     opts: CaseOptions,
-) -> Result<(), CaseError> {
+) -> Result<usize, CaseError> {
     if opts.store {
         return super::persistent::run_case_persistent(file, name, test, opts);
     }
@@ -95,6 +116,7 @@ pub fn run_case(
         runner: opts.runner,
         ..BlockExecutor::new(chain_id, schedule)
     };
+    let mut rejected = 0;
     for (i, block) in test.blocks.iter().enumerate() {
         let index = i + 1;
         let result = import(&executor, &mut state, &head, block);
@@ -107,11 +129,22 @@ pub fn run_case(
                     expected: expected.clone(),
                 })
             }
-            (Err(_), Some(_)) => {}
+            (Err(e), Some(expected)) => {
+                let got = e.exception();
+                if !Expected::parse(expected).matches(got) {
+                    return Err(CaseError::WrongException {
+                        index,
+                        expected: expected.clone(),
+                        got,
+                        error: e.describe(),
+                    });
+                }
+                rejected += 1;
+            }
             (Err(ImportError::Decode(e)), None) => {
                 return Err(rlp_error(index.to_string(), e).into());
             }
-            (Err(ImportError::Invalid(number, error)), None) => {
+            (Err(ImportError::Invalid(number, _, error)), None) => {
                 let last_valid = test.blocks[index..]
                     .iter()
                     .all(|b| b.expect_exception.is_some());
@@ -141,7 +174,8 @@ pub fn run_case(
     check_post_state(&state, test).map_err(|e| match e {
         PostError::Fixture(what) => CaseError::Fixture(field(what)),
         PostError::Differs(d) => CaseError::PostState(d),
-    })
+    })?;
+    Ok(rejected)
 }
 
 /// Decodes, recovers senders and executes one block on top of `head`.
@@ -155,8 +189,10 @@ fn import(
         .map_err(|_| ImportError::Decode(DecodeError::Rlp(alloy_rlp::Error::Custom("not hex"))))?;
     let decoded = decode_block(&bytes).map_err(ImportError::Decode)?;
     let number = decoded.block.header.number;
-    let invalid = |e| ImportError::Invalid(number, e);
-    let fork = executor.fork(&decoded.block.header).map_err(invalid)?;
+    let fork = executor
+        .fork(&decoded.block.header)
+        .map_err(|e| ImportError::Invalid(number, SpecId::FRONTIER, e))?;
+    let invalid = |e| ImportError::Invalid(number, fork.spec, e);
     let input = BlockInput::from_decoded(decoded, fork.spec).map_err(invalid)?;
     executor
         .execute(state, &head.header, head.hash, &input)

@@ -5,6 +5,7 @@ use super::error::{CaseError, FixtureError};
 use super::fixture::TestFile;
 use super::report::{CaseResult, Status, Summary};
 use super::runner::{run_case, CaseOptions};
+use crate::filter::Filter;
 use crate::statetest::{SkipList, SuiteError};
 use rayon::prelude::*;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -23,6 +24,8 @@ pub struct BlocktestOptions {
     pub case: CaseOptions,
     /// Files run at once (`None`: one per core).
     pub file_threads: Option<usize>,
+    /// Which tests run (`fork` is the `network`); the others are not counted.
+    pub filter: Filter,
 }
 
 impl Default for BlocktestOptions {
@@ -31,6 +34,7 @@ impl Default for BlocktestOptions {
             skip: SkipList::parse(DEFAULT_SKIP_LIST),
             case: CaseOptions::default(),
             file_threads: None,
+            filter: Filter::default(),
         }
     }
 }
@@ -44,6 +48,7 @@ pub fn run_file(path: &Path, opts: &BlocktestOptions) -> Vec<CaseResult> {
             name: String::new(),
             network: String::new(),
             status: Status::Failed(e.into()),
+            rejected: 0,
         }]
     };
     let bytes = match std::fs::read(path) {
@@ -66,13 +71,20 @@ pub fn run_file(path: &Path, opts: &BlocktestOptions) -> Vec<CaseResult> {
     };
     tests
         .iter()
+        .filter(|(name, test)| {
+            opts.filter.name_selected(name) && opts.filter.fork_selected(&test.network)
+        })
         .map(|(name, test)| {
+            let mut rejected = 0;
             let status = if let Some(reason) = opts.skip.reason(name) {
                 Status::Skipped(reason.to_owned())
             } else {
                 let r = catch_unwind(AssertUnwindSafe(|| run_case(path, name, test, opts.case)));
                 match r {
-                    Ok(Ok(())) => Status::Passed,
+                    Ok(Ok(n)) => {
+                        rejected = n;
+                        Status::Passed
+                    }
                     Ok(Err(e)) => Status::Failed(e),
                     Err(payload) => Status::Failed(CaseError::Panic(panic_message(&*payload))),
                 }
@@ -82,6 +94,7 @@ pub fn run_file(path: &Path, opts: &BlocktestOptions) -> Vec<CaseResult> {
                 name: name.clone(),
                 network: test.network.clone(),
                 status,
+                rejected,
             }
         })
         .collect()

@@ -56,6 +56,18 @@ pub enum CaseError {
         /// Gas charged.
         gas_used: u64,
     },
+    /// The transaction was rejected, as expected, but for another reason than the fixture names.
+    #[error(
+        "expected exception {expected}, but the transaction was rejected with {got} ({error})"
+    )]
+    WrongException {
+        /// The expected exception(s).
+        expected: String,
+        /// The EEST name of the error raised.
+        got: &'static str,
+        /// The error raised.
+        error: String,
+    },
     /// The transaction was rejected, but the fixture expects it to execute.
     #[error("unexpected invalid transaction: {0}")]
     UnexpectedException(String),
@@ -98,6 +110,7 @@ impl CaseError {
             CaseError::Fixture(_) => "fixture",
             CaseError::UnknownFork(_) => "unknown-fork",
             CaseError::ExpectedException { .. } => "expected-exception",
+            CaseError::WrongException { .. } => "exception-mismatch",
             CaseError::UnexpectedException(_) => "unexpected-exception",
             CaseError::Execution(_) => "execution-error",
             CaseError::Panic(_) => "panic",

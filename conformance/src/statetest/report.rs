@@ -41,6 +41,9 @@ pub struct CaseResult {
     pub gas_used: Option<u64>,
     /// EIP-3155 trace (JSON lines), when tracing.
     pub trace: Option<String>,
+    /// For a case with `expectException`: whether the transaction was rejected with an error the fixture
+    /// names (`Some(false)` also when it was not rejected at all).
+    pub exception: Option<bool>,
 }
 
 impl CaseResult {
@@ -56,6 +59,7 @@ impl CaseResult {
             logs_hash: None,
             gas_used: None,
             trace: None,
+            exception: None,
         }
     }
 
@@ -173,6 +177,8 @@ pub struct Summary {
     pub per_fork: BTreeMap<String, Counts>,
     /// Failures per fork and [`CaseError::category`].
     pub categories: BTreeMap<(String, &'static str), usize>,
+    /// Per fork, cases with `expectException`: (rejected with a named error, not).
+    pub exceptions: BTreeMap<String, (usize, usize)>,
 }
 
 impl Summary {
@@ -186,6 +192,17 @@ impl Summary {
                 .entry((r.fork.clone(), e.category()))
                 .or_default() += 1;
         }
+        if let Some(matched) = r.exception {
+            let (yes, no) = self.exceptions.entry(r.fork.clone()).or_default();
+            *if matched { yes } else { no } += 1;
+        }
+    }
+
+    /// Cases with `expectException` over all forks: (matched by name, mismatched).
+    pub fn exception_totals(&self) -> (usize, usize) {
+        self.exceptions
+            .values()
+            .fold((0, 0), |(a, b), (y, n)| (a + y, b + n))
     }
 
     /// True when nothing failed.
@@ -199,6 +216,12 @@ impl Summary {
         for (fork, c) in &self.per_fork {
             let fork = if fork.is_empty() { "(unparsed)" } else { fork };
             out.push_str(&format!("  {fork:<18} {c}\n"));
+        }
+        if !self.exceptions.is_empty() {
+            out.push_str("expected exceptions by fork (matched by name, mismatched):\n");
+            for (fork, (yes, no)) in &self.exceptions {
+                out.push_str(&format!("  {fork:<18} {yes} matched, {no} mismatched\n"));
+            }
         }
         if !self.categories.is_empty() {
             out.push_str("failures by fork and category:\n");

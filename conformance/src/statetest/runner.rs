@@ -12,6 +12,8 @@ use super::fixture::{parse_file, parse_test, Indexes, PostEntry, StateTest};
 use super::report::CaseResult;
 use super::skip::SkipList;
 use super::trace::Eip3155Tracer;
+use crate::exception::{tx_exception, Expected};
+use crate::filter::Filter;
 use alloy_primitives::{b256, B256};
 use parevm_evm_core::spec::spec_from_fixture_name;
 use parevm_evm_core::{Env, TxError, TxExecution, TxOutcome};
@@ -33,6 +35,8 @@ pub struct RunOptions {
     pub skip: SkipList,
     /// Record an EIP-3155 trace of every case ([`CaseResult::trace`]).
     pub trace: bool,
+    /// Which tests and forks run (the others are not counted).
+    pub filter: Filter,
 }
 
 impl RunOptions {
@@ -41,6 +45,7 @@ impl RunOptions {
         Self {
             skip: SkipList::default_list(),
             trace: false,
+            filter: Filter::default(),
         }
     }
 }
@@ -77,6 +82,9 @@ fn run_test(
     raw: &serde_json::value::RawValue,
     opts: &RunOptions,
 ) -> Vec<CaseResult> {
+    if !opts.filter.name_selected(name) {
+        return Vec::new();
+    }
     let skip = opts.skip.reason(name);
     let test = match parse_test(file, name, raw) {
         Ok(t) => t,
@@ -91,6 +99,7 @@ fn run_test(
     let cases: Vec<(&str, &PostEntry<'_>)> = test
         .post
         .iter()
+        .filter(|(fork, _)| opts.filter.fork_selected(fork))
         .flat_map(|(fork, entries)| entries.iter().map(move |e| (fork.as_str(), e)))
         .collect();
     if let Some(reason) = skip {
@@ -144,6 +153,7 @@ fn run_case(
             log_count = out.logs.len();
             result.gas_used = Some(out.gas_used);
             if let Some(expected) = &entry.expect_exception {
+                result.exception = Some(false);
                 error = Some(CaseError::ExpectedException {
                     expected: expected.clone(),
                     status: format!("{:?}", out.status),
@@ -153,8 +163,20 @@ fn run_case(
             logs_hash(&out.logs)
         }
         Err(TxError::Invalid(e)) => {
-            if entry.expect_exception.is_none() {
-                error = Some(CaseError::UnexpectedException(e.to_string()));
+            match &entry.expect_exception {
+                None => error = Some(CaseError::UnexpectedException(e.to_string())),
+                Some(expected) => {
+                    let got = tx_exception(&e, spec);
+                    let matched = Expected::parse(expected).matches(got);
+                    result.exception = Some(matched);
+                    if !matched {
+                        error = Some(CaseError::WrongException {
+                            expected: expected.clone(),
+                            got,
+                            error: e.to_string(),
+                        });
+                    }
+                }
             }
             EMPTY_LOGS_HASH
         }

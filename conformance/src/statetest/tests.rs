@@ -27,9 +27,19 @@ fn pre_root() -> String {
 /// A test whose transaction has nonce 5 against a sender with nonce 0: always invalid.
 fn test_json(name: &str, fork: &str, expect_exception: bool, gas_index: usize) -> String {
     let exception = if expect_exception {
-        r#", "expectException": "TransactionException.NONCE_MISMATCH_TOO_HIGH""#
+        "TransactionException.INTRINSIC_GAS_TOO_LOW|TransactionException.NONCE_MISMATCH_TOO_HIGH"
     } else {
         ""
+    };
+    test_json_expecting(name, fork, exception, gas_index)
+}
+
+/// [`test_json`] with `expectException` as given (none when empty).
+fn test_json_expecting(name: &str, fork: &str, exception: &str, gas_index: usize) -> String {
+    let exception = if exception.is_empty() {
+        String::new()
+    } else {
+        format!(r#", "expectException": "{exception}""#)
     };
     format!(
         r#""{name}": {{
@@ -60,8 +70,14 @@ fn write_fixture(tag: &str, body: &str) -> PathBuf {
 #[test]
 fn synthetic_cases_end_as_expected() {
     let body = format!(
-        "{{{},{},{},{},{}}}",
+        "{{{},{},{},{},{},{}}}",
         test_json("a-invalid-as-expected", "Cancun", true, 0),
+        test_json_expecting(
+            "e-wrong-exception",
+            "Cancun",
+            "TransactionException.INSUFFICIENT_ACCOUNT_FUNDS",
+            0,
+        ),
         test_json("b-unexpected-invalid", "Cancun", false, 0),
         test_json("c-unknown-fork", "Constantinople", true, 0),
         test_json("d-bad-index", "Cancun", true, 3),
@@ -72,9 +88,20 @@ fn synthetic_cases_end_as_expected() {
         skip: SkipList::parse("*::InitCollision*  # a listed case"),
         ..RunOptions::new()
     };
+    // A filter leaves tests out without counting them.
+    let only_a = RunOptions {
+        filter: crate::filter::Filter {
+            fork: Some("Cancun".into()),
+            name: Some("a-invalid".into()),
+        },
+        ..RunOptions::new()
+    };
+    let filtered = run_file(&path, &only_a);
+    assert_eq!(filtered.len(), 1);
+    assert_eq!(filtered[0].name, "a-invalid-as-expected");
     let results = run_file(&path, &opts);
     let _ = std::fs::remove_dir_all(path.parent().expect("has parent"));
-    assert_eq!(results.len(), 5);
+    assert_eq!(results.len(), 6);
     let by_name = |n: &str| {
         results
             .iter()
@@ -84,6 +111,18 @@ fn synthetic_cases_end_as_expected() {
     let a = by_name("a-invalid-as-expected");
     assert!(a.passed(), "{a}");
     assert_eq!(a.logs_hash, Some(EMPTY_LOGS_HASH));
+    assert_eq!(a.exception, Some(true));
+    // Rejected, but for the nonce, not the funds the fixture names: an exception mismatch.
+    let e = by_name("e-wrong-exception");
+    assert!(
+        matches!(
+            &e.status,
+            CaseStatus::Failed(CaseError::WrongException { got, .. })
+                if *got == "TransactionException.NONCE_MISMATCH_TOO_HIGH"
+        ),
+        "{e}"
+    );
+    assert_eq!(e.exception, Some(false));
     assert!(matches!(
         by_name("b-unexpected-invalid").status,
         CaseStatus::Failed(CaseError::UnexpectedException(_))
@@ -102,8 +141,9 @@ fn synthetic_cases_end_as_expected() {
     ));
     let mut summary = Summary::default();
     results.iter().for_each(|r| summary.add(r));
-    assert_eq!(summary.total.to_string(), "1 passed, 3 failed, 1 skipped");
-    assert_eq!(summary.categories.len(), 3);
+    assert_eq!(summary.total.to_string(), "1 passed, 4 failed, 1 skipped");
+    assert_eq!(summary.categories.len(), 4);
+    assert_eq!(summary.exception_totals(), (1, 1));
 }
 
 #[test]

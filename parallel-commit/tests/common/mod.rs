@@ -503,10 +503,18 @@ pub fn check_block_with(
         let mut cfg = ParallelConfig::forced(threads);
         cfg.chaos = chaos.map(|s| s ^ threads as u64);
         tweak(&mut cfg);
-        let par = execute_parallel_with(&block.envs, &block.state, &cfg)
-            .map_err(|e| TestCaseError::fail(format!("{threads} threads: {e}")))?;
-        compare(&seq, &par.results)
-            .map_err(|e| TestCaseError::fail(format!("{threads} threads: {e}")))?;
+        let par = execute_parallel_with(&block.envs, &block.state, &cfg).map_err(|e| {
+            TestCaseError::fail(format!(
+                "{threads} threads, chaos seed {:?}: {e}",
+                cfg.chaos
+            ))
+        })?;
+        compare(&seq, &par.results).map_err(|e| {
+            TestCaseError::fail(format!(
+                "{threads} threads, chaos seed {:?}: {e}",
+                cfg.chaos
+            ))
+        })?;
         // No whole-block sequential fallback, whatever the block holds.
         if threads > 1 && block.envs.len() > 1 {
             prop_assert_eq!(
