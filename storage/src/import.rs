@@ -5,17 +5,22 @@
 //!
 //! ```text
 //! bytes -> split_blocks (typed error at the first truncated or malformed block)
-//!       -> window of N blocks: decode + fork + sender recovery (rayon)
-//!       -> per block: skip if stored | begin_block -> BlockExecutor::execute -> commit_block
+//!       -> window of 64 blocks: decode + fork + sender recovery (rayon)
+//!       -> main thread, per block: skip if stored | execute on the previous block's overlay
+//!            (BlockExecutor with the state root deferred)                      ──job──┐
+//!       -> commit thread: rebase onto the committed head -> incremental root,         │
+//!            checked against the header -> commit_block (one batch)            <──────┘
 //!       -> on_block(report): timings for the progress bar and the benchmarks
 //! ```
 
 use crate::chain::{split_block_rlp, ChainStore, NewBlock};
 use crate::error::StoreError;
+use crate::overlay::{BlockState, Overlay};
 use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{Bytes, B256};
 use parevm_block::{decode_block, BlockError, BlockExecutor, BlockInput, DecodeError, TxRunner};
 use rayon::prelude::*;
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 /// Blocks decoded and recovered ahead of execution.
@@ -149,55 +154,251 @@ struct Prepared<'a> {
     tx_hashes: Vec<B256>,
 }
 
-/// Imports every block of `data` on top of the store's head with `executor`'s rules and `runner`.
+/// The last block executed (committed or on its way).
+#[derive(Clone)]
+struct Tip {
+    number: u64,
+    hash: B256,
+    header: alloy_consensus::Header,
+}
+
+/// A block executed on the main thread, for the committer.
+struct Job {
+    state: BlockState,
+    header: alloy_consensus::Header,
+    hash: B256,
+    body: Vec<u8>,
+    tx_hashes: Vec<B256>,
+    senders: Vec<alloy_primitives::Address>,
+    receipts: Vec<Bytes>,
+    report: BlockReport,
+}
+
+/// Imports every block of `data` on top of the store's head with `executor`'s rules and runner.
+///
+/// Pipelined: while block N's state root is computed and its batch committed on a second thread, block
+/// N+1 executes on N's overlay (reads fall through it to the committed state); N+1 is moved onto the
+/// committed state before its own root. A block that fails stops the import after the blocks before it
+/// are committed; nothing of it is written.
 pub fn import_blocks(
     store: &ChainStore,
     executor: &BlockExecutor,
     data: &[u8],
     on_block: &mut dyn FnMut(&BlockReport),
 ) -> Result<ImportSummary, ImportError> {
-    let mut summary = ImportSummary::default();
-    let mut blocks = split_blocks(data).peekable();
-    let mut last_number = store
+    let executor = BlockExecutor {
+        defer_state_root: true,
+        ..executor.clone()
+    };
+    let (head, header) = store
         .head()
-        .map_err(|source| ImportError::Store { number: 0, source })?
-        .0
-        .number;
-    while blocks.peek().is_some() {
-        let window: Vec<_> = blocks.by_ref().take(WINDOW).collect();
-        // Decode and recover senders ahead, in parallel; errors surface in block order below.
-        let prepared: Vec<Result<Prepared<'_>, Box<(usize, ImportError)>>> = window
-            .into_par_iter()
-            .map(|item| prepare(executor, item))
-            .collect();
-        for p in prepared {
-            let p = p.map_err(|b| {
-                let (offset, e) = *b;
-                match e {
-                    ImportError::Decode { source, .. } => ImportError::Decode {
-                        number: last_number + 1,
-                        offset,
-                        source,
-                    },
-                    other => other,
-                }
-            })?;
-            last_number = p.input.header.number;
-            let report = import_one(store, executor, &p)?;
-            if report.skipped {
-                summary.skipped += 1;
-            } else {
-                summary.imported += 1;
-                summary.txs += report.txs as u64;
-                summary.gas += report.gas;
-                summary.execute += report.execute;
-                summary.root += report.root;
-                summary.commit += report.commit;
-            }
-            on_block(&report);
+        .map_err(|source| ImportError::Store { number: 0, source })?;
+    let mut tip = Tip {
+        number: head.number,
+        hash: head.hash,
+        header,
+    };
+    let mut summary = ImportSummary::default();
+    let mut record = |r: &BlockReport, summary: &mut ImportSummary| {
+        if r.skipped {
+            summary.skipped += 1;
+        } else {
+            summary.imported += 1;
+            summary.txs += r.txs as u64;
+            summary.gas += r.gas;
+            summary.execute += r.execute;
+            summary.root += r.root;
+            summary.commit += r.commit;
         }
-    }
+        on_block(r);
+    };
+    std::thread::scope(|scope| {
+        let (jobs, job_rx) = mpsc::sync_channel::<Job>(0);
+        let (report_tx, reports) = mpsc::channel::<BlockReport>();
+        let committer = scope.spawn(move || -> Result<(), ImportError> {
+            for mut job in job_rx {
+                let report = commit_job(store, &mut job)?;
+                let _ = report_tx.send(report);
+            }
+            Ok(())
+        });
+        let executed = (|| -> Result<(), ImportError> {
+            let mut pending: Option<Arc<Overlay>> = None;
+            let mut blocks = split_blocks(data).peekable();
+            while blocks.peek().is_some() {
+                let window: Vec<_> = blocks.by_ref().take(WINDOW).collect();
+                // Decode and recover senders ahead, in parallel; errors surface in block order below.
+                let prepared: Vec<Result<Prepared<'_>, Box<(usize, ImportError)>>> = window
+                    .into_par_iter()
+                    .map(|item| prepare(&executor, item))
+                    .collect();
+                for p in prepared {
+                    let p = p.map_err(|b| {
+                        let (offset, e) = *b;
+                        match e {
+                            ImportError::Decode { source, .. } => ImportError::Decode {
+                                number: tip.number + 1,
+                                offset,
+                                source,
+                            },
+                            other => other,
+                        }
+                    })?;
+                    while let Ok(r) = reports.try_recv() {
+                        record(&r, &mut summary);
+                    }
+                    let Some(job) = execute_one(store, &executor, &p, &tip, &pending)? else {
+                        record(
+                            &BlockReport {
+                                number: p.input.header.number,
+                                txs: p.input.transactions.len(),
+                                skipped: true,
+                                ..Default::default()
+                            },
+                            &mut summary,
+                        );
+                        continue;
+                    };
+                    pending = Some(Arc::new(job.state.overlay().clone()));
+                    tip = Tip {
+                        number: job.header.number,
+                        hash: job.hash,
+                        header: job.header.clone(),
+                    };
+                    if jobs.send(job).is_err() {
+                        // The committer stopped on an error; it is reported below.
+                        return Ok(());
+                    }
+                }
+            }
+            Ok(())
+        })();
+        drop(jobs);
+        let committed = committer.join().unwrap_or_else(|_| {
+            Err(ImportError::Store {
+                number: tip.number,
+                source: StoreError::Kv(crate::kv::KvError::Backend(
+                    "the commit thread panicked".into(),
+                )),
+            })
+        });
+        while let Ok(r) = reports.try_recv() {
+            record(&r, &mut summary);
+        }
+        // An earlier block's commit error comes before a later block's execution error.
+        committed.and(executed)
+    })?;
     Ok(summary)
+}
+
+/// Executes one prepared block on top of `tip` (on `pending`, the overlay of `tip` if it may not be
+/// committed yet); `None` when the block is already stored.
+fn execute_one(
+    store: &ChainStore,
+    executor: &BlockExecutor,
+    p: &Prepared<'_>,
+    tip: &Tip,
+    pending: &Option<Arc<Overlay>>,
+) -> Result<Option<Job>, ImportError> {
+    let number = p.input.header.number;
+    let hash = p.input.hash;
+    let store_err = |source| ImportError::Store { number, source };
+    if number <= tip.number {
+        return match store.hash_by_number(number).map_err(store_err)? {
+            Some(stored) if stored == hash => Ok(None),
+            stored => Err(ImportError::Conflict {
+                number,
+                hash,
+                reason: format!(
+                    "the stored chain has {} at this number (head {})",
+                    stored.map_or("nothing".into(), |s| s.to_string()),
+                    tip.number
+                ),
+            }),
+        };
+    }
+    if number != tip.number + 1 {
+        return Err(ImportError::Conflict {
+            number,
+            hash,
+            reason: format!("does not follow the head, block {}", tip.number),
+        });
+    }
+    let started = Instant::now();
+    let mut state = match pending {
+        Some(below) => store.begin_block_on(below.clone(), (tip.number, tip.hash)),
+        None => store.begin_block(),
+    }
+    .map_err(store_err)?;
+    let outcome = executor
+        .execute(&mut state, &tip.header, tip.hash, &p.input)
+        .map_err(|source| ImportError::Invalid {
+            number,
+            hash,
+            source,
+        })?;
+    let (_, body) = split_block_rlp(p.raw).map_err(|e| ImportError::Decode {
+        number,
+        offset: 0,
+        source: DecodeError::Rlp(e),
+    })?;
+    let report = BlockReport {
+        number,
+        txs: p.input.transactions.len(),
+        gas: outcome.gas_used,
+        execute: started.elapsed(),
+        ..Default::default()
+    };
+    Ok(Some(Job {
+        state,
+        header: p.input.header.clone(),
+        hash,
+        body,
+        tx_hashes: p.tx_hashes.clone(),
+        senders: p.input.transactions.iter().map(|t| t.caller).collect(),
+        receipts: outcome
+            .receipts
+            .iter()
+            .map(|r| r.encoded_2718().into())
+            .collect(),
+        report,
+    }))
+}
+
+/// Moves an executed block onto the committed head, computes its root (checked against the header) and
+/// commits it.
+fn commit_job(store: &ChainStore, job: &mut Job) -> Result<BlockReport, ImportError> {
+    let number = job.header.number;
+    let hash = job.hash;
+    let fail = |source: StoreError| match source {
+        StoreError::StateRoot {
+            computed, header, ..
+        } => ImportError::Invalid {
+            number,
+            hash,
+            source: BlockError::StateRoot {
+                expected: computed,
+                got: header,
+            },
+        },
+        source => ImportError::Store { number, source },
+    };
+    if job.state.is_pending() {
+        store.rebase(&mut job.state).map_err(fail)?;
+    }
+    let block = NewBlock {
+        header: &job.header,
+        hash,
+        body: &job.body,
+        tx_hashes: &job.tx_hashes,
+        senders: &job.senders,
+        receipts: &job.receipts,
+    };
+    let stats = store.commit_block(block, &job.state).map_err(fail)?;
+    let mut report = job.report;
+    report.root = stats.storage_root + stats.account_root;
+    report.commit = stats.build + stats.write;
+    Ok(report)
 }
 
 /// Decodes one block and recovers its senders.
@@ -243,82 +444,6 @@ fn prepare<'a>(
         raw,
         tx_hashes,
     })
-}
-
-/// Executes and commits one prepared block (or skips it when stored).
-fn import_one(
-    store: &ChainStore,
-    executor: &BlockExecutor,
-    p: &Prepared<'_>,
-) -> Result<BlockReport, ImportError> {
-    let number = p.input.header.number;
-    let hash = p.input.hash;
-    let store_err = |source| ImportError::Store { number, source };
-    let (head, head_header) = store.head().map_err(store_err)?;
-    let mut report = BlockReport {
-        number,
-        txs: p.input.transactions.len(),
-        ..Default::default()
-    };
-    if number <= head.number {
-        return match store.hash_by_number(number).map_err(store_err)? {
-            Some(stored) if stored == hash => {
-                report.skipped = true;
-                Ok(report)
-            }
-            stored => Err(ImportError::Conflict {
-                number,
-                hash,
-                reason: format!(
-                    "the stored chain has {} at this number (head {})",
-                    stored.map_or("nothing".into(), |s| s.to_string()),
-                    head.number
-                ),
-            }),
-        };
-    }
-    if number != head.number + 1 {
-        return Err(ImportError::Conflict {
-            number,
-            hash,
-            reason: format!("does not follow the head, block {}", head.number),
-        });
-    }
-    let started = Instant::now();
-    let mut state = store.begin_block().map_err(store_err)?;
-    let outcome = executor
-        .execute(&mut state, &head_header, head.hash, &p.input)
-        .map_err(|source| ImportError::Invalid {
-            number,
-            hash,
-            source,
-        })?;
-    report.execute = started.elapsed();
-    report.gas = outcome.gas_used;
-
-    let (_, body) = split_block_rlp(p.raw).map_err(|e| ImportError::Decode {
-        number,
-        offset: 0,
-        source: DecodeError::Rlp(e),
-    })?;
-    let senders: Vec<_> = p.input.transactions.iter().map(|t| t.caller).collect();
-    let receipts: Vec<Bytes> = outcome
-        .receipts
-        .iter()
-        .map(|r| r.encoded_2718().into())
-        .collect();
-    let block = NewBlock {
-        header: &p.input.header,
-        hash,
-        body: &body,
-        tx_hashes: &p.tx_hashes,
-        senders: &senders,
-        receipts: &receipts,
-    };
-    let stats = store.commit_block(block, &state).map_err(store_err)?;
-    report.root = stats.storage_root + stats.account_root;
-    report.commit = stats.build + stats.write;
-    Ok(report)
 }
 
 /// The executor for the store's chain with `runner`.

@@ -50,6 +50,28 @@ impl Overlay {
         self.accounts.is_empty() && self.storage.is_empty()
     }
 
+    /// This overlay applied on top of `below` (an earlier block's), as one overlay.
+    pub fn merged_over(&self, below: &Overlay) -> Overlay {
+        let mut out = below.clone();
+        for (address, info) in &self.accounts {
+            out.accounts.insert(*address, *info);
+        }
+        for (address, storage) in &self.storage {
+            if storage.wiped {
+                out.storage.insert(*address, storage.clone());
+            } else {
+                let entry = out.storage.entry(*address).or_default();
+                for (k, v) in &storage.slots {
+                    entry.slots.insert(*k, *v);
+                }
+            }
+        }
+        for (hash, code) in &self.codes {
+            out.codes.insert(*hash, code.clone());
+        }
+        out
+    }
+
     /// The changes keyed for the trie.
     pub fn to_changes(&self) -> StateChanges {
         let mut out = StateChanges::default();
@@ -91,6 +113,8 @@ impl Overlay {
 /// A block's state: the committed state (a [`StateReader`]) with the block's writes on top.
 pub struct BlockState {
     base: StateReader,
+    /// The writes of the block below when it is not committed yet (pipelined import), read before `base`.
+    below: Option<Arc<Overlay>>,
     /// The head this block builds on: number and hash.
     parent: (u64, B256),
     overlay: Overlay,
@@ -105,12 +129,34 @@ impl BlockState {
     pub fn new(base: StateReader, parent: (u64, B256)) -> Self {
         Self {
             base,
+            below: None,
             parent,
             overlay: Overlay::default(),
             version: 0,
             root: Mutex::new(None),
             block_hashes: HashMap::default(),
         }
+    }
+
+    /// A block on top of `below`, the overlay of block `parent` that is not committed yet, over `base`
+    /// (the committed state under it).
+    pub fn on_pending(base: StateReader, below: Arc<Overlay>, parent: (u64, B256)) -> Self {
+        Self {
+            below: Some(below),
+            ..Self::new(base, parent)
+        }
+    }
+
+    /// Replaces the base by `base`, which must already hold the pending block below (it was committed).
+    pub fn rebase(&mut self, base: StateReader) {
+        self.base = base;
+        self.below = None;
+        self.version += 1;
+    }
+
+    /// True while the block below is not committed.
+    pub fn is_pending(&self) -> bool {
+        self.below.is_some()
     }
 
     /// The committed state under the overlay.
@@ -131,6 +177,9 @@ impl BlockState {
     /// The account at `address` as of the writes so far.
     fn info(&self, address: Address) -> Result<Option<AccountInfo>, StoreError> {
         if let Some(a) = self.overlay.accounts.get(&address) {
+            return Ok(*a);
+        }
+        if let Some(a) = self.below.as_ref().and_then(|b| b.accounts.get(&address)) {
             return Ok(*a);
         }
         Ok(self.base.account(address)?.map(|a| AccountInfo {
@@ -197,7 +246,10 @@ impl BlockState {
                 return Ok(outcome.clone());
             }
         }
-        let changes = self.overlay.to_changes();
+        let changes = match &self.below {
+            Some(below) => self.overlay.merged_over(below).to_changes(),
+            None => self.overlay.to_changes(),
+        };
         let outcome = compute_root(self.base.kv().as_ref(), &changes)?;
         let both = Arc::new((changes, outcome));
         *cached = Some((self.version, both.clone()));
@@ -222,16 +274,21 @@ impl StateView for BlockState {
         if let Some(c) = self.overlay.codes.get(&code_hash) {
             return Ok(c.clone());
         }
+        if let Some(c) = self.below.as_ref().and_then(|b| b.codes.get(&code_hash)) {
+            return Ok(c.clone());
+        }
         self.base.code_by_hash(code_hash)
     }
 
     fn storage(&self, address: Address, slot: U256) -> Result<U256, ViewError> {
-        if let Some(s) = self.overlay.storage.get(&address) {
-            if let Some(v) = s.slots.get(&slot) {
-                return Ok(*v);
-            }
-            if s.wiped {
-                return Ok(U256::ZERO);
+        for layer in std::iter::once(&self.overlay).chain(self.below.as_deref()) {
+            if let Some(s) = layer.storage.get(&address) {
+                if let Some(v) = s.slots.get(&slot) {
+                    return Ok(*v);
+                }
+                if s.wiped {
+                    return Ok(U256::ZERO);
+                }
             }
         }
         self.base.storage(address, slot)
@@ -245,12 +302,14 @@ impl StateView for BlockState {
     }
 
     fn has_storage(&self, address: Address) -> Result<bool, ViewError> {
-        if let Some(s) = self.overlay.storage.get(&address) {
-            if s.slots.values().any(|v| !v.is_zero()) {
-                return Ok(true);
-            }
-            if s.wiped {
-                return Ok(false);
+        for layer in std::iter::once(&self.overlay).chain(self.below.as_deref()) {
+            if let Some(s) = layer.storage.get(&address) {
+                if s.slots.values().any(|v| !v.is_zero()) {
+                    return Ok(true);
+                }
+                if s.wiped {
+                    return Ok(false);
+                }
             }
         }
         self.base.has_storage(address)

@@ -185,3 +185,80 @@ proptest! {
         store.unwind_to(head - 1).unwrap();
     }
 }
+
+/// A block without transactions.
+fn new_block<'a>(
+    header: &'a alloy_consensus::Header,
+    hash: B256,
+    body: &'a [u8],
+) -> parevm_storage::NewBlock<'a> {
+    parevm_storage::NewBlock {
+        header,
+        hash,
+        body,
+        tx_hashes: &[],
+        senders: &[],
+        receipts: &[],
+    }
+}
+
+/// A header for `root` on top of `parent`.
+fn header_on(parent: &(u64, B256), root: B256) -> alloy_consensus::Header {
+    alloy_consensus::Header {
+        parent_hash: parent.1,
+        number: parent.0 + 1,
+        state_root: root,
+        timestamp: parent.0 + 1,
+        ..Default::default()
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// Pipelined blocks: B executes on A's uncommitted overlay; its root (over A and B merged) equals the
+    /// full recomputation, stays equal after A commits and B is rebased, and B then commits.
+    #[test]
+    fn a_block_on_a_pending_block_has_the_sequential_root(
+        setup in prop::collection::vec(op_strategy(40), 1..40),
+        a in prop::collection::vec(op_strategy(40), 1..30),
+        b in prop::collection::vec(op_strategy(40), 1..30),
+    ) {
+        use parevm_block::StateStore;
+        use std::sync::Arc;
+        let store = ChainStore::open_in_memory().unwrap();
+        empty_chain(&store);
+        let mut mirror = InMemoryState::new();
+        commit_ops(&store, &mut mirror, &setup);
+        let body = alloy_rlp::encode(alloy_consensus::BlockBody::<parevm_block::input::BlockTx>::default());
+
+        let head = store.head().unwrap().0;
+        let mut state_a = store.begin_block().unwrap();
+        for op in &a {
+            let w = vec![common::write(op)];
+            state_a.apply(&w).unwrap();
+            mirror.apply(&w);
+        }
+        let header_a = header_on(&(head.number, head.hash), state_a.state_root().unwrap());
+        prop_assert_eq!(header_a.state_root, mirror.state_root());
+        let hash_a = header_a.hash_slow();
+
+        let below = Arc::new(state_a.overlay().clone());
+        let mut state_b = store.begin_block_on(below, (header_a.number, hash_a)).unwrap();
+        for op in &b {
+            let w = vec![common::write(op)];
+            state_b.apply(&w).unwrap();
+            mirror.apply(&w);
+        }
+        let root_b = state_b.state_root().unwrap();
+        prop_assert_eq!(root_b, mirror.state_root());
+        prop_assert!(store.commit_block(new_block(&header_on(&(header_a.number, hash_a), root_b), B256::ZERO, &body), &state_b).is_err());
+
+        store.commit_block(new_block(&header_a, hash_a, &body), &state_a).unwrap();
+        store.rebase(&mut state_b).unwrap();
+        prop_assert_eq!(state_b.state_root().unwrap(), root_b);
+        let header_b = header_on(&(header_a.number, hash_a), root_b);
+        store.commit_block(new_block(&header_b, header_b.hash_slow(), &body), &state_b).unwrap();
+        prop_assert_eq!(store.verify_state().unwrap().root, root_b);
+    }
+}

@@ -90,7 +90,7 @@ impl ChainStore {
         let _writer = self.write.lock();
         let head = self.head()?.0;
         let number = block.header.number;
-        if state.parent() != (head.number, head.hash) {
+        if state.parent() != (head.number, head.hash) || state.is_pending() {
             return Err(StoreError::HeadMoved {
                 number,
                 expected: state.parent().0,

@@ -159,6 +159,34 @@ impl ChainStore {
         Ok(BlockState::new(reader, (head.number, head.hash)))
     }
 
+    /// The state of block `parent` (number, hash), executed but not committed yet, whose writes are
+    /// `below`: the next block executes on it while `parent` is being committed (pipelined import). Call
+    /// [`ChainStore::rebase`] once `parent` is committed, before committing this one.
+    pub fn begin_block_on(
+        &self,
+        below: Arc<crate::overlay::Overlay>,
+        parent: (u64, B256),
+    ) -> Result<BlockState, StoreError> {
+        let _writer = self.write.lock();
+        let reader = StateReader::new(self.kv.snapshot()?, self.cache.clone());
+        Ok(BlockState::on_pending(reader, below, parent))
+    }
+
+    /// Moves `state` (from [`ChainStore::begin_block_on`]) onto the committed head, which must be its
+    /// parent now.
+    pub fn rebase(&self, state: &mut BlockState) -> Result<(), StoreError> {
+        let _writer = self.write.lock();
+        let head = self.head()?.0;
+        if (head.number, head.hash) != state.parent() {
+            return Err(StoreError::HeadMoved {
+                number: state.parent().0 + 1,
+                expected: state.parent().0,
+            });
+        }
+        state.rebase(StateReader::new(self.kv.snapshot()?, self.cache.clone()));
+        Ok(())
+    }
+
     /// The head's read cache (entries: accounts, slots).
     pub fn cache_len(&self) -> (usize, usize) {
         self.cache.len()
