@@ -7,7 +7,7 @@ use crate::input::BlockTx;
 use alloy_consensus::transaction::SignerRecoverable;
 use alloy_consensus::Transaction;
 use alloy_eips::Typed2718;
-use alloy_primitives::U256;
+use alloy_primitives::{Address, U256};
 use parevm_evm_core::env::{AccessListItem, Authorization};
 use parevm_evm_core::{SpecId, TxEnv};
 
@@ -30,8 +30,14 @@ pub fn tx_env_from_envelope(index: usize, tx: &BlockTx, spec: SpecId) -> Result<
         index,
         reason: e.to_string(),
     })?;
+    Ok(tx_env_with_sender(tx, caller))
+}
+
+/// The [`TxEnv`] of any signed transaction whose sender is already known (the pool recovers senders as
+/// transactions arrive; the block path above recovers them under the fork's rules).
+pub fn tx_env_with_sender<T: Transaction + Typed2718>(tx: &T, caller: Address) -> TxEnv {
     let priority = tx.max_priority_fee_per_gas();
-    Ok(TxEnv {
+    TxEnv {
         tx_type: tx.ty(),
         caller,
         gas_limit: tx.gas_limit(),
@@ -71,7 +77,7 @@ pub fn tx_env_from_envelope(index: usize, tx: &BlockTx, spec: SpecId) -> Result<
                     .collect()
             })
             .unwrap_or_default(),
-    })
+    }
 }
 
 #[cfg(test)]

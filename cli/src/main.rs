@@ -34,6 +34,8 @@ enum Command {
     Export(cmd::export::Args),
     /// Inspect a datadir's database: head, stats, check.
     Db(cmd::db::Args),
+    /// Run an anvil-compatible local chain (JSON-RPC on 127.0.0.1:8545).
+    Dev(Box<cmd::dev::Args>),
 }
 
 fn main() -> std::process::ExitCode {
@@ -51,6 +53,7 @@ fn main() -> std::process::ExitCode {
         Command::Import(a) => cmd::import::run(a),
         Command::Export(a) => cmd::export::run(a),
         Command::Db(a) => cmd::db::run(a),
+        Command::Dev(a) => cmd::dev::run(*a),
     };
     match r {
         Ok(true) => std::process::ExitCode::SUCCESS,

@@ -4,6 +4,7 @@
 pub mod blocktest;
 pub mod db;
 pub mod demo;
+pub mod dev;
 pub mod export;
 pub mod import;
 pub mod init;

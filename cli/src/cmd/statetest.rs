@@ -3,6 +3,7 @@
 //! per-fork table and, last, `N passed, M failed, K skipped`.
 
 use parevm_conformance::filter::Filter;
+use parevm_conformance::statetest::trace::TraceSink;
 use parevm_conformance::statetest::{
     collect_files, install_panic_hook, run_files, CaseResult, CaseStatus, RunOptions, SkipList,
     SuiteOptions,
@@ -20,7 +21,8 @@ pub struct Args {
     /// Print one JSON object per case on stdout (name, fork, indexes, pass, error, stateRoot, logsHash).
     #[arg(long)]
     pub json: bool,
-    /// Print an EIP-3155 trace (JSON lines) of every case on stderr; best with a single file.
+    /// Stream an EIP-3155 trace (JSON lines only: one per instruction, one summary per case) of every
+    /// case to stderr, running one case at a time; best with `--name`/`--fork` or a single file.
     #[arg(long)]
     pub trace: bool,
     /// Worker threads (default: one per core).
@@ -45,26 +47,30 @@ pub fn run(args: Args) -> anyhow::Result<bool> {
     let opts = SuiteOptions {
         run: RunOptions {
             skip: SkipList::default_list(),
-            trace: args.trace,
+            trace: args.trace.then(TraceSink::stderr),
             filter: Filter {
                 fork: args.fork.clone(),
                 name: args.name.clone(),
             },
         },
-        threads: args.threads,
+        // Traced cases run one at a time, so their lines never interleave.
+        threads: if args.trace { Some(1) } else { args.threads },
         progress: std::io::stderr().is_terminal() && !args.trace,
     };
     let sink = |results: &[CaseResult]| print_results(results, &args);
     let summary = run_files(&files, &opts, &sink)?;
-    let mut err = std::io::stderr().lock();
-    writeln!(
-        err,
+    let table = format!(
         "{} files in {:.1}s\n{}",
         files.len(),
         start.elapsed().as_secs_f64(),
         summary.table()
-    )?;
-    drop(err);
+    );
+    if args.trace {
+        // The trace on stderr stays JSON lines only.
+        let _ = writeln!(std::io::stdout().lock(), "{table}");
+    } else {
+        writeln!(std::io::stderr().lock(), "{table}")?;
+    }
     // A closed stdout (`| head`) is not an error worth a panic.
     let _ = writeln!(std::io::stdout().lock(), "{}", summary.total);
     Ok(summary.ok())
@@ -75,11 +81,6 @@ pub fn run(args: Args) -> anyhow::Result<bool> {
 fn print_results(results: &[CaseResult], args: &Args) {
     let mut out = std::io::stdout().lock();
     for r in results {
-        if let Some(trace) = &r.trace {
-            let mut err = std::io::stderr().lock();
-            let _ = writeln!(err, "# trace {r}");
-            let _ = err.write_all(trace.as_bytes());
-        }
         if args.json {
             let _ = writeln!(out, "{}", r.to_json());
         } else if args.verbose || matches!(r.status, CaseStatus::Failed(_)) {

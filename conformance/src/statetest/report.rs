@@ -39,8 +39,6 @@ pub struct CaseResult {
     pub logs_hash: Option<B256>,
     /// Gas charged, for a valid transaction.
     pub gas_used: Option<u64>,
-    /// EIP-3155 trace (JSON lines), when tracing.
-    pub trace: Option<String>,
     /// For a case with `expectException`: whether the transaction was rejected with an error the fixture
     /// names (`Some(false)` also when it was not rejected at all).
     pub exception: Option<bool>,
@@ -58,7 +56,6 @@ impl CaseResult {
             state_root: None,
             logs_hash: None,
             gas_used: None,
-            trace: None,
             exception: None,
         }
     }

@@ -11,10 +11,10 @@ use super::error::{CaseError, FixtureError};
 use super::fixture::{parse_file, parse_test, Indexes, PostEntry, StateTest};
 use super::report::CaseResult;
 use super::skip::SkipList;
-use super::trace::Eip3155Tracer;
+use super::trace::{summary_line, Eip3155Tracer, TraceSink};
 use crate::exception::{tx_exception, Expected};
 use crate::filter::Filter;
-use alloy_primitives::{b256, B256};
+use alloy_primitives::{b256, Bytes, B256};
 use parevm_evm_core::spec::spec_from_fixture_name;
 use parevm_evm_core::{Env, TxError, TxExecution, TxOutcome};
 use parevm_state::{logs_hash, InMemoryState};
@@ -23,6 +23,7 @@ use std::cell::{Cell, RefCell};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 use std::sync::{Arc, Once};
+use std::time::Instant;
 
 /// `keccak256(rlp([]))`: the logs hash of a transaction without logs.
 pub const EMPTY_LOGS_HASH: B256 =
@@ -33,8 +34,8 @@ pub const EMPTY_LOGS_HASH: B256 =
 pub struct RunOptions {
     /// Tests not to run.
     pub skip: SkipList,
-    /// Record an EIP-3155 trace of every case ([`CaseResult::trace`]).
-    pub trace: bool,
+    /// Stream an EIP-3155 trace of every case here (run one case at a time: one worker thread).
+    pub trace: Option<TraceSink>,
     /// Which tests and forks run (the others are not counted).
     pub filter: Filter,
 }
@@ -44,7 +45,7 @@ impl RunOptions {
     pub fn new() -> Self {
         Self {
             skip: SkipList::default_list(),
-            trace: false,
+            trace: None,
             filter: Filter::default(),
         }
     }
@@ -143,12 +144,15 @@ fn run_case(
         }
     };
     let mut state = pre.clone();
-    let (outcome, trace) = execute(env, &state, opts.trace);
-    result.trace = trace;
+    let started = Instant::now();
+    let outcome = execute(env, &state, opts.trace.as_ref());
+    let time_ns = started.elapsed().as_nanos();
     let mut error = None;
     let mut log_count = 0;
+    let mut output = Bytes::new();
     let logs = match outcome {
         Ok(out) => {
+            output = out.output.clone();
             state.apply(&out.writes);
             log_count = out.logs.len();
             result.gas_used = Some(out.gas_used);
@@ -203,12 +207,14 @@ fn run_case(
             }),
         });
     }
-    if let Some(trace) = &mut result.trace {
-        // The EIP-3155 closing line.
-        trace.push_str(&format!(
-            "{{\"stateRoot\":\"{root}\",\"logsHash\":\"{logs}\",\"gasUsed\":\"0x{:x}\",\"pass\":{},\"fork\":\"{fork}\"}}\n",
+    if let Some(sink) = &opts.trace {
+        sink.line(&summary_line(
+            root,
+            &output,
             result.gas_used.unwrap_or(0),
-            error.is_none()
+            error.is_none(),
+            fork,
+            time_ns,
         ));
     }
     match error {
@@ -217,20 +223,17 @@ fn run_case(
     }
 }
 
-/// Executes the transaction, with an EIP-3155 tracer when asked.
+/// Executes the transaction, streaming an EIP-3155 trace to `trace` when given.
 fn execute(
     env: Env,
     state: &InMemoryState,
-    trace: bool,
-) -> (Result<TxOutcome, TxError>, Option<String>) {
+    trace: Option<&TraceSink>,
+) -> Result<TxOutcome, TxError> {
     let mut exec = TxExecution::new(env);
-    if !trace {
-        return (exec.resume(state), None);
+    if let Some(sink) = trace {
+        exec.set_tracer(Box::new(Eip3155Tracer::new(sink.clone())));
     }
-    let tracer = Eip3155Tracer::new();
-    exec.set_tracer(Box::new(tracer.clone()));
-    let outcome = exec.resume(state);
-    (outcome, Some(tracer.render()))
+    exec.resume(state)
 }
 
 thread_local! {

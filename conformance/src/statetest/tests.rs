@@ -169,3 +169,93 @@ fn missing_file_is_one_failed_case() {
         CaseStatus::Failed(CaseError::Fixture(FixtureError::Io { .. }))
     ));
 }
+
+/// A shared byte buffer the trace sink writes into.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn trace_is_json_lines_with_exact_gas_costs() {
+    // add11: PUSH1 1, PUSH1 1, ADD, PUSH1 0, SSTORE (cold, zero to non-zero: 2,100 + 20,000), STOP.
+    let body = format!(
+        r#"{{"add11": {{
+          "env": {{"currentCoinbase": "0x2adc25665018aa1fe0e6bc666dac8fc2697ff9ba", "currentGasLimit": "0x07a120",
+                  "currentNumber": "0x01", "currentTimestamp": "0x03e8", "currentDifficulty": "0x00",
+                  "currentBaseFee": "0x07", "currentExcessBlobGas": "0x00",
+                  "currentRandom": "0x0000000000000000000000000000000000000000000000000000000000020000"}},
+          "pre": {{"{SENDER}": {{"nonce": "0x00", "balance": "0x0de0b6b3a7640000", "code": "0x", "storage": {{}}}},
+                  "0x095e7baea6a6c7c4c2dfeb977efac326af552d87": {{"nonce": "0x00", "balance": "0x00",
+                      "code": "0x600160010160005500", "storage": {{}}}}}},
+          "transaction": {{"nonce": "0x00", "gasPrice": "0x0a", "gasLimit": ["0x061a80"],
+                  "to": "0x095e7baea6a6c7c4c2dfeb977efac326af552d87", "value": ["0x01"], "data": ["0x"],
+                  "sender": "{SENDER}"}},
+          "post": {{"Cancun": [{{"hash": "{root}", "logs": "{EMPTY_LOGS_HASH}",
+                  "indexes": {{"data": 0, "gas": 0, "value": 0}}, "state": {{}}}}]}},
+          "config": {{"chainid": "0x01"}}
+        }}}}"#,
+        root = pre_root(),
+    );
+    let path = write_fixture("trace", &body);
+    let captured = Captured::default();
+    let opts = RunOptions {
+        trace: Some(super::trace::TraceSink::new(Box::new(captured.clone()))),
+        ..RunOptions::new()
+    };
+    let results = run_file(&path, &opts);
+    let _ = std::fs::remove_dir_all(path.parent().expect("has parent"));
+    assert_eq!(results.len(), 1);
+    let text = String::from_utf8(captured.0.lock().expect("unpoisoned").clone()).expect("utf-8");
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+        .collect();
+    assert_eq!(lines.len(), 7, "{text}");
+    let costs: Vec<&str> = lines[..6]
+        .iter()
+        .map(|l| l["gasCost"].as_str().expect("gasCost"))
+        .collect();
+    assert_eq!(costs, ["0x3", "0x3", "0x3", "0x3", "0x5654", "0x0"]);
+    let names: Vec<&str> = lines[..6]
+        .iter()
+        .map(|l| l["opName"].as_str().expect("opName"))
+        .collect();
+    assert_eq!(names, ["PUSH1", "PUSH1", "ADD", "PUSH1", "SSTORE", "STOP"]);
+    for key in [
+        "pc",
+        "op",
+        "gas",
+        "memSize",
+        "stack",
+        "returnData",
+        "depth",
+        "refund",
+    ] {
+        assert!(
+            lines[0].get(key).is_some(),
+            "step without {key}: {}",
+            lines[0]
+        );
+    }
+    let summary = &lines[6];
+    for key in ["stateRoot", "output", "gasUsed", "pass", "fork", "time"] {
+        assert!(
+            summary.get(key).is_some(),
+            "summary without {key}: {summary}"
+        );
+    }
+    assert_eq!(summary["fork"], "Cancun");
+    assert_eq!(summary["gasUsed"], "0xa868");
+}

@@ -1,109 +1,147 @@
-//! EIP-3155 tracing for `parevm statetest --trace`: one JSON object per executed instruction
-//! (`pc`, `op`, `gas`, `gasCost`, `memSize`, `stack`, `depth`, `refund`, `opName`).
+//! EIP-3155 tracing for `parevm statetest --trace`: one JSON object per executed instruction, written to
+//! the sink as soon as the instruction has run, then one summary object per case. JSON lines only.
 //!
-//! The EVM calls [`Tracer::step`] *before* each instruction, so an instruction's `gasCost` is only known at
-//! the next step in the same frame: steps are buffered and `gasCost` is filled in as `gas` drops. For a
-//! CALL or CREATE that includes what the child frame used; for the last instruction of a frame it is 0.
+//! Step fields, in geth's order: `pc`, `op`, `gas` (left before the instruction), `gasCost` (exact: the gas
+//! the instruction took, measured at [`Tracer::step_end`]; for CALL and CREATE the gas handed to the child
+//! included), `memSize`, `stack`, `returnData` (the last call's return data), `depth` (1 at the top),
+//! `refund`, `opName`, and `error` when the instruction failed (a halt, or REVERT). Summary fields:
+//! `stateRoot`, `output`, `gasUsed`, `pass`, `fork`, `time` (nanoseconds of execution).
 
-use parevm_evm_core::interpreter::{Frame, Tracer};
+use parevm_evm_core::interpreter::{Ctl, Frame, Tracer};
+use parevm_evm_core::HaltReason;
+use std::fmt;
 use std::fmt::Write as _;
+use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-/// One buffered step.
-#[derive(Clone, Debug)]
-struct Step {
-    pc: usize,
-    op: u8,
-    gas: u64,
-    gas_cost: u64,
-    mem_size: usize,
-    stack: Vec<String>,
-    depth: usize,
-    refund: i64,
+/// Where trace lines go: shared by every case of a run (a `--trace` run executes one case at a time).
+#[derive(Clone)]
+pub struct TraceSink(Arc<Mutex<Box<dyn Write + Send>>>);
+
+impl TraceSink {
+    /// A sink writing to `out`.
+    pub fn new(out: Box<dyn Write + Send>) -> Self {
+        Self(Arc::new(Mutex::new(out)))
+    }
+
+    /// Standard error.
+    pub fn stderr() -> Self {
+        Self::new(Box::new(std::io::stderr()))
+    }
+
+    /// Writes one line (a closed output is ignored: tracing never fails a case).
+    pub fn line(&self, text: &str) {
+        let mut out = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = out.write_all(text.as_bytes());
+        let _ = out.write_all(b"\n");
+    }
 }
 
-/// The trace of one transaction, shared between the tracer (inside the EVM) and the runner.
+impl fmt::Debug for TraceSink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TraceSink")
+    }
+}
+
+/// The step line being built: everything but `gasCost` and `error`, known at [`Tracer::step`].
 #[derive(Debug, Default)]
-struct Buffer {
-    steps: Vec<Step>,
-    /// Index of the latest step of each open frame, by depth.
-    open: Vec<usize>,
+struct Pending {
+    /// `{"pc":…,"op":…,"gas":"0x…"` (up to the gas).
+    head: String,
+    /// `,"memSize":…,…,"opName":"…"` (after the gas cost).
+    tail: String,
+    gas: u64,
 }
 
-/// Records EIP-3155 steps. Clones share one buffer: the EVM owns one clone, the runner renders another.
-#[derive(Clone, Debug, Default)]
+/// Writes EIP-3155 steps to a [`TraceSink`] as the EVM runs them.
+#[derive(Debug)]
 pub struct Eip3155Tracer {
-    buf: Arc<Mutex<Buffer>>,
+    sink: TraceSink,
+    pending: Option<Pending>,
 }
 
 impl Eip3155Tracer {
-    /// A new, empty tracer.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Renders the recorded steps as JSON lines.
-    pub fn render(&self) -> String {
-        let buf = match self.buf.lock() {
-            Ok(b) => b,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        let mut out = String::with_capacity(buf.steps.len() * 128);
-        for s in &buf.steps {
-            let _ = write!(
-                out,
-                r#"{{"pc":{},"op":{},"gas":"0x{:x}","gasCost":"0x{:x}","memSize":{},"stack":[{}],"depth":{},"refund":{},"opName":"{}"}}"#,
-                s.pc,
-                s.op,
-                s.gas,
-                s.gas_cost,
-                s.mem_size,
-                s.stack.join(","),
-                s.depth,
-                s.refund,
-                op_name(s.op)
-            );
-            out.push('\n');
+    /// A tracer writing to `sink`.
+    pub fn new(sink: TraceSink) -> Self {
+        Self {
+            sink,
+            pending: None,
         }
-        out
     }
 }
 
 impl Tracer for Eip3155Tracer {
     fn step(&mut self, frame: &Frame, op: u8, refund: i64) {
-        let mut buf = match self.buf.lock() {
-            Ok(b) => b,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        let depth = frame.depth + 1;
         let gas = frame.gas.remaining();
-        // Frames deeper than this one have finished.
-        buf.open.truncate(depth);
-        if let Some(&prev) = buf.open.get(depth - 1) {
-            let prev_gas = buf.steps[prev].gas;
-            buf.steps[prev].gas_cost = prev_gas.saturating_sub(gas);
+        let mut head = String::with_capacity(64);
+        let _ = write!(head, r#"{{"pc":{},"op":{op},"gas":"0x{gas:x}""#, frame.pc);
+        let mut tail = String::with_capacity(128);
+        let _ = write!(tail, r#","memSize":{},"stack":["#, frame.memory.len());
+        for (i, v) in frame.stack.as_slice().iter().enumerate() {
+            let sep = if i == 0 { "" } else { "," };
+            let _ = write!(tail, r#"{sep}"0x{v:x}""#);
         }
-        let idx = buf.steps.len();
-        buf.steps.push(Step {
-            pc: frame.pc,
-            op,
-            gas,
-            gas_cost: 0,
-            mem_size: frame.memory.len(),
-            stack: frame
-                .stack
-                .as_slice()
-                .iter()
-                .map(|v| format!("\"0x{v:x}\""))
-                .collect(),
-            depth,
-            refund,
-        });
-        if buf.open.len() < depth {
-            buf.open.resize(depth, idx);
-        }
-        buf.open[depth - 1] = idx;
+        let _ = write!(
+            tail,
+            r#"],"returnData":"0x{}","depth":{},"refund":{refund},"opName":"{}""#,
+            hex::encode(&frame.return_data),
+            frame.depth + 1,
+            op_name(op)
+        );
+        self.pending = Some(Pending { head, tail, gas });
     }
+
+    fn step_end(&mut self, frame: &Frame, _op: u8, ctl: Ctl) {
+        let Some(p) = self.pending.take() else {
+            return;
+        };
+        let cost = p.gas.saturating_sub(frame.gas.remaining());
+        let mut line = p.head;
+        let _ = write!(line, r#","gasCost":"0x{cost:x}""#);
+        line.push_str(&p.tail);
+        if let Some(e) = step_error(ctl) {
+            let _ = write!(line, r#","error":"{e}""#);
+        }
+        line.push('}');
+        self.sink.line(&line);
+    }
+}
+
+/// The `error` of a step that ended its frame abnormally (geth's wording).
+fn step_error(ctl: Ctl) -> Option<&'static str> {
+    Some(match ctl {
+        Ctl::Revert => "execution reverted",
+        Ctl::Halt(reason) => match reason {
+            HaltReason::OutOfGas => "out of gas",
+            HaltReason::StackUnderflow => "stack underflow",
+            HaltReason::StackOverflow => "stack limit reached",
+            HaltReason::InvalidOpcode => "invalid opcode",
+            HaltReason::InvalidJump => "invalid jump destination",
+            HaltReason::StaticStateChange => "write protection",
+            HaltReason::ReturnDataOutOfBounds => "return data out of bounds",
+            HaltReason::CreateCollision => "contract address collision",
+            HaltReason::CodeSizeLimit => "max code size exceeded",
+            HaltReason::InvalidCodePrefix => "invalid code: must not begin with 0xef",
+            HaltReason::PrecompileError => "precompile failed",
+            HaltReason::NonceOverflow => "nonce uint64 overflow",
+        },
+        _ => return None,
+    })
+}
+
+/// The closing line of a case: `stateRoot`, `output`, `gasUsed`, `pass`, `fork`, `time`.
+pub fn summary_line(
+    state_root: alloy_primitives::B256,
+    output: &[u8],
+    gas_used: u64,
+    pass: bool,
+    fork: &str,
+    time_ns: u128,
+) -> String {
+    format!(
+        r#"{{"stateRoot":"{state_root}","output":"0x{}","gasUsed":"0x{gas_used:x}","pass":{pass},"fork":"{fork}","time":{time_ns}}}"#,
+        hex::encode(output)
+    )
 }
 
 /// The mnemonic of an opcode (`UNDEFINED` for opcodes no fork defines).
@@ -231,5 +269,16 @@ mod tests {
         assert_eq!(op_name(0x9f), "SWAP16");
         assert_eq!(op_name(0xa4), "LOG4");
         assert_eq!(op_name(0xef), "UNDEFINED");
+    }
+
+    #[test]
+    fn errors_use_geth_wording() {
+        assert_eq!(step_error(Ctl::Continue), None);
+        assert_eq!(step_error(Ctl::Return), None);
+        assert_eq!(step_error(Ctl::Revert), Some("execution reverted"));
+        assert_eq!(
+            step_error(Ctl::Halt(HaltReason::OutOfGas)),
+            Some("out of gas")
+        );
     }
 }

@@ -185,10 +185,16 @@ impl Ctx<'_> {
     }
 }
 
-/// Receives one call per executed instruction (EIP-3155 style), before the instruction runs.
+/// Receives one call per executed instruction (EIP-3155 style), before the instruction runs, and one after.
 pub trait Tracer {
     /// `op` at `pc` is about to run in `frame`.
     fn step(&mut self, frame: &Frame, op: u8, refund: i64);
+
+    /// `op` has run in `frame` (or failed: `ctl` is then [`Ctl::Halt`]); `frame.gas` is what is left after
+    /// it, so the instruction's exact cost is the difference with the gas at [`Tracer::step`] (for CALL and
+    /// CREATE, the gas handed to the child included, as geth reports it). Not called when the instruction
+    /// blocked on state ([`Ctl::Blocked`]): it will run again.
+    fn step_end(&mut self, _frame: &Frame, _op: u8, _ctl: Ctl) {}
 }
 
 /// Unwraps a state read inside an instruction, or parks the frame when the view is not ready.

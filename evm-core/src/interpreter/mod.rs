@@ -78,15 +78,23 @@ fn run_traced(frame: &mut Frame, ctx: &mut Ctx<'_>, table: &Table) -> Ctl {
         }
         // Stack bounds are checked by the table's wrapper around each body (see `table::op!`).
         if !frame.gas.charge(info.gas as u64) {
-            return Ctl::Halt(HaltReason::OutOfGas);
+            let ctl = Ctl::Halt(HaltReason::OutOfGas);
+            if let Some(t) = ctx.tracer.as_mut() {
+                t.step_end(frame, op, ctl);
+            }
+            return ctl;
         }
         frame.pc += 1;
         let ctl = (info.f)(frame, ctx);
+        if ctl == Ctl::Blocked {
+            frame.pc -= 1;
+            frame.gas.give_back(info.gas as u64);
+            return ctl;
+        }
+        if let Some(t) = ctx.tracer.as_mut() {
+            t.step_end(frame, op, ctl);
+        }
         if !matches!(ctl, Ctl::Continue) {
-            if ctl == Ctl::Blocked {
-                frame.pc -= 1;
-                frame.gas.give_back(info.gas as u64);
-            }
             return ctl;
         }
     }

@@ -1,0 +1,358 @@
+//! The chain service: one chain's head state, blocks, history and pool behind one handle, shared by the RPC
+//! server, the devnet's miner and (later) the Engine API.
+//!
+//! ```text
+//! add_transaction -> validate_tx -> TxPool::add ----------------------------.
+//!                                                                           v
+//! mine(BlockParams) -> TxPool::best -> build_block (parallel building) -> BlockStore + History + head state
+//!                                                                           |
+//!                                   broadcast: new blocks, new pending hashes (filters, subscriptions)
+//! read_state(block) -> head state, or a HistoricView for a recent block
+//! ```
+//! Locks: `inner` (state, blocks, history) is taken before `pool` whenever both are held.
+
+use crate::block::{ChainBlock, SharedBlock};
+use crate::builder::{build_block, cfg_env, seal, BlockParams, Built};
+use crate::config::ChainConfig;
+use crate::error::{ChainError, PoolError};
+use crate::history::History;
+use crate::pool::{Added, PoolTx, TxPool};
+use crate::store::BlockStore;
+use crate::validate::validate_tx;
+use alloy_consensus::{Header, EMPTY_OMMER_ROOT_HASH};
+use alloy_eips::eip7685::EMPTY_REQUESTS_HASH;
+use alloy_primitives::{Address, Bytes, B256, U256};
+use alloy_trie::EMPTY_ROOT_HASH;
+use parevm_block::header::next_base_fee;
+use parevm_evm_core::{SpecId, StateView};
+use parevm_parallel_commit::SkipReason;
+use parevm_state::InMemoryState;
+use parking_lot::{Mutex, MutexGuard, RwLock};
+use std::sync::Arc;
+use tokio::sync::broadcast;
+
+/// Most transactions the pool holds.
+pub const POOL_LIMIT: usize = 100_000;
+
+/// What a mined block left out.
+#[derive(Clone, Debug)]
+pub struct Mined {
+    /// The new head.
+    pub block: SharedBlock,
+    /// Candidates the builder skipped, and why (invalid ones were dropped from the pool).
+    pub skipped: Vec<(B256, SkipReason)>,
+}
+
+/// A saved chain: state and head, to return to.
+#[derive(Clone, Debug)]
+pub struct ChainSnapshot {
+    state: InMemoryState,
+    head: u64,
+}
+
+impl ChainSnapshot {
+    /// The head block number when the snapshot was taken.
+    pub fn head(&self) -> u64 {
+        self.head
+    }
+}
+
+struct Inner {
+    state: InMemoryState,
+    store: BlockStore,
+    history: History,
+}
+
+/// The chain service.
+pub struct Chain {
+    config: ChainConfig,
+    inner: RwLock<Inner>,
+    pool: Mutex<TxPool>,
+    new_blocks: broadcast::Sender<SharedBlock>,
+    new_pending: broadcast::Sender<B256>,
+}
+
+impl std::fmt::Debug for Chain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Chain")
+            .field("chain_id", &self.config.chain_id)
+            .field("head", &self.head().number())
+            .finish()
+    }
+}
+
+/// The genesis block of a chain whose state is `state` (its root is computed here).
+pub fn genesis_block(
+    config: &ChainConfig,
+    state: &InMemoryState,
+    timestamp: u64,
+    number: u64,
+) -> ChainBlock {
+    let spec = config.spec;
+    let header = Header {
+        ommers_hash: EMPTY_OMMER_ROOT_HASH,
+        beneficiary: Address::ZERO,
+        state_root: state.state_root(),
+        transactions_root: EMPTY_ROOT_HASH,
+        receipts_root: EMPTY_ROOT_HASH,
+        number,
+        gas_limit: config.gas_limit,
+        timestamp,
+        extra_data: Bytes::new(),
+        base_fee_per_gas: spec
+            .is_enabled_in(SpecId::LONDON)
+            .then_some(config.base_fee),
+        withdrawals_root: spec
+            .is_enabled_in(SpecId::SHANGHAI)
+            .then_some(EMPTY_ROOT_HASH),
+        blob_gas_used: spec.is_enabled_in(SpecId::CANCUN).then_some(0),
+        excess_blob_gas: spec.is_enabled_in(SpecId::CANCUN).then_some(0),
+        parent_beacon_block_root: spec.is_enabled_in(SpecId::CANCUN).then_some(B256::ZERO),
+        requests_hash: spec
+            .is_enabled_in(SpecId::PRAGUE)
+            .then_some(EMPTY_REQUESTS_HASH),
+        ..Default::default()
+    };
+    seal(header, Vec::new(), Vec::new(), spec)
+}
+
+impl Chain {
+    /// A chain starting from `state` with a genesis block at `timestamp`.
+    pub fn new(config: ChainConfig, state: InMemoryState, timestamp: u64) -> Arc<Self> {
+        let genesis = Arc::new(genesis_block(&config, &state, timestamp, 0));
+        Self::from_parts(config, state, BlockStore::new(genesis))
+    }
+
+    fn from_parts(config: ChainConfig, mut state: InMemoryState, store: BlockStore) -> Arc<Self> {
+        let head = store.head().clone();
+        state.set_block_hash(head.number(), head.hash);
+        let (new_blocks, _) = broadcast::channel(1024);
+        let (new_pending, _) = broadcast::channel(4096);
+        Arc::new(Self {
+            inner: RwLock::new(Inner {
+                state,
+                store,
+                history: History::new(config.history),
+            }),
+            pool: Mutex::new(TxPool::new(config.order, POOL_LIMIT)),
+            config,
+            new_blocks,
+            new_pending,
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ChainConfig {
+        &self.config
+    }
+
+    /// The newest block.
+    pub fn head(&self) -> SharedBlock {
+        self.inner.read().store.head().clone()
+    }
+
+    /// Block `number`.
+    pub fn block_by_number(&self, number: u64) -> Option<SharedBlock> {
+        self.inner.read().store.by_number(number).cloned()
+    }
+
+    /// The block with `hash`.
+    pub fn block_by_hash(&self, hash: &B256) -> Option<SharedBlock> {
+        self.inner.read().store.by_hash(hash).cloned()
+    }
+
+    /// The block holding the transaction with `hash`, and its index there.
+    pub fn transaction(&self, hash: &B256) -> Option<(SharedBlock, usize)> {
+        let inner = self.inner.read();
+        inner.store.tx(hash).map(|(b, i)| (b.clone(), i))
+    }
+
+    /// Runs `f` on the state after block `number` (the head state for the head or anything newer).
+    pub fn read_state<R>(
+        &self,
+        number: u64,
+        f: impl FnOnce(&(dyn StateView + Sync)) -> R,
+    ) -> Result<R, ChainError> {
+        let inner = self.inner.read();
+        let head = inner.store.head().number();
+        if number >= head {
+            return Ok(f(&inner.state));
+        }
+        if !inner.history.covers(number, head) {
+            return Err(ChainError::StatePruned(number));
+        }
+        let view = inner.history.view_at(&inner.state, number);
+        Ok(f(&view))
+    }
+
+    /// Runs `f` on the head state itself (whole-state work: proofs, dumps).
+    pub fn read_head<R>(&self, f: impl FnOnce(&InMemoryState) -> R) -> R {
+        f(&self.inner.read().state)
+    }
+
+    /// Changes the head state outside any block (devnet methods such as `anvil_setBalance`); the pool then
+    /// drops transactions whose nonce the change used up.
+    pub fn edit_state<R>(&self, f: impl FnOnce(&mut InMemoryState) -> R) -> R {
+        let mut inner = self.inner.write();
+        let r = f(&mut inner.state);
+        let state = &inner.state;
+        self.pool
+            .lock()
+            .prune(|a| state.nonce(a).unwrap_or_default());
+        r
+    }
+
+    /// The base fee the block after the head gets under EIP-1559.
+    pub fn next_base_fee(&self) -> u64 {
+        self.base_fee_after(&self.head())
+    }
+
+    /// The base fee of the block after `parent` under EIP-1559. The first block keeps the genesis base
+    /// fee (the configured one), as anvil's does.
+    pub fn base_fee_after(&self, parent: &ChainBlock) -> u64 {
+        let parent_fee = parent
+            .header
+            .base_fee_per_gas
+            .unwrap_or(self.config.base_fee);
+        if parent.number() == 0 {
+            return parent_fee;
+        }
+        next_base_fee(parent.header.gas_used, parent.header.gas_limit, parent_fee)
+    }
+
+    /// Validates `tx` for a next block with `gas_limit` and `basefee` and adds it to the pool.
+    pub fn add_transaction(
+        &self,
+        tx: PoolTx,
+        gas_limit: u64,
+        basefee: u64,
+    ) -> Result<Added, ChainError> {
+        let inner = self.inner.read();
+        let cfg = cfg_env(&self.config);
+        let state_nonce = inner.state.nonce(tx.sender)?;
+        if tx.nonce() < state_nonce {
+            return Err(PoolError::NonceTooLow {
+                tx: tx.nonce(),
+                state: state_nonce,
+            }
+            .into());
+        }
+        validate_tx(&cfg, &inner.state, gas_limit, basefee, &tx)?;
+        let added = self.pool.lock().add(tx, state_nonce)?;
+        drop(inner);
+        let _ = self.new_pending.send(added.hash);
+        Ok(added)
+    }
+
+    /// The pool (for txpool_* and dropping transactions). Do not hold it across other chain calls.
+    pub fn pool(&self) -> MutexGuard<'_, TxPool> {
+        self.pool.lock()
+    }
+
+    /// Pending and queued transactions as the head state sees them.
+    pub fn pool_split(&self) -> (Vec<Arc<PoolTx>>, Vec<Arc<PoolTx>>) {
+        let inner = self.inner.read();
+        let state = &inner.state;
+        self.pool
+            .lock()
+            .split(|a| state.nonce(a).unwrap_or_default())
+    }
+
+    /// Number of executable pool transactions.
+    pub fn pending_count(&self) -> usize {
+        self.pool_split().0.len()
+    }
+
+    /// Mines the next block from the pool's executable transactions.
+    pub fn mine(&self, params: &BlockParams) -> Result<Mined, ChainError> {
+        let mut inner = self.inner.write();
+        let inner = &mut *inner;
+        let basefee = U256::from(params.base_fee);
+        let candidates = {
+            let state = &inner.state;
+            self.pool
+                .lock()
+                .best(|a| state.nonce(a).unwrap_or_default(), basefee)
+        };
+        let parent = inner.store.head().clone();
+        let Built {
+            block,
+            undo,
+            skipped,
+        } = build_block(&self.config, &mut inner.state, &parent, params, &candidates)?;
+        let block = Arc::new(block);
+        inner.history.push(block.number(), undo);
+        inner.store.push(block.clone());
+        {
+            let state = &inner.state;
+            let mut pool = self.pool.lock();
+            for (hash, why) in &skipped {
+                // A nonce ahead of the state waits for its predecessor; anything else invalid is dropped.
+                let keep = match why {
+                    SkipReason::GasLimit { .. } => true,
+                    SkipReason::Invalid(parevm_evm_core::InvalidTx::NonceMismatch {
+                        tx,
+                        state,
+                    }) => tx > state,
+                    SkipReason::Invalid(_) => false,
+                };
+                if !keep {
+                    if let Some(t) = pool.remove(hash) {
+                        tracing::warn!(hash = %t.hash, reason = ?why, "dropped invalid transaction");
+                    }
+                }
+            }
+            pool.prune(|a| state.nonce(a).unwrap_or_default());
+        }
+        let _ = self.new_blocks.send(block.clone());
+        Ok(Mined { block, skipped })
+    }
+
+    /// Saves the state and head.
+    pub fn snapshot(&self) -> ChainSnapshot {
+        let inner = self.inner.read();
+        ChainSnapshot {
+            state: inner.state.clone(),
+            head: inner.store.head().number(),
+        }
+    }
+
+    /// Returns to a snapshot: blocks after its head are dropped and its state restored.
+    pub fn revert(&self, snapshot: ChainSnapshot) {
+        let mut inner = self.inner.write();
+        inner.store.truncate_above(snapshot.head);
+        inner.history.truncate_above(snapshot.head);
+        inner.state = snapshot.state;
+        let state = &inner.state;
+        self.pool
+            .lock()
+            .prune(|a| state.nonce(a).unwrap_or_default());
+    }
+
+    /// Starts over from `state` with a new genesis at `timestamp` (anvil_reset); the pool is emptied.
+    pub fn reset(&self, state: InMemoryState, timestamp: u64) {
+        let genesis = Arc::new(genesis_block(&self.config, &state, timestamp, 0));
+        let mut inner = self.inner.write();
+        inner.store = BlockStore::new(genesis.clone());
+        inner.history.clear();
+        inner.state = state;
+        inner.state.set_block_hash(0, genesis.hash);
+        self.pool.lock().clear();
+    }
+
+    /// A copy of the head state (state dumps).
+    pub fn state_copy(&self) -> (InMemoryState, SharedBlock) {
+        let inner = self.inner.read();
+        (inner.state.clone(), inner.store.head().clone())
+    }
+
+    /// New blocks as they are mined.
+    pub fn subscribe_blocks(&self) -> broadcast::Receiver<SharedBlock> {
+        self.new_blocks.subscribe()
+    }
+
+    /// Hashes of transactions as they enter the pool.
+    pub fn subscribe_pending(&self) -> broadcast::Receiver<B256> {
+        self.new_pending.subscribe()
+    }
+}

@@ -1,0 +1,210 @@
+//! `parevm dev`: an anvil-compatible local chain on 127.0.0.1:8545 (`parevm-devnet`), with anvil's flags and
+//! defaults. Runs until SIGINT or SIGTERM; with `--state`/`--dump-state` the state is written atomically
+//! on the way out (and every `--state-interval` seconds).
+
+use alloy_primitives::utils::parse_ether;
+use alloy_primitives::Address;
+use anyhow::{bail, Context};
+use parevm_chain::{ChainConfig, TxOrder};
+use parevm_devnet::accounts::{DEFAULT_DERIVATION_PATH, DEFAULT_MNEMONIC};
+use parevm_devnet::{state_file, Devnet, DevnetOptions, Mining};
+use parevm_evm_core::SpecId;
+use parevm_rpc::ServerOptions;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Arguments of `parevm dev` (anvil's names).
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Port to listen on.
+    #[arg(long, short = 'p', default_value_t = 8545)]
+    pub port: u16,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: IpAddr,
+    /// Chain id.
+    #[arg(long, default_value_t = 31337)]
+    pub chain_id: u64,
+    /// Number of dev accounts.
+    #[arg(long, short = 'a', default_value_t = 10)]
+    pub accounts: usize,
+    /// Balance of each dev account, in ether.
+    #[arg(long, default_value = "10000")]
+    pub balance: String,
+    /// BIP-39 mnemonic the dev accounts derive from.
+    #[arg(long, short = 'm', default_value = DEFAULT_MNEMONIC)]
+    pub mnemonic: String,
+    /// Derivation path prefix of the dev accounts.
+    #[arg(long, default_value = DEFAULT_DERIVATION_PATH)]
+    pub derivation_path: String,
+    /// Fork rules: latest, osaka, prague, cancun, shanghai, paris (merge), london, berlin.
+    #[arg(long, default_value = "latest")]
+    pub hardfork: String,
+    /// Block gas limit.
+    #[arg(long, default_value_t = 30_000_000)]
+    pub gas_limit: u64,
+    /// Base fee of the first block, in wei.
+    #[arg(long, default_value_t = 1_000_000_000)]
+    pub base_fee: u64,
+    /// Candidate order across senders: fees or fifo.
+    #[arg(long, default_value = "fees")]
+    pub order: TxOrder,
+    /// Mine a block every N seconds instead of one per transaction.
+    #[arg(long, short = 'b')]
+    pub block_time: Option<u64>,
+    /// Mine only on evm_mine / anvil_mine.
+    #[arg(long, conflicts_with = "block_time")]
+    pub no_mining: bool,
+    /// Impersonate every sender.
+    #[arg(long)]
+    pub auto_impersonate: bool,
+    /// Genesis timestamp (now by default).
+    #[arg(long)]
+    pub timestamp: Option<u64>,
+    /// Start from a state dump (JSON, plain or gzip).
+    #[arg(long)]
+    pub load_state: Option<PathBuf>,
+    /// Write the state here on exit (atomically).
+    #[arg(long)]
+    pub dump_state: Option<PathBuf>,
+    /// Load from this file when it exists and write it on exit: `--load-state F --dump-state F`.
+    #[arg(long, conflicts_with_all = ["load_state", "dump_state"])]
+    pub state: Option<PathBuf>,
+    /// Also write the state every N seconds.
+    #[arg(long)]
+    pub state_interval: Option<u64>,
+    /// Keep the chain on disk in this folder.
+    #[arg(long)]
+    pub datadir: Option<PathBuf>,
+    /// OP-Stack rules.
+    #[arg(long)]
+    pub optimism: bool,
+    /// Worker threads for block building (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// No banner and no per-block lines.
+    #[arg(long, short = 's')]
+    pub silent: bool,
+}
+
+fn spec(name: &str) -> anyhow::Result<SpecId> {
+    Ok(match name.to_ascii_lowercase().as_str() {
+        "latest" | "osaka" => SpecId::OSAKA,
+        "prague" | "pectra" => SpecId::PRAGUE,
+        "cancun" => SpecId::CANCUN,
+        "shanghai" => SpecId::SHANGHAI,
+        "paris" | "merge" => SpecId::MERGE,
+        "london" => SpecId::LONDON,
+        "berlin" => SpecId::BERLIN,
+        other => bail!("unknown hardfork {other:?}"),
+    })
+}
+
+/// Runs the devnet until it is stopped.
+pub fn run(args: Args) -> anyhow::Result<bool> {
+    if args.optimism {
+        bail!("--optimism needs the OP chain rules (issue 10), which have not landed yet");
+    }
+    if args.datadir.is_some() {
+        bail!("--datadir needs the persistent chain store (issue 11), which has not landed yet");
+    }
+    let mut chain = ChainConfig {
+        chain_id: args.chain_id,
+        spec: spec(&args.hardfork)?,
+        gas_limit: args.gas_limit,
+        base_fee: args.base_fee,
+        coinbase: Address::ZERO,
+        order: args.order,
+        ..ChainConfig::default()
+    };
+    if let Some(t) = args.threads {
+        chain.threads = t.max(1);
+    }
+    let mining = match (args.block_time, args.no_mining) {
+        (Some(secs), _) if secs > 0 => Mining::Interval(Duration::from_secs(secs)),
+        (_, true) => Mining::Manual,
+        _ => Mining::Auto,
+    };
+    let (load, dump) = match &args.state {
+        Some(p) => (p.exists().then(|| p.clone()), Some(p.clone())),
+        None => (args.load_state.clone(), args.dump_state.clone()),
+    };
+    let state = match &load {
+        Some(p) => {
+            let d = state_file::read(p).with_context(|| format!("loading {}", p.display()))?;
+            Some(state_file::to_state(&d))
+        }
+        None => None,
+    };
+    let options = DevnetOptions {
+        chain,
+        accounts: args.accounts,
+        balance: parse_ether(&args.balance).context("--balance")?,
+        mnemonic: args.mnemonic.clone(),
+        derivation_path: args.derivation_path.clone(),
+        mining,
+        auto_impersonate: args.auto_impersonate,
+        genesis_timestamp: args.timestamp,
+        log_blocks: !args.silent,
+    };
+    let dev = Devnet::new(options, state)?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("tokio runtime")?;
+    rt.block_on(serve(dev, &args, dump))
+}
+
+async fn serve(dev: Arc<Devnet>, args: &Args, dump: Option<PathBuf>) -> anyhow::Result<bool> {
+    let opts = ServerOptions {
+        addr: SocketAddr::new(args.host, args.port),
+        ..ServerOptions::default()
+    };
+    let server = parevm_devnet::serve(dev.clone(), &opts).await?;
+    if !args.silent {
+        println!("{}", parevm_devnet::banner::banner(&dev, server.addr));
+    }
+    if let (Some(path), Some(secs)) = (dump.clone(), args.state_interval.filter(|s| *s > 0)) {
+        let dev = dev.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(secs));
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                let (dev, path) = (dev.clone(), path.clone());
+                let r =
+                    tokio::task::spawn_blocking(move || state_file::write(&dev.chain, &path)).await;
+                if let Ok(Err(e)) = r {
+                    tracing::error!("state dump failed: {e}");
+                }
+            }
+        });
+    }
+    wait_for_signal().await;
+    let _ = server.handle.stop();
+    if let Some(path) = dump {
+        state_file::write(&dev.chain, &path)
+            .with_context(|| format!("writing state to {}", path.display()))?;
+        if !args.silent {
+            println!("State written to {}", path.display());
+        }
+    }
+    Ok(true)
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}

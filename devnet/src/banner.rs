@@ -1,0 +1,48 @@
+//! The startup banner, laid out as anvil prints it: accounts with balances, private keys, the mnemonic,
+//! chain id, base fee, gas limit, genesis timestamp and number, and where it listens.
+
+use crate::node::Devnet;
+use alloy_primitives::utils::format_ether;
+use std::fmt::Write;
+use std::net::SocketAddr;
+
+/// The banner text.
+pub fn banner(dev: &Devnet, addr: SocketAddr) -> String {
+    let mut s = String::new();
+    let o = &dev.options;
+    let _ = writeln!(
+        s,
+        "\n parevm dev {}  (anvil-compatible devnet)\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    let _ = writeln!(s, "Available Accounts\n==================\n");
+    for (i, a) in dev.accounts().addresses().iter().enumerate() {
+        let _ = writeln!(s, "({i}) {a} ({} ETH)", format_ether(o.balance));
+    }
+    let _ = writeln!(s, "\nPrivate Keys\n==================\n");
+    for (i, k) in dev.accounts().keys().iter().enumerate() {
+        let _ = writeln!(s, "({i}) {k}");
+    }
+    let _ = writeln!(s, "\nWallet\n==================");
+    let _ = writeln!(s, "Mnemonic:          {}", o.mnemonic);
+    let _ = writeln!(s, "Derivation path:   {}\n", o.derivation_path);
+    let genesis = dev.chain.block_by_number(0);
+    let rows = [
+        ("Chain ID", o.chain.chain_id.to_string()),
+        ("Base Fee", o.chain.base_fee.to_string()),
+        ("Gas Limit", o.chain.gas_limit.to_string()),
+        (
+            "Genesis Timestamp",
+            genesis
+                .as_ref()
+                .map_or(0, |g| g.header.timestamp)
+                .to_string(),
+        ),
+        ("Genesis Number", "0".to_string()),
+    ];
+    for (title, value) in rows {
+        let _ = writeln!(s, "\n{title}\n==================\n\n{value}");
+    }
+    let _ = writeln!(s, "\nListening on {addr}");
+    s
+}

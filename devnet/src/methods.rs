@@ -1,0 +1,345 @@
+//! The dev methods: `evm_*`, `anvil_*` and their `hardhat_*` aliases, with anvil's parameters and answers.
+
+use crate::node::Devnet;
+use crate::state_file;
+use alloy_primitives::{Address, Bytes, B256, U256, U64};
+use jsonrpsee::RpcModule;
+use parevm_rpc::params::Args;
+use parevm_rpc::register::{alias, blocking, json, method};
+use parevm_rpc::{RpcContext, RpcError, RpcResult};
+use serde::Deserialize;
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What dev methods see.
+pub struct DevCtx {
+    /// The devnet.
+    pub dev: Arc<Devnet>,
+    /// The eth context (filters, driver).
+    pub rpc: Arc<RpcContext>,
+}
+
+/// A number given as a hex quantity, a decimal number or a decimal string.
+#[derive(Clone, Copy, Debug)]
+struct Num(u64);
+
+impl<'de> Deserialize<'de> for Num {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = Value::deserialize(d)?;
+        let n = match &v {
+            Value::Number(n) => n.as_u64(),
+            Value::String(s) if s.starts_with("0x") => u64::from_str_radix(&s[2..], 16).ok(),
+            Value::String(s) => s.parse().ok(),
+            _ => None,
+        };
+        n.map(Num)
+            .ok_or_else(|| serde::de::Error::custom(format!("invalid number {v}")))
+    }
+}
+
+fn ok_null() -> RpcResult<Value> {
+    Ok(Value::Null)
+}
+
+fn evm_mine(a: &Args, c: &DevCtx) -> RpcResult<Value> {
+    // evm_mine(timestamp?) or evm_mine({ timestamp?, blocks? })
+    #[derive(Deserialize)]
+    struct Opts {
+        timestamp: Option<Num>,
+        blocks: Option<Num>,
+    }
+    let (ts, blocks) = match a.opt::<Value>(0)? {
+        Some(Value::Object(o)) => {
+            let o: Opts = serde_json::from_value(Value::Object(o))
+                .map_err(|e| RpcError::InvalidParams(e.to_string()))?;
+            (o.timestamp.map(|n| n.0), o.blocks.map_or(1, |n| n.0))
+        }
+        Some(v) => {
+            let n: Num =
+                serde_json::from_value(v).map_err(|e| RpcError::InvalidParams(e.to_string()))?;
+            (Some(n.0), 1)
+        }
+        None => (None, 1),
+    };
+    if let Some(t) = ts {
+        c.dev.clock().set_next(t);
+    }
+    c.dev.mine_blocks(blocks, None)?;
+    json("0x0")
+}
+
+fn anvil_mine(a: &Args, c: &DevCtx) -> RpcResult<Value> {
+    let n = a.opt::<Num>(0)?.map_or(1, |n| n.0);
+    let interval = a.opt::<Num>(1)?.map(|n| n.0);
+    c.dev.mine_blocks(n, interval)?;
+    ok_null()
+}
+
+fn evm_snapshot(_: &Args, c: &DevCtx) -> RpcResult<Value> {
+    json(U256::from(c.dev.snapshot()))
+}
+
+fn evm_revert(a: &Args, c: &DevCtx) -> RpcResult<Value> {
+    let id: Num = a.req(0)?;
+    json(c.dev.revert(id.0))
+}
+
+fn evm_increase_time(a: &Args, c: &DevCtx) -> RpcResult<Value> {
+    let secs: Num = a.req(0)?;
+    let total = c.dev.clock().increase(secs.0 as i128);
+    json(total as i64)
+}
+
+fn set_next_timestamp(a: &Args, c: &DevCtx) -> RpcResult<Value> {
+    let t: Num = a.req(0)?;
+    let head = c.dev.chain.head().header.timestamp;
+    if t.0 < head {
+        return Err(RpcError::Server(format!(
+            "Timestamp error: {} is lower than previous block's timestamp {head}",
+            t.0
+        )));
+    }
+    c.dev.clock().set_next(t.0);
+    ok_null()
+}
+
+fn set_time(a: &Args, c: &DevCtx) -> RpcResult<Value> {
+    let t: Num = a.req(0)?;
+    c.dev.clock().set_time(t.0);
+    json(t.0)
+}
+
+fn set_automine(a: &Args, c: &DevCtx) -> RpcResult<Value> {
+    let on: bool = a.req(0)?;
+    c.dev.set_automine(on);
+    if on {
+        c.dev.set_interval(None);
+    }
+    ok_null()
+}
+
+fn get_automine(_: &Args, c: &DevCtx) -> RpcResult<Value> {
+    json(c.dev.automine())
+}
+
+fn set_interval_mining(a: &Args, c: &DevCtx) -> RpcResult<Value> {
+    let secs: Num = a.req(0)?;
+    if secs.0 == 0 {
+        c.dev.set_interval(None);
+    } else {
+        c.dev.set_automine(false);
+        c.dev.set_interval(Some(Duration::from_secs(secs.0)));
+    }
+    ok_null()
+}
+
+fn set_block_gas_limit(a: &Args, c: &DevCtx) -> RpcResult<Value> {
+    let g: Num = a.req(0)?;
+    c.dev.set_gas_limit(g.0);
+    json(true)
+}
+
+fn set_balance(a: &Args, c: &DevCtx) -> RpcResult<Value> {
+    let addr: Address = a.req(0)?;
+    let bal: U256 = a.req(1)?;
+    c.dev
+        .chain
+        .edit_state(|s| s.account_mut(addr).balance = bal);
+    ok_null()
+}
+
+fn set_code(a: &Args, c: &DevCtx) -> RpcResult<Value> {
+    let addr: Address = a.req(0)?;
+    let code: Bytes = a.req(1)?;
+    c.dev.chain.edit_state(|s| {
+        let hash = s.insert_code(code);
+        s.account_mut(addr).code_hash = hash;
+    });
+    ok_null()
+}
+
+fn set_nonce(a: &Args, c: &DevCtx) -> RpcResult<Value> {
+    let addr: Address = a.req(0)?;
+    let n: Num = a.req(1)?;
+    c.dev.chain.edit_state(|s| s.account_mut(addr).nonce = n.0);
+    ok_null()
+}
+
+fn set_storage_at(a: &Args, c: &DevCtx) -> RpcResult<Value> {
+    let addr: Address = a.req(0)?;
+    let slot: U256 = a.req(1)?;
+    let value: B256 = a.req(2)?;
+    let value = U256::from_be_bytes(value.0);
+    c.dev.chain.edit_state(|s| {
+        let acc = s.account_mut(addr);
+        if value.is_zero() {
+            acc.storage.remove(&slot);
+        } else {
+            acc.storage.insert(slot, value);
+        }
+    });
+    json(true)
+}
+
+fn impersonate(a: &Args, c: &DevCtx) -> RpcResult<Value> {
+    let addr: Address = a.req(0)?;
+    c.dev.impersonate(addr, true);
+    ok_null()
+}
+
+fn stop_impersonating(a: &Args, c: &DevCtx) -> RpcResult<Value> {
+    let addr: Address = a.req(0)?;
+    c.dev.impersonate(addr, false);
+    ok_null()
+}
+
+fn auto_impersonate(a: &Args, c: &DevCtx) -> RpcResult<Value> {
+    let on: bool = a.req(0)?;
+    c.dev.set_auto_impersonate(on);
+    ok_null()
+}
+
+fn set_next_base_fee(a: &Args, c: &DevCtx) -> RpcResult<Value> {
+    let fee: U256 = a.req(0)?;
+    c.dev
+        .set_next_base_fee(u64::try_from(fee).unwrap_or(u64::MAX));
+    ok_null()
+}
+
+fn set_coinbase(a: &Args, c: &DevCtx) -> RpcResult<Value> {
+    let addr: Address = a.req(0)?;
+    c.dev.set_coinbase(addr);
+    ok_null()
+}
+
+fn drop_transaction(a: &Args, c: &DevCtx) -> RpcResult<Value> {
+    let hash: B256 = a.req(0)?;
+    json(c.dev.chain.pool().remove(&hash).map(|t| t.hash))
+}
+
+fn drop_all(_: &Args, c: &DevCtx) -> RpcResult<Value> {
+    c.dev.chain.pool().clear();
+    ok_null()
+}
+
+fn reset(_: &Args, c: &DevCtx) -> RpcResult<Value> {
+    c.dev.reset();
+    ok_null()
+}
+
+fn node_info(_: &Args, c: &DevCtx) -> RpcResult<Value> {
+    let head = c.dev.chain.head();
+    let next = parevm_rpc::Driver::next_block(&*c.dev);
+    let cfg = c.dev.chain.config();
+    json(serde_json::json!({
+        "currentBlockNumber": U64::from(head.number()),
+        "currentBlockTimestamp": head.header.timestamp,
+        "currentBlockHash": head.hash,
+        "hardFork": format!("{:?}", cfg.spec),
+        "transactionOrder": cfg.order.to_string(),
+        "environment": {
+            "baseFee": U256::from(next.base_fee),
+            "chainId": cfg.chain_id,
+            "gasLimit": U256::from(next.gas_limit),
+            "gasPrice": U256::from(next.base_fee as u128 + 1_000_000_000),
+        },
+        "forkConfig": { "forkUrl": null, "forkBlockNumber": null, "forkRetryBackoff": null },
+    }))
+}
+
+fn metadata(_: &Args, c: &DevCtx) -> RpcResult<Value> {
+    let head = c.dev.chain.head();
+    json(serde_json::json!({
+        "clientVersion": parevm_rpc::Driver::client_version(&*c.dev),
+        "chainId": c.dev.chain.config().chain_id,
+        "instanceId": c.dev.chain.block_by_number(0).map(|b| b.hash),
+        "latestBlockNumber": head.number(),
+        "latestBlockHash": head.hash,
+        "forkedNetwork": null,
+        "snapshots": {},
+    }))
+}
+
+fn dump_state(_: &Args, c: &DevCtx) -> RpcResult<Value> {
+    let bytes = state_file::dump_gz(&c.dev.chain).map_err(|e| RpcError::Internal(e.to_string()))?;
+    json(Bytes::from(bytes))
+}
+
+fn load_state(a: &Args, c: &DevCtx) -> RpcResult<Value> {
+    let bytes: Bytes = a.req(0)?;
+    let dump = state_file::decode(&bytes).map_err(|e| RpcError::InvalidParams(e.to_string()))?;
+    state_file::merge_into(&c.dev.chain, dump);
+    json(true)
+}
+
+fn interval_of(_: &Args, c: &DevCtx) -> RpcResult<Value> {
+    json(c.dev.interval().map(|d| d.as_secs()))
+}
+
+/// The dev methods over `dev`.
+pub fn dev_module(dev: Arc<Devnet>, rpc: Arc<RpcContext>) -> RpcModule<DevCtx> {
+    let mut m = RpcModule::new(DevCtx { dev, rpc });
+    blocking(&mut m, "evm_mine", evm_mine);
+    blocking(&mut m, "anvil_mine", anvil_mine);
+    alias(&mut m, "hardhat_mine", "anvil_mine");
+    blocking(&mut m, "evm_snapshot", evm_snapshot);
+    blocking(&mut m, "evm_revert", evm_revert);
+    method(&mut m, "evm_increaseTime", evm_increase_time);
+    alias(&mut m, "anvil_increaseTime", "evm_increaseTime");
+    method(&mut m, "evm_setNextBlockTimestamp", set_next_timestamp);
+    alias(
+        &mut m,
+        "anvil_setNextBlockTimestamp",
+        "evm_setNextBlockTimestamp",
+    );
+    method(&mut m, "anvil_setTime", set_time);
+    alias(&mut m, "evm_setTime", "anvil_setTime");
+    method(&mut m, "evm_setAutomine", set_automine);
+    alias(&mut m, "anvil_setAutomine", "evm_setAutomine");
+    method(&mut m, "anvil_getAutomine", get_automine);
+    alias(&mut m, "hardhat_getAutomine", "anvil_getAutomine");
+    method(&mut m, "evm_setIntervalMining", set_interval_mining);
+    alias(&mut m, "anvil_setIntervalMining", "evm_setIntervalMining");
+    method(&mut m, "anvil_getIntervalMining", interval_of);
+    method(&mut m, "evm_setBlockGasLimit", set_block_gas_limit);
+    alias(&mut m, "anvil_setBlockGasLimit", "evm_setBlockGasLimit");
+    method(&mut m, "anvil_setBalance", set_balance);
+    method(&mut m, "anvil_setCode", set_code);
+    method(&mut m, "anvil_setNonce", set_nonce);
+    method(&mut m, "anvil_setStorageAt", set_storage_at);
+    method(&mut m, "anvil_impersonateAccount", impersonate);
+    method(&mut m, "anvil_stopImpersonatingAccount", stop_impersonating);
+    method(&mut m, "anvil_autoImpersonateAccount", auto_impersonate);
+    method(&mut m, "anvil_setNextBlockBaseFeePerGas", set_next_base_fee);
+    method(&mut m, "anvil_setCoinbase", set_coinbase);
+    method(&mut m, "anvil_dropTransaction", drop_transaction);
+    method(&mut m, "anvil_dropAllTransactions", drop_all);
+    blocking(&mut m, "anvil_reset", reset);
+    method(&mut m, "anvil_nodeInfo", node_info);
+    method(&mut m, "anvil_metadata", metadata);
+    blocking(&mut m, "anvil_dumpState", dump_state);
+    blocking(&mut m, "anvil_loadState", load_state);
+    for (h, a) in [
+        ("hardhat_setBalance", "anvil_setBalance"),
+        ("hardhat_setCode", "anvil_setCode"),
+        ("hardhat_setNonce", "anvil_setNonce"),
+        ("hardhat_setStorageAt", "anvil_setStorageAt"),
+        ("hardhat_impersonateAccount", "anvil_impersonateAccount"),
+        (
+            "hardhat_stopImpersonatingAccount",
+            "anvil_stopImpersonatingAccount",
+        ),
+        (
+            "hardhat_setNextBlockBaseFeePerGas",
+            "anvil_setNextBlockBaseFeePerGas",
+        ),
+        ("hardhat_setCoinbase", "anvil_setCoinbase"),
+        ("hardhat_dropTransaction", "anvil_dropTransaction"),
+        ("hardhat_reset", "anvil_reset"),
+        ("hardhat_metadata", "anvil_metadata"),
+    ] {
+        alias(&mut m, h, a);
+    }
+    m
+}

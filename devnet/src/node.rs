@@ -1,0 +1,383 @@
+//! The devnet: the chain service plus what anvil adds around it: dev accounts, impersonation, the clock,
+//! mining modes (automine, interval, manual), per-block overrides, snapshots. It is the RPC [`Driver`].
+//!
+//! ```text
+//! eth_sendTransaction -> Driver::sign_transaction (dev key | impersonated) -> pool -> Driver::submitted
+//!                                                                       automine: mine_blocks(1)
+//! interval task ------------------------------------------------------> mine_blocks(1) every N s
+//! mine_blocks: BlockParams from clock + overrides -> Chain::mine -> one log line per block
+//! ```
+
+use crate::accounts::{impersonated, DevAccounts};
+use crate::clock::Clock;
+use alloy_consensus::TypedTransaction;
+use alloy_eips::eip2935::{HISTORY_STORAGE_ADDRESS, HISTORY_STORAGE_CODE};
+use alloy_primitives::map::{HashMap, HashSet};
+use alloy_primitives::{keccak256, Address, Bytes, Signature, B256, U256};
+use parevm_chain::{
+    Added, BlockParams, Chain, ChainConfig, ChainError, ChainSnapshot, PoolTx, SharedBlock,
+};
+use parevm_evm_core::SpecId;
+use parevm_rpc::eth::send::{pool_tx_from_envelope, pool_tx_with_sender};
+use parevm_rpc::{Driver, RpcError, RpcResult};
+use parevm_state::InMemoryState;
+use parking_lot::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How blocks are made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mining {
+    /// One block per arriving transaction (anvil's default).
+    Auto,
+    /// A block every interval, with or without transactions.
+    Interval(Duration),
+    /// Only on `evm_mine` / `anvil_mine`.
+    Manual,
+}
+
+/// Everything `parevm dev` is started with.
+#[derive(Clone, Debug)]
+pub struct DevnetOptions {
+    /// Chain id, fork, gas limit, base fee, order, threads.
+    pub chain: ChainConfig,
+    /// Number of dev accounts.
+    pub accounts: usize,
+    /// Balance of each dev account in wei.
+    pub balance: U256,
+    /// Mnemonic the accounts derive from.
+    pub mnemonic: String,
+    /// Derivation path prefix.
+    pub derivation_path: String,
+    /// Mining mode.
+    pub mining: Mining,
+    /// Every sender is impersonated (`--auto-impersonate`).
+    pub auto_impersonate: bool,
+    /// Genesis timestamp (now when unset).
+    pub genesis_timestamp: Option<u64>,
+    /// Print a line per mined block.
+    pub log_blocks: bool,
+}
+
+/// Overrides for the next block(s).
+#[derive(Clone, Debug)]
+struct Overrides {
+    gas_limit: u64,
+    coinbase: Address,
+    next_base_fee: Option<u64>,
+}
+
+/// A saved devnet: chain and clock.
+struct Saved {
+    chain: ChainSnapshot,
+    clock: Clock,
+}
+
+/// The devnet.
+pub struct Devnet {
+    /// The chain service.
+    pub chain: Arc<Chain>,
+    /// Start options (for `anvil_reset`).
+    pub options: DevnetOptions,
+    accounts: DevAccounts,
+    clock: Mutex<Clock>,
+    automine: AtomicBool,
+    interval: Mutex<Option<(Duration, tokio::task::JoinHandle<()>)>>,
+    overrides: Mutex<Overrides>,
+    impersonated: Mutex<HashSet<Address>>,
+    auto_impersonate: AtomicBool,
+    snapshots: Mutex<(u64, HashMap<u64, Saved>)>,
+    /// Serializes mining so automine, interval and manual blocks never interleave.
+    mining: Mutex<()>,
+}
+
+impl std::fmt::Debug for Devnet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Devnet")
+            .field("chain", &self.chain)
+            .finish()
+    }
+}
+
+/// The genesis state: every dev account with `balance`, and from Prague on the EIP-2935 block-hash history
+/// contract, which anvil predeploys too.
+pub fn genesis_state(accounts: &[Address], balance: U256, spec: SpecId) -> InMemoryState {
+    let mut s = InMemoryState::new();
+    for a in accounts {
+        s.insert_account(*a, balance, 0, Bytes::new(), []);
+    }
+    if spec.is_enabled_in(SpecId::PRAGUE) {
+        s.insert_account(
+            HISTORY_STORAGE_ADDRESS,
+            U256::ZERO,
+            0,
+            HISTORY_STORAGE_CODE.clone(),
+            [],
+        );
+    }
+    s
+}
+
+impl Devnet {
+    /// Builds the devnet (the interval miner starts with [`Devnet::start_interval`] inside a runtime).
+    pub fn new(
+        options: DevnetOptions,
+        state: Option<InMemoryState>,
+    ) -> Result<Arc<Self>, crate::DevnetError> {
+        let accounts = DevAccounts::from_mnemonic(
+            &options.mnemonic,
+            &options.derivation_path,
+            options.accounts,
+        )?;
+        let state = state.unwrap_or_else(|| {
+            genesis_state(&accounts.addresses(), options.balance, options.chain.spec)
+        });
+        let ts = options.genesis_timestamp.unwrap_or_else(crate::clock::now);
+        let chain = Chain::new(options.chain.clone(), state, ts);
+        Ok(Arc::new(Self {
+            overrides: Mutex::new(Overrides {
+                gas_limit: options.chain.gas_limit,
+                coinbase: options.chain.coinbase,
+                next_base_fee: None,
+            }),
+            automine: AtomicBool::new(options.mining == Mining::Auto),
+            auto_impersonate: AtomicBool::new(options.auto_impersonate),
+            chain,
+            accounts,
+            clock: Mutex::new(Clock::default()),
+            interval: Mutex::new(None),
+            impersonated: Mutex::new(HashSet::default()),
+            snapshots: Mutex::new((0, HashMap::default())),
+            mining: Mutex::new(()),
+            options,
+        }))
+    }
+
+    /// The dev accounts.
+    pub fn accounts(&self) -> &DevAccounts {
+        &self.accounts
+    }
+
+    /// The clock, for dev methods.
+    pub fn clock(&self) -> parking_lot::MutexGuard<'_, Clock> {
+        self.clock.lock()
+    }
+
+    /// True when automining.
+    pub fn automine(&self) -> bool {
+        // ORDERING: a flag read on its own; no data is published through it.
+        self.automine.load(Ordering::Relaxed)
+    }
+
+    /// Turns automine on or off.
+    pub fn set_automine(&self, on: bool) {
+        // ORDERING: as in `automine`.
+        self.automine.store(on, Ordering::Relaxed);
+    }
+
+    /// Starts (or with `None` stops) mining a block every `every`.
+    pub fn set_interval(self: &Arc<Self>, every: Option<Duration>) {
+        let mut slot = self.interval.lock();
+        if let Some((_, task)) = slot.take() {
+            task.abort();
+        }
+        let Some(every) = every.filter(|d| !d.is_zero()) else {
+            return;
+        };
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            tracing::warn!("interval mining needs a runtime; not started");
+            return;
+        };
+        let me = Arc::downgrade(self);
+        let task = rt.spawn(async move {
+            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+            loop {
+                tick.tick().await;
+                let Some(dev) = me.upgrade() else { return };
+                let r = tokio::task::spawn_blocking(move || dev.mine_blocks(1, None)).await;
+                if let Ok(Err(e)) = r {
+                    tracing::error!("interval mining failed: {e}");
+                }
+            }
+        });
+        *slot = Some((every, task));
+    }
+
+    /// The interval in force, if any.
+    pub fn interval(&self) -> Option<Duration> {
+        self.interval.lock().as_ref().map(|(d, _)| *d)
+    }
+
+    /// Sets the gas limit of the next blocks.
+    pub fn set_gas_limit(&self, gas: u64) {
+        self.overrides.lock().gas_limit = gas;
+    }
+
+    /// Sets the fee recipient of the next blocks.
+    pub fn set_coinbase(&self, a: Address) {
+        self.overrides.lock().coinbase = a;
+    }
+
+    /// Sets the base fee of the next block.
+    pub fn set_next_base_fee(&self, fee: u64) {
+        self.overrides.lock().next_base_fee = Some(fee);
+    }
+
+    /// Impersonates `a` (or stops).
+    pub fn impersonate(&self, a: Address, on: bool) {
+        let mut set = self.impersonated.lock();
+        if on {
+            set.insert(a);
+        } else {
+            set.remove(&a);
+        }
+    }
+
+    /// Impersonates every sender (or stops).
+    pub fn set_auto_impersonate(&self, on: bool) {
+        // ORDERING: a flag read on its own.
+        self.auto_impersonate.store(on, Ordering::Relaxed);
+    }
+
+    fn impersonating(&self, a: &Address) -> bool {
+        // ORDERING: a flag read on its own.
+        self.auto_impersonate.load(Ordering::Relaxed) || self.impersonated.lock().contains(a)
+    }
+
+    fn params_after(&self, parent: &SharedBlock, timestamp: Option<u64>) -> BlockParams {
+        let o = self.overrides.lock().clone();
+        let base_fee = o
+            .next_base_fee
+            .unwrap_or_else(|| self.chain.base_fee_after(parent));
+        let ts = timestamp.unwrap_or_else(|| self.clock.lock().peek(parent.header.timestamp));
+        BlockParams {
+            timestamp: ts,
+            beneficiary: o.coinbase,
+            gas_limit: o.gas_limit,
+            base_fee,
+            prevrandao: keccak256([parent.hash.as_slice(), &ts.to_be_bytes()].concat()),
+            extra_data: Bytes::new(),
+            parent_beacon_block_root: B256::ZERO,
+        }
+    }
+
+    /// Mines `n` blocks; with `interval`, each block's timestamp is `interval` seconds after its parent's.
+    pub fn mine_blocks(
+        &self,
+        n: u64,
+        interval: Option<u64>,
+    ) -> Result<Vec<SharedBlock>, ChainError> {
+        let _guard = self.mining.lock();
+        let mut out = Vec::with_capacity(n.min(1024) as usize);
+        for _ in 0..n {
+            let parent = self.chain.head();
+            let ts = interval.map(|i| parent.header.timestamp.saturating_add(i));
+            let params = self.params_after(&parent, ts);
+            let started = std::time::Instant::now();
+            let mined = self.chain.mine(&params)?;
+            self.overrides.lock().next_base_fee = None;
+            {
+                let mut clock = self.clock.lock();
+                clock.mined(params.timestamp);
+                if interval.is_some() {
+                    clock.set_time(params.timestamp);
+                }
+            }
+            if self.options.log_blocks {
+                let b = &mined.block;
+                println!(
+                    "Block {} | {} txs | {} gas | {:.2} ms | {}",
+                    b.number(),
+                    b.txs.len(),
+                    b.header.gas_used,
+                    started.elapsed().as_secs_f64() * 1e3,
+                    b.hash
+                );
+            }
+            out.push(mined.block);
+        }
+        Ok(out)
+    }
+
+    /// Saves the chain and clock; returns the snapshot id.
+    pub fn snapshot(&self) -> u64 {
+        let saved = Saved {
+            chain: self.chain.snapshot(),
+            clock: self.clock.lock().clone(),
+        };
+        let mut s = self.snapshots.lock();
+        let id = s.0;
+        s.0 += 1;
+        s.1.insert(id, saved);
+        id
+    }
+
+    /// Returns to snapshot `id` (usable once; later snapshots are dropped too). False for an unknown id.
+    pub fn revert(&self, id: u64) -> bool {
+        let _guard = self.mining.lock();
+        let mut s = self.snapshots.lock();
+        let Some(saved) = s.1.remove(&id) else {
+            return false;
+        };
+        s.1.retain(|k, _| *k < id);
+        drop(s);
+        self.chain.revert(saved.chain);
+        *self.clock.lock() = saved.clock;
+        true
+    }
+
+    /// Starts the chain over from genesis (`anvil_reset`).
+    pub fn reset(&self) {
+        let _guard = self.mining.lock();
+        let state = genesis_state(
+            &self.accounts.addresses(),
+            self.options.balance,
+            self.options.chain.spec,
+        );
+        self.chain.reset(state, crate::clock::now());
+        *self.clock.lock() = Clock::default();
+        self.snapshots.lock().1.clear();
+    }
+}
+
+impl Driver for Devnet {
+    fn client_version(&self) -> String {
+        format!("parevm/v{}", env!("CARGO_PKG_VERSION"))
+    }
+
+    fn accounts(&self) -> Vec<Address> {
+        self.accounts.addresses()
+    }
+
+    fn next_block(&self) -> BlockParams {
+        self.params_after(&self.chain.head(), None)
+    }
+
+    fn sign_transaction(&self, from: Address, tx: TypedTransaction) -> RpcResult<PoolTx> {
+        if self.impersonating(&from) {
+            return Ok(pool_tx_with_sender(impersonated(&from, tx), from));
+        }
+        match self.accounts.sign(&from, tx) {
+            Some(Ok(envelope)) => pool_tx_from_envelope(envelope),
+            Some(Err(e)) => Err(RpcError::Internal(e.to_string())),
+            None => Err(RpcError::Server(format!("No Signer available for {from}"))),
+        }
+    }
+
+    fn sign_message(&self, address: Address, message: &[u8]) -> RpcResult<Signature> {
+        match self.accounts.sign_message(&address, message) {
+            Some(r) => r.map_err(|e| RpcError::Internal(e.to_string())),
+            None => Err(RpcError::Server(format!(
+                "No Signer available for {address}"
+            ))),
+        }
+    }
+
+    fn submitted(&self, added: &Added) -> RpcResult<()> {
+        if self.automine() && added.pending {
+            self.mine_blocks(1, None)?;
+        }
+        Ok(())
+    }
+}

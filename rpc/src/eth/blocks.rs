@@ -1,0 +1,115 @@
+//! Blocks, transactions and receipts by number, hash and index.
+
+use crate::context::RpcContext;
+use crate::convert;
+use crate::error::RpcResult;
+use crate::params::Args;
+use crate::register::json;
+use alloy_eips::{BlockId, BlockNumberOrTag};
+use alloy_primitives::{B256, U256};
+use alloy_serde::quantity;
+use serde_json::Value;
+
+/// `eth_blockNumber`.
+pub fn block_number(_: &Args, ctx: &RpcContext) -> RpcResult<Value> {
+    json(U256::from(ctx.chain.head().number()))
+}
+
+/// `eth_getBlockByNumber(tag, full)`.
+pub fn get_block_by_number(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
+    let tag: BlockNumberOrTag = a.req(0)?;
+    let full: bool = a.opt(1)?.unwrap_or(false);
+    json(ctx.block_by_tag(tag).map(|b| convert::block(&b, full)))
+}
+
+/// `eth_getBlockByHash(hash, full)`.
+pub fn get_block_by_hash(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
+    let hash: B256 = a.req(0)?;
+    let full: bool = a.opt(1)?.unwrap_or(false);
+    json(
+        ctx.chain
+            .block_by_hash(&hash)
+            .map(|b| convert::block(&b, full)),
+    )
+}
+
+/// `eth_getBlockTransactionCountByNumber(tag)`.
+pub fn tx_count_by_number(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
+    let tag: BlockNumberOrTag = a.req(0)?;
+    json(ctx.block_by_tag(tag).map(|b| U256::from(b.txs.len())))
+}
+
+/// `eth_getBlockTransactionCountByHash(hash)`.
+pub fn tx_count_by_hash(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
+    let hash: B256 = a.req(0)?;
+    json(
+        ctx.chain
+            .block_by_hash(&hash)
+            .map(|b| U256::from(b.txs.len())),
+    )
+}
+
+/// `eth_getUncleCountByBlock*`: post-merge blocks have no ommers.
+pub fn uncle_count(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
+    let id: BlockId = a.req(0)?;
+    json(ctx.block_by_id(id).map(|_| U256::ZERO))
+}
+
+/// `eth_getUncleByBlock*AndIndex`: always null.
+pub fn uncle(_: &Args, _: &RpcContext) -> RpcResult<Value> {
+    Ok(Value::Null)
+}
+
+/// `eth_getTransactionByHash(hash)`: mined, or pending in the pool.
+pub fn get_transaction_by_hash(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
+    let hash: B256 = a.req(0)?;
+    if let Some((block, i)) = ctx.chain.transaction(&hash) {
+        return json(convert::transaction(&block, i));
+    }
+    let pooled = ctx.chain.pool().get(&hash).cloned();
+    json(pooled.map(|t| convert::pool_transaction(&t)))
+}
+
+#[derive(serde::Deserialize)]
+struct Index(#[serde(with = "quantity")] u64);
+
+/// `eth_getTransactionByBlockNumberAndIndex(tag, index)`.
+pub fn tx_by_number_and_index(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
+    let tag: BlockNumberOrTag = a.req(0)?;
+    let Index(i) = a.req(1)?;
+    json(
+        ctx.block_by_tag(tag)
+            .and_then(|b| convert::transaction(&b, i as usize)),
+    )
+}
+
+/// `eth_getTransactionByBlockHashAndIndex(hash, index)`.
+pub fn tx_by_hash_and_index(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
+    let hash: B256 = a.req(0)?;
+    let Index(i) = a.req(1)?;
+    json(
+        ctx.chain
+            .block_by_hash(&hash)
+            .and_then(|b| convert::transaction(&b, i as usize)),
+    )
+}
+
+/// `eth_getTransactionReceipt(hash)`.
+pub fn get_transaction_receipt(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
+    let hash: B256 = a.req(0)?;
+    json(
+        ctx.chain
+            .transaction(&hash)
+            .and_then(|(b, i)| convert::receipt(&b, i)),
+    )
+}
+
+/// `eth_getBlockReceipts(block)`.
+pub fn get_block_receipts(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
+    let id: BlockId = a.req(0)?;
+    json(ctx.block_by_id(id).map(|b| {
+        (0..b.txs.len())
+            .filter_map(|i| convert::receipt(&b, i))
+            .collect::<Vec<_>>()
+    }))
+}

@@ -1,0 +1,128 @@
+//! Sending transactions: signed bytes (`eth_sendRawTransaction`) or a request the driver signs for one of
+//! its accounts (`eth_sendTransaction`: nonce, gas and fees filled in as anvil fills them), and `eth_sign`.
+
+use crate::context::RpcContext;
+use crate::convert;
+use crate::error::{RpcError, RpcResult};
+use crate::eth::exec::call_context;
+use crate::eth::state::pending_nonce;
+use crate::params::Args;
+use crate::register::json;
+use alloy_consensus::transaction::SignerRecoverable;
+use alloy_consensus::TxEnvelope;
+use alloy_eips::eip2718::Decodable2718;
+use alloy_eips::{BlockId, BlockNumberOrTag};
+use alloy_primitives::{Address, Bytes};
+use alloy_rpc_types_eth::TransactionRequest;
+use parevm_chain::{Estimate, PoolTx};
+use serde_json::Value;
+
+/// A pool entry for a signed transaction (sender recovered from the signature).
+pub fn pool_tx_from_envelope(envelope: TxEnvelope) -> RpcResult<PoolTx> {
+    let sender = envelope
+        .recover_signer()
+        .map_err(|_| RpcError::Rejected("invalid transaction signature".into()))?;
+    Ok(pool_tx_with_sender(envelope, sender))
+}
+
+/// A pool entry for `envelope` sent by `sender`.
+pub fn pool_tx_with_sender(envelope: TxEnvelope, sender: Address) -> PoolTx {
+    let env = parevm_block::tx_env::tx_env_with_sender(&envelope, sender);
+    PoolTx {
+        hash: *envelope.tx_hash(),
+        sender,
+        env,
+        envelope,
+        arrival: 0,
+    }
+}
+
+/// Puts `tx` into the pool and lets the driver react (automine); returns the hash.
+pub fn submit(ctx: &RpcContext, tx: PoolTx) -> RpcResult<Value> {
+    let next = ctx.driver.next_block();
+    let added = ctx
+        .chain
+        .add_transaction(tx, next.gas_limit, next.base_fee)?;
+    ctx.driver.submitted(&added)?;
+    json(added.hash)
+}
+
+/// `eth_sendRawTransaction(bytes)`.
+pub fn send_raw_transaction(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
+    let raw: Bytes = a.req(0)?;
+    let mut buf = raw.as_ref();
+    let envelope = TxEnvelope::decode_2718(&mut buf)
+        .map_err(|_| RpcError::InvalidParams("failed to decode signed transaction".into()))?;
+    if !buf.is_empty() {
+        return Err(RpcError::InvalidParams(
+            "failed to decode signed transaction: trailing bytes".into(),
+        ));
+    }
+    submit(ctx, pool_tx_from_envelope(envelope)?)
+}
+
+/// `eth_sendTransaction(request)`.
+pub fn send_transaction(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
+    let mut req: TransactionRequest = a.req(0)?;
+    let from = match req.from {
+        Some(f) => f,
+        None => *ctx
+            .driver
+            .accounts()
+            .first()
+            .ok_or_else(|| RpcError::Server("no from address and no accounts".into()))?,
+    };
+    req.from = Some(from);
+    fill_request(ctx, &mut req)?;
+    let typed = req
+        .build_typed_tx()
+        .map_err(|_| RpcError::InvalidParams("incomplete transaction request".into()))?;
+    let tx = ctx.driver.sign_transaction(from, typed)?;
+    submit(ctx, tx)
+}
+
+/// Fills nonce, chain id, gas and fees the way anvil does for `eth_sendTransaction`.
+pub fn fill_request(ctx: &RpcContext, req: &mut TransactionRequest) -> RpcResult<()> {
+    let from = req.from.unwrap_or_default();
+    let next = ctx.driver.next_block();
+    if req.nonce.is_none() {
+        let head = ctx.chain.head().number();
+        let state = ctx.chain.read_state(head, |s| s.nonce(from))??;
+        req.nonce = Some(pending_nonce(ctx, from, state));
+    }
+    req.chain_id.get_or_insert(ctx.chain.config().chain_id);
+    if req.to.is_none() {
+        req.to = Some(alloy_primitives::TxKind::Create);
+    }
+    let legacy = req.gas_price.is_some() || matches!(req.transaction_type, Some(0) | Some(1));
+    if legacy {
+        req.gas_price
+            .get_or_insert(next.base_fee as u128 + ctx.driver.suggested_tip());
+    } else {
+        let tip = *req
+            .max_priority_fee_per_gas
+            .get_or_insert(ctx.driver.suggested_tip());
+        req.max_fee_per_gas
+            .get_or_insert(next.base_fee as u128 + tip);
+    }
+    if req.gas.is_none() {
+        let id = Some(BlockId::Number(BlockNumberOrTag::Pending));
+        let (number, benv, cap) = call_context(ctx, id)?;
+        let tx = convert::call_tx(req, cap);
+        // A transaction that fails even with all the gas allowed is still sent, with that gas, and mined as
+        // a failure (anvil does the same; the receipt tells the client what happened).
+        req.gas = Some(match ctx.chain.estimate_gas(tx, number, benv, cap)? {
+            Estimate::Gas(g) => g,
+            Estimate::Fails(_) => cap,
+        });
+    }
+    Ok(())
+}
+
+/// `eth_sign(address, data)`.
+pub fn sign(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
+    let address: Address = a.req(0)?;
+    let data: Bytes = a.req(1)?;
+    let sig = ctx.driver.sign_message(address, &data)?;
+    json(Bytes::from(sig.as_bytes().to_vec()))
+}

@@ -1,0 +1,101 @@
+//! Account state at a block: balance, code, storage, nonce (the pending nonce counts pooled transactions),
+//! and Merkle proofs (`eth_getProof`).
+
+use crate::context::RpcContext;
+use crate::error::{RpcError, RpcResult};
+use crate::params::Args;
+use crate::register::json;
+use alloy_eips::BlockId;
+use alloy_primitives::{Address, B256, U256};
+use serde_json::Value;
+
+/// `eth_getBalance(address, block?)`.
+pub fn get_balance(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
+    let address: Address = a.req(0)?;
+    let block = ctx.state_block(a.opt::<BlockId>(1)?)?;
+    let v = ctx
+        .chain
+        .read_state(block.number(), |s| s.balance(address))??;
+    json(v)
+}
+
+/// `eth_getCode(address, block?)`.
+pub fn get_code(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
+    let address: Address = a.req(0)?;
+    let block = ctx.state_block(a.opt::<BlockId>(1)?)?;
+    let code = ctx.chain.read_state(block.number(), |s| {
+        let hash = s.code_hash(address)?;
+        s.code_by_hash(hash)
+    })??;
+    json(code.bytes())
+}
+
+/// `eth_getStorageAt(address, slot, block?)`.
+pub fn get_storage_at(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
+    let address: Address = a.req(0)?;
+    let slot: U256 = a.req(1)?;
+    let block = ctx.state_block(a.opt::<BlockId>(2)?)?;
+    let v = ctx
+        .chain
+        .read_state(block.number(), |s| s.storage(address, slot))??;
+    json(B256::from(v.to_be_bytes::<32>()))
+}
+
+/// `eth_getTransactionCount(address, block?)`; `pending` adds the sender's executable pooled
+/// transactions.
+pub fn get_transaction_count(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
+    let address: Address = a.req(0)?;
+    let id = a.opt::<BlockId>(1)?;
+    let block = ctx.state_block(id)?;
+    let nonce = ctx
+        .chain
+        .read_state(block.number(), |s| s.nonce(address))??;
+    if RpcContext::is_pending(id) {
+        return json(U256::from(pending_nonce(ctx, address, nonce)));
+    }
+    json(U256::from(nonce))
+}
+
+/// The next nonce `address` would use with its pooled transactions counted.
+pub fn pending_nonce(ctx: &RpcContext, address: Address, state_nonce: u64) -> u64 {
+    let (pending, _) = ctx.chain.pool_split();
+    pending
+        .iter()
+        .filter(|t| t.sender == address)
+        .map(|t| t.nonce() + 1)
+        .max()
+        .unwrap_or(state_nonce)
+        .max(state_nonce)
+}
+
+/// `eth_getProof(address, slots, block?)`.
+pub fn get_proof(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
+    let address: Address = a.req(0)?;
+    let slots: Vec<alloy_serde::storage::JsonStorageKey> = a.req(1)?;
+    let block = ctx.state_block(a.opt::<BlockId>(2)?)?;
+    if block.number() != ctx.chain.head().number() {
+        return Err(RpcError::Server(
+            "eth_getProof is served for the latest block only".into(),
+        ));
+    }
+    let keys: Vec<B256> = slots.iter().map(|k| k.as_b256()).collect();
+    let p = ctx.chain.account_proof(address, &keys);
+    json(alloy_rpc_types_eth::EIP1186AccountProofResponse {
+        address: p.address,
+        balance: p.balance,
+        code_hash: p.code_hash,
+        nonce: p.nonce,
+        storage_hash: p.storage_hash,
+        account_proof: p.account_proof,
+        storage_proof: p
+            .storage_proof
+            .into_iter()
+            .zip(slots)
+            .map(|(s, key)| alloy_rpc_types_eth::EIP1186StorageProof {
+                key,
+                value: s.value,
+                proof: s.proof,
+            })
+            .collect(),
+    })
+}

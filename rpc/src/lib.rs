@@ -1,0 +1,32 @@
+//! # parevm-rpc
+//!
+//! The eth JSON-RPC server over HTTP and WebSocket (jsonrpsee on tokio) on top of the chain service.
+//!
+//! ```text
+//! client --HTTP/WS--> server (limits, CORS) --> RpcModule: method name -> handler(Args, RpcContext)
+//!   eth_* / net_* / web3_*   -> Chain (state, blocks, pool, call, estimate)
+//!   eth_sendTransaction      -> Driver::sign_transaction -> Chain::add_transaction -> Driver::submitted
+//!   eth_subscribe            -> Chain's broadcast of new blocks and pending transactions
+//!   debug_trace*             -> Chain::replay + tracers (struct logs, callTracer, prestateTracer)
+//!   txpool_*                 -> Chain's pool
+//! ```
+//! The [`context::Driver`] trait is the seam to whoever drives the chain: `parevm dev` (dev accounts,
+//! automine) now, the OP node's Engine API later. Dev methods live in `parevm-devnet` and are merged into
+//! the same module.
+#![warn(missing_docs)]
+
+pub mod context;
+pub mod convert;
+pub mod debug;
+pub mod error;
+pub mod eth;
+pub mod filters;
+pub mod params;
+pub mod pubsub;
+pub mod register;
+pub mod server;
+pub mod txpool;
+
+pub use context::{Driver, RpcContext};
+pub use error::{RpcError, RpcResult};
+pub use server::{eth_module, start, RunningServer, ServerOptions};
