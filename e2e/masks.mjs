@@ -8,4 +8,19 @@ export const masks = [
   { leaf: /(^|\.)mixHash$/, reason: 'PREVRANDAO: anvil draws a random value per block, parevm derives one' },
   { leaf: /(^|\.)stateRoot$/, reason: 'anvil reports the empty-trie root for its genesis state; parevm the real root' },
   { leaf: /\.size$/, reason: 'anvil leaves the empty withdrawals list out of the block size; parevm counts the whole block RLP as geth does' },
+  {
+    scenario: /snapshot/,
+    leaf: /^base fee after revert$/,
+    reason: 'anvil keeps its base-fee tracker across evm_revert (the next block continues the reverted chain\'s fee); parevm computes it from the parent block (EIP-1559)',
+  },
+  {
+    scenario: /tracers/,
+    leaf: /^unknown tx$/,
+    reason: 'anvil answers an empty struct-log frame for a transaction it does not have; parevm answers an error (-32000, transaction not found) as geth does',
+  },
+  {
+    scenario: /snapshot/,
+    leaf: /^later snapshot dropped/,
+    reason: 'reverting to snapshot N drops the snapshots taken after it: parevm (like hardhat) then answers false for them; anvil 1.7.1 answers -32001 Resource not found yet moves its chain to that snapshot',
+  },
 ];

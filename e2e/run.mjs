@@ -27,7 +27,7 @@ const keep = arg('--keep', path.join(here, 'out'));
 fs.mkdirSync(keep, { recursive: true });
 
 const artifacts = compile(path.join(here, 'contracts'));
-const scenarioDir = path.join(here, 'scenarios');
+const scenarioDir = arg('--scenarios', path.join(here, 'scenarios'));
 const files = fs.readdirSync(scenarioDir).filter((f) => f.endsWith('.mjs')).sort();
 
 function plain(v) {
@@ -61,7 +61,8 @@ function maskFor(scenario, leaf, owner) {
 async function record(kind, file) {
   const mod = await import(path.join(scenarioDir, file));
   const steps = [];
-  const node = await startNode(kind, bins, mod.nodeArgs || []);
+  const extra = mod.nodeArgs ? (Array.isArray(mod.nodeArgs) ? mod.nodeArgs : mod.nodeArgs[kind] || []) : [];
+  const node = await startNode(kind, bins, extra);
   const t = {
     kind,
     url: node.url,
@@ -123,8 +124,19 @@ for (const file of files) {
   } else {
     failed++;
     console.log(`FAIL   ${name}`);
-    for (const pr of problems.slice(0, 40)) console.log(`       ${pr}`);
-    if (problems.length > 40) console.log(`       ... ${problems.length - 40} more`);
+    // Differences that repeat at many indices are shown once, with a count.
+    const groups = new Map();
+    for (const pr of problems) {
+      const key = pr.replace(/\.\d+\./g, '.*.').replace(/: anvil .*/, '');
+      if (!groups.has(key)) groups.set(key, { first: pr, n: 0 });
+      groups.get(key).n++;
+    }
+    let shown = 0;
+    for (const { first, n } of groups.values()) {
+      if (shown++ >= 40) break;
+      console.log(`       ${first.slice(0, 300)}${n > 1 ? `  (x${n})` : ''}`);
+    }
+    if (groups.size > 40) console.log(`       ... ${groups.size - 40} more kinds`);
   }
 }
 console.log(`masks used: ${used.size} of ${masks.length}`);

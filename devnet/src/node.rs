@@ -361,16 +361,14 @@ impl Driver for Devnet {
         match self.accounts.sign(&from, tx) {
             Some(Ok(envelope)) => pool_tx_from_envelope(envelope),
             Some(Err(e)) => Err(RpcError::Internal(e.to_string())),
-            None => Err(RpcError::Server(format!("No Signer available for {from}"))),
+            None => Err(RpcError::InvalidParams("No Signer available".into())),
         }
     }
 
     fn sign_message(&self, address: Address, message: &[u8]) -> RpcResult<Signature> {
         match self.accounts.sign_message(&address, message) {
             Some(r) => r.map_err(|e| RpcError::Internal(e.to_string())),
-            None => Err(RpcError::Server(format!(
-                "No Signer available for {address}"
-            ))),
+            None => Err(RpcError::InvalidParams("No Signer available".into())),
         }
     }
 

@@ -62,3 +62,15 @@ export async function startNode(kind, bins, extra = []) {
     },
   };
 }
+
+// The receipt of `hash`, polling until the chain has mined it (at most 10 s).
+export async function receipt(url, hash) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const r = await rpc(url, 'eth_getTransactionReceipt', [hash]);
+    if (r.error) throw new Error(`receipt ${hash}: ${JSON.stringify(r.error)}`);
+    if (r.result) return r.result;
+    if (Date.now() > deadline) throw new Error(`no receipt for ${hash}`);
+    await new Promise((res) => setTimeout(res, 20));
+  }
+}

@@ -14,8 +14,8 @@ use crate::code::{delegation_code, Bytecode, Code};
 use crate::env::{tx_type, Env};
 use crate::error::{InvalidTx, TxError};
 use crate::interpreter::{
-    self, gas, table, CallRequest, CallScheme, CreateRequest, Ctl, Ctx, Frame, FrameKind,
-    FrameRequest, Tracer,
+    self, gas, table, CallRequest, CallScheme, CreateRequest, Ctl, Ctx, Frame, FrameEntry,
+    FrameKind, FrameRequest, FrameStart, Tracer,
 };
 use crate::journal::{Checkpoint, Journal};
 use crate::outcome::{ExecStatus, HaltReason, TxOutcome};
@@ -48,6 +48,8 @@ struct FrameResult {
     refund: i64,
     output: Bytes,
     created: Option<Address>,
+    /// The deployed code of a successful creation, kept only for an attached tracer.
+    deployed: Option<Bytes>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -542,10 +544,14 @@ impl TxExecution {
             frame.output = Bytes::new();
         }
         let mut created = None;
+        let mut deployed = None;
         let mut status = status;
         if let (FrameKind::Create { address }, ExecStatus::Success) = (frame.kind, status) {
             match deposit_code(spec, frame) {
                 Ok(Some(code)) => {
+                    if self.tracer.is_some() {
+                        deployed = Some(frame.output.clone());
+                    }
                     // set_code only reads the code hash, which creation already loaded.
                     if self.journal.set_code(&NoView, address, code).is_err() {
                         status = ExecStatus::Halt(HaltReason::OutOfGas);
@@ -565,6 +571,7 @@ impl TxExecution {
                 refund: frame.gas.refund(),
                 output: std::mem::take(&mut frame.output),
                 created,
+                deployed,
             },
             ExecStatus::Revert => {
                 self.journal.revert(frame.checkpoint);
@@ -574,6 +581,7 @@ impl TxExecution {
                     refund: 0,
                     output: std::mem::take(&mut frame.output),
                     created: None,
+                    deployed: None,
                 }
             }
             ExecStatus::Halt(_) => {
@@ -584,6 +592,7 @@ impl TxExecution {
                     refund: 0,
                     output: Bytes::new(),
                     created: None,
+                    deployed: None,
                 }
             }
         }
@@ -591,6 +600,10 @@ impl TxExecution {
 
     /// Hands a finished child's result to its parent, or records the top-level result.
     fn deliver(&mut self, r: FrameResult) {
+        if let Some(t) = self.tracer.as_deref_mut() {
+            let out = r.deployed.as_ref().unwrap_or(&r.output);
+            t.frame_end(r.status, r.gas_left, out, self.frames.len());
+        }
         let Some(parent) = self.frames.last_mut() else {
             self.top = Some(r);
             return;
@@ -652,7 +665,21 @@ impl TxExecution {
             refund: 0,
             output: Bytes::new(),
             created: None,
+            deployed: None,
         };
+        if let Some(t) = self.tracer.as_deref_mut() {
+            let parent = self.frames.last();
+            t.frame_start(&FrameStart {
+                entry: FrameEntry::Call(c.scheme),
+                from: parent.map_or(c.caller, |f| f.address),
+                to: c.code_address,
+                input: &c.input,
+                value: c.transfer,
+                gas_limit: c.gas_limit,
+                depth,
+                caller_gas_left: parent.map(|f| f.gas.remaining()),
+            });
+        }
         if depth as u64 > CALL_STACK_LIMIT {
             self.deliver_call(fail(c.gas_limit), c.ret_offset, c.ret_len);
             return Ok(None);
@@ -681,6 +708,7 @@ impl TxExecution {
                         refund: 0,
                         output,
                         created: None,
+                        deployed: None,
                     },
                     PrecompileCall::Revert { gas_used, output } => {
                         self.journal.revert(checkpoint);
@@ -690,6 +718,7 @@ impl TxExecution {
                             refund: 0,
                             output,
                             created: None,
+                            deployed: None,
                         }
                     }
                     PrecompileCall::Failed => {
@@ -700,6 +729,7 @@ impl TxExecution {
                             refund: 0,
                             output: Bytes::new(),
                             created: None,
+                            deployed: None,
                         }
                     }
                 };
@@ -714,6 +744,7 @@ impl TxExecution {
                 refund: 0,
                 output: Bytes::new(),
                 created: None,
+                deployed: None,
             };
             self.deliver_call(r, c.ret_offset, c.ret_len);
             return Ok(None);
@@ -749,6 +780,7 @@ impl TxExecution {
             refund: 0,
             output: Bytes::new(),
             created: None,
+            deployed: None,
         };
         // Reads.
         let balance = self.journal.balance(view, c.caller)?;
@@ -762,6 +794,22 @@ impl TxExecution {
         };
         let target_hash = self.journal.code_hash(view, address)?;
         let target_nonce = self.journal.nonce(view, address)?;
+        if let Some(t) = self.tracer.as_deref_mut() {
+            t.frame_start(&FrameStart {
+                entry: if c.salt.is_some() {
+                    FrameEntry::Create2
+                } else {
+                    FrameEntry::Create
+                },
+                from: c.caller,
+                to: address,
+                input: &c.init_code,
+                value: c.value,
+                gas_limit: c.gas_limit,
+                depth,
+                caller_gas_left: self.frames.last().map(|f| f.gas.remaining()),
+            });
+        }
         // EIP-7610: storage counts only where nonce and code do not already collide.
         let collision = (target_hash != B256::ZERO && target_hash != KECCAK_EMPTY)
             || target_nonce != 0
@@ -785,6 +833,7 @@ impl TxExecution {
                 refund: 0,
                 output: Bytes::new(),
                 created: None,
+                deployed: None,
             };
             self.deliver(r);
             return Ok(None);

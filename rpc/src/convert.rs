@@ -57,7 +57,8 @@ pub fn pool_transaction(tx: &PoolTx) -> Transaction {
         block_hash: None,
         block_number: None,
         transaction_index: None,
-        effective_gas_price: None,
+        // A pending transaction reports its fee cap as its gas price (geth, anvil).
+        effective_gas_price: Some(gas_price_of(&tx.envelope)),
         block_timestamp: None,
     }
 }

@@ -185,7 +185,42 @@ impl Ctx<'_> {
     }
 }
 
-/// Receives one call per executed instruction (EIP-3155 style), before the instruction runs, and one after.
+/// How a frame was entered, as tracers report it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FrameEntry {
+    /// A message call (the transaction's own call included).
+    Call(CallScheme),
+    /// CREATE (or a creation transaction).
+    Create,
+    /// CREATE2.
+    Create2,
+}
+
+/// A frame about to start, as tracers see it. Calls that never run code (precompiles, accounts without
+/// code, calls refused for depth or balance) start and end like any other.
+#[derive(Debug)]
+pub struct FrameStart<'a> {
+    /// Call scheme or creation.
+    pub entry: FrameEntry,
+    /// The caller (the account whose code made the call; the sender at the top).
+    pub from: Address,
+    /// The callee: the code's account for calls, the new address for creations.
+    pub to: Address,
+    /// Call data or init code.
+    pub input: &'a Bytes,
+    /// Value moved (zero for DELEGATECALL and STATICCALL).
+    pub value: U256,
+    /// Gas the frame gets.
+    pub gas_limit: u64,
+    /// Call depth of the new frame (0 = the transaction's).
+    pub depth: usize,
+    /// Gas the calling frame has left after paying for the call (`None` at the top).
+    pub caller_gas_left: Option<u64>,
+}
+
+/// Receives one call per executed instruction (EIP-3155 style), before the instruction runs and after it, and
+/// one call when each frame starts and ends. The hooks other than `step` default to nothing, and none of
+/// them costs anything when no tracer is attached.
 pub trait Tracer {
     /// `op` at `pc` is about to run in `frame`.
     fn step(&mut self, frame: &Frame, op: u8, refund: i64);
@@ -195,6 +230,20 @@ pub trait Tracer {
     /// CREATE, the gas handed to the child included, as geth reports it). Not called when the instruction
     /// blocked on state ([`Ctl::Blocked`]): it will run again.
     fn step_end(&mut self, _frame: &Frame, _op: u8, _ctl: Ctl) {}
+
+    /// A call or creation frame starts.
+    fn frame_start(&mut self, _start: &FrameStart<'_>) {}
+
+    /// The most recently started frame still open (at `depth`) ended with `status`, `gas_left` and
+    /// `output` (the deployed code for a successful creation).
+    fn frame_end(
+        &mut self,
+        _status: crate::outcome::ExecStatus,
+        _gas_left: u64,
+        _output: &Bytes,
+        _depth: usize,
+    ) {
+    }
 }
 
 /// Unwraps a state read inside an instruction, or parks the frame when the view is not ready.

@@ -10,12 +10,15 @@ pub mod frame;
 pub mod gas;
 pub mod instructions;
 pub mod memory;
+pub mod names;
 pub mod stack;
 pub mod table;
 
 pub use frame::{
-    CallRequest, CallScheme, CreateRequest, Ctl, Ctx, Frame, FrameKind, FrameRequest, Tracer,
+    CallRequest, CallScheme, CreateRequest, Ctl, Ctx, Frame, FrameEntry, FrameKind, FrameRequest,
+    FrameStart, Tracer,
 };
+pub use names::op_name;
 use table::BlockInstr;
 pub use table::{Instr, OpInfo, Table, Tables};
 

@@ -1,0 +1,58 @@
+// Tracers: debug_traceTransaction with the struct logger, callTracer (nested calls, reverts) and
+// prestateTracer (plain and diffMode) on the same transactions, debug_traceCall and debug_traceBlockByNumber.
+import { encodeFunctionData, parseEther } from 'viem';
+import { receipt, rpc } from '../lib/node.mjs';
+
+export const nodeArgs = { anvil: ['--steps-tracing'] };
+
+export default async function (t) {
+  const call = async (m, p = []) => {
+    const r = await rpc(t.url, m, p);
+    return r.error ? { error: r.error } : r.result;
+  };
+  const [a0, a1] = await call('eth_accounts');
+  const { Token, Demo } = t.artifacts;
+  const deploy = async (art, args = '') => {
+    const h = await call('eth_sendTransaction', [{ from: a0, data: art.bytecode + args }]);
+    return (await receipt(t.url, h)).contractAddress;
+  };
+  const supply = parseEther('1000').toString(16).padStart(64, '0');
+  const token = await deploy(Token, supply);
+  const demo = await deploy(Demo);
+  const send = (to, data, extra = {}) => call('eth_sendTransaction', [{ from: a0, to, data, ...extra }]);
+  const transfer = encodeFunctionData({ abi: Token.abi, functionName: 'transfer', args: [a1, 10n] });
+  const inc = encodeFunctionData({ abi: Demo.abi, functionName: 'inc' });
+  const relayed = encodeFunctionData({ abi: Demo.abi, functionName: 'relay', args: [token, transfer] });
+  const failing = encodeFunctionData({ abi: Demo.abi, functionName: 'relay', args: [demo, encodeFunctionData({ abi: Demo.abi, functionName: 'fail', args: ['deep'] })] });
+
+  // Demo gets tokens so that relaying a transfer through it succeeds.
+  await receipt(t.url, await send(token, encodeFunctionData({ abi: Token.abi, functionName: 'transfer', args: [demo, 100n] })));
+  const txs = {
+    transfer: await send(token, transfer),
+    inc: await send(demo, inc),
+    relay: await send(demo, relayed),
+    'relay revert': await send(demo, failing, { gas: '0x30000' }),
+    'plain value': await call('eth_sendTransaction', [{ from: a0, to: a1, value: '0x64' }]),
+  };
+  for (const h of Object.values(txs)) await receipt(t.url, h);
+  const tracers = {
+    'struct logs': {},
+    'struct logs with memory': { enableMemory: true, disableStorage: true },
+    callTracer: { tracer: 'callTracer' },
+    'callTracer top only': { tracer: 'callTracer', tracerConfig: { onlyTopCall: true } },
+    prestateTracer: { tracer: 'prestateTracer' },
+    'prestateTracer diff': { tracer: 'prestateTracer', tracerConfig: { diffMode: true } },
+  };
+  for (const [tx, hash] of Object.entries(txs)) {
+    for (const [name, opts] of Object.entries(tracers)) {
+      if (name === 'struct logs with memory' && tx !== 'inc') continue;
+      t.rec(`${tx} / ${name}`, await call('debug_traceTransaction', [hash, opts]));
+    }
+  }
+  t.rec('traceCall callTracer', await call('debug_traceCall', [{ from: a0, to: demo, data: relayed, gas: '0x100000' }, 'latest', { tracer: 'callTracer' }]));
+  t.rec('traceCall struct logs', await call('debug_traceCall', [{ from: a0, to: token, data: transfer, gas: '0x100000' }, 'latest', {}]));
+  t.rec('traceCall prestate', await call('debug_traceCall', [{ from: a0, to: token, data: transfer, gas: '0x100000' }, 'latest', { tracer: 'prestateTracer' }]));
+  const n = (await receipt(t.url, txs.relay)).blockNumber;
+  t.rec('traceBlockByNumber callTracer', await call('debug_traceBlockByNumber', [n, { tracer: 'callTracer' }]));
+  t.rec('unknown tx', (await call('debug_traceTransaction', ['0x' + '22'.repeat(32), {}])).error !== undefined);
+}

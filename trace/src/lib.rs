@@ -1,0 +1,22 @@
+//! # parevm-trace
+//!
+//! Tracers for `debug_traceTransaction`, `debug_traceCall` and `debug_traceBlock*`, answering in the JSON
+//! shapes geth defines (and anvil serves): the default struct logger, `callTracer` and `prestateTracer`
+//! (plain and `diffMode`).
+//!
+//! ```text
+//! replayed transaction -> TxExecution + Tracer hooks (step, frame_start, frame_end, log)
+//!   StructLogger  -> DefaultFrame { gas, failed, returnValue, structLogs }
+//!   CallTracer    -> CallFrame tree (type, from, to, value, gas, gasUsed, input, output, error, calls, logs)
+//! TxOutcome (read and write sets) + the state before the transaction
+//!   prestate      -> PreStateFrame::Default | PreStateFrame::Diff
+//! ```
+#![warn(missing_docs)]
+
+pub mod call;
+pub mod prestate;
+pub mod struct_log;
+
+pub use call::CallTracer;
+pub use prestate::{prestate, PrestateOptions};
+pub use struct_log::{StructLogConfig, StructLogger};
