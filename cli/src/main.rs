@@ -28,6 +28,14 @@ enum Command {
     Optest(cmd::optest::Args),
     /// Generate a block, run it sequentially and in parallel, check they agree, print timings.
     Demo(cmd::demo::Args),
+    /// Start a chain in a datadir from a geth-style genesis file; prints the genesis hash.
+    Init(cmd::init::Args),
+    /// Execute and append RLP blocks (as `geth export` writes them) to a datadir's chain.
+    Import(cmd::import::Args),
+    /// Write canonical blocks of a datadir's chain as back-to-back RLP.
+    Export(cmd::export::Args),
+    /// Inspect a datadir's database: head, stats, check.
+    Db(cmd::db::Args),
     /// Run an anvil-compatible local chain (JSON-RPC on 127.0.0.1:8545).
     Dev(Box<cmd::dev::Args>),
 }
@@ -44,6 +52,10 @@ fn main() -> std::process::ExitCode {
         Command::Replay(a) => cmd::replay::run(a),
         Command::Optest(a) => cmd::optest::run(a),
         Command::Demo(a) => cmd::demo::run(a),
+        Command::Init(a) => cmd::init::run(a),
+        Command::Import(a) => cmd::import::run(a),
+        Command::Export(a) => cmd::export::run(a),
+        Command::Db(a) => cmd::db::run(a),
         Command::Dev(a) => cmd::dev::run(*a),
     };
     match r {

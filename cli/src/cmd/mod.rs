@@ -2,8 +2,12 @@
 //! (`Ok(false)` = ran, but something failed).
 
 pub mod blocktest;
+pub mod db;
 pub mod demo;
 pub mod dev;
 pub mod optest;
+pub mod export;
+pub mod import;
+pub mod init;
 pub mod replay;
 pub mod statetest;
