@@ -267,7 +267,7 @@ fn rpc_transactions(
             .get(i)
             .copied()
             .ok_or_else(|| server(format!("block {hash}: no sender for transaction {i}")))?;
-        let deposit_meta = match receipts.get(i).map(|r| decode_receipt(r)).transpose()? {
+        let deposit_meta = match receipts.get(i).map(decode_receipt).transpose()? {
             Some(OpReceiptEnvelope::Deposit(d)) => OpDepositInfo {
                 deposit_nonce: d.receipt.deposit_nonce,
                 deposit_receipt_version: d.receipt.deposit_receipt_version,
