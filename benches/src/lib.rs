@@ -14,6 +14,7 @@
 #![warn(missing_docs)]
 #![deny(unsafe_code)]
 
+pub mod chain;
 pub mod check;
 #[allow(unsafe_code)] // `getrusage` for process CPU time (a libc call).
 pub mod cpu;

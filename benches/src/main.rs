@@ -32,6 +32,37 @@ enum Suite {
     Mainnet(MainnetArgs),
     /// Generated blocks (transfers, ERC-20, swaps, a dependent chain, a hot mix) on 1..N threads.
     Synthetic(SyntheticArgs),
+    /// The persistent chain: execution, incremental root and commit per block on generated states of
+    /// N accounts (redb file), beside execution of the same blocks in memory.
+    Chain(ChainArgs),
+}
+
+#[derive(Debug, Args)]
+struct ChainArgs {
+    /// Directory for `chain.csv`.
+    #[arg(long, default_value = "target/bench-results")]
+    out: PathBuf,
+    /// Where the datadirs are created (emptied first).
+    #[arg(long, default_value = "target/bench-chain")]
+    dir: PathBuf,
+    /// State sizes in accounts (comma-separated).
+    #[arg(long, value_delimiter = ',', default_value = "100000,1000000")]
+    accounts: Vec<usize>,
+    /// ERC-20 tokens in the state.
+    #[arg(long, default_value_t = 200)]
+    tokens: usize,
+    /// Holders per token (storage slots of each token).
+    #[arg(long, default_value_t = 2000)]
+    holders: usize,
+    /// Blocks per state size.
+    #[arg(long, default_value_t = 5)]
+    blocks: usize,
+    /// Token transfers per block (about 50k gas each: 700 is a 35 Mgas, mainnet-sized block).
+    #[arg(long, default_value_t = 700)]
+    txs: usize,
+    /// Executor threads (1: sequential).
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
 }
 
 #[derive(Debug, Args)]
@@ -105,7 +136,37 @@ fn main() -> anyhow::Result<()> {
         Suite::Interp(args) => interp(args),
         Suite::Mainnet(args) => mainnet(args),
         Suite::Synthetic(args) => synthetic(args),
+        Suite::Chain(args) => chain(args),
     }
+}
+
+fn chain(args: ChainArgs) -> anyhow::Result<()> {
+    use parevm_benches::chain::{run_suite, suite, ChainBenchOptions};
+    let opts = ChainBenchOptions {
+        accounts: args.accounts,
+        tokens: args.tokens.max(1),
+        holders: args.holders,
+        blocks: args.blocks.max(1),
+        txs: args.txs.max(1),
+        threads: args.threads.max(1),
+        dir: args.dir,
+    };
+    let rows = run_suite(&opts, &mut |r| {
+        eprint!(
+            "{}",
+            suite::table(std::slice::from_ref(r))
+                .lines()
+                .nth(1)
+                .unwrap_or("")
+                .to_owned()
+                + "\n"
+        )
+    })
+    .context("chain suite")?;
+    print!("{}", suite::table(&rows));
+    report::write(&args.out, "chain.csv", &suite::csv(&rows))?;
+    eprintln!("wrote {}", args.out.join("chain.csv").display());
+    Ok(())
 }
 
 fn interp(args: InterpArgs) -> anyhow::Result<()> {

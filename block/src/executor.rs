@@ -75,6 +75,9 @@ pub struct BlockExecutor {
     pub runner: TxRunner,
     /// Which steps run.
     pub mode: Mode,
+    /// Leave the post-block state root to the caller (a store that computes it while committing, overlapped
+    /// with the next block): `BlockOutcome::state_root` stays `None` and is not compared with the header.
+    pub defer_state_root: bool,
 }
 
 impl BlockExecutor {
@@ -85,6 +88,7 @@ impl BlockExecutor {
             schedule,
             runner: TxRunner::Sequential,
             mode: Mode::Full,
+            defer_state_root: false,
         }
     }
 
@@ -193,7 +197,7 @@ impl BlockExecutor {
             header.number,
             &input.ommers,
             spec,
-        );
+        )?;
         if spec.is_enabled_in(SpecId::PRAGUE) {
             let deposits = parse_deposits(&outcome.receipts)?;
             let withdrawals =
@@ -203,7 +207,9 @@ impl BlockExecutor {
             let requests = collect_requests(&deposits, &withdrawals, &consolidations);
             outcome.requests_hash = Some(requests_hash(&requests));
         }
-        outcome.state_root = Some(state.state_root());
+        if !self.defer_state_root {
+            outcome.state_root = Some(state.state_root()?);
+        }
         if self.mode == Mode::Full {
             check_outcome(header, &outcome)?;
         }

@@ -58,10 +58,11 @@ pub fn apply_rewards<S: StateStore>(
     number: u64,
     ommers: &[Header],
     spec: SpecId,
-) {
+) -> Result<(), BlockError> {
     for (address, amount) in reward_credits(beneficiary, number, ommers, spec) {
-        state.apply(&vec![credit(address, amount)]);
+        state.apply(&vec![credit(address, amount)])?;
     }
+    Ok(())
 }
 
 /// Applies EIP-4895 withdrawals in order. A zero-amount withdrawal neither creates an account nor keeps an
@@ -73,7 +74,7 @@ pub fn apply_withdrawals<S: StateStore>(
     for w in withdrawals {
         let amount = U256::from(w.amount) * U256::from(GWEI);
         if !amount.is_zero() {
-            state.apply(&vec![credit(w.address, amount)]);
+            state.apply(&vec![credit(w.address, amount)])?;
             continue;
         }
         let code_hash = state.code_hash(w.address)?;
@@ -84,7 +85,7 @@ pub fn apply_withdrawals<S: StateStore>(
         if exists && empty {
             let mut write = AccountWrite::new(w.address);
             write.destroyed = true;
-            state.apply(&vec![write]);
+            state.apply(&vec![write])?;
         }
     }
     Ok(())

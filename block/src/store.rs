@@ -5,10 +5,12 @@
 //!                  StateStore::snapshot()/restore() around every block (an invalid block leaves no trace)
 //! ```
 //!
-//! [`InMemoryState`] implements it here; a disk-backed store can sit behind the same trait later.
+//! [`InMemoryState`] implements it here (a snapshot is a clone); the persistent store
+//! (`parevm-storage`) implements it with a per-block overlay over the database, whose snapshot is the
+//! overlay's (small) contents and whose root is recomputed only along the changed paths.
 
 use alloy_primitives::B256;
-use parevm_evm_core::{StateView, WriteSet};
+use parevm_evm_core::{StateView, ViewError, WriteSet};
 use parevm_state::InMemoryState;
 
 /// World state that block execution can read, change, roll back and hash.
@@ -17,10 +19,12 @@ pub trait StateStore: StateView {
     type Snapshot;
 
     /// Applies one write set (a transaction's, a system call's, or the block's balance credits).
-    fn apply(&mut self, writes: &WriteSet);
+    ///
+    /// Fails only when the backing store cannot be read (a credit needs the current balance).
+    fn apply(&mut self, writes: &WriteSet) -> Result<(), ViewError>;
 
     /// The Merkle-Patricia state root.
-    fn state_root(&self) -> B256;
+    fn state_root(&self) -> Result<B256, ViewError>;
 
     /// Records the hash of block `number` for BLOCKHASH.
     fn set_block_hash(&mut self, number: u64, hash: B256);
@@ -35,12 +39,13 @@ pub trait StateStore: StateView {
 impl StateStore for InMemoryState {
     type Snapshot = InMemoryState;
 
-    fn apply(&mut self, writes: &WriteSet) {
+    fn apply(&mut self, writes: &WriteSet) -> Result<(), ViewError> {
         InMemoryState::apply(self, writes);
+        Ok(())
     }
 
-    fn state_root(&self) -> B256 {
-        InMemoryState::state_root(self)
+    fn state_root(&self) -> Result<B256, ViewError> {
+        Ok(InMemoryState::state_root(self))
     }
 
     fn set_block_hash(&mut self, number: u64, hash: B256) {
@@ -67,13 +72,13 @@ mod tests {
         let mut s = InMemoryState::new();
         let a = Address::repeat_byte(7);
         s.insert_account(a, U256::from(1), 0, Bytes::new(), []);
-        let root = StateStore::state_root(&s);
+        let root = StateStore::state_root(&s).unwrap();
         let snap = s.snapshot();
         let mut w = AccountWrite::new(a);
         w.balance = Some(BalanceWrite::Add(U256::from(5)));
-        StateStore::apply(&mut s, &vec![w]);
-        assert_ne!(StateStore::state_root(&s), root);
+        StateStore::apply(&mut s, &vec![w]).unwrap();
+        assert_ne!(StateStore::state_root(&s).unwrap(), root);
         s.restore(snap);
-        assert_eq!(StateStore::state_root(&s), root);
+        assert_eq!(StateStore::state_root(&s).unwrap(), root);
     }
 }

@@ -54,7 +54,7 @@ fn call<S: StateStore>(
             BlockError::State(ViewError::Backend(format!("system call rejected: {i}")))
         }
     })?;
-    state.apply(&outcome.writes);
+    state.apply(&outcome.writes)?;
     Ok(outcome)
 }
 

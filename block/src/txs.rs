@@ -95,13 +95,13 @@ pub fn run_transactions<S: StateStore + Sync>(
             Some(r) => r.map_err(|source| BlockError::InvalidTx { index, source })?,
             None => execute_tx(env, &*state).map_err(|e| BlockError::tx(index, e))?,
         };
-        state.apply(&outcome.writes);
+        state.apply(&outcome.writes)?;
         results.gas_used += outcome.gas_used;
         let status = if byzantium {
             ReceiptStatus::Status(outcome.status.is_success())
         } else {
             match roots {
-                PostStateRoots::Compute => ReceiptStatus::PostState(state.state_root()),
+                PostStateRoots::Compute => ReceiptStatus::PostState(state.state_root()?),
                 PostStateRoots::Skip => ReceiptStatus::PostState(Default::default()),
             }
         };

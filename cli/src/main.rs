@@ -28,6 +28,16 @@ enum Command {
     Optest(cmd::optest::Args),
     /// Generate a block, run it sequentially and in parallel, check they agree, print timings.
     Demo(cmd::demo::Args),
+    /// Start a chain in a datadir from a geth-style genesis file; prints the genesis hash.
+    Init(cmd::init::Args),
+    /// Execute and append RLP blocks (as `geth export` writes them) to a datadir's chain.
+    Import(cmd::import::Args),
+    /// Write canonical blocks of a datadir's chain as back-to-back RLP.
+    Export(cmd::export::Args),
+    /// Inspect a datadir's database: head, stats, check.
+    Db(cmd::db::Args),
+    /// Run the OP-Stack execution client behind a rollup node (Engine API on 127.0.0.1:8551).
+    Node(Box<cmd::node::Args>),
     /// Run an anvil-compatible local chain (JSON-RPC on 127.0.0.1:8545).
     Dev(Box<cmd::dev::Args>),
 }
@@ -44,7 +54,12 @@ fn main() -> std::process::ExitCode {
         Command::Replay(a) => cmd::replay::run(a),
         Command::Optest(a) => cmd::optest::run(a),
         Command::Demo(a) => cmd::demo::run(a),
+        Command::Init(a) => cmd::init::run(a),
+        Command::Import(a) => cmd::import::run(a),
+        Command::Export(a) => cmd::export::run(a),
+        Command::Db(a) => cmd::db::run(a),
         Command::Dev(a) => cmd::dev::run(*a),
+        Command::Node(a) => cmd::node::run(*a),
     };
     match r {
         Ok(true) => std::process::ExitCode::SUCCESS,

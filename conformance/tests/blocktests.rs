@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// Failures printed in full before the rest are only counted.
 const MAX_PRINTED: usize = 100;
 
-fn run_all(runner: TxRunner) {
+fn run_all(runner: TxRunner, store: bool) {
     let dir = fixtures_dir()
         .expect("fixtures unpack")
         .join("eest-v5.4.0")
@@ -41,7 +41,7 @@ fn run_all(runner: TxRunner) {
         }
     };
     let opts = BlocktestOptions {
-        case: CaseOptions { runner },
+        case: CaseOptions { runner, store },
         ..BlocktestOptions::default()
     };
     let summary = run_files(&files, &opts, &sink).expect("suite runs");
@@ -63,7 +63,14 @@ fn run_all(runner: TxRunner) {
 
 #[test]
 fn official_blockchain_tests_pass() {
-    run_all(TxRunner::Sequential);
+    run_all(TxRunner::Sequential, false);
+}
+
+/// Every test again through the chain store (redb's in-memory backend): per-block overlay, incremental
+/// root over stored trie nodes, one committed batch per block; the same pinned counts as in memory.
+#[test]
+fn official_blockchain_tests_pass_through_the_chain_store() {
+    run_all(TxRunner::Sequential, true);
 }
 
 /// The same suite with every block's transactions through the parallel executor at 2 and 4 threads: its
@@ -74,6 +81,6 @@ fn official_blockchain_tests_pass_with_parallel_runner() {
     // Every block through the parallel engine, however small (results are identical, only cost differs).
     parevm_parallel_commit::force_parallel_path(true);
     for threads in [2, 4] {
-        run_all(TxRunner::Checked { threads });
+        run_all(TxRunner::Checked { threads }, false);
     }
 }

@@ -3,7 +3,7 @@
 //! Every parallel result is checked equal to the sequential one, and revm's gas and status per transaction
 //! to parevm's, before anything is timed.
 
-mod rng;
+pub mod rng;
 pub mod storage;
 pub mod suite;
 mod uniswap;

@@ -24,6 +24,10 @@ pub struct Args {
     /// same block; default: sequential only.
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Import every test's blocks through the chain store (`parevm-storage`, redb in memory): genesis by
+    /// `init_chain`, each block on an overlay committed in one batch, roots checked from the stored tries.
+    #[arg(long)]
+    pub store: bool,
     /// Run only this network (`Cancun`, `ShanghaiToCancunAtTime15k`, ...).
     #[arg(long)]
     pub fork: Option<String>,
@@ -44,7 +48,10 @@ pub fn run(args: Args) -> anyhow::Result<bool> {
         _ => TxRunner::Sequential,
     };
     let opts = BlocktestOptions {
-        case: CaseOptions { runner },
+        case: CaseOptions {
+            runner,
+            store: args.store,
+        },
         filter: Filter {
             fork: args.fork.clone(),
             name: args.name.clone(),

@@ -16,6 +16,7 @@ pub mod alloc;
 pub mod error;
 pub mod fixture;
 pub mod network;
+pub mod persistent;
 pub mod report;
 pub mod runner;
 pub mod suite;

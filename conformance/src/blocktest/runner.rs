@@ -10,7 +10,7 @@ use crate::replay::hex::{b256_of, bytes_of, u64_of};
 use alloy_consensus::Header;
 use alloy_primitives::{Address, B256};
 use parevm_block::{
-    decode_block, BlockError, BlockExecutor, BlockInput, DecodeError, Mode, StateStore, TxRunner,
+    decode_block, BlockError, BlockExecutor, BlockInput, DecodeError, Mode, TxRunner,
 };
 use parevm_evm_core::SpecId;
 use parevm_state::InMemoryState;
@@ -22,6 +22,8 @@ use std::path::Path;
 pub struct CaseOptions {
     /// How each block's transactions run.
     pub runner: TxRunner,
+    /// Import through the chain store (`parevm-storage`) instead of an in-memory state.
+    pub store: bool,
 }
 
 /// The chain head: header and hash.
@@ -64,6 +66,9 @@ pub fn run_case(
     test: &BlockchainTest,
     opts: CaseOptions,
 ) -> Result<usize, CaseError> {
+    if opts.store {
+        return super::persistent::run_case_persistent(file, name, test, opts);
+    }
     let field = |what: String| FixtureError::Field {
         file: file.to_path_buf(),
         case: name.to_owned(),
@@ -95,7 +100,7 @@ pub fn run_case(
             genesis.hash
         )));
     }
-    let root = StateStore::state_root(&state);
+    let root = InMemoryState::state_root(&state);
     if root != want_root || root != genesis.block.header.state_root {
         return Err(CaseError::Genesis(format!(
             "pre state root {root}, header says {want_root}"
@@ -260,7 +265,7 @@ fn check_post_state(state: &InMemoryState, test: &BlockchainTest) -> Result<(), 
     }
     if let Some(hash) = &test.post_state_hash {
         let want = b256_of(hash).map_err(|e| PostError::Fixture(format!("postStateHash: {e}")))?;
-        let got = StateStore::state_root(state);
+        let got = InMemoryState::state_root(state);
         if got != want {
             return Err(PostError::Differs(format!(
                 "state root {got}, expected {want}"

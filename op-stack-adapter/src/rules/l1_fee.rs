@@ -122,14 +122,15 @@ impl L1FeeInputs {
         !fork.is_active(OpFork::Ecotone) || self.empty_ecotone_scalars
     }
 
-    /// The receipt's `l1GasUsed` of a non-deposit whose EIP-2718 encoding is `tx`: its calldata gas (plus
-    /// the overhead under Bedrock's formula); from Fjord the FastLZ size estimate * 16.
+    /// The receipt's `l1GasUsed` of a non-deposit whose EIP-2718 encoding is `tx`: its calldata gas, from
+    /// Fjord the FastLZ size estimate * 16; plus the overhead while Bedrock's scalars are in force (as
+    /// op-reth reports it).
     pub fn l1_gas_used(&self, fork: OpFork, tx: &[u8]) -> U256 {
-        if fork.is_active(OpFork::Fjord) {
-            return U256::from(estimated_size(tx)).saturating_mul(U256::from(16))
-                / U256::from(1_000_000u64);
-        }
-        let gas = data_gas(fork, tx);
+        let gas = if fork.is_active(OpFork::Fjord) {
+            U256::from(estimated_size(tx)).saturating_mul(U256::from(16)) / U256::from(1_000_000u64)
+        } else {
+            data_gas(fork, tx)
+        };
         if self.bedrock_formula(fork) {
             gas.saturating_add(self.overhead)
         } else {

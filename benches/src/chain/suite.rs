@@ -1,0 +1,237 @@
+//! Runs the chain benchmark: per state size, a fresh redb datadir, then each block in memory and through
+//! the store, side by side.
+
+use super::world::generate;
+use crate::error::BenchError;
+use crate::synthetic::workloads::CHAIN;
+use crate::world::{parevm_state, Chain};
+use alloy_consensus::Header;
+use parevm_block::txs::{run_transactions, PostStateRoots};
+use parevm_block::{StateStore, TxRunner};
+use parevm_storage::{ChainStore, NewBlock};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// What to run.
+#[derive(Clone, Debug)]
+pub struct ChainBenchOptions {
+    /// State sizes (filler accounts).
+    pub accounts: Vec<usize>,
+    /// ERC-20 tokens.
+    pub tokens: usize,
+    /// Holders per token.
+    pub holders: usize,
+    /// Blocks per state size.
+    pub blocks: usize,
+    /// Transfers per block.
+    pub txs: usize,
+    /// Executor threads (1 = sequential).
+    pub threads: usize,
+    /// Where the datadirs go (emptied first).
+    pub dir: PathBuf,
+}
+
+/// One block's figures.
+#[derive(Clone, Debug)]
+pub struct ChainRow {
+    /// Filler accounts of the state.
+    pub accounts: usize,
+    /// Block number.
+    pub block: u64,
+    /// Transactions.
+    pub txs: usize,
+    /// Gas used.
+    pub gas: u64,
+    /// Execution on the in-memory state.
+    pub exec_memory: Duration,
+    /// Execution on the store's overlay.
+    pub exec_store: Duration,
+    /// Storage tries of the changed accounts (parallel).
+    pub storage_root: Duration,
+    /// The account trie.
+    pub account_root: Duration,
+    /// Building and durably writing the batch.
+    pub commit: Duration,
+    /// The in-memory state's from-scratch root (first block only).
+    pub full_root: Option<Duration>,
+}
+
+impl ChainRow {
+    /// Root plus commit.
+    pub fn root_commit(&self) -> Duration {
+        self.storage_root + self.account_root + self.commit
+    }
+
+    /// (root + commit) / execution on the store.
+    pub fn overhead(&self) -> f64 {
+        self.root_commit().as_secs_f64() / self.exec_store.as_secs_f64().max(1e-12)
+    }
+}
+
+fn setup(e: impl std::fmt::Display) -> BenchError {
+    BenchError::Setup {
+        case: "chain".into(),
+        reason: e.to_string(),
+    }
+}
+
+/// Runs every state size; `on_row` sees each block as it finishes.
+pub fn run_suite(
+    opts: &ChainBenchOptions,
+    on_row: &mut dyn FnMut(&ChainRow),
+) -> Result<Vec<ChainRow>, BenchError> {
+    let runner = if opts.threads > 1 {
+        TxRunner::Parallel {
+            threads: opts.threads,
+        }
+    } else {
+        TxRunner::Sequential
+    };
+    let mut rows = Vec::new();
+    for &n in &opts.accounts {
+        let started = Instant::now();
+        let world = generate(n, opts.tokens, opts.holders, opts.blocks, opts.txs)?;
+        let mut memory = parevm_state(&world.accounts);
+        let datadir = opts.dir.join(format!("accounts-{n}"));
+        let _ = std::fs::remove_dir_all(&datadir);
+        let store = ChainStore::open(&datadir).map_err(setup)?;
+        store
+            .init_chain(None, &memory, |root| Header {
+                state_root: root,
+                gas_limit: 60_000_000,
+                ..Default::default()
+            })
+            .map_err(setup)?;
+        eprintln!(
+            "{n} accounts: generated and written in {:.1}s ({})",
+            started.elapsed().as_secs_f64(),
+            store.describe()
+        );
+        let body = alloy_rlp::encode(
+            alloy_consensus::BlockBody::<parevm_block::input::BlockTx>::default(),
+        );
+        for (b, txs) in world.blocks.iter().enumerate() {
+            let number = b as u64 + 1;
+            let chain = Chain { number, ..CHAIN };
+            let envs: Vec<_> = txs.iter().map(|t| chain.parevm_env(t)).collect();
+
+            let t = Instant::now();
+            let mem = run_transactions(&envs, &mut memory, runner, true, PostStateRoots::Skip)
+                .map_err(setup)?;
+            let exec_memory = t.elapsed();
+
+            let (head, _) = store.head().map_err(setup)?;
+            let mut state = store.begin_block().map_err(setup)?;
+            let t = Instant::now();
+            let res = run_transactions(&envs, &mut state, runner, true, PostStateRoots::Skip)
+                .map_err(setup)?;
+            let exec_store = t.elapsed();
+            if res.gas_used != mem.gas_used {
+                return Err(setup(format!(
+                    "block {number}: gas {} on the store, {} in memory",
+                    res.gas_used, mem.gas_used
+                )));
+            }
+            let root = state.state_root().map_err(setup)?;
+            let header = Header {
+                parent_hash: head.hash,
+                number,
+                state_root: root,
+                gas_used: res.gas_used,
+                gas_limit: 60_000_000,
+                timestamp: number,
+                ..Default::default()
+            };
+            let stats = store
+                .commit_block(
+                    NewBlock {
+                        header: &header,
+                        hash: header.hash_slow(),
+                        body: &body,
+                        tx_hashes: &[],
+                        senders: &[],
+                        receipts: &[],
+                    },
+                    &state,
+                )
+                .map_err(setup)?;
+            let full_root = if b == 0 {
+                let t = Instant::now();
+                let full = memory.state_root();
+                let elapsed = t.elapsed();
+                if full != root {
+                    return Err(setup(format!(
+                        "block {number}: incremental root {root}, from scratch {full}"
+                    )));
+                }
+                Some(elapsed)
+            } else {
+                None
+            };
+            let row = ChainRow {
+                accounts: n,
+                block: number,
+                txs: txs.len(),
+                gas: res.gas_used,
+                exec_memory,
+                exec_store,
+                storage_root: stats.storage_root,
+                account_root: stats.account_root,
+                commit: stats.build + stats.write,
+                full_root,
+            };
+            on_row(&row);
+            rows.push(row);
+        }
+    }
+    Ok(rows)
+}
+
+/// The rows as a text table.
+pub fn table(rows: &[ChainRow]) -> String {
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let mut out = String::from(
+        "accounts  block  txs   Mgas  exec mem ms  exec store ms  storage root ms  account root ms  commit ms  (root+commit)/exec  full root ms\n",
+    );
+    for r in rows {
+        out.push_str(&format!(
+            "{:>8}  {:>5}  {:>4}  {:>5.1}  {:>11.1}  {:>13.1}  {:>15.1}  {:>15.1}  {:>9.1}  {:>17.2}  {:>12}\n",
+            r.accounts,
+            r.block,
+            r.txs,
+            r.gas as f64 / 1e6,
+            ms(r.exec_memory),
+            ms(r.exec_store),
+            ms(r.storage_root),
+            ms(r.account_root),
+            ms(r.commit),
+            r.overhead(),
+            r.full_root.map_or("-".into(), |d| format!("{:.0}", ms(d))),
+        ));
+    }
+    out
+}
+
+/// The rows as CSV.
+pub fn csv(rows: &[ChainRow]) -> String {
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let mut out = String::from("accounts,block,txs,gas,exec_memory_ms,exec_store_ms,storage_root_ms,account_root_ms,commit_ms,root_commit_over_exec,full_root_ms\n");
+    for r in rows {
+        out.push_str(&format!(
+            "{},{},{},{},{:.3},{:.3},{:.3},{:.3},{:.3},{:.4},{}\n",
+            r.accounts,
+            r.block,
+            r.txs,
+            r.gas,
+            ms(r.exec_memory),
+            ms(r.exec_store),
+            ms(r.storage_root),
+            ms(r.account_root),
+            ms(r.commit),
+            r.overhead(),
+            r.full_root
+                .map_or(String::new(), |d| format!("{:.3}", ms(d))),
+        ));
+    }
+    out
+}

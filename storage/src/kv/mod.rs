@@ -1,0 +1,291 @@
+//! The backend seam: a key-value store of named tables with consistent snapshots and atomic batches.
+//!
+//! ```text
+//! ChainStore --(snapshot)--> KvRead: get / scan, one consistent version of every table
+//!            --(commit)----> WriteBatch: every put and delete of one block, applied all or nothing
+//! ```
+//! Everything above this module is written once against [`Kv`]; [`redb::RedbKv`] (a file, or redb's
+//! in-memory backend) and [`mem::MemKv`] (persistent ordered maps in memory) implement it. A batch is built
+//! in memory and handed over whole, so a backend needs no long-lived write transaction and a crash can only
+//! lose a batch, never half of one.
+
+pub mod mem;
+pub mod redb;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// The tables of a chain database. Keys and values are bytes; `codec` says what each holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Table {
+    /// keccak(address) -> RLP trie account `[nonce, balance, storage_root, code_hash]`.
+    Accounts,
+    /// keccak(address) ++ keccak(slot) -> RLP value (zero slots are absent).
+    Storage,
+    /// code hash -> code.
+    Code,
+    /// keccak(x) -> x, for the addresses and slots in the state (iteration by address).
+    Preimages,
+    /// nibble path (one byte per nibble) -> stored branch node of the account trie.
+    AccountTrie,
+    /// keccak(address) ++ nibble path -> stored branch node of that account's storage trie.
+    StorageTrie,
+    /// block hash -> header RLP (canonical or not).
+    Headers,
+    /// block hash -> block number (8 bytes big-endian).
+    HeaderNumbers,
+    /// block number -> canonical block hash.
+    Canonical,
+    /// block hash -> body RLP `[transactions, ommers, withdrawals?]`.
+    Bodies,
+    /// block hash -> senders, 20 bytes each in transaction order.
+    Senders,
+    /// block hash -> transaction hashes, 32 bytes each in order.
+    BlockTxHashes,
+    /// block hash -> RLP list of EIP-2718 receipts.
+    Receipts,
+    /// transaction hash -> block number (8 bytes) ++ index (4 bytes), canonical blocks only.
+    TxIndex,
+    /// block hash -> total difficulty (32 bytes).
+    TotalDifficulty,
+    /// label name -> block number ++ block hash.
+    Labels,
+    /// block number -> reverse diff (what the block changed, with the values before it).
+    Changesets,
+    /// name -> value: schema version, chain config JSON, genesis hash.
+    Meta,
+}
+
+impl Table {
+    /// Every table.
+    pub const ALL: [Table; 18] = [
+        Table::Accounts,
+        Table::Storage,
+        Table::Code,
+        Table::Preimages,
+        Table::AccountTrie,
+        Table::StorageTrie,
+        Table::Headers,
+        Table::HeaderNumbers,
+        Table::Canonical,
+        Table::Bodies,
+        Table::Senders,
+        Table::BlockTxHashes,
+        Table::Receipts,
+        Table::TxIndex,
+        Table::TotalDifficulty,
+        Table::Labels,
+        Table::Changesets,
+        Table::Meta,
+    ];
+
+    /// The table's name in the database.
+    pub fn name(self) -> &'static str {
+        match self {
+            Table::Accounts => "accounts",
+            Table::Storage => "storage",
+            Table::Code => "code",
+            Table::Preimages => "preimages",
+            Table::AccountTrie => "account_trie",
+            Table::StorageTrie => "storage_trie",
+            Table::Headers => "headers",
+            Table::HeaderNumbers => "header_numbers",
+            Table::Canonical => "canonical",
+            Table::Bodies => "bodies",
+            Table::Senders => "senders",
+            Table::BlockTxHashes => "block_tx_hashes",
+            Table::Receipts => "receipts",
+            Table::TxIndex => "tx_index",
+            Table::TotalDifficulty => "total_difficulty",
+            Table::Labels => "labels",
+            Table::Changesets => "changesets",
+            Table::Meta => "meta",
+        }
+    }
+
+    /// Position in [`Table::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// A backend failure.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum KvError {
+    /// The database could not be opened or created.
+    #[error("opening the database: {0}")]
+    Open(String),
+    /// A read or write failed.
+    #[error("database: {0}")]
+    Backend(String),
+    /// A failpoint stopped the commit (tests only).
+    #[error("failpoint {0} stopped the commit")]
+    Failpoint(&'static str),
+}
+
+/// A consistent read-only view of every table.
+pub trait KvRead: Send + Sync {
+    /// The value under `key`.
+    fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, KvError>;
+
+    /// Visits entries with keys `>= start` in key order until `visit` returns `false`.
+    fn scan(
+        &self,
+        table: Table,
+        start: &[u8],
+        visit: &mut dyn FnMut(&[u8], &[u8]) -> bool,
+    ) -> Result<(), KvError>;
+
+    /// Number of entries in `table`.
+    fn len(&self, table: Table) -> Result<u64, KvError>;
+
+    /// Visits the entries whose keys start with `prefix`, in key order, until `visit` returns `false`.
+    fn scan_prefix(
+        &self,
+        table: Table,
+        prefix: &[u8],
+        visit: &mut dyn FnMut(&[u8], &[u8]) -> bool,
+    ) -> Result<(), KvError> {
+        self.scan(table, prefix, &mut |k, v| {
+            k.starts_with(prefix) && visit(k, v)
+        })
+    }
+}
+
+/// A backend: snapshots to read, batches to commit.
+pub trait Kv: Send + Sync {
+    /// A snapshot of the last committed batch.
+    fn snapshot(&self) -> Result<Arc<dyn KvRead>, KvError>;
+
+    /// Applies `batch` atomically and durably: after a crash either all of it is there or none.
+    fn commit(&self, batch: WriteBatch) -> Result<(), KvError>;
+
+    /// A short description (`"redb file /x/chain.redb"`).
+    fn describe(&self) -> String;
+
+    /// Bytes used on disk or in memory, when the backend knows.
+    fn size_bytes(&self) -> Option<u64>;
+}
+
+/// Puts and deletes to apply together, ordered by table and key (a later write to a key replaces an earlier).
+#[derive(Clone, Debug, Default)]
+pub struct WriteBatch {
+    tables: BTreeMap<Table, BTreeMap<Vec<u8>, Option<Vec<u8>>>>,
+}
+
+impl WriteBatch {
+    /// An empty batch.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `key` to `value`.
+    pub fn put(&mut self, table: Table, key: impl Into<Vec<u8>>, value: impl Into<Vec<u8>>) {
+        self.tables
+            .entry(table)
+            .or_default()
+            .insert(key.into(), Some(value.into()));
+    }
+
+    /// Removes `key`.
+    pub fn delete(&mut self, table: Table, key: impl Into<Vec<u8>>) {
+        self.tables
+            .entry(table)
+            .or_default()
+            .insert(key.into(), None);
+    }
+
+    /// The pending write to `key`: `Some(None)` for a delete.
+    pub fn pending(&self, table: Table, key: &[u8]) -> Option<Option<&[u8]>> {
+        self.tables
+            .get(&table)
+            .and_then(|t| t.get(key))
+            .map(|v| v.as_deref())
+    }
+
+    /// Writes per table, in order.
+    pub fn tables(&self) -> impl Iterator<Item = (Table, &BTreeMap<Vec<u8>, Option<Vec<u8>>>)> {
+        self.tables.iter().map(|(t, m)| (*t, m))
+    }
+
+    /// Number of puts and deletes.
+    pub fn len(&self) -> usize {
+        self.tables.values().map(BTreeMap::len).sum()
+    }
+
+    /// True with nothing to write.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The contract both backends must keep.
+    pub(crate) fn backend_contract(kv: &dyn Kv) {
+        let before = kv.snapshot().expect("snapshot");
+        let mut b = WriteBatch::new();
+        b.put(Table::Meta, b"b".to_vec(), b"2".to_vec());
+        b.put(Table::Meta, b"a".to_vec(), b"1".to_vec());
+        b.put(Table::Meta, b"c".to_vec(), b"3".to_vec());
+        b.put(Table::Code, b"a".to_vec(), b"other table".to_vec());
+        kv.commit(b).expect("commit");
+        let after = kv.snapshot().expect("snapshot");
+        assert_eq!(before.get(Table::Meta, b"a").unwrap(), None);
+        assert_eq!(after.get(Table::Meta, b"a").unwrap(), Some(b"1".to_vec()));
+        assert_eq!(after.len(Table::Meta).unwrap(), 3);
+        let mut seen = Vec::new();
+        after
+            .scan(Table::Meta, b"b", &mut |k, v| {
+                seen.push((k.to_vec(), v.to_vec()));
+                true
+            })
+            .unwrap();
+        assert_eq!(
+            seen,
+            vec![
+                (b"b".to_vec(), b"2".to_vec()),
+                (b"c".to_vec(), b"3".to_vec())
+            ]
+        );
+        let mut d = WriteBatch::new();
+        d.delete(Table::Meta, b"a".to_vec());
+        kv.commit(d).expect("commit");
+        assert_eq!(after.get(Table::Meta, b"a").unwrap(), Some(b"1".to_vec()));
+        let latest = kv.snapshot().unwrap();
+        assert_eq!(latest.get(Table::Meta, b"a").unwrap(), None);
+        let mut first = None;
+        latest
+            .scan_prefix(Table::Code, b"", &mut |k, _| {
+                first = Some(k.to_vec());
+                false
+            })
+            .unwrap();
+        assert_eq!(first, Some(b"a".to_vec()));
+    }
+
+    #[test]
+    fn memory_backend_keeps_the_contract() {
+        backend_contract(&mem::MemKv::new());
+    }
+
+    #[test]
+    fn redb_memory_backend_keeps_the_contract() {
+        backend_contract(&redb::RedbKv::in_memory().expect("redb"));
+    }
+
+    #[test]
+    fn redb_file_backend_keeps_the_contract_and_reopens() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("chain.redb");
+        {
+            let kv = redb::RedbKv::open(&path).expect("create");
+            backend_contract(&kv);
+        }
+        let kv = redb::RedbKv::open(&path).expect("reopen");
+        let snap = kv.snapshot().unwrap();
+        assert_eq!(snap.get(Table::Meta, b"b").unwrap(), Some(b"2".to_vec()));
+    }
+}

@@ -1,0 +1,259 @@
+//! The walk over stored branch nodes and leaves that feeds alloy-trie's `HashBuilder` in key order.
+
+use crate::codec::{decode_branch, key_path, path_key};
+use crate::kv::{KvError, KvRead, Table};
+use alloy_primitives::B256;
+use alloy_trie::proof::{ProofNodes, ProofRetainer};
+use alloy_trie::{BranchNodeCompact, HashBuilder, Nibbles};
+
+/// Where one trie's data lives.
+#[derive(Clone, Copy)]
+pub struct TrieSource<'a> {
+    /// The snapshot holding the trie before the changes.
+    pub kv: &'a dyn KvRead,
+    /// Table of stored branch nodes.
+    pub nodes: Table,
+    /// Table of leaves (hashed key -> leaf value).
+    pub leaves: Table,
+    /// Key prefix of this trie in both tables (the hashed address of a storage trie; empty for accounts).
+    pub prefix: &'a [u8],
+    /// The trie is empty before the changes (a wiped storage): ignore what the tables hold.
+    pub base_empty: bool,
+}
+
+/// What the walk produced.
+#[derive(Clone, Debug, Default)]
+pub struct TrieUpdate {
+    /// The new root.
+    pub root: B256,
+    /// Stored nodes the walk descended into: delete them, then store [`TrieUpdate::updated`].
+    pub removed: Vec<Nibbles>,
+    /// Branch nodes to store.
+    pub updated: Vec<(Nibbles, BranchNodeCompact)>,
+    /// Proof nodes by path, when targets were given.
+    pub proof: ProofNodes,
+}
+
+/// Why the walk failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum WalkError {
+    /// The backend failed.
+    #[error(transparent)]
+    Kv(#[from] KvError),
+    /// The stored trie is inconsistent.
+    #[error("trie node at {path:?}: {reason}")]
+    Corrupt {
+        /// Where.
+        path: Nibbles,
+        /// What.
+        reason: String,
+    },
+}
+
+/// One changed leaf: hashed key and new value (`None`: removed).
+pub type LeafChange = (B256, Option<Vec<u8>>);
+
+/// Computes the root of `src` after `changes` (sorted by key, unique), and proof nodes for `targets`.
+pub fn update_trie(
+    src: TrieSource<'_>,
+    changes: &[LeafChange],
+    targets: &[B256],
+) -> Result<TrieUpdate, WalkError> {
+    let changes: Vec<(Nibbles, Option<&[u8]>)> = changes
+        .iter()
+        .map(|(k, v)| (Nibbles::unpack(k), v.as_deref()))
+        .collect();
+    let mut marks: Vec<Nibbles> = changes.iter().map(|(k, _)| *k).collect();
+    let target_paths: Vec<Nibbles> = targets.iter().map(Nibbles::unpack).collect();
+    if !target_paths.is_empty() {
+        marks.extend(target_paths.iter().copied());
+        marks.sort_unstable();
+        marks.dedup();
+    }
+    let mut hb = HashBuilder::default().with_updates(true);
+    if !target_paths.is_empty() {
+        hb = hb.with_proof_retainer(ProofRetainer::new(target_paths));
+    }
+    let mut walk = Walk {
+        src,
+        changes,
+        marks,
+        hb,
+        removed: Vec::new(),
+    };
+    walk.region(Nibbles::default(), None)?;
+    let root = walk.hb.root();
+    let proof = walk.hb.take_proof_nodes();
+    let (_, updates) = walk.hb.split();
+    let mut updated: Vec<_> = updates.into_iter().collect();
+    updated.sort_unstable_by_key(|a| a.0);
+    Ok(TrieUpdate {
+        root,
+        removed: walk.removed,
+        updated,
+        proof,
+    })
+}
+
+struct Walk<'a> {
+    src: TrieSource<'a>,
+    /// Changed leaves, sorted.
+    changes: Vec<(Nibbles, Option<&'a [u8]>)>,
+    /// Paths to descend along: changed keys and proof targets, sorted.
+    marks: Vec<Nibbles>,
+    hb: HashBuilder,
+    removed: Vec<Nibbles>,
+}
+
+impl Walk<'_> {
+    /// True when a changed key or proof target lies under `region`.
+    fn marked(&self, region: &Nibbles) -> bool {
+        let i = self.marks.partition_point(|m| m < region);
+        self.marks.get(i).is_some_and(|m| m.starts_with(region))
+    }
+
+    /// The first stored node at or below `region`.
+    fn first_node(
+        &self,
+        region: &Nibbles,
+    ) -> Result<Option<(Nibbles, BranchNodeCompact)>, WalkError> {
+        if self.src.base_empty {
+            return Ok(None);
+        }
+        let start = path_key(self.src.prefix, region);
+        let mut found = None;
+        self.src.kv.scan(self.src.nodes, &start, &mut |k, v| {
+            if k.starts_with(&start) {
+                found = Some((k.to_vec(), v.to_vec()));
+            }
+            false
+        })?;
+        let Some((k, v)) = found else { return Ok(None) };
+        let corrupt = |reason: String| WalkError::Corrupt {
+            path: *region,
+            reason,
+        };
+        let path = key_path(&k, self.src.prefix.len()).map_err(|e| corrupt(e.to_string()))?;
+        let node = decode_branch(&v).map_err(|e| corrupt(e.to_string()))?;
+        Ok(Some((path, node)))
+    }
+
+    /// Emits everything under `region`. `stored` says whether the parent's tree mask promises a stored node
+    /// below (`None` at the root, where only a lookup can tell).
+    fn region(&mut self, region: Nibbles, stored: Option<bool>) -> Result<(), WalkError> {
+        let node = match stored {
+            Some(false) => None,
+            _ => self.first_node(&region)?,
+        };
+        let Some((q, node)) = node else {
+            if stored == Some(true) {
+                return Err(WalkError::Corrupt {
+                    path: region,
+                    reason: "tree mask promises a stored node below, none found".into(),
+                });
+            }
+            return self.leaves(&region, true);
+        };
+        // Every leaf the region held before sits under `q` (an extension leads from `region` to the branch
+        // at `q`), so leaves beside `q` can only be new ones.
+        self.new_leaves(&region, |k| k < &q && !k.starts_with(&q));
+        self.node(q, &node)?;
+        self.new_leaves(&region, |k| k > &q && !k.starts_with(&q));
+        Ok(())
+    }
+
+    /// Emits the children of the stored branch `node` at `path`.
+    fn node(&mut self, path: Nibbles, node: &BranchNodeCompact) -> Result<(), WalkError> {
+        self.removed.push(path);
+        let mut hashes = node.hashes.iter();
+        for nibble in 0u8..16 {
+            let mut child = path;
+            child.push(nibble);
+            let in_state = node.state_mask.is_bit_set(nibble);
+            let hash = if node.hash_mask.is_bit_set(nibble) {
+                Some(*hashes.next().ok_or_else(|| WalkError::Corrupt {
+                    path,
+                    reason: "fewer hashes than the hash mask".into(),
+                })?)
+            } else {
+                None
+            };
+            if !in_state {
+                if self.marked(&child) {
+                    self.leaves(&child, false)?;
+                }
+                continue;
+            }
+            let in_tree = node.tree_mask.is_bit_set(nibble);
+            match hash {
+                Some(h) if !self.marked(&child) => self.hb.add_branch(child, h, in_tree),
+                _ => self.region(child, Some(in_tree))?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Emits the leaves under `region`: the stored ones (when `base`) merged with the changes.
+    fn leaves(&mut self, region: &Nibbles, base: bool) -> Result<(), WalkError> {
+        let mut stored: Vec<(Nibbles, Vec<u8>)> = Vec::new();
+        if base && !self.src.base_empty {
+            let mut start = self.src.prefix.to_vec();
+            let packed = region.pack();
+            start.extend_from_slice(&packed);
+            let plen = self.src.prefix.len();
+            let prefix = self.src.prefix;
+            self.src.kv.scan(self.src.leaves, &start, &mut |k, v| {
+                if !k.starts_with(prefix) || k.len() != plen + 32 {
+                    return false;
+                }
+                let key = Nibbles::unpack(&k[plen..]);
+                if !key.starts_with(region) {
+                    return false;
+                }
+                stored.push((key, v.to_vec()));
+                true
+            })?;
+        }
+        let lo = self.changes.partition_point(|(k, _)| k < region);
+        let hi = lo + self.changes[lo..].partition_point(|(k, _)| k.starts_with(region));
+        let mut changes = self.changes[lo..hi].iter().peekable();
+        let mut stored = stored.into_iter().peekable();
+        loop {
+            let next_stored = stored.peek().map(|s| s.0);
+            let next_change = changes.peek().map(|c| c.0);
+            let take_change = match (next_stored, next_change) {
+                (None, None) => break,
+                (Some(_), None) => false,
+                (None, Some(_)) => true,
+                (Some(s), Some(c)) => {
+                    if s == c {
+                        // The change replaces (or removes) the stored leaf.
+                        stored.next();
+                    }
+                    c <= s
+                }
+            };
+            if take_change {
+                if let Some((k, Some(v))) = changes.next() {
+                    self.hb.add_leaf(*k, v);
+                }
+            } else if let Some((k, v)) = stored.next() {
+                self.hb.add_leaf(k, &v);
+            }
+        }
+        Ok(())
+    }
+
+    /// Emits the new leaves under `region` whose keys satisfy `keep`.
+    fn new_leaves(&mut self, region: &Nibbles, keep: impl Fn(&Nibbles) -> bool) {
+        let lo = self.changes.partition_point(|(k, _)| k < region);
+        for (k, v) in &self.changes[lo..] {
+            if !k.starts_with(region) {
+                break;
+            }
+            if let (true, Some(v)) = (keep(k), v) {
+                self.hb.add_leaf(*k, v);
+            }
+        }
+    }
+}
