@@ -4,5 +4,6 @@
 pub mod blocktest;
 pub mod demo;
 pub mod dev;
+pub mod optest;
 pub mod replay;
 pub mod statetest;
