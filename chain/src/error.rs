@@ -80,4 +80,7 @@ pub enum ChainError {
     /// A snapshot id that does not exist (or was used already).
     #[error("unknown snapshot {0}")]
     UnknownSnapshot(u64),
+    /// The durable copy of the chain could not keep a change.
+    #[error(transparent)]
+    Journal(#[from] crate::journal::JournalError),
 }

@@ -50,6 +50,46 @@ impl BlockUndo {
     }
 }
 
+impl BlockUndo {
+    /// The accounts the block touched.
+    pub fn accounts(&self) -> impl Iterator<Item = Address> + '_ {
+        self.accounts.keys().copied()
+    }
+
+    /// The storage slots the block touched.
+    pub fn slots(&self) -> impl Iterator<Item = (Address, U256)> + '_ {
+        self.storage.keys().copied()
+    }
+
+    /// Puts the values before the block back into `state` (a block that could not be kept is undone).
+    pub fn restore(&self, state: &mut InMemoryState) {
+        for (address, before) in &self.accounts {
+            match before {
+                None => {
+                    state.remove_account(address);
+                }
+                Some((balance, nonce, code_hash)) => {
+                    let acc = state.account_mut(*address);
+                    acc.balance = *balance;
+                    acc.nonce = *nonce;
+                    acc.code_hash = *code_hash;
+                }
+            }
+        }
+        for ((address, slot), value) in &self.storage {
+            if state.account(address).is_none() {
+                continue;
+            }
+            let acc = state.account_mut(*address);
+            if value.is_zero() {
+                acc.storage.remove(slot);
+            } else {
+                acc.storage.insert(*slot, *value);
+            }
+        }
+    }
+}
+
 /// Reverse diffs of the most recent blocks.
 #[derive(Clone, Debug)]
 pub struct History {

@@ -16,6 +16,7 @@ use crate::builder::{build_block, cfg_env, seal, BlockParams, Built};
 use crate::config::ChainConfig;
 use crate::error::{ChainError, PoolError};
 use crate::history::History;
+use crate::journal::{Journal, StateChanges};
 use crate::pool::{Added, PoolTx, TxPool};
 use crate::store::BlockStore;
 use crate::validate::validate_tx;
@@ -70,6 +71,8 @@ pub struct Chain {
     pool: Mutex<TxPool>,
     new_blocks: broadcast::Sender<SharedBlock>,
     new_pending: broadcast::Sender<B256>,
+    /// The durable copy of the chain (`--datadir`), told of every change before it is visible.
+    journal: RwLock<Option<Arc<dyn Journal>>>,
 }
 
 impl std::fmt::Debug for Chain {
@@ -138,7 +141,64 @@ impl Chain {
             config,
             new_blocks,
             new_pending,
+            journal: RwLock::new(None),
         })
+    }
+
+    /// A chain recovered from a durable copy: `blocks` from genesis to the head, in order, and `state` the
+    /// state after the last of them.
+    pub fn restore(
+        config: ChainConfig,
+        mut state: InMemoryState,
+        blocks: Vec<SharedBlock>,
+    ) -> Result<Arc<Self>, ChainError> {
+        let mut blocks = blocks.into_iter();
+        let genesis = blocks
+            .next()
+            .ok_or_else(|| ChainError::BlockNotFound("genesis of the stored chain".into()))?;
+        let mut store = BlockStore::new(genesis);
+        for b in blocks {
+            let head = store.head();
+            if b.number() != head.number() + 1 || b.header.parent_hash != head.hash {
+                return Err(ChainError::BlockNotFound(format!(
+                    "block {} of the stored chain does not follow block {} ({})",
+                    b.number(),
+                    head.number(),
+                    head.hash
+                )));
+            }
+            store.push(b);
+        }
+        // BLOCKHASH serves the last 256 blocks.
+        let head = store.head().number();
+        for n in head.saturating_sub(256)..head {
+            if let Some(b) = store.by_number(n) {
+                state.set_block_hash(n, b.hash);
+            }
+        }
+        Ok(Self::from_parts(config, state, store))
+    }
+
+    /// Keeps a durable copy of this chain from now on: the journal first gets the whole head state.
+    pub fn set_journal(&self, journal: Arc<dyn Journal>) -> Result<(), ChainError> {
+        let inner = self.inner.read();
+        journal.state_replaced(&inner.state, inner.store.head())?;
+        *self.journal.write() = Some(journal);
+        Ok(())
+    }
+
+    fn journal(&self) -> Option<Arc<dyn Journal>> {
+        self.journal.read().clone()
+    }
+
+    /// Tells the journal that `inner`'s state was replaced outside a block. The in-memory change stands
+    /// either way; a failure is logged (the copy on disk then still holds the previous head).
+    fn journal_state(&self, inner: &Inner) {
+        if let Some(j) = self.journal() {
+            if let Err(e) = j.state_replaced(&inner.state, inner.store.head()) {
+                tracing::error!("{e}");
+            }
+        }
     }
 
     /// The configuration.
@@ -195,6 +255,7 @@ impl Chain {
     pub fn edit_state<R>(&self, f: impl FnOnce(&mut InMemoryState) -> R) -> R {
         let mut inner = self.inner.write();
         let r = f(&mut inner.state);
+        self.journal_state(&inner);
         let state = &inner.state;
         self.pool
             .lock()
@@ -280,6 +341,14 @@ impl Chain {
             undo,
             skipped,
         } = build_block(&self.config, &mut inner.state, &parent, params, &candidates)?;
+        if let Some(j) = self.journal() {
+            // Durable before anyone can see it; a block that cannot be kept is undone.
+            let changes = StateChanges::after(&undo, &inner.state);
+            if let Err(e) = j.block_mined(&block, &changes) {
+                undo.restore(&mut inner.state);
+                return Err(e.into());
+            }
+        }
         let block = Arc::new(block);
         inner.history.push(block.number(), undo);
         inner.store.push(block.clone());
@@ -323,6 +392,7 @@ impl Chain {
         inner.store.truncate_above(snapshot.head);
         inner.history.truncate_above(snapshot.head);
         inner.state = snapshot.state;
+        self.journal_state(&inner);
         let state = &inner.state;
         self.pool
             .lock()
@@ -337,6 +407,7 @@ impl Chain {
         inner.history.clear();
         inner.state = state;
         inner.state.set_block_hash(0, genesis.hash);
+        self.journal_state(&inner);
         self.pool.lock().clear();
     }
 

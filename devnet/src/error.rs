@@ -20,4 +20,10 @@ pub enum DevnetError {
     /// The server could not start.
     #[error("server: {0}")]
     Server(String),
+    /// The datadir could not be opened or read.
+    #[error("datadir: {0}")]
+    Datadir(#[from] crate::datadir::DatadirError),
+    /// The chain refused an operation.
+    #[error(transparent)]
+    Chain(#[from] parevm_chain::ChainError),
 }

@@ -14,6 +14,7 @@
 pub mod accounts;
 pub mod banner;
 pub mod clock;
+pub mod datadir;
 pub mod error;
 pub mod methods;
 pub mod node;

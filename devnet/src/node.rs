@@ -58,6 +58,8 @@ pub struct DevnetOptions {
     pub genesis_timestamp: Option<u64>,
     /// Print a line per mined block.
     pub log_blocks: bool,
+    /// Keep the chain in this folder (`--datadir`): resumed from it when it holds one.
+    pub datadir: Option<std::path::PathBuf>,
 }
 
 /// Overrides for the next block(s).
@@ -134,7 +136,18 @@ impl Devnet {
             genesis_state(&accounts.addresses(), options.balance, options.chain.spec)
         });
         let ts = options.genesis_timestamp.unwrap_or_else(crate::clock::now);
-        let chain = Chain::new(options.chain.clone(), state, ts);
+        let chain = match &options.datadir {
+            None => Chain::new(options.chain.clone(), state, ts),
+            Some(dir) => {
+                let dd = crate::datadir::Datadir::open(dir, options.chain.chain_id)?;
+                let chain = match dd.recover()? {
+                    Some(r) => Chain::restore(options.chain.clone(), r.state, r.blocks)?,
+                    None => Chain::new(options.chain.clone(), state, ts),
+                };
+                chain.set_journal(Arc::new(dd))?;
+                chain
+            }
+        };
         Ok(Arc::new(Self {
             overrides: Mutex::new(Overrides {
                 gas_limit: options.chain.gas_limit,

@@ -52,10 +52,12 @@ export async function startNode(kind, bins, extra = []) {
     wsUrl: `ws://127.0.0.1:${port}`,
     pid: child.pid,
     output: () => output,
-    async stop() {
-      if (child.exitCode !== null) return child.exitCode;
+    // Stops the node with `signal` (SIGINT by default; SIGKILL to crash it) and returns its exit code or
+    // the signal that ended it.
+    async stop(signal = 'SIGINT') {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode ?? child.signalCode;
       const done = new Promise((r) => child.once('exit', (code, sig) => r(code ?? sig)));
-      process.kill(child.pid, 'SIGINT');
+      process.kill(child.pid, signal);
       const t = setTimeout(() => child.exitCode === null && process.kill(child.pid, 'SIGKILL'), 30_000);
       const code = await done;
       clearTimeout(t);

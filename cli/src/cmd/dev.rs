@@ -107,9 +107,6 @@ pub fn run(args: Args) -> anyhow::Result<bool> {
     if args.optimism {
         bail!("--optimism needs the OP chain rules (issue 10), which have not landed yet");
     }
-    if args.datadir.is_some() {
-        bail!("--datadir needs the persistent chain store (issue 11), which has not landed yet");
-    }
     let mut chain = ChainConfig {
         chain_id: args.chain_id,
         spec: spec(&args.hardfork)?,
@@ -148,6 +145,7 @@ pub fn run(args: Args) -> anyhow::Result<bool> {
         auto_impersonate: args.auto_impersonate,
         genesis_timestamp: args.timestamp,
         log_blocks: !args.silent,
+        datadir: args.datadir.clone(),
     };
     let dev = Devnet::new(options, state)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
