@@ -23,4 +23,9 @@ export const masks = [
     leaf: /^later snapshot dropped/,
     reason: 'reverting to snapshot N drops the snapshots taken after it: parevm (like hardhat) then answers false for them; anvil 1.7.1 answers -32001 Resource not found yet moves its chain to that snapshot',
   },
+  {
+    scenario: /bad_input/,
+    leaf: /^(malformed json|not an object)\.code$/,
+    reason: 'a body that is not JSON, or JSON that is not a request: parevm answers -32700 Parse error as the JSON-RPC 2.0 spec says; anvil answers -32600 Invalid request',
+  },
 ];

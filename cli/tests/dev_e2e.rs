@@ -26,8 +26,18 @@ fn clients_see_the_same_answers_from_parevm_dev_and_anvil() {
     let text = String::from_utf8_lossy(&out.stdout);
     println!("{text}{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "client suite failed:\n{text}");
+    // Every scenario file ran and passed: the count is pinned to the files in e2e/scenarios.
+    let scenarios = std::fs::read_dir(root.join("e2e/scenarios"))
+        .expect("e2e/scenarios is readable")
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "mjs"))
+        .count();
+    assert_eq!(
+        scenarios, 9,
+        "a scenario was added or removed: update this count"
+    );
     assert!(
-        text.contains(" passed, 0 failed"),
-        "no summary line:\n{text}"
+        text.contains(&format!("\n{scenarios} passed, 0 failed")),
+        "expected {scenarios} passed, 0 failed:\n{text}"
     );
 }

@@ -32,7 +32,8 @@ export async function startNode(kind, bins, extra = []) {
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+  // Generous: CI is a loaded 2-core machine, and the first start of a binary there can be slow.
+  const deadline = Date.now() + 120_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${kind} exited early:\n${output}`);
     try {
@@ -41,7 +42,7 @@ export async function startNode(kind, bins, extra = []) {
     } catch {}
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`${kind} did not answer within 30 s:\n${output}`);
+      throw new Error(`${kind} did not answer within 120 s:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -55,7 +56,7 @@ export async function startNode(kind, bins, extra = []) {
       if (child.exitCode !== null) return child.exitCode;
       const done = new Promise((r) => child.once('exit', (code, sig) => r(code ?? sig)));
       process.kill(child.pid, 'SIGINT');
-      const t = setTimeout(() => child.exitCode === null && process.kill(child.pid, 'SIGKILL'), 10_000);
+      const t = setTimeout(() => child.exitCode === null && process.kill(child.pid, 'SIGKILL'), 30_000);
       const code = await done;
       clearTimeout(t);
       return code;
@@ -63,14 +64,27 @@ export async function startNode(kind, bins, extra = []) {
   };
 }
 
-// The receipt of `hash`, polling until the chain has mined it (at most 10 s).
+// The receipt of `hash`, polling until the chain has mined it. anvil answers eth_sendTransaction before its
+// miner task has run, so every read that depends on a sent transaction goes through here first. The deadline
+// only bounds a hang; it is generous because CI is a loaded 2-core machine.
 export async function receipt(url, hash) {
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + 120_000;
   for (;;) {
     const r = await rpc(url, 'eth_getTransactionReceipt', [hash]);
     if (r.error) throw new Error(`receipt ${hash}: ${JSON.stringify(r.error)}`);
     if (r.result) return r.result;
-    if (Date.now() > deadline) throw new Error(`no receipt for ${hash}`);
+    if (Date.now() > deadline) throw new Error(`no receipt for ${hash} within 120 s`);
     await new Promise((res) => setTimeout(res, 20));
+  }
+}
+
+// Polls `probe` (an async function) until it returns a truthy value; throws after `ms` milliseconds.
+export async function until(what, probe, ms = 120_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms / 1000} s`);
+    await new Promise((res) => setTimeout(res, 50));
   }
 }

@@ -19,22 +19,27 @@ export default async function (t) {
   const supply = parseEther('1000').toString(16).padStart(64, '0');
   const token = await deploy(Token, supply);
   const demo = await deploy(Demo);
-  const send = (to, data, extra = {}) => call('eth_sendTransaction', [{ from: a0, to, data, ...extra }]);
+  // Each send waits for its receipt, as a client does: anvil answers before its miner runs, and without the
+  // wait it may pack several of these into one block on a slow machine (parevm mines one per transaction).
+  const mined = async (h) => {
+    await receipt(t.url, h);
+    return h;
+  };
+  const send = async (to, data, extra = {}) => mined(await call('eth_sendTransaction', [{ from: a0, to, data, ...extra }]));
   const transfer = encodeFunctionData({ abi: Token.abi, functionName: 'transfer', args: [a1, 10n] });
   const inc = encodeFunctionData({ abi: Demo.abi, functionName: 'inc' });
   const relayed = encodeFunctionData({ abi: Demo.abi, functionName: 'relay', args: [token, transfer] });
   const failing = encodeFunctionData({ abi: Demo.abi, functionName: 'relay', args: [demo, encodeFunctionData({ abi: Demo.abi, functionName: 'fail', args: ['deep'] })] });
 
   // Demo gets tokens so that relaying a transfer through it succeeds.
-  await receipt(t.url, await send(token, encodeFunctionData({ abi: Token.abi, functionName: 'transfer', args: [demo, 100n] })));
+  await send(token, encodeFunctionData({ abi: Token.abi, functionName: 'transfer', args: [demo, 100n] }));
   const txs = {
     transfer: await send(token, transfer),
     inc: await send(demo, inc),
     relay: await send(demo, relayed),
     'relay revert': await send(demo, failing, { gas: '0x30000' }),
-    'plain value': await call('eth_sendTransaction', [{ from: a0, to: a1, value: '0x64' }]),
+    'plain value': await mined(await call('eth_sendTransaction', [{ from: a0, to: a1, value: '0x64' }])),
   };
-  for (const h of Object.values(txs)) await receipt(t.url, h);
   const tracers = {
     'struct logs': {},
     'struct logs with memory': { enableMemory: true, disableStorage: true },

@@ -79,7 +79,7 @@ pub fn decode_revert_reason(output: &[u8]) -> Option<String> {
             let len = usize::try_from(word(rest, offset)?).ok()?;
             let start = offset.checked_add(32)?;
             let bytes = rest.get(start..start.checked_add(len)?)?;
-            Some(format!("revert: {}", String::from_utf8_lossy(bytes)))
+            Some(String::from_utf8_lossy(bytes).into_owned())
         }
         [0x4e, 0x48, 0x7b, 0x71] => {
             let c = word(rest, 0)?;
@@ -208,7 +208,7 @@ mod tests {
         data.push(2);
         data.extend(b"no");
         data.extend([0u8; 30]);
-        assert_eq!(revert_message(&data), "execution reverted: revert: no");
+        assert_eq!(revert_message(&data), "execution reverted: no");
         let mut panic = vec![0x4e, 0x48, 0x7b, 0x71];
         panic.extend([0u8; 31]);
         panic.push(0x11);

@@ -42,7 +42,9 @@ impl Args {
         match self.0.get(i) {
             Some(v) => decode(v),
             None => Err(RpcError::InvalidParams(format!(
-                "missing value for required argument {i}"
+                "expected params sequence with length {} but got {}",
+                i + 1,
+                self.0.len()
             ))),
         }
     }

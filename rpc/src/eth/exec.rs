@@ -69,7 +69,7 @@ pub fn estimate_gas(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
     let cap = affordable_gas(ctx, &tx, number)?.min(tx.gas_limit);
     match ctx.chain.estimate_gas(tx, number, benv, cap)? {
         Estimate::Gas(g) => json(U256::from(g)),
-        Estimate::Fails(out) if out_of_gas(&out) => Err(RpcError::Server(format!(
+        Estimate::Fails(out) if out_of_gas(&out) => Err(RpcError::Rejected(format!(
             "gas required exceeds allowance ({cap})"
         ))),
         Estimate::Fails(out) => Err(RpcError::from_failed(out.status, out.output)),

@@ -52,10 +52,10 @@ pub fn send_raw_transaction(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
     let raw: Bytes = a.req(0)?;
     let mut buf = raw.as_ref();
     let envelope = TxEnvelope::decode_2718(&mut buf)
-        .map_err(|_| RpcError::InvalidParams("failed to decode signed transaction".into()))?;
+        .map_err(|_| RpcError::InvalidParams("Failed to decode transaction".into()))?;
     if !buf.is_empty() {
         return Err(RpcError::InvalidParams(
-            "failed to decode signed transaction: trailing bytes".into(),
+            "Failed to decode transaction: trailing bytes".into(),
         ));
     }
     submit(ctx, pool_tx_from_envelope(envelope)?)
