@@ -7,7 +7,7 @@ use crate::input::BlockTx;
 use alloy_consensus::transaction::SignerRecoverable;
 use alloy_consensus::Transaction;
 use alloy_eips::Typed2718;
-use alloy_primitives::{Address, U256};
+use alloy_primitives::{Address, Bytes, U256};
 use parevm_evm_core::env::{AccessListItem, Authorization};
 use parevm_evm_core::{SpecId, TxEnv};
 
@@ -34,7 +34,9 @@ pub fn tx_env_from_envelope(index: usize, tx: &BlockTx, spec: SpecId) -> Result<
 }
 
 /// The [`TxEnv`] of any signed transaction whose sender is already known (the pool recovers senders as
-/// transactions arrive; the block path above recovers them under the fork's rules).
+/// transactions arrive; the block path above recovers them under the fork's rules; other chains'
+/// envelopes come through here too). Deposit fields and the EIP-2718 encoding are left empty: a chain
+/// that needs them fills them in.
 pub fn tx_env_with_sender<T: Transaction + Typed2718>(tx: &T, caller: Address) -> TxEnv {
     let priority = tx.max_priority_fee_per_gas();
     TxEnv {
@@ -77,6 +79,8 @@ pub fn tx_env_with_sender<T: Transaction + Typed2718>(tx: &T, caller: Address) -
                     .collect()
             })
             .unwrap_or_default(),
+        deposit: None,
+        envelope: Bytes::new(),
     }
 }
 

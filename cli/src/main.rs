@@ -24,6 +24,8 @@ enum Command {
     Blocktest(cmd::blocktest::Args),
     /// Replay real mainnet blocks and check them against their headers.
     Replay(cmd::replay::Args),
+    /// OP-Stack fixtures: kona executor blocks rebuilt to their hash, Superchain genesis files.
+    Optest(cmd::optest::Args),
     /// Generate a block, run it sequentially and in parallel, check they agree, print timings.
     Demo(cmd::demo::Args),
     /// Start a chain in a datadir from a geth-style genesis file; prints the genesis hash.
@@ -48,6 +50,7 @@ fn main() -> std::process::ExitCode {
         Command::Statetest(a) => cmd::statetest::run(a),
         Command::Blocktest(a) => cmd::blocktest::run(a),
         Command::Replay(a) => cmd::replay::run(a),
+        Command::Optest(a) => cmd::optest::run(a),
         Command::Demo(a) => cmd::demo::run(a),
         Command::Init(a) => cmd::init::run(a),
         Command::Import(a) => cmd::import::run(a),

@@ -60,6 +60,20 @@ pub fn fixtures_dir() -> Result<PathBuf, UnpackError> {
     Ok(dest)
 }
 
+/// Unpacks the OP-Stack archives of `<shared>/op` (kona executor fixtures, Superchain genesis files) into
+/// `<workspace>/target/op` (once) and returns that folder.
+pub fn op_dir() -> Result<PathBuf, UnpackError> {
+    let dest = workspace_dir().join("target").join("op");
+    fs::create_dir_all(&dest).map_err(io("create", &dest))?;
+    for name in [
+        "kona-executor-fixtures.tar.zst",
+        "superchain-genesis.tar.zst",
+    ] {
+        unpack_once(&shared_dir().join("op").join(name), &dest)?;
+    }
+    Ok(dest)
+}
+
 /// Unpacks every `*.tar.zst` in `archives` into `dest`, skipping those already unpacked.
 pub fn unpack_all(archives: &Path, dest: &Path) -> Result<(), UnpackError> {
     let mut found: Vec<PathBuf> = fs::read_dir(archives)

@@ -1,5 +1,6 @@
 //! The inputs of one transaction: block context, transaction fields and chain configuration.
 
+use crate::rules::{ChainRules, ETHEREUM};
 use crate::spec::SpecId;
 use alloy_primitives::{Address, Bytes, TxKind, B256, U256};
 
@@ -60,6 +61,21 @@ pub mod tx_type {
     pub const EIP4844: u8 = 3;
     /// EIP-7702 set-code transaction.
     pub const EIP7702: u8 = 4;
+    /// OP-Stack deposit transaction (type 0x7E); see [`super::DepositTx`].
+    pub const DEPOSIT: u8 = 0x7e;
+}
+
+/// The fields of a deposit-style transaction: value minted on another layer and credited before execution,
+/// no signature, nonce or fee (the OP Stack's type 0x7E). Whether a chain accepts them is its
+/// [`crate::rules::ChainRules::deposits`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DepositTx {
+    /// Identifies the L1 event the deposit came from.
+    pub source_hash: B256,
+    /// Wei credited to the sender before execution, kept even when the deposit fails.
+    pub mint: u128,
+    /// A pre-Regolith system deposit (no gas reported).
+    pub is_system: bool,
 }
 
 /// One transaction, sender already recovered.
@@ -93,6 +109,11 @@ pub struct TxEnv {
     pub max_fee_per_blob_gas: U256,
     /// EIP-7702 authorizations.
     pub authorization_list: Vec<Authorization>,
+    /// Deposit fields; `Some` makes this a deposit (`tx_type` is then [`tx_type::DEPOSIT`]).
+    pub deposit: Option<DepositTx>,
+    /// The transaction's EIP-2718 encoding, for chains that price it (the OP Stack's L1 data fee); empty
+    /// where no rule needs it.
+    pub envelope: Bytes,
 }
 
 impl TxEnv {
@@ -151,6 +172,8 @@ impl BlobParams {
 pub struct CfgEnv {
     /// Chain id transactions must carry.
     pub chain_id: u64,
+    /// The chain's rules for this block ([`crate::rules::Ethereum`] unless a chain sets its own).
+    pub rules: &'static dyn ChainRules,
     /// Fork in force.
     pub spec: SpecId,
     /// Blob parameters in force.
@@ -164,16 +187,23 @@ pub struct CfgEnv {
 }
 
 impl CfgEnv {
-    /// Mainnet-style configuration for `spec` on `chain_id`.
+    /// Mainnet-style configuration for `spec` on `chain_id`, under Ethereum's rules.
     pub fn new(chain_id: u64, spec: SpecId) -> Self {
         Self {
             chain_id,
+            rules: &ETHEREUM,
             spec,
             blob: BlobParams::for_spec(spec),
             disable_nonce_check: false,
             disable_balance_check: false,
             disable_base_fee: false,
         }
+    }
+
+    /// The same configuration under `rules`.
+    pub fn with_rules(mut self, rules: &'static dyn ChainRules) -> Self {
+        self.rules = rules;
+        self
     }
 }
 

@@ -114,19 +114,28 @@ pub struct Journal {
     undo: Vec<Undo>,
     logs: Vec<Log>,
     reads: ReadSet,
-    spec: SpecId,
     spec_spurious: bool,
     /// EIP-2929: precompiles are warm without being recorded (Berlin on).
     warm_precompiles: bool,
+    /// The precompiles in force (the chain's set for this fork).
+    precompiles: Option<&'static revm_precompile::Precompiles>,
 }
 
 impl Journal {
-    /// An empty journal for a transaction under `spec`.
+    /// An empty journal for a transaction under `spec` with Ethereum's precompiles.
     pub fn new(spec: SpecId) -> Self {
+        Self::with_precompiles(spec, crate::precompiles::set(spec))
+    }
+
+    /// An empty journal for a transaction under `spec` whose precompiles are `precompiles`.
+    pub fn with_precompiles(
+        spec: SpecId,
+        precompiles: &'static revm_precompile::Precompiles,
+    ) -> Self {
         // Room for a typical transaction (sender, target, coinbase; a handful of reads and changes), so the
         // vectors do not regrow while it runs.
         Self {
-            spec,
+            precompiles: Some(precompiles),
             spec_spurious: spec.is_enabled_in(SpecId::SPURIOUS_DRAGON),
             warm_precompiles: spec.is_enabled_in(SpecId::BERLIN),
             addrs: Vec::with_capacity(4),
@@ -208,7 +217,10 @@ impl Journal {
     /// True when `address` is a precompile that EIP-2929 makes warm for the whole transaction.
     #[inline]
     fn is_warm_precompile(&self, address: &Address) -> bool {
-        self.warm_precompiles && crate::precompiles::is_precompile(self.spec, address)
+        self.warm_precompiles
+            && self
+                .precompiles
+                .is_some_and(|p| crate::precompiles::is_in(p, address))
     }
 
     // ----- checkpoints -----

@@ -32,6 +32,11 @@ pub enum HaltReason {
     PrecompileError,
     /// Nonce overflow in CREATE.
     NonceOverflow,
+    /// The top-level call or creation could not move its value (only a deposit, or a run without the
+    /// balance check, gets that far without the funds).
+    OutOfFunds,
+    /// A deposit that could not execute: only its mint and nonce bump remain (OP Stack).
+    FailedDeposit,
 }
 
 /// How a transaction ended.

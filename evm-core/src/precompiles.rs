@@ -35,8 +35,14 @@ pub fn set(spec: SpecId) -> &'static Precompiles {
 /// True when `address` is a precompile under `spec`.
 #[inline]
 pub fn is_precompile(spec: SpecId, address: &Address) -> bool {
+    is_in(set(spec), address)
+}
+
+/// True when `address` is one of `precompiles`.
+#[inline]
+pub fn is_in(precompiles: &Precompiles, address: &Address) -> bool {
     // Every precompile address has 18 leading zero bytes; reject the rest without a lookup.
-    address.0[..18].iter().all(|b| *b == 0) && set(spec).contains(address)
+    address.0[..18].iter().all(|b| *b == 0) && precompiles.contains(address)
 }
 
 /// Runs the precompile at `address` with `gas_limit`; `None` when it is not a precompile.
@@ -46,10 +52,21 @@ pub fn run(
     input: &[u8],
     gas_limit: u64,
 ) -> Option<PrecompileCall> {
+    run_in(set(spec), address, input, gas_limit)
+}
+
+/// Runs the precompile at `address` of the set `precompiles` (a chain's own set, see
+/// [`crate::rules::ChainRules::precompiles`]); `None` when it is not one of them.
+pub fn run_in(
+    precompiles: &Precompiles,
+    address: &Address,
+    input: &[u8],
+    gas_limit: u64,
+) -> Option<PrecompileCall> {
     if !address.0[..18].iter().all(|b| *b == 0) {
         return None;
     }
-    let p = set(spec).get(address)?;
+    let p = precompiles.get(address)?;
     Some(match p.execute(input, gas_limit, 0) {
         Ok(out) => match out.status {
             PrecompileStatus::Success if out.gas_used <= gas_limit => PrecompileCall::Success {

@@ -9,6 +9,12 @@
 //! ```
 //! Every step performs its reads before its writes, so a [`ViewError::NotReady`] can interrupt any step
 //! and the retry sees the same journal.
+//!
+//! Chain-specific steps go through `env.cfg.rules` ([`ChainRules`]), called once per transaction: extra
+//! fees and their settlement, the precompile set, and deposits. A deposit ([`crate::env::DepositTx`]) is
+//! credited its mint, skips the fee, nonce and signature checks and pays no fee; when it cannot execute
+//! (an invalid-transaction error, or a halt from Regolith on) it becomes a *failed deposit*: every change
+//! but the mint and the nonce bump is dropped and it reports its gas limit.
 
 use crate::code::{delegation_code, Bytecode, Code};
 use crate::env::{tx_type, Env};
@@ -20,12 +26,13 @@ use crate::interpreter::{
 use crate::journal::{Checkpoint, Journal};
 use crate::outcome::{ExecStatus, HaltReason, TxOutcome};
 use crate::precompiles::{self, PrecompileCall};
-use crate::rules::{ChainRules, Ethereum};
+use crate::rules::{ChainRules, DepositRules, ExtraFee, RuleState};
 use crate::spec::SpecId;
 use crate::view::{StateView, ViewError};
 use alloy_primitives::{Address, Bytes, TxKind, B256, U256};
+use revm_precompile::Precompiles;
 use revm_primitives::{eip3860::MAX_INITCODE_SIZE, eip7702, CALL_STACK_LIMIT, KECCAK_EMPTY};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 /// EIP-170 maximum deployed code size.
 const MAX_CODE_SIZE: usize = 0x6000;
@@ -59,6 +66,8 @@ enum Stage {
     Start,
     Run,
     Finalize,
+    /// A deposit that could not execute: drop its changes, keep the mint and the nonce bump.
+    DepositFailed,
     Done,
 }
 
@@ -73,7 +82,15 @@ pub struct ExecStats {
 pub struct TxExecution {
     env: Env,
     spec: SpecId,
-    rules: Arc<dyn ChainRules>,
+    rules: &'static dyn ChainRules,
+    /// The chain's precompiles for this fork.
+    precompiles: &'static Precompiles,
+    /// The extra fee charged at validation (zero on Ethereum).
+    extra_fee: ExtraFee,
+    /// The chain's deposit rules when this transaction is a deposit.
+    deposit: Option<DepositRules>,
+    /// A deposit that creates bumps its nonce when the creation starts (after the value check).
+    deposit_create_nonce: bool,
     journal: Journal,
     stage: Stage,
     frames: Vec<Frame>,
@@ -101,21 +118,25 @@ impl std::fmt::Debug for TxExecution {
 }
 
 impl TxExecution {
-    /// Prepares the execution of `env.tx` under Ethereum rules.
+    /// Prepares the execution of `env.tx` under the chain rules of `env.cfg.rules`.
     pub fn new(env: Env) -> Self {
-        static ETHEREUM: OnceLock<Arc<dyn ChainRules>> = OnceLock::new();
-        let rules = ETHEREUM.get_or_init(|| Arc::new(Ethereum)).clone();
-        Self::with_rules(env, rules)
-    }
-
-    /// Prepares the execution of `env.tx` under the given chain rules.
-    pub fn with_rules(env: Env, rules: Arc<dyn ChainRules>) -> Self {
         let spec = env.cfg.spec;
+        let rules = env.cfg.rules;
+        let precompiles = rules.precompiles(spec);
+        let deposit = if env.tx.deposit.is_some() {
+            rules.deposits()
+        } else {
+            None
+        };
         Self {
             env,
             spec,
             rules,
-            journal: Journal::new(spec),
+            precompiles,
+            extra_fee: ExtraFee::default(),
+            deposit,
+            deposit_create_nonce: false,
+            journal: Journal::with_precompiles(spec, precompiles),
             stage: Stage::Validate,
             frames: Vec::new(),
             pending: None,
@@ -158,7 +179,12 @@ impl TxExecution {
     /// `Err(TxError::View(ViewError::NotReady(k)))` means *parked*: call `resume` again once transaction
     /// `k` has produced its writes. Any other error is final.
     pub fn resume(&mut self, view: &dyn StateView) -> Result<TxOutcome, TxError> {
-        let r = self.step_all(view);
+        let mut r = self.step_all(view);
+        if matches!(r, Err(TxError::Invalid(_))) && self.deposit.is_some() {
+            // A deposit cannot be invalid: it fails, keeping its mint and nonce bump.
+            self.stage = Stage::DepositFailed;
+            r = self.step_all(view);
+        }
         if matches!(r, Err(TxError::View(ViewError::NotReady(_)))) {
             self.stats.parks += 1;
         }
@@ -189,6 +215,11 @@ impl TxExecution {
                     self.stage = Stage::Done;
                     return Ok(out);
                 }
+                Stage::DepositFailed => {
+                    let out = self.failed_deposit(view)?;
+                    self.stage = Stage::Done;
+                    return Ok(out);
+                }
                 Stage::Done => {
                     return Err(TxError::View(ViewError::Backend(
                         "transaction already finished".into(),
@@ -209,14 +240,12 @@ impl TxExecution {
         let tx = &env.tx;
         let cfg = &env.cfg;
         self.rules.validate_tx(env)?;
+        if tx.deposit.is_some() {
+            return self.validate_deposit(view);
+        }
 
-        let type_fork = match tx.tx_type {
-            tx_type::LEGACY => SpecId::FRONTIER,
-            tx_type::EIP2930 => SpecId::BERLIN,
-            tx_type::EIP1559 => SpecId::LONDON,
-            tx_type::EIP4844 => SpecId::CANCUN,
-            tx_type::EIP7702 => SpecId::PRAGUE,
-            t => return Err(InvalidTx::TypeNotSupported(t).into()),
+        let Some(type_fork) = crate::rules::ethereum_type_fork(tx.tx_type) else {
+            return Err(InvalidTx::TypeNotSupported(tx.tx_type).into());
         };
         if !spec.is_enabled_in(type_fork) {
             return Err(InvalidTx::TypeNotSupported(tx.tx_type).into());
@@ -321,7 +350,15 @@ impl TxExecution {
         }
         let gas_limit = U256::from(tx.gas_limit);
         let blob_gas = U256::from(tx.blob_hashes.len() as u64 * GAS_PER_BLOB);
-        let extra = self.rules.extra_fee(&self.env);
+        let extra_fee = self.rules.extra_fee(
+            &self.env,
+            &mut JournalState {
+                journal: &mut self.journal,
+                view,
+            },
+        )?;
+        let extra = extra_fee.upfront;
+        let tx = &self.env.tx;
         let max_cost = gas_limit
             .checked_mul(tx.gas_price)
             .and_then(|c| c.checked_add(tx.value))
@@ -335,10 +372,8 @@ impl TxExecution {
             }
             .into());
         }
-        // Reads needed by the warm-up and the top-level target.
-        let coinbase = self.env.block.beneficiary;
-
         // Writes: charge the gas up front, bump the nonce, warm the access list.
+        self.extra_fee = extra_fee;
         let price = tx.effective_gas_price(self.env.block.basefee);
         let blob_price = U256::from(self.env.block.blob_basefee.unwrap_or(0));
         let upfront = gas_limit * price + blob_gas * blob_price + extra;
@@ -349,6 +384,13 @@ impl TxExecution {
             self.journal
                 .set_nonce(view, caller, nonce.saturating_add(1))?;
         }
+        self.warm_up(caller, to);
+        Ok(())
+    }
+
+    /// Warms the sender, the target, the access list and (Shanghai on) the coinbase.
+    fn warm_up(&mut self, caller: Address, to: Option<Address>) {
+        let spec = self.spec;
         if spec.is_enabled_in(SpecId::BERLIN) {
             self.journal.warm_account(caller);
             if let Some(to) = to {
@@ -365,8 +407,46 @@ impl TxExecution {
         }
         if spec.is_enabled_in(SpecId::SHANGHAI) {
             // EIP-3651: warm COINBASE.
-            self.journal.warm_account(coinbase);
+            self.journal.warm_account(self.env.block.beneficiary);
         }
+    }
+
+    /// Validates a deposit: no fee, nonce, signature or sender-code checks; the mint is credited first.
+    /// Any error here makes it a failed deposit (see [`TxExecution::resume`]).
+    fn validate_deposit(&mut self, view: &dyn StateView) -> Result<(), TxError> {
+        let (Some(rules), Some(deposit)) = (self.deposit, self.env.tx.deposit) else {
+            return Err(InvalidTx::TypeNotSupported(tx_type::DEPOSIT).into());
+        };
+        if deposit.is_system && rules.regolith {
+            return Err(InvalidTx::Chain("system deposit after Regolith".into()).into());
+        }
+        let (intrinsic, floor) = intrinsic_gas(self.spec, &self.env);
+        let tx = &self.env.tx;
+        if tx.gas_limit < intrinsic || tx.gas_limit < floor {
+            return Err(InvalidTx::IntrinsicGasTooLow {
+                limit: tx.gas_limit,
+                needed: intrinsic.max(floor),
+            }
+            .into());
+        }
+        self.intrinsic = intrinsic;
+        self.floor = floor;
+        let caller = tx.caller;
+        let to = tx.kind.to().copied();
+        // Reads.
+        let nonce = self.journal.nonce(view, caller)?;
+        self.journal.code_hash(view, caller)?;
+        // Writes: the mint, then the nonce (a creation bumps it when it starts, after its value check).
+        self.journal
+            .credit(view, caller, U256::from(deposit.mint))?;
+        self.env.tx.nonce = nonce;
+        if to.is_some() {
+            self.journal
+                .set_nonce(view, caller, nonce.wrapping_add(1))?;
+        } else {
+            self.deposit_create_nonce = true;
+        }
+        self.warm_up(caller, to);
         Ok(())
     }
 
@@ -692,7 +772,20 @@ impl TxExecution {
         };
         self.journal.code_hash(view, c.target)?;
         if !c.transfer.is_zero() && caller_balance < c.transfer {
-            self.deliver_call(fail(c.gas_limit), c.ret_offset, c.ret_len);
+            let r = if depth == 0 {
+                // Only a deposit (or a run without the balance check) gets here at the top level.
+                FrameResult {
+                    status: ExecStatus::Halt(HaltReason::OutOfFunds),
+                    gas_left: 0,
+                    refund: 0,
+                    output: Bytes::new(),
+                    created: None,
+                    deployed: None,
+                }
+            } else {
+                fail(c.gas_limit)
+            };
+            self.deliver_call(r, c.ret_offset, c.ret_len);
             return Ok(None);
         }
         let checkpoint = self.journal.checkpoint();
@@ -700,7 +793,9 @@ impl TxExecution {
             .transfer(view, c.caller, c.target, c.transfer)?;
 
         {
-            if let Some(p) = precompiles::run(self.spec, &c.code_address, &c.input, c.gas_limit) {
+            if let Some(p) =
+                precompiles::run_in(self.precompiles, &c.code_address, &c.input, c.gas_limit)
+            {
                 let r = match p {
                     PrecompileCall::Success { gas_used, output } => FrameResult {
                         status: ExecStatus::Success,
@@ -819,12 +914,25 @@ impl TxExecution {
         if spec.is_enabled_in(SpecId::BERLIN) {
             self.journal.warm_account(address);
         }
+        if top && balance < c.value {
+            // Only a deposit (or a run without the balance check) gets here at the top level.
+            self.deliver(FrameResult {
+                status: ExecStatus::Halt(HaltReason::OutOfFunds),
+                gas_left: 0,
+                refund: 0,
+                output: Bytes::new(),
+                created: None,
+                deployed: None,
+            });
+            return Ok(None);
+        }
         if balance < c.value || (!top && nonce == u64::MAX) || depth as u64 > CALL_STACK_LIMIT {
             self.deliver(fail(c.gas_limit));
             return Ok(None);
         }
-        if !top {
-            self.journal.set_nonce(view, c.caller, nonce + 1)?;
+        if !top || self.deposit_create_nonce {
+            self.journal
+                .set_nonce(view, c.caller, nonce.wrapping_add(1))?;
         }
         if collision {
             let r = FrameResult {
@@ -903,6 +1011,9 @@ impl TxExecution {
         if self.system {
             return self.finish_system(view);
         }
+        if let Some(rules) = self.deposit {
+            return self.finalize_deposit(view, rules);
+        }
         let Some(top) = self.top.as_ref() else {
             return Err(ViewError::Backend("transaction finished without a result".into()).into());
         };
@@ -940,39 +1051,29 @@ impl TxExecution {
         // Writes, inside a checkpoint: the EIP-161 clearing may still read (and park on) a touched account's
         // emptiness, and a resumed finalize must start again from a journal without the fee writes.
         let cp = self.journal.checkpoint();
+        let settlement = self
+            .rules
+            .settle_extra_fee(&self.env, &self.extra_fee, gas_used);
         let written = self.apply_fees(
             view,
             caller,
-            balance,
+            balance + settlement.refund,
             gas_limit - gas_used,
             gas_used,
             price,
             tip,
         );
+        let written = written.and_then(|()| {
+            for (vault, amount) in settlement.credits.into_iter().flatten() {
+                self.journal.credit(view, vault, amount)?;
+            }
+            self.journal.clear_touched_empty(view)
+        });
         if let Err(e) = written {
             self.journal.revert(cp);
             return Err(e.into());
         }
-
-        let Some(top) = self.top.take() else {
-            return Err(ViewError::Backend("transaction finished without a result".into()).into());
-        };
-        let journal = std::mem::take(&mut self.journal);
-        let (reads, writes, logs) = journal.finish();
-        Ok(TxOutcome {
-            status: top.status,
-            gas_used,
-            gas_refunded: refund,
-            logs: if top.status.is_success() {
-                logs
-            } else {
-                Vec::new()
-            },
-            output: top.output,
-            created_address: top.created,
-            reads,
-            writes,
-        })
+        self.finish(gas_used, refund)
     }
 }
 
@@ -999,11 +1100,112 @@ impl TxExecution {
             self.journal
                 .credit(view, vault, U256::from(gas_used) * basefee.min(price))?;
         }
-        if let Some(vault) = self.rules.extra_fee_recipient() {
-            let extra = self.rules.extra_fee(&self.env);
-            self.journal.credit(view, vault, extra)?;
-        }
-        self.journal.clear_touched_empty(view)
+        Ok(())
+    }
+
+    /// The end of a deposit that executed: no fee and no refund in ETH; before Regolith it reports its gas
+    /// limit (a successful system deposit 0), and from Regolith on a halt makes it a failed deposit.
+    fn finalize_deposit(
+        &mut self,
+        view: &dyn StateView,
+        rules: DepositRules,
+    ) -> Result<TxOutcome, TxError> {
+        let Some(top) = self.top.as_ref() else {
+            return Err(ViewError::Backend("deposit finished without a result".into()).into());
+        };
+        let tx = &self.env.tx;
+        let gas_limit = tx.gas_limit;
+        let (gas_used, refund) = if rules.regolith {
+            if matches!(top.status, ExecStatus::Halt(_)) {
+                self.stage = Stage::DepositFailed;
+                return self.failed_deposit(view);
+            }
+            let exec_limit = gas_limit - self.intrinsic;
+            let mut gas_used = gas_limit - top.gas_left.min(exec_limit);
+            let counter = if top.status.is_success() {
+                top.refund.max(0) as u64
+            } else {
+                0
+            };
+            let quotient = if self.spec.is_enabled_in(SpecId::LONDON) {
+                5
+            } else {
+                2
+            };
+            let refund = counter.min(gas_used / quotient);
+            gas_used -= refund;
+            if self.spec.is_enabled_in(SpecId::PRAGUE) {
+                gas_used = gas_used.max(self.floor);
+            }
+            (gas_used, refund)
+        } else {
+            let system = tx.deposit.is_some_and(|d| d.is_system);
+            if system && top.status.is_success() {
+                (0, 0)
+            } else {
+                (gas_limit, 0)
+            }
+        };
+        self.journal.clear_touched_empty(view)?;
+        self.finish(gas_used, refund)
+    }
+
+    /// A deposit that could not execute: every change is dropped except the mint and the nonce bump, and it
+    /// reports its gas limit (before Regolith, a system deposit reports 0).
+    fn failed_deposit(&mut self, view: &dyn StateView) -> Result<TxOutcome, TxError> {
+        let (Some(deposit), regolith) = (
+            self.env.tx.deposit,
+            self.deposit.is_some_and(|r| r.regolith),
+        ) else {
+            return Err(ViewError::Backend("failed deposit without deposit fields".into()).into());
+        };
+        let caller = self.env.tx.caller;
+        self.journal.discard_changes();
+        // Reads.
+        let nonce = self.journal.nonce(view, caller)?;
+        self.journal.code_hash(view, caller)?;
+        // Writes.
+        self.journal
+            .credit(view, caller, U256::from(deposit.mint))?;
+        self.journal
+            .set_nonce(view, caller, nonce.wrapping_add(1))?;
+        let gas_used = if regolith || !deposit.is_system {
+            self.env.tx.gas_limit
+        } else {
+            0
+        };
+        self.top = Some(FrameResult {
+            status: ExecStatus::Halt(HaltReason::FailedDeposit),
+            gas_left: 0,
+            refund: 0,
+            output: Bytes::new(),
+            created: None,
+            deployed: None,
+        });
+        self.finish(gas_used, 0)
+    }
+
+    /// Turns the journal and the top-level result into the outcome.
+    fn finish(&mut self, gas_used: u64, refund: u64) -> Result<TxOutcome, TxError> {
+        let Some(top) = self.top.take() else {
+            return Err(ViewError::Backend("transaction finished without a result".into()).into());
+        };
+        let journal = std::mem::take(&mut self.journal);
+        let (reads, writes, logs) = journal.finish();
+        Ok(TxOutcome {
+            status: top.status,
+            gas_used,
+            gas_refunded: refund,
+            logs: if top.status.is_success() {
+                logs
+            } else {
+                Vec::new()
+            },
+            output: top.output,
+            created_address: top.created,
+            reads,
+            writes,
+        })
     }
 
     fn finish_system(&mut self, view: &dyn StateView) -> Result<TxOutcome, TxError> {
@@ -1111,6 +1313,20 @@ pub fn intrinsic_gas(spec: SpecId, env: &Env) -> (u64, u64) {
         0
     };
     (gas, floor)
+}
+
+/// What a chain rule reads through: the transaction's journal over its view, so every read is recorded.
+struct JournalState<'a> {
+    journal: &'a mut Journal,
+    view: &'a dyn StateView,
+}
+
+impl RuleState for JournalState<'_> {
+    fn storage(&mut self, address: Address, slot: U256) -> Result<U256, ViewError> {
+        self.journal
+            .slot(self.view, address, slot)
+            .map(|s| s.current)
+    }
 }
 
 /// A view for journal calls that are known to hit the cache only.

@@ -56,6 +56,9 @@ pub(crate) struct Finished {
     busy: Duration,
     /// It waited for a lower transaction or is a re-execution (what serial-mode detection counts).
     dependent: bool,
+    /// A speculative incarnation that stopped on a state-backend error (a witness lacks a node only a
+    /// stale read path needs): never committed, re-executed with final reads at its commit.
+    backend_error: bool,
 }
 
 impl Finished {
@@ -337,8 +340,13 @@ impl<'a> Block<'a> {
                 Ok(out) => return self.finish(v, Ok(out), job),
                 Err(TxError::Invalid(e)) => return self.finish(v, Err(e), job),
                 Err(TxError::View(ViewError::Backend(m))) => {
-                    self.fail(ParallelError::Backend(format!("transaction {tx}: {m}")));
-                    return None;
+                    if job.final_reads {
+                        self.fail(ParallelError::Backend(format!("transaction {tx}: {m}")));
+                        return None;
+                    }
+                    // Speculative: the read may exist only on a stale path. Decided at commit.
+                    let result = Err(InvalidTx::Chain(format!("state backend: {m}")));
+                    return self.finish_as(v, result, job, true);
                 }
                 Err(TxError::View(ViewError::NotReady(k))) => {
                     if k >= tx {
@@ -390,6 +398,17 @@ impl<'a> Block<'a> {
         result: Result<TxOutcome, InvalidTx>,
         job: Box<Job>,
     ) -> Option<Task> {
+        self.finish_as(v, result, job, false)
+    }
+
+    /// [`Self::finish`], marking a speculative incarnation that stopped on a backend error.
+    fn finish_as(
+        &self,
+        v: TxVersion,
+        result: Result<TxOutcome, InvalidTx>,
+        job: Box<Job>,
+        backend_error: bool,
+    ) -> Option<Task> {
         let job = *job;
         let slot = &self.slots[v.tx];
         let writes = match &result {
@@ -418,6 +437,7 @@ impl<'a> Block<'a> {
             final_validated: AtomicBool::new(false),
             busy: job.busy,
             dependent: job.waited || v.incarnation > 0,
+            backend_error,
         }));
         self.sched.finish_execution(v.tx, v.incarnation, wrote_new)
     }
@@ -659,7 +679,11 @@ impl<'a> Block<'a> {
             };
             current.set(Some(k));
             let fin = self.last(k, inc)?;
-            let valid = if fin.known_final() {
+            let valid = if fin.backend_error {
+                // Re-executed now, every lower transaction committed: its reads are final, and a
+                // backend error then is the block's.
+                false
+            } else if fin.known_final() {
                 stats.validations_skipped += 1;
                 true
             } else {

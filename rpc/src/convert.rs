@@ -211,6 +211,7 @@ pub fn call_tx(req: &TransactionRequest, gas_cap: u64) -> TxEnv {
                     .collect()
             })
             .unwrap_or_default(),
+        ..Default::default()
     }
 }
 

@@ -38,6 +38,8 @@ pub fn halt_message(h: HaltReason) -> &'static str {
         HaltReason::InvalidCodePrefix => "invalid code: must not begin with 0xef",
         HaltReason::PrecompileError => "precompile failed",
         HaltReason::NonceOverflow => "nonce uint64 overflow",
+        HaltReason::OutOfFunds => "insufficient balance for transfer",
+        HaltReason::FailedDeposit => "failed deposit",
     }
 }
 

@@ -8,5 +8,6 @@ pub mod dev;
 pub mod export;
 pub mod import;
 pub mod init;
+pub mod optest;
 pub mod replay;
 pub mod statetest;

@@ -263,6 +263,7 @@ impl RpcTx {
             max_fee_per_blob_gas: opt(&f("maxFeePerBlobGas"), &self.max_fee_per_blob_gas, u256_of)?
                 .unwrap_or_default(),
             authorization_list: Vec::new(),
+            ..Default::default()
         })
     }
 }

@@ -171,6 +171,7 @@ fn tx_env(tx: &FixtureTx, indexes: Indexes, chain_id: u64) -> Result<TxEnv, Stri
             .collect(),
         max_fee_per_blob_gas: tx.max_fee_per_blob_gas.map_or(U256::ZERO, |f| f.0),
         authorization_list,
+        ..Default::default()
     })
 }
 

@@ -124,6 +124,8 @@ fn step_error(ctl: Ctl) -> Option<&'static str> {
             HaltReason::InvalidCodePrefix => "invalid code: must not begin with 0xef",
             HaltReason::PrecompileError => "precompile failed",
             HaltReason::NonceOverflow => "nonce uint64 overflow",
+            HaltReason::OutOfFunds => "insufficient balance for transfer",
+            HaltReason::FailedDeposit => "failed deposit",
         },
         _ => return None,
     })

@@ -60,6 +60,7 @@ pub fn env(case: &Case) -> Env {
                 authority: a.authority,
             })
             .collect(),
+        ..Default::default()
     };
     Env {
         cfg: CfgEnv::new(1, spec),

@@ -1,0 +1,351 @@
+//! OP blocks: build one from its parent header and the rollup node's payload attributes, on any
+//! [`OpState`], sequentially or through the parallel executor, and seal its header.
+//!
+//! ```text
+//! parent header + OpPayloadAttributes
+//!   -> fork, base fee (Holocene/Jovian params), extraData, block env, OP rules for the fork
+//!   -> Canyon activation: create2Deployer;  Ecotone: EIP-4788 call;  Isthmus: EIP-2935 call
+//!   -> transactions (deposits first; sequential or parallel-commit), block gas pool, Jovian DA footprint
+//!   -> OP receipts (depositNonce, depositReceiptVersion), bloom, roots
+//!   -> header: withdrawalsRoot (empty trie, or the L2ToL1MessagePasser storage root from Isthmus),
+//!      requestsHash (Isthmus), blob fields and parent beacon root (Ecotone) -> hash
+//! ```
+//! [`execute_block`] checks a given block by rebuilding it from the attributes its header implies.
+
+pub mod base_fee;
+pub mod receipt;
+pub mod system;
+
+use crate::error::OpBlockError;
+use crate::fork::{OpChainConfig, OpFork};
+use crate::predeploys::{L1_BLOCK, L2_TO_L1_MESSAGE_PASSER};
+use crate::rules::l1_fee::da_footprint;
+use crate::rules::OpRules;
+use crate::state::OpState;
+use crate::tx::{decode_tx, OpTx};
+use alloy_consensus::{proofs, Header, EMPTY_OMMER_ROOT_HASH};
+use alloy_eips::eip7685::EMPTY_REQUESTS_HASH;
+use alloy_primitives::{Bloom, Bytes, B256, B64, U256};
+use alloy_rlp::BufMut;
+use alloy_trie::EMPTY_ROOT_HASH;
+use op_alloy_consensus::OpReceiptEnvelope;
+use op_alloy_rpc_types_engine::OpPayloadAttributes;
+use parevm_evm_core::{BlockEnv, CfgEnv, Env, TxOutcome};
+use parevm_parallel_commit::ExecReport;
+use receipt::op_receipt;
+
+/// How the block's transactions run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Runner {
+    /// One after another.
+    #[default]
+    Sequential,
+    /// Through parevm-parallel-commit on this many threads.
+    Parallel(usize),
+}
+
+/// A built block.
+#[derive(Clone, Debug)]
+pub struct BuiltBlock {
+    /// The sealed header's fields.
+    pub header: Header,
+    /// keccak256 of the RLP header.
+    pub hash: B256,
+    /// The EIP-2718 transactions, in order.
+    pub transactions: Vec<Bytes>,
+    /// One OP receipt per transaction.
+    pub receipts: Vec<OpReceiptEnvelope>,
+    /// Each transaction's outcome (read and write sets included).
+    pub outcomes: Vec<TxOutcome>,
+    /// The parallel executor's counters (parallel runs only).
+    pub report: Option<ExecReport>,
+}
+
+/// The EVM block context of the child of `parent` at the attributes' timestamp.
+fn block_env(
+    fork: OpFork,
+    parent: &Header,
+    attrs: &OpPayloadAttributes,
+    gas_limit: u64,
+    base_fee: u64,
+) -> BlockEnv {
+    let pa = &attrs.payload_attributes;
+    BlockEnv {
+        number: parent.number + 1,
+        beneficiary: pa.suggested_fee_recipient,
+        timestamp: pa.timestamp,
+        gas_limit,
+        basefee: U256::from(base_fee),
+        difficulty: U256::ZERO,
+        prevrandao: Some(pa.prev_randao),
+        // Ecotone: BLOBBASEFEE answers 1 (no blobs on L2).
+        blob_basefee: fork.is_active(OpFork::Ecotone).then_some(1),
+        slot_number: None,
+    }
+}
+
+/// Builds the child of `parent` (whose hash is `parent_hash`) from `attrs` on `state`, which ends up
+/// holding the block's post-state. The attributes' transactions are the whole block (`noTxPool`).
+pub fn build_block<S: OpState>(
+    config: &OpChainConfig,
+    state: &mut S,
+    parent: &Header,
+    parent_hash: B256,
+    attrs: &OpPayloadAttributes,
+    runner: Runner,
+) -> Result<BuiltBlock, OpBlockError> {
+    let pa = &attrs.payload_attributes;
+    let timestamp = pa.timestamp;
+    let fork = config.fork_at(timestamp);
+    let spec = fork.spec();
+    let attr_err = |m: String| OpBlockError::Attributes(m);
+    let gas_limit = attrs
+        .gas_limit
+        .ok_or_else(|| attr_err("gasLimit is required on a rollup".into()))?;
+    let base_fee = base_fee::next_base_fee(config, parent, timestamp).map_err(attr_err)?;
+    let extra_data =
+        base_fee::extra_data(config, timestamp, attrs.eip_1559_params, attrs.min_base_fee)
+            .map_err(attr_err)?;
+    let cfg = CfgEnv::new(config.chain_id, spec).with_rules(OpRules::for_fork(fork));
+    let block = block_env(fork, parent, attrs, gas_limit, base_fee);
+
+    // Block-level state changes before the transactions.
+    if config.forks.is_active(OpFork::Canyon, timestamp)
+        && !config.forks.is_active(OpFork::Canyon, parent.timestamp)
+    {
+        system::deploy_create2_deployer(state)?;
+    }
+    if fork.is_active(OpFork::Ecotone) {
+        let root = pa.parent_beacon_block_root.ok_or_else(|| {
+            attr_err("parentBeaconBlockRoot missing from Ecotone attributes".into())
+        })?;
+        let data = Bytes::copy_from_slice(root.as_slice());
+        system::system_call(
+            &cfg,
+            &block,
+            alloy_eips::eip4788::BEACON_ROOTS_ADDRESS,
+            data,
+            state,
+        )?;
+    }
+    if fork.is_active(OpFork::Isthmus) {
+        let data = Bytes::copy_from_slice(parent_hash.as_slice());
+        system::system_call(
+            &cfg,
+            &block,
+            alloy_eips::eip2935::HISTORY_STORAGE_ADDRESS,
+            data,
+            state,
+        )?;
+    }
+
+    // Transactions.
+    let raw: Vec<Bytes> = attrs.transactions.clone().unwrap_or_default();
+    let txs: Vec<OpTx> = raw
+        .iter()
+        .enumerate()
+        .map(|(i, b)| decode_tx(i, b))
+        .collect::<Result<_, _>>()?;
+    if let Some(i) = txs
+        .windows(2)
+        .position(|w| !w[0].is_deposit() && w[1].is_deposit())
+    {
+        return Err(OpBlockError::DepositOutOfPlace { index: i + 1 });
+    }
+    let envs: Vec<Env> = txs
+        .iter()
+        .map(|t| Env {
+            cfg: cfg.clone(),
+            block: block.clone(),
+            tx: t.env.clone(),
+        })
+        .collect();
+    let (parallel, report) = match runner {
+        Runner::Parallel(threads) => {
+            let exec = parevm_parallel_commit::execute_parallel(&envs, &*state, threads)
+                .map_err(|e| OpBlockError::Parallel(e.to_string()))?;
+            (Some(exec.results.into_iter()), Some(exec.report))
+        }
+        Runner::Sequential => (None, None),
+    };
+    let mut parallel = parallel;
+    let mut gas_used = 0u64;
+    let mut da_used = 0u64;
+    let mut da_scalar = None;
+    let mut receipts = Vec::with_capacity(txs.len());
+    let mut outcomes = Vec::with_capacity(txs.len());
+    for (index, (tx, env)) in txs.iter().zip(&envs).enumerate() {
+        let available = gas_limit.saturating_sub(gas_used);
+        // Deposits take from the block's gas pool from Regolith on.
+        if (fork.is_active(OpFork::Regolith) || !tx.is_deposit()) && env.tx.gas_limit > available {
+            return Err(OpBlockError::BlockGasExceeded {
+                index,
+                gas_limit: env.tx.gas_limit,
+                available,
+            });
+        }
+        if fork.is_active(OpFork::Jovian) && !tx.is_deposit() {
+            let scalar = match da_scalar {
+                Some(s) => s,
+                None => {
+                    let word = state.storage(L1_BLOCK, U256::from(8))?.to_be_bytes::<32>();
+                    let s = u16::from_be_bytes([word[18], word[19]]);
+                    da_scalar = Some(s);
+                    s
+                }
+            };
+            da_used = da_used.saturating_add(da_footprint(&env.tx.envelope, scalar));
+            if da_used > gas_limit {
+                return Err(OpBlockError::DaFootprintExceeded {
+                    index,
+                    footprint: da_used,
+                    gas_limit,
+                });
+            }
+        }
+        let deposit_nonce = if tx.is_deposit() && fork.is_active(OpFork::Regolith) {
+            Some(state.nonce(env.tx.caller)?)
+        } else {
+            None
+        };
+        let outcome = match parallel.as_mut().and_then(Iterator::next) {
+            Some(r) => r.map_err(|source| OpBlockError::InvalidTx { index, source })?,
+            None => parevm_evm_core::execute_tx(env, &*state).map_err(|e| match e {
+                parevm_evm_core::TxError::Invalid(source) => {
+                    OpBlockError::InvalidTx { index, source }
+                }
+                parevm_evm_core::TxError::View(v) => OpBlockError::State(v),
+            })?,
+        };
+        state.apply_writes(&outcome.writes)?;
+        gas_used += outcome.gas_used;
+        receipts.push(op_receipt(
+            &tx.envelope,
+            &outcome,
+            gas_used,
+            deposit_nonce,
+            fork,
+        ));
+        outcomes.push(outcome);
+    }
+
+    // Header.
+    let state_root = state.root()?;
+    let withdrawals_root = if fork.is_active(OpFork::Isthmus) {
+        Some(state.storage_root_of(L2_TO_L1_MESSAGE_PASSER)?)
+    } else if fork.is_active(OpFork::Canyon) {
+        Some(EMPTY_ROOT_HASH)
+    } else {
+        None
+    };
+    let ecotone = fork.is_active(OpFork::Ecotone);
+    let header = Header {
+        parent_hash,
+        ommers_hash: EMPTY_OMMER_ROOT_HASH,
+        beneficiary: pa.suggested_fee_recipient,
+        state_root,
+        transactions_root: alloy_trie::root::ordered_trie_root_with_encoder(&raw, |b, buf| {
+            buf.put_slice(b)
+        }),
+        receipts_root: proofs::calculate_receipt_root(&receipts),
+        logs_bloom: receipts
+            .iter()
+            .fold(Bloom::ZERO, |acc, r| acc | *r.logs_bloom()),
+        difficulty: U256::ZERO,
+        number: parent.number + 1,
+        gas_limit,
+        gas_used,
+        timestamp,
+        extra_data,
+        mix_hash: pa.prev_randao,
+        nonce: B64::ZERO,
+        base_fee_per_gas: Some(base_fee),
+        withdrawals_root,
+        blob_gas_used: ecotone.then_some(if fork.is_active(OpFork::Jovian) {
+            da_used
+        } else {
+            0
+        }),
+        excess_blob_gas: ecotone.then_some(0),
+        parent_beacon_block_root: if ecotone {
+            pa.parent_beacon_block_root
+        } else {
+            None
+        },
+        requests_hash: fork
+            .is_active(OpFork::Isthmus)
+            .then_some(EMPTY_REQUESTS_HASH),
+        ..Default::default()
+    };
+    let hash = header.hash_slow();
+    Ok(BuiltBlock {
+        header,
+        hash,
+        transactions: raw,
+        receipts,
+        outcomes,
+        report,
+    })
+}
+
+/// The payload attributes a given block implies (its header and transactions), for re-execution.
+pub fn attributes_of(
+    config: &OpChainConfig,
+    header: &Header,
+    transactions: Vec<Bytes>,
+) -> OpPayloadAttributes {
+    let holocene = config.forks.is_active(OpFork::Holocene, header.timestamp);
+    let jovian = config.forks.is_active(OpFork::Jovian, header.timestamp);
+    let eip_1559_params = holocene
+        .then(|| header.extra_data.get(1..9).map(B64::from_slice))
+        .flatten();
+    let min_base_fee = jovian
+        .then(|| {
+            header
+                .extra_data
+                .get(9..17)
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .map(u64::from_be_bytes)
+        })
+        .flatten();
+    OpPayloadAttributes {
+        payload_attributes: alloy_rpc_types_engine::PayloadAttributes {
+            timestamp: header.timestamp,
+            prev_randao: header.mix_hash,
+            suggested_fee_recipient: header.beneficiary,
+            withdrawals: config
+                .forks
+                .is_active(OpFork::Canyon, header.timestamp)
+                .then(Vec::new),
+            parent_beacon_block_root: header.parent_beacon_block_root,
+            slot_number: None,
+            target_gas_limit: None,
+        },
+        transactions: Some(transactions),
+        no_tx_pool: Some(true),
+        gas_limit: Some(header.gas_limit),
+        eip_1559_params,
+        min_base_fee,
+    }
+}
+
+/// Executes a given block on `state` on top of `parent`, and checks that it hashes to `expected`.
+pub fn execute_block<S: OpState>(
+    config: &OpChainConfig,
+    state: &mut S,
+    parent: &Header,
+    header: &Header,
+    transactions: Vec<Bytes>,
+    runner: Runner,
+) -> Result<BuiltBlock, OpBlockError> {
+    let attrs = attributes_of(config, header, transactions);
+    let built = build_block(config, state, parent, parent.hash_slow(), &attrs, runner)?;
+    let expected = header.hash_slow();
+    if built.hash != expected {
+        return Err(OpBlockError::HashMismatch {
+            expected,
+            got: built.hash,
+        });
+    }
+    Ok(built)
+}
