@@ -251,3 +251,25 @@ pub fn compute(genesis: &GenesisFile, forks: &ForkTimes) -> OpGenesis {
         state,
     }
 }
+
+/// A Superchain chain ready to run: its config and its computed genesis.
+#[derive(Clone, Debug)]
+pub struct OpChain {
+    /// Chain id, fork times and EIP-1559 constants (from the registry config).
+    pub config: OpChainConfig,
+    /// The genesis header, hash and state.
+    pub genesis: OpGenesis,
+}
+
+/// Loads a chain from its Superchain Registry genesis file (`superchain/extra/genesis/<network>/<chain>.json`,
+/// decompressed) and its registry config (`superchain/configs/<network>/<chain>.toml`): the entry point
+/// for a node starting a registry chain. Compare `genesis.hash` with the registry's `genesis.l2.hash`.
+pub fn load_chain(genesis_file: &Path, config_file: &Path) -> Result<OpChain, GenesisError> {
+    let registry = RegistryConfig::load(config_file)?;
+    let file = GenesisFile::load(genesis_file)?;
+    let config = registry.chain();
+    Ok(OpChain {
+        genesis: compute(&file, &config.forks),
+        config,
+    })
+}

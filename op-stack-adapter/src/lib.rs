@@ -28,9 +28,11 @@ pub mod state;
 pub mod tx;
 pub mod witness;
 
+pub use block::receipt_fields::{l1_fee_inputs, receipt_fields, OpReceiptFields};
 pub use block::{build_block, execute_block, BuiltBlock, Runner};
 pub use error::OpBlockError;
 pub use fork::{Eip1559Params, ForkTimes, OpChainConfig, OpFork};
+pub use rules::l1_fee::L1FeeInputs;
 pub use rules::OpRules;
 pub use state::OpState;
 pub use witness::WitnessState;

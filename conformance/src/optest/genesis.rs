@@ -3,7 +3,7 @@
 
 use super::{parse, read, CaseResult, OpTestError};
 use alloy_primitives::B256;
-use parevm_op_stack_adapter::genesis::{compute, GenesisFile};
+use parevm_op_stack_adapter::genesis::load_chain;
 use parevm_op_stack_adapter::ForkTimes;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -16,6 +16,8 @@ pub struct ExpectedChain {
     pub genesis_file: String,
     /// Registry config, relative to the set.
     pub config_file: String,
+    /// L2 chain id.
+    pub chain_id: u64,
     /// Genesis block hash.
     pub genesis_hash: B256,
     /// Genesis state root.
@@ -40,16 +42,23 @@ pub fn run_set(dir: &Path) -> Result<Vec<CaseResult>, OpTestError> {
 }
 
 fn run_chain(dir: &Path, chain: &ExpectedChain) -> Result<Result<String, String>, OpTestError> {
-    let config =
-        parevm_op_stack_adapter::genesis::RegistryConfig::load(&dir.join(&chain.config_file))?;
-    if config.hardforks != chain.hardforks {
+    let loaded = load_chain(
+        &dir.join(&chain.genesis_file),
+        &dir.join(&chain.config_file),
+    )?;
+    if loaded.config.chain_id != chain.chain_id {
+        return Ok(Err(format!(
+            "chain id {} in {} expected {}",
+            loaded.config.chain_id, chain.config_file, chain.chain_id
+        )));
+    }
+    if loaded.config.forks != chain.hardforks {
         return Ok(Err(format!(
             "fork times in {} differ from expected.json",
             chain.config_file
         )));
     }
-    let file = GenesisFile::load(&dir.join(&chain.genesis_file))?;
-    let genesis = compute(&file, &config.hardforks);
+    let genesis = loaded.genesis;
     Ok(if genesis.header.state_root != chain.state_root {
         Err(format!(
             "state root {} expected {}",

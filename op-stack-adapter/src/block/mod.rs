@@ -14,12 +14,13 @@
 
 pub mod base_fee;
 pub mod receipt;
+pub mod receipt_fields;
 pub mod system;
 
 use crate::error::OpBlockError;
 use crate::fork::{OpChainConfig, OpFork};
 use crate::predeploys::{L1_BLOCK, L2_TO_L1_MESSAGE_PASSER};
-use crate::rules::l1_fee::da_footprint;
+use crate::rules::l1_fee::{da_footprint, L1FeeInputs};
 use crate::rules::OpRules;
 use crate::state::OpState;
 use crate::tx::{decode_tx, OpTx};
@@ -33,6 +34,7 @@ use op_alloy_rpc_types_engine::OpPayloadAttributes;
 use parevm_evm_core::{BlockEnv, CfgEnv, Env, TxOutcome};
 use parevm_parallel_commit::ExecReport;
 use receipt::op_receipt;
+use receipt_fields::{l1_fee_inputs, receipt_fields, OpReceiptFields};
 
 /// How the block's transactions run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -55,6 +57,12 @@ pub struct BuiltBlock {
     pub transactions: Vec<Bytes>,
     /// One OP receipt per transaction.
     pub receipts: Vec<OpReceiptEnvelope>,
+    /// One set of OP receipt fields per transaction (L1 fee and its inputs, operator fee, deposit
+    /// nonce and version), for the RPC layer.
+    pub receipt_fields: Vec<OpReceiptFields>,
+    /// The L1 fee inputs the block's sequenced transactions paid under (L1Block storage after the
+    /// deposits); `None` when the block has only deposits.
+    pub l1_fee_inputs: Option<L1FeeInputs>,
     /// Each transaction's outcome (read and write sets included).
     pub outcomes: Vec<TxOutcome>,
     /// The parallel executor's counters (parallel runs only).
@@ -173,6 +181,8 @@ pub fn build_block<S: OpState>(
     let mut da_used = 0u64;
     let mut da_scalar = None;
     let mut receipts = Vec::with_capacity(txs.len());
+    let mut fields = Vec::with_capacity(txs.len());
+    let mut inputs: Option<L1FeeInputs> = None;
     let mut outcomes = Vec::with_capacity(txs.len());
     for (index, (tx, env)) in txs.iter().zip(&envs).enumerate() {
         let available = gas_limit.saturating_sub(gas_used);
@@ -217,6 +227,17 @@ pub fn build_block<S: OpState>(
                 parevm_evm_core::TxError::View(v) => OpBlockError::State(v),
             })?,
         };
+        if !tx.is_deposit() && inputs.is_none() {
+            // Deposits come first, so L1Block holds this block's values from here on.
+            inputs = Some(l1_fee_inputs(fork, &*state)?);
+        }
+        fields.push(receipt_fields(
+            fork,
+            &raw[index],
+            inputs.as_ref(),
+            outcome.gas_used,
+            deposit_nonce,
+        ));
         state.apply_writes(&outcome.writes)?;
         gas_used += outcome.gas_used;
         receipts.push(op_receipt(
@@ -283,6 +304,8 @@ pub fn build_block<S: OpState>(
         hash,
         transactions: raw,
         receipts,
+        receipt_fields: fields,
+        l1_fee_inputs: inputs,
         outcomes,
         report,
     })

@@ -116,6 +116,28 @@ impl L1FeeInputs {
             / U256::from(1_000_000u64)
     }
 
+    /// Whether the fee uses Bedrock's formula: before Ecotone, and in the Ecotone activation block while
+    /// both Ecotone scalars are still zero.
+    pub fn bedrock_formula(&self, fork: OpFork) -> bool {
+        !fork.is_active(OpFork::Ecotone) || self.empty_ecotone_scalars
+    }
+
+    /// The receipt's `l1GasUsed` of a non-deposit whose EIP-2718 encoding is `tx`: its calldata gas, from
+    /// Fjord the FastLZ size estimate * 16; plus the overhead while Bedrock's scalars are in force (as
+    /// op-reth reports it).
+    pub fn l1_gas_used(&self, fork: OpFork, tx: &[u8]) -> U256 {
+        let gas = if fork.is_active(OpFork::Fjord) {
+            U256::from(estimated_size(tx)).saturating_mul(U256::from(16)) / U256::from(1_000_000u64)
+        } else {
+            data_gas(fork, tx)
+        };
+        if self.bedrock_formula(fork) {
+            gas.saturating_add(self.overhead)
+        } else {
+            gas
+        }
+    }
+
     /// `16 * l1BaseFee * baseFeeScalar + blobBaseFee * blobBaseFeeScalar`.
     fn scaled_price(&self) -> U256 {
         self.l1_base_fee
