@@ -36,6 +36,8 @@ enum Command {
     Export(cmd::export::Args),
     /// Inspect a datadir's database: head, stats, check.
     Db(cmd::db::Args),
+    /// Run the OP-Stack execution client behind a rollup node (Engine API on 127.0.0.1:8551).
+    Node(Box<cmd::node::Args>),
     /// Run an anvil-compatible local chain (JSON-RPC on 127.0.0.1:8545).
     Dev(Box<cmd::dev::Args>),
 }
@@ -57,6 +59,7 @@ fn main() -> std::process::ExitCode {
         Command::Export(a) => cmd::export::run(a),
         Command::Db(a) => cmd::db::run(a),
         Command::Dev(a) => cmd::dev::run(*a),
+        Command::Node(a) => cmd::node::run(*a),
     };
     match r {
         Ok(true) => std::process::ExitCode::SUCCESS,

@@ -194,7 +194,7 @@ async fn serve(dev: Arc<Devnet>, args: &Args, dump: Option<PathBuf>) -> anyhow::
     Ok(true)
 }
 
-async fn wait_for_signal() {
+pub(crate) async fn wait_for_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};

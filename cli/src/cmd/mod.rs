@@ -8,6 +8,7 @@ pub mod dev;
 pub mod export;
 pub mod import;
 pub mod init;
+pub mod node;
 pub mod optest;
 pub mod replay;
 pub mod statetest;

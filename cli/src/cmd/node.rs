@@ -1,0 +1,106 @@
+//! `parevm node --datadir DIR --chain GENESIS.json [--rollup-config rollup.json]`: the OP-Stack execution
+//! client (`parevm-node`) with op-reth's flag names. The Engine API (JWT) listens on `--authrpc.addr`:
+//! `--authrpc.port` (127.0.0.1:8551); with `--http`, the eth methods on `--http.addr`:`--http.port`
+//! (127.0.0.1:8545, WebSocket on the same port; `--ws` is accepted for op-reth compatibility). The chain
+//! lives in DIR (redb); restarting on the same DIR continues from the last committed block. Runs until
+//! SIGINT or SIGTERM.
+
+use anyhow::Context;
+use parevm_node::{jwt, server, NodeChain, OpNode};
+use parevm_rpc::ServerOptions;
+use parevm_storage::ChainStore;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Arguments of `parevm node` (op-reth's names).
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Directory of the chain database (created when absent).
+    #[arg(long)]
+    pub datadir: PathBuf,
+    /// Genesis file (op-geth style: `config` with chainId, fork times and `optimism`, header fields, alloc).
+    #[arg(long)]
+    pub chain: PathBuf,
+    /// The rollup node's rollup.json (chain id, fork times, EIP-1559 constants, genesis hash); it wins over
+    /// the genesis file's config.
+    #[arg(long = "rollup-config")]
+    pub rollup_config: Option<PathBuf>,
+    /// Engine API address.
+    #[arg(long = "authrpc.addr", default_value = "127.0.0.1")]
+    pub authrpc_addr: IpAddr,
+    /// Engine API port.
+    #[arg(long = "authrpc.port", default_value_t = 8551)]
+    pub authrpc_port: u16,
+    /// Hex JWT secret file shared with the rollup node (default: DATADIR/jwt.hex, created when absent).
+    #[arg(long = "authrpc.jwtsecret")]
+    pub authrpc_jwtsecret: Option<PathBuf>,
+    /// Serve the eth methods over HTTP.
+    #[arg(long)]
+    pub http: bool,
+    /// HTTP address.
+    #[arg(long = "http.addr", default_value = "127.0.0.1")]
+    pub http_addr: IpAddr,
+    /// HTTP port.
+    #[arg(long = "http.port", default_value_t = 8545)]
+    pub http_port: u16,
+    /// Serve WebSocket (on the HTTP port; implies --http).
+    #[arg(long)]
+    pub ws: bool,
+    /// Worker threads executing a block (1 = sequential).
+    #[arg(long, default_value_t = std::thread::available_parallelism().map_or(1, |n| n.get()))]
+    pub threads: usize,
+}
+
+/// Runs the subcommand.
+pub fn run(args: Args) -> anyhow::Result<bool> {
+    let chain = NodeChain::load(&args.chain, args.rollup_config.as_deref())?;
+    let store = ChainStore::open(&args.datadir)
+        .with_context(|| format!("opening {}", args.datadir.display()))?;
+    let node = Arc::new(OpNode::open(chain, store, args.threads)?);
+    let secret = jwt::load_or_create(
+        args.authrpc_jwtsecret.as_deref(),
+        &args.datadir.join("jwt.hex"),
+    )?;
+    let (head, _) = node.store().head()?;
+    eprintln!(
+        "parevm node: chain {} genesis {} head {} ({})",
+        node.config().chain_id,
+        node.genesis_hash(),
+        head.number,
+        head.hash
+    );
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("tokio runtime")?;
+    rt.block_on(async move {
+        let auth_opts = ServerOptions {
+            addr: SocketAddr::new(args.authrpc_addr, args.authrpc_port),
+            ..ServerOptions::default()
+        };
+        let auth = server::start_auth(node.clone(), secret, &auth_opts)
+            .await
+            .with_context(|| format!("binding the Engine API on {}", auth_opts.addr))?;
+        eprintln!("Engine API on http://{}", auth.addr);
+        let http = if args.http || args.ws {
+            let opts = ServerOptions {
+                addr: SocketAddr::new(args.http_addr, args.http_port),
+                ..ServerOptions::default()
+            };
+            let s = server::start_http(node.clone(), &opts)
+                .await
+                .with_context(|| format!("binding HTTP on {}", opts.addr))?;
+            eprintln!("JSON-RPC on http://{} (ws on the same port)", s.addr);
+            Some(s)
+        } else {
+            None
+        };
+        super::dev::wait_for_signal().await;
+        let _ = auth.handle.stop();
+        if let Some(s) = http {
+            let _ = s.handle.stop();
+        }
+        anyhow::Ok(true)
+    })
+}

@@ -1,0 +1,34 @@
+//! # parevm-node
+//!
+//! `parevm node`: the OP-Stack execution client a rollup node (kona-node, op-node) drives through the
+//! Engine API. It executes and builds blocks with op-stack-adapter on the parallel engine, keeps the chain
+//! in parevm-storage (redb), and answers the eth methods a rollup node reads.
+//!
+//! ```text
+//! rollup node --JWT--> server (auth port) --> engine_api: params, versions, error codes
+//!                                               |
+//!                                               v
+//!                  service::OpNode: newPayload / forkchoice / payload building
+//!                     | build_block / execute (op-stack-adapter, parallel-commit)
+//!                     v
+//!                  state::NodeState (the store's per-block overlay) -> ChainStore::commit_block
+//!                  forkchoice: unwind_to (reverse diffs), safe/finalized labels
+//! eth_* (auth port and --http) --> eth: blocks with OP transactions, state, proofs from the store
+//! ```
+//! Modules: [`config`] (genesis + rollup.json), [`jwt`] (auth), [`state`], [`service`], [`engine_api`],
+//! [`eth`], [`receipts`], [`server`], [`error`].
+#![warn(missing_docs)]
+
+pub mod config;
+pub mod engine_api;
+pub mod error;
+pub mod eth;
+pub mod jwt;
+pub mod receipts;
+pub mod server;
+pub mod service;
+pub mod state;
+
+pub use config::NodeChain;
+pub use error::NodeError;
+pub use service::OpNode;

@@ -1,0 +1,65 @@
+//! Starting the node's servers: the auth port (Engine API + the eth methods a rollup node reads, behind
+//! JWT) and, with `--http`, the same eth methods without auth (HTTP and WebSocket on one port, as the
+//! devnet's server). Both are jsonrpsee on tokio with parevm-rpc's limits.
+//!
+//! ```text
+//! 127.0.0.1:8551  JwtAuth (401) -> engine_* + eth_* (RpcModule<EngineContext>)
+//! 127.0.0.1:8545  CORS          -> eth_* (same handlers, same context)
+//! ```
+
+use crate::engine_api::{register_engine, EngineContext};
+use crate::eth::register_eth;
+use crate::jwt::JwtAuth;
+use crate::service::OpNode;
+use alloy_rpc_types_engine::JwtSecret;
+use jsonrpsee::server::{BatchRequestConfig, Server, ServerConfig};
+use jsonrpsee::RpcModule;
+use parevm_rpc::{RunningServer, ServerOptions};
+use std::sync::Arc;
+use tower_http::validate_request::ValidateRequestHeaderLayer;
+
+/// The auth port's methods: engine_* and the eth reads.
+pub fn auth_module(node: Arc<OpNode>) -> RpcModule<EngineContext> {
+    let mut m = RpcModule::new(EngineContext { node });
+    register_engine(&mut m);
+    register_eth(&mut m);
+    m
+}
+
+/// The public port's methods: the eth reads only.
+pub fn http_module(node: Arc<OpNode>) -> RpcModule<EngineContext> {
+    let mut m = RpcModule::new(EngineContext { node });
+    register_eth(&mut m);
+    m
+}
+
+/// Starts the Engine API server on `opts.addr`, refusing requests without a valid token for `secret`.
+pub async fn start_auth(
+    node: Arc<OpNode>,
+    secret: JwtSecret,
+    opts: &ServerOptions,
+) -> std::io::Result<RunningServer> {
+    let cfg = ServerConfig::builder()
+        .max_request_body_size(opts.max_request_body)
+        .max_response_body_size(opts.max_response_body)
+        .max_connections(opts.max_connections)
+        .set_batch_request_config(BatchRequestConfig::Limit(opts.max_batch))
+        .http_only()
+        .build();
+    let server = Server::builder()
+        .set_config(cfg)
+        .set_http_middleware(
+            tower::ServiceBuilder::new()
+                .layer(ValidateRequestHeaderLayer::custom(JwtAuth::new(secret))),
+        )
+        .build(opts.addr)
+        .await?;
+    let addr = server.local_addr()?;
+    let handle = server.start(auth_module(node));
+    Ok(RunningServer { addr, handle })
+}
+
+/// Starts the public eth server (`--http`).
+pub async fn start_http(node: Arc<OpNode>, opts: &ServerOptions) -> std::io::Result<RunningServer> {
+    parevm_rpc::start(http_module(node), opts).await
+}
