@@ -74,6 +74,10 @@ pub enum StoreError {
         /// Why not.
         reason: String,
     },
+    /// A forkchoice update names labels that do not fit the chain (the Engine API's invalid forkchoice
+    /// state), or a side block does not fit its parent.
+    #[error("invalid forkchoice: {0}")]
+    Forkchoice(String),
     /// State at a block that is not available.
     #[error("state at block {number} is not available: {reason}")]
     StateUnavailable {

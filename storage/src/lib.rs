@@ -27,8 +27,13 @@
 //!   [`parevm_block::StateStore`]), then [`ChainStore::commit_block`] with a [`NewBlock`] (header, hash, body
 //!   RLP, transaction hashes, senders, EIP-2718 receipts: chain-agnostic bytes, so OP blocks fit). Nothing is
 //!   visible before the commit returns; a dropped `BlockState` leaves no trace.
-//! - Head labels: [`ChainStore::head`], [`ChainStore::label`], [`ChainStore::set_safe_finalized`];
-//!   [`ChainStore::unwind_to`] moves the head back (not below finalized).
+//! - Head labels: [`ChainStore::head`], [`ChainStore::label`] (`Latest` is the unsafe head),
+//!   [`ChainStore::set_safe_finalized`]; [`ChainStore::unwind_to`] moves the head back (not below
+//!   finalized).
+//! - Forkchoice (Engine API): [`ChainStore::forkchoice`] with a [`Forkchoice`] (head, safe, finalized)
+//!   unwinds to a canonical head and sets the labels, or returns [`ForkchoiceOutcome::Reorg`] (unwind to
+//!   the ancestor, execute the listed blocks, commit each, call again) or [`ForkchoiceOutcome::Unknown`];
+//!   [`ChainStore::insert_side_block`] keeps a payload that is not on the head; [`ChainStore::reorg_path`].
 //! - Reads: [`ChainStore::hash_by_number`], [`ChainStore::number_by_hash`], [`ChainStore::header_by_number`],
 //!   [`ChainStore::header_by_hash`], [`ChainStore::body`], [`ChainStore::block_rlp`], [`ChainStore::senders`],
 //!   [`ChainStore::tx_hashes`], [`ChainStore::receipts`], [`ChainStore::transaction_location`],
@@ -60,8 +65,8 @@ pub mod stats;
 pub mod trie;
 
 pub use chain::{
-    AccountProof, BlockRef, ChainStore, CommitStats, HistoricalState, Label, NewBlock,
-    StorageProof, TxLocation,
+    AccountProof, BlockRef, ChainStore, CommitStats, Forkchoice, ForkchoiceOutcome,
+    HistoricalState, Label, NewBlock, StorageProof, TxLocation,
 };
 pub use codec::Account;
 pub use error::StoreError;

@@ -9,10 +9,13 @@
 //!                                                 tx hashes, receipts, tx index, total difficulty,
 //!                                                 reverse diff, `latest`
 //!   unwind_to(n)                               -> reverse diffs applied, root checked against header n
+//!   forkchoice(head, safe, finalized)          -> unwind or a reorg plan, then the safe/finalized labels
+//!   insert_side_block(..)                      -> a block kept off the canonical chain until chosen
 //!   readers (read.rs), state at a block and proofs (history.rs)
 //! ```
 
 mod commit;
+mod forkchoice;
 mod genesis;
 mod history;
 mod read;
@@ -20,6 +23,7 @@ mod unwind;
 mod verify;
 
 pub use commit::{split_block_rlp, CommitStats, NewBlock};
+pub use forkchoice::{Forkchoice, ForkchoiceOutcome};
 pub use genesis::changes_from_state;
 pub use history::{AccountProof, HistoricalState, StorageProof};
 pub use read::{BlockRef, Label, TxLocation};

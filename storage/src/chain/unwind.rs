@@ -15,6 +15,11 @@ impl ChainStore {
     /// across a block without a reverse diff, or when the recomputed root differs from `target`'s header.
     pub fn unwind_to(&self, target: u64) -> Result<BlockRef, StoreError> {
         let _writer = self.write.lock();
+        self.unwind_locked(target)
+    }
+
+    /// [`ChainStore::unwind_to`] with the writer lock already held.
+    pub(super) fn unwind_locked(&self, target: u64) -> Result<BlockRef, StoreError> {
         let head = self.head()?.0;
         let fail = |reason: String| StoreError::Unwind { target, reason };
         if target > head.number {
