@@ -34,7 +34,7 @@ enum Command {
     Import(cmd::import::Args),
     /// Write canonical blocks of a datadir's chain as back-to-back RLP.
     Export(cmd::export::Args),
-    /// Inspect a datadir's database: head, stats, check.
+    /// Inspect a datadir's database: head, stats, check, unwind.
     Db(cmd::db::Args),
     /// Run the OP-Stack execution client behind a rollup node (Engine API on 127.0.0.1:8551).
     Node(Box<cmd::node::Args>),

@@ -2,7 +2,8 @@
 //! execution-apis test chain (`shared/op/execution-apis-tests.tar.zst`: genesis.json + chain.rlp, 54 blocks
 //! from Frontier rules to Osaka/BPO2) ends at the head of `headfcu.json`; `parevm export` gives back
 //! chain.rlp byte for byte; a second import changes nothing; bad input is a typed error naming the block,
-//! with the head left at the last good block; `kill -9` at random moments never leaves a database that does
+//! with the head left at the last good block; `parevm db unwind` restores an earlier head's exact hash and state
+//! root, and the import goes forward again from there; `kill -9` at random moments never leaves a database that does
 //! not open, whose head's root differs from its header, or from which the import cannot finish.
 
 use parevm_conformance::unpack::{shared_dir, unpack_once, workspace_dir};
@@ -48,7 +49,11 @@ fn s(p: &Path) -> &str {
 
 /// `parevm db head` as (number, hash, stateRoot).
 fn head(datadir: &Path) -> (u64, String, String) {
-    let out = ok(&["db", "head", "--datadir", s(datadir)]);
+    parse_head(&ok(&["db", "head", "--datadir", s(datadir)]))
+}
+
+/// The head JSON that `db head` and `db unwind` print, as (number, hash, stateRoot).
+fn parse_head(out: &str) -> (u64, String, String) {
     let v: serde_json::Value = serde_json::from_str(out.trim()).expect("one JSON object");
     (
         v["number"].as_u64().expect("number"),
@@ -152,6 +157,62 @@ fn execution_apis_chain_imports_exports_and_resumes() {
     let part = dir.path().join("part.rlp");
     ok(&["export", "--datadir", s(&datadir), s(&part), "10", "20"]);
     assert!(std::fs::read(&part).expect("part") == chain_bytes[offsets[9].0..offsets[19].1]);
+}
+
+#[test]
+fn unwind_restores_the_earlier_head_and_import_goes_forward_again() {
+    let tests = tests_dir();
+    let chain = tests.join("chain.rlp");
+    let chain_bytes = std::fs::read(&chain).expect("chain.rlp");
+    let offsets = block_offsets(&chain_bytes);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let datadir = dir.path().join("data");
+    ok(&["init", "--datadir", s(&datadir), s(&tests.join("genesis.json"))]);
+    let genesis = head(&datadir);
+
+    // The head at block K, reached by importing blocks 1..=K only.
+    const K: usize = 20;
+    let first = dir.path().join("first.rlp");
+    std::fs::write(&first, &chain_bytes[..offsets[K - 1].1]).expect("write");
+    ok(&["import", "--datadir", s(&datadir), s(&first)]);
+    let at_k = head(&datadir);
+    assert_eq!(at_k.0, K as u64);
+    assert_ne!(at_k.2, genesis.2, "blocks 1..=K change the state");
+
+    ok(&["import", "--datadir", s(&datadir), s(&chain)]);
+    let full = head(&datadir);
+    assert_eq!(full.0, offsets.len() as u64);
+    assert_eq!(full.1, fcu_head(&tests));
+    assert_ne!(full.2, at_k.2, "blocks after K change the state");
+
+    // Back to K: the printed head and the stored one are K's exact hash and state root, and the stored
+    // state recomputed from its leaves gives that root.
+    let blocks = (full.0 - at_k.0).to_string();
+    let printed = parse_head(&ok(&["db", "unwind", "--datadir", s(&datadir), &blocks]));
+    assert_eq!(printed, at_k);
+    assert_eq!(head(&datadir), at_k);
+    ok(&["db", "check", "--datadir", s(&datadir)]);
+
+    // Forward again: the same blocks re-execute on the unwound state and reach the same head.
+    ok(&["import", "--datadir", s(&datadir), s(&chain)]);
+    assert_eq!(head(&datadir), full);
+    ok(&["db", "check", "--datadir", s(&datadir)]);
+
+    // More blocks than the chain has: refused, head unchanged.
+    let too_many = (full.0 + 1).to_string();
+    let out = run(&["db", "unwind", "--datadir", s(&datadir), &too_many]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("the head is block {}", full.0)), "{err}");
+    assert_eq!(head(&datadir), full);
+
+    // All the way back to the genesis, then the whole chain again.
+    let all = full.0.to_string();
+    let printed = parse_head(&ok(&["db", "unwind", "--datadir", s(&datadir), &all]));
+    assert_eq!(printed, genesis);
+    ok(&["db", "check", "--datadir", s(&datadir)]);
+    ok(&["import", "--datadir", s(&datadir), s(&chain)]);
+    assert_eq!(head(&datadir), full);
 }
 
 #[test]

@@ -1,7 +1,8 @@
-//! `parevm db head|stats|check --datadir DIR`: the head as one JSON object (`number`, `hash`, `stateRoot`),
-//! entries per table, or a full recomputation of the head's state root from the stored leaves.
+//! `parevm db head|stats|check|unwind --datadir DIR`: the head as one JSON object (`number`, `hash`,
+//! `stateRoot`), entries per table, a full recomputation of the head's state root from the stored leaves, or
+//! the head moved back N blocks by the stored reverse diffs (printed as `db head` prints it).
 
-use anyhow::bail;
+use anyhow::{bail, Context};
 use parevm_storage::ChainStore;
 use std::path::PathBuf;
 
@@ -20,6 +21,18 @@ enum Command {
     Stats(Datadir),
     /// Recompute the head's state root from every stored account and slot and compare it with the header.
     Check(Datadir),
+    /// Move the head back N blocks by their stored reverse diffs (the root is recomputed and must equal the
+    /// earlier header's; never below the finalized block), then print the new head as `db head` does.
+    Unwind(Unwind),
+}
+
+#[derive(clap::Args, Debug)]
+struct Unwind {
+    /// Directory of the database.
+    #[arg(long)]
+    datadir: PathBuf,
+    /// Blocks to unwind.
+    blocks: u64,
 }
 
 #[derive(clap::Args, Debug)]
@@ -34,13 +47,7 @@ pub fn run(args: Args) -> anyhow::Result<bool> {
     match args.command {
         Command::Head(d) => {
             let store = ChainStore::open(&d.datadir)?;
-            let (head, header) = store.head()?;
-            let json = serde_json::json!({
-                "number": head.number,
-                "hash": head.hash.to_string(),
-                "stateRoot": header.state_root.to_string(),
-            });
-            println!("{json}");
+            print_head(&store)?;
             Ok(true)
         }
         Command::Stats(d) => {
@@ -71,5 +78,33 @@ pub fn run(args: Args) -> anyhow::Result<bool> {
             }
             Ok(true)
         }
+        Command::Unwind(u) => {
+            let store = ChainStore::open(&u.datadir)?;
+            let (head, _) = store.head()?;
+            let Some(target) = head.number.checked_sub(u.blocks) else {
+                bail!(
+                    "cannot unwind {} blocks: the head is block {}",
+                    u.blocks,
+                    head.number
+                );
+            };
+            store
+                .unwind_to(target)
+                .with_context(|| format!("unwinding from block {} to {target}", head.number))?;
+            print_head(&store)?;
+            Ok(true)
+        }
     }
+}
+
+/// Prints the head as one JSON object: `number`, `hash`, `stateRoot`.
+fn print_head(store: &ChainStore) -> anyhow::Result<()> {
+    let (head, header) = store.head()?;
+    let json = serde_json::json!({
+        "number": head.number,
+        "hash": head.hash.to_string(),
+        "stateRoot": header.state_root.to_string(),
+    });
+    println!("{json}");
+    Ok(())
 }
