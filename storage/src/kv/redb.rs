@@ -5,7 +5,7 @@
 use super::{Kv, KvError, KvRead, Table, WriteBatch};
 use redb::{Database, ReadableDatabase, ReadableTableMetadata, TableDefinition};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// The definition of `table`.
 fn def(table: Table) -> TableDefinition<'static, &'static [u8], &'static [u8]> {
@@ -54,14 +54,33 @@ impl RedbKv {
     }
 }
 
-/// A read transaction.
+/// An opened table of a read transaction.
+type ReadTable = redb::ReadOnlyTable<&'static [u8], &'static [u8]>;
+
+/// A read transaction, with each table opened once on first use: opening a table looks its root up in
+/// redb's table tree, which the state root's walk and the commit's reads of old values would otherwise
+/// repeat for every node and key.
 struct Snapshot {
     tx: redb::ReadTransaction,
+    tables: [OnceLock<ReadTable>; Table::ALL.len()],
+}
+
+impl Snapshot {
+    /// The opened `table`.
+    fn table(&self, table: Table) -> Result<&ReadTable, KvError> {
+        let slot = &self.tables[table.index()];
+        if let Some(t) = slot.get() {
+            return Ok(t);
+        }
+        let opened = self.tx.open_table(def(table)).map_err(err)?;
+        // Two threads may both open it; either handle reads the same transaction.
+        Ok(slot.get_or_init(|| opened))
+    }
 }
 
 impl KvRead for Snapshot {
     fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, KvError> {
-        let t = self.tx.open_table(def(table)).map_err(err)?;
+        let t = self.table(table)?;
         Ok(t.get(key).map_err(err)?.map(|v| v.value().to_vec()))
     }
 
@@ -71,7 +90,7 @@ impl KvRead for Snapshot {
         start: &[u8],
         visit: &mut dyn FnMut(&[u8], &[u8]) -> bool,
     ) -> Result<(), KvError> {
-        let t = self.tx.open_table(def(table)).map_err(err)?;
+        let t = self.table(table)?;
         for entry in t.range(start..).map_err(err)? {
             let (k, v) = entry.map_err(err)?;
             if !visit(k.value(), v.value()) {
@@ -82,15 +101,17 @@ impl KvRead for Snapshot {
     }
 
     fn len(&self, table: Table) -> Result<u64, KvError> {
-        let t = self.tx.open_table(def(table)).map_err(err)?;
-        t.len().map_err(err)
+        self.table(table)?.len().map_err(err)
     }
 }
 
 impl Kv for RedbKv {
     fn snapshot(&self) -> Result<Arc<dyn KvRead>, KvError> {
         let tx = self.db.begin_read().map_err(err)?;
-        Ok(Arc::new(Snapshot { tx }))
+        Ok(Arc::new(Snapshot {
+            tx,
+            tables: std::array::from_fn(|_| OnceLock::new()),
+        }))
     }
 
     fn commit(&self, batch: WriteBatch) -> Result<(), KvError> {
