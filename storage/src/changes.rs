@@ -275,7 +275,10 @@ pub fn write_changes(
                     batch.delete(Table::Storage, key.to_vec());
                 } else {
                     batch.put(Table::Storage, key.to_vec(), encode_slot_value(s.value));
-                    if let Some(slot) = s.slot {
+                    // A slot that held a value before has its preimage stored already (preimages are
+                    // never deleted); rewriting it would dirty one more random page per slot.
+                    let new_slot = slots_before.get(hslot).is_none_or(|v| v.is_zero());
+                    if let (true, Some(slot)) = (new_slot, s.slot) {
                         batch.put(
                             Table::Preimages,
                             hslot.to_vec(),
@@ -291,7 +294,8 @@ pub fn write_changes(
         match after {
             Some(a) => {
                 batch.put(Table::Accounts, hashed.to_vec(), a.encode_value());
-                if let Some(address) = change.address {
+                // As for slots: an account that existed before has its preimage stored.
+                if let (None, Some(address)) = (&before, change.address) {
                     batch.put(Table::Preimages, hashed.to_vec(), address.to_vec());
                 }
             }
