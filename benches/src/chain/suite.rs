@@ -50,16 +50,35 @@ pub struct ChainRow {
     pub storage_root: Duration,
     /// The account trie.
     pub account_root: Duration,
-    /// Building and durably writing the batch.
-    pub commit: Duration,
+    /// Building the batch (old values, reverse diff, encodings).
+    pub build: Duration,
+    /// Writing the batch durably (redb's transaction and its fsync).
+    pub write: Duration,
+    /// Puts and deletes in the batch.
+    pub writes: usize,
     /// The in-memory state's from-scratch root (first block only).
     pub full_root: Option<Duration>,
 }
 
 impl ChainRow {
+    /// Building and writing the batch.
+    pub fn commit(&self) -> Duration {
+        self.build + self.write
+    }
+
     /// Root plus commit.
     pub fn root_commit(&self) -> Duration {
-        self.storage_root + self.account_root + self.commit
+        self.storage_root + self.account_root + self.commit()
+    }
+
+    /// Mgas/s of execution in memory.
+    pub fn mgas_memory(&self) -> f64 {
+        self.gas as f64 / 1e6 / self.exec_memory.as_secs_f64().max(1e-12)
+    }
+
+    /// Mgas/s through the store: execution on its overlay, root and commit, one after the other.
+    pub fn mgas_store(&self) -> f64 {
+        self.gas as f64 / 1e6 / (self.exec_store + self.root_commit()).as_secs_f64().max(1e-12)
     }
 
     /// (root + commit) / execution on the store.
@@ -177,7 +196,9 @@ pub fn run_suite(
                 exec_store,
                 storage_root: stats.storage_root,
                 account_root: stats.account_root,
-                commit: stats.build + stats.write,
+                build: stats.build,
+                write: stats.write,
+                writes: stats.writes,
                 full_root,
             };
             on_row(&row);
@@ -191,11 +212,11 @@ pub fn run_suite(
 pub fn table(rows: &[ChainRow]) -> String {
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     let mut out = String::from(
-        "accounts  block  txs   Mgas  exec mem ms  exec store ms  storage root ms  account root ms  commit ms  (root+commit)/exec  full root ms\n",
+        "accounts  block  txs   Mgas  exec mem ms  exec store ms  storage root ms  account root ms  build ms  write ms  writes  (root+commit)/exec  Mgas/s mem  Mgas/s store  full root ms\n",
     );
     for r in rows {
         out.push_str(&format!(
-            "{:>8}  {:>5}  {:>4}  {:>5.1}  {:>11.1}  {:>13.1}  {:>15.1}  {:>15.1}  {:>9.1}  {:>17.2}  {:>12}\n",
+            "{:>8}  {:>5}  {:>4}  {:>5.1}  {:>11.1}  {:>13.1}  {:>15.1}  {:>15.1}  {:>8.1}  {:>8.1}  {:>6}  {:>17.2}  {:>10.0}  {:>12.1}  {:>12}\n",
             r.accounts,
             r.block,
             r.txs,
@@ -204,8 +225,12 @@ pub fn table(rows: &[ChainRow]) -> String {
             ms(r.exec_store),
             ms(r.storage_root),
             ms(r.account_root),
-            ms(r.commit),
+            ms(r.build),
+            ms(r.write),
+            r.writes,
             r.overhead(),
+            r.mgas_memory(),
+            r.mgas_store(),
             r.full_root.map_or("-".into(), |d| format!("{:.0}", ms(d))),
         ));
     }
@@ -215,10 +240,10 @@ pub fn table(rows: &[ChainRow]) -> String {
 /// The rows as CSV.
 pub fn csv(rows: &[ChainRow]) -> String {
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    let mut out = String::from("accounts,block,txs,gas,exec_memory_ms,exec_store_ms,storage_root_ms,account_root_ms,commit_ms,root_commit_over_exec,full_root_ms\n");
+    let mut out = String::from("accounts,block,txs,gas,exec_memory_ms,exec_store_ms,storage_root_ms,account_root_ms,build_ms,write_ms,writes,root_commit_over_exec,mgas_s_memory,mgas_s_store,full_root_ms\n");
     for r in rows {
         out.push_str(&format!(
-            "{},{},{},{},{:.3},{:.3},{:.3},{:.3},{:.3},{:.4},{}\n",
+            "{},{},{},{},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{},{:.4},{:.1},{:.2},{}\n",
             r.accounts,
             r.block,
             r.txs,
@@ -227,8 +252,12 @@ pub fn csv(rows: &[ChainRow]) -> String {
             ms(r.exec_store),
             ms(r.storage_root),
             ms(r.account_root),
-            ms(r.commit),
+            ms(r.build),
+            ms(r.write),
+            r.writes,
             r.overhead(),
+            r.mgas_memory(),
+            r.mgas_store(),
             r.full_root
                 .map_or(String::new(), |d| format!("{:.3}", ms(d))),
         ));
