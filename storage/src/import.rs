@@ -78,9 +78,9 @@ pub struct BlockReport {
     pub txs: usize,
     /// Gas used.
     pub gas: u64,
-    /// Executing and validating (state root included, see `root`).
+    /// Executing and validating, without the state root (deferred to the commit thread: see `root`).
     pub execute: Duration,
-    /// The incremental state root (storage tries + account trie), part of `execute`.
+    /// The incremental state root (storage tries + account trie), on the commit thread.
     pub root: Duration,
     /// Building and writing the batch.
     pub commit: Duration,
@@ -99,7 +99,7 @@ pub struct ImportSummary {
     pub txs: u64,
     /// Gas executed.
     pub gas: u64,
-    /// Time executing (root included).
+    /// Time executing (the state root not included).
     pub execute: Duration,
     /// Time in the state root.
     pub root: Duration,
