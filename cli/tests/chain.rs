@@ -167,7 +167,12 @@ fn unwind_restores_the_earlier_head_and_import_goes_forward_again() {
     let offsets = block_offsets(&chain_bytes);
     let dir = tempfile::tempdir().expect("tempdir");
     let datadir = dir.path().join("data");
-    ok(&["init", "--datadir", s(&datadir), s(&tests.join("genesis.json"))]);
+    ok(&[
+        "init",
+        "--datadir",
+        s(&datadir),
+        s(&tests.join("genesis.json")),
+    ]);
     let genesis = head(&datadir);
 
     // The head at block K, reached by importing blocks 1..=K only.
@@ -203,7 +208,10 @@ fn unwind_restores_the_earlier_head_and_import_goes_forward_again() {
     let out = run(&["db", "unwind", "--datadir", s(&datadir), &too_many]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains(&format!("the head is block {}", full.0)), "{err}");
+    assert!(
+        err.contains(&format!("the head is block {}", full.0)),
+        "{err}"
+    );
     assert_eq!(head(&datadir), full);
 
     // All the way back to the genesis, then the whole chain again.

@@ -78,7 +78,11 @@ impl ChainRow {
 
     /// Mgas/s through the store: execution on its overlay, root and commit, one after the other.
     pub fn mgas_store(&self) -> f64 {
-        self.gas as f64 / 1e6 / (self.exec_store + self.root_commit()).as_secs_f64().max(1e-12)
+        self.gas as f64
+            / 1e6
+            / (self.exec_store + self.root_commit())
+                .as_secs_f64()
+                .max(1e-12)
     }
 
     /// (root + commit) / execution on the store.
