@@ -17,6 +17,7 @@
 //! ```
 //! Modules: [`config`] (genesis + rollup.json), [`jwt`] (auth), [`state`], [`service`], [`engine_api`],
 //! [`eth`], [`receipts`], [`server`], [`error`].
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod config;
