@@ -32,8 +32,6 @@ use std::time::Duration;
 const TRACE_SHAPE: &str =
     "struct logs carry `refund` (and empty `memory`/`returnData`) where geth omits \
      them; a creation's returnValue is empty";
-/// `eth_createAccessList` needs an access-list tracer over evm-core; not built yet.
-const NO_ACCESS_LIST: &str = "eth_createAccessList is not implemented (no access-list tracer yet)";
 /// Ethereum mode has no transaction pool: its blocks come from `parevm import`, nothing mines a pool.
 const NO_POOL: &str = "Ethereum mode has no transaction pool (blocks come from parevm import)";
 /// `testing_buildBlockV1` builds a block from the pool: Ethereum mode builds no blocks.
@@ -50,10 +48,6 @@ const EXPECTED_FAILURES: &[(&str, &str)] = &[
     ("debug_traceBlockByNumber/trace-block-storage-snapshot-timing", TRACE_SHAPE),
     ("debug_traceBlockByNumber/trace-block-with-transactions", TRACE_SHAPE),
     ("debug_traceTransaction/trace-contract-call", TRACE_SHAPE),
-    ("eth_createAccessList/create-al-abi-revert", NO_ACCESS_LIST),
-    ("eth_createAccessList/create-al-contract", NO_ACCESS_LIST),
-    ("eth_createAccessList/create-al-contract-eip1559", NO_ACCESS_LIST),
-    ("eth_createAccessList/create-al-value-transfer", NO_ACCESS_LIST),
     ("eth_sendRawTransaction/send-access-list-transaction", NO_POOL),
     ("eth_sendRawTransaction/send-blob-tx", NO_POOL),
     ("eth_sendRawTransaction/send-dynamic-fee-access-list-transaction", NO_POOL),
@@ -160,8 +154,8 @@ const EXPECTED_FAILURES: &[(&str, &str)] = &[
 ];
 
 /// Pinned totals: every `.io` file is one case.
-const EXPECTED_PASSED: usize = 118;
-const EXPECTED_FAILED: usize = 114;
+const EXPECTED_PASSED: usize = 122;
+const EXPECTED_FAILED: usize = 110;
 
 fn parevm() -> Command {
     Command::new(env!("CARGO_BIN_EXE_parevm"))

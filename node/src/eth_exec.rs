@@ -1,4 +1,5 @@
-//! Ethereum mode's methods that execute or price: `eth_call` and `eth_estimateGas` on the stored state
+//! Ethereum mode's methods that execute or price: `eth_call`, `eth_estimateGas` and
+//! `eth_createAccessList` (from the read and write sets evm-core reports) on the stored state
 //! of the requested block (evm-core through parevm-chain's `call_on`/`estimate_on`, the same search the
 //! devnet uses), and the fee methods (`eth_feeHistory`, `eth_gasPrice`, `eth_maxPriorityFeePerGas`,
 //! `eth_baseFee`, `eth_blobBaseFee`) from the stored headers and transactions.
@@ -50,6 +51,7 @@ fn register(m: &mut RpcModule<EthereumChain>, name: &'static str, f: Handler) {
 pub fn register_exec(m: &mut RpcModule<EthereumChain>) {
     register(m, "eth_call", call);
     register(m, "eth_estimateGas", estimate_gas);
+    register(m, "eth_createAccessList", create_access_list);
     register(m, "eth_feeHistory", fee_history);
     register(m, "eth_config", |a, c| {
         a.at_most(0)?;
@@ -165,6 +167,121 @@ fn estimate_gas(a: &Args, c: &EthereumChain) -> EthResult<Value> {
         )))),
         Estimate::Fails(out) => Err(rpc(RpcError::from_failed(out.status, out.output))),
     }
+}
+
+/// How many times `eth_createAccessList` re-runs with the list found so far before giving up on a fixed
+/// point (a list that warms what it reads changes gas, not what is read, so two runs usually agree).
+const ACCESS_LIST_ROUNDS: usize = 8;
+
+/// True for the precompile addresses (0x01..=0x11 and P256VERIFY's 0x100), which an access list leaves out.
+fn is_precompile(a: &alloy_primitives::Address) -> bool {
+    let b = a.as_slice();
+    b[..18].iter().all(|x| *x == 0) && {
+        let n = u16::from_be_bytes([b[18], b[19]]);
+        (1..=0x11).contains(&n) || n == 0x100
+    }
+}
+
+/// The access list an outcome implies: every storage slot read or written, by contract, and every other
+/// account read, except the sender, the recipient (or created contract), the fee recipient and precompiles
+/// (geth's access-list tracer leaves the first two and precompiles out; the fee recipient is read by the
+/// fee payment, which geth's opcode tracer does not see).
+fn access_list_of(
+    out: &parevm_evm_core::TxOutcome,
+    exclude: &[alloy_primitives::Address],
+) -> Vec<parevm_evm_core::env::AccessListItem> {
+    use parevm_evm_core::Location;
+    use std::collections::{BTreeMap, BTreeSet};
+    let mut list: BTreeMap<alloy_primitives::Address, BTreeSet<alloy_primitives::B256>> =
+        BTreeMap::new();
+    let mut slot = |a: alloy_primitives::Address, s: U256| {
+        list.entry(a)
+            .or_default()
+            .insert(alloy_primitives::B256::from(s.to_be_bytes::<32>()));
+    };
+    for (loc, _) in &out.reads {
+        if let Location::Storage(a, s) = loc {
+            slot(*a, *s);
+        }
+    }
+    for w in &out.writes {
+        for (s, _) in &w.storage {
+            slot(w.address, *s);
+        }
+    }
+    for (loc, _) in &out.reads {
+        let a = match loc {
+            Location::Balance(a) | Location::Nonce(a) | Location::CodeHash(a) => a,
+            _ => continue,
+        };
+        if !exclude.contains(a) && !is_precompile(a) {
+            list.entry(*a).or_default();
+        }
+    }
+    list.into_iter()
+        .map(|(address, keys)| parevm_evm_core::env::AccessListItem {
+            address,
+            storage_keys: keys.into_iter().collect(),
+        })
+        .collect()
+}
+
+/// `eth_createAccessList(request, block?)`: runs the call, takes the accounts and slots it touched as the
+/// list, and runs again with that list until it stops changing; `gasUsed` is the last run's.
+fn create_access_list(a: &Args, c: &EthereumChain) -> EthResult<Value> {
+    a.at_most(2)?;
+    let req: TransactionRequest = a.req(0)?;
+    let (number, cfg, mut block, cap) = call_context(c, a.opt(1)?)?;
+    let state = c.store().state_at(number).map_err(store)?;
+    let mut tx = parevm_rpc::convert::call_tx(&req, cap);
+    if req.nonce.is_none() {
+        tx.nonce = state.nonce(tx.caller).map_err(view_err)?;
+    }
+    zero_fees_if_unpaid(&tx, &mut block);
+    // EIP-2930 lists warm addresses only from Berlin; the list is what a type-1+ transaction would carry.
+    if tx.tx_type == parevm_evm_core::env::tx_type::LEGACY {
+        tx.tx_type = parevm_evm_core::env::tx_type::EIP2930;
+    }
+    let target = match tx.kind {
+        alloy_primitives::TxKind::Call(to) => to,
+        alloy_primitives::TxKind::Create => tx.caller.create(tx.nonce),
+    };
+    // The fee recipient is read by the fee payment itself (and warm from Shanghai, EIP-3651).
+    let exclude = [tx.caller, target, block.beneficiary];
+    let mut out;
+    let mut rounds = 0;
+    loop {
+        out = call_on(
+            Env {
+                cfg: cfg.clone(),
+                block: block.clone(),
+                tx: tx.clone(),
+            },
+            &state,
+        )
+        .map_err(rpc)?;
+        let list = access_list_of(&out, &exclude);
+        rounds += 1;
+        if list == tx.access_list || rounds >= ACCESS_LIST_ROUNDS {
+            tx.access_list = list;
+            break;
+        }
+        tx.access_list = list;
+    }
+    let list: Vec<Value> = tx
+        .access_list
+        .iter()
+        .map(|i| serde_json::json!({ "address": i.address, "storageKeys": i.storage_keys }))
+        .collect();
+    let mut answer = serde_json::json!({ "accessList": list, "gasUsed": U256::from(out.gas_used) });
+    if !out.status.is_success() {
+        let why = match out.status {
+            parevm_evm_core::ExecStatus::Halt(h) => format!("{h:?}"),
+            _ => "execution reverted".to_owned(),
+        };
+        answer["error"] = Value::String(why);
+    }
+    Ok(answer)
 }
 
 /// The base fee of the block after `header` (EIP-1559 with Ethereum's parameters; zero before London).
