@@ -16,10 +16,11 @@
 //! eth_* (auth port and --http) --> eth: blocks with OP transactions, state, proofs from the store
 //! ```
 //! Modules: [`config`] (genesis + rollup.json), [`jwt`] (auth), [`state`], [`service`], [`engine_api`],
-//! [`eth`] (the eth methods over an [`eth::EthBackend`]), [`eth_blocks`], [`eth_exec`], [`eth_trace`], [`eth_config`], [`eth_forkchoice`],
-//! [`receipts`], [`server`],
-//! [`error`], and [`ethereum`]: the same eth methods over a chain that follows Ethereum's rules (no
-//! `--rollup-config` and no OP genesis: what the execution-apis tests run against).
+//! [`eth`] (the eth methods over an [`eth::EthBackend`]), [`eth_blocks`], [`eth_exec`], [`eth_trace`],
+//! [`eth_config`], [`eth_forkchoice`], [`receipts`], [`server`], [`error`], and [`ethereum`]: the same eth
+//! methods over a chain that follows Ethereum's rules (no `--rollup-config` and no OP genesis: what the
+//! execution-apis tests run against).
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod config;

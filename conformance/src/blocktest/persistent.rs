@@ -8,6 +8,7 @@ use super::error::{CaseError, FixtureError};
 use super::fixture::BlockchainTest;
 use super::network::schedule;
 use super::runner::CaseOptions;
+use super::trace::block_trace;
 use crate::exception::{block_exception, decode_exception, Expected};
 use crate::replay::hex::{b256_of, bytes_of, u64_of};
 use alloy_eips::eip2718::Encodable2718;
@@ -52,7 +53,7 @@ pub fn run_case_persistent(
     file: &Path,
     name: &str,
     test: &BlockchainTest,
-    opts: CaseOptions,
+    opts: &CaseOptions,
 ) -> Result<usize, CaseError> {
     let field = |what: String| FixtureError::Field {
         file: file.to_path_buf(),
@@ -95,6 +96,7 @@ pub fn run_case_persistent(
 
     let executor = BlockExecutor {
         runner: opts.runner,
+        trace: opts.trace.clone().map(block_trace),
         ..BlockExecutor::new(chain_id, schedule)
     };
     let mut rejected = 0;
