@@ -25,13 +25,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-/// The struct logger shared with `parevm dev` (trace/, matching anvil) writes `refund` on every step and
-/// `memory`/`returnData` whenever enabled, where geth leaves zero and empty values out, so these keys are
-/// missing from the recorded answers and the shape check (which cannot see which fields the schema makes
-/// optional) refuses them; and a creation's `returnValue` is empty where geth gives the deployed code.
-const TRACE_SHAPE: &str =
-    "struct logs carry `refund` (and empty `memory`/`returnData`) where geth omits \
-     them; a creation's returnValue is empty";
 /// Ethereum mode has no transaction pool: its blocks come from `parevm import`, nothing mines a pool.
 const NO_POOL: &str = "Ethereum mode has no transaction pool (blocks come from parevm import)";
 /// `testing_buildBlockV1` builds a block from the pool: Ethereum mode builds no blocks.
@@ -41,13 +34,6 @@ const NO_SIMULATE: &str = "eth_simulateV1 is not implemented";
 
 /// Cases that fail today, each with why. Names are `<method>/<file stem>`.
 const EXPECTED_FAILURES: &[(&str, &str)] = &[
-    ("debug_traceBlockByHash/trace-block-with-transactions", TRACE_SHAPE),
-    ("debug_traceBlockByNumber/trace-block-memory-encoding", TRACE_SHAPE),
-    ("debug_traceBlockByNumber/trace-block-return-data-behavior", TRACE_SHAPE),
-    ("debug_traceBlockByNumber/trace-block-storage-encoding", TRACE_SHAPE),
-    ("debug_traceBlockByNumber/trace-block-storage-snapshot-timing", TRACE_SHAPE),
-    ("debug_traceBlockByNumber/trace-block-with-transactions", TRACE_SHAPE),
-    ("debug_traceTransaction/trace-contract-call", TRACE_SHAPE),
     ("eth_sendRawTransaction/send-access-list-transaction", NO_POOL),
     ("eth_sendRawTransaction/send-blob-tx", NO_POOL),
     ("eth_sendRawTransaction/send-dynamic-fee-access-list-transaction", NO_POOL),
@@ -154,8 +140,8 @@ const EXPECTED_FAILURES: &[(&str, &str)] = &[
 ];
 
 /// Pinned totals: every `.io` file is one case.
-const EXPECTED_PASSED: usize = 122;
-const EXPECTED_FAILED: usize = 110;
+const EXPECTED_PASSED: usize = 129;
+const EXPECTED_FAILED: usize = 103;
 
 fn parevm() -> Command {
     Command::new(env!("CARGO_BIN_EXE_parevm"))

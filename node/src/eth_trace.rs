@@ -5,6 +5,7 @@
 //! ```text
 //! block -> state_at(parent) -> Overlay -> EIP-4788 / EIP-2935 system calls (as the block ran them)
 //!       -> per transaction: trace_one(env, overlay) (traced ones), execute, apply its writes
+//!       -> struct logs in geth's form (as_geth)
 //! ```
 
 use crate::engine_api::EngineError;
@@ -15,7 +16,7 @@ use alloy_eips::eip2935::HISTORY_STORAGE_ADDRESS;
 use alloy_eips::eip4788::BEACON_ROOTS_ADDRESS;
 use alloy_eips::BlockNumberOrTag;
 use alloy_primitives::{Bytes, B256};
-use alloy_rpc_types_trace::geth::GethDebugTracingOptions;
+use alloy_rpc_types_trace::geth::{DefaultFrame, GethDebugTracingOptions, GethTrace};
 use jsonrpsee::types::ErrorObjectOwned;
 use jsonrpsee::RpcModule;
 use parevm_block::input::BlockTx;
@@ -69,6 +70,34 @@ pub fn register_trace(m: &mut RpcModule<EthereumChain>) {
         let opts: GethDebugTracingOptions = a.opt(1)?.unwrap_or_default();
         block_json(c, hash, &opts)
     });
+}
+
+/// Struct logs as geth writes them (the execution-apis answers): zero `refund` and empty `memory` and
+/// `returnData` left out (geth's `omitempty`; the devnet keeps anvil's form), and a successful creation's
+/// `returnValue` is the deployed code (the state after the transaction holds it).
+fn as_geth(
+    frame: &mut DefaultFrame,
+    outcome: &parevm_evm_core::TxOutcome,
+    after: &dyn StateView,
+) -> Result<(), parevm_evm_core::ViewError> {
+    for log in &mut frame.struct_logs {
+        if log.refund_counter == Some(0) {
+            log.refund_counter = None;
+        }
+        if log.memory.as_ref().is_some_and(Vec::is_empty) {
+            log.memory = None;
+        }
+        if log.return_data.as_ref().is_some_and(|d| d.is_empty()) {
+            log.return_data = None;
+        }
+    }
+    if let (Some(created), true) = (outcome.created_address, outcome.status.is_success()) {
+        let code_hash = after.code_hash(created)?;
+        if !code_hash.is_zero() && code_hash != KECCAK_EMPTY {
+            frame.return_value = after.code_by_hash(code_hash)?.bytes().clone();
+        }
+    }
+    Ok(())
 }
 
 fn block_json(c: &EthereumChain, hash: B256, opts: &GethDebugTracingOptions) -> EthResult<Value> {
@@ -154,14 +183,21 @@ fn trace_block(
             block: block.clone(),
             tx: tx_env_with_sender(tx, sender),
         };
-        if last.is_none_or(|l| l == i) {
-            let trace = parevm_rpc::debug::trace_one(&env, &overlay, opts)?;
-            out.push((*tx.tx_hash(), json(trace)?));
-        }
+        let trace = if last.is_none_or(|l| l == i) {
+            Some(parevm_rpc::debug::trace_one(&env, &overlay, opts)?)
+        } else {
+            None
+        };
         let outcome = TxExecution::new(env)
             .resume(&overlay)
             .map_err(|e| server(format!("replaying transaction {i} of block {hash}: {e}")))?;
         overlay.apply(&outcome.writes);
+        if let Some(mut trace) = trace {
+            if let GethTrace::Default(frame) = &mut trace {
+                as_geth(frame, &outcome, &overlay).map_err(view_err)?;
+            }
+            out.push((*tx.tx_hash(), json(trace)?));
+        }
     }
     Ok(out)
 }
