@@ -25,8 +25,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-/// Ethereum mode has no transaction pool: its blocks come from `parevm import`, nothing mines a pool.
-const NO_POOL: &str = "Ethereum mode has no transaction pool (blocks come from parevm import)";
 /// `testing_buildBlockV1` builds a block from the pool: Ethereum mode builds no blocks.
 const NO_BUILDER: &str = "testing_buildBlockV1 is not implemented (Ethereum mode builds no blocks)";
 /// `eth_simulateV1` (multi-block simulation with state and block overrides) is not built yet.
@@ -34,11 +32,6 @@ const NO_SIMULATE: &str = "eth_simulateV1 is not implemented";
 
 /// Cases that fail today, each with why. Names are `<method>/<file stem>`.
 const EXPECTED_FAILURES: &[(&str, &str)] = &[
-    ("eth_sendRawTransaction/send-access-list-transaction", NO_POOL),
-    ("eth_sendRawTransaction/send-blob-tx", NO_POOL),
-    ("eth_sendRawTransaction/send-dynamic-fee-access-list-transaction", NO_POOL),
-    ("eth_sendRawTransaction/send-dynamic-fee-transaction", NO_POOL),
-    ("eth_sendRawTransaction/send-legacy-transaction", NO_POOL),
     ("eth_simulateV1/ethSimulate-add-more-non-defined-BlockStateCalls-than-fit", NO_SIMULATE),
     ("eth_simulateV1/ethSimulate-add-more-non-defined-BlockStateCalls-than-fit-but-now-with-fit", NO_SIMULATE),
     ("eth_simulateV1/ethSimulate-basefee-too-low-with-validation-38012", NO_SIMULATE),
@@ -134,14 +127,11 @@ const EXPECTED_FAILURES: &[(&str, &str)] = &[
     ("testing_buildBlockV1/build-block-from-mempool", NO_BUILDER),
     ("testing_buildBlockV1/build-block-invalid-transaction", NO_BUILDER),
     ("testing_buildBlockV1/build-block-with-transactions", NO_BUILDER),
-    ("txpool_content/get-content", NO_POOL),
-    ("txpool_contentFrom/get-content-from-address", NO_POOL),
-    ("txpool_status/get-status", NO_POOL),
 ];
 
 /// Pinned totals: every `.io` file is one case.
-const EXPECTED_PASSED: usize = 129;
-const EXPECTED_FAILED: usize = 103;
+const EXPECTED_PASSED: usize = 137;
+const EXPECTED_FAILED: usize = 95;
 
 fn parevm() -> Command {
     Command::new(env!("CARGO_BIN_EXE_parevm"))

@@ -63,6 +63,10 @@ pub trait EthBackend: Send + Sync {
     fn receipts_json(&self, hash: B256) -> EthResult<Option<Vec<Value>>>;
     /// The logs of block `hash` with their block positions (empty when unknown).
     fn block_logs(&self, hash: B256) -> EthResult<Vec<Log>>;
+    /// The transaction pool.
+    fn pool(&self) -> &crate::pool::NodePool;
+    /// The pool's admission rules for a transaction sent while `head` is the head block.
+    fn pool_rules(&self, head: &Header) -> EthResult<crate::pool::PoolRules>;
 }
 
 /// A handler context that holds an [`EthBackend`].
@@ -141,6 +145,14 @@ pub fn register_eth<C: EthContext>(m: &mut RpcModule<C>) {
             .unwrap_or(Value::Null))
     });
     crate::eth_blocks::register_block_reads(m);
+    register(
+        m,
+        "eth_sendRawTransaction",
+        crate::pool::send_raw_transaction,
+    );
+    register(m, "txpool_content", crate::pool::content);
+    register(m, "txpool_contentFrom", crate::pool::content_from);
+    register(m, "txpool_status", crate::pool::status);
     register(m, "eth_getBalance", |a, n| {
         let address: Address = a.req(0)?;
         let state = state(n, a.opt(1)?)?;
@@ -267,6 +279,15 @@ impl EthBackend for OpNode {
             .into_iter()
             .flat_map(|r| r.inner.inner.receipt.as_receipt().logs.clone())
             .collect())
+    }
+    fn pool(&self) -> &crate::pool::NodePool {
+        OpNode::pool(self)
+    }
+    fn pool_rules(&self, head: &Header) -> EthResult<crate::pool::PoolRules> {
+        Ok(crate::pool::op_rules(
+            self.config().chain_id,
+            self.fork_at(head.timestamp),
+        ))
     }
 }
 

@@ -32,6 +32,7 @@ pub type EthTransaction = alloy_rpc_types_eth::Transaction<BlockTx>;
 pub struct EthereumChain {
     store: ChainStore,
     spec: ChainSpec,
+    pool: crate::pool::NodePool,
 }
 
 impl std::fmt::Debug for EthereumChain {
@@ -75,7 +76,11 @@ impl EthereumChain {
             Err(e) => return Err(e.into()),
         }
         let spec = store.chain_spec()?;
-        Ok(Self { store, spec })
+        Ok(Self {
+            store,
+            spec,
+            pool: crate::pool::NodePool::default(),
+        })
     }
 
     /// The chain spec (chain id, forks).
@@ -278,5 +283,16 @@ impl EthBackend for EthereumChain {
             .into_iter()
             .flat_map(|r| r.inner.logs().to_vec())
             .collect())
+    }
+
+    fn pool(&self) -> &crate::pool::NodePool {
+        &self.pool
+    }
+
+    fn pool_rules(&self, head: &Header) -> EthResult<crate::pool::PoolRules> {
+        Ok(crate::pool::ethereum_rules(
+            self.spec.chain_id,
+            &self.fork(head)?,
+        ))
     }
 }

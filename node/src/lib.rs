@@ -17,7 +17,7 @@
 //! ```
 //! Modules: [`config`] (genesis + rollup.json), [`jwt`] (auth), [`state`], [`service`], [`engine_api`],
 //! [`eth`] (the eth methods over an [`eth::EthBackend`]), [`eth_blocks`], [`eth_exec`], [`eth_trace`],
-//! [`eth_config`], [`eth_forkchoice`], [`receipts`], [`server`], [`error`], and [`ethereum`]: the same eth
+//! [`eth_config`], [`eth_forkchoice`], [`pool`] (eth_sendRawTransaction and txpool_*), [`receipts`], [`server`], [`error`], and [`ethereum`]: the same eth
 //! methods over a chain that follows Ethereum's rules (no `--rollup-config` and no OP genesis: what the
 //! execution-apis tests run against).
 #![forbid(unsafe_code)]
@@ -34,6 +34,7 @@ pub mod eth_forkchoice;
 pub mod eth_trace;
 pub mod ethereum;
 pub mod jwt;
+pub mod pool;
 pub mod receipts;
 pub mod server;
 pub mod service;
