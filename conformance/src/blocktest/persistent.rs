@@ -7,9 +7,9 @@ use super::alloc::{build_state, parse_alloc};
 use super::error::{CaseError, FixtureError};
 use super::fixture::BlockchainTest;
 use super::network::schedule;
-use super::runner::CaseOptions;
+use super::runner::{check_rejection, CaseOptions};
 use super::trace::block_trace;
-use crate::exception::{block_exception, decode_exception, Expected};
+use crate::exception::{block_exception, decode_exception};
 use crate::replay::hex::{b256_of, bytes_of, u64_of};
 use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::Bytes;
@@ -113,15 +113,7 @@ pub fn run_case_persistent(
             }
             (Ok(_), None) => {}
             (Err(e), Some(expected)) => {
-                let got = e.exception();
-                if !Expected::parse(expected).matches(got) {
-                    return Err(CaseError::WrongException {
-                        index,
-                        expected: expected.clone(),
-                        got,
-                        error: e.describe(),
-                    });
-                }
+                check_rejection(index, expected, e.exception(), || e.describe())?;
                 rejected += 1;
             }
             (Err(ImportError::Decode(e)), None) => {
