@@ -52,7 +52,7 @@ pub(crate) fn execute_one(
     env: &Env,
     view: &dyn StateView,
 ) -> Result<Result<TxOutcome, InvalidTx>, ParallelError> {
-    match TxExecution::new(env.clone()).resume(view) {
+    match TxExecution::borrowed(env).resume(view) {
         Ok(out) => Ok(Ok(out)),
         Err(TxError::Invalid(e)) => Ok(Err(e)),
         Err(TxError::View(ViewError::Backend(m))) => {
