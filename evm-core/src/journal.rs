@@ -305,6 +305,33 @@ impl Journal {
         Ok(b)
     }
 
+    /// Loads balance, nonce and code hash of `address` with one view call ([`StateView::basic`]) when none
+    /// of them is loaded yet, recording the same three reads, in the same order, as [`Journal::nonce`],
+    /// [`Journal::balance`] and [`Journal::code_hash`] would.
+    pub fn preload(&mut self, view: &dyn StateView, address: Address) -> Result<(), ViewError> {
+        let acc = self.acc(address);
+        if acc.balance.is_some() || acc.nonce.is_some() || acc.code_hash.is_some() {
+            return Ok(());
+        }
+        let b = view.basic(address)?;
+        acc.orig_nonce = b.nonce;
+        acc.nonce = Some(b.nonce);
+        acc.orig_balance = b.balance;
+        acc.balance = Some(b.balance + acc.credit);
+        acc.credit = U256::ZERO;
+        acc.orig_code_hash = b.code_hash;
+        acc.code_hash = Some(b.code_hash);
+        self.reads.extend([
+            (Location::Nonce(address), U256::from(b.nonce)),
+            (Location::Balance(address), b.balance),
+            (
+                Location::CodeHash(address),
+                U256::from_be_bytes(b.code_hash.0),
+            ),
+        ]);
+        Ok(())
+    }
+
     /// Current nonce of `address`.
     pub fn nonce(&mut self, view: &dyn StateView, address: Address) -> Result<u64, ViewError> {
         let acc = self.acc(address);

@@ -344,8 +344,9 @@ impl<'a> TxExecution<'a> {
         self.intrinsic = intrinsic;
         self.floor = floor;
 
-        // Reads.
+        // Reads (the three of the sender with one view call).
         let caller = tx.caller;
+        self.journal.preload(view, caller)?;
         let nonce = self.journal.nonce(view, caller)?;
         let balance = self.journal.balance(view, caller)?;
         let code = self.journal.code(view, caller)?;
