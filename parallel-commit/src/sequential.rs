@@ -101,6 +101,13 @@ impl<'a> Overlay<'a> {
         self.accounts.iter()
     }
 
+    /// True when a write applied so far changed something about `address` (every location of an
+    /// account the overlay does not hold reads as in the base).
+    #[inline]
+    pub(crate) fn has_written(&self, address: &Address) -> bool {
+        self.accounts.contains_key(address)
+    }
+
     /// Code deployed by the writes applied so far.
     pub(crate) fn codes(&self) -> impl Iterator<Item = (&B256, &Code)> {
         self.codes.iter()
