@@ -55,6 +55,20 @@ const OWNED: u8 = 3;
 
 /// Speculative outcomes consumed per decision on whether speculation pays.
 const WINDOW: u32 = 32;
+/// How far past the committer speculation may run. Far enough to keep helpers busy while the committer
+/// re-executes a few transactions; near enough that what the committer learns (a hot target, speculation
+/// not paying) reaches the helpers before they have speculated on the rest of the block.
+const AHEAD: usize = 64;
+
+/// What a speculating thread gets from [`Shared::claim`].
+enum Claim {
+    /// Transaction to execute speculatively.
+    Tx(TxIdx),
+    /// Speculation is as far ahead of the committer as it may be: try again later.
+    Wait,
+    /// Nothing left to claim.
+    Done,
+}
 
 type TxResult = Result<TxOutcome, InvalidTx>;
 
@@ -73,6 +87,8 @@ struct Shared<'a> {
     slots: Box<[Slot]>,
     /// The next transaction a speculating thread looks at (always past the committer's position).
     cursor: CachePadded<AtomicUsize>,
+    /// Transactions committed so far (the committer's position).
+    committed: CachePadded<AtomicUsize>,
     /// Speculation is over: the block is committed, failed, or speculation stopped paying.
     stop: AtomicBool,
     /// Call targets whose speculative executions keep failing validation (a hot counter, a token's hot
@@ -84,16 +100,21 @@ struct Shared<'a> {
 
 impl Shared<'_> {
     /// Claims the next free transaction past the committer for a speculative execution.
-    fn claim(&self) -> Option<TxIdx> {
+    fn claim(&self) -> Claim {
         loop {
             // ORDERING: Relaxed: `stop` only ends speculation early; nothing is read through it.
             if self.stop.load(Ordering::Relaxed) {
-                return None;
+                return Claim::Done;
+            }
+            // ORDERING: Relaxed: a stale position only lets speculation run a little further ahead.
+            if self.cursor.load(Ordering::Relaxed) > self.committed.load(Ordering::Relaxed) + AHEAD
+            {
+                return Claim::Wait;
             }
             // ORDERING: Relaxed: the cursor hands out tickets; the slot's CAS below decides ownership.
             let j = self.cursor.fetch_add(1, Ordering::Relaxed);
             if j >= self.slots.len() {
-                return None;
+                return Claim::Done;
             }
             if self.is_hot(j) {
                 continue;
@@ -105,7 +126,7 @@ impl Shared<'_> {
                 .compare_exchange(FREE, RUNNING, Ordering::Acquire, Ordering::Relaxed)
                 .is_ok()
             {
-                return Some(j);
+                return Claim::Tx(j);
             }
         }
     }
@@ -142,11 +163,24 @@ impl Shared<'_> {
         let mut report = ExecReport::default();
         let current = std::cell::Cell::new(None);
         let r = catch_unwind(AssertUnwindSafe(|| {
-            while let Some(j) = self.claim() {
-                current.set(Some(j));
-                report.executions += 1;
-                self.speculate(j, self.base);
-                current.set(None);
+            let backoff = Backoff::new();
+            loop {
+                match self.claim() {
+                    Claim::Tx(j) => {
+                        current.set(Some(j));
+                        report.executions += 1;
+                        self.speculate(j, self.base);
+                        current.set(None);
+                        backoff.reset();
+                    }
+                    Claim::Wait if backoff.is_completed() => {
+                        let slept = Instant::now();
+                        std::thread::sleep(std::time::Duration::from_micros(20));
+                        report.idle += slept.elapsed();
+                    }
+                    Claim::Wait => backoff.snooze(),
+                    Claim::Done => break,
+                }
             }
         }));
         if let Err(payload) = r {
@@ -249,6 +283,7 @@ pub(crate) fn run(
             })
             .collect(),
         cursor: CachePadded::new(AtomicUsize::new(0)),
+        committed: CachePadded::new(AtomicUsize::new(0)),
         stop: AtomicBool::new(false),
         hot: RwLock::new(AddressSet::default()),
         any_hot: AtomicBool::new(false),
@@ -298,6 +333,7 @@ fn commit(
     for (i, env) in envs.iter().enumerate() {
         // ORDERING: Relaxed; see `Shared::claim` (the cursor only has to move past the committer).
         shared.cursor.fetch_max(i + 1, Ordering::Relaxed);
+        shared.committed.store(i, Ordering::Relaxed);
         let slot = &shared.slots[i];
         let backoff = Backoff::new();
         let ready = loop {
@@ -320,7 +356,7 @@ fn commit(
                     if let Some(e) = shared.failure.lock().take() {
                         return Err(e);
                     }
-                    if let Some(j) = shared.claim() {
+                    if let Claim::Tx(j) = shared.claim() {
                         report.executions += 1;
                         shared.speculate(j, &overlay);
                         backoff.reset();
