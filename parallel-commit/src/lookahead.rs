@@ -201,6 +201,16 @@ impl Shared<'_> {
     }
 }
 
+/// Sets the flag when dropped.
+struct StopOnDrop<'s>(&'s AtomicBool);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        // ORDERING: Relaxed; see `Shared::claim`.
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
 /// Transactions predicted to depend on a lower one from the block alone: the sender already sent a
 /// transaction, or received value, earlier in the block (its nonce or balance is then a lower write).
 fn predicted_dependent(envs: &[Env]) -> Vec<bool> {
@@ -302,9 +312,18 @@ pub(crate) fn run(
                 *helpers.lock() += &r;
             });
         }
-        committed = commit(&shared, cfg.adaptive);
-        // ORDERING: Relaxed; see `Shared::claim`.
-        shared.stop.store(true, Ordering::Relaxed);
+        // Helpers leave once speculation stops: also when the committer returns early or unwinds (a
+        // helper held back by `AHEAD` would otherwise wait for it forever).
+        let _stop = StopOnDrop(&shared.stop);
+        let current = std::cell::Cell::new(None);
+        committed = catch_unwind(AssertUnwindSafe(|| commit(&shared, cfg.adaptive, &current)))
+            .unwrap_or_else(|payload| {
+                let message = panic_message(&*payload);
+                Err(match current.get() {
+                    Some(tx) => ParallelError::WorkerPanic { tx, message },
+                    None => ParallelError::SchedulerPanic { message },
+                })
+            });
     });
     if let Some(e) = shared.failure.lock().take() {
         return Err(e);
@@ -319,9 +338,11 @@ pub(crate) fn run(
 
 /// The committer: walks the block in order on an [`Overlay`], committing validated speculative outcomes
 /// and executing everything else itself.
+/// `current` names the transaction the committer is executing (for a panic's error).
 fn commit(
     shared: &Shared<'_>,
     adaptive: bool,
+    current: &std::cell::Cell<Option<TxIdx>>,
 ) -> Result<(Vec<TxResult>, ExecReport), ParallelError> {
     let envs = shared.envs;
     let mut overlay = Overlay::new(shared.base);
@@ -358,6 +379,7 @@ fn commit(
                     }
                     if let Claim::Tx(j) = shared.claim() {
                         report.executions += 1;
+                        current.set(Some(j));
                         shared.speculate(j, &overlay);
                         backoff.reset();
                     } else {
@@ -366,6 +388,7 @@ fn commit(
                 }
             }
         };
+        current.set(Some(i));
         let r = if ready {
             report.validations += 1;
             let spec = slot.spec.lock().take();
