@@ -26,6 +26,7 @@ use crate::system::{
     checked_call, unchecked_call, BEACON_ROOTS_ADDRESS, CONSOLIDATION_REQUEST_PREDEPLOY_ADDRESS,
     HISTORY_STORAGE_ADDRESS, WITHDRAWAL_REQUEST_PREDEPLOY_ADDRESS,
 };
+use crate::trace::TraceHook;
 use crate::txs::{run_transactions, PostStateRoots, TxRunner};
 use alloy_consensus::Header;
 use alloy_primitives::{Bloom, Bytes, B256, U256};
@@ -78,6 +79,8 @@ pub struct BlockExecutor {
     /// Leave the post-block state root to the caller (a store that computes it while committing, overlapped
     /// with the next block): `BlockOutcome::state_root` stays `None` and is not compared with the header.
     pub defer_state_root: bool,
+    /// Trace every transaction (EIP-3155; transactions then run sequentially).
+    pub trace: Option<TraceHook>,
 }
 
 impl BlockExecutor {
@@ -89,6 +92,7 @@ impl BlockExecutor {
             runner: TxRunner::Sequential,
             mode: Mode::Full,
             defer_state_root: false,
+            trace: None,
         }
     }
 
@@ -174,7 +178,14 @@ impl BlockExecutor {
             PostStateRoots::Skip
         };
         let byzantium = spec.is_enabled_in(SpecId::BYZANTIUM);
-        let txs = run_transactions(&envs, state, self.runner, byzantium, roots)?;
+        let txs = run_transactions(
+            &envs,
+            state,
+            self.runner,
+            byzantium,
+            roots,
+            self.trace.as_ref(),
+        )?;
         let mut outcome = BlockOutcome {
             fork,
             logs_bloom: logs_bloom(&txs.receipts),

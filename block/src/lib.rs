@@ -29,6 +29,7 @@ pub mod requests;
 pub mod rewards;
 pub mod store;
 pub mod system;
+pub mod trace;
 pub mod tx_env;
 pub mod txs;
 
@@ -39,4 +40,5 @@ pub use genesis::{ChainSpec, GenesisError};
 pub use input::{decode_block, BlockInput, DecodeError, DecodedBlock};
 pub use receipt::TypedReceipt;
 pub use store::StateStore;
+pub use trace::{BlockTracer, TraceHook};
 pub use txs::TxRunner;

@@ -8,12 +8,14 @@
 //!                               they are applied here in order
 //!      -> receipts, gas used
 //! ```
+//! With a [`TraceHook`] the transactions run sequentially, each with its tracer.
 //! Fee credits to the beneficiary are inside each outcome's write set already.
 
 use crate::error::BlockError;
 use crate::receipt::{build_receipt, ReceiptStatus, TypedReceipt};
 use crate::store::StateStore;
-use parevm_evm_core::{execute_tx, Env, InvalidTx, TxOutcome};
+use crate::trace::TraceHook;
+use parevm_evm_core::{execute_tx, Env, InvalidTx, TxExecution, TxOutcome};
 
 /// How a block's transactions are executed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -57,14 +59,21 @@ pub struct TxResults {
 ///
 /// `byzantium` selects status receipts; before it, `roots` says whether the intermediate state roots are
 /// computed. A transaction whose gas limit exceeds the gas left in the block, or that the EVM rejects,
-/// makes the block invalid; `state` is then partially updated and the caller rolls it back.
+/// makes the block invalid; `state` is then partially updated and the caller rolls it back. With `trace`, every
+/// transaction runs sequentially with the tracer the hook gives it.
 pub fn run_transactions<S: StateStore + Sync>(
     envs: &[Env],
     state: &mut S,
     runner: TxRunner,
     byzantium: bool,
     roots: PostStateRoots,
+    trace: Option<&TraceHook>,
 ) -> Result<TxResults, BlockError> {
+    let runner = if trace.is_some() {
+        TxRunner::Sequential
+    } else {
+        runner
+    };
     let parallel = match runner {
         TxRunner::Parallel { threads } if threads > 1 => {
             Some(parallel_outcomes(envs, &*state, threads)?)
@@ -93,7 +102,16 @@ pub fn run_transactions<S: StateStore + Sync>(
         }
         let outcome = match parallel.as_mut().and_then(Iterator::next) {
             Some(r) => r.map_err(|source| BlockError::InvalidTx { index, source })?,
-            None => execute_tx(env, &*state).map_err(|e| BlockError::tx(index, e))?,
+            None => match trace {
+                Some(TraceHook(hook)) => {
+                    let mut exec = TxExecution::new(env.clone());
+                    exec.set_tracer(hook.tracer(index));
+                    let result = exec.resume(&*state);
+                    hook.tx_end(index, result.as_ref());
+                    result.map_err(|e| BlockError::tx(index, e))?
+                }
+                None => execute_tx(env, &*state).map_err(|e| BlockError::tx(index, e))?,
+            },
         };
         state.apply(&outcome.writes)?;
         results.gas_used += outcome.gas_used;

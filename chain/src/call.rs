@@ -105,60 +105,7 @@ impl Chain {
         cap: u64,
     ) -> Result<Estimate, CallError> {
         let cfg = call_cfg(self);
-        self.read_state(number, |view| {
-            let at = |gas: u64| {
-                let mut t = tx.clone();
-                t.gas_limit = gas;
-                run(
-                    Env {
-                        cfg: cfg.clone(),
-                        block: block.clone(),
-                        tx: t,
-                    },
-                    view,
-                )
-            };
-            let probe = Env {
-                cfg: cfg.clone(),
-                block: block.clone(),
-                tx: tx.clone(),
-            };
-            let (intrinsic, floor) = intrinsic_gas(cfg.spec, &probe);
-            let lowest = intrinsic.max(floor);
-            let top = at(cap)?;
-            if !top.status.is_success() {
-                return Ok(Estimate::Fails(top));
-            }
-            // Invariant: `hi` succeeds, `lo` fails (or is below the intrinsic gas).
-            let mut hi = cap;
-            let mut lo = lowest.saturating_sub(1);
-            // A first guess that usually succeeds: what the call used plus its refund, with the 63/64
-            // reserve a nested call keeps back.
-            let guess = (top.gas_used + top.gas_refunded).saturating_mul(64) / 63;
-            if guess < hi && guess > lo {
-                if succeeds(&at(guess))? {
-                    hi = guess;
-                } else {
-                    lo = guess;
-                }
-            }
-            if top.gas_used > lo && top.gas_used < hi {
-                if succeeds(&at(top.gas_used))? {
-                    hi = top.gas_used;
-                } else {
-                    lo = top.gas_used;
-                }
-            }
-            while hi - lo > 1 {
-                let mid = lo + (hi - lo) / 2;
-                if succeeds(&at(mid))? {
-                    hi = mid;
-                } else {
-                    lo = mid;
-                }
-            }
-            Ok(Estimate::Gas(hi))
-        })?
+        self.read_state(number, |view| estimate_on(view, &cfg, &block, &tx, cap))?
     }
 
     /// Replays the mined transaction `hash`: `f` gets its environment and the state just before it.
@@ -210,6 +157,74 @@ impl Chain {
             Ok(out)
         })?
     }
+}
+
+/// Executes `env` on `view` without keeping anything (eth_call on any state a caller holds).
+pub fn call_on(env: Env, view: &dyn StateView) -> Result<TxOutcome, CallError> {
+    run(env, view)
+}
+
+/// The least gas limit with which `tx` succeeds on `view` (at most `cap`): one run at the cap, then a
+/// binary search from the intrinsic gas, with a first guess of what the top run used.
+pub fn estimate_on(
+    view: &dyn StateView,
+    cfg: &CfgEnv,
+    block: &BlockEnv,
+    tx: &TxEnv,
+    cap: u64,
+) -> Result<Estimate, CallError> {
+    let at = |gas: u64| {
+        let mut t = tx.clone();
+        t.gas_limit = gas;
+        run(
+            Env {
+                cfg: cfg.clone(),
+                block: block.clone(),
+                tx: t,
+            },
+            view,
+        )
+    };
+    let probe = Env {
+        cfg: cfg.clone(),
+        block: block.clone(),
+        tx: tx.clone(),
+    };
+    let (intrinsic, floor) = intrinsic_gas(cfg.spec, &probe);
+    let lowest = intrinsic.max(floor);
+    let top = at(cap)?;
+    if !top.status.is_success() {
+        return Ok(Estimate::Fails(top));
+    }
+    // Invariant: `hi` succeeds, `lo` fails (or is below the intrinsic gas).
+    let mut hi = cap;
+    let mut lo = lowest.saturating_sub(1);
+    // A first guess that usually succeeds: what the call used plus its refund, with the 63/64
+    // reserve a nested call keeps back.
+    let guess = (top.gas_used + top.gas_refunded).saturating_mul(64) / 63;
+    if guess < hi && guess > lo {
+        if succeeds(&at(guess))? {
+            hi = guess;
+        } else {
+            lo = guess;
+        }
+    }
+    if top.gas_used > lo && top.gas_used < hi {
+        if succeeds(&at(top.gas_used))? {
+            hi = top.gas_used;
+        } else {
+            lo = top.gas_used;
+        }
+    }
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if succeeds(&at(mid))? {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    Ok(Estimate::Gas(hi))
 }
 
 fn succeeds(r: &Result<TxOutcome, CallError>) -> Result<bool, CallError> {

@@ -14,6 +14,7 @@
 //! ```
 //! What drives mining (a transaction arriving, a timer, `evm_mine`, `engine_forkchoiceUpdated`) is the
 //! caller's business; this crate never decides when a block is made.
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod block;

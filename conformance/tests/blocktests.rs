@@ -41,7 +41,11 @@ fn run_all(runner: TxRunner, store: bool) {
         }
     };
     let opts = BlocktestOptions {
-        case: CaseOptions { runner, store },
+        case: CaseOptions {
+            runner,
+            store,
+            trace: None,
+        },
         ..BlocktestOptions::default()
     };
     let summary = run_files(&files, &opts, &sink).expect("suite runs");

@@ -9,6 +9,7 @@
 //!                                        |
 //!   eth_module(RpcContext) + dev_module(DevCtx) -> one jsonrpsee server on 127.0.0.1:8545 (HTTP + WS)
 //! ```
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod accounts;

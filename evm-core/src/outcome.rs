@@ -39,6 +39,28 @@ pub enum HaltReason {
     FailedDeposit,
 }
 
+impl HaltReason {
+    /// geth's wording of the halt, as its tracers (call tracer, struct logs, EIP-3155) print it.
+    pub fn geth_message(self) -> &'static str {
+        match self {
+            HaltReason::OutOfGas => "out of gas",
+            HaltReason::StackUnderflow => "stack underflow",
+            HaltReason::StackOverflow => "stack limit reached 1024 (1023)",
+            HaltReason::InvalidOpcode => "invalid opcode",
+            HaltReason::InvalidJump => "invalid jump destination",
+            HaltReason::StaticStateChange => "write protection",
+            HaltReason::ReturnDataOutOfBounds => "return data out of bounds",
+            HaltReason::CreateCollision => "contract address collision",
+            HaltReason::CodeSizeLimit => "max code size exceeded",
+            HaltReason::InvalidCodePrefix => "invalid code: must not begin with 0xef",
+            HaltReason::PrecompileError => "precompile failed",
+            HaltReason::NonceOverflow => "nonce uint64 overflow",
+            HaltReason::OutOfFunds => "insufficient balance for transfer",
+            HaltReason::FailedDeposit => "failed deposit",
+        }
+    }
+}
+
 /// How a transaction ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ExecStatus {

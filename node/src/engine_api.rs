@@ -75,13 +75,17 @@ pub struct EngineError {
     pub code: i32,
     /// Message.
     pub message: String,
+    /// `error.data` (a call's revert output).
+    pub data: Option<Value>,
 }
 
 impl EngineError {
-    fn new(code: i32, message: impl Into<String>) -> Self {
+    /// An error with `code` and `message`.
+    pub fn new(code: i32, message: impl Into<String>) -> Self {
         Self {
             code,
             message: message.into(),
+            data: None,
         }
     }
 }
@@ -89,7 +93,10 @@ impl EngineError {
 impl From<RpcError> for EngineError {
     fn from(e: RpcError) -> Self {
         let obj: ErrorObjectOwned = e.into();
-        Self::new(obj.code(), obj.message())
+        Self {
+            data: obj.data().and_then(|d| serde_json::from_str(d.get()).ok()),
+            ..Self::new(obj.code(), obj.message())
+        }
     }
 }
 
@@ -128,7 +135,7 @@ fn register(m: &mut RpcModule<EngineContext>, name: &'static str, f: Handler) {
     let r = m.register_blocking_method(name, move |params, ctx, _| {
         let args = Args::new(&params).map_err(EngineError::from);
         let out = args.and_then(|a| f(&a, &ctx));
-        out.map_err(|e| ErrorObjectOwned::owned(e.code, e.message, None::<()>))
+        out.map_err(|e| ErrorObjectOwned::owned(e.code, e.message, e.data))
     });
     debug_assert!(r.is_ok(), "duplicate method {name}");
 }

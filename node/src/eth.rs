@@ -16,7 +16,8 @@ use alloy_eips::eip4895::Withdrawals;
 use alloy_eips::{BlockId, BlockNumberOrTag};
 use alloy_primitives::{Address, Bytes, B256, U256, U64};
 use alloy_rpc_types_eth::{
-    Block, BlockTransactions, EIP1186AccountProofResponse, EIP1186StorageProof, TransactionInfo,
+    Block, BlockTransactions, EIP1186AccountProofResponse, EIP1186StorageProof, Log,
+    TransactionInfo,
 };
 use alloy_serde::JsonStorageKey;
 use jsonrpsee::types::ErrorObjectOwned;
@@ -25,42 +26,76 @@ use op_alloy_consensus::transaction::{OpDepositInfo, OpTransactionInfo};
 use op_alloy_consensus::{OpReceiptEnvelope, OpTxEnvelope};
 use parevm_evm_core::StateView;
 use parevm_rpc::params::Args;
-use parevm_storage::{HistoricalState, Label};
+use parevm_storage::{ChainStore, HistoricalState, Label};
 use serde::Serialize;
 use serde_json::Value;
 
-type EthResult<T> = Result<T, EngineError>;
+/// An eth method's answer.
+pub type EthResult<T> = Result<T, EngineError>;
 
-fn server(message: impl Into<String>) -> EngineError {
-    EngineError {
-        code: -32000,
-        message: message.into(),
-    }
+/// Invalid method parameters.
+const INVALID_PARAMS: i32 = -32602;
+/// Most slots one `eth_getStorageValues` call reads.
+pub const MAX_STORAGE_VALUES: usize = 1024;
+
+/// A -32000 server error.
+pub fn server(message: impl Into<String>) -> EngineError {
+    EngineError::new(-32000, message)
 }
 
-fn json<T: Serialize>(v: T) -> EthResult<Value> {
+/// Serializes an answer.
+pub fn json<T: Serialize>(v: T) -> EthResult<Value> {
     serde_json::to_value(v).map_err(|e| server(e.to_string()))
 }
 
-type Handler = fn(&Args, &OpNode) -> EthResult<Value>;
+/// What the eth methods need from a chain: the store, and how its blocks, transactions and receipts look
+/// in JSON (OP types for the OP node, Ethereum types for Ethereum mode).
+pub trait EthBackend: Send + Sync {
+    /// The chain store.
+    fn store(&self) -> &ChainStore;
+    /// EIP-155 chain id.
+    fn chain_id(&self) -> u64;
+    /// Block `hash` as RPC shows it (transaction hashes, or full transactions); `None` when unknown.
+    fn block_json(&self, hash: B256, full: bool) -> EthResult<Option<Value>>;
+    /// Transaction `index` of block `hash`; `None` when either is unknown.
+    fn transaction_json(&self, hash: B256, index: usize) -> EthResult<Option<Value>>;
+    /// The receipts of block `hash`; `None` when unknown.
+    fn receipts_json(&self, hash: B256) -> EthResult<Option<Vec<Value>>>;
+    /// The logs of block `hash` with their block positions (empty when unknown).
+    fn block_logs(&self, hash: B256) -> EthResult<Vec<Log>>;
+    /// The transaction pool.
+    fn pool(&self) -> &crate::pool::NodePool;
+    /// The pool's admission rules for a transaction sent while `head` is the head block.
+    fn pool_rules(&self, head: &Header) -> EthResult<crate::pool::PoolRules>;
+}
 
-fn register(m: &mut RpcModule<EngineContext>, name: &'static str, f: Handler) {
+/// A handler context that holds an [`EthBackend`].
+pub trait EthContext: Send + Sync + 'static {
+    /// The chain the eth methods read.
+    fn backend(&self) -> &dyn EthBackend;
+}
+
+impl EthContext for EngineContext {
+    fn backend(&self) -> &dyn EthBackend {
+        &*self.node
+    }
+}
+
+type Handler = fn(&Args, &dyn EthBackend) -> EthResult<Value>;
+
+pub(crate) fn register<C: EthContext>(m: &mut RpcModule<C>, name: &'static str, f: Handler) {
     let r = m.register_blocking_method(name, move |params, ctx, _| {
         let args = Args::new(&params).map_err(EngineError::from);
-        let out = args.and_then(|a| f(&a, &ctx.node));
-        out.map_err(|e| ErrorObjectOwned::owned(e.code, e.message, None::<()>))
+        let out = args.and_then(|a| f(&a, ctx.backend()));
+        out.map_err(|e| ErrorObjectOwned::owned(e.code, e.message, e.data))
     });
     debug_assert!(r.is_ok(), "duplicate method {name}");
 }
 
 /// Adds the eth/net/web3 read methods to `m`.
-pub fn register_eth(m: &mut RpcModule<EngineContext>) {
-    register(m, "eth_chainId", |_, n| {
-        json(U64::from(n.config().chain_id))
-    });
-    register(m, "net_version", |_, n| {
-        json(n.config().chain_id.to_string())
-    });
+pub fn register_eth<C: EthContext>(m: &mut RpcModule<C>) {
+    register(m, "eth_chainId", |_, n| json(U64::from(n.chain_id())));
+    register(m, "net_version", |_, n| json(n.chain_id().to_string()));
     register(m, "web3_clientVersion", |_, _| {
         json(format!("parevm/v{}", env!("CARGO_PKG_VERSION")))
     });
@@ -73,44 +108,51 @@ pub fn register_eth(m: &mut RpcModule<EngineContext>) {
         let tag: BlockNumberOrTag = a.req(0)?;
         let full: bool = a.opt(1)?.unwrap_or(false);
         match resolve(n, BlockId::Number(tag))? {
-            Some((_, hash)) => json(rpc_block(n, hash, full)?),
+            Some((_, hash)) => Ok(n.block_json(hash, full)?.unwrap_or(Value::Null)),
             None => Ok(Value::Null),
         }
     });
     register(m, "eth_getBlockByHash", |a, n| {
         a.at_most(2)?;
-        let hash: B256 = a.req(0)?;
+        let hash = hash_arg(a, 0)?;
         let full: bool = a.opt(1)?.unwrap_or(false);
-        json(rpc_block(n, hash, full)?)
+        Ok(n.block_json(hash, full)?.unwrap_or(Value::Null))
     });
     register(m, "eth_getBlockReceipts", |a, n| {
         a.at_most(1)?;
         let id: BlockId = a.req(0)?;
         match resolve(n, id)? {
-            Some((_, hash)) => json(crate::receipts::block_receipts(n, hash)?),
+            Some((_, hash)) => json(n.receipts_json(hash)?),
             None => Ok(Value::Null),
         }
     });
     register(m, "eth_getTransactionReceipt", |a, n| {
         a.at_most(1)?;
-        let tx: B256 = a.req(0)?;
+        let tx = hash_arg(a, 0)?;
         let Some(loc) = n.store().transaction_location(&tx).map_err(store)? else {
             return Ok(Value::Null);
         };
-        let receipts = crate::receipts::block_receipts(n, loc.block_hash)?.unwrap_or_default();
+        let receipts = n.receipts_json(loc.block_hash)?.unwrap_or_default();
         json(receipts.into_iter().nth(loc.index as usize))
     });
     register(m, "eth_getTransactionByHash", |a, n| {
         a.at_most(1)?;
-        let tx: B256 = a.req(0)?;
+        let tx = hash_arg(a, 0)?;
         let Some(loc) = n.store().transaction_location(&tx).map_err(store)? else {
             return Ok(Value::Null);
         };
-        let Some(Block { transactions, .. }) = rpc_block(n, loc.block_hash, true)? else {
-            return Ok(Value::Null);
-        };
-        json(transactions.into_transactions().nth(loc.index as usize))
+        Ok(n.transaction_json(loc.block_hash, loc.index as usize)?
+            .unwrap_or(Value::Null))
     });
+    crate::eth_blocks::register_block_reads(m);
+    register(
+        m,
+        "eth_sendRawTransaction",
+        crate::pool::send_raw_transaction,
+    );
+    register(m, "txpool_content", crate::pool::content);
+    register(m, "txpool_contentFrom", crate::pool::content_from);
+    register(m, "txpool_status", crate::pool::status);
     register(m, "eth_getBalance", |a, n| {
         let address: Address = a.req(0)?;
         let state = state(n, a.opt(1)?)?;
@@ -139,12 +181,41 @@ pub fn register_eth(m: &mut RpcModule<EngineContext>) {
     });
     register(m, "eth_getStorageAt", |a, n| {
         let address: Address = a.req(0)?;
-        let slot: JsonStorageKey = a.req(1)?;
+        let slot = slot_arg(a, 1)?;
         let state = state(n, a.opt(2)?)?;
         let v = state
             .storage(address, U256::from_be_bytes(slot.as_b256().0))
             .map_err(|e| server(e.to_string()))?;
         json(B256::from(v.to_be_bytes::<32>()))
+    });
+    register(m, "eth_getStorageValues", |a, n| {
+        a.at_most(2)?;
+        let req: std::collections::BTreeMap<Address, Vec<JsonStorageKey>> = a.req(0)?;
+        if req.is_empty() {
+            return Err(EngineError::new(INVALID_PARAMS, "empty request"));
+        }
+        let total: usize = req.values().map(Vec::len).sum();
+        if total > MAX_STORAGE_VALUES {
+            return Err(EngineError::new(
+                INVALID_PARAMS,
+                format!("too many slots ({total} > {MAX_STORAGE_VALUES})"),
+            ));
+        }
+        let state = state(n, a.opt(1)?)?;
+        let mut out = serde_json::Map::new();
+        for (address, keys) in req {
+            let values = keys
+                .iter()
+                .map(|k| {
+                    let v = state
+                        .storage(address, U256::from_be_bytes(k.as_b256().0))
+                        .map_err(|e| server(e.to_string()))?;
+                    Ok(B256::from(v.to_be_bytes::<32>()))
+                })
+                .collect::<EthResult<Vec<B256>>>()?;
+            out.insert(format!("0x{}", hex::encode(address)), json(values)?);
+        }
+        Ok(Value::Object(out))
     });
     register(m, "eth_getProof", |a, n| {
         a.at_most(3)?;
@@ -177,12 +248,85 @@ pub fn register_eth(m: &mut RpcModule<EngineContext>) {
     });
 }
 
-fn store(e: parevm_storage::StoreError) -> EngineError {
+impl EthBackend for OpNode {
+    fn store(&self) -> &ChainStore {
+        OpNode::store(self)
+    }
+    fn chain_id(&self) -> u64 {
+        self.config().chain_id
+    }
+    fn block_json(&self, hash: B256, full: bool) -> EthResult<Option<Value>> {
+        rpc_block(self, hash, full)?.map(json).transpose()
+    }
+    fn transaction_json(&self, hash: B256, index: usize) -> EthResult<Option<Value>> {
+        let Some(Block { transactions, .. }) = rpc_block(self, hash, true)? else {
+            return Ok(None);
+        };
+        transactions
+            .into_transactions()
+            .nth(index)
+            .map(json)
+            .transpose()
+    }
+    fn receipts_json(&self, hash: B256) -> EthResult<Option<Vec<Value>>> {
+        crate::receipts::block_receipts(self, hash)?
+            .map(|rs| rs.into_iter().map(json).collect())
+            .transpose()
+    }
+    fn block_logs(&self, hash: B256) -> EthResult<Vec<Log>> {
+        Ok(crate::receipts::block_receipts(self, hash)?
+            .unwrap_or_default()
+            .into_iter()
+            .flat_map(|r| r.inner.inner.receipt.as_receipt().logs.clone())
+            .collect())
+    }
+    fn pool(&self) -> &crate::pool::NodePool {
+        OpNode::pool(self)
+    }
+    fn pool_rules(&self, head: &Header) -> EthResult<crate::pool::PoolRules> {
+        Ok(crate::pool::op_rules(
+            self.config().chain_id,
+            self.fork_at(head.timestamp),
+        ))
+    }
+}
+
+/// Parameter `i` as a 32-byte hash, refusing a hex string without the `0x` prefix (as geth does).
+pub fn hash_arg(a: &Args, i: usize) -> EthResult<B256> {
+    let raw: Value = a.req(i)?;
+    if raw.as_str().is_some_and(|s| !s.starts_with("0x")) {
+        return Err(EngineError::new(
+            INVALID_PARAMS,
+            format!("invalid argument {i}: hex string without 0x prefix"),
+        ));
+    }
+    serde_json::from_value(raw)
+        .map_err(|e| EngineError::new(INVALID_PARAMS, format!("invalid argument {i}: {e}")))
+}
+
+/// A storage key parameter: at most 32 bytes of hex (geth refuses longer keys).
+fn slot_arg(a: &Args, i: usize) -> EthResult<JsonStorageKey> {
+    let raw: Value = a.req(i)?;
+    if let Some(s) = raw.as_str() {
+        let digits = s.strip_prefix("0x").unwrap_or(s);
+        if digits.len() > 64 {
+            return Err(EngineError::new(
+                INVALID_PARAMS,
+                format!("storage key too long (want at most 32 bytes): {s:?}"),
+            ));
+        }
+    }
+    serde_json::from_value(raw)
+        .map_err(|e| EngineError::new(INVALID_PARAMS, format!("invalid argument {i}: {e}")))
+}
+
+/// A store failure as a -32000 error.
+pub fn store(e: parevm_storage::StoreError) -> EngineError {
     server(e.to_string())
 }
 
 /// The canonical block an id names: `(number, hash)`, or `None` when the chain has no such block.
-pub fn resolve(n: &OpNode, id: BlockId) -> EthResult<Option<(u64, B256)>> {
+pub fn resolve(n: &dyn EthBackend, id: BlockId) -> EthResult<Option<(u64, B256)>> {
     let s = n.store();
     let by_label = |l: Label| -> EthResult<Option<(u64, B256)>> {
         Ok(s.label(l).map_err(store)?.map(|r| (r.number, r.hash)))
@@ -207,7 +351,8 @@ pub fn resolve(n: &OpNode, id: BlockId) -> EthResult<Option<(u64, B256)>> {
     }
 }
 
-fn state(n: &OpNode, id: Option<BlockId>) -> EthResult<HistoricalState> {
+/// The state after the block `id` names (latest when not given).
+pub fn state(n: &dyn EthBackend, id: Option<BlockId>) -> EthResult<HistoricalState> {
     let id = id.unwrap_or(BlockId::Number(BlockNumberOrTag::Latest));
     let (number, _) = resolve(n, id)?.ok_or_else(|| server("block not found"))?;
     n.store().state_at(number).map_err(store)

@@ -12,7 +12,7 @@
 //! ```
 
 use crate::engine_api::EngineError;
-use crate::eth::decode_receipt;
+use crate::eth::{decode_receipt, server};
 use crate::service::OpNode;
 use alloy_consensus::{BlockBody, Transaction as _};
 use alloy_eips::eip2718::Encodable2718;
@@ -23,13 +23,6 @@ use parevm_evm_core::rules::RuleState;
 use parevm_evm_core::{StateView, ViewError};
 use parevm_op_stack_adapter::rules::l1_fee::{estimated_size, L1FeeInputs};
 use parevm_op_stack_adapter::OpFork;
-
-fn server(message: impl Into<String>) -> EngineError {
-    EngineError {
-        code: -32000,
-        message: message.into(),
-    }
-}
 
 /// `RuleState` over a read-only view (the L1Block slots of a stored block).
 struct ViewRules<'a>(&'a dyn StateView);

@@ -6,9 +6,12 @@
 //! 127.0.0.1:8551  JwtAuth (401) -> engine_* + eth_* (RpcModule<EngineContext>)
 //! 127.0.0.1:8545  CORS          -> eth_* (same handlers, same context)
 //! ```
+//! In Ethereum mode ([`crate::ethereum`]) both ports serve the eth methods; the auth port adds
+//! forkchoice label updates ([`crate::eth_forkchoice`]).
 
 use crate::engine_api::{register_engine, EngineContext};
 use crate::eth::register_eth;
+use crate::ethereum::EthereumChain;
 use crate::jwt::JwtAuth;
 use crate::service::OpNode;
 use alloy_rpc_types_engine::JwtSecret;
@@ -39,6 +42,32 @@ pub async fn start_auth(
     secret: JwtSecret,
     opts: &ServerOptions,
 ) -> std::io::Result<RunningServer> {
+    start_auth_module(auth_module(node), secret, opts).await
+}
+
+/// The eth methods of an Ethereum-mode chain (both ports serve them; the auth port adds forkchoice,
+/// [`ethereum_auth_module`]).
+pub fn ethereum_module(chain: Arc<EthereumChain>) -> RpcModule<EthereumChain> {
+    let mut m = RpcModule::from_arc(chain);
+    register_eth(&mut m);
+    crate::eth_exec::register_exec(&mut m);
+    crate::eth_trace::register_trace(&mut m);
+    m
+}
+
+/// The auth port's methods in Ethereum mode: the eth methods and forkchoice labels.
+pub fn ethereum_auth_module(chain: Arc<EthereumChain>) -> RpcModule<EthereumChain> {
+    let mut m = ethereum_module(chain);
+    crate::eth_forkchoice::register_forkchoice(&mut m);
+    m
+}
+
+/// Starts `module` on `opts.addr` behind JWT authentication with `secret`.
+pub async fn start_auth_module<C: Send + Sync + 'static>(
+    module: RpcModule<C>,
+    secret: JwtSecret,
+    opts: &ServerOptions,
+) -> std::io::Result<RunningServer> {
     let cfg = ServerConfig::builder()
         .max_request_body_size(opts.max_request_body)
         .max_response_body_size(opts.max_response_body)
@@ -55,7 +84,7 @@ pub async fn start_auth(
         .build(opts.addr)
         .await?;
     let addr = server.local_addr()?;
-    let handle = server.start(auth_module(node));
+    let handle = server.start(module);
     Ok(RunningServer { addr, handle })
 }
 

@@ -124,6 +124,7 @@ pub struct OpNode {
     store: ChainStore,
     runner: Runner,
     inner: Mutex<Inner>,
+    pool: crate::pool::NodePool,
 }
 
 impl std::fmt::Debug for OpNode {
@@ -186,7 +187,13 @@ impl OpNode {
                 payloads: HashMap::default(),
                 payload_order: VecDeque::new(),
             }),
+            pool: crate::pool::NodePool::default(),
         })
+    }
+
+    /// The transaction pool (`eth_sendRawTransaction`, `txpool_*`).
+    pub fn pool(&self) -> &crate::pool::NodePool {
+        &self.pool
     }
 
     /// The chain config.

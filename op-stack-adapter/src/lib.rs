@@ -16,6 +16,7 @@
 //! ```
 //! An Engine API module (payload building and forkchoice for op-node/kona-node) can sit beside these and
 //! call [`block::build_block`] / [`block::execute_block`].
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod block;

@@ -13,6 +13,7 @@
 //! The [`context::Driver`] trait is the seam to whoever drives the chain: `parevm dev` (dev accounts,
 //! automine) now, the OP node's Engine API later. Dev methods live in `parevm-devnet` and are merged into
 //! the same module.
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod context;

@@ -50,6 +50,7 @@
 //! - One [`kv::WriteBatch`] per block, committed by the backend in one transaction with immediate durability:
 //!   a crash (kill -9 included) leaves the last committed block as the head, whose root matches its header.
 
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod chain;

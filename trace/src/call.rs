@@ -23,24 +23,9 @@ pub struct CallTracer {
     buf: Arc<Mutex<Buffer>>,
 }
 
-/// geth's wording of a halt.
+/// geth's wording of a halt ([`HaltReason::geth_message`]).
 pub fn halt_message(h: HaltReason) -> &'static str {
-    match h {
-        HaltReason::OutOfGas => "out of gas",
-        HaltReason::StackUnderflow => "stack underflow",
-        HaltReason::StackOverflow => "stack limit reached 1024 (1023)",
-        HaltReason::InvalidOpcode => "invalid opcode",
-        HaltReason::InvalidJump => "invalid jump destination",
-        HaltReason::StaticStateChange => "write protection",
-        HaltReason::ReturnDataOutOfBounds => "return data out of bounds",
-        HaltReason::CreateCollision => "contract address collision",
-        HaltReason::CodeSizeLimit => "max code size exceeded",
-        HaltReason::InvalidCodePrefix => "invalid code: must not begin with 0xef",
-        HaltReason::PrecompileError => "precompile failed",
-        HaltReason::NonceOverflow => "nonce uint64 overflow",
-        HaltReason::OutOfFunds => "insufficient balance for transfer",
-        HaltReason::FailedDeposit => "failed deposit",
-    }
+    h.geth_message()
 }
 
 /// The message of `Error(string)` revert data.

@@ -11,6 +11,7 @@
 //! TxOutcome (read and write sets) + the state before the transaction
 //!   prestate      -> PreStateFrame::Default | PreStateFrame::Diff
 //! ```
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod call;

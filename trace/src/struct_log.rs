@@ -80,7 +80,7 @@ impl Tracer for StructLogger {
         if b.open.len() <= depth {
             b.open.resize(depth + 1, None);
         }
-        let stack = frame.stack.as_slice();
+        let stack = frame.stack();
         let mut storage = None;
         if !self.cfg.disable_storage && op == SSTORE && stack.len() >= 2 {
             let slot = word(stack[stack.len() - 1]);
@@ -98,7 +98,7 @@ impl Tracer for StructLogger {
                 .collect()
         });
         b.logs.push(StructLog {
-            pc: frame.pc as u64,
+            pc: frame.pc() as u64,
             op: op_name(op).into(),
             gas: frame.gas.remaining(),
             gas_cost: 0,
@@ -130,7 +130,7 @@ impl Tracer for StructLogger {
             e.error = Some(crate::call::halt_message(h).to_string());
         }
         if op == SLOAD && !self.cfg.disable_storage && ctl == Ctl::Continue {
-            let stack = frame.stack.as_slice();
+            let stack = frame.stack();
             if let (Some(v), Some(slot)) = (stack.last(), e.stack.as_ref().and_then(|s| s.last())) {
                 let slot = word(*slot);
                 let map = b.storage.entry(frame.address).or_default();

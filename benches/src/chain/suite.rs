@@ -116,14 +116,15 @@ pub fn run_suite(
             let envs: Vec<_> = txs.iter().map(|t| chain.parevm_env(t)).collect();
 
             let t = Instant::now();
-            let mem = run_transactions(&envs, &mut memory, runner, true, PostStateRoots::Skip)
-                .map_err(setup)?;
+            let mem =
+                run_transactions(&envs, &mut memory, runner, true, PostStateRoots::Skip, None)
+                    .map_err(setup)?;
             let exec_memory = t.elapsed();
 
             let (head, _) = store.head().map_err(setup)?;
             let mut state = store.begin_block().map_err(setup)?;
             let t = Instant::now();
-            let res = run_transactions(&envs, &mut state, runner, true, PostStateRoots::Skip)
+            let res = run_transactions(&envs, &mut state, runner, true, PostStateRoots::Skip, None)
                 .map_err(setup)?;
             let exec_store = t.elapsed();
             if res.gas_used != mem.gas_used {

@@ -1,4 +1,4 @@
-//! `parevm blocktest [--json] [--threads N] [--fork F] [--name TEXT] PATH...`: runs official blockchain tests (files, or folders
+//! `parevm blocktest [--json] [--trace] [--threads N] [--fork F] [--name TEXT] PATH...`: runs official blockchain tests (files, or folders
 //! walked for `*.json`) through `parevm_conformance::blocktest` and prints every failure (test, block,
 //! what differed), a per-network table and, last, `N passed, M failed, K skipped`.
 
@@ -6,6 +6,7 @@ use parevm_block::TxRunner;
 use parevm_conformance::blocktest::{run_files, BlocktestOptions, CaseOptions, CaseResult, Status};
 use parevm_conformance::filter::Filter;
 use parevm_conformance::statetest::collect_files;
+use parevm_conformance::statetest::trace::TraceSink;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -28,6 +29,10 @@ pub struct Args {
     /// `init_chain`, each block on an overlay committed in one batch, roots checked from the stored tries.
     #[arg(long)]
     pub store: bool,
+    /// Stream an EIP-3155 trace of every transaction on stderr (JSON lines only: one per instruction, one
+    /// closing each transaction); tests run one at a time and blocks sequentially.
+    #[arg(long)]
+    pub trace: bool,
     /// Run only this network (`Cancun`, `ShanghaiToCancunAtTime15k`, ...).
     #[arg(long)]
     pub fork: Option<String>,
@@ -51,7 +56,10 @@ pub fn run(args: Args) -> anyhow::Result<bool> {
         case: CaseOptions {
             runner,
             store: args.store,
+            trace: args.trace.then(TraceSink::stderr),
         },
+        // Traced tests run one at a time, so their lines never interleave.
+        file_threads: args.trace.then_some(1),
         filter: Filter {
             fork: args.fork.clone(),
             name: args.name.clone(),

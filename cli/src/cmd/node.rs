@@ -4,8 +4,14 @@
 //! (127.0.0.1:8545, WebSocket on the same port; `--ws` is accepted for op-reth compatibility). The chain
 //! lives in DIR (redb); restarting on the same DIR continues from the last committed block. Runs until
 //! SIGINT or SIGTERM.
+//!
+//! Without `--rollup-config`, a genesis file with no OP settings (no `config.optimism`, no OP fork times)
+//! runs in Ethereum mode (`parevm_node::ethereum`): the chain follows Ethereum's rules, blocks come from
+//! `parevm import`, both ports serve the eth methods, and the auth port takes forkchoice updates that
+//! move the safe and finalized labels (no payload building). The execution-apis tests run that way.
 
 use anyhow::Context;
+use parevm_node::ethereum::EthereumChain;
 use parevm_node::{jwt, server, NodeChain, OpNode};
 use parevm_rpc::ServerOptions;
 use parevm_storage::ChainStore;
@@ -54,6 +60,9 @@ pub struct Args {
 
 /// Runs the subcommand.
 pub fn run(args: Args) -> anyhow::Result<bool> {
+    if args.rollup_config.is_none() && !is_op_genesis(&args.chain)? {
+        return run_ethereum(args);
+    }
     let chain = NodeChain::load(&args.chain, args.rollup_config.as_deref())?;
     let store = ChainStore::open(&args.datadir)
         .with_context(|| format!("opening {}", args.datadir.display()))?;
@@ -96,6 +105,91 @@ pub fn run(args: Args) -> anyhow::Result<bool> {
         } else {
             None
         };
+        super::dev::wait_for_signal().await;
+        let _ = auth.handle.stop();
+        if let Some(s) = http {
+            let _ = s.handle.stop();
+        }
+        anyhow::Ok(true)
+    })
+}
+
+/// True when the genesis file's `config` carries OP settings (`optimism` or an OP fork time).
+fn is_op_genesis(path: &std::path::Path) -> anyhow::Result<bool> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let v: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+    let Some(config) = v.get("config").and_then(|c| c.as_object()) else {
+        return Ok(false);
+    };
+    const OP_KEYS: &[&str] = &[
+        "optimism",
+        "bedrockBlock",
+        "regolithTime",
+        "canyonTime",
+        "ecotoneTime",
+        "fjordTime",
+        "graniteTime",
+        "holoceneTime",
+        "isthmusTime",
+        "jovianTime",
+    ];
+    Ok(OP_KEYS.iter().any(|k| config.contains_key(*k)))
+}
+
+/// Ethereum mode: the eth methods over the imported chain, on the auth port (JWT) and with `--http`.
+fn run_ethereum(args: Args) -> anyhow::Result<bool> {
+    let text = std::fs::read_to_string(&args.chain)
+        .with_context(|| format!("reading {}", args.chain.display()))?;
+    let genesis = parevm_block::genesis::parse_genesis(&text)
+        .with_context(|| args.chain.display().to_string())?;
+    let store = ChainStore::open(&args.datadir)
+        .with_context(|| format!("opening {}", args.datadir.display()))?;
+    let chain = EthereumChain::open(store, &genesis)?;
+    let secret = jwt::load_or_create(
+        args.authrpc_jwtsecret.as_deref(),
+        &args.datadir.join("jwt.hex"),
+    )?;
+    let (head, _) = parevm_node::eth::EthBackend::store(&chain).head()?;
+    eprintln!(
+        "parevm node (Ethereum rules): chain {} head {} ({})",
+        chain.spec().chain_id,
+        head.number,
+        head.hash
+    );
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("tokio runtime")?;
+    rt.block_on(async move {
+        let auth_opts = ServerOptions {
+            addr: SocketAddr::new(args.authrpc_addr, args.authrpc_port),
+            ..ServerOptions::default()
+        };
+        let http_opts = ServerOptions {
+            addr: SocketAddr::new(args.http_addr, args.http_port),
+            ..ServerOptions::default()
+        };
+        // One chain (redb opens a database once per process), shared by both servers' modules.
+        let chain = Arc::new(chain);
+        let http = if args.http || args.ws {
+            let s = parevm_rpc::start(server::ethereum_module(chain.clone()), &http_opts)
+                .await
+                .with_context(|| format!("binding HTTP on {}", http_opts.addr))?;
+            eprintln!("JSON-RPC on http://{} (ws on the same port)", s.addr);
+            Some(s)
+        } else {
+            None
+        };
+        let auth =
+            server::start_auth_module(server::ethereum_auth_module(chain), secret, &auth_opts)
+                .await
+                .with_context(|| format!("binding the auth port on {}", auth_opts.addr))?;
+        eprintln!(
+            "Engine API (forkchoice labels only) on http://{}",
+            auth.addr
+        );
         super::dev::wait_for_signal().await;
         let _ = auth.handle.stop();
         if let Some(s) = http {

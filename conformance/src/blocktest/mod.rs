@@ -11,6 +11,7 @@
 //! - [`fixture`]: serde types; [`network`]: fork schedule from `network` and `blobSchedule`.
 //! - [`alloc`]: allocations to state and state diffs; [`runner`]: one test.
 //! - [`suite`]: files in parallel with the skip list; [`report`]: results and totals.
+//! - [`trace`]: EIP-3155 traces of every transaction (`--trace`).
 
 pub mod alloc;
 pub mod error;
@@ -20,6 +21,7 @@ pub mod persistent;
 pub mod report;
 pub mod runner;
 pub mod suite;
+pub mod trace;
 
 pub use error::{CaseError, FixtureError};
 pub use report::{CaseResult, Status, Summary};

@@ -7,8 +7,9 @@ use super::alloc::{build_state, parse_alloc};
 use super::error::{CaseError, FixtureError};
 use super::fixture::BlockchainTest;
 use super::network::schedule;
-use super::runner::CaseOptions;
-use crate::exception::{block_exception, decode_exception, Expected};
+use super::runner::{check_rejection, CaseOptions};
+use super::trace::block_trace;
+use crate::exception::{block_exception, decode_exception};
 use crate::replay::hex::{b256_of, bytes_of, u64_of};
 use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::Bytes;
@@ -52,7 +53,7 @@ pub fn run_case_persistent(
     file: &Path,
     name: &str,
     test: &BlockchainTest,
-    opts: CaseOptions,
+    opts: &CaseOptions,
 ) -> Result<usize, CaseError> {
     let field = |what: String| FixtureError::Field {
         file: file.to_path_buf(),
@@ -95,6 +96,7 @@ pub fn run_case_persistent(
 
     let executor = BlockExecutor {
         runner: opts.runner,
+        trace: opts.trace.clone().map(block_trace),
         ..BlockExecutor::new(chain_id, schedule)
     };
     let mut rejected = 0;
@@ -111,15 +113,7 @@ pub fn run_case_persistent(
             }
             (Ok(_), None) => {}
             (Err(e), Some(expected)) => {
-                let got = e.exception();
-                if !Expected::parse(expected).matches(got) {
-                    return Err(CaseError::WrongException {
-                        index,
-                        expected: expected.clone(),
-                        got,
-                        error: e.describe(),
-                    });
-                }
+                check_rejection(index, expected, e.exception(), || e.describe())?;
                 rejected += 1;
             }
             (Err(ImportError::Decode(e)), None) => {

@@ -5,8 +5,10 @@ use super::alloc::{build_state, diff_state, parse_alloc, Account};
 use super::error::{CaseError, FixtureError};
 use super::fixture::{BlockchainTest, FixtureBlock};
 use super::network::schedule;
+use super::trace::block_trace;
 use crate::exception::{block_exception, decode_exception, Expected};
 use crate::replay::hex::{b256_of, bytes_of, u64_of};
+use crate::statetest::trace::TraceSink;
 use alloy_consensus::Header;
 use alloy_primitives::{Address, B256};
 use parevm_block::{
@@ -18,12 +20,15 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Per-case options.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct CaseOptions {
     /// How each block's transactions run.
     pub runner: TxRunner,
     /// Import through the chain store (`parevm-storage`) instead of an in-memory state.
     pub store: bool,
+    /// Stream an EIP-3155 trace of every transaction here (transactions then run sequentially; run one case
+    /// at a time so that traces do not interleave).
+    pub trace: Option<TraceSink>,
 }
 
 /// The chain head: header and hash.
@@ -64,7 +69,7 @@ pub fn run_case(
     file: &Path,
     name: &str,
     test: &BlockchainTest,
-    opts: CaseOptions,
+    opts: &CaseOptions,
 ) -> Result<usize, CaseError> {
     if opts.store {
         return super::persistent::run_case_persistent(file, name, test, opts);
@@ -114,6 +119,7 @@ pub fn run_case(
 
     let executor = BlockExecutor {
         runner: opts.runner,
+        trace: opts.trace.clone().map(block_trace),
         ..BlockExecutor::new(chain_id, schedule)
     };
     let mut rejected = 0;
@@ -130,15 +136,7 @@ pub fn run_case(
                 })
             }
             (Err(e), Some(expected)) => {
-                let got = e.exception();
-                if !Expected::parse(expected).matches(got) {
-                    return Err(CaseError::WrongException {
-                        index,
-                        expected: expected.clone(),
-                        got,
-                        error: e.describe(),
-                    });
-                }
+                check_rejection(index, expected, e.exception(), || e.describe())?;
                 rejected += 1;
             }
             (Err(ImportError::Decode(e)), None) => {
@@ -176,6 +174,25 @@ pub fn run_case(
         PostError::Differs(d) => CaseError::PostState(d),
     })?;
     Ok(rejected)
+}
+
+/// A block its fixture expects rejected was rejected with the EEST exception `got`: fine when `expected`
+/// (`|`-joined alternatives) names it, else a wrong-exception failure with the error's text.
+pub(super) fn check_rejection(
+    index: usize,
+    expected: &str,
+    got: &'static str,
+    error: impl FnOnce() -> String,
+) -> Result<(), CaseError> {
+    if Expected::parse(expected).matches(got) {
+        return Ok(());
+    }
+    Err(CaseError::WrongException {
+        index,
+        expected: expected.to_owned(),
+        got,
+        error: error(),
+    })
 }
 
 /// Decodes, recovers senders and executes one block on top of `head`.

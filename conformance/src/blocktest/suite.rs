@@ -79,7 +79,7 @@ pub fn run_file(path: &Path, opts: &BlocktestOptions) -> Vec<CaseResult> {
             let status = if let Some(reason) = opts.skip.reason(name) {
                 Status::Skipped(reason.to_owned())
             } else {
-                let r = catch_unwind(AssertUnwindSafe(|| run_case(path, name, test, opts.case)));
+                let r = catch_unwind(AssertUnwindSafe(|| run_case(path, name, test, &opts.case)));
                 match r {
                     Ok(Ok(n)) => {
                         rejected = n;

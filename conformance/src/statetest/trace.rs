@@ -8,7 +8,7 @@
 //! `stateRoot`, `output`, `gasUsed`, `pass`, `fork`, `time` (nanoseconds of execution).
 
 use parevm_evm_core::interpreter::{Ctl, Frame, Tracer};
-use parevm_evm_core::HaltReason;
+use parevm_evm_core::{ExecStatus, TxError, TxOutcome};
 use std::fmt;
 use std::fmt::Write as _;
 use std::io::Write;
@@ -74,10 +74,10 @@ impl Tracer for Eip3155Tracer {
     fn step(&mut self, frame: &Frame, op: u8, refund: i64) {
         let gas = frame.gas.remaining();
         let mut head = String::with_capacity(64);
-        let _ = write!(head, r#"{{"pc":{},"op":{op},"gas":"0x{gas:x}""#, frame.pc);
+        let _ = write!(head, r#"{{"pc":{},"op":{op},"gas":"0x{gas:x}""#, frame.pc());
         let mut tail = String::with_capacity(128);
         let _ = write!(tail, r#","memSize":{},"stack":["#, frame.memory.len());
-        for (i, v) in frame.stack.as_slice().iter().enumerate() {
+        for (i, v) in frame.stack().iter().enumerate() {
             let sep = if i == 0 { "" } else { "," };
             let _ = write!(tail, r#"{sep}"0x{v:x}""#);
         }
@@ -111,22 +111,7 @@ impl Tracer for Eip3155Tracer {
 fn step_error(ctl: Ctl) -> Option<&'static str> {
     Some(match ctl {
         Ctl::Revert => "execution reverted",
-        Ctl::Halt(reason) => match reason {
-            HaltReason::OutOfGas => "out of gas",
-            HaltReason::StackUnderflow => "stack underflow",
-            HaltReason::StackOverflow => "stack limit reached",
-            HaltReason::InvalidOpcode => "invalid opcode",
-            HaltReason::InvalidJump => "invalid jump destination",
-            HaltReason::StaticStateChange => "write protection",
-            HaltReason::ReturnDataOutOfBounds => "return data out of bounds",
-            HaltReason::CreateCollision => "contract address collision",
-            HaltReason::CodeSizeLimit => "max code size exceeded",
-            HaltReason::InvalidCodePrefix => "invalid code: must not begin with 0xef",
-            HaltReason::PrecompileError => "precompile failed",
-            HaltReason::NonceOverflow => "nonce uint64 overflow",
-            HaltReason::OutOfFunds => "insufficient balance for transfer",
-            HaltReason::FailedDeposit => "failed deposit",
-        },
+        Ctl::Halt(reason) => reason.geth_message(),
         _ => return None,
     })
 }
@@ -144,6 +129,31 @@ pub fn summary_line(
         r#"{{"stateRoot":"{state_root}","output":"0x{}","gasUsed":"0x{gas_used:x}","pass":{pass},"fork":"{fork}","time":{time_ns}}}"#,
         hex::encode(output)
     )
+}
+
+/// The line that closes one transaction of a traced block (geth's `evm blocktest --trace`): `output`,
+/// `gasUsed`, and `error` when it did not succeed (or was rejected).
+pub fn tx_end_line(result: Result<&TxOutcome, &TxError>) -> String {
+    match result {
+        Ok(o) => {
+            let mut line = format!(
+                r#"{{"output":"0x{}","gasUsed":"0x{:x}""#,
+                hex::encode(&o.output),
+                o.gas_used
+            );
+            match o.status {
+                ExecStatus::Success => {}
+                ExecStatus::Revert => line.push_str(r#","error":"execution reverted""#),
+                ExecStatus::Halt(h) => {
+                    let _ = write!(line, r#","error":"{}""#, h.geth_message());
+                }
+            }
+            line.push('}');
+            line
+        }
+        Err(e) => serde_json::json!({"output": "0x", "gasUsed": "0x0", "error": e.to_string()})
+            .to_string(),
+    }
 }
 
 /// The mnemonic of an opcode (`UNDEFINED` for opcodes no fork defines); the table lives in evm-core.
@@ -168,6 +178,7 @@ mod tests {
 
     #[test]
     fn errors_use_geth_wording() {
+        use parevm_evm_core::HaltReason;
         assert_eq!(step_error(Ctl::Continue), None);
         assert_eq!(step_error(Ctl::Return), None);
         assert_eq!(step_error(Ctl::Revert), Some("execution reverted"));

@@ -121,12 +121,12 @@ pub enum FrameKind {
 /// One running frame.
 #[derive(Debug)]
 pub struct Frame {
-    /// Code being run.
-    pub code: Code,
-    /// Program counter.
-    pub pc: usize,
-    /// Operand stack.
-    pub stack: Stack,
+    /// Code being run (crate-private: the dispatch loop reads it through raw pointers).
+    pub(crate) code: Code,
+    /// Program counter (crate-private: always a position inside the padded code).
+    pub(crate) pc: usize,
+    /// Operand stack (crate-private: its unchecked accessors rely on the table's bound checks).
+    pub(crate) stack: Stack,
     /// Memory.
     pub memory: Memory,
     /// Gas.
@@ -153,7 +153,24 @@ pub struct Frame {
     pub checkpoint: Checkpoint,
     /// The block-metered loop has yet to begin the block at `pc` (set when the frame starts and when it
     /// waits for a child frame; see [`super::table`]).
-    pub block_pending: bool,
+    pub(crate) block_pending: bool,
+}
+
+impl Frame {
+    /// The code being run.
+    pub fn code(&self) -> &Code {
+        &self.code
+    }
+
+    /// The program counter: the position of the next instruction in the code.
+    pub fn pc(&self) -> usize {
+        self.pc
+    }
+
+    /// The operand stack, bottom first.
+    pub fn stack(&self) -> &[U256] {
+        self.stack.as_slice()
+    }
 }
 
 /// What instructions see besides their frame: the journal, the state view and the environment.

@@ -8,7 +8,7 @@
 pub(crate) mod buffers;
 pub mod frame;
 pub mod gas;
-pub mod instructions;
+pub(crate) mod instructions;
 pub mod memory;
 pub mod names;
 pub mod stack;
@@ -29,7 +29,7 @@ use crate::outcome::HaltReason;
 /// On [`Ctl::Blocked`] the frame is left exactly before the blocked instruction (pc restored, and gas as it
 /// was before that instruction), so calling `run` again re-executes it.
 #[inline(never)]
-pub fn run(frame: &mut Frame, ctx: &mut Ctx<'_>, tables: &Tables) -> Ctl {
+pub(crate) fn run(frame: &mut Frame, ctx: &mut Ctx<'_>, tables: &Tables) -> Ctl {
     if ctx.tracer.is_some() {
         return run_traced(frame, ctx, &tables.checked);
     }

@@ -1,10 +1,20 @@
 //! The EVM operand stack: 1024 words, bounds checked once per instruction by the dispatch table.
+//!
+//! Sound by construction: the accessors that skip bounds checks are `pub(crate)`, reachable only from the
+//! dispatch loops and instruction bodies, which run after the table's stack check. Outside the crate a stack
+//! can only be created, measured and read as a slice.
 
 use alloy_primitives::U256;
 use revm_primitives::STACK_LIMIT;
 
-/// A 1024-word stack. Instructions use the unchecked accessors: the dispatch loop has already verified the
-/// depth against the opcode table's stack requirements.
+/// A 1024-word stack. Instructions use the unchecked accessors (crate-private): the dispatch loop has already
+/// verified the depth against the opcode table's stack requirements.
+///
+/// Safe code outside the crate cannot reach them, so it cannot pop an empty stack:
+/// ```compile_fail
+/// let mut stack = parevm_evm_core::interpreter::stack::Stack::new();
+/// stack.pop();
+/// ```
 #[derive(Debug)]
 pub struct Stack {
     data: Vec<U256>,
@@ -37,13 +47,13 @@ impl Stack {
     }
 
     /// Empties the stack (for reuse).
-    pub fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         self.data.clear();
     }
 
     /// Pushes a word. The table guarantees room.
     #[inline(always)]
-    pub fn push(&mut self, v: U256) {
+    pub(crate) fn push(&mut self, v: U256) {
         debug_assert!(self.data.len() < STACK_LIMIT);
         // SAFETY: capacity is STACK_LIMIT and the dispatch loop checked `len < STACK_LIMIT` for any opcode
         // that grows the stack.
@@ -56,7 +66,7 @@ impl Stack {
 
     /// Pops a word. The table guarantees one is there.
     #[inline(always)]
-    pub fn pop(&mut self) -> U256 {
+    pub(crate) fn pop(&mut self) -> U256 {
         debug_assert!(!self.data.is_empty());
         // SAFETY: the dispatch loop checked the stack holds at least the opcode's inputs.
         unsafe {
@@ -68,7 +78,7 @@ impl Stack {
 
     /// The word `n` from the top (0 = top).
     #[inline(always)]
-    pub fn peek(&self, n: usize) -> U256 {
+    pub(crate) fn peek(&self, n: usize) -> U256 {
         debug_assert!(n < self.data.len());
         // SAFETY: the dispatch loop checked depth > n for this opcode.
         unsafe { *self.data.get_unchecked(self.data.len() - 1 - n) }
@@ -79,7 +89,7 @@ impl Stack {
     /// # Safety
     /// `src` must be valid for reading `N` bytes, and `N <= 32`.
     #[inline(always)]
-    pub unsafe fn push_be_bytes<const N: usize>(&mut self, src: *const u8) {
+    pub(crate) unsafe fn push_be_bytes<const N: usize>(&mut self, src: *const u8) {
         debug_assert!(N <= 32 && self.data.len() < STACK_LIMIT);
         let v = if N <= 8 {
             let mut x = 0u64;
@@ -99,7 +109,7 @@ impl Stack {
 
     /// Reference to the word `n` from the top (0 = top), without copying it.
     #[inline(always)]
-    pub fn peek_ref(&self, n: usize) -> &U256 {
+    pub(crate) fn peek_ref(&self, n: usize) -> &U256 {
         debug_assert!(n < self.data.len());
         // SAFETY: the dispatch loop checked depth > n for this opcode.
         unsafe { self.data.get_unchecked(self.data.len() - 1 - n) }
@@ -107,7 +117,7 @@ impl Stack {
 
     /// Drops the top `n` words.
     #[inline(always)]
-    pub fn drop_n(&mut self, n: usize) {
+    pub(crate) fn drop_n(&mut self, n: usize) {
         debug_assert!(n <= self.data.len());
         // SAFETY: the dispatch loop checked the stack holds at least the opcode's inputs; words are `Copy`.
         unsafe { self.data.set_len(self.data.len() - n) };
@@ -115,7 +125,7 @@ impl Stack {
 
     /// Mutable reference to the top word.
     #[inline(always)]
-    pub fn top(&mut self) -> &mut U256 {
+    pub(crate) fn top(&mut self) -> &mut U256 {
         debug_assert!(!self.data.is_empty());
         let len = self.data.len();
         // SAFETY: the dispatch loop checked the stack is not empty for this opcode.
@@ -124,21 +134,21 @@ impl Stack {
 
     /// Pops one word and returns it with a mutable reference to the new top (binary operators).
     #[inline(always)]
-    pub fn pop_top(&mut self) -> (U256, &mut U256) {
+    pub(crate) fn pop_top(&mut self) -> (U256, &mut U256) {
         let a = self.pop();
         (a, self.top())
     }
 
     /// DUPn: pushes a copy of the `n`-th word (1-based).
     #[inline(always)]
-    pub fn dup(&mut self, n: usize) {
+    pub(crate) fn dup(&mut self, n: usize) {
         let v = self.peek(n - 1);
         self.push(v);
     }
 
     /// SWAPn: swaps the top with the word `n` below it.
     #[inline(always)]
-    pub fn swap(&mut self, n: usize) {
+    pub(crate) fn swap(&mut self, n: usize) {
         debug_assert!(n < self.data.len());
         let len = self.data.len();
         // SAFETY: the dispatch loop checked depth > n for SWAPn, so both indices are in bounds and distinct.
@@ -146,12 +156,6 @@ impl Stack {
             let base = self.data.as_mut_ptr();
             std::ptr::swap_nonoverlapping(base.add(len - 1), base.add(len - 1 - n), 1);
         }
-    }
-
-    /// EXCHANGE-style swap of two arbitrary depths (0 = top).
-    pub fn exchange(&mut self, a: usize, b: usize) {
-        let len = self.data.len();
-        self.data.swap(len - 1 - a, len - 1 - b);
     }
 
     /// The words, bottom first (for traces).

@@ -1,0 +1,433 @@
+//! Ethereum mode's methods that execute or price: `eth_call`, `eth_estimateGas` and
+//! `eth_createAccessList` (from the read and write sets evm-core reports) on the stored state
+//! of the requested block (evm-core through parevm-chain's `call_on`/`estimate_on`, the same search the
+//! devnet uses), and the fee methods (`eth_feeHistory`, `eth_gasPrice`, `eth_maxPriorityFeePerGas`,
+//! `eth_baseFee`, `eth_blobBaseFee`) from the stored headers and transactions.
+//!
+//! ```text
+//! request + block id -> header, ForkParams -> CfgEnv (call settings) + BlockEnv (parevm-block's)
+//!                    -> parevm_rpc::convert::call_tx -> TxEnv -> call_on / estimate_on (state_at(n))
+//! ```
+//! Calls run in the block's own context (its number, timestamp, base fee), with the nonce and base-fee
+//! checks off, as geth and the devnet do.
+
+use crate::engine_api::EngineError;
+use crate::eth::{json, resolve, server, store, EthBackend, EthResult};
+use crate::ethereum::EthereumChain;
+use alloy_consensus::{BlockBody, Header, Transaction as _};
+use alloy_eips::{BlockId, BlockNumberOrTag};
+use alloy_primitives::U256;
+use alloy_rpc_types_eth::{FeeHistory, TransactionRequest};
+use jsonrpsee::types::ErrorObjectOwned;
+use jsonrpsee::RpcModule;
+use parevm_block::input::BlockTx;
+use parevm_chain::call::{call_on, estimate_on, out_of_gas};
+use parevm_chain::Estimate;
+use parevm_evm_core::env::blob_basefee;
+use parevm_evm_core::{CfgEnv, Env, SpecId, StateView};
+use parevm_rpc::params::Args;
+use parevm_rpc::RpcError;
+use serde_json::Value;
+
+/// EIP-7825 (Osaka): the most gas one transaction may ask for.
+const TX_GAS_LIMIT_CAP: u64 = 1 << 24;
+/// Most blocks one `eth_feeHistory` covers.
+pub const MAX_FEE_HISTORY: u64 = 1024;
+/// The priority fee suggested when recent blocks paid none.
+const MIN_SUGGESTED_TIP: u128 = 1;
+
+type Handler = fn(&Args, &EthereumChain) -> EthResult<Value>;
+
+fn register(m: &mut RpcModule<EthereumChain>, name: &'static str, f: Handler) {
+    let r = m.register_blocking_method(name, move |params, ctx, _| {
+        let args = Args::new(&params).map_err(EngineError::from);
+        let out = args.and_then(|a| f(&a, &ctx));
+        out.map_err(|e| ErrorObjectOwned::owned(e.code, e.message, e.data))
+    });
+    debug_assert!(r.is_ok(), "duplicate method {name}");
+}
+
+/// Adds the execution and fee methods to an Ethereum-mode module.
+pub fn register_exec(m: &mut RpcModule<EthereumChain>) {
+    register(m, "eth_call", call);
+    register(m, "eth_estimateGas", estimate_gas);
+    register(m, "eth_createAccessList", create_access_list);
+    register(m, "eth_feeHistory", fee_history);
+    register(m, "eth_config", |a, c| {
+        a.at_most(0)?;
+        crate::eth_config::eth_config(c)
+    });
+    register(m, "eth_gasPrice", |_, c| {
+        let (_, head) = c.store().head().map_err(store)?;
+        json(U256::from(
+            next_base_fee(&head) as u128 + suggested_tip(c, &head)?,
+        ))
+    });
+    register(m, "eth_maxPriorityFeePerGas", |_, c| {
+        let (_, head) = c.store().head().map_err(store)?;
+        json(U256::from(suggested_tip(c, &head)?))
+    });
+    register(m, "eth_baseFee", |_, c| {
+        let (_, head) = c.store().head().map_err(store)?;
+        json(U256::from(next_base_fee(&head)))
+    });
+    register(m, "eth_blobBaseFee", |_, c| {
+        let (_, head) = c.store().head().map_err(store)?;
+        json(U256::from(next_blob_base_fee(c, &head)?))
+    });
+}
+
+fn rpc(e: impl Into<RpcError>) -> EngineError {
+    EngineError::from(e.into())
+}
+
+/// What a call at block `id` runs with: the block's number, EVM settings and context, and the gas cap.
+fn call_context(
+    c: &EthereumChain,
+    id: Option<BlockId>,
+) -> EthResult<(u64, CfgEnv, parevm_evm_core::BlockEnv, u64)> {
+    let id = id.unwrap_or(BlockId::Number(BlockNumberOrTag::Latest));
+    let (number, hash) = resolve(c, id)?.ok_or_else(|| server("block not found"))?;
+    let header = c
+        .store()
+        .header_by_hash(&hash)
+        .map_err(store)?
+        .ok_or_else(|| server(format!("block {hash} has no stored header")))?;
+    let fork = c.fork(&header)?;
+    let mut cfg = CfgEnv::new(c.chain_id(), fork.spec);
+    cfg.blob = fork.blob;
+    cfg.disable_nonce_check = true;
+    cfg.disable_base_fee = true;
+    let cap = if fork.spec.is_enabled_in(SpecId::OSAKA) {
+        header.gas_limit.min(TX_GAS_LIMIT_CAP)
+    } else {
+        header.gas_limit
+    };
+    let block = parevm_block::executor::block_env(&header, &fork);
+    Ok((number, cfg, block, cap))
+}
+
+fn view_err(e: impl std::fmt::Display) -> EngineError {
+    server(e.to_string())
+}
+
+/// A call that pays nothing runs with a zero base fee (and blob base fee), as geth's eth_call does: the
+/// EVM then sees `BASEFEE` 0 rather than a fee nobody paid.
+fn zero_fees_if_unpaid(tx: &parevm_evm_core::TxEnv, block: &mut parevm_evm_core::BlockEnv) {
+    let tip = tx.gas_priority_fee.unwrap_or_default();
+    if tx.gas_price.is_zero() && tip.is_zero() {
+        block.basefee = U256::ZERO;
+    }
+    if tx.max_fee_per_blob_gas.is_zero() && block.blob_basefee.is_some() {
+        block.blob_basefee = Some(0);
+    }
+}
+
+/// `eth_call(request, block?)`.
+fn call(a: &Args, c: &EthereumChain) -> EthResult<Value> {
+    a.at_most(3)?;
+    let req: TransactionRequest = a.req(0)?;
+    let (number, cfg, mut block, cap) = call_context(c, a.opt(1)?)?;
+    let state = c.store().state_at(number).map_err(store)?;
+    let mut tx = parevm_rpc::convert::call_tx(&req, cap);
+    if req.nonce.is_none() {
+        tx.nonce = state.nonce(tx.caller).map_err(view_err)?;
+    }
+    zero_fees_if_unpaid(&tx, &mut block);
+    let out = call_on(Env { cfg, block, tx }, &state).map_err(rpc)?;
+    if !out.status.is_success() {
+        return Err(rpc(RpcError::from_failed(out.status, out.output)));
+    }
+    json(out.output)
+}
+
+/// `eth_estimateGas(request, block?)`.
+fn estimate_gas(a: &Args, c: &EthereumChain) -> EthResult<Value> {
+    a.at_most(3)?;
+    let req: TransactionRequest = a.req(0)?;
+    let (number, cfg, mut block, cap) = call_context(c, a.opt(1)?)?;
+    let state = c.store().state_at(number).map_err(store)?;
+    let mut tx = parevm_rpc::convert::call_tx(&req, cap);
+    if req.nonce.is_none() {
+        tx.nonce = state.nonce(tx.caller).map_err(view_err)?;
+    }
+    zero_fees_if_unpaid(&tx, &mut block);
+    // The most gas the sender can pay for at the request's price (all of it when the price is zero).
+    let affordable = if tx.gas_price.is_zero() {
+        u64::MAX
+    } else {
+        let balance = state.balance(tx.caller).map_err(view_err)?;
+        u64::try_from(balance.saturating_sub(tx.value) / tx.gas_price).unwrap_or(u64::MAX)
+    };
+    let cap = affordable.min(tx.gas_limit);
+    match estimate_on(&state, &cfg, &block, &tx, cap).map_err(rpc)? {
+        Estimate::Gas(g) => json(U256::from(g)),
+        Estimate::Fails(out) if out_of_gas(&out) => Err(rpc(RpcError::Rejected(format!(
+            "gas required exceeds allowance ({cap})"
+        )))),
+        Estimate::Fails(out) => Err(rpc(RpcError::from_failed(out.status, out.output))),
+    }
+}
+
+/// How many times `eth_createAccessList` re-runs with the list found so far before giving up on a fixed
+/// point (a list that warms what it reads changes gas, not what is read, so two runs usually agree).
+const ACCESS_LIST_ROUNDS: usize = 8;
+
+/// True for the precompile addresses (0x01..=0x11 and P256VERIFY's 0x100), which an access list leaves out.
+fn is_precompile(a: &alloy_primitives::Address) -> bool {
+    let b = a.as_slice();
+    b[..18].iter().all(|x| *x == 0) && {
+        let n = u16::from_be_bytes([b[18], b[19]]);
+        (1..=0x11).contains(&n) || n == 0x100
+    }
+}
+
+/// The access list an outcome implies: every storage slot read or written, by contract, and every other
+/// account read, except the sender, the recipient (or created contract), the fee recipient and precompiles
+/// (geth's access-list tracer leaves the first two and precompiles out; the fee recipient is read by the
+/// fee payment, which geth's opcode tracer does not see).
+fn access_list_of(
+    out: &parevm_evm_core::TxOutcome,
+    exclude: &[alloy_primitives::Address],
+) -> Vec<parevm_evm_core::env::AccessListItem> {
+    use parevm_evm_core::Location;
+    use std::collections::{BTreeMap, BTreeSet};
+    let mut list: BTreeMap<alloy_primitives::Address, BTreeSet<alloy_primitives::B256>> =
+        BTreeMap::new();
+    let mut slot = |a: alloy_primitives::Address, s: U256| {
+        list.entry(a)
+            .or_default()
+            .insert(alloy_primitives::B256::from(s.to_be_bytes::<32>()));
+    };
+    for (loc, _) in &out.reads {
+        if let Location::Storage(a, s) = loc {
+            slot(*a, *s);
+        }
+    }
+    for w in &out.writes {
+        for (s, _) in &w.storage {
+            slot(w.address, *s);
+        }
+    }
+    for (loc, _) in &out.reads {
+        let a = match loc {
+            Location::Balance(a) | Location::Nonce(a) | Location::CodeHash(a) => a,
+            _ => continue,
+        };
+        if !exclude.contains(a) && !is_precompile(a) {
+            list.entry(*a).or_default();
+        }
+    }
+    list.into_iter()
+        .map(|(address, keys)| parevm_evm_core::env::AccessListItem {
+            address,
+            storage_keys: keys.into_iter().collect(),
+        })
+        .collect()
+}
+
+/// `eth_createAccessList(request, block?)`: runs the call, takes the accounts and slots it touched as the
+/// list, and runs again with that list until it stops changing; `gasUsed` is the last run's.
+fn create_access_list(a: &Args, c: &EthereumChain) -> EthResult<Value> {
+    a.at_most(2)?;
+    let req: TransactionRequest = a.req(0)?;
+    let (number, cfg, mut block, cap) = call_context(c, a.opt(1)?)?;
+    let state = c.store().state_at(number).map_err(store)?;
+    let mut tx = parevm_rpc::convert::call_tx(&req, cap);
+    if req.nonce.is_none() {
+        tx.nonce = state.nonce(tx.caller).map_err(view_err)?;
+    }
+    zero_fees_if_unpaid(&tx, &mut block);
+    // EIP-2930 lists warm addresses only from Berlin; the list is what a type-1+ transaction would carry.
+    if tx.tx_type == parevm_evm_core::env::tx_type::LEGACY {
+        tx.tx_type = parevm_evm_core::env::tx_type::EIP2930;
+    }
+    let target = match tx.kind {
+        alloy_primitives::TxKind::Call(to) => to,
+        alloy_primitives::TxKind::Create => tx.caller.create(tx.nonce),
+    };
+    // The fee recipient is read by the fee payment itself (and warm from Shanghai, EIP-3651).
+    let exclude = [tx.caller, target, block.beneficiary];
+    let mut out;
+    let mut rounds = 0;
+    loop {
+        out = call_on(
+            Env {
+                cfg: cfg.clone(),
+                block: block.clone(),
+                tx: tx.clone(),
+            },
+            &state,
+        )
+        .map_err(rpc)?;
+        let list = access_list_of(&out, &exclude);
+        rounds += 1;
+        if list == tx.access_list || rounds >= ACCESS_LIST_ROUNDS {
+            tx.access_list = list;
+            break;
+        }
+        tx.access_list = list;
+    }
+    let list: Vec<Value> = tx
+        .access_list
+        .iter()
+        .map(|i| serde_json::json!({ "address": i.address, "storageKeys": i.storage_keys }))
+        .collect();
+    let mut answer = serde_json::json!({ "accessList": list, "gasUsed": U256::from(out.gas_used) });
+    if !out.status.is_success() {
+        let why = match out.status {
+            parevm_evm_core::ExecStatus::Halt(h) => format!("{h:?}"),
+            _ => "execution reverted".to_owned(),
+        };
+        answer["error"] = Value::String(why);
+    }
+    Ok(answer)
+}
+
+/// The base fee of the block after `header` (EIP-1559 with Ethereum's parameters; zero before London).
+fn next_base_fee(header: &Header) -> u64 {
+    header.base_fee_per_gas.map_or(0, |base| {
+        parevm_block::header::next_base_fee(header.gas_used, header.gas_limit, base)
+    })
+}
+
+/// The blob base fee of the block after `header` (0 before Cancun). The next block's timestamp is not
+/// known yet, so `header`'s fork stands in for it (a blob-parameter fork starting at the very next block
+/// is not anticipated).
+fn next_blob_base_fee(c: &EthereumChain, header: &Header) -> EthResult<u128> {
+    let fork = c.fork(header)?;
+    let (Some(excess), Some(used)) = (header.excess_blob_gas, header.blob_gas_used) else {
+        return Ok(0);
+    };
+    let next_excess = parevm_block::header::next_excess_blob_gas(
+        excess,
+        used,
+        header.base_fee_per_gas.unwrap_or(0),
+        &fork.blob,
+        fork.spec,
+    );
+    Ok(blob_basefee(next_excess, fork.blob.update_fraction))
+}
+
+/// The priority fees a block's transactions paid, with the gas each used, cheapest first.
+fn tips(c: &EthereumChain, header: &Header) -> EthResult<Vec<(u128, u64)>> {
+    let hash = header.hash_slow();
+    let body: BlockBody<BlockTx> = c
+        .store()
+        .body(&hash)
+        .map_err(store)?
+        .ok_or_else(|| server(format!("block {hash} has no stored body")))?;
+    let receipts = c
+        .store()
+        .receipts(&hash)
+        .map_err(store)?
+        .unwrap_or_default();
+    let base = header.base_fee_per_gas;
+    let mut previous = 0u64;
+    let mut out = Vec::with_capacity(body.transactions.len());
+    for (tx, r) in body.transactions.iter().zip(&receipts) {
+        let cumulative = alloy_consensus::TxReceipt::cumulative_gas_used(r);
+        out.push((
+            tx.effective_tip_per_gas(base.unwrap_or(0)).unwrap_or(0),
+            cumulative.saturating_sub(previous),
+        ));
+        previous = cumulative;
+    }
+    out.sort_unstable();
+    Ok(out)
+}
+
+/// The tips at `percentiles` of a block's gas (geth's weighting).
+fn rewards(tips: &[(u128, u64)], gas_used: u64, percentiles: &[f64]) -> Vec<u128> {
+    if tips.is_empty() {
+        return vec![0; percentiles.len()];
+    }
+    percentiles
+        .iter()
+        .map(|p| {
+            let threshold = (gas_used as f64 * p / 100.0) as u64;
+            let mut sum = 0u64;
+            for (tip, gas) in tips {
+                sum += gas;
+                if sum >= threshold {
+                    return *tip;
+                }
+            }
+            tips.last().map_or(0, |t| t.0)
+        })
+        .collect()
+}
+
+/// The tip suggested for the next block: the median tip of the head block's transactions, at least
+/// [`MIN_SUGGESTED_TIP`].
+fn suggested_tip(c: &EthereumChain, head: &Header) -> EthResult<u128> {
+    let t = tips(c, head)?;
+    Ok(rewards(&t, head.gas_used, &[50.0])
+        .first()
+        .copied()
+        .unwrap_or(0)
+        .max(MIN_SUGGESTED_TIP))
+}
+
+/// `eth_feeHistory(count, newest, percentiles?)`.
+fn fee_history(a: &Args, c: &EthereumChain) -> EthResult<Value> {
+    a.at_most(3)?;
+    let count: U256 = a.req(0)?;
+    let newest: BlockNumberOrTag = a.req(1)?;
+    let percentiles: Option<Vec<f64>> = a.opt(2)?;
+    if let Some(p) = &percentiles {
+        let sorted = p.windows(2).all(|w| w[0] <= w[1]);
+        if !sorted || p.iter().any(|x| !(0.0..=100.0).contains(x)) {
+            return Err(rpc(RpcError::InvalidParams(
+                "invalid reward percentiles: must be ascending values in [0, 100]".into(),
+            )));
+        }
+    }
+    let count = u64::try_from(count)
+        .unwrap_or(u64::MAX)
+        .min(MAX_FEE_HISTORY);
+    let (newest, _) =
+        resolve(c, BlockId::Number(newest))?.ok_or_else(|| server("block not found"))?;
+    if count == 0 {
+        return json(FeeHistory::default());
+    }
+    let oldest = newest.saturating_sub(count - 1);
+    let mut h = FeeHistory {
+        oldest_block: oldest,
+        ..Default::default()
+    };
+    let mut rewards_out = Vec::new();
+    let mut last = None;
+    for n in oldest..=newest {
+        let Some(header) = c.store().header_by_number(n).map_err(store)? else {
+            continue;
+        };
+        h.base_fee_per_gas
+            .push(header.base_fee_per_gas.unwrap_or(0) as u128);
+        h.gas_used_ratio
+            .push(header.gas_used as f64 / header.gas_limit.max(1) as f64);
+        let fork = c.fork(&header)?;
+        h.base_fee_per_blob_gas.push(match header.excess_blob_gas {
+            Some(excess) => blob_basefee(excess, fork.blob.update_fraction),
+            None => 0,
+        });
+        let max_blob_gas = fork.blob.max * alloy_eips::eip4844::DATA_GAS_PER_BLOB;
+        h.blob_gas_used_ratio.push(match header.blob_gas_used {
+            Some(used) if max_blob_gas > 0 => used as f64 / max_blob_gas as f64,
+            _ => 0.0,
+        });
+        if let Some(p) = &percentiles {
+            rewards_out.push(rewards(&tips(c, &header)?, header.gas_used, p));
+        }
+        last = Some(header);
+    }
+    if let Some(header) = last {
+        h.base_fee_per_gas.push(next_base_fee(&header) as u128);
+        h.base_fee_per_blob_gas
+            .push(next_blob_base_fee(c, &header)?);
+    }
+    if percentiles.is_some() {
+        h.reward = Some(rewards_out);
+    }
+    json(h)
+}
