@@ -24,6 +24,7 @@ pub mod error;
 pub mod interp;
 pub mod mainnet;
 pub mod plot;
+pub mod profile;
 pub mod report;
 pub mod synthetic;
 pub mod timing;

@@ -35,6 +35,28 @@ enum Suite {
     /// The persistent chain: execution, incremental root and commit per block on generated states of
     /// N accounts (redb file), beside execution of the same blocks in memory.
     Chain(ChainArgs),
+    /// One engine only, in a loop, for instruction-count profilers (`valgrind --tool=callgrind`): an
+    /// interp case (`--case`) or a synthetic block (`--workload`). Nothing is timed.
+    Profile(ProfileArgs),
+}
+
+#[derive(Debug, Args)]
+struct ProfileArgs {
+    /// Interp case name (exact).
+    #[arg(long, conflicts_with = "workload")]
+    case: Option<String>,
+    /// Synthetic workload name.
+    #[arg(long)]
+    workload: Option<String>,
+    /// Synthetic block size factor.
+    #[arg(long, default_value_t = 0.1)]
+    scale: f64,
+    /// `ours`, `revm`, or `par:N` (parevm's parallel engine on N threads, workloads only).
+    #[arg(long, default_value = "ours")]
+    engine: String,
+    /// Iterations.
+    #[arg(long, default_value_t = 1)]
+    iters: u32,
 }
 
 #[derive(Debug, Args)]
@@ -137,7 +159,26 @@ fn main() -> anyhow::Result<()> {
         Suite::Mainnet(args) => mainnet(args),
         Suite::Synthetic(args) => synthetic(args),
         Suite::Chain(args) => chain(args),
+        Suite::Profile(args) => profile(args),
     }
+}
+
+fn profile(args: ProfileArgs) -> anyhow::Result<()> {
+    use parevm_benches::profile::{self, ProfileEngine};
+    let engine = match args.engine.as_str() {
+        "ours" => ProfileEngine::Ours,
+        "revm" => ProfileEngine::Revm,
+        other => match other.strip_prefix("par:").map(str::parse::<usize>) {
+            Some(Ok(t)) if t > 0 => ProfileEngine::Parallel(t),
+            _ => bail!("--engine must be ours, revm or par:N, got {other}"),
+        },
+    };
+    match (args.case, args.workload) {
+        (Some(case), _) => profile::interp(&case, engine, args.iters)?,
+        (None, Some(w)) => profile::synthetic(&w, args.scale, engine, args.iters)?,
+        (None, None) => bail!("give --case or --workload"),
+    }
+    Ok(())
 }
 
 fn chain(args: ChainArgs) -> anyhow::Result<()> {

@@ -25,8 +25,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-/// `testing_buildBlockV1` builds a block from the pool: Ethereum mode builds no blocks.
-const NO_BUILDER: &str = "testing_buildBlockV1 is not implemented (Ethereum mode builds no blocks)";
 /// `eth_simulateV1` (multi-block simulation with state and block overrides) is not built yet.
 const NO_SIMULATE: &str = "eth_simulateV1 is not implemented";
 
@@ -123,15 +121,11 @@ const EXPECTED_FAILURES: &[(&str, &str)] = &[
     ("eth_simulateV1/ethSimulate-try-to-move-non-precompile", NO_SIMULATE),
     ("eth_simulateV1/ethSimulate-two-blocks-with-complete-eth-sends", NO_SIMULATE),
     ("eth_simulateV1/ethSimulate-use-as-many-features-as-possible", NO_SIMULATE),
-    ("testing_buildBlockV1/build-block-empty-transactions", NO_BUILDER),
-    ("testing_buildBlockV1/build-block-from-mempool", NO_BUILDER),
-    ("testing_buildBlockV1/build-block-invalid-transaction", NO_BUILDER),
-    ("testing_buildBlockV1/build-block-with-transactions", NO_BUILDER),
 ];
 
 /// Pinned totals: every `.io` file is one case.
-const EXPECTED_PASSED: usize = 137;
-const EXPECTED_FAILED: usize = 95;
+const EXPECTED_PASSED: usize = 141;
+const EXPECTED_FAILED: usize = 91;
 
 fn parevm() -> Command {
     Command::new(env!("CARGO_BIN_EXE_parevm"))

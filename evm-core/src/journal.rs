@@ -132,17 +132,25 @@ impl Journal {
         spec: SpecId,
         precompiles: &'static revm_precompile::Precompiles,
     ) -> Self {
-        // Room for a typical transaction (sender, target, coinbase; a handful of reads and changes), so the
-        // vectors do not regrow while it runs.
+        // The account tables come from this thread's pool (see `pool`); the read set is handed out with
+        // the outcome, so it is allocated per transaction, with room for a typical one.
+        let Tables {
+            addrs,
+            index,
+            accs,
+            undo,
+        } = pool::take();
         Self {
             precompiles: Some(precompiles),
             spec_spurious: spec.is_enabled_in(SpecId::SPURIOUS_DRAGON),
             warm_precompiles: spec.is_enabled_in(SpecId::BERLIN),
-            addrs: Vec::with_capacity(4),
-            accs: Vec::with_capacity(4),
-            undo: Vec::with_capacity(16),
+            addrs,
+            index,
+            accs,
+            undo,
+            last: None,
+            logs: Vec::new(),
             reads: Vec::with_capacity(8),
-            ..Default::default()
         }
     }
 
@@ -295,6 +303,33 @@ impl Journal {
         acc.credit = U256::ZERO;
         self.reads.push((Location::Balance(address), v));
         Ok(b)
+    }
+
+    /// Loads balance, nonce and code hash of `address` with one view call ([`StateView::basic`]) when none
+    /// of them is loaded yet, recording the same three reads, in the same order, as [`Journal::nonce`],
+    /// [`Journal::balance`] and [`Journal::code_hash`] would.
+    pub fn preload(&mut self, view: &dyn StateView, address: Address) -> Result<(), ViewError> {
+        let acc = self.acc(address);
+        if acc.balance.is_some() || acc.nonce.is_some() || acc.code_hash.is_some() {
+            return Ok(());
+        }
+        let b = view.basic(address)?;
+        acc.orig_nonce = b.nonce;
+        acc.nonce = Some(b.nonce);
+        acc.orig_balance = b.balance;
+        acc.balance = Some(b.balance + acc.credit);
+        acc.credit = U256::ZERO;
+        acc.orig_code_hash = b.code_hash;
+        acc.code_hash = Some(b.code_hash);
+        self.reads.extend([
+            (Location::Nonce(address), U256::from(b.nonce)),
+            (Location::Balance(address), b.balance),
+            (
+                Location::CodeHash(address),
+                U256::from_be_bytes(b.code_hash.0),
+            ),
+        ]);
+        Ok(())
     }
 
     /// Current nonce of `address`.
@@ -707,12 +742,10 @@ impl Journal {
     }
 
     /// Consumes the journal into its read set, write set and logs.
-    pub fn finish(self) -> (ReadSet, WriteSet, Vec<Log>) {
-        let mut order: Vec<usize> = (0..self.accs.len()).collect();
-        order.sort_unstable_by_key(|i| self.accs[*i].address);
-        let mut writes = Vec::new();
-        for i in order {
-            let acc = &self.accs[i];
+    pub fn finish(mut self) -> (ReadSet, WriteSet, Vec<Log>) {
+        // Built in load order and sorted at the end: only changed accounts are sorted, in place.
+        let mut writes = Vec::with_capacity(self.accs.len());
+        for acc in &self.accs {
             let mut w = AccountWrite::new(acc.address);
             if acc.destroyed {
                 // Deleting an account that never existed changes nothing.
@@ -759,7 +792,12 @@ impl Journal {
                 writes.push(w);
             }
         }
-        (self.reads, writes, self.logs)
+        writes.sort_unstable_by_key(|w: &AccountWrite| w.address);
+        (
+            std::mem::take(&mut self.reads),
+            writes,
+            std::mem::take(&mut self.logs),
+        )
     }
 
     /// Logs emitted so far.
@@ -785,6 +823,78 @@ impl Journal {
     /// Addresses loaded into the journal (for diagnostics).
     pub fn touched_addresses(&self) -> HashSet<Address> {
         self.addrs.iter().copied().collect()
+    }
+}
+
+impl Drop for Journal {
+    /// Gives the account tables back to this thread's pool.
+    fn drop(&mut self) {
+        if self.accs.capacity() == 0 {
+            return;
+        }
+        pool::give(Tables {
+            addrs: std::mem::take(&mut self.addrs),
+            index: std::mem::take(&mut self.index),
+            accs: std::mem::take(&mut self.accs),
+            undo: std::mem::take(&mut self.undo),
+        });
+    }
+}
+
+/// The allocations of a journal that do not leave with its outcome: reused across transactions.
+#[derive(Default)]
+struct Tables {
+    addrs: Vec<Address>,
+    index: AddressMap<AccIdx>,
+    accs: Vec<JAccount>,
+    undo: Vec<Undo>,
+}
+
+/// A per-thread pool of journal tables, so that a transaction does not allocate (and free) its account
+/// list, address list and undo log: a plain transfer would spend a tenth of its time there. A parked
+/// transaction keeps its journal, so a thread may need several; a few are kept, small ones only.
+mod pool {
+    use super::Tables;
+    use std::cell::RefCell;
+
+    /// Most tables kept per thread.
+    const MAX_POOLED: usize = 8;
+    /// Tables that grew past this many accounts are freed rather than kept.
+    const MAX_ACCOUNTS: usize = 256;
+
+    thread_local! {
+        static POOL: RefCell<Vec<Tables>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// Empty tables, reused when this thread has some.
+    pub(super) fn take() -> Tables {
+        POOL.try_with(|p| p.borrow_mut().pop())
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| Tables {
+                addrs: Vec::with_capacity(4),
+                index: Default::default(),
+                accs: Vec::with_capacity(4),
+                undo: Vec::with_capacity(16),
+            })
+    }
+
+    /// Clears `t` and keeps it for the next journal of this thread (or frees it).
+    pub(super) fn give(mut t: Tables) {
+        if t.accs.capacity() > MAX_ACCOUNTS {
+            return;
+        }
+        t.addrs.clear();
+        t.index.clear();
+        t.accs.clear();
+        t.undo.clear();
+        // `try_with`: a journal dropped while the thread exits finds the pool gone; it is freed instead.
+        let _ = POOL.try_with(|p| {
+            let mut p = p.borrow_mut();
+            if p.len() < MAX_POOLED {
+                p.push(t);
+            }
+        });
     }
 }
 

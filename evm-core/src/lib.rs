@@ -47,4 +47,4 @@ pub use spec::SpecId;
 pub use transact::{
     execute_system_call, execute_tx, intrinsic_gas, ExecStats, TxExecution, SYSTEM_ADDRESS,
 };
-pub use view::{Location, StateView, TxIdx, ViewError};
+pub use view::{AccountBasic, Location, StateView, TxIdx, ViewError};

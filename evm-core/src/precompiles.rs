@@ -41,8 +41,15 @@ pub fn is_precompile(spec: SpecId, address: &Address) -> bool {
 /// True when `address` is one of `precompiles`.
 #[inline]
 pub fn is_in(precompiles: &Precompiles, address: &Address) -> bool {
-    // Every precompile address has 18 leading zero bytes; reject the rest without a lookup.
-    address.0[..18].iter().all(|b| *b == 0) && precompiles.contains(address)
+    possible(address) && precompiles.contains(address)
+}
+
+/// False for addresses no precompile can have, without a lookup: every precompile address has 18 leading
+/// zero bytes and is not the zero address (a common coinbase in test and benchmark blocks).
+#[inline]
+fn possible(address: &Address) -> bool {
+    let a = &address.0;
+    a[..18].iter().all(|b| *b == 0) && (a[18] | a[19]) != 0
 }
 
 /// Runs the precompile at `address` with `gas_limit`; `None` when it is not a precompile.
@@ -63,7 +70,7 @@ pub fn run_in(
     input: &[u8],
     gas_limit: u64,
 ) -> Option<PrecompileCall> {
-    if !address.0[..18].iter().all(|b| *b == 0) {
+    if !possible(address) {
         return None;
     }
     let p = precompiles.get(address)?;

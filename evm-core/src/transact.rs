@@ -32,6 +32,7 @@ use crate::view::{StateView, ViewError};
 use alloy_primitives::{Address, Bytes, TxKind, B256, U256};
 use revm_precompile::Precompiles;
 use revm_primitives::{eip3860::MAX_INITCODE_SIZE, eip7702, CALL_STACK_LIMIT, KECCAK_EMPTY};
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// EIP-170 maximum deployed code size.
@@ -44,7 +45,7 @@ const GAS_PER_BLOB: u64 = 1 << 17;
 /// Executes one transaction to completion against `view` (sequential use: the view never answers
 /// not-ready, or the caller treats that as an error).
 pub fn execute_tx(env: &Env, view: &dyn StateView) -> Result<TxOutcome, TxError> {
-    TxExecution::new(env.clone()).resume(view)
+    TxExecution::borrowed(env).resume(view)
 }
 
 /// Result of a finished frame, before it is applied to its parent.
@@ -78,9 +79,14 @@ pub struct ExecStats {
     pub parks: u32,
 }
 
-/// One transaction's execution, resumable after a not-ready state read.
-pub struct TxExecution {
-    env: Env,
+/// One transaction's execution, resumable after a not-ready state read. It owns its environment
+/// ([`TxExecution::new`]) or borrows it ([`TxExecution::borrowed`]: a block's executors lend each
+/// transaction's `Env` rather than copy it per execution).
+pub struct TxExecution<'a> {
+    env: Cow<'a, Env>,
+    /// The sender's nonce for the top-level creation address: the transaction's, or for a deposit the
+    /// state's (deposits carry none).
+    tx_nonce: u64,
     spec: SpecId,
     rules: &'static dyn ChainRules,
     /// The chain's precompiles for this fork.
@@ -108,7 +114,7 @@ pub struct TxExecution {
     system: bool,
 }
 
-impl std::fmt::Debug for TxExecution {
+impl std::fmt::Debug for TxExecution<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TxExecution")
             .field("stage", &self.stage)
@@ -117,9 +123,18 @@ impl std::fmt::Debug for TxExecution {
     }
 }
 
-impl TxExecution {
+impl<'a> TxExecution<'a> {
     /// Prepares the execution of `env.tx` under the chain rules of `env.cfg.rules`.
     pub fn new(env: Env) -> Self {
+        Self::with_env(Cow::Owned(env))
+    }
+
+    /// [`TxExecution::new`] on a borrowed environment (no copy of it).
+    pub fn borrowed(env: &'a Env) -> Self {
+        Self::with_env(Cow::Borrowed(env))
+    }
+
+    fn with_env(env: Cow<'a, Env>) -> Self {
         let spec = env.cfg.spec;
         let rules = env.cfg.rules;
         let precompiles = rules.precompiles(spec);
@@ -129,6 +144,7 @@ impl TxExecution {
             None
         };
         Self {
+            tx_nonce: env.tx.nonce,
             env,
             spec,
             rules,
@@ -328,8 +344,9 @@ impl TxExecution {
         self.intrinsic = intrinsic;
         self.floor = floor;
 
-        // Reads.
+        // Reads (the three of the sender with one view call).
         let caller = tx.caller;
+        self.journal.preload(view, caller)?;
         let nonce = self.journal.nonce(view, caller)?;
         let balance = self.journal.balance(view, caller)?;
         let code = self.journal.code(view, caller)?;
@@ -439,7 +456,7 @@ impl TxExecution {
         // Writes: the mint, then the nonce (a creation bumps it when it starts, after its value check).
         self.journal
             .credit(view, caller, U256::from(deposit.mint))?;
-        self.env.tx.nonce = nonce;
+        self.tx_nonce = nonce;
         if to.is_some() {
             self.journal
                 .set_nonce(view, caller, nonce.wrapping_add(1))?;
@@ -880,7 +897,7 @@ impl TxExecution {
         // Reads.
         let balance = self.journal.balance(view, c.caller)?;
         let nonce = self.journal.nonce(view, c.caller)?;
-        let creator_nonce = if top { self.env.tx.nonce } else { nonce };
+        let creator_nonce = if top { self.tx_nonce } else { nonce };
         let address = match c.salt {
             Some(salt) => c
                 .caller
@@ -1077,7 +1094,7 @@ impl TxExecution {
     }
 }
 
-impl TxExecution {
+impl TxExecution<'_> {
     /// Refunds the sender's unused gas, pays the fee recipients and clears touched empty accounts.
     #[allow(clippy::too_many_arguments)]
     fn apply_fees(

@@ -20,11 +20,27 @@ pub fn force_parallel_path(on: bool) {
     FORCE.store(on, Ordering::Relaxed);
 }
 
+/// Which parallel engine executes a block.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Engine {
+    /// The calling thread commits in block order on the sequential path's overlay while helpers execute
+    /// the transactions ahead of it against the base state; a helper's outcome is committed when its
+    /// reads still hold (`lookahead.rs`). Falls back to one thread when the block is predicted to be a
+    /// chain. The default: it never costs much more than the sequential path.
+    #[default]
+    Lookahead,
+    /// Block-STM-style optimistic execution over multi-version memory, with parking, hints and serial
+    /// batches (`worker.rs`, `docs/parallel.md`). Block building always uses it.
+    BlockStm,
+}
+
 /// Configuration of [`crate::execute_parallel_with`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParallelConfig {
     /// Worker threads (the calling thread is one of them).
     pub threads: usize,
+    /// The engine (block building always uses [`Engine::BlockStm`]).
+    pub engine: Engine,
     /// Blocks with fewer transactions run sequentially (thread start-up would cost more than it saves).
     pub min_txs: usize,
     /// Blocks whose transactions' gas limits sum to less than this run sequentially.
@@ -37,7 +53,9 @@ pub struct ParallelConfig {
     /// abort-learned hot locations.
     pub hints: bool,
     /// Switch to in-order execution on the committer's thread while the block proves to be a chain, and
-    /// call in helper threads only once the block has run for [`ParallelConfig::spawn_after`].
+    /// call in helper threads only once the block has run for [`ParallelConfig::spawn_after`]. For
+    /// [`Engine::Lookahead`]: stay on one thread when the block is predicted to be a chain, and stop the
+    /// helpers when their executions keep failing validation.
     pub adaptive: bool,
     /// With `adaptive`, how long the calling thread works alone, in block order (a serial warm-up), before
     /// the other workers join: a block that finishes sooner never involves them.
@@ -51,6 +69,7 @@ impl ParallelConfig {
     pub fn new(threads: usize) -> Self {
         Self {
             threads,
+            engine: Engine::default(),
             min_txs: 8,
             // About a hundred microseconds of work or less: threads cannot pay off (the serial warm-up
             // would cover the whole block anyway).
@@ -63,15 +82,22 @@ impl ParallelConfig {
         }
     }
 
-    /// Always takes the parallel path when `threads > 1`, however small the block, with every worker
-    /// started at once (for tests).
+    /// Always takes the Block-STM path ([`Engine::BlockStm`]) when `threads > 1`, however small the
+    /// block, with every worker started at once (for tests; see [`Self::with_engine`]).
     pub fn forced(threads: usize) -> Self {
         Self {
+            engine: Engine::BlockStm,
             min_txs: 0,
             min_gas: 0,
             spawn_after: std::time::Duration::ZERO,
             ..Self::new(threads)
         }
+    }
+
+    /// The same configuration with `engine`.
+    pub fn with_engine(mut self, engine: Engine) -> Self {
+        self.engine = engine;
+        self
     }
 
     /// Turns chaos mode on with `seed`.
@@ -86,8 +112,13 @@ impl ParallelConfig {
         // ORDERING: Relaxed; see `force_parallel_path`.
         if FORCE.load(Ordering::Relaxed) || std::env::var(FORCE_ENV).is_ok_and(|v| v.trim() == "1")
         {
+            let engine = self.engine;
             self = Self {
                 chaos: self.chaos,
+                engine,
+                // The lookahead engine's cost model (stay on one thread for a predicted chain, stop
+                // speculating when it keeps failing) is its adaptivity: off, so helpers always run.
+                adaptive: engine != Engine::Lookahead,
                 ..Self::forced(self.threads)
             };
         }

@@ -1,7 +1,7 @@
 //! Entry points: [`execute_parallel`] and [`execute_parallel_with`] decide between the sequential path and
 //! the parallel one, start the workers, and gather the committed results in block order.
 
-use crate::config::ParallelConfig;
+use crate::config::{Engine, ParallelConfig};
 use crate::error::ParallelError;
 use crate::report::{ExecMode, ExecReport};
 use crate::sequential::try_execute_sequential;
@@ -97,6 +97,15 @@ pub(crate) fn run(
         return Ok(BlockExecution { results, report });
     }
     let threads = cfg.threads.clamp(1, envs.len().max(1));
+    if filter.is_none() && cfg.engine == Engine::Lookahead {
+        let (results, report) = crate::lookahead::run(
+            envs,
+            base,
+            cfg,
+            (threads > 1).then(|| pool(threads)).flatten(),
+        )?;
+        return Ok(BlockExecution { results, report });
+    }
     let block = Block::new(envs, base, cfg, filter);
     let mut report = ExecReport {
         mode: ExecMode::Parallel { threads },

@@ -32,6 +32,7 @@ mod config;
 mod error;
 mod executor;
 mod hot;
+mod lookahead;
 #[cfg(test)]
 mod model;
 mod mv_memory;
@@ -49,7 +50,7 @@ pub use building::{
     build_sequential, execute_building, execute_building_with, BuiltBlock, SkipReason,
 };
 pub use compare::{compare_results, same_effects, ResultMismatch};
-pub use config::{force_parallel_path, ParallelConfig, CHAOS_ENV, FORCE_ENV};
+pub use config::{force_parallel_path, Engine, ParallelConfig, CHAOS_ENV, FORCE_ENV};
 pub use error::ParallelError;
 pub use executor::{execute_parallel, execute_parallel_with, BlockExecution, REPORT_ENV};
 pub use report::{ExecMode, ExecReport};

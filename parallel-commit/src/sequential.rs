@@ -10,8 +10,8 @@ use crate::types::WriteSet;
 use alloy_primitives::map::HashMap;
 use alloy_primitives::{Address, B256, U256};
 use parevm_evm_core::{
-    BalanceWrite, Code, Env, InvalidTx, StateView, TxError, TxExecution, TxOutcome, ViewError,
-    KECCAK_EMPTY,
+    AccountBasic, BalanceWrite, Code, Env, InvalidTx, StateView, TxError, TxExecution, TxOutcome,
+    ViewError, KECCAK_EMPTY,
 };
 
 /// Executes `envs` in order over `base`. Invalid transactions write nothing.
@@ -52,7 +52,7 @@ pub(crate) fn execute_one(
     env: &Env,
     view: &dyn StateView,
 ) -> Result<Result<TxOutcome, InvalidTx>, ParallelError> {
-    match TxExecution::new(env.clone()).resume(view) {
+    match TxExecution::borrowed(env).resume(view) {
         Ok(out) => Ok(Ok(out)),
         Err(TxError::Invalid(e)) => Ok(Err(e)),
         Err(TxError::View(ViewError::Backend(m))) => {
@@ -99,6 +99,13 @@ impl<'a> Overlay<'a> {
     /// The accounts written so far.
     pub(crate) fn accounts(&self) -> impl Iterator<Item = (&Address, &OverlayAccount)> {
         self.accounts.iter()
+    }
+
+    /// True when a write applied so far changed something about `address` (every location of an
+    /// account the overlay does not hold reads as in the base).
+    #[inline]
+    pub(crate) fn has_written(&self, address: &Address) -> bool {
+        self.accounts.contains_key(address)
     }
 
     /// Code deployed by the writes applied so far.
@@ -156,6 +163,30 @@ impl<'a> Overlay<'a> {
 }
 
 impl StateView for Overlay<'_> {
+    fn basic(&self, address: Address) -> Result<AccountBasic, ViewError> {
+        let Some(acc) = self.accounts.get(&address) else {
+            return self.base.basic(address);
+        };
+        let needs_base = acc.balance.is_none() || acc.nonce.is_none() || acc.code_hash.is_none();
+        let base = if needs_base {
+            self.base.basic(address)?
+        } else {
+            AccountBasic::default()
+        };
+        let code_hash = acc.code_hash.unwrap_or(base.code_hash);
+        Ok(AccountBasic {
+            balance: acc
+                .balance
+                .unwrap_or_else(|| base.balance.wrapping_add(acc.credit)),
+            nonce: acc.nonce.unwrap_or(base.nonce),
+            code_hash: if acc.exists && code_hash == B256::ZERO {
+                KECCAK_EMPTY
+            } else {
+                code_hash
+            },
+        })
+    }
+
     fn balance(&self, address: Address) -> Result<U256, ViewError> {
         match self.accounts.get(&address) {
             Some(OverlayAccount {

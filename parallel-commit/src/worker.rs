@@ -33,9 +33,9 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 /// An execution in progress: the interpreter state and the reads made so far.
-struct Job {
+struct Job<'a> {
     incarnation: Incarnation,
-    exec: TxExecution,
+    exec: TxExecution<'a>,
     reads: ReadSet,
     /// Execution time so far (across parks).
     busy: Duration,
@@ -76,9 +76,9 @@ impl Finished {
 
 /// Per-transaction data besides the status (which the scheduler owns).
 #[derive(Default)]
-struct TxSlot {
+struct TxSlot<'a> {
     /// A parked execution waiting to be resumed (boxed: slots stay small, parking moves a pointer).
-    parked: Mutex<Option<Box<Job>>>,
+    parked: Mutex<Option<Box<Job<'a>>>>,
     /// The last finished incarnation (the committed one at the end).
     last: Mutex<Option<Arc<Finished>>>,
     /// Keys of this transaction's entries in multi-version memory.
@@ -108,7 +108,7 @@ pub(crate) struct Block<'a> {
     /// use: a block that runs as one serial batch never needs them.
     hints: Option<(HotHints, OnceLock<StaticHints>)>,
     pub(crate) sched: Scheduler,
-    slots: Box<[TxSlot]>,
+    slots: Box<[TxSlot<'a>]>,
     /// Held by the committer; guards the adaptivity detector.
     commit_lock: Mutex<Adapt>,
     /// Someone found the commit lock taken: its holder must look again before it leaves.
@@ -290,11 +290,11 @@ impl<'a> Block<'a> {
 
     // ----- execution -----
 
-    fn new_job(&self, v: TxVersion, stats: &mut ExecReport) -> Job {
+    fn new_job(&self, v: TxVersion, stats: &mut ExecReport) -> Job<'a> {
         stats.executions += 1;
         Job {
             incarnation: v.incarnation,
-            exec: TxExecution::new(self.envs[v.tx].clone()),
+            exec: TxExecution::borrowed(&self.envs[v.tx]),
             reads: ReadSet::new(),
             busy: Duration::ZERO,
             final_reads: self.sched.commit_idx() >= v.tx,
@@ -396,7 +396,7 @@ impl<'a> Block<'a> {
         &self,
         v: TxVersion,
         result: Result<TxOutcome, InvalidTx>,
-        job: Box<Job>,
+        job: Box<Job<'a>>,
     ) -> Option<Task> {
         self.finish_as(v, result, job, false)
     }
@@ -406,7 +406,7 @@ impl<'a> Block<'a> {
         &self,
         v: TxVersion,
         result: Result<TxOutcome, InvalidTx>,
-        job: Box<Job>,
+        job: Box<Job<'a>>,
         backend_error: bool,
     ) -> Option<Task> {
         let job = *job;

@@ -6,7 +6,7 @@ mod common;
 use alloy_primitives::{Address, B256, U256};
 use common::*;
 use parevm_evm_core::{Code, SpecId, StateView, ViewError};
-use parevm_parallel_commit::{execute_parallel_with, ParallelConfig, ParallelError};
+use parevm_parallel_commit::{execute_parallel_with, Engine, ParallelConfig, ParallelError};
 use parevm_state::InMemoryState;
 
 /// Delegates to a state, but fails (by panicking or with a backend error) on reads of one account.
@@ -125,6 +125,48 @@ fn backend_error_fails_the_block() {
     };
     for threads in [1, 2, 4, 16] {
         match execute_parallel_with(&envs, &view, &ParallelConfig::forced(threads)) {
+            Err(ParallelError::Backend(m)) => {
+                assert!(
+                    m.contains("transaction 13") && m.contains("disk on fire"),
+                    "{m}"
+                )
+            }
+            other => panic!("expected a backend error, got {other:?}"),
+        }
+    }
+}
+
+/// The lookahead engine (cost model off, so helpers always speculate): a panic, on a helper or on the
+/// committer, names the transaction; a backend error fails the block.
+#[test]
+fn lookahead_failures_name_the_transaction() {
+    let envs = block_touching(12);
+    let lookahead = |threads| {
+        let mut cfg = ParallelConfig::forced(threads).with_engine(Engine::Lookahead);
+        cfg.adaptive = false;
+        cfg
+    };
+    for threads in [2, 4, 16] {
+        for _ in 0..5 {
+            let view = Poisoned {
+                inner: base_state(),
+                poisoned: eoa(12),
+                panic: true,
+            };
+            match execute_parallel_with(&envs, &view, &lookahead(threads)) {
+                Err(ParallelError::WorkerPanic { tx, message }) => {
+                    assert_eq!(tx, 13);
+                    assert!(message.contains("poisoned"), "{message}");
+                }
+                other => panic!("expected a worker panic, got {other:?}"),
+            }
+        }
+        let view = Poisoned {
+            inner: base_state(),
+            poisoned: eoa(12),
+            panic: false,
+        };
+        match execute_parallel_with(&envs, &view, &lookahead(threads)) {
             Err(ParallelError::Backend(m)) => {
                 assert!(
                     m.contains("transaction 13") && m.contains("disk on fire"),

@@ -3,7 +3,8 @@
 use alloy_primitives::map::HashMap;
 use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
 use parevm_evm_core::{
-    AccountWrite, BalanceWrite, Bytecode, Code, StateView, ViewError, WriteSet, KECCAK_EMPTY,
+    AccountBasic, AccountWrite, BalanceWrite, Bytecode, Code, StateView, ViewError, WriteSet,
+    KECCAK_EMPTY,
 };
 use std::sync::Arc;
 
@@ -175,6 +176,17 @@ impl InMemoryState {
 }
 
 impl StateView for InMemoryState {
+    fn basic(&self, address: Address) -> Result<AccountBasic, ViewError> {
+        Ok(self
+            .accounts
+            .get(&address)
+            .map_or(AccountBasic::default(), |a| AccountBasic {
+                balance: a.balance,
+                nonce: a.nonce,
+                code_hash: a.code_hash,
+            }))
+    }
+
     fn balance(&self, address: Address) -> Result<U256, ViewError> {
         Ok(self
             .accounts

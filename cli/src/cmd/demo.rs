@@ -11,7 +11,7 @@ use anyhow::{bail, Context};
 use parevm_evm_core::spec::{fixture_name, spec_from_fixture_name};
 use parevm_evm_core::{InvalidTx, TxOutcome};
 use parevm_parallel_commit::{
-    compare_results, execute_parallel, try_execute_sequential, ExecReport,
+    compare_results, execute_parallel, try_execute_sequential, BlockExecution, ExecReport,
 };
 use parevm_state::InMemoryState;
 use std::time::{Duration, Instant};
@@ -41,12 +41,15 @@ pub struct Args {
     /// Fork, as the fixtures name it (Frontier ... Osaka; from Shanghai on: the demo's code uses PUSH0).
     #[arg(long, default_value = "Prague")]
     pub fork: String,
-    /// Timed runs of each configuration; the fastest is reported.
+    /// Timed rounds (after one warm-up round); each runs every configuration once, in rotated order, and
+    /// the fastest run of each is reported.
     #[arg(long, default_value_t = 3)]
     pub runs: usize,
 }
 
 type Results = Vec<Result<TxOutcome, InvalidTx>>;
+/// A parallel execution and its fastest time.
+type Timed = (BlockExecution, Duration);
 
 /// Runs the subcommand; `Ok(false)` when a parallel result differs from the sequential one.
 pub fn run(args: Args) -> anyhow::Result<bool> {
@@ -85,8 +88,7 @@ pub fn run(args: Args) -> anyhow::Result<bool> {
         w.counts[3]
     );
 
-    // The reference.
-    let (seq, seq_time) = best_of(runs, || try_execute_sequential(&w.envs, &w.state))?;
+    let (seq, seq_time, pars) = time_all(runs, &threads, &w)?;
     let gas: u64 = seq.iter().flatten().map(|o| o.gas_used).sum();
     let failed = seq
         .iter()
@@ -106,8 +108,7 @@ pub fn run(args: Args) -> anyhow::Result<bool> {
     print_row("sequential", 1, seq_time, seq_time, gas, None);
 
     let mut all_same = true;
-    for &t in &threads {
-        let (par, par_time) = best_of(runs, || execute_parallel(&w.envs, &w.state, t))?;
+    for (&t, (par, par_time)) in threads.iter().zip(pars) {
         let verdict = compare_results(&seq, &par.results)
             .map_err(|m| m.to_string())
             .and_then(|()| {
@@ -140,21 +141,46 @@ pub fn run(args: Args) -> anyhow::Result<bool> {
     Ok(all_same)
 }
 
-/// Runs `f` `runs` times; returns the last result and the fastest time.
-fn best_of<T, E: std::error::Error + Send + Sync + 'static>(
+/// Times the sequential path and the parallel engine at each of `threads`: one untimed warm-up round,
+/// then `runs` rounds that each run every configuration once, in an order rotated by one per round, so
+/// that no configuration always runs first (cold caches and allocator) or right after the heaviest one.
+/// Returns the last results and the fastest time of each.
+fn time_all(
     runs: usize,
-    mut f: impl FnMut() -> Result<T, E>,
-) -> anyhow::Result<(T, Duration)> {
-    let mut best = Duration::MAX;
-    let mut last = None;
-    for _ in 0..runs {
-        let start = Instant::now();
-        let r = f()?;
-        best = best.min(start.elapsed());
-        last = Some(r);
+    threads: &[usize],
+    w: &workload::Workload,
+) -> anyhow::Result<(Results, Duration, Vec<Timed>)> {
+    let configs = threads.len() + 1;
+    let mut best = vec![Duration::MAX; configs];
+    let mut seq = None;
+    let mut pars: Vec<Option<BlockExecution>> = threads.iter().map(|_| None).collect();
+    for round in 0..=runs {
+        for k in 0..configs {
+            let c = (k + round) % configs;
+            let start = Instant::now();
+            let elapsed = if c == 0 {
+                let r = try_execute_sequential(&w.envs, &w.state)?;
+                let elapsed = start.elapsed();
+                seq = Some(r);
+                elapsed
+            } else {
+                let r = execute_parallel(&w.envs, &w.state, threads[c - 1])?;
+                let elapsed = start.elapsed();
+                pars[c - 1] = Some(r);
+                elapsed
+            };
+            if round > 0 {
+                best[c] = best[c].min(elapsed);
+            }
+        }
     }
-    let r = last.context("no run")?;
-    Ok((r, best))
+    let seq = seq.context("no sequential run")?;
+    let pars = pars
+        .into_iter()
+        .zip(&best[1..])
+        .map(|(p, t)| p.map(|p| (p, *t)).context("no parallel run"))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok((seq, best[0], pars))
 }
 
 /// Prints one table row; `parallel` carries the engine's report and the comparison's verdict.

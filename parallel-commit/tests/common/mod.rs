@@ -6,7 +6,7 @@ use alloy_primitives::{keccak256, Address, Bytes, TxKind, B256, U256};
 use parevm_evm_core::env::{BlockEnv, CfgEnv, Env, TxEnv};
 use parevm_evm_core::{InvalidTx, SpecId, TxOutcome};
 use parevm_parallel_commit::{
-    execute_parallel_with, execute_sequential, BlockExecution, ExecMode, ParallelConfig,
+    execute_parallel_with, execute_sequential, BlockExecution, Engine, ExecMode, ParallelConfig,
 };
 use parevm_state::InMemoryState;
 use proptest::prelude::*;
@@ -525,6 +525,17 @@ pub fn check_block_with(
             );
         }
         runs.push(par);
+    }
+    // The lookahead engine with its cost model off (helpers speculate on every block, however dependent),
+    // at every thread count.
+    for threads in THREADS {
+        let mut cfg = ParallelConfig::forced(threads).with_engine(Engine::Lookahead);
+        cfg.adaptive = false;
+        tweak(&mut cfg);
+        let par = execute_parallel_with(&block.envs, &block.state, &cfg)
+            .map_err(|e| TestCaseError::fail(format!("lookahead, {threads} threads: {e}")))?;
+        compare(&seq, &par.results)
+            .map_err(|e| TestCaseError::fail(format!("lookahead, {threads} threads: {e}")))?;
     }
     // The default adaptive path at 2 threads: a serial warm-up batch on the calling thread, published as
     // net entries, then helpers (timing decides where the warm-up ends; the result may not depend on it).

@@ -1,0 +1,77 @@
+//! Single-engine loops for instruction-count profiling (`valgrind --tool=callgrind`, `perf stat`): one
+//! interp case or one synthetic block, run `iters` times by one engine only, so that a counter attributes
+//! every instruction to that engine. Two runs with different `iters` cancel the setup out:
+//! `(count(2n) - count(n)) / n` is the cost of one iteration. Nothing is timed here.
+
+use crate::error::BenchError;
+use crate::interp::{all_cases, check};
+use crate::synthetic::build;
+use crate::synthetic::suite::{prepare, run_revm};
+use parevm_parallel_commit::{execute_parallel, execute_sequential};
+
+/// Which engine a profile loop runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProfileEngine {
+    /// parevm (the sequential path for a block).
+    Ours,
+    /// revm.
+    Revm,
+    /// parevm's parallel engine at the given thread count (blocks only).
+    Parallel(usize),
+}
+
+/// Runs interp case `name` `iters` times with `engine`, after the usual agreement check.
+pub fn interp(name: &str, engine: ProfileEngine, iters: u32) -> Result<(), BenchError> {
+    let case = all_cases()?
+        .into_iter()
+        .chain(crate::interp::cases::extra_loops())
+        .find(|c| c.name == name)
+        .ok_or_else(|| BenchError::Setup {
+            case: name.into(),
+            reason: "no interp case of that name".into(),
+        })?;
+    let (ours, mut reference, _) = check(&case)?;
+    for _ in 0..iters {
+        match engine {
+            ProfileEngine::Revm => {
+                std::hint::black_box(reference.run()?);
+            }
+            _ => {
+                std::hint::black_box(ours.run()?);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Builds synthetic workload `name` at `scale` and executes the block `iters` times with `engine`
+/// (no agreement check: the `synthetic` suite does that).
+pub fn synthetic(
+    name: &str,
+    scale: f64,
+    engine: ProfileEngine,
+    iters: u32,
+) -> Result<(), BenchError> {
+    let w = build(name, scale)?;
+    let p = prepare(&w);
+    for _ in 0..iters {
+        match engine {
+            ProfileEngine::Ours => {
+                std::hint::black_box(execute_sequential(&p.envs, &p.state));
+            }
+            ProfileEngine::Revm => {
+                std::hint::black_box(run_revm(&w, p.db.clone())?);
+            }
+            ProfileEngine::Parallel(t) => {
+                let r =
+                    execute_parallel(&p.envs, &p.state, t).map_err(|e| BenchError::Rejected {
+                        engine: "parevm-par",
+                        case: name.into(),
+                        reason: e.to_string(),
+                    })?;
+                std::hint::black_box(r);
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,489 @@
+//! The lookahead engine, the default of [`crate::execute_parallel`]: the calling thread is the committer
+//! and walks the block in order on the sequential path's own [`Overlay`], while helper threads execute the
+//! transactions ahead of it against the block's base state. When the committer reaches a transaction a
+//! helper has already executed, it re-reads that execution's read set in the overlay: every value the same
+//! means the execution is exactly the one the sequential path would have made (execution is deterministic
+//! in the values it reads), so its outcome is committed as it is; otherwise the committer executes the
+//! transaction itself on the overlay, as the sequential path does.
+//!
+//! ```text
+//!  helpers:    claim(cursor) -> execute tx j over the base state -> READY (outcome with its read set)
+//!  committer:  for i in block order:
+//!                READY   -> validate reads in the overlay -> equal: commit | changed: re-execute on the overlay
+//!                FREE    -> take it, execute on the overlay (final), commit
+//!                RUNNING -> execute another claimable transaction speculatively meanwhile, else wait
+//!              overlay.apply(writes of i)
+//! ```
+//!
+//! Why it is never much slower than the sequential path: the committer does the sequential path's work
+//! for every transaction no helper has done, and for the others a validation that costs a few map lookups
+//! (a location the overlay has not written still holds its base value: no read at all). It never waits
+//! for a helper unless the helper is running the very transaction it needs, it leaves calls to a target
+//! whose speculative executions keep failing (a hot counter) to itself, and it stops the helpers when
+//! their executions keep failing validation. Transactions a static look at the block predicts to
+//! depend on a lower one (the sender already sent, or received value, earlier in the block) are never
+//! given to helpers, and a block that is mostly such transactions runs on the sequential path alone.
+//!
+//! Slot states (one `AtomicU8` per transaction):
+//! ```text
+//!  FREE --helper/committer claim--> RUNNING --execution done--> READY --committer--> (committed)
+//!  FREE --committer reaches it--> OWNED (also the initial state of a predicted-dependent transaction)
+//! ```
+
+use crate::config::ParallelConfig;
+use crate::error::{panic_message, ParallelError};
+use crate::report::{ExecMode, ExecReport};
+use crate::sequential::{execute_one, Overlay};
+use crate::types::TxIdx;
+use alloy_primitives::map::{AddressMap, AddressSet};
+use alloy_primitives::{Address, U256};
+use crossbeam_utils::{Backoff, CachePadded};
+use parevm_evm_core::{Env, InvalidTx, Location, ReadSet, StateView, TxOutcome};
+use parking_lot::{Mutex, RwLock};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
+use std::time::Instant;
+
+/// Nobody has taken the transaction yet.
+const FREE: u8 = 0;
+/// A speculative execution of it is running.
+const RUNNING: u8 = 1;
+/// A speculative outcome (or `None`: it must be re-executed) waits in its slot.
+const READY: u8 = 2;
+/// The committer executes it itself (it reached it first, or it is predicted dependent).
+const OWNED: u8 = 3;
+
+/// Speculative outcomes consumed per decision on whether speculation pays.
+const WINDOW: u32 = 32;
+/// How far past the committer speculation may run. Far enough to keep helpers busy while the committer
+/// re-executes a few transactions; near enough that what the committer learns (a hot target, speculation
+/// not paying) reaches the helpers before they have speculated on the rest of the block.
+const AHEAD: usize = 64;
+
+/// What a speculating thread gets from [`Shared::claim`].
+enum Claim {
+    /// Transaction to execute speculatively.
+    Tx(TxIdx),
+    /// Speculation is as far ahead of the committer as it may be: try again later.
+    Wait,
+    /// Nothing left to claim.
+    Done,
+}
+
+type TxResult = Result<TxOutcome, InvalidTx>;
+
+/// One transaction's slot.
+struct Slot {
+    state: AtomicU8,
+    /// The speculative outcome once `state` is READY; `None` when it cannot be used (invalid on the base
+    /// state, or the base view failed there).
+    spec: Mutex<Option<TxOutcome>>,
+}
+
+/// What the committer and the helpers share.
+struct Shared<'a> {
+    envs: &'a [Env],
+    base: &'a (dyn StateView + Sync),
+    slots: Box<[Slot]>,
+    /// The next transaction a speculating thread looks at (always past the committer's position).
+    cursor: CachePadded<AtomicUsize>,
+    /// Transactions committed so far (the committer's position).
+    committed: CachePadded<AtomicUsize>,
+    /// Speculation is over: the block is committed, failed, or speculation stopped paying.
+    stop: AtomicBool,
+    /// Call targets whose speculative executions keep failing validation (a hot counter, a token's hot
+    /// balance): their transactions are left to the committer. `any_hot` spares the lock while empty.
+    hot: RwLock<AddressSet>,
+    any_hot: AtomicBool,
+    failure: Mutex<Option<ParallelError>>,
+}
+
+impl Shared<'_> {
+    /// Claims the next free transaction past the committer for a speculative execution.
+    fn claim(&self) -> Claim {
+        loop {
+            // ORDERING: Relaxed: `stop` only ends speculation early; nothing is read through it.
+            if self.stop.load(Ordering::Relaxed) {
+                return Claim::Done;
+            }
+            // ORDERING: Relaxed: a stale position only lets speculation run a little further ahead.
+            if self.cursor.load(Ordering::Relaxed) > self.committed.load(Ordering::Relaxed) + AHEAD
+            {
+                return Claim::Wait;
+            }
+            // ORDERING: Relaxed: the cursor hands out tickets; the slot's CAS below decides ownership.
+            let j = self.cursor.fetch_add(1, Ordering::Relaxed);
+            if j >= self.slots.len() {
+                return Claim::Done;
+            }
+            if self.is_hot(j) {
+                continue;
+            }
+            // ORDERING: Acquire on success is not needed for data (the slot holds nothing yet) but keeps
+            // the claim ordered after the committer's own CAS on the same slot; Relaxed on failure.
+            if self.slots[j]
+                .state
+                .compare_exchange(FREE, RUNNING, Ordering::Acquire, Ordering::Relaxed)
+                .is_ok()
+            {
+                return Claim::Tx(j);
+            }
+        }
+    }
+
+    /// True when transaction `j` calls a target learned to be hot.
+    fn is_hot(&self, j: TxIdx) -> bool {
+        // ORDERING: Relaxed: a late view of a new hot target only costs one more doomed speculation.
+        self.any_hot.load(Ordering::Relaxed)
+            && self.envs[j]
+                .tx
+                .kind
+                .to()
+                .is_some_and(|to| self.hot.read().contains(to))
+    }
+
+    /// Executes claimed transaction `j` over `view` and publishes the outcome.
+    fn speculate(&self, j: TxIdx, view: &dyn StateView) -> u64 {
+        let out = match execute_one(j, &self.envs[j], view) {
+            Ok(Ok(out)) => Some(out),
+            // An invalid transaction has no read set to validate; a failing view is the committer's to
+            // report if its own execution hits it too.
+            _ => None,
+        };
+        let gas = out.as_ref().map_or(0, |o| o.gas_used);
+        *self.slots[j].spec.lock() = out;
+        // ORDERING: Release publishes the outcome written above to the committer's Acquire load.
+        self.slots[j].state.store(READY, Ordering::Release);
+        gas
+    }
+
+    /// A helper: speculates until nothing is left to claim. A panic stops the block with an error
+    /// naming the transaction (the slot is released so that the committer does not wait on it).
+    fn help(&self) -> ExecReport {
+        let mut report = ExecReport::default();
+        let current = std::cell::Cell::new(None);
+        let r = catch_unwind(AssertUnwindSafe(|| {
+            let backoff = Backoff::new();
+            loop {
+                match self.claim() {
+                    Claim::Tx(j) => {
+                        current.set(Some(j));
+                        report.executions += 1;
+                        self.speculate(j, self.base);
+                        current.set(None);
+                        backoff.reset();
+                    }
+                    Claim::Wait if backoff.is_completed() => {
+                        let slept = Instant::now();
+                        std::thread::sleep(std::time::Duration::from_micros(20));
+                        report.idle += slept.elapsed();
+                    }
+                    Claim::Wait => backoff.snooze(),
+                    Claim::Done => break,
+                }
+            }
+        }));
+        if let Err(payload) = r {
+            let message = panic_message(&*payload);
+            let e = match current.get() {
+                Some(tx) => {
+                    // ORDERING: Release, as in `speculate` (the slot's outcome stays `None`).
+                    self.slots[tx].state.store(READY, Ordering::Release);
+                    ParallelError::WorkerPanic { tx, message }
+                }
+                None => ParallelError::SchedulerPanic { message },
+            };
+            self.failure.lock().get_or_insert(e);
+            // ORDERING: Relaxed; see `claim`.
+            self.stop.store(true, Ordering::Relaxed);
+        }
+        report
+    }
+}
+
+/// Sets the flag when dropped.
+struct StopOnDrop<'s>(&'s AtomicBool);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        // ORDERING: Relaxed; see `Shared::claim`.
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Transactions predicted to depend on a lower one from the block alone: the sender already sent a
+/// transaction, or received value, earlier in the block (its nonce or balance is then a lower write).
+fn predicted_dependent(envs: &[Env]) -> Vec<bool> {
+    let mut seen = AddressSet::default();
+    envs.iter()
+        .map(|e| {
+            let dependent = !seen.insert(e.tx.caller);
+            if !e.tx.value.is_zero() {
+                if let Some(to) = e.tx.kind.to() {
+                    seen.insert(*to);
+                }
+            }
+            dependent
+        })
+        .collect()
+}
+
+/// True when speculation is predicted not to pay at all: at least three quarters of the transactions
+/// depend on a lower one by [`predicted_dependent`].
+fn mostly_dependent(dependent: &[bool]) -> bool {
+    dependent.iter().filter(|d| **d).count() * 4 >= dependent.len() * 3
+}
+
+/// True when every read of `reads` returns the same value in `overlay` now. A location of an account the
+/// overlay has not written still holds its base value, so only written accounts are read again.
+fn still_valid(overlay: &Overlay<'_>, reads: &ReadSet) -> bool {
+    reads.iter().all(|(loc, seen)| {
+        let address = match loc {
+            Location::Balance(a)
+            | Location::Nonce(a)
+            | Location::CodeHash(a)
+            | Location::Storage(a, _)
+            | Location::HasStorage(a) => a,
+        };
+        if !overlay.has_written(address) {
+            return true;
+        }
+        let now = match loc {
+            Location::Balance(a) => overlay.balance(*a),
+            Location::Nonce(a) => overlay.nonce(*a).map(U256::from),
+            Location::CodeHash(a) => overlay.code_hash(*a).map(|h| U256::from_be_bytes(h.0)),
+            Location::Storage(a, s) => overlay.storage(*a, *s),
+            Location::HasStorage(a) => overlay.has_storage(*a).map(|b| U256::from(u8::from(b))),
+        };
+        // A failing read is decided by the committer's own execution.
+        now.is_ok_and(|v| v == *seen)
+    })
+}
+
+/// Runs `envs` over `base` with the lookahead engine on `cfg.threads` threads (the caller's included).
+pub(crate) fn run(
+    envs: &[Env],
+    base: &(dyn StateView + Sync),
+    cfg: &ParallelConfig,
+    pool: Option<&rayon::ThreadPool>,
+) -> Result<(Vec<TxResult>, ExecReport), ParallelError> {
+    let start = Instant::now();
+    let threads = cfg.threads.clamp(1, envs.len().max(1));
+    let dependent = predicted_dependent(envs);
+    let chain = cfg.adaptive && mostly_dependent(&dependent);
+    let Some(pool) = pool.filter(|_| threads > 1 && !chain) else {
+        let results = crate::sequential::try_execute_sequential(envs, base)?;
+        let report = ExecReport {
+            mode: ExecMode::Sequential,
+            txs: envs.len(),
+            executions: envs.len() as u64,
+            elapsed: start.elapsed(),
+            ..Default::default()
+        };
+        return Ok((results, report));
+    };
+    let shared = Shared {
+        envs,
+        base,
+        slots: dependent
+            .iter()
+            .map(|d| Slot {
+                state: AtomicU8::new(if *d { OWNED } else { FREE }),
+                spec: Mutex::new(None),
+            })
+            .collect(),
+        cursor: CachePadded::new(AtomicUsize::new(0)),
+        committed: CachePadded::new(AtomicUsize::new(0)),
+        stop: AtomicBool::new(false),
+        hot: RwLock::new(AddressSet::default()),
+        any_hot: AtomicBool::new(false),
+        failure: Mutex::new(None),
+    };
+    let helpers = Mutex::new(ExecReport::default());
+    let mut committed = Err(ParallelError::Protocol {
+        tx: 0,
+        message: "committer did not run".into(),
+    });
+    pool.in_place_scope(|s| {
+        for _ in 1..threads {
+            let (shared, helpers) = (&shared, &helpers);
+            s.spawn(move |_| {
+                let r = shared.help();
+                *helpers.lock() += &r;
+            });
+        }
+        // Helpers leave once speculation stops: also when the committer returns early or unwinds (a
+        // helper held back by `AHEAD` would otherwise wait for it forever).
+        let _stop = StopOnDrop(&shared.stop);
+        let current = std::cell::Cell::new(None);
+        committed = catch_unwind(AssertUnwindSafe(|| commit(&shared, cfg.adaptive, &current)))
+            .unwrap_or_else(|payload| {
+                let message = panic_message(&*payload);
+                Err(match current.get() {
+                    Some(tx) => ParallelError::WorkerPanic { tx, message },
+                    None => ParallelError::SchedulerPanic { message },
+                })
+            });
+    });
+    if let Some(e) = shared.failure.lock().take() {
+        return Err(e);
+    }
+    let (results, mut report) = committed?;
+    report += &helpers.into_inner();
+    report.mode = ExecMode::Parallel { threads };
+    report.txs = envs.len();
+    report.elapsed = start.elapsed();
+    Ok((results, report))
+}
+
+/// The committer: walks the block in order on an [`Overlay`], committing validated speculative outcomes
+/// and executing everything else itself.
+/// `current` names the transaction the committer is executing (for a panic's error).
+fn commit(
+    shared: &Shared<'_>,
+    adaptive: bool,
+    current: &std::cell::Cell<Option<TxIdx>>,
+) -> Result<(Vec<TxResult>, ExecReport), ParallelError> {
+    let envs = shared.envs;
+    let mut overlay = Overlay::new(shared.base);
+    let mut results = Vec::with_capacity(envs.len());
+    let mut report = ExecReport::default();
+    let (mut window, mut failed) = (0u32, 0u32);
+    // Per call target: speculative outcomes that failed and that held.
+    let mut strikes: AddressMap<(u32, u32)> = AddressMap::default();
+    for (i, env) in envs.iter().enumerate() {
+        // ORDERING: Relaxed; see `Shared::claim` (the cursor only has to move past the committer).
+        shared.cursor.fetch_max(i + 1, Ordering::Relaxed);
+        shared.committed.store(i, Ordering::Relaxed);
+        let slot = &shared.slots[i];
+        let backoff = Backoff::new();
+        let ready = loop {
+            // ORDERING: Acquire pairs with the Release store of READY in `Shared::speculate`.
+            match slot.state.load(Ordering::Acquire) {
+                READY => break true,
+                OWNED => break false,
+                FREE => {
+                    // ORDERING: Acquire/Relaxed as in `Shared::claim`: whoever wins the slot owns it.
+                    if slot
+                        .state
+                        .compare_exchange(FREE, OWNED, Ordering::Acquire, Ordering::Relaxed)
+                        .is_ok()
+                    {
+                        break false;
+                    }
+                }
+                _ => {
+                    // A helper is running it: do other useful work meanwhile, or wait.
+                    if let Some(e) = shared.failure.lock().take() {
+                        return Err(e);
+                    }
+                    if let Claim::Tx(j) = shared.claim() {
+                        report.executions += 1;
+                        current.set(Some(j));
+                        shared.speculate(j, &overlay);
+                        backoff.reset();
+                    } else {
+                        backoff.snooze();
+                    }
+                }
+            }
+        };
+        current.set(Some(i));
+        let r = if ready {
+            report.validations += 1;
+            let spec = slot.spec.lock().take();
+            window += 1;
+            let valid = spec
+                .as_ref()
+                .is_some_and(|out| still_valid(&overlay, &out.reads));
+            if adaptive {
+                if let Some(to) = env.tx.kind.to() {
+                    learn(shared, &mut strikes, *to, valid);
+                }
+            }
+            match spec {
+                Some(out) if valid => Ok(out),
+                spec => {
+                    failed += 1;
+                    report.re_executions += 1;
+                    report.wasted_gas += spec.map_or(0, |o| o.gas_used);
+                    report.executions += 1;
+                    execute_one(i, env, &overlay)?
+                }
+            }
+        } else {
+            report.serial_txs += 1;
+            report.executions += 1;
+            execute_one(i, env, &overlay)?
+        };
+        if window == WINDOW {
+            // Speculation that fails three times in four costs more than it saves: stop it (the
+            // helpers finish their current transaction and leave).
+            if adaptive && failed * 4 >= WINDOW * 3 {
+                // ORDERING: Relaxed; see `Shared::claim`.
+                shared.stop.store(true, Ordering::Relaxed);
+            }
+            (window, failed) = (0, 0);
+        }
+        if let Ok(out) = &r {
+            overlay.apply(&out.writes);
+            report.gas_used += out.gas_used;
+        }
+        results.push(r);
+    }
+    Ok((results, report))
+}
+
+/// Records whether a speculative execution of a call to `to` held; a target whose executions failed at
+/// least twice and more often than they held becomes hot (see `Shared::hot`).
+fn learn(shared: &Shared<'_>, strikes: &mut AddressMap<(u32, u32)>, to: Address, valid: bool) {
+    let (fails, holds) = strikes.entry(to).or_default();
+    if valid {
+        *holds += 1;
+        return;
+    }
+    *fails += 1;
+    if *fails >= 2 && *fails > *holds && shared.hot.write().insert(to) {
+        // ORDERING: Relaxed; see `Shared::is_hot`.
+        shared.any_hot.store(true, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_primitives::TxKind;
+    use parevm_evm_core::env::{BlockEnv, CfgEnv, TxEnv};
+    use parevm_evm_core::SpecId;
+
+    fn env(caller: u8, to: u8, value: u64) -> Env {
+        Env {
+            cfg: CfgEnv::new(1, SpecId::CANCUN),
+            block: BlockEnv::default(),
+            tx: TxEnv {
+                caller: Address::repeat_byte(caller),
+                kind: TxKind::Call(Address::repeat_byte(to)),
+                value: U256::from(value),
+                ..Default::default()
+            },
+        }
+    }
+
+    #[test]
+    fn repeated_senders_and_paid_senders_are_predicted_dependent() {
+        let envs = [
+            env(1, 2, 5), // pays 2
+            env(3, 4, 0), // independent
+            env(2, 9, 0), // 2 received value from 0
+            env(1, 7, 0), // 1 sent before
+            env(4, 8, 0), // 4 was called without value: independent
+        ];
+        assert_eq!(
+            predicted_dependent(&envs),
+            vec![false, false, true, true, false]
+        );
+        assert!(!mostly_dependent(&predicted_dependent(&envs)));
+        let chain: Vec<Env> = (0..8).map(|_| env(1, 2, 0)).collect();
+        assert!(mostly_dependent(&predicted_dependent(&chain)));
+    }
+}
