@@ -9,6 +9,7 @@ use alloy_rpc_types_engine::JwtSecret;
 use common::*;
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
+use std::sync::Arc;
 
 fn raw_secret() -> Vec<u8> {
     hex::decode(SECRET_HEX).unwrap()
@@ -470,7 +471,18 @@ async fn restart_continues_from_the_committed_head() {
         }
         n.server.handle.stop().unwrap();
         n.server.handle.clone().stopped().await;
+        // The server's connection tasks may still hold the node (and with it the database lock) for a
+        // moment after `stopped()`: wait until the last reference is gone before reopening the datadir.
+        let weak = Arc::downgrade(&n.node);
         drop(n);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while weak.upgrade().is_some() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the stopped node is never released"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
         head
     };
     let n = start(dir.path(), Some(&datadir), 1).await;
