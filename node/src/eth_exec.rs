@@ -24,9 +24,10 @@ use parevm_block::input::BlockTx;
 use parevm_chain::call::{call_on, estimate_on, out_of_gas};
 use parevm_chain::Estimate;
 use parevm_evm_core::env::blob_basefee;
-use parevm_evm_core::{CfgEnv, Env, SpecId, StateView};
+use parevm_evm_core::{CfgEnv, Env, SpecId, StateView, TxEnv};
 use parevm_rpc::params::Args;
 use parevm_rpc::RpcError;
+use parevm_storage::HistoricalState;
 use serde_json::Value;
 
 /// EIP-7825 (Osaka): the most gas one transaction may ask for.
@@ -36,9 +37,11 @@ pub const MAX_FEE_HISTORY: u64 = 1024;
 /// The priority fee suggested when recent blocks paid none.
 const MIN_SUGGESTED_TIP: u128 = 1;
 
-type Handler = fn(&Args, &EthereumChain) -> EthResult<Value>;
+/// An Ethereum-mode method body.
+pub(crate) type Handler = fn(&Args, &EthereumChain) -> EthResult<Value>;
 
-fn register(m: &mut RpcModule<EthereumChain>, name: &'static str, f: Handler) {
+/// Registers `f` as the blocking method `name` (shared by the exec and trace methods).
+pub(crate) fn register(m: &mut RpcModule<EthereumChain>, name: &'static str, f: Handler) {
     let r = m.register_blocking_method(name, move |params, ctx, _| {
         let args = Args::new(&params).map_err(EngineError::from);
         let out = args.and_then(|a| f(&a, &ctx));
@@ -124,8 +127,12 @@ fn zero_fees_if_unpaid(tx: &parevm_evm_core::TxEnv, block: &mut parevm_evm_core:
     }
 }
 
-/// `eth_call(request, block?)`.
-fn call(a: &Args, c: &EthereumChain) -> EthResult<Value> {
+/// The request's transaction (nonce from the state when the request has none), its block environment with
+/// fees zeroed when it pays none, and the state at the block: what `eth_call` and `eth_estimateGas` run.
+fn call_parts(
+    a: &Args,
+    c: &EthereumChain,
+) -> EthResult<(TxEnv, CfgEnv, parevm_evm_core::BlockEnv, HistoricalState)> {
     a.at_most(3)?;
     let req: TransactionRequest = a.req(0)?;
     let (number, cfg, mut block, cap) = call_context(c, a.opt(1)?)?;
@@ -135,6 +142,12 @@ fn call(a: &Args, c: &EthereumChain) -> EthResult<Value> {
         tx.nonce = state.nonce(tx.caller).map_err(view_err)?;
     }
     zero_fees_if_unpaid(&tx, &mut block);
+    Ok((tx, cfg, block, state))
+}
+
+/// `eth_call(request, block?)`.
+fn call(a: &Args, c: &EthereumChain) -> EthResult<Value> {
+    let (tx, cfg, block, state) = call_parts(a, c)?;
     let out = call_on(Env { cfg, block, tx }, &state).map_err(rpc)?;
     if !out.status.is_success() {
         return Err(rpc(RpcError::from_failed(out.status, out.output)));
@@ -144,15 +157,7 @@ fn call(a: &Args, c: &EthereumChain) -> EthResult<Value> {
 
 /// `eth_estimateGas(request, block?)`.
 fn estimate_gas(a: &Args, c: &EthereumChain) -> EthResult<Value> {
-    a.at_most(3)?;
-    let req: TransactionRequest = a.req(0)?;
-    let (number, cfg, mut block, cap) = call_context(c, a.opt(1)?)?;
-    let state = c.store().state_at(number).map_err(store)?;
-    let mut tx = parevm_rpc::convert::call_tx(&req, cap);
-    if req.nonce.is_none() {
-        tx.nonce = state.nonce(tx.caller).map_err(view_err)?;
-    }
-    zero_fees_if_unpaid(&tx, &mut block);
+    let (tx, cfg, block, state) = call_parts(a, c)?;
     // The most gas the sender can pay for at the request's price (all of it when the price is zero).
     let affordable = if tx.gas_price.is_zero() {
         u64::MAX

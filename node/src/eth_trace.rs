@@ -8,8 +8,8 @@
 //!       -> struct logs in geth's form (as_geth)
 //! ```
 
-use crate::engine_api::EngineError;
 use crate::eth::{json, server, store, EthBackend, EthResult};
+use crate::eth_exec::register;
 use crate::ethereum::EthereumChain;
 use alloy_consensus::BlockBody;
 use alloy_eips::eip2935::HISTORY_STORAGE_ADDRESS;
@@ -17,7 +17,6 @@ use alloy_eips::eip4788::BEACON_ROOTS_ADDRESS;
 use alloy_eips::BlockNumberOrTag;
 use alloy_primitives::{Bytes, B256};
 use alloy_rpc_types_trace::geth::{DefaultFrame, GethDebugTracingOptions, GethTrace};
-use jsonrpsee::types::ErrorObjectOwned;
 use jsonrpsee::RpcModule;
 use parevm_block::input::BlockTx;
 use parevm_block::system::SYSTEM_CALL_GAS;
@@ -26,19 +25,7 @@ use parevm_evm_core::{
     execute_system_call, CfgEnv, Env, SpecId, StateView, TxExecution, KECCAK_EMPTY, SYSTEM_ADDRESS,
 };
 use parevm_parallel_commit::Overlay;
-use parevm_rpc::params::Args;
 use serde_json::Value;
-
-type Handler = fn(&Args, &EthereumChain) -> EthResult<Value>;
-
-fn register(m: &mut RpcModule<EthereumChain>, name: &'static str, f: Handler) {
-    let r = m.register_blocking_method(name, move |params, ctx, _| {
-        let args = Args::new(&params).map_err(EngineError::from);
-        let out = args.and_then(|a| f(&a, &ctx));
-        out.map_err(|e| ErrorObjectOwned::owned(e.code, e.message, e.data))
-    });
-    debug_assert!(r.is_ok(), "duplicate method {name}");
-}
 
 /// Adds the debug trace methods to an Ethereum-mode module.
 pub fn register_trace(m: &mut RpcModule<EthereumChain>) {
