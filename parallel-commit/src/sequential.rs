@@ -7,7 +7,7 @@
 
 use crate::error::ParallelError;
 use crate::types::WriteSet;
-use alloy_primitives::map::HashMap;
+use alloy_primitives::map::{AddressMap, B256Map, U256Map};
 use alloy_primitives::{Address, B256, U256};
 use parevm_evm_core::{
     AccountBasic, BalanceWrite, Code, Env, InvalidTx, StateView, TxError, TxExecution, TxOutcome,
@@ -76,14 +76,15 @@ pub(crate) struct OverlayAccount {
     pub(crate) exists: bool,
     /// Storage was wiped: slots not in `storage` read zero instead of falling through.
     pub(crate) wiped: bool,
-    pub(crate) storage: HashMap<U256, U256>,
+    pub(crate) storage: U256Map<U256>,
 }
 
 /// The base state plus the writes applied so far.
 pub struct Overlay<'a> {
     base: &'a (dyn StateView + Sync),
-    accounts: HashMap<Address, OverlayAccount>,
-    codes: HashMap<B256, Code>,
+    /// Fixed-bytes hashers (alloy's `AddressMap`, `B256Map`): every transaction reads and writes here.
+    accounts: AddressMap<OverlayAccount>,
+    codes: B256Map<Code>,
 }
 
 impl<'a> Overlay<'a> {
@@ -91,8 +92,8 @@ impl<'a> Overlay<'a> {
     pub fn new(base: &'a (dyn StateView + Sync)) -> Self {
         Self {
             base,
-            accounts: HashMap::default(),
-            codes: HashMap::default(),
+            accounts: AddressMap::default(),
+            codes: B256Map::default(),
         }
     }
 
