@@ -859,11 +859,17 @@ impl Journal {
         result
     }
 
-    /// Consumes the journal into its read set, write set and logs.
-    pub fn finish(mut self) -> (ReadSet, WriteSet, Vec<Log>) {
-        // Built in load order and sorted at the end: only changed accounts are sorted, in place.
+    /// Takes the read set, write set and logs out of the journal (what is left goes back to this thread's
+    /// pool when the journal is dropped).
+    pub fn finish(&mut self) -> (ReadSet, WriteSet, Vec<Log>) {
+        // Built in address order: the accounts' indices are sorted (not the larger writes).
+        let mut order = std::mem::take(&mut self.scratch);
+        order.clear();
+        order.extend(0..self.accs.len() as AccIdx);
+        order.sort_unstable_by_key(|&i| self.accs[i as usize].address);
         let mut writes = Vec::with_capacity(self.accs.len());
-        for acc in &self.accs {
+        for &i in &order {
+            let acc = &self.accs[i as usize];
             let mut w = AccountWrite::new(acc.address);
             if acc.destroyed {
                 // Deleting an account that never existed changes nothing.
@@ -913,7 +919,7 @@ impl Journal {
                 writes.push(w);
             }
         }
-        writes.sort_unstable_by_key(|w: &AccountWrite| w.address);
+        self.scratch = order;
         (
             std::mem::take(&mut self.reads),
             writes,

@@ -130,10 +130,12 @@ impl<'a> TxExecution<'a> {
     }
 
     /// [`TxExecution::new`] on a borrowed environment (no copy of it).
+    #[inline]
     pub fn borrowed(env: &'a Env) -> Self {
         Self::with_env(Cow::Borrowed(env))
     }
 
+    #[inline]
     fn with_env(env: Cow<'a, Env>) -> Self {
         let spec = env.cfg.spec;
         let rules = env.cfg.rules;
@@ -1210,8 +1212,7 @@ impl TxExecution<'_> {
         let Some(top) = self.top.take() else {
             return Err(ViewError::Backend("transaction finished without a result".into()).into());
         };
-        let journal = std::mem::take(&mut self.journal);
-        let (reads, writes, logs) = journal.finish();
+        let (reads, writes, logs) = self.journal.finish();
         Ok(TxOutcome {
             status: top.status,
             gas_used,
@@ -1233,8 +1234,7 @@ impl TxExecution<'_> {
         let Some(top) = self.top.take() else {
             return Err(ViewError::Backend("system call finished without a result".into()).into());
         };
-        let journal = std::mem::take(&mut self.journal);
-        let (reads, writes, logs) = journal.finish();
+        let (reads, writes, logs) = self.journal.finish();
         Ok(TxOutcome {
             status: top.status,
             gas_used: self.env.tx.gas_limit - top.gas_left,

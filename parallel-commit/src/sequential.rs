@@ -34,7 +34,9 @@ pub fn try_execute_sequential(
     envs: &[Env],
     base: &(dyn StateView + Sync),
 ) -> Result<Vec<Result<TxOutcome, InvalidTx>>, ParallelError> {
-    let mut overlay = Overlay::new(base);
+    // Sized for a block whose transactions each write an account of their own (the sender), so that the
+    // overlay does not rehash as it fills.
+    let mut overlay = Overlay::with_capacity(base, envs.len());
     let mut results = Vec::with_capacity(envs.len());
     for (tx, env) in envs.iter().enumerate() {
         let r = execute_one(tx, env, &overlay)?;
@@ -90,9 +92,14 @@ pub struct Overlay<'a> {
 impl<'a> Overlay<'a> {
     /// An overlay with no writes over `base`.
     pub fn new(base: &'a (dyn StateView + Sync)) -> Self {
+        Self::with_capacity(base, 0)
+    }
+
+    /// An overlay with no writes over `base`, with room for `accounts` written accounts.
+    pub fn with_capacity(base: &'a (dyn StateView + Sync), accounts: usize) -> Self {
         Self {
             base,
-            accounts: AddressMap::default(),
+            accounts: AddressMap::with_capacity_and_hasher(accounts, Default::default()),
             codes: B256Map::default(),
         }
     }
