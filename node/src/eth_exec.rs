@@ -53,6 +53,7 @@ pub(crate) fn register(m: &mut RpcModule<EthereumChain>, name: &'static str, f: 
 /// Adds the execution and fee methods to an Ethereum-mode module.
 pub fn register_exec(m: &mut RpcModule<EthereumChain>) {
     register(m, "testing_buildBlockV1", crate::eth_build::build_block_v1);
+    register(m, "eth_simulateV1", crate::eth_simulate::simulate_v1);
     register(m, "eth_call", call);
     register(m, "eth_estimateGas", estimate_gas);
     register(m, "eth_createAccessList", create_access_list);
