@@ -276,4 +276,14 @@ impl EthBackend for EthereumChain {
             &self.fork(head)?,
         ))
     }
+
+    fn call_env(
+        &self,
+        header: &Header,
+    ) -> EthResult<(parevm_evm_core::CfgEnv, parevm_evm_core::BlockEnv)> {
+        let fork = self.fork(header)?;
+        let mut cfg = parevm_evm_core::CfgEnv::new(self.spec.chain_id, fork.spec);
+        cfg.blob = fork.blob;
+        Ok((cfg, parevm_block::executor::block_env(header, &fork)))
+    }
 }
