@@ -143,6 +143,14 @@ enum Captured {
     Transfer(LogData),
 }
 
+/// An open frame: the logs it captured (with their block-wide indices), and the value moves to undo if it
+/// fails (`(account, value, received)`).
+#[derive(Default)]
+struct OpenFrame {
+    captured: Vec<(Captured, u64)>,
+    undo: Vec<(Address, U256, bool)>,
+}
+
 fn transfer(from: Address, to: Address, value: U256) -> LogData {
     LogData::new_unchecked(
         vec![TRANSFER_TOPIC, from.into_word(), to.into_word()],
@@ -161,7 +169,7 @@ pub fn call_logs(
     next_index: &mut u64,
 ) -> Result<Vec<(Log, u64)>, ViewError> {
     // Per open frame: its captured logs, and the balance changes to undo if it fails.
-    let mut frames: Vec<(Vec<(Captured, u64)>, Vec<(Address, U256, bool)>)> = Vec::new();
+    let mut frames: Vec<OpenFrame> = Vec::new();
     let mut deltas: HashMap<Address, (U256, U256)> = HashMap::new();
     let mut kept: Vec<(Captured, u64)> = Vec::new();
     let move_value = |deltas: &mut HashMap<Address, (U256, U256)>,
@@ -174,20 +182,19 @@ pub fn call_logs(
         undo.push((from, value, false));
         undo.push((to, value, true));
     };
-    let mut capture = |frames: &mut Vec<(Vec<(Captured, u64)>, Vec<(Address, U256, bool)>)>,
-                       c: Captured| {
+    let mut capture = |frames: &mut Vec<OpenFrame>, c: Captured| {
         if let Some(f) = frames.last_mut() {
-            f.0.push((c, *next_index));
+            f.captured.push((c, *next_index));
         }
         *next_index += 1;
     };
     for e in events {
         match e {
             Event::Enter { from, to, value } => {
-                frames.push((Vec::new(), Vec::new()));
+                frames.push(OpenFrame::default());
                 if !value.is_zero() {
                     if let Some(f) = frames.last_mut() {
-                        move_value(&mut deltas, &mut f.1, *from, *to, *value);
+                        move_value(&mut deltas, &mut f.undo, *from, *to, *value);
                     }
                     if transfers {
                         capture(
@@ -208,7 +215,7 @@ pub fn call_logs(
                 let balance = (state.balance(*address)? + got).saturating_sub(gave);
                 if !balance.is_zero() {
                     if let Some(f) = frames.last_mut() {
-                        move_value(&mut deltas, &mut f.1, *address, *beneficiary, balance);
+                        move_value(&mut deltas, &mut f.undo, *address, *beneficiary, balance);
                     }
                     if transfers {
                         capture(
@@ -219,13 +226,13 @@ pub fn call_logs(
                 }
             }
             Event::Exit { success } => {
-                let Some((captured, undo)) = frames.pop() else {
+                let Some(OpenFrame { captured, undo }) = frames.pop() else {
                     continue;
                 };
                 match (success, frames.last_mut()) {
                     (true, Some(parent)) => {
-                        parent.0.extend(captured);
-                        parent.1.extend(undo);
+                        parent.captured.extend(captured);
+                        parent.undo.extend(undo);
                     }
                     (true, None) => kept.extend(captured),
                     (false, _) => {

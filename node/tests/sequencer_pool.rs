@@ -49,7 +49,7 @@ async fn pooled(addr: std::net::SocketAddr) -> BTreeSet<B256> {
 }
 
 fn hashes(txs: &[&Bytes]) -> BTreeSet<B256> {
-    txs.iter().map(|t| keccak256(t)).collect()
+    txs.iter().map(keccak256).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
