@@ -120,6 +120,66 @@ struct Inner {
     payload_order: VecDeque<PayloadId>,
 }
 
+/// The first header field in which a given block differs from its execution (`None` when only fields
+/// execution does not compute differ): the reason newPayload gives for an INVALID block.
+fn header_mismatch(given: &Header, built: &Header) -> Option<OpBlockError> {
+    let fields: [(&'static str, String, String); 9] = [
+        (
+            "stateRoot",
+            given.state_root.to_string(),
+            built.state_root.to_string(),
+        ),
+        (
+            "receiptsRoot",
+            given.receipts_root.to_string(),
+            built.receipts_root.to_string(),
+        ),
+        (
+            "gasUsed",
+            given.gas_used.to_string(),
+            built.gas_used.to_string(),
+        ),
+        (
+            "logsBloom",
+            given.logs_bloom.to_string(),
+            built.logs_bloom.to_string(),
+        ),
+        (
+            "transactionsRoot",
+            given.transactions_root.to_string(),
+            built.transactions_root.to_string(),
+        ),
+        (
+            "withdrawalsRoot",
+            format!("{:?}", given.withdrawals_root),
+            format!("{:?}", built.withdrawals_root),
+        ),
+        (
+            "blobGasUsed",
+            format!("{:?}", given.blob_gas_used),
+            format!("{:?}", built.blob_gas_used),
+        ),
+        (
+            "baseFeePerGas",
+            format!("{:?}", given.base_fee_per_gas),
+            format!("{:?}", built.base_fee_per_gas),
+        ),
+        (
+            "extraData",
+            given.extra_data.to_string(),
+            built.extra_data.to_string(),
+        ),
+    ];
+    fields
+        .into_iter()
+        .find(|(_, g, b)| g != b)
+        .map(|(field, expected, got)| OpBlockError::HeaderMismatch {
+            field,
+            expected,
+            got,
+        })
+}
+
 /// The node's chain.
 pub struct OpNode {
     chain: NodeChain,
@@ -226,7 +286,7 @@ impl OpNode {
         parent: &Header,
         parent_hash: B256,
         attrs: &OpPayloadAttributes,
-        expected: Option<B256>,
+        expected: Option<&Header>,
         pool: &[Bytes],
     ) -> Result<(Arc<ExecutedBlock>, NodeState), NodeError> {
         let mut state = NodeState(self.store.begin_block()?);
@@ -244,13 +304,15 @@ impl OpNode {
         }
         self.pool
             .remove(built.skipped.iter().filter(|s| s.invalid).map(|s| s.hash));
-        if let Some(expected) = expected {
+        if let Some(given) = expected {
+            let expected = given.hash_slow();
             if built.hash != expected {
-                return Err(OpBlockError::HashMismatch {
-                    expected,
-                    got: built.hash,
-                }
-                .into());
+                return Err(header_mismatch(given, &built.header)
+                    .unwrap_or(OpBlockError::HashMismatch {
+                        expected,
+                        got: built.hash,
+                    })
+                    .into());
             }
         }
         let base_fee = U256::from(built.header.base_fee_per_gas.unwrap_or_default());
@@ -357,7 +419,7 @@ impl OpNode {
         let (head, head_header) = self.store.head()?;
         if header.parent_hash == head.hash {
             let attrs = attributes_of(&self.chain.config, &header, transactions.clone());
-            return match self.execute_on_head(&head_header, head.hash, &attrs, Some(hash), &[]) {
+            return match self.execute_on_head(&head_header, head.hash, &attrs, Some(&header), &[]) {
                 Ok((block, state)) => {
                     Self::keep(
                         &mut inner,
@@ -548,7 +610,8 @@ impl OpNode {
             None => {
                 let attrs =
                     attributes_of(&self.chain.config, &kept.header, kept.transactions.clone());
-                match self.execute_on_head(&head_header, head.hash, &attrs, Some(hash), &[]) {
+                let given = kept.header.clone();
+                match self.execute_on_head(&head_header, head.hash, &attrs, Some(&given), &[]) {
                     Ok(x) => x,
                     Err(NodeError::Block(e)) => {
                         let why = e.to_string();
