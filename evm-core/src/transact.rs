@@ -273,7 +273,10 @@ impl<'a> TxExecution<'a> {
                 return Err(InvalidTx::ChainIdMismatch.into());
             }
         }
-        if spec.is_enabled_in(SpecId::OSAKA) && tx.gas_limit > TX_GAS_LIMIT_CAP {
+        if spec.is_enabled_in(SpecId::OSAKA)
+            && !cfg.skip_transaction_checks
+            && tx.gas_limit > TX_GAS_LIMIT_CAP
+        {
             return Err(InvalidTx::GasLimitAboveCap(tx.gas_limit).into());
         }
         if tx.gas_limit > env.block.gas_limit {
@@ -314,7 +317,8 @@ impl<'a> TxExecution<'a> {
                 return Err(InvalidTx::InvalidBlobVersion.into());
             }
             let blob_fee = U256::from(env.block.blob_basefee.unwrap_or(1));
-            if tx.max_fee_per_blob_gas < blob_fee {
+            let unpaid_call = cfg.disable_base_fee && tx.max_fee_per_blob_gas.is_zero();
+            if !unpaid_call && tx.max_fee_per_blob_gas < blob_fee {
                 return Err(InvalidTx::BlobFeeTooLow.into());
             }
         }
@@ -353,7 +357,8 @@ impl<'a> TxExecution<'a> {
         let nonce = self.journal.nonce_at(view, ci)?;
         let balance = self.journal.balance_at(view, ci)?;
         let code = self.journal.code_at(view, ci)?;
-        if !code.is_empty() && code.delegation().is_none() {
+        if !code.is_empty() && code.delegation().is_none() && !self.env.cfg.skip_transaction_checks
+        {
             return Err(InvalidTx::SenderHasCode(caller).into());
         }
         if !self.env.cfg.disable_nonce_check {
@@ -495,7 +500,10 @@ impl<'a> TxExecution<'a> {
             // Then writes.
             self.journal.warm_account(authority);
             self.auth_index += 1;
-            if !code.is_empty() && code.delegation().is_none() {
+            if !code.is_empty()
+                && code.delegation().is_none()
+                && !self.env.cfg.skip_transaction_checks
+            {
                 continue;
             }
             if nonce != auth.nonce {
