@@ -51,7 +51,8 @@ pub fn run_kona(
         let parent = &fixture.parent_header;
         let parent_hash = parent.hash_slow();
         let number = parent.number + 1;
-        let build = |threads: usize| -> Result<(Duration, u64, usize), NewPayloadError> {
+        let build = |threads: usize| -> Result<(Duration, Duration, u64, usize), NewPayloadError> {
+            let cpu_start = crate::cpu::process_cpu_time();
             let start = Instant::now();
             let mut state = WitnessState::new(preimages.clone(), parent.state_root);
             state.set_block_hash(parent.number, parent_hash);
@@ -64,6 +65,7 @@ pub fn run_kona(
                 runner(threads),
             )?;
             let took = start.elapsed();
+            let cpu = crate::cpu::process_cpu_time().saturating_sub(cpu_start);
             if built.hash != fixture.expected_block_hash {
                 return Err(NewPayloadError::Mismatch {
                     number,
@@ -73,13 +75,14 @@ pub fn run_kona(
                     ),
                 });
             }
-            Ok((took, built.header.gas_used, built.transactions.len()))
+            Ok((took, cpu, built.header.gas_used, built.transactions.len()))
         };
         let mut samples = vec![Vec::with_capacity(runs); threads.len()];
+        let mut cpu = vec![Vec::with_capacity(runs); threads.len()];
         let mut gas = 0;
         let mut txs = 0;
         for &t in threads {
-            (_, gas, txs) = build(t)?;
+            (_, _, gas, txs) = build(t)?;
         }
         for r in 0..runs {
             let mut order: Vec<usize> = (0..threads.len()).collect();
@@ -87,7 +90,9 @@ pub fn run_kona(
                 order.reverse();
             }
             for i in order {
-                samples[i].push(build(threads[i])?.0);
+                let (took, used, ..) = build(threads[i])?;
+                samples[i].push(took);
+                cpu[i].push(used);
             }
         }
         let raw = fixture
@@ -108,6 +113,7 @@ pub fn run_kona(
                 txs,
                 gas as f64,
                 &samples[i],
+                &cpu[i],
                 &[],
                 &[recover],
             ));

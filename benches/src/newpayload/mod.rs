@@ -195,6 +195,7 @@ fn run_generated(
             let gas = payloads.iter().map(|p| p.gas_used as f64).sum::<f64>() / n as f64;
             for (t, block_times) in opts.threads.iter().zip(&times) {
                 let totals: Vec<Duration> = block_times.iter().map(|b| b.total()).collect();
+                let cpu: Vec<Duration> = block_times.iter().map(|b| b.cpu).collect();
                 let parts: Vec<(Duration, Duration)> = block_times
                     .iter()
                     .map(|b| (b.new_payload, b.forkchoice))
@@ -206,6 +207,7 @@ fn run_generated(
                     txs,
                     gas,
                     &totals,
+                    &cpu,
                     &parts,
                     &recover,
                 );

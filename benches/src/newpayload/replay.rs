@@ -15,6 +15,9 @@ pub struct BlockTime {
     pub new_payload: Duration,
     /// The forkchoice update that makes it the head.
     pub forkchoice: Duration,
+    /// Process CPU time (all threads) over both calls: the work, less sensitive than wall time to other
+    /// processes on a loaded machine.
+    pub cpu: Duration,
 }
 
 impl BlockTime {
@@ -42,11 +45,13 @@ pub fn replay(
                 number: p.number,
                 what: format!("{}: {what}", engine.dir.display()),
             };
+            let cpu_start = crate::cpu::process_cpu_time();
             let (r, new_payload) = engine.send("engine_newPayloadV4", &p.new_payload)?;
             if r["status"] != "VALID" || r["latestValidHash"] != serde_json::json!(p.hash) {
                 return Err(mismatch(format!("newPayload answered {r}")));
             }
             let (r, forkchoice) = engine.send("engine_forkchoiceUpdatedV3", &p.forkchoice)?;
+            let cpu = crate::cpu::process_cpu_time().saturating_sub(cpu_start);
             if r["payloadStatus"]["status"] != "VALID" {
                 return Err(mismatch(format!("forkchoiceUpdated answered {r}")));
             }
@@ -65,6 +70,7 @@ pub fn replay(
             times[e].push(BlockTime {
                 new_payload,
                 forkchoice,
+                cpu,
             });
         }
     }

@@ -29,6 +29,8 @@ pub struct LatencyRow {
     pub new_payload_p50: Option<Duration>,
     /// Median of the head-setting forkchoice update alone (generated blocks).
     pub forkchoice_p50: Option<Duration>,
+    /// Median process CPU time (all threads) of the timed call(s).
+    pub cpu_p50: Duration,
     /// Median time to decode the block's transactions and recover their senders once, on one thread.
     pub recover_p50: Duration,
 }
@@ -45,8 +47,8 @@ pub fn percentile(samples: &[Duration], p: f64) -> Duration {
 }
 
 impl LatencyRow {
-    /// A row from the totals, the parts (`new_payload`, `forkchoice`: empty when not split) and the
-    /// recovery times.
+    /// A row from the totals, their CPU times, the parts (`new_payload`, `forkchoice`: empty when not
+    /// split) and the recovery times.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         workload: String,
@@ -55,6 +57,7 @@ impl LatencyRow {
         txs: usize,
         gas_used: f64,
         totals: &[Duration],
+        cpu: &[Duration],
         parts: &[(Duration, Duration)],
         recover: &[Duration],
     ) -> Self {
@@ -72,6 +75,7 @@ impl LatencyRow {
             max: totals.iter().copied().max().unwrap_or_default(),
             new_payload_p50: (!np.is_empty()).then(|| percentile(&np, 0.5)),
             forkchoice_p50: (!fc.is_empty()).then(|| percentile(&fc, 0.5)),
+            cpu_p50: percentile(cpu, 0.5),
             recover_p50: percentile(recover, 0.5),
         }
     }
@@ -103,13 +107,13 @@ pub fn ratio(rows: &[LatencyRow], row: &LatencyRow) -> Option<f64> {
 /// A markdown table.
 pub fn table(rows: &[LatencyRow]) -> String {
     let mut s = String::from(
-        "| workload | gas limit | threads | samples | txs | Mgas used | p50 ms | p99 ms | max ms | newPayload p50 | forkchoice p50 | recover p50 | 2t/1t p50 |\n\
-         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+        "| workload | gas limit | threads | samples | txs | Mgas used | p50 ms | p99 ms | max ms | CPU p50 ms | newPayload p50 | forkchoice p50 | recover p50 | 2t/1t p50 |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for r in rows {
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {} | {:.1} | {} |",
+            "| {} | {} | {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {} | {:.1} | {} |",
             r.workload,
             r.gas_limit
                 .map_or_else(|| "-".into(), |g| format!("{}M", g / 1_000_000)),
@@ -120,6 +124,7 @@ pub fn table(rows: &[LatencyRow]) -> String {
             ms(r.p50),
             ms(r.p99),
             ms(r.max),
+            ms(r.cpu_p50),
             opt_ms(r.new_payload_p50),
             opt_ms(r.forkchoice_p50),
             ms(r.recover_p50),
@@ -132,12 +137,12 @@ pub fn table(rows: &[LatencyRow]) -> String {
 /// CSV with one line per row.
 pub fn csv(rows: &[LatencyRow]) -> String {
     let mut s = String::from(
-        "workload,gas_limit,threads,samples,txs,gas_used,p50_ms,p99_ms,max_ms,new_payload_p50_ms,forkchoice_p50_ms,recover_p50_ms,ratio_2t_1t\n",
+        "workload,gas_limit,threads,samples,txs,gas_used,p50_ms,p99_ms,max_ms,cpu_p50_ms,new_payload_p50_ms,forkchoice_p50_ms,recover_p50_ms,ratio_2t_1t\n",
     );
     for r in rows {
         let _ = writeln!(
             s,
-            "{},{},{},{},{},{:.0},{:.3},{:.3},{:.3},{},{},{:.3},{}",
+            "{},{},{},{},{},{:.0},{:.3},{:.3},{:.3},{:.3},{},{},{:.3},{}",
             r.workload,
             r.gas_limit.map_or_else(String::new, |g| g.to_string()),
             r.threads,
@@ -147,6 +152,7 @@ pub fn csv(rows: &[LatencyRow]) -> String {
             ms(r.p50),
             ms(r.p99),
             ms(r.max),
+            ms(r.cpu_p50),
             r.new_payload_p50
                 .map_or_else(String::new, |d| format!("{:.3}", ms(d))),
             r.forkchoice_p50
