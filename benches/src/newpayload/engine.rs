@@ -24,8 +24,7 @@ pub struct Engine {
 
 /// A JSON-RPC request's text.
 pub fn request(method: &str, params: Value) -> String {
-    json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params})
-        .to_string()
+    json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string()
 }
 
 impl Engine {

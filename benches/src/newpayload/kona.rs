@@ -31,17 +31,18 @@ pub fn run_kona(
     let mut rows = Vec::new();
     for case in find_cases(&[dir.to_path_buf()]) {
         let OpCase::Block(path) = case else { continue };
-        let name = path
-            .file_name()
-            .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+        let name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
         let fixture_path = path.join("fixture.json");
-        let text = std::fs::read_to_string(&fixture_path).map_err(|source| NewPayloadError::Io {
-            path: fixture_path.clone(),
-            source,
-        })?;
-        let fixture: Fixture = serde_json::from_str(&text).map_err(|e| {
-            NewPayloadError::Setup(format!("{}: {e}", fixture_path.display()))
-        })?;
+        let text =
+            std::fs::read_to_string(&fixture_path).map_err(|source| NewPayloadError::Io {
+                path: fixture_path.clone(),
+                source,
+            })?;
+        let fixture: Fixture = serde_json::from_str(&text)
+            .map_err(|e| NewPayloadError::Setup(format!("{}: {e}", fixture_path.display())))?;
         let preimages = Arc::new(load_preimages(&path.join("preimages.json"))?);
         let config = OpChainConfig {
             chain_id: fixture.rollup_config.l2_chain_id,

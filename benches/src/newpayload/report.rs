@@ -97,9 +97,7 @@ fn opt_ms(d: Option<Duration>) -> String {
 pub fn ratio(rows: &[LatencyRow], row: &LatencyRow) -> Option<f64> {
     let at = |t: usize| rows.iter().find(|r| r.key() == row.key() && r.threads == t);
     match (at(1), at(2)) {
-        (Some(one), Some(two)) if row.threads == 2 => {
-            Some(ms(two.p50) / ms(one.p50).max(1e-9))
-        }
+        (Some(one), Some(two)) if row.threads == 2 => Some(ms(two.p50) / ms(one.p50).max(1e-9)),
         _ => None,
     }
 }
