@@ -219,3 +219,38 @@ fn run_generated(
     remove(dir)?;
     Ok(rows)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tiny end-to-end run: the builder's blocks replay `VALID` on both thread counts with the same
+    /// hashes (`replay` fails otherwise), and every configuration gets one row per thread count with one
+    /// sample per block.
+    #[test]
+    fn a_small_chain_builds_and_replays_on_one_and_two_threads() {
+        let dir = std::env::temp_dir().join(format!("parevm-newpayload-{}", std::process::id()));
+        let opts = NewPayloadOptions {
+            workloads: vec![Workload::Transfers, Workload::Erc20],
+            gas_limits: vec![3_000_000],
+            blocks: 3,
+            threads: vec![1, 2],
+            accounts: 50,
+            tokens: 2,
+            holders: 5,
+            kona_runs: 0,
+            kona_dir: None,
+            dir: dir.clone(),
+        };
+        let rows = run_suite(&opts, &mut |_| {}).expect("suite runs");
+        assert_eq!(rows.len(), 4);
+        for r in &rows {
+            assert_eq!(r.samples, 3, "{r:?}");
+            assert!(
+                r.gas_used > 1_000_000.0 && r.gas_used <= 3_000_000.0,
+                "{r:?}"
+            );
+        }
+        assert!(!dir.exists(), "datadirs removed");
+    }
+}

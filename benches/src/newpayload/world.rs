@@ -329,3 +329,35 @@ pub fn l1_info_deposit(number: u64) -> Bytes {
     };
     Bytes::from(OpTxEnvelope::Deposit(tx.seal_slow()).encoded_2718())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use parevm_op_stack_adapter::tx::decode_tx;
+    use std::collections::HashSet;
+
+    #[test]
+    fn blocks_start_with_the_deposit_and_pack_gas_limits_up_to_the_block() {
+        let gas_limit = 3_000_000;
+        let mut world = OpWorld::generate(10, 2, 3, gas_limit).expect("world");
+        for workload in Workload::ALL {
+            for number in [1u64, 2] {
+                let txs = world.block_txs(workload, gas_limit, number).expect("txs");
+                let decoded: Vec<_> = txs
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| decode_tx(i, t).expect("decodes"))
+                    .collect();
+                assert!(decoded[0].is_deposit(), "{workload:?}: deposit first");
+                assert!(decoded[1..].iter().all(|t| !t.is_deposit()));
+                let used: u64 = decoded.iter().map(|t| t.env.gas_limit).sum();
+                assert!(used <= gas_limit, "{workload:?}: {used} > {gas_limit}");
+                // Full: the next transaction (the dearest kind at most) would not fit.
+                assert!(gas_limit - used < world.erc20_gas().max(TRANSFER_GAS));
+                let senders: HashSet<Address> = decoded[1..].iter().map(|t| t.env.caller).collect();
+                assert_eq!(senders.len(), decoded.len() - 1, "one tx per sender");
+                assert!(decoded[1..].iter().all(|t| t.env.nonce == number - 1));
+            }
+        }
+    }
+}
