@@ -121,6 +121,38 @@ fn execution_apis_chain_imports_exports_and_resumes() {
     assert_eq!(head_hash, fcu_head(&tests));
     ok(&["db", "check", "--datadir", s(&datadir)]);
 
+    // init again over the imported chain (whose tries now hold block 54's state) is a no-op that prints the
+    // genesis hash.
+    assert_eq!(ok(&["init", "--datadir", s(&datadir), s(&genesis)]), hash);
+    assert_eq!(head(&datadir), (54, head_hash.clone(), root.clone()));
+    // Another genesis (one more funded account) is refused naming both hashes; its own hash comes from
+    // initialising it in a fresh datadir.
+    let mut other: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&genesis).expect("genesis")).expect("json");
+    other["alloc"]["0x00000000000000000000000000000000000000aa"] =
+        serde_json::json!({ "balance": "0x1" });
+    let other_genesis = dir.path().join("other-genesis.json");
+    std::fs::write(&other_genesis, other.to_string()).expect("write genesis");
+    let other_hash = ok(&[
+        "init",
+        "--datadir",
+        s(&dir.path().join("other")),
+        s(&other_genesis),
+    ]);
+    assert_ne!(other_hash, hash);
+    let refused = run(&["init", "--datadir", s(&datadir), s(&other_genesis)]);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "the database holds genesis {}, not {}",
+            hash.trim(),
+            other_hash.trim()
+        )),
+        "{stderr}"
+    );
+    assert_eq!(head(&datadir), (54, head_hash.clone(), root.clone()));
+
     let exported = dir.path().join("export.rlp");
     ok(&["export", "--datadir", s(&datadir), s(&exported)]);
     assert!(

@@ -182,8 +182,12 @@ pub struct CfgEnv {
     pub disable_nonce_check: bool,
     /// Skip the balance check for the maximum fee (eth_call-style execution).
     pub disable_balance_check: bool,
-    /// Skip the base-fee check (eth_call-style execution).
+    /// Skip the base-fee check (eth_call-style execution); with it, a blob transaction offering no blob fee
+    /// skips the blob-fee check too (geth's `NoBaseFee`).
     pub disable_base_fee: bool,
+    /// Skip the checks geth's `SkipTransactionChecks` skips for calls that are not signed transactions
+    /// (`eth_simulateV1`): the EIP-7825 gas cap and the EIP-3607 sender-code check.
+    pub skip_transaction_checks: bool,
 }
 
 impl CfgEnv {
@@ -197,6 +201,7 @@ impl CfgEnv {
             disable_nonce_check: false,
             disable_balance_check: false,
             disable_base_fee: false,
+            skip_transaction_checks: false,
         }
     }
 

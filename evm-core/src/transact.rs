@@ -271,7 +271,10 @@ impl<'a> TxExecution<'a> {
                 return Err(InvalidTx::ChainIdMismatch.into());
             }
         }
-        if spec.is_enabled_in(SpecId::OSAKA) && tx.gas_limit > TX_GAS_LIMIT_CAP {
+        if spec.is_enabled_in(SpecId::OSAKA)
+            && !cfg.skip_transaction_checks
+            && tx.gas_limit > TX_GAS_LIMIT_CAP
+        {
             return Err(InvalidTx::GasLimitAboveCap(tx.gas_limit).into());
         }
         if tx.gas_limit > env.block.gas_limit {
@@ -312,7 +315,8 @@ impl<'a> TxExecution<'a> {
                 return Err(InvalidTx::InvalidBlobVersion.into());
             }
             let blob_fee = U256::from(env.block.blob_basefee.unwrap_or(1));
-            if tx.max_fee_per_blob_gas < blob_fee {
+            let unpaid_call = cfg.disable_base_fee && tx.max_fee_per_blob_gas.is_zero();
+            if !unpaid_call && tx.max_fee_per_blob_gas < blob_fee {
                 return Err(InvalidTx::BlobFeeTooLow.into());
             }
         }
@@ -350,7 +354,8 @@ impl<'a> TxExecution<'a> {
         let nonce = self.journal.nonce(view, caller)?;
         let balance = self.journal.balance(view, caller)?;
         let code = self.journal.code(view, caller)?;
-        if !code.is_empty() && code.delegation().is_none() {
+        if !code.is_empty() && code.delegation().is_none() && !self.env.cfg.skip_transaction_checks
+        {
             return Err(InvalidTx::SenderHasCode(caller).into());
         }
         if !self.env.cfg.disable_nonce_check {
@@ -492,7 +497,10 @@ impl<'a> TxExecution<'a> {
             // Then writes.
             self.journal.warm_account(authority);
             self.auth_index += 1;
-            if !code.is_empty() && code.delegation().is_none() {
+            if !code.is_empty()
+                && code.delegation().is_none()
+                && !self.env.cfg.skip_transaction_checks
+            {
                 continue;
             }
             if nonce != auth.nonce {

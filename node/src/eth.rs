@@ -24,7 +24,7 @@ use jsonrpsee::types::ErrorObjectOwned;
 use jsonrpsee::RpcModule;
 use op_alloy_consensus::transaction::{OpDepositInfo, OpTransactionInfo};
 use op_alloy_consensus::{OpReceiptEnvelope, OpTxEnvelope};
-use parevm_evm_core::StateView;
+use parevm_evm_core::{BlockEnv, CfgEnv, StateView};
 use parevm_rpc::params::Args;
 use parevm_storage::{ChainStore, HistoricalState, Label};
 use serde::Serialize;
@@ -67,6 +67,9 @@ pub trait EthBackend: Send + Sync {
     fn pool(&self) -> &crate::pool::NodePool;
     /// The pool's admission rules for a transaction sent while `head` is the head block.
     fn pool_rules(&self, head: &Header) -> EthResult<crate::pool::PoolRules>;
+    /// What a call in the context of block `header` runs with (`eth_call`, `eth_estimateGas`,
+    /// `eth_createAccessList`): the EVM settings (the chain's rules for calls) and the block environment.
+    fn call_env(&self, header: &Header) -> EthResult<(CfgEnv, BlockEnv)>;
 }
 
 /// A handler context that holds an [`EthBackend`].
@@ -145,6 +148,13 @@ pub fn register_eth<C: EthContext>(m: &mut RpcModule<C>) {
             .unwrap_or(Value::Null))
     });
     crate::eth_blocks::register_block_reads(m);
+    register(m, "eth_call", crate::eth_exec::call);
+    register(m, "eth_estimateGas", crate::eth_exec::estimate_gas);
+    register(
+        m,
+        "eth_createAccessList",
+        crate::eth_exec::create_access_list,
+    );
     register(
         m,
         "eth_sendRawTransaction",
@@ -288,6 +298,27 @@ impl EthBackend for OpNode {
             self.config().chain_id,
             self.fork_at(head.timestamp),
         ))
+    }
+    fn call_env(&self, header: &Header) -> EthResult<(CfgEnv, BlockEnv)> {
+        // op-reth's calls: op-revm with an empty envelope, which pays no L1 fee and no operator fee.
+        let fork = self.fork_at(header.timestamp);
+        let cfg = CfgEnv::new(self.config().chain_id, fork.spec())
+            .with_rules(parevm_op_stack_adapter::OpRules::for_calls(fork));
+        let block = BlockEnv {
+            number: header.number,
+            beneficiary: header.beneficiary,
+            timestamp: header.timestamp,
+            gas_limit: header.gas_limit,
+            basefee: U256::from(header.base_fee_per_gas.unwrap_or_default()),
+            difficulty: U256::ZERO,
+            prevrandao: Some(header.mix_hash),
+            // Ecotone: BLOBBASEFEE answers 1 (no blobs on L2).
+            blob_basefee: fork
+                .is_active(parevm_op_stack_adapter::OpFork::Ecotone)
+                .then_some(1),
+            slot_number: None,
+        };
+        Ok((cfg, block))
     }
 }
 

@@ -1,8 +1,9 @@
-//! Ethereum mode's methods that execute or price: `eth_call`, `eth_estimateGas` and
-//! `eth_createAccessList` (from the read and write sets evm-core reports) on the stored state
-//! of the requested block (evm-core through parevm-chain's `call_on`/`estimate_on`, the same search the
+//! The methods that execute or price: `eth_call`, `eth_estimateGas` and `eth_createAccessList` (from the
+//! read and write sets evm-core reports), in both modes (registered with the eth reads, over
+//! [`EthBackend::call_env`]: Ethereum's rules, or OP's rules for calls, where a call pays no L1 or
+//! operator fee as in op-reth), on the stored state of the requested block (evm-core through parevm-chain's `call_on`/`estimate_on`, the same search the
 //! devnet uses), and the fee methods (`eth_feeHistory`, `eth_gasPrice`, `eth_maxPriorityFeePerGas`,
-//! `eth_baseFee`, `eth_blobBaseFee`) from the stored headers and transactions.
+//! `eth_baseFee`, `eth_blobBaseFee`, Ethereum mode) from the stored headers and transactions.
 //!
 //! ```text
 //! request + block id -> header, ForkParams -> CfgEnv (call settings) + BlockEnv (parevm-block's)
@@ -53,9 +54,7 @@ pub(crate) fn register(m: &mut RpcModule<EthereumChain>, name: &'static str, f: 
 /// Adds the execution and fee methods to an Ethereum-mode module.
 pub fn register_exec(m: &mut RpcModule<EthereumChain>) {
     register(m, "testing_buildBlockV1", crate::eth_build::build_block_v1);
-    register(m, "eth_call", call);
-    register(m, "eth_estimateGas", estimate_gas);
-    register(m, "eth_createAccessList", create_access_list);
+    register(m, "eth_simulateV1", crate::eth_simulate::simulate_v1);
     register(m, "eth_feeHistory", fee_history);
     register(m, "eth_config", |a, c| {
         a.at_most(0)?;
@@ -85,9 +84,10 @@ fn rpc(e: impl Into<RpcError>) -> EngineError {
     EngineError::from(e.into())
 }
 
-/// What a call at block `id` runs with: the block's number, EVM settings and context, and the gas cap.
+/// What a call at block `id` runs with: the block's number, EVM settings (the chain's rules for calls;
+/// nonce and base-fee checks off, as geth and op-reth have them) and context, and the gas cap.
 fn call_context(
-    c: &EthereumChain,
+    c: &dyn EthBackend,
     id: Option<BlockId>,
 ) -> EthResult<(u64, CfgEnv, parevm_evm_core::BlockEnv, u64)> {
     let id = id.unwrap_or(BlockId::Number(BlockNumberOrTag::Latest));
@@ -97,17 +97,14 @@ fn call_context(
         .header_by_hash(&hash)
         .map_err(store)?
         .ok_or_else(|| server(format!("block {hash} has no stored header")))?;
-    let fork = c.fork(&header)?;
-    let mut cfg = CfgEnv::new(c.chain_id(), fork.spec);
-    cfg.blob = fork.blob;
+    let (mut cfg, block) = c.call_env(&header)?;
     cfg.disable_nonce_check = true;
     cfg.disable_base_fee = true;
-    let cap = if fork.spec.is_enabled_in(SpecId::OSAKA) {
+    let cap = if cfg.spec.is_enabled_in(SpecId::OSAKA) {
         header.gas_limit.min(TX_GAS_LIMIT_CAP)
     } else {
         header.gas_limit
     };
-    let block = parevm_block::executor::block_env(&header, &fork);
     Ok((number, cfg, block, cap))
 }
 
@@ -131,7 +128,7 @@ fn zero_fees_if_unpaid(tx: &parevm_evm_core::TxEnv, block: &mut parevm_evm_core:
 /// fees zeroed when it pays none, and the state at the block: what `eth_call` and `eth_estimateGas` run.
 fn call_parts(
     a: &Args,
-    c: &EthereumChain,
+    c: &dyn EthBackend,
 ) -> EthResult<(TxEnv, CfgEnv, parevm_evm_core::BlockEnv, HistoricalState)> {
     a.at_most(3)?;
     let req: TransactionRequest = a.req(0)?;
@@ -146,7 +143,7 @@ fn call_parts(
 }
 
 /// `eth_call(request, block?)`.
-fn call(a: &Args, c: &EthereumChain) -> EthResult<Value> {
+pub fn call(a: &Args, c: &dyn EthBackend) -> EthResult<Value> {
     let (tx, cfg, block, state) = call_parts(a, c)?;
     let out = call_on(Env { cfg, block, tx }, &state).map_err(rpc)?;
     if !out.status.is_success() {
@@ -155,8 +152,9 @@ fn call(a: &Args, c: &EthereumChain) -> EthResult<Value> {
     json(out.output)
 }
 
-/// `eth_estimateGas(request, block?)`.
-fn estimate_gas(a: &Args, c: &EthereumChain) -> EthResult<Value> {
+/// `eth_estimateGas(request, block?)`: the binary search on the gas limit, capped by what the sender can
+/// pay at the request's price (gas and value only: calls pay no L1 or operator fee on OP, as in op-reth).
+pub fn estimate_gas(a: &Args, c: &dyn EthBackend) -> EthResult<Value> {
     let (tx, cfg, block, state) = call_parts(a, c)?;
     // The most gas the sender can pay for at the request's price (all of it when the price is zero).
     let affordable = if tx.gas_price.is_zero() {
@@ -234,7 +232,7 @@ fn access_list_of(
 
 /// `eth_createAccessList(request, block?)`: runs the call, takes the accounts and slots it touched as the
 /// list, and runs again with that list until it stops changing; `gasUsed` is the last run's.
-fn create_access_list(a: &Args, c: &EthereumChain) -> EthResult<Value> {
+pub fn create_access_list(a: &Args, c: &dyn EthBackend) -> EthResult<Value> {
     a.at_most(2)?;
     let req: TransactionRequest = a.req(0)?;
     let (number, cfg, mut block, cap) = call_context(c, a.opt(1)?)?;
@@ -252,8 +250,10 @@ fn create_access_list(a: &Args, c: &EthereumChain) -> EthResult<Value> {
         alloy_primitives::TxKind::Call(to) => to,
         alloy_primitives::TxKind::Create => tx.caller.create(tx.nonce),
     };
-    // The fee recipient is read by the fee payment itself (and warm from Shanghai, EIP-3651).
-    let exclude = [tx.caller, target, block.beneficiary];
+    // The fee recipient is read by the fee payment itself (and warm from Shanghai, EIP-3651), as is the
+    // chain's base-fee vault (OP): neither is touched by the call's code.
+    let mut exclude = vec![tx.caller, target, block.beneficiary];
+    exclude.extend(cfg.rules.base_fee_recipient());
     let mut out;
     let mut rounds = 0;
     loop {

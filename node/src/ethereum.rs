@@ -19,7 +19,7 @@ use alloy_eips::eip4844::DATA_GAS_PER_BLOB;
 use alloy_primitives::{TxKind, B256, U256};
 use alloy_rpc_types_eth::{Block, BlockTransactions, Log, TransactionInfo, TransactionReceipt};
 use parevm_block::fork::ForkParams;
-use parevm_block::genesis::{alloc_state, genesis_header, ChainSpec, Genesis};
+use parevm_block::genesis::{ChainSpec, Genesis};
 use parevm_block::input::BlockTx;
 use parevm_evm_core::env::blob_basefee;
 use parevm_storage::ChainStore;
@@ -51,30 +51,11 @@ impl EthContext for EthereumChain {
 
 impl EthereumChain {
     /// Opens the chain of `genesis` in `store`: an empty store gets the genesis written (as `parevm init`),
-    /// a store holding another chain is refused.
+    /// a store holding another chain is refused ([`parevm_storage::StoreError::GenesisMismatch`]).
     pub fn open(store: ChainStore, genesis: &Genesis) -> Result<Self, NodeError> {
-        match store.genesis_hash() {
-            Ok(stored) => {
-                // Computed from the file alone: the store's own check compares against the state it
-                // holds now, which after an import is the head's, not the genesis's.
-                let spec = ChainSpec::from_config(&genesis.config)
-                    .map_err(|e| NodeError::Config(e.to_string()))?;
-                let fork = spec
-                    .genesis_fork(genesis)
-                    .map_err(|e| NodeError::Config(e.to_string()))?;
-                let root = alloc_state(&genesis.alloc).state_root();
-                let given = genesis_header(genesis, root, &fork).hash_slow();
-                if given != stored {
-                    return Err(NodeError::Config(format!(
-                        "the datadir holds the chain with genesis {stored}, the genesis file gives {given}"
-                    )));
-                }
-            }
-            Err(parevm_storage::StoreError::NotInitialized) => {
-                store.init_genesis(genesis)?;
-            }
-            Err(e) => return Err(e.into()),
-        }
+        // Writes the genesis into an empty store; over a stored chain it only checks that the file gives the
+        // same genesis hash (a typed mismatch naming both otherwise).
+        store.init_genesis(genesis)?;
         let spec = store.chain_spec()?;
         Ok(Self {
             store,
@@ -294,5 +275,15 @@ impl EthBackend for EthereumChain {
             self.spec.chain_id,
             &self.fork(head)?,
         ))
+    }
+
+    fn call_env(
+        &self,
+        header: &Header,
+    ) -> EthResult<(parevm_evm_core::CfgEnv, parevm_evm_core::BlockEnv)> {
+        let fork = self.fork(header)?;
+        let mut cfg = parevm_evm_core::CfgEnv::new(self.spec.chain_id, fork.spec);
+        cfg.blob = fork.blob;
+        Ok((cfg, parevm_block::executor::block_env(header, &fork)))
     }
 }

@@ -11,6 +11,8 @@
 //!           -> worst-case extras: blob gas * max blob fee; on OP chains L1 fee + operator fee
 //!           -> nonce (below the state's: refused; after a gap: queued) -> TxPool::add -> hash
 //! ```
+//! The OP sequencer takes its block candidates from [`NodePool::best`], drops what the builder found
+//! invalid ([`NodePool::remove`]) and, after every new head, what the chain mined ([`NodePool::evict_mined`]).
 //! A fee cap below the base fee is kept waiting (as geth's pool keeps it), so admission does not check
 //! the base fee. `txpool_content`/`contentFrom`/`inspect` leave blob transactions out, as geth's blob pool
 //! does; `txpool_status` counts them.
@@ -20,11 +22,12 @@ use crate::eth::{json, server, state, EthBackend, EthResult};
 use alloy_consensus::transaction::SignerRecoverable as _;
 use alloy_consensus::{Transaction as _, TxEnvelope};
 use alloy_eips::eip2718::Decodable2718;
+use alloy_eips::eip2718::Encodable2718;
 use alloy_eips::eip4844::DATA_GAS_PER_BLOB;
 use alloy_primitives::{Address, Bytes, B256, U256, U64};
 use parevm_chain::validate::validate_tx;
 use parevm_chain::{ChainError, PoolError, PoolTx, TxOrder, TxPool};
-use parevm_evm_core::{CfgEnv, StateView};
+use parevm_evm_core::{CfgEnv, StateView, ViewError};
 use parevm_op_stack_adapter::{l1_fee_inputs, OpFork};
 use parevm_rpc::convert::pool_transaction;
 use parevm_rpc::params::Args;
@@ -77,6 +80,49 @@ impl NodePool {
         let nonce_of = |a: Address| nonces.get(&a).copied().unwrap_or(0);
         pool.prune(nonce_of);
         Ok(pool.split(nonce_of))
+    }
+}
+
+impl NodePool {
+    /// The sender nonces of `view` for every sender in the pool.
+    fn nonces(pool: &TxPool, view: &dyn StateView) -> Result<BTreeMap<Address, u64>, ViewError> {
+        let mut nonces = BTreeMap::new();
+        let (pending, queued) = pool.split(|_| 0);
+        for t in pending.iter().chain(&queued) {
+            if let std::collections::btree_map::Entry::Vacant(slot) = nonces.entry(t.sender) {
+                slot.insert(view.nonce(t.sender)?);
+            }
+        }
+        Ok(nonces)
+    }
+
+    /// The block candidates against the nonces of `view` (the state a block is built on), best first at
+    /// `basefee`, as EIP-2718 bytes.
+    pub fn best(&self, view: &dyn StateView, basefee: U256) -> Result<Vec<Bytes>, ViewError> {
+        let pool = self.pool.lock();
+        let nonces = Self::nonces(&pool, view)?;
+        Ok(pool
+            .best(|a| nonces.get(&a).copied().unwrap_or(0), basefee)
+            .iter()
+            .map(|t| Bytes::from(t.envelope.encoded_2718()))
+            .collect())
+    }
+
+    /// Drops the transactions `hashes` (ones a block builder found invalid).
+    pub fn remove(&self, hashes: impl IntoIterator<Item = B256>) {
+        let mut pool = self.pool.lock();
+        for h in hashes {
+            pool.remove(&h);
+        }
+    }
+
+    /// Drops every transaction whose nonce `view` (the state after a new head) has used: the mined
+    /// ones, and any they replaced.
+    pub fn evict_mined(&self, view: &dyn StateView) -> Result<(), ViewError> {
+        let mut pool = self.pool.lock();
+        let nonces = Self::nonces(&pool, view)?;
+        pool.prune(|a| nonces.get(&a).copied().unwrap_or(0));
+        Ok(())
     }
 }
 

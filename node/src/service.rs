@@ -7,6 +7,8 @@
 //! forkchoiceUpdated(s)   head canonical: unwind to it (reverse diffs) if it is behind the head
 //!                        head kept: unwind to its canonical ancestor, execute+commit the path in order
 //!                        safe/finalized: labels in the store; attributes -> build_payload on the new head
+//!                        (forced transactions, then the pool's best unless noTxPool; invalid ones dropped)
+//! commit                 the pool evicts what the new head mined
 //! getPayload(id)         the block built for id
 //! ```
 //! One mutex serialises every Engine API call (they are serial in the rollup node anyway); reads go to the
@@ -26,7 +28,7 @@ use op_alloy_consensus::{OpReceiptEnvelope, OpTxEnvelope};
 use op_alloy_rpc_types_engine::OpPayloadAttributes;
 use parevm_op_stack_adapter::block::attributes_of;
 use parevm_op_stack_adapter::tx::decode_tx;
-use parevm_op_stack_adapter::{build_block, OpBlockError, OpChainConfig, OpFork, Runner};
+use parevm_op_stack_adapter::{build_block_with_pool, OpBlockError, OpChainConfig, OpFork, Runner};
 use parevm_storage::{ChainStore, Label, NewBlock};
 use parking_lot::Mutex;
 use std::collections::VecDeque;
@@ -116,6 +118,66 @@ struct Inner {
     invalid: HashMap<B256, (Option<B256>, String)>,
     payloads: HashMap<PayloadId, Arc<ExecutedBlock>>,
     payload_order: VecDeque<PayloadId>,
+}
+
+/// The first header field in which a given block differs from its execution (`None` when only fields
+/// execution does not compute differ): the reason newPayload gives for an INVALID block.
+fn header_mismatch(given: &Header, built: &Header) -> Option<OpBlockError> {
+    let fields: [(&'static str, String, String); 9] = [
+        (
+            "stateRoot",
+            given.state_root.to_string(),
+            built.state_root.to_string(),
+        ),
+        (
+            "receiptsRoot",
+            given.receipts_root.to_string(),
+            built.receipts_root.to_string(),
+        ),
+        (
+            "gasUsed",
+            given.gas_used.to_string(),
+            built.gas_used.to_string(),
+        ),
+        (
+            "logsBloom",
+            given.logs_bloom.to_string(),
+            built.logs_bloom.to_string(),
+        ),
+        (
+            "transactionsRoot",
+            given.transactions_root.to_string(),
+            built.transactions_root.to_string(),
+        ),
+        (
+            "withdrawalsRoot",
+            format!("{:?}", given.withdrawals_root),
+            format!("{:?}", built.withdrawals_root),
+        ),
+        (
+            "blobGasUsed",
+            format!("{:?}", given.blob_gas_used),
+            format!("{:?}", built.blob_gas_used),
+        ),
+        (
+            "baseFeePerGas",
+            format!("{:?}", given.base_fee_per_gas),
+            format!("{:?}", built.base_fee_per_gas),
+        ),
+        (
+            "extraData",
+            given.extra_data.to_string(),
+            built.extra_data.to_string(),
+        ),
+    ];
+    fields
+        .into_iter()
+        .find(|(_, g, b)| g != b)
+        .map(|(field, expected, got)| OpBlockError::HeaderMismatch {
+            field,
+            expected,
+            got,
+        })
 }
 
 /// The node's chain.
@@ -216,30 +278,41 @@ impl OpNode {
         self.chain.config.fork_at(timestamp)
     }
 
-    /// Executes `header`'s block (or builds from `attrs` when given) on the store's head state.
+    /// Executes `header`'s block (or builds from `attrs` when given) on the store's head state; a build
+    /// takes `pool`'s transactions after the forced ones where they fit and run, and the pool drops the
+    /// ones found invalid.
     fn execute_on_head(
         &self,
         parent: &Header,
         parent_hash: B256,
         attrs: &OpPayloadAttributes,
-        expected: Option<B256>,
+        expected: Option<&Header>,
+        pool: &[Bytes],
     ) -> Result<(Arc<ExecutedBlock>, NodeState), NodeError> {
         let mut state = NodeState(self.store.begin_block()?);
-        let built = build_block(
+        let built = build_block_with_pool(
             &self.chain.config,
             &mut state,
             parent,
             parent_hash,
             attrs,
             self.runner,
+            pool,
         )?;
-        if let Some(expected) = expected {
+        for s in &built.skipped {
+            tracing::debug!(hash = %s.hash, invalid = s.invalid, reason = %s.reason, "pool transaction skipped");
+        }
+        self.pool
+            .remove(built.skipped.iter().filter(|s| s.invalid).map(|s| s.hash));
+        if let Some(given) = expected {
+            let expected = given.hash_slow();
             if built.hash != expected {
-                return Err(OpBlockError::HashMismatch {
-                    expected,
-                    got: built.hash,
-                }
-                .into());
+                return Err(header_mismatch(given, &built.header)
+                    .unwrap_or(OpBlockError::HashMismatch {
+                        expected,
+                        got: built.hash,
+                    })
+                    .into());
             }
         }
         let base_fee = U256::from(built.header.base_fee_per_gas.unwrap_or_default());
@@ -294,6 +367,11 @@ impl OpNode {
         )?;
         tracing::info!(number = block.header.number, hash = %block.hash, txs = block.transactions.len(),
             gas = block.header.gas_used, "new head");
+        // The pool forgets what the chain has mined (built blocks and newPayload blocks alike).
+        let view = self.store.latest_state()?;
+        self.pool
+            .evict_mined(&view)
+            .map_err(|e| NodeError::Internal(format!("pool: {e}")))?;
         Ok(())
     }
 
@@ -341,7 +419,7 @@ impl OpNode {
         let (head, head_header) = self.store.head()?;
         if header.parent_hash == head.hash {
             let attrs = attributes_of(&self.chain.config, &header, transactions.clone());
-            return match self.execute_on_head(&head_header, head.hash, &attrs, Some(hash)) {
+            return match self.execute_on_head(&head_header, head.hash, &attrs, Some(&header), &[]) {
                 Ok((block, state)) => {
                     Self::keep(
                         &mut inner,
@@ -532,7 +610,8 @@ impl OpNode {
             None => {
                 let attrs =
                     attributes_of(&self.chain.config, &kept.header, kept.transactions.clone());
-                match self.execute_on_head(&head_header, head.hash, &attrs, Some(hash)) {
+                let given = kept.header.clone();
+                match self.execute_on_head(&head_header, head.hash, &attrs, Some(&given), &[]) {
                     Ok(x) => x,
                     Err(NodeError::Block(e)) => {
                         let why = e.to_string();
@@ -571,8 +650,23 @@ impl OpNode {
         if inner.payloads.contains_key(&id) {
             return Ok(id);
         }
+        // The sequencer's own transactions, unless the rollup node asked for the attributes' alone.
+        let pool = if attrs.no_tx_pool.unwrap_or(false) {
+            Vec::new()
+        } else {
+            let base_fee = parevm_op_stack_adapter::block::base_fee::next_base_fee(
+                &self.chain.config,
+                &head_header,
+                pa.timestamp,
+            )
+            .map_err(ForkchoiceError::InvalidAttributes)?;
+            let view = self.store.latest_state().map_err(NodeError::from)?;
+            self.pool
+                .best(&view, U256::from(base_fee))
+                .map_err(|e| NodeError::Internal(format!("pool: {e}")))?
+        };
         let (block, state) = self
-            .execute_on_head(&head_header, head.hash, attrs, None)
+            .execute_on_head(&head_header, head.hash, attrs, None, &pool)
             .map_err(|e| match e {
                 NodeError::Block(b) => ForkchoiceError::InvalidAttributes(b.to_string()),
                 other => ForkchoiceError::Node(other),

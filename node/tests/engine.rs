@@ -313,8 +313,48 @@ async fn bad_input_is_answered_per_spec() {
     let st = result(a, "engine_newPayloadV4", p.clone()).await;
     assert_eq!(st["status"], "INVALID", "{st}");
     assert_eq!(st["latestValidHash"], json!(genesis));
+    // The reason names the field and both values (execution gives the untampered payload's root).
+    assert_eq!(
+        st["validationError"],
+        json!(format!(
+            "stateRoot: the block says {}, execution gives {}",
+            B256::repeat_byte(2),
+            good[0]["stateRoot"].as_str().unwrap()
+        )),
+        "{st}"
+    );
     // The store did not move.
     assert_eq!(result(a, "eth_blockNumber", json!([])).await, "0x0");
+
+    // A transaction that does not decode, in a block whose hash matches it: INVALID, parent latest valid.
+    let mut p = good.clone();
+    p[0]["transactions"][1] = json!("0x02c0");
+    let block: op_alloy_rpc_types_engine::OpExecutionPayloadV4 =
+        serde_json::from_value(p[0].clone()).unwrap();
+    let mut bad_tx = block.into_block_raw().unwrap();
+    bad_tx.header.parent_beacon_block_root = Some(B256::repeat_byte(0xbe));
+    bad_tx.header.requests_hash = Some(alloy_eips::eip7685::EMPTY_REQUESTS_HASH);
+    p[0]["blockHash"] = json!(bad_tx.header.hash_slow());
+    let st = result(a, "engine_newPayloadV4", p).await;
+    assert_eq!(st["status"], "INVALID", "{st}");
+    assert_eq!(st["latestValidHash"], json!(genesis));
+    assert!(
+        st["validationError"]
+            .as_str()
+            .unwrap()
+            .starts_with("transaction 1: malformed"),
+        "{st}"
+    );
+    // Nothing of either reached the store: the head and the sender's balance and nonce are the genesis'.
+    assert_eq!(result(a, "eth_blockNumber", json!([])).await, "0x0");
+    assert_eq!(
+        result(a, "eth_getTransactionCount", json!([funded(), "latest"])).await,
+        json!("0x0")
+    );
+    assert_eq!(
+        result(a, "eth_getBalance", json!([funded(), "latest"])).await,
+        result(a, "eth_getBalance", json!([funded(), "0x0"])).await
+    );
     // Forkchoice to the invalid block answers INVALID too.
     let fcu = result(
         a,

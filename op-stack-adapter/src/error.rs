@@ -85,6 +85,16 @@ pub enum OpBlockError {
     /// Block-crate failure (system calls).
     #[error(transparent)]
     Block(#[from] parevm_block::BlockError),
+    /// A field of the given block's header differs from what executing its transactions gives.
+    #[error("{field}: the block says {expected}, execution gives {got}")]
+    HeaderMismatch {
+        /// The header field (JSON name).
+        field: &'static str,
+        /// The given block's value.
+        expected: String,
+        /// The executed block's value.
+        got: String,
+    },
     /// The built block does not hash as expected.
     #[error("block hash {got}, expected {expected}")]
     HashMismatch {

@@ -6,6 +6,7 @@
 //!   -> fork, base fee (Holocene/Jovian params), extraData, block env, OP rules for the fork
 //!   -> Canyon activation: create2Deployer;  Ecotone: EIP-4788 call;  Isthmus: EIP-2935 call
 //!   -> transactions (deposits first; sequential or parallel-commit), block gas pool, Jovian DA footprint
+//!   -> with a pool: its transactions after the forced ones, each only if it fits and runs (included.rs)
 //!   -> OP receipts (depositNonce, depositReceiptVersion), bloom, roots
 //!   -> header: withdrawalsRoot (empty trie, or the L2ToL1MessagePasser storage root from Isthmus),
 //!      requestsHash (Isthmus), blob fields and parent beacon root (Ecotone) -> hash
@@ -13,14 +14,15 @@
 //! [`execute_block`] checks a given block by rebuilding it from the attributes its header implies.
 
 pub mod base_fee;
+pub mod included;
 pub mod receipt;
 pub mod receipt_fields;
 pub mod system;
 
 use crate::error::OpBlockError;
 use crate::fork::{OpChainConfig, OpFork};
-use crate::predeploys::{L1_BLOCK, L2_TO_L1_MESSAGE_PASSER};
-use crate::rules::l1_fee::{da_footprint, L1FeeInputs};
+use crate::predeploys::L2_TO_L1_MESSAGE_PASSER;
+use crate::rules::l1_fee::L1FeeInputs;
 use crate::rules::OpRules;
 use crate::state::OpState;
 use crate::tx::{decode_tx, OpTx};
@@ -29,12 +31,12 @@ use alloy_eips::eip7685::EMPTY_REQUESTS_HASH;
 use alloy_primitives::{Bloom, Bytes, B256, B64, U256};
 use alloy_rlp::BufMut;
 use alloy_trie::EMPTY_ROOT_HASH;
+pub use included::{Included, SkippedTx};
 use op_alloy_consensus::OpReceiptEnvelope;
 use op_alloy_rpc_types_engine::OpPayloadAttributes;
 use parevm_evm_core::{BlockEnv, CfgEnv, Env, TxOutcome};
 use parevm_parallel_commit::ExecReport;
-use receipt::op_receipt;
-use receipt_fields::{l1_fee_inputs, receipt_fields, OpReceiptFields};
+use receipt_fields::OpReceiptFields;
 
 /// How the block's transactions run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -67,6 +69,8 @@ pub struct BuiltBlock {
     pub outcomes: Vec<TxOutcome>,
     /// The parallel executor's counters (parallel runs only).
     pub report: Option<ExecReport>,
+    /// Pool transactions left out (none without a pool).
+    pub skipped: Vec<SkippedTx>,
 }
 
 /// The EVM block context of the child of `parent` at the attributes' timestamp.
@@ -101,6 +105,21 @@ pub fn build_block<S: OpState>(
     parent_hash: B256,
     attrs: &OpPayloadAttributes,
     runner: Runner,
+) -> Result<BuiltBlock, OpBlockError> {
+    build_block_with_pool(config, state, parent, parent_hash, attrs, runner, &[])
+}
+
+/// [`build_block`], then the sequencer's pool transactions `pool` (EIP-2718 bytes, best first) after the
+/// forced ones, each taken only if it fits and runs ([`Included::take_pool`]); the rest are listed in
+/// [`BuiltBlock::skipped`].
+pub fn build_block_with_pool<S: OpState>(
+    config: &OpChainConfig,
+    state: &mut S,
+    parent: &Header,
+    parent_hash: B256,
+    attrs: &OpPayloadAttributes,
+    runner: Runner,
+    pool: &[Bytes],
 ) -> Result<BuiltBlock, OpBlockError> {
     let pa = &attrs.payload_attributes;
     let timestamp = pa.timestamp;
@@ -177,15 +196,9 @@ pub fn build_block<S: OpState>(
         Runner::Sequential => (None, None),
     };
     let mut parallel = parallel;
-    let mut gas_used = 0u64;
-    let mut da_used = 0u64;
-    let mut da_scalar = None;
-    let mut receipts = Vec::with_capacity(txs.len());
-    let mut fields = Vec::with_capacity(txs.len());
-    let mut inputs: Option<L1FeeInputs> = None;
-    let mut outcomes = Vec::with_capacity(txs.len());
+    let mut inc = Included::default();
     for (index, (tx, env)) in txs.iter().zip(&envs).enumerate() {
-        let available = gas_limit.saturating_sub(gas_used);
+        let available = gas_limit.saturating_sub(inc.gas_used);
         // Deposits take from the block's gas pool from Regolith on.
         if (fork.is_active(OpFork::Regolith) || !tx.is_deposit()) && env.tx.gas_limit > available {
             return Err(OpBlockError::BlockGasExceeded {
@@ -194,24 +207,14 @@ pub fn build_block<S: OpState>(
                 available,
             });
         }
-        if fork.is_active(OpFork::Jovian) && !tx.is_deposit() {
-            let scalar = match da_scalar {
-                Some(s) => s,
-                None => {
-                    let word = state.storage(L1_BLOCK, U256::from(8))?.to_be_bytes::<32>();
-                    let s = u16::from_be_bytes([word[18], word[19]]);
-                    da_scalar = Some(s);
-                    s
-                }
-            };
-            da_used = da_used.saturating_add(da_footprint(&env.tx.envelope, scalar));
-            if da_used > gas_limit {
-                return Err(OpBlockError::DaFootprintExceeded {
-                    index,
-                    footprint: da_used,
-                    gas_limit,
-                });
-            }
+        let footprint = inc.footprint(fork, &*state, tx)?;
+        inc.da_used = inc.da_used.saturating_add(footprint);
+        if inc.da_used > gas_limit {
+            return Err(OpBlockError::DaFootprintExceeded {
+                index,
+                footprint: inc.da_used,
+                gas_limit,
+            });
         }
         let deposit_nonce = if tx.is_deposit() && fork.is_active(OpFork::Regolith) {
             Some(state.nonce(env.tx.caller)?)
@@ -227,28 +230,20 @@ pub fn build_block<S: OpState>(
                 parevm_evm_core::TxError::View(v) => OpBlockError::State(v),
             })?,
         };
-        if !tx.is_deposit() && inputs.is_none() {
-            // Deposits come first, so L1Block holds this block's values from here on.
-            inputs = Some(l1_fee_inputs(fork, &*state)?);
-        }
-        fields.push(receipt_fields(
-            fork,
-            &raw[index],
-            inputs.as_ref(),
-            outcome.gas_used,
-            deposit_nonce,
-        ));
-        state.apply_writes(&outcome.writes)?;
-        gas_used += outcome.gas_used;
-        receipts.push(op_receipt(
-            &tx.envelope,
-            &outcome,
-            gas_used,
-            deposit_nonce,
-            fork,
-        ));
-        outcomes.push(outcome);
+        inc.push(fork, state, raw[index].clone(), tx, outcome, deposit_nonce)?;
     }
+    // Then the pool's transactions, best first, each only if it fits and runs.
+    let skipped = inc.take_pool(fork, state, &cfg, &block, gas_limit, pool)?;
+    let Included {
+        raw,
+        receipts,
+        fields,
+        outcomes,
+        gas_used,
+        da_used,
+        inputs,
+        ..
+    } = inc;
 
     // Header.
     let state_root = state.root()?;
@@ -308,6 +303,7 @@ pub fn build_block<S: OpState>(
         l1_fee_inputs: inputs,
         outcomes,
         report,
+        skipped,
     })
 }
 

@@ -8,7 +8,8 @@ use crate::changes::{
 };
 use crate::codec::{decode_b256, encode_block_ref, encode_rlp, number_key};
 use crate::error::StoreError;
-use crate::kv::{Table, WriteBatch};
+use crate::kv::mem::MemKv;
+use crate::kv::{Kv, Table, WriteBatch};
 use alloy_consensus::{BlockBody, Header};
 use alloy_primitives::{keccak256, B256};
 use parevm_block::genesis::{alloc_state, genesis_header, ChainConfig, Genesis};
@@ -80,11 +81,13 @@ impl ChainStore {
         let _writer = self.write.lock();
         let snap = self.kv.snapshot()?;
         let changes = changes_from_state(state);
-        let root = compute_root(snap.as_ref(), &changes)?;
-        let header = make_header(root.root);
-        let hash = header.hash_slow();
         if let Some(stored) = snap.get(Table::Meta, meta::GENESIS_HASH)? {
             let stored = decode_b256("genesis hash", &stored)?;
+            // The stored tries hold the head's state, not the genesis state (after an import they differ), so
+            // the given genesis' root is computed over an empty database.
+            let empty = MemKv::new().snapshot()?;
+            let root = compute_root(empty.as_ref(), &changes)?;
+            let hash = make_header(root.root).hash_slow();
             return if stored == hash {
                 Ok(hash)
             } else {
@@ -94,6 +97,9 @@ impl ChainStore {
                 })
             };
         }
+        let root = compute_root(snap.as_ref(), &changes)?;
+        let header = make_header(root.root);
+        let hash = header.hash_slow();
         let mut batch = WriteBatch::new();
         write_changes(snap.as_ref(), &changes, &root, &mut batch)?;
         let body = BlockBody::<BlockTx> {

@@ -1,0 +1,67 @@
+//! `eth_call`, `eth_estimateGas` and `eth_createAccessList` on an OP chain (Isthmus, with an L1 fee and an
+//! operator fee in force), as op-reth answers them: a call carries no EIP-2718 envelope, so it pays
+//! neither the L1 data fee nor the operator fee; the sender's balance must still cover gas × price +
+//! value, and the gas estimate is capped by that alone.
+
+mod common;
+
+use alloy_primitives::{Address, U256};
+use common::*;
+use parevm_evm_core::StateView;
+use serde_json::json;
+
+fn hexu(v: &serde_json::Value) -> U256 {
+    U256::from_str_radix(v.as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn op_calls_pay_no_l1_or_operator_fee() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = start(dir.path(), None, 1).await;
+    let a = n.server.addr;
+    let to = Address::repeat_byte(0x77);
+    let state = n.node.store().state_at(0).unwrap();
+    let balance = state.balance(funded()).unwrap();
+    // The chain does charge signed transactions an L1 fee and an operator fee.
+    let fork = n.node.fork_at(0);
+    let inputs = parevm_op_stack_adapter::l1_fee_inputs(fork, &state).unwrap();
+    assert!(inputs.operator_fee(fork, 21_000) > U256::ZERO);
+
+    // All of the balance but gas × price: affordable only without the L1 and operator fee.
+    let price = U256::from(1_000_000_000u64);
+    let value = balance - U256::from(21_000u64) * price;
+    let req =
+        json!({"from": funded(), "to": to, "gas": "0x5208", "gasPrice": price, "value": value});
+    assert_eq!(
+        result(a, "eth_call", json!([req, "latest"])).await,
+        json!("0x")
+    );
+    let no_gas = json!({"from": funded(), "to": to, "gasPrice": price, "value": value});
+    assert_eq!(
+        hexu(&result(a, "eth_estimateGas", json!([no_gas, "latest"])).await),
+        U256::from(21_000)
+    );
+    // One wei more and gas × price + value is over the balance.
+    let over = json!({"from": funded(), "to": to, "gas": "0x5208", "gasPrice": price, "value": value + U256::from(1)});
+    let v = call(a, "eth_call", json!([over, "latest"])).await;
+    let message = v["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("insufficient funds"), "{v}");
+    let over_estimate =
+        json!({"from": funded(), "to": to, "gasPrice": price, "value": value + U256::from(1)});
+    let v = call(a, "eth_estimateGas", json!([over_estimate, "latest"])).await;
+    assert!(v.get("error").is_some(), "{v}");
+
+    // A reverting call: code 3 with the revert data (PUSH1 0 PUSH1 0 REVERT as init code).
+    let revert = json!({"from": funded(), "input": "0x60006000fd"});
+    let v = call(a, "eth_call", json!([revert, "latest"])).await;
+    assert_eq!(error_code(&v), 3, "{v}");
+    // An access list run (the zero-fee call touches no account besides sender and target).
+    let list = result(
+        a,
+        "eth_createAccessList",
+        json!([{"from": funded(), "to": to, "value": "0x1"}, "latest"]),
+    )
+    .await;
+    assert_eq!(list["accessList"], json!([]));
+    assert_eq!(hexu(&list["gasUsed"]), U256::from(21_000));
+}
