@@ -13,7 +13,7 @@ use crate::code::{Bytecode, Code};
 use crate::outcome::{AccountWrite, BalanceWrite, ReadSet, WriteSet};
 use crate::spec::SpecId;
 use crate::view::{Location, StateView, ViewError};
-use alloy_primitives::map::{AddressMap, HashSet, U256Map};
+use alloy_primitives::map::{AddressMap, HashMap, HashSet, U256Map};
 use alloy_primitives::{Address, Log, B256, U256};
 use revm_primitives::KECCAK_EMPTY;
 
@@ -48,8 +48,6 @@ struct JAccount {
     orig_code_hash: B256,
     code: Option<Code>,
     storage: U256Map<Slot>,
-    /// EIP-1153 transient storage (dropped with the journal at the end of the transaction).
-    transient: U256Map<U256>,
     warm: bool,
     touched: bool,
     /// Created in this transaction: storage starts empty and EIP-6780 SELFDESTRUCT deletes it.
@@ -61,8 +59,9 @@ struct JAccount {
 /// Up to this many accounts the journal finds an account by a linear scan of their addresses.
 const SCAN_LIMIT: usize = 16;
 
-/// Index of an account in the journal's account list (accounts are never removed during a transaction).
-type AccIdx = u32;
+/// Index of an account in the journal's account list (accounts are never removed during a transaction), a
+/// handle that the `_at` methods take so that a caller working on one account finds it once.
+pub(crate) type AccIdx = u32;
 
 /// One reversible change. Accounts are named by their index in the journal.
 #[derive(Clone, Debug)]
@@ -112,6 +111,11 @@ pub struct Journal {
     /// The last account looked up (most lookups repeat the frame's own address).
     last: Option<(Address, AccIdx)>,
     undo: Vec<Undo>,
+    /// EIP-1153 transient storage by account and slot (rare: kept out of the accounts, which every
+    /// transaction creates and moves).
+    transient: HashMap<(AccIdx, U256), U256>,
+    /// Reused scratch list of accounts (end-of-transaction clearing).
+    scratch: Vec<AccIdx>,
     logs: Vec<Log>,
     reads: ReadSet,
     spec_spurious: bool,
@@ -139,6 +143,8 @@ impl Journal {
             index,
             accs,
             undo,
+            transient,
+            scratch,
         } = pool::take();
         Self {
             precompiles: Some(precompiles),
@@ -148,20 +154,29 @@ impl Journal {
             index,
             accs,
             undo,
+            transient,
+            scratch,
             last: None,
             logs: Vec::new(),
             reads: Vec::with_capacity(8),
         }
     }
 
-    /// The index of `address`, adding an empty (unloaded) entry on first use.
-    #[inline]
-    fn idx(&mut self, address: Address) -> AccIdx {
+    /// The index of `address`, adding an empty (unloaded) entry on first use. The repeat of the last
+    /// lookup is answered inline; anything else goes through [`Journal::lookup`].
+    #[inline(always)]
+    pub(crate) fn idx(&mut self, address: Address) -> AccIdx {
         if let Some((a, i)) = self.last {
             if a == address {
                 return i;
             }
         }
+        self.lookup(address)
+    }
+
+    /// [`Journal::idx`] past its last-hit check.
+    #[inline(never)]
+    fn lookup(&mut self, address: Address) -> AccIdx {
         let i = match self.find(&address) {
             Some(i) => i,
             None => self.add(address),
@@ -204,12 +219,6 @@ impl Journal {
             self.index.insert(address, i);
         }
         i
-    }
-
-    #[inline]
-    fn acc(&mut self, address: Address) -> &mut JAccount {
-        let i = self.idx(address);
-        &mut self.accs[i as usize]
     }
 
     #[inline]
@@ -273,7 +282,7 @@ impl Journal {
                     }
                 }
                 Undo::Transient(a, s, old) => {
-                    self.at(a).transient.insert(s, old);
+                    self.transient.insert((a, s), old);
                 }
                 Undo::Touched(a) => {
                     // EIP-161 quirk: the touch of RIPEMD-160 in block 2675119 was never reverted.
@@ -292,10 +301,21 @@ impl Journal {
 
     /// Current balance of `address`.
     pub fn balance(&mut self, view: &dyn StateView, address: Address) -> Result<U256, ViewError> {
-        let acc = self.acc(address);
+        let i = self.idx(address);
+        self.balance_at(view, i)
+    }
+
+    /// [`Journal::balance`] of the account at `i`.
+    pub(crate) fn balance_at(
+        &mut self,
+        view: &dyn StateView,
+        i: AccIdx,
+    ) -> Result<U256, ViewError> {
+        let acc = &mut self.accs[i as usize];
         if let Some(b) = acc.balance {
             return Ok(b);
         }
+        let address = acc.address;
         let v = view.balance(address)?;
         let b = v + acc.credit;
         acc.orig_balance = v;
@@ -309,10 +329,17 @@ impl Journal {
     /// of them is loaded yet, recording the same three reads, in the same order, as [`Journal::nonce`],
     /// [`Journal::balance`] and [`Journal::code_hash`] would.
     pub fn preload(&mut self, view: &dyn StateView, address: Address) -> Result<(), ViewError> {
-        let acc = self.acc(address);
+        let i = self.idx(address);
+        self.preload_at(view, i)
+    }
+
+    /// [`Journal::preload`] of the account at `i`.
+    pub(crate) fn preload_at(&mut self, view: &dyn StateView, i: AccIdx) -> Result<(), ViewError> {
+        let acc = &mut self.accs[i as usize];
         if acc.balance.is_some() || acc.nonce.is_some() || acc.code_hash.is_some() {
             return Ok(());
         }
+        let address = acc.address;
         let b = view.basic(address)?;
         acc.orig_nonce = b.nonce;
         acc.nonce = Some(b.nonce);
@@ -334,10 +361,17 @@ impl Journal {
 
     /// Current nonce of `address`.
     pub fn nonce(&mut self, view: &dyn StateView, address: Address) -> Result<u64, ViewError> {
-        let acc = self.acc(address);
+        let i = self.idx(address);
+        self.nonce_at(view, i)
+    }
+
+    /// [`Journal::nonce`] of the account at `i`.
+    pub(crate) fn nonce_at(&mut self, view: &dyn StateView, i: AccIdx) -> Result<u64, ViewError> {
+        let acc = &mut self.accs[i as usize];
         if let Some(n) = acc.nonce {
             return Ok(n);
         }
+        let address = acc.address;
         let v = view.nonce(address)?;
         acc.orig_nonce = v;
         acc.nonce = Some(v);
@@ -347,10 +381,21 @@ impl Journal {
 
     /// Current code hash of `address` (`B256::ZERO` when it does not exist).
     pub fn code_hash(&mut self, view: &dyn StateView, address: Address) -> Result<B256, ViewError> {
-        let acc = self.acc(address);
+        let i = self.idx(address);
+        self.code_hash_at(view, i)
+    }
+
+    /// [`Journal::code_hash`] of the account at `i`.
+    pub(crate) fn code_hash_at(
+        &mut self,
+        view: &dyn StateView,
+        i: AccIdx,
+    ) -> Result<B256, ViewError> {
+        let acc = &mut self.accs[i as usize];
         if let Some(h) = acc.code_hash {
             return Ok(h);
         }
+        let address = acc.address;
         let v = view.code_hash(address)?;
         acc.orig_code_hash = v;
         acc.code_hash = Some(v);
@@ -361,16 +406,22 @@ impl Journal {
 
     /// Current code of `address` (empty when it has none).
     pub fn code(&mut self, view: &dyn StateView, address: Address) -> Result<Code, ViewError> {
-        if let Some(c) = self.acc(address).code.clone() {
+        let i = self.idx(address);
+        self.code_at(view, i)
+    }
+
+    /// [`Journal::code`] of the account at `i`.
+    pub(crate) fn code_at(&mut self, view: &dyn StateView, i: AccIdx) -> Result<Code, ViewError> {
+        if let Some(c) = self.at(i).code.clone() {
             return Ok(c);
         }
-        let hash = self.code_hash(view, address)?;
+        let hash = self.code_hash_at(view, i)?;
         let code = if hash == B256::ZERO || hash == KECCAK_EMPTY {
             Bytecode::empty()
         } else {
             view.code_by_hash(hash)?
         };
-        self.acc(address).code = Some(code.clone());
+        self.at(i).code = Some(code.clone());
         Ok(code)
     }
 
@@ -401,19 +452,25 @@ impl Journal {
 
     /// EIP-161 emptiness: no code, zero nonce, zero balance. A non-existent account is empty.
     pub fn is_empty(&mut self, view: &dyn StateView, address: Address) -> Result<bool, ViewError> {
-        let acc = self.acc(address);
+        let i = self.idx(address);
+        self.is_empty_at(view, i)
+    }
+
+    /// [`Journal::is_empty`] of the account at `i`.
+    fn is_empty_at(&mut self, view: &dyn StateView, i: AccIdx) -> Result<bool, ViewError> {
+        let acc = self.at(i);
         if acc.balance.is_none() && !acc.credit.is_zero() {
             // Known non-empty without reading the balance.
             return Ok(false);
         }
-        let h = self.code_hash(view, address)?;
+        let h = self.code_hash_at(view, i)?;
         if h != B256::ZERO && h != KECCAK_EMPTY {
             return Ok(false);
         }
-        if self.nonce(view, address)? != 0 {
+        if self.nonce_at(view, i)? != 0 {
             return Ok(false);
         }
-        Ok(self.balance(view, address)?.is_zero())
+        Ok(self.balance_at(view, i)?.is_zero())
     }
 
     /// Loads a storage slot; returns `(value, was_cold)` and warms it.
@@ -534,15 +591,20 @@ impl Journal {
 
     /// Marks an account touched (EIP-161) and makes it exist.
     pub fn touch(&mut self, view: &dyn StateView, address: Address) -> Result<(), ViewError> {
-        let hash = self.code_hash(view, address)?;
         let i = self.idx(address);
+        self.touch_at(view, i)
+    }
+
+    /// [`Journal::touch`] of the account at `i`.
+    fn touch_at(&mut self, view: &dyn StateView, i: AccIdx) -> Result<(), ViewError> {
+        let hash = self.code_hash_at(view, i)?;
         let acc = self.at(i);
         if !acc.touched {
             acc.touched = true;
             self.undo.push(Undo::Touched(i));
         }
         if hash == B256::ZERO {
-            self.set_code_hash(address, KECCAK_EMPTY, None);
+            self.set_code_hash_at(i, KECCAK_EMPTY, None);
         }
         Ok(())
     }
@@ -554,11 +616,21 @@ impl Journal {
         address: Address,
         amount: U256,
     ) -> Result<(), ViewError> {
-        self.touch(view, address)?;
+        let i = self.idx(address);
+        self.credit_at(view, i, amount)
+    }
+
+    /// [`Journal::credit`] to the account at `i`.
+    pub(crate) fn credit_at(
+        &mut self,
+        view: &dyn StateView,
+        i: AccIdx,
+        amount: U256,
+    ) -> Result<(), ViewError> {
+        self.touch_at(view, i)?;
         if amount.is_zero() {
             return Ok(());
         }
-        let i = self.idx(address);
         let acc = self.at(i);
         match acc.balance.as_mut() {
             Some(b) => *b += amount,
@@ -575,8 +647,18 @@ impl Journal {
         address: Address,
         value: U256,
     ) -> Result<(), ViewError> {
-        let old = self.balance(view, address)?;
         let i = self.idx(address);
+        self.set_balance_at(view, i, value)
+    }
+
+    /// [`Journal::set_balance`] of the account at `i`.
+    pub(crate) fn set_balance_at(
+        &mut self,
+        view: &dyn StateView,
+        i: AccIdx,
+        value: U256,
+    ) -> Result<(), ViewError> {
+        let old = self.balance_at(view, i)?;
         self.at(i).balance = Some(value);
         self.undo.push(Undo::Balance(i, old));
         Ok(())
@@ -590,16 +672,29 @@ impl Journal {
         to: Address,
         value: U256,
     ) -> Result<bool, ViewError> {
-        let from_balance = self.balance(view, from)?;
+        let from = self.idx(from);
+        let to = self.idx(to);
+        self.transfer_at(view, from, to, value)
+    }
+
+    /// [`Journal::transfer`] between the accounts at `from` and `to`.
+    pub(crate) fn transfer_at(
+        &mut self,
+        view: &dyn StateView,
+        from: AccIdx,
+        to: AccIdx,
+        value: U256,
+    ) -> Result<bool, ViewError> {
+        let from_balance = self.balance_at(view, from)?;
         // Read everything the credit needs before changing anything.
-        self.code_hash(view, to)?;
+        self.code_hash_at(view, to)?;
         if from_balance < value {
             return Ok(false);
         }
         if !value.is_zero() {
-            self.set_balance(view, from, from_balance - value)?;
+            self.set_balance_at(view, from, from_balance - value)?;
         }
-        self.credit(view, to, value)?;
+        self.credit_at(view, to, value)?;
         Ok(true)
     }
 
@@ -610,15 +705,24 @@ impl Journal {
         address: Address,
         nonce: u64,
     ) -> Result<(), ViewError> {
-        let old = self.nonce(view, address)?;
         let i = self.idx(address);
+        self.set_nonce_at(view, i, nonce)
+    }
+
+    /// [`Journal::set_nonce`] of the account at `i`.
+    pub(crate) fn set_nonce_at(
+        &mut self,
+        view: &dyn StateView,
+        i: AccIdx,
+        nonce: u64,
+    ) -> Result<(), ViewError> {
+        let old = self.nonce_at(view, i)?;
         self.at(i).nonce = Some(nonce);
         self.undo.push(Undo::Nonce(i, old));
         Ok(())
     }
 
-    fn set_code_hash(&mut self, address: Address, hash: B256, code: Option<Code>) {
-        let i = self.idx(address);
+    fn set_code_hash_at(&mut self, i: AccIdx, hash: B256, code: Option<Code>) {
         let acc = self.at(i);
         let old_hash = acc.code_hash.unwrap_or(acc.orig_code_hash);
         let old_code = acc.code.take();
@@ -634,13 +738,14 @@ impl Journal {
         address: Address,
         code: Code,
     ) -> Result<(), ViewError> {
-        self.code_hash(view, address)?;
+        let i = self.idx(address);
+        self.code_hash_at(view, i)?;
         let hash = if code.is_empty() {
             KECCAK_EMPTY
         } else {
             code.hash()
         };
-        self.set_code_hash(address, hash, Some(code));
+        self.set_code_hash_at(i, hash, Some(code));
         Ok(())
     }
 
@@ -693,15 +798,15 @@ impl Journal {
 
     /// TLOAD.
     pub fn tload(&self, address: Address, slot: U256) -> U256 {
-        self.get(&address)
-            .and_then(|a| a.transient.get(&slot).copied())
+        self.find(&address)
+            .and_then(|i| self.transient.get(&(i, slot)).copied())
             .unwrap_or_default()
     }
 
     /// TSTORE.
     pub fn tstore(&mut self, address: Address, slot: U256, value: U256) {
         let i = self.idx(address);
-        let old = self.at(i).transient.insert(slot, value).unwrap_or_default();
+        let old = self.transient.insert((i, slot), value).unwrap_or_default();
         if old != value {
             self.undo.push(Undo::Transient(i, slot, old));
         }
@@ -722,30 +827,49 @@ impl Journal {
         if !self.spec_spurious {
             return Ok(());
         }
-        let mut touched: Vec<Address> = self
-            .accs
-            .iter()
-            .filter(|a| a.touched && !a.destroyed)
-            .map(|a| a.address)
-            .collect();
-        touched.sort_unstable();
-        let mut empty = Vec::new();
-        for a in touched {
-            if self.is_empty(view, a)? {
-                empty.push(a);
+        // In address order; the empty ones are gathered at the front of the same (reused) list.
+        let mut touched = std::mem::take(&mut self.scratch);
+        touched.clear();
+        touched.extend((0..self.accs.len() as AccIdx).filter(|&i| {
+            let a = &self.accs[i as usize];
+            a.touched && !a.destroyed
+        }));
+        touched.sort_unstable_by_key(|&i| self.accs[i as usize].address);
+        let mut empty = 0;
+        let mut result = Ok(());
+        for k in 0..touched.len() {
+            match self.is_empty_at(view, touched[k]) {
+                Ok(true) => {
+                    touched[empty] = touched[k];
+                    empty += 1;
+                }
+                Ok(false) => {}
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
             }
         }
-        for a in empty {
-            self.acc(a).destroyed = true;
+        if result.is_ok() {
+            for &i in &touched[..empty] {
+                self.at(i).destroyed = true;
+            }
         }
-        Ok(())
+        self.scratch = touched;
+        result
     }
 
-    /// Consumes the journal into its read set, write set and logs.
-    pub fn finish(mut self) -> (ReadSet, WriteSet, Vec<Log>) {
-        // Built in load order and sorted at the end: only changed accounts are sorted, in place.
+    /// Takes the read set, write set and logs out of the journal (what is left goes back to this thread's
+    /// pool when the journal is dropped).
+    pub fn finish(&mut self) -> (ReadSet, WriteSet, Vec<Log>) {
+        // Built in address order: the accounts' indices are sorted (not the larger writes).
+        let mut order = std::mem::take(&mut self.scratch);
+        order.clear();
+        order.extend(0..self.accs.len() as AccIdx);
+        order.sort_unstable_by_key(|&i| self.accs[i as usize].address);
         let mut writes = Vec::with_capacity(self.accs.len());
-        for acc in &self.accs {
+        for &i in &order {
+            let acc = &self.accs[i as usize];
             let mut w = AccountWrite::new(acc.address);
             if acc.destroyed {
                 // Deleting an account that never existed changes nothing.
@@ -773,16 +897,19 @@ impl Journal {
                 }
             }
             w.storage_reset = acc.created;
-            let mut slots: Vec<(U256, U256)> = acc
-                .storage
-                .iter()
-                .filter(|(_, s)| {
-                    s.loaded && (s.current != s.original || (acc.created && !s.current.is_zero()))
-                })
-                .map(|(k, s)| (*k, s.current))
-                .collect();
-            slots.sort_unstable_by_key(|(k, _)| *k);
-            w.storage = slots;
+            if !acc.storage.is_empty() {
+                let mut slots: Vec<(U256, U256)> = acc
+                    .storage
+                    .iter()
+                    .filter(|(_, s)| {
+                        s.loaded
+                            && (s.current != s.original || (acc.created && !s.current.is_zero()))
+                    })
+                    .map(|(k, s)| (*k, s.current))
+                    .collect();
+                slots.sort_unstable_by_key(|(k, _)| *k);
+                w.storage = slots;
+            }
             if w.balance.is_some()
                 || w.nonce.is_some()
                 || w.code.is_some()
@@ -792,7 +919,7 @@ impl Journal {
                 writes.push(w);
             }
         }
-        writes.sort_unstable_by_key(|w: &AccountWrite| w.address);
+        self.scratch = order;
         (
             std::mem::take(&mut self.reads),
             writes,
@@ -837,6 +964,8 @@ impl Drop for Journal {
             index: std::mem::take(&mut self.index),
             accs: std::mem::take(&mut self.accs),
             undo: std::mem::take(&mut self.undo),
+            transient: std::mem::take(&mut self.transient),
+            scratch: std::mem::take(&mut self.scratch),
         });
     }
 }
@@ -848,6 +977,8 @@ struct Tables {
     index: AddressMap<AccIdx>,
     accs: Vec<JAccount>,
     undo: Vec<Undo>,
+    transient: HashMap<(AccIdx, U256), U256>,
+    scratch: Vec<AccIdx>,
 }
 
 /// A per-thread pool of journal tables, so that a transaction does not allocate (and free) its account
@@ -876,6 +1007,8 @@ mod pool {
                 index: Default::default(),
                 accs: Vec::with_capacity(4),
                 undo: Vec::with_capacity(16),
+                transient: Default::default(),
+                scratch: Vec::with_capacity(4),
             })
     }
 
@@ -888,6 +1021,7 @@ mod pool {
         t.index.clear();
         t.accs.clear();
         t.undo.clear();
+        t.transient.clear();
         // `try_with`: a journal dropped while the thread exits finds the pool gone; it is freed instead.
         let _ = POOL.try_with(|p| {
             let mut p = p.borrow_mut();

@@ -23,7 +23,7 @@ use crate::interpreter::{
     self, gas, table, CallRequest, CallScheme, CreateRequest, Ctl, Ctx, Frame, FrameEntry,
     FrameKind, FrameRequest, FrameStart, Tracer,
 };
-use crate::journal::{Checkpoint, Journal};
+use crate::journal::{AccIdx, Checkpoint, Journal};
 use crate::outcome::{ExecStatus, HaltReason, TxOutcome};
 use crate::precompiles::{self, PrecompileCall};
 use crate::rules::{ChainRules, DepositRules, ExtraFee, RuleState};
@@ -130,10 +130,12 @@ impl<'a> TxExecution<'a> {
     }
 
     /// [`TxExecution::new`] on a borrowed environment (no copy of it).
+    #[inline]
     pub fn borrowed(env: &'a Env) -> Self {
         Self::with_env(Cow::Borrowed(env))
     }
 
+    #[inline]
     fn with_env(env: Cow<'a, Env>) -> Self {
         let spec = env.cfg.spec;
         let rules = env.cfg.rules;
@@ -350,10 +352,11 @@ impl<'a> TxExecution<'a> {
 
         // Reads (the three of the sender with one view call).
         let caller = tx.caller;
-        self.journal.preload(view, caller)?;
-        let nonce = self.journal.nonce(view, caller)?;
-        let balance = self.journal.balance(view, caller)?;
-        let code = self.journal.code(view, caller)?;
+        let ci = self.journal.idx(caller);
+        self.journal.preload_at(view, ci)?;
+        let nonce = self.journal.nonce_at(view, ci)?;
+        let balance = self.journal.balance_at(view, ci)?;
+        let code = self.journal.code_at(view, ci)?;
         if !code.is_empty() && code.delegation().is_none() && !self.env.cfg.skip_transaction_checks
         {
             return Err(InvalidTx::SenderHasCode(caller).into());
@@ -401,10 +404,10 @@ impl<'a> TxExecution<'a> {
         let upfront = gas_limit * price + blob_gas * blob_price + extra;
         let new_balance = balance.saturating_sub(upfront);
         let to = tx.kind.to().copied();
-        self.journal.set_balance(view, caller, new_balance)?;
+        self.journal.set_balance_at(view, ci, new_balance)?;
         if !self.env.cfg.disable_nonce_check || nonce < u64::MAX {
             self.journal
-                .set_nonce(view, caller, nonce.saturating_add(1))?;
+                .set_nonce_at(view, ci, nonce.saturating_add(1))?;
         }
         self.warm_up(caller, to);
         Ok(())
@@ -790,12 +793,14 @@ impl<'a> TxExecution<'a> {
             return Ok(None);
         }
         // Reads.
+        let from = self.journal.idx(c.caller);
+        let to = self.journal.idx(c.target);
         let caller_balance = if c.transfer.is_zero() {
             U256::ZERO
         } else {
-            self.journal.balance(view, c.caller)?
+            self.journal.balance_at(view, from)?
         };
-        self.journal.code_hash(view, c.target)?;
+        self.journal.code_hash_at(view, to)?;
         if !c.transfer.is_zero() && caller_balance < c.transfer {
             let r = if depth == 0 {
                 // Only a deposit (or a run without the balance check) gets here at the top level.
@@ -814,8 +819,7 @@ impl<'a> TxExecution<'a> {
             return Ok(None);
         }
         let checkpoint = self.journal.checkpoint();
-        self.journal
-            .transfer(view, c.caller, c.target, c.transfer)?;
+        self.journal.transfer_at(view, from, to, c.transfer)?;
 
         {
             if let Some(p) =
@@ -1071,8 +1075,10 @@ impl<'a> TxExecution<'a> {
         };
 
         // Reads first.
-        let balance = self.journal.balance(view, caller)?;
-        self.journal.code_hash(view, coinbase)?;
+        let ci = self.journal.idx(caller);
+        let balance = self.journal.balance_at(view, ci)?;
+        let bi = self.journal.idx(coinbase);
+        self.journal.code_hash_at(view, bi)?;
         // Writes, inside a checkpoint: the EIP-161 clearing may still read (and park on) a touched account's
         // emptiness, and a resumed finalize must start again from a journal without the fee writes.
         let cp = self.journal.checkpoint();
@@ -1081,7 +1087,7 @@ impl<'a> TxExecution<'a> {
             .settle_extra_fee(&self.env, &self.extra_fee, gas_used);
         let written = self.apply_fees(
             view,
-            caller,
+            (ci, bi),
             balance + settlement.refund,
             gas_limit - gas_used,
             gas_used,
@@ -1108,19 +1114,18 @@ impl TxExecution<'_> {
     fn apply_fees(
         &mut self,
         view: &dyn StateView,
-        caller: Address,
+        (caller, coinbase): (AccIdx, AccIdx),
         balance: U256,
         unused: u64,
         gas_used: u64,
         price: U256,
         tip: U256,
     ) -> Result<(), ViewError> {
-        let coinbase = self.env.block.beneficiary;
         let basefee = self.env.block.basefee;
         self.journal
-            .set_balance(view, caller, balance + U256::from(unused) * price)?;
+            .set_balance_at(view, caller, balance + U256::from(unused) * price)?;
         self.journal
-            .credit(view, coinbase, U256::from(gas_used) * tip)?;
+            .credit_at(view, coinbase, U256::from(gas_used) * tip)?;
         if let Some(vault) = self.rules.base_fee_recipient() {
             self.journal
                 .credit(view, vault, U256::from(gas_used) * basefee.min(price))?;
@@ -1215,8 +1220,7 @@ impl TxExecution<'_> {
         let Some(top) = self.top.take() else {
             return Err(ViewError::Backend("transaction finished without a result".into()).into());
         };
-        let journal = std::mem::take(&mut self.journal);
-        let (reads, writes, logs) = journal.finish();
+        let (reads, writes, logs) = self.journal.finish();
         Ok(TxOutcome {
             status: top.status,
             gas_used,
@@ -1238,8 +1242,7 @@ impl TxExecution<'_> {
         let Some(top) = self.top.take() else {
             return Err(ViewError::Backend("system call finished without a result".into()).into());
         };
-        let journal = std::mem::take(&mut self.journal);
-        let (reads, writes, logs) = journal.finish();
+        let (reads, writes, logs) = self.journal.finish();
         Ok(TxOutcome {
             status: top.status,
             gas_used: self.env.tx.gas_limit - top.gas_left,

@@ -345,7 +345,7 @@ fn commit(
     current: &std::cell::Cell<Option<TxIdx>>,
 ) -> Result<(Vec<TxResult>, ExecReport), ParallelError> {
     let envs = shared.envs;
-    let mut overlay = Overlay::new(shared.base);
+    let mut overlay = Overlay::with_capacity(shared.base, envs.len());
     let mut results = Vec::with_capacity(envs.len());
     let mut report = ExecReport::default();
     let (mut window, mut failed) = (0u32, 0u32);

@@ -7,7 +7,7 @@
 
 use crate::error::ParallelError;
 use crate::types::WriteSet;
-use alloy_primitives::map::HashMap;
+use alloy_primitives::map::{AddressMap, B256Map, U256Map};
 use alloy_primitives::{Address, B256, U256};
 use parevm_evm_core::{
     AccountBasic, BalanceWrite, Code, Env, InvalidTx, StateView, TxError, TxExecution, TxOutcome,
@@ -34,7 +34,9 @@ pub fn try_execute_sequential(
     envs: &[Env],
     base: &(dyn StateView + Sync),
 ) -> Result<Vec<Result<TxOutcome, InvalidTx>>, ParallelError> {
-    let mut overlay = Overlay::new(base);
+    // Sized for a block whose transactions each write an account of their own (the sender), so that the
+    // overlay does not rehash as it fills.
+    let mut overlay = Overlay::with_capacity(base, envs.len());
     let mut results = Vec::with_capacity(envs.len());
     for (tx, env) in envs.iter().enumerate() {
         let r = execute_one(tx, env, &overlay)?;
@@ -76,23 +78,29 @@ pub(crate) struct OverlayAccount {
     pub(crate) exists: bool,
     /// Storage was wiped: slots not in `storage` read zero instead of falling through.
     pub(crate) wiped: bool,
-    pub(crate) storage: HashMap<U256, U256>,
+    pub(crate) storage: U256Map<U256>,
 }
 
 /// The base state plus the writes applied so far.
 pub struct Overlay<'a> {
     base: &'a (dyn StateView + Sync),
-    accounts: HashMap<Address, OverlayAccount>,
-    codes: HashMap<B256, Code>,
+    /// Fixed-bytes hashers (alloy's `AddressMap`, `B256Map`): every transaction reads and writes here.
+    accounts: AddressMap<OverlayAccount>,
+    codes: B256Map<Code>,
 }
 
 impl<'a> Overlay<'a> {
     /// An overlay with no writes over `base`.
     pub fn new(base: &'a (dyn StateView + Sync)) -> Self {
+        Self::with_capacity(base, 0)
+    }
+
+    /// An overlay with no writes over `base`, with room for `accounts` written accounts.
+    pub fn with_capacity(base: &'a (dyn StateView + Sync), accounts: usize) -> Self {
         Self {
             base,
-            accounts: HashMap::default(),
-            codes: HashMap::default(),
+            accounts: AddressMap::with_capacity_and_hasher(accounts, Default::default()),
+            codes: B256Map::default(),
         }
     }
 

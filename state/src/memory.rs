@@ -1,6 +1,6 @@
 //! The in-memory world state: accounts, storage, code by hash and recent block hashes.
 
-use alloy_primitives::map::HashMap;
+use alloy_primitives::map::{AddressMap, B256Map, HashMap};
 use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
 use parevm_evm_core::{
     AccountBasic, AccountWrite, BalanceWrite, Bytecode, Code, StateView, ViewError, WriteSet,
@@ -42,8 +42,10 @@ impl AccountState {
 /// A whole world state held in memory.
 #[derive(Clone, Debug, Default)]
 pub struct InMemoryState {
-    accounts: HashMap<Address, AccountState>,
-    codes: HashMap<B256, Code>,
+    /// Keyed with alloy's fixed-bytes hasher (foldhash, randomly seeded, no length prefix): about half the
+    /// cost of the generic hasher for a 20-byte key, and every transaction looks accounts up here.
+    accounts: AddressMap<AccountState>,
+    codes: B256Map<Code>,
     block_hashes: HashMap<u64, B256>,
 }
 

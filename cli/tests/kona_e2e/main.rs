@@ -5,7 +5,7 @@
 //! ```text
 //!  cast ──deposit──> anvil (L1, Portal.sol) <──L1 blocks, receipts── kona-node (sequencer)
 //!                                                                        │ Engine API (JWT)
-//!                                                                  parevm node A ──kill -9, restart
+//!  cast ──L2 tx (eth port)──────────────────────────────────────> parevm node A ──kill -9, restart
 //!                                    blocks 1..=head (eth port) ──newPayloadV4 + FCU──> parevm node B
 //! ```
 //!
@@ -15,9 +15,8 @@
 //!    anvil reports them);
 //! 2. an L1 `TransactionDeposited` event (cast to the portal) arrives as a 0x7E transaction with the
 //!    source hash the OP specs derive from the L1 log, and its `mint` is credited;
-//! 3. (not yet: an L2 transaction sent with `cast send` lands with the `l1Fee` op-revm computes in its
-//!    receipt; it needs OP payload building from the node's pool and `eth_estimateGas` in OP mode, both in
-//!    progress; until then kona's blocks carry only the attributes' transactions);
+//! 3. an L2 transaction sent with `cast send` lands, with the `l1Fee` op-revm computes (the oracle) in its
+//!    receipt, and the sender pays exactly value + gas + L1 fee + operator fee;
 //! 4. `parevm node` killed with -9 mid-run and restarted on the same datadir keeps every block it had
 //!    answered for, and kona goes on building on it;
 //! 5. a second `parevm node` fed the same blocks through `engine_newPayloadV4` + forkchoiceUpdated reaches
@@ -32,6 +31,7 @@ mod deposit;
 mod l1;
 mod l1info;
 mod l2;
+mod l2tx;
 mod procs;
 mod replay;
 mod rpc;
@@ -152,8 +152,9 @@ fn kona_sequences_an_op_chain_on_parevm_node() {
     );
     wait_head(&l2, 5, &mut [&mut kona, &mut node_a, &mut l1.proc]);
 
-    // An L1 deposit, sent with cast like a user would.
+    // An L1 deposit and an L2 transaction, both sent with cast like a user would.
     let deposit = deposit::send(&clients, &l1, portal);
+    let l2_tx = l2tx::send(&clients, &l2, &l2_key);
 
     // kill -9 mid-run, restart on the same datadir and ports: every block it answered for is kept,
     // and kona goes on building.
@@ -172,12 +173,13 @@ fn kona_sequences_an_op_chain_on_parevm_node() {
     wait_head(&l2, target, &mut [&mut kona, &mut node_a, &mut l1.proc]);
     println!("head {before} before kill -9, {restarted} after restart, reached {target}");
 
-    // The L1 origin and the deposit on the chain kona built.
+    // The L1 origin, the deposit and the L2 transaction's fees on the chain kona built.
     let head = l2.block_number().expect("head");
     let origin = l1info::assert_l1_origin(&l2, &l1.rpc, head);
     println!("L2 head {head} has L1 origin {origin}");
     let k = deposit::check(&l2, head, &deposit);
     println!("deposit {} in L2 block {k}", deposit.source_hash);
+    l2tx::check(&l2, &l1.rpc, l2_tx, l2_sender);
 
     // Node B: the same blocks through newPayload + forkchoiceUpdated.
     drop(kona);
