@@ -10,7 +10,9 @@
 //!
 //! Suites (subcommands of the `parevm-benches` binary): `interp` (one transaction, our interpreter against
 //! revm's); `synthetic` (generated blocks: parevm sequential, parevm parallel per thread count, revm
-//! sequential); `mainnet` (recorded blocks through the block executor) is reserved.
+//! sequential); `mainnet` (recorded blocks through the block executor); `chain` (the persistent store);
+//! `newpayload` (Engine API latency of `parevm node`: newPayload + forkchoice on generated OP blocks, and
+//! the kona fixture blocks on their witness).
 #![warn(missing_docs)]
 #![deny(unsafe_code)]
 
@@ -23,6 +25,7 @@ pub mod engine;
 pub mod error;
 pub mod interp;
 pub mod mainnet;
+pub mod newpayload;
 pub mod plot;
 pub mod profile;
 pub mod report;

@@ -1,6 +1,7 @@
 //! `parevm-benches`: the benchmark binary. `interp` times our interpreter against revm per contract;
 //! `synthetic` times generated blocks sequentially and in parallel; `mainnet` times the recorded mainnet
-//! blocks: parevm sequential, parevm parallel per thread count, revm.
+//! blocks: parevm sequential, parevm parallel per thread count, revm; `chain` the persistent store;
+//! `newpayload` the Engine API latency of `parevm node` (p50 / p99 per block).
 #![forbid(unsafe_code)]
 
 use anyhow::{bail, Context as _};
@@ -35,6 +36,10 @@ enum Suite {
     /// The persistent chain: execution, incremental root and commit per block on generated states of
     /// N accounts (redb file), beside execution of the same blocks in memory.
     Chain(ChainArgs),
+    /// Engine API latency of `parevm node`: newPayload + the forkchoice update that makes the block the
+    /// head (execution, state root, durable commit) for generated OP blocks on 1 and 2 threads, p50/p99;
+    /// and the kona fixture blocks on their witness.
+    Newpayload(NewpayloadArgs),
     /// One engine only, in a loop, for instruction-count profilers (`valgrind --tool=callgrind`): an
     /// interp case (`--case`) or a synthetic block (`--workload`). Nothing is timed.
     Profile(ProfileArgs),
@@ -85,6 +90,40 @@ struct ChainArgs {
     /// Executor threads (1: sequential).
     #[arg(long, default_value_t = 1)]
     threads: usize,
+}
+
+#[derive(Debug, Args)]
+struct NewpayloadArgs {
+    /// Directory for `newpayload.csv`.
+    #[arg(long, default_value = "target/bench-results")]
+    out: PathBuf,
+    /// Where the datadirs are created (emptied first, removed after).
+    #[arg(long, default_value = "target/bench-newpayload")]
+    dir: PathBuf,
+    /// Workloads of the generated blocks (comma-separated): transfers, erc20, mix; `none` for none.
+    #[arg(long, value_delimiter = ',', default_value = "transfers,erc20,mix")]
+    workloads: Vec<String>,
+    /// Block gas limits (comma-separated).
+    #[arg(long, value_delimiter = ',', default_value = "30000000,100000000")]
+    gas: Vec<u64>,
+    /// Blocks per workload and gas limit.
+    #[arg(long, default_value_t = 25)]
+    blocks: usize,
+    /// Executor thread counts (comma-separated; 1 is the sequential path, as `parevm node --threads 1`).
+    #[arg(long, value_delimiter = ',', default_value = "1,2")]
+    threads: Vec<usize>,
+    /// Funded filler accounts of the genesis.
+    #[arg(long, default_value_t = 100_000)]
+    accounts: usize,
+    /// ERC-20 tokens in the genesis.
+    #[arg(long, default_value_t = 50)]
+    tokens: usize,
+    /// Filler holders per token (storage slots of each token).
+    #[arg(long, default_value_t = 2_000)]
+    holders: usize,
+    /// Timed runs per kona fixture block and thread count (0 leaves them out).
+    #[arg(long, default_value_t = 20)]
+    kona_runs: usize,
 }
 
 #[derive(Debug, Args)]
@@ -160,6 +199,7 @@ fn main() -> anyhow::Result<()> {
         Suite::Synthetic(args) => synthetic(args),
         Suite::Chain(args) => chain(args),
         Suite::Profile(args) => profile(args),
+        Suite::Newpayload(args) => newpayload(args),
     }
 }
 
@@ -207,6 +247,59 @@ fn chain(args: ChainArgs) -> anyhow::Result<()> {
     print!("{}", suite::table(&rows));
     report::write(&args.out, "chain.csv", &suite::csv(&rows))?;
     eprintln!("wrote {}", args.out.join("chain.csv").display());
+    Ok(())
+}
+
+fn newpayload(args: NewpayloadArgs) -> anyhow::Result<()> {
+    use parevm_benches::newpayload::{report as np, run_suite, world::Workload, NewPayloadOptions};
+    let workloads = args
+        .workloads
+        .iter()
+        .filter(|w| w.as_str() != "none")
+        .map(|w| Workload::parse(w).with_context(|| format!("unknown workload {w}")))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    if args.threads.contains(&0) || args.threads.is_empty() {
+        bail!("--threads must be positive");
+    }
+    if args.gas.iter().any(|g| *g < 2_000_000) {
+        bail!("--gas limits must be at least 2,000,000 (the L1-info deposit takes 1,000,000)");
+    }
+    let kona_dir = if args.kona_runs > 0 {
+        Some(
+            parevm_conformance::unpack::op_dir()
+                .context("unpacking the OP fixtures")?
+                .join("kona-executor-fixtures"),
+        )
+    } else {
+        None
+    };
+    let opts = NewPayloadOptions {
+        workloads,
+        gas_limits: args.gas,
+        blocks: args.blocks.max(1),
+        threads: args.threads,
+        accounts: args.accounts.max(1),
+        tokens: args.tokens.max(1),
+        holders: args.holders,
+        kona_runs: args.kona_runs,
+        kona_dir,
+        dir: args.dir,
+    };
+    let rows = run_suite(&opts, &mut |r| {
+        eprint!(
+            "{}",
+            np::table(std::slice::from_ref(r))
+                .lines()
+                .nth(2)
+                .unwrap_or("")
+                .to_owned()
+                + "\n"
+        )
+    })
+    .context("newpayload suite")?;
+    print!("{}", np::table(&rows));
+    report::write(&args.out, "newpayload.csv", &np::csv(&rows))?;
+    eprintln!("wrote {}", args.out.join("newpayload.csv").display());
     Ok(())
 }
 
