@@ -27,7 +27,6 @@ use alloy_rpc_types_engine::{ForkchoiceState, PayloadId, PayloadStatus, PayloadS
 use op_alloy_consensus::{OpReceiptEnvelope, OpTxEnvelope};
 use op_alloy_rpc_types_engine::OpPayloadAttributes;
 use parevm_op_stack_adapter::block::attributes_of;
-use parevm_op_stack_adapter::tx::decode_tx;
 use parevm_op_stack_adapter::{build_block_with_pool, OpBlockError, OpChainConfig, OpFork, Runner};
 use parevm_storage::{ChainStore, Label, NewBlock};
 use parking_lot::Mutex;
@@ -320,8 +319,8 @@ impl OpNode {
         let mut senders = Vec::with_capacity(built.transactions.len());
         let mut tx_hashes = Vec::with_capacity(built.transactions.len());
         let mut block_value = U256::ZERO;
-        for (i, (raw, outcome)) in built.transactions.iter().zip(&built.outcomes).enumerate() {
-            let tx = decode_tx(i, raw)?;
+        // The transactions as the build decoded them: each sender is recovered once per block.
+        for (tx, outcome) in built.txs.into_iter().zip(&built.outcomes) {
             if !tx.is_deposit() {
                 let tip = tx
                     .env

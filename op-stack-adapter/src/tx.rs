@@ -1,14 +1,25 @@
 //! From an OP transaction's EIP-2718 bytes to evm-core's [`TxEnv`]: decodes the envelope
 //! (op-alloy-consensus), recovers the sender of a signed transaction, fills a deposit's fields, and keeps
 //! the encoding for the L1 data fee.
+//!
+//! ```text
+//! block's EIP-2718 bytes -> decode_txs (threads > 1: a rayon pool of that many threads) -> decode_tx each
+//!                        -> Vec<OpTx>, the first failing index's error when any fails
+//! ```
+//! Sender recovery (an ecrecover per signed transaction) is the dearest step before execution, so a block's
+//! transactions are decoded once, here, and the [`OpTx`]s travel on with the built block.
 
 use crate::error::OpBlockError;
 use alloy_consensus::transaction::SignerRecoverable;
 use alloy_eips::eip2718::Decodable2718;
+use alloy_primitives::map::HashMap;
 use alloy_primitives::{Bytes, U256};
 use op_alloy_consensus::OpTxEnvelope;
 use parevm_block::tx_env::tx_env_with_sender;
 use parevm_evm_core::env::{tx_type, DepositTx, TxEnv};
+use parking_lot::Mutex;
+use rayon::prelude::*;
+use std::sync::OnceLock;
 
 /// A decoded block transaction with its environment.
 #[derive(Clone, Debug)]
@@ -78,4 +89,43 @@ pub fn decode_tx(index: usize, bytes: &Bytes) -> Result<OpTx, OpBlockError> {
         }
     };
     Ok(OpTx { envelope, env })
+}
+
+/// Decodes a block's transactions `raw` and recovers their senders, each exactly once, on `threads`
+/// threads (1: this thread alone). The answer does not depend on `threads`: the transactions in order,
+/// or the error of the first one (by index) that fails.
+pub fn decode_txs(raw: &[Bytes], threads: usize) -> Result<Vec<OpTx>, OpBlockError> {
+    let decode = |(i, b): (usize, &Bytes)| decode_tx(i, b);
+    let pool = (threads > 1 && raw.len() > 1)
+        .then(|| decode_pool(threads))
+        .flatten();
+    match pool {
+        None => raw.iter().enumerate().map(decode).collect(),
+        Some(pool) => {
+            let all: Vec<Result<OpTx, OpBlockError>> =
+                pool.install(|| raw.par_iter().enumerate().map(decode).collect());
+            all.into_iter().collect()
+        }
+    }
+}
+
+/// The decoding threads for blocks run on `threads` threads: one rayon pool per thread count, kept for the
+/// life of the process, so a block pays for waking them, not for starting them (`None` when the pool cannot
+/// be started: the caller then decodes alone). The calling thread waits while the pool works; it is idle
+/// then, so the block still has `threads` threads busy.
+fn decode_pool(threads: usize) -> Option<&'static rayon::ThreadPool> {
+    static POOLS: OnceLock<Mutex<HashMap<usize, &'static rayon::ThreadPool>>> = OnceLock::new();
+    let mut pools = POOLS.get_or_init(Default::default).lock();
+    if let Some(p) = pools.get(&threads) {
+        return Some(*p);
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(move |i| format!("parevm-decode-{threads}-{i}"))
+        .build()
+        .ok()?;
+    // Leaked on purpose: one pool per thread count for the life of the process.
+    let pool: &'static rayon::ThreadPool = Box::leak(Box::new(pool));
+    pools.insert(threads, pool);
+    Some(pool)
 }

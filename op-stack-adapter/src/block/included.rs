@@ -42,6 +42,8 @@ pub struct SkippedTx {
 pub struct Included {
     /// EIP-2718 bytes.
     pub raw: Vec<Bytes>,
+    /// The same transactions decoded, with their senders.
+    pub txs: Vec<OpTx>,
     /// OP receipts.
     pub receipts: Vec<OpReceiptEnvelope>,
     /// OP receipt fields.
@@ -88,7 +90,7 @@ impl Included {
         fork: OpFork,
         state: &mut S,
         raw: Bytes,
-        tx: &OpTx,
+        tx: OpTx,
         outcome: TxOutcome,
         deposit_nonce: Option<u64>,
     ) -> Result<(), OpBlockError> {
@@ -113,6 +115,7 @@ impl Included {
             fork,
         ));
         self.raw.push(raw);
+        self.txs.push(tx);
         self.outcomes.push(outcome);
         Ok(())
     }
@@ -200,7 +203,7 @@ impl Included {
                 Err(TxError::View(v)) => return Err(OpBlockError::State(v)),
             };
             self.da_used = self.da_used.saturating_add(footprint);
-            self.push(fork, state, raw.clone(), &tx, outcome, None)?;
+            self.push(fork, state, raw.clone(), tx, outcome, None)?;
         }
         Ok(skipped)
     }

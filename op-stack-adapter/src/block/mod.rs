@@ -25,7 +25,7 @@ use crate::predeploys::L2_TO_L1_MESSAGE_PASSER;
 use crate::rules::l1_fee::L1FeeInputs;
 use crate::rules::OpRules;
 use crate::state::OpState;
-use crate::tx::{decode_tx, OpTx};
+use crate::tx::{decode_txs, OpTx};
 use alloy_consensus::{proofs, Header, EMPTY_OMMER_ROOT_HASH};
 use alloy_eips::eip7685::EMPTY_REQUESTS_HASH;
 use alloy_primitives::{Bloom, Bytes, B256, B64, U256};
@@ -57,6 +57,8 @@ pub struct BuiltBlock {
     pub hash: B256,
     /// The EIP-2718 transactions, in order.
     pub transactions: Vec<Bytes>,
+    /// The same transactions decoded, with their senders (recovered once, while building).
+    pub txs: Vec<OpTx>,
     /// One OP receipt per transaction.
     pub receipts: Vec<OpReceiptEnvelope>,
     /// One set of OP receipt fields per transaction (L1 fee and its inputs, operator fee, deposit
@@ -168,11 +170,11 @@ pub fn build_block_with_pool<S: OpState>(
 
     // Transactions.
     let raw: Vec<Bytes> = attrs.transactions.clone().unwrap_or_default();
-    let txs: Vec<OpTx> = raw
-        .iter()
-        .enumerate()
-        .map(|(i, b)| decode_tx(i, b))
-        .collect::<Result<_, _>>()?;
+    let threads = match runner {
+        Runner::Parallel(threads) => threads,
+        Runner::Sequential => 1,
+    };
+    let txs: Vec<OpTx> = decode_txs(&raw, threads)?;
     if let Some(i) = txs
         .windows(2)
         .position(|w| !w[0].is_deposit() && w[1].is_deposit())
@@ -197,7 +199,7 @@ pub fn build_block_with_pool<S: OpState>(
     };
     let mut parallel = parallel;
     let mut inc = Included::default();
-    for (index, (tx, env)) in txs.iter().zip(&envs).enumerate() {
+    for (index, (tx, env)) in txs.into_iter().zip(&envs).enumerate() {
         let available = gas_limit.saturating_sub(inc.gas_used);
         // Deposits take from the block's gas pool from Regolith on.
         if (fork.is_active(OpFork::Regolith) || !tx.is_deposit()) && env.tx.gas_limit > available {
@@ -207,7 +209,7 @@ pub fn build_block_with_pool<S: OpState>(
                 available,
             });
         }
-        let footprint = inc.footprint(fork, &*state, tx)?;
+        let footprint = inc.footprint(fork, &*state, &tx)?;
         inc.da_used = inc.da_used.saturating_add(footprint);
         if inc.da_used > gas_limit {
             return Err(OpBlockError::DaFootprintExceeded {
@@ -236,6 +238,7 @@ pub fn build_block_with_pool<S: OpState>(
     let skipped = inc.take_pool(fork, state, &cfg, &block, gas_limit, pool)?;
     let Included {
         raw,
+        txs,
         receipts,
         fields,
         outcomes,
@@ -298,6 +301,7 @@ pub fn build_block_with_pool<S: OpState>(
         header,
         hash,
         transactions: raw,
+        txs,
         receipts,
         receipt_fields: fields,
         l1_fee_inputs: inputs,
