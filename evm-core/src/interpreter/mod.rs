@@ -37,7 +37,8 @@ pub(crate) fn run(frame: &mut Frame, ctx: &mut Ctx<'_>, tables: &Tables) -> Ctl 
 }
 
 /// The block-metered loop: static gas and stack bounds are handled where blocks begin, and the position in
-/// the code stays in a register (instructions get and return it; `frame.pc` is written when the loop ends).
+/// the code and the stack pointer stay in registers (instructions get and return them; `frame.pc` and the
+/// stack's length are written when the loop ends).
 #[inline(always)]
 fn run_blocks(frame: &mut Frame, ctx: &mut Ctx<'_>, table: &[BlockInstr; 256]) -> Ctl {
     if frame.block_pending {
@@ -52,12 +53,17 @@ fn run_blocks(frame: &mut Frame, ctx: &mut Ctx<'_>, table: &[BlockInstr; 256]) -
     let base = frame.code.padded().as_ptr();
     // SAFETY: `frame.pc` is within the padded code (it only ever holds positions the loop reached).
     let mut ip = unsafe { base.add(frame.pc) };
+    // The stack pointer lives in this register until the loop ends (the frame's stack length is stale
+    // meanwhile; instructions that use the frame's stack get it handed back around them, see `table::op!`).
+    let mut sp = frame.stack.sp();
     loop {
         // SAFETY: code is padded with 33 STOP bytes and every instruction that moves ip checks the target
         // (JUMP) or moves at most 33 bytes past an opcode inside the code (PUSH), so ip stays in bounds.
         let op = unsafe { *ip };
-        let next = table[op as usize](frame, ctx, unsafe { ip.add(1) });
+        let (next, next_sp) = table[op as usize](frame, ctx, unsafe { ip.add(1) }, sp);
+        sp = next_sp;
         if next.is_null() {
+            frame.stack.set_sp(sp);
             let ctl = std::mem::replace(&mut ctx.ctl, Ctl::Continue);
             // SAFETY: `ip` points into the padded code that starts at `base`.
             let pc = unsafe { ip.offset_from(base) } as usize;

@@ -84,45 +84,6 @@ impl Stack {
         unsafe { *self.data.get_unchecked(self.data.len() - 1 - n) }
     }
 
-    /// Pushes the big-endian number in the `N` bytes at `src` (PUSHn immediates).
-    ///
-    /// # Safety
-    /// `src` must be valid for reading `N` bytes, and `N <= 32`.
-    #[inline(always)]
-    pub(crate) unsafe fn push_be_bytes<const N: usize>(&mut self, src: *const u8) {
-        debug_assert!(N <= 32 && self.data.len() < STACK_LIMIT);
-        let v = if N <= 8 {
-            let mut x = 0u64;
-            for i in 0..N {
-                // SAFETY: the caller guarantees N readable bytes.
-                x = (x << 8) | unsafe { *src.add(i) } as u64;
-            }
-            U256::from_limbs([x, 0, 0, 0])
-        } else {
-            let mut word = [0u8; 32];
-            // SAFETY: the caller guarantees N readable bytes; N <= 32 fits the word.
-            unsafe { std::ptr::copy_nonoverlapping(src, word.as_mut_ptr().add(32 - N), N) };
-            U256::from_be_bytes(word)
-        };
-        self.push(v);
-    }
-
-    /// Reference to the word `n` from the top (0 = top), without copying it.
-    #[inline(always)]
-    pub(crate) fn peek_ref(&self, n: usize) -> &U256 {
-        debug_assert!(n < self.data.len());
-        // SAFETY: the dispatch loop checked depth > n for this opcode.
-        unsafe { self.data.get_unchecked(self.data.len() - 1 - n) }
-    }
-
-    /// Drops the top `n` words.
-    #[inline(always)]
-    pub(crate) fn drop_n(&mut self, n: usize) {
-        debug_assert!(n <= self.data.len());
-        // SAFETY: the dispatch loop checked the stack holds at least the opcode's inputs; words are `Copy`.
-        unsafe { self.data.set_len(self.data.len() - n) };
-    }
-
     /// Mutable reference to the top word.
     #[inline(always)]
     pub(crate) fn top(&mut self) -> &mut U256 {
@@ -132,11 +93,147 @@ impl Stack {
         unsafe { self.data.get_unchecked_mut(len - 1) }
     }
 
+    /// The words, bottom first (for traces).
+    pub fn as_slice(&self) -> &[U256] {
+        &self.data
+    }
+
+    /// A stack pointer one past the top word, for instruction bodies that keep it in a register (see [`Sp`]).
+    /// Until [`Stack::set_sp`] hands it back, the stack's own length is stale.
+    #[inline(always)]
+    pub(crate) fn sp(&mut self) -> Sp {
+        let base = self.data.as_mut_ptr();
+        // SAFETY: `len <= capacity`, so the pointer stays within (or one past) the allocation.
+        let top = unsafe { base.add(self.data.len()) };
+        Sp {
+            top,
+            #[cfg(debug_assertions)]
+            base,
+        }
+    }
+
+    /// Takes back a stack pointer made by [`Stack::sp`] on this stack: the words below it are the stack.
+    #[inline(always)]
+    pub(crate) fn set_sp(&mut self, sp: Sp) {
+        #[cfg(debug_assertions)]
+        debug_assert!(
+            std::ptr::eq(sp.base, self.data.as_ptr()),
+            "foreign stack pointer"
+        );
+        // SAFETY: `sp` was made by `sp()` on this stack and moved only by `Sp`'s accessors, which the block
+        // checks keep within `base..=base + STACK_LIMIT` (the allocation's capacity); every word below it was
+        // written (pushed or already there).
+        unsafe {
+            let len = sp.top.offset_from(self.data.as_ptr()) as usize;
+            debug_assert!(len <= STACK_LIMIT);
+            self.data.set_len(len);
+        }
+    }
+}
+
+/// The operand stack as the dispatch loop holds it: a pointer one past the top word, kept in a register
+/// across instructions and passed to and returned from every block-table instruction, instead of a length
+/// read from and written to the frame by each of them.
+///
+/// The accessors skip bounds checks: the block-metered loop checked, where the basic block began, that the
+/// stack holds every word the block's instructions take and has room for every word they add (the checked
+/// table checks per instruction before it makes an `Sp`). Debug builds carry the stack's base and assert
+/// each access against it and the 1024-word limit (see the tests).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Sp {
+    top: *mut U256,
+    #[cfg(debug_assertions)]
+    base: *mut U256,
+}
+
+impl Sp {
+    /// Debug builds: `n` words are there below the top.
+    #[inline(always)]
+    fn check_has(&self, n: usize) {
+        #[cfg(debug_assertions)]
+        // SAFETY: both pointers are into the same allocation (made by `Stack::sp`).
+        assert!(
+            unsafe { self.top.offset_from(self.base) } as usize >= n,
+            "stack underflow past the block check"
+        );
+        let _ = n;
+    }
+
+    /// Debug builds: there is room for one more word.
+    #[inline(always)]
+    fn check_room(&self) {
+        #[cfg(debug_assertions)]
+        // SAFETY: as in `check_has`.
+        assert!(
+            (unsafe { self.top.offset_from(self.base) } as usize) < STACK_LIMIT,
+            "stack overflow past the block check"
+        );
+    }
+
+    /// Number of words on the stack, given the stack's base (`Stack::as_slice().as_ptr()`).
+    #[inline(always)]
+    pub(crate) fn len_from(&self, base: *const U256) -> usize {
+        // SAFETY: `base` is the start of the allocation `top` points into.
+        unsafe { self.top.offset_from(base) as usize }
+    }
+
+    /// Pushes a word.
+    #[inline(always)]
+    pub(crate) fn push(&mut self, v: U256) {
+        self.check_room();
+        // SAFETY: the block check (or the checked table) guaranteed room below STACK_LIMIT, the capacity.
+        unsafe {
+            self.top.write(v);
+            self.top = self.top.add(1);
+        }
+    }
+
+    /// Pops a word.
+    #[inline(always)]
+    pub(crate) fn pop(&mut self) -> U256 {
+        self.check_has(1);
+        // SAFETY: the block check guaranteed the word is there.
+        unsafe {
+            self.top = self.top.sub(1);
+            self.top.read()
+        }
+    }
+
+    /// The word `n` from the top (0 = top).
+    #[inline(always)]
+    pub(crate) fn peek(&self, n: usize) -> U256 {
+        *self.peek_ref(n)
+    }
+
+    /// Reference to the word `n` from the top (0 = top).
+    #[inline(always)]
+    pub(crate) fn peek_ref(&self, n: usize) -> &U256 {
+        self.check_has(n + 1);
+        // SAFETY: the block check guaranteed depth > n.
+        unsafe { &*self.top.sub(n + 1) }
+    }
+
+    /// Mutable reference to the top word.
+    #[inline(always)]
+    pub(crate) fn top(&mut self) -> &mut U256 {
+        self.check_has(1);
+        // SAFETY: the block check guaranteed the stack is not empty.
+        unsafe { &mut *self.top.sub(1) }
+    }
+
     /// Pops one word and returns it with a mutable reference to the new top (binary operators).
     #[inline(always)]
     pub(crate) fn pop_top(&mut self) -> (U256, &mut U256) {
         let a = self.pop();
         (a, self.top())
+    }
+
+    /// Drops the top `n` words.
+    #[inline(always)]
+    pub(crate) fn drop_n(&mut self, n: usize) {
+        self.check_has(n);
+        // SAFETY: the block check guaranteed the words are there; words are `Copy`.
+        self.top = unsafe { self.top.sub(n) };
     }
 
     /// DUPn: pushes a copy of the `n`-th word (1-based).
@@ -149,18 +246,41 @@ impl Stack {
     /// SWAPn: swaps the top with the word `n` below it.
     #[inline(always)]
     pub(crate) fn swap(&mut self, n: usize) {
-        debug_assert!(n < self.data.len());
-        let len = self.data.len();
-        // SAFETY: the dispatch loop checked depth > n for SWAPn, so both indices are in bounds and distinct.
-        unsafe {
-            let base = self.data.as_mut_ptr();
-            std::ptr::swap_nonoverlapping(base.add(len - 1), base.add(len - 1 - n), 1);
-        }
+        self.check_has(n + 1);
+        // SAFETY: the block check guaranteed depth > n, so both words are there and distinct.
+        unsafe { std::ptr::swap_nonoverlapping(self.top.sub(1), self.top.sub(n + 1), 1) };
     }
 
-    /// The words, bottom first (for traces).
-    pub fn as_slice(&self) -> &[U256] {
-        &self.data
+    /// Pushes the big-endian number in the `N` bytes at `src` (PUSHn immediates).
+    ///
+    /// # Safety
+    /// `src` must be valid for reading `N` bytes, and `N <= 32`.
+    #[inline(always)]
+    pub(crate) unsafe fn push_be_bytes<const N: usize>(&mut self, src: *const u8) {
+        // SAFETY: forwarded from the caller.
+        self.push(unsafe { be_word::<N>(src) });
+    }
+}
+
+/// The big-endian number in the `N` bytes at `src`.
+///
+/// # Safety
+/// `src` must be valid for reading `N` bytes, and `N <= 32`.
+#[inline(always)]
+unsafe fn be_word<const N: usize>(src: *const u8) -> U256 {
+    debug_assert!(N <= 32);
+    if N <= 8 {
+        let mut x = 0u64;
+        for i in 0..N {
+            // SAFETY: the caller guarantees N readable bytes.
+            x = (x << 8) | unsafe { *src.add(i) } as u64;
+        }
+        U256::from_limbs([x, 0, 0, 0])
+    } else {
+        let mut word = [0u8; 32];
+        // SAFETY: the caller guarantees N readable bytes; N <= 32 fits the word.
+        unsafe { std::ptr::copy_nonoverlapping(src, word.as_mut_ptr().add(32 - N), N) };
+        U256::from_be_bytes(word)
     }
 }
 
@@ -169,21 +289,57 @@ mod tests {
     use super::*;
 
     #[test]
-    fn push_pop_dup_swap() {
+    fn push_pop_peek() {
         let mut s = Stack::new();
         s.push(U256::from(1));
         s.push(U256::from(2));
-        s.dup(2);
-        assert_eq!(s.peek(0), U256::from(1));
-        s.swap(2);
+        assert_eq!(s.peek(1), U256::from(1));
+        *s.top() += U256::from(5);
+        assert_eq!(s.as_slice(), &[U256::from(1), U256::from(7)][..]);
+        assert_eq!(s.pop(), U256::from(7));
+        assert_eq!(s.pop(), U256::from(1));
+        assert!(s.is_empty());
+    }
+
+    #[test]
+    fn sp_round_trip() {
+        let mut s = Stack::new();
+        s.push(U256::from(7));
+        let mut sp = s.sp();
+        sp.push(U256::from(1));
+        sp.push(U256::from(2));
+        // [7, 1, 2] -> DUP2 [7, 1, 2, 1] -> SWAP3 [1, 1, 2, 7] -> ADD [1, 1, 9]
+        sp.dup(2);
+        sp.swap(3);
+        assert_eq!(sp.len_from(s.as_slice().as_ptr()), 4);
+        let (a, top) = sp.pop_top();
+        *top += a;
+        s.set_sp(sp);
         assert_eq!(
             s.as_slice(),
-            &[U256::from(1), U256::from(2), U256::from(1)][..]
+            &[U256::from(1), U256::from(1), U256::from(9)][..]
         );
-        assert_eq!(s.pop(), U256::from(1));
-        let (a, top) = s.pop_top();
-        *top += a;
-        assert_eq!(s.pop(), U256::from(3));
-        assert!(s.is_empty());
+    }
+
+    /// The block checks are what keeps `Sp` in bounds; in debug builds a pop they did not cover is caught.
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "stack underflow past the block check")]
+    fn sp_underflow_caught_in_debug() {
+        let mut s = Stack::new();
+        let mut sp = s.sp();
+        sp.pop();
+    }
+
+    /// And so is a push past 1024 words.
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "stack overflow past the block check")]
+    fn sp_overflow_caught_in_debug() {
+        let mut s = Stack::new();
+        let mut sp = s.sp();
+        for _ in 0..=STACK_LIMIT {
+            sp.push(U256::ZERO);
+        }
     }
 }

@@ -11,6 +11,7 @@
 
 use super::frame::{Ctl, Ctx, Frame};
 use super::instructions::*;
+use super::stack::Sp;
 use crate::outcome::HaltReason;
 use crate::spec::SpecId;
 use revm_primitives::STACK_LIMIT;
@@ -19,9 +20,15 @@ use std::sync::OnceLock;
 /// An instruction body.
 pub type Instr = fn(&mut Frame, &mut Ctx<'_>) -> Ctl;
 
-/// A block-table instruction: gets a pointer just past its opcode in the padded code and returns where
-/// execution goes on, or null when the loop stops, with the reason in [`Ctx::ctl`].
-pub(crate) type BlockInstr = fn(&mut Frame, &mut Ctx<'_>, *const u8) -> *const u8;
+/// A block-table instruction: gets a pointer just past its opcode in the padded code and the stack pointer,
+/// and returns where execution goes on, or null when the loop stops (with the reason in [`Ctx::ctl`]), and
+/// the stack pointer after it. While the block loop runs, the frame's [`Stack`](super::stack::Stack) length
+/// is stale: the [`Sp`] passed along is the stack (see [`op!`] for how the other bodies see it).
+pub(crate) type BlockInstr = fn(&mut Frame, &mut Ctx<'_>, *const u8, Sp) -> Next;
+
+/// What a block-table instruction returns: the next instruction (or null) and the stack pointer. Two
+/// pointers, returned in registers.
+pub(crate) type Next = (*const u8, Sp);
 
 /// What the dispatch loop needs about one opcode under one fork: 16 bytes, so an entry is one shift away.
 #[derive(Clone, Copy, Debug)]
@@ -84,21 +91,70 @@ pub(crate) struct OpFacts {
     pub kind: OpKind,
 }
 
+/// Checked-table body of undefined opcodes.
+fn invalid_checked(_: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
+    Ctl::Halt(HaltReason::InvalidOpcode)
+}
+
 const UNDEFINED: OpInfo = OpInfo {
-    f: control::invalid,
+    f: invalid_checked,
     gas: 0,
     min_stack: 0,
     stack_range: STACK_LIMIT as u16,
 };
 
 /// The table entry for instruction `$f` with static gas `$gas`, `$inputs` stack inputs and `$outputs` outputs,
-/// with the bare body and the stack facts beside it.
+/// with the bare body and the stack facts beside it. `$f` works on the frame's stack (`frame.stack`): the
+/// block-table wrapper hands the loop's stack pointer back to the frame before it and takes it again after.
 ///
 /// The stack facts become constants of a wrapper around `$f`: the wrapper checks the depth with immediate
 /// compares (only the bounds that can fail for this opcode) before the body runs, so the dispatch loop does
 /// no per-opcode table lookups for stack bounds. The same facts are kept in the entry as data.
 macro_rules! op {
     ($f:expr, $gas:expr, $inputs:expr, $outputs:expr) => {{
+        fn bare(frame: &mut Frame, ctx: &mut Ctx<'_>, ip: *const u8, sp: Sp) -> Next {
+            frame.stack.set_sp(sp);
+            let ctl = $f(frame, ctx);
+            (control::step(ctx, ctl, ip), frame.stack.sp())
+        }
+        fn checked_body(frame: &mut Frame, ctx: &mut Ctx<'_>) -> Ctl {
+            $f(frame, ctx)
+        }
+        entry!(checked_body, bare, $gas, $inputs, $outputs)
+    }};
+}
+
+/// [`op!`] for a body that works on the loop's stack pointer (`fn(&mut Frame, &mut Ctx, &mut Sp) -> Ctl`; the
+/// frame's `stack` is stale while it runs and must not be touched): in the block table it gets the
+/// pointer from the loop, in a register, and the frame's stack is not touched; the checked table makes one
+/// from the frame's stack and hands it back after.
+macro_rules! sp_op {
+    ($f:expr, $gas:expr, $inputs:expr, $outputs:expr) => {{
+        fn bare(frame: &mut Frame, ctx: &mut Ctx<'_>, ip: *const u8, mut sp: Sp) -> Next {
+            let ctl = $f(frame, ctx, &mut sp);
+            (control::step(ctx, ctl, ip), sp)
+        }
+        fn checked_body(frame: &mut Frame, ctx: &mut Ctx<'_>) -> Ctl {
+            let mut sp = frame.stack.sp();
+            #[cfg(debug_assertions)]
+            let before = frame.stack.len();
+            let ctl = $f(frame, ctx, &mut sp);
+            #[cfg(debug_assertions)]
+            debug_assert_eq!(
+                frame.stack.len(),
+                before,
+                "an Sp body touched the frame's stack"
+            );
+            frame.stack.set_sp(sp);
+            ctl
+        }
+        entry!(checked_body, bare, $gas, $inputs, $outputs)
+    }};
+}
+
+/// The [`Entry`] for a checked body `$checked` (stack bounds are checked before it) and a block body `$bare`.
+macro_rules! entry {
+    ($checked:ident, $bare:ident, $gas:expr, $inputs:expr, $outputs:expr) => {{
         const IN: usize = $inputs;
         const OUT: usize = $outputs;
         /// Highest depth before the opcode that keeps the stack within 1024 words.
@@ -107,10 +163,6 @@ macro_rules! op {
         } else {
             STACK_LIMIT
         };
-        fn bare(frame: &mut Frame, ctx: &mut Ctx<'_>, ip: *const u8) -> *const u8 {
-            let ctl = $f(frame, ctx);
-            control::step(ctx, ctl, ip)
-        }
         fn checked(frame: &mut Frame, ctx: &mut Ctx<'_>) -> Ctl {
             let len = frame.stack.len();
             if IN > 0 && len < IN {
@@ -119,7 +171,7 @@ macro_rules! op {
             if MAX < STACK_LIMIT && len > MAX {
                 return Ctl::Halt(HaltReason::StackOverflow);
             }
-            $f(frame, ctx)
+            $checked(frame, ctx)
         }
         Entry {
             info: OpInfo {
@@ -128,7 +180,7 @@ macro_rules! op {
                 min_stack: IN as u16,
                 stack_range: (MAX - IN) as u16,
             },
-            body: bare,
+            body: $bare,
             inputs: IN as u8,
             outputs: OUT as u8,
         }
@@ -163,9 +215,10 @@ impl Builder {
 /// Block-table wrapper for an instruction that reads the gas left: after it, a new block begins.
 macro_rules! boundary {
     ($f:expr) => {{
-        fn w(frame: &mut Frame, ctx: &mut Ctx<'_>, ip: *const u8) -> *const u8 {
+        fn w(frame: &mut Frame, ctx: &mut Ctx<'_>, ip: *const u8, sp: Sp) -> Next {
+            frame.stack.set_sp(sp);
             let ctl = $f(frame, ctx);
-            after_boundary(frame, ctx, ctl, ip)
+            (after_boundary(frame, ctx, ctl, ip), frame.stack.sp())
         }
         w as BlockInstr
     }};
@@ -176,27 +229,29 @@ macro_rules! boundary {
 /// new block after it.
 macro_rules! metered {
     ($f:expr, $op:expr, $boundary:expr) => {{
-        fn w(frame: &mut Frame, ctx: &mut Ctx<'_>, ip: *const u8) -> *const u8 {
+        fn w(frame: &mut Frame, ctx: &mut Ctx<'_>, ip: *const u8, sp: Sp) -> Next {
             let gas = fork_gas(ctx.spec, $op) as u64;
             if !frame.gas.charge(gas) {
-                return control::step(ctx, Ctl::Halt(HaltReason::OutOfGas), ip);
+                return (control::step(ctx, Ctl::Halt(HaltReason::OutOfGas), ip), sp);
             }
+            frame.stack.set_sp(sp);
             let ctl = $f(frame, ctx);
             if ctl == Ctl::Blocked {
                 frame.gas.give_back(gas);
             }
-            if $boundary {
+            let next = if $boundary {
                 after_boundary(frame, ctx, ctl, ip)
             } else {
                 control::step(ctx, ctl, ip)
-            }
+            };
+            (next, frame.stack.sp())
         }
         w as BlockInstr
     }};
 }
 
 /// After a block-ending instruction that reads the gas left: begin the next block now when the frame goes on,
-/// or when it resumes (after the child frame a CALL or CREATE asked for).
+/// or when it resumes (after the child frame a CALL or CREATE asked for). The frame's stack is current here.
 #[inline(always)]
 fn after_boundary(frame: &mut Frame, ctx: &mut Ctx<'_>, ctl: Ctl, ip: *const u8) -> *const u8 {
     match ctl {
@@ -213,9 +268,9 @@ fn after_boundary(frame: &mut Frame, ctx: &mut Ctx<'_>, ctl: Ctl, ip: *const u8)
 }
 
 /// Block-table entry of undefined opcodes.
-fn undefined(_: &mut Frame, ctx: &mut Ctx<'_>, _: *const u8) -> *const u8 {
+fn undefined(_: &mut Frame, ctx: &mut Ctx<'_>, _: *const u8, sp: Sp) -> Next {
     ctx.ctl = Ctl::Halt(HaltReason::InvalidOpcode);
-    std::ptr::null()
+    (std::ptr::null(), sp)
 }
 
 /// Static gas of the opcodes whose static gas changed between forks (EIP-150 Tangerine, EIP-1884 Istanbul,
@@ -327,7 +382,7 @@ const FORK_GAS_OPS: [u8; 10] = [0x31, 0x3b, 0x3c, 0x3f, 0x54, 0xf1, 0xf2, 0xf4, 
 /// PUSHn entries.
 macro_rules! pushes {
     ($t:ident; $($n:literal)*) => {
-        $( $t.set(0x5f + $n, op!(stack_ops::push::<$n>, 3, 0, 1)); )*
+        $( $t.set(0x5f + $n, sp_op!(stack_ops::push::<$n>, 3, 0, 1)); )*
     };
 }
 
@@ -335,8 +390,8 @@ macro_rules! pushes {
 macro_rules! dups_swaps {
     ($t:ident; $($n:literal)*) => {
         $(
-            $t.set(0x7f + $n, op!(stack_ops::dup::<$n>, 3, $n, $n + 1));
-            $t.set(0x8f + $n, op!(stack_ops::swap::<$n>, 3, $n + 1, $n + 1));
+            $t.set(0x7f + $n, sp_op!(stack_ops::dup::<$n>, 3, $n, $n + 1));
+            $t.set(0x8f + $n, sp_op!(stack_ops::swap::<$n>, 3, $n + 1, $n + 1));
         )*
     };
 }
@@ -415,60 +470,60 @@ fn build(spec: SpecId) -> (Tables, Builder) {
     let call_gas = fork_gas(spec, 0xf1);
     let selfdestruct_gas = fork_gas(spec, 0xff);
 
-    b.set(0x00, op!(control::stop, 0, 0, 0));
-    b.set(0x01, op!(arithmetic::add, 3, 2, 1));
-    b.set(0x02, op!(arithmetic::mul, 5, 2, 1));
-    b.set(0x03, op!(arithmetic::sub, 3, 2, 1));
-    b.set(0x04, op!(arithmetic::div, 5, 2, 1));
-    b.set(0x05, op!(arithmetic::sdiv, 5, 2, 1));
-    b.set(0x06, op!(arithmetic::rem, 5, 2, 1));
-    b.set(0x07, op!(arithmetic::smod, 5, 2, 1));
-    b.set(0x08, op!(arithmetic::addmod, 8, 3, 1));
-    b.set(0x09, op!(arithmetic::mulmod, 8, 3, 1));
-    b.set(0x0a, op!(arithmetic::exp, 10, 2, 1));
-    b.set(0x0b, op!(arithmetic::signextend, 5, 2, 1));
+    b.set(0x00, sp_op!(control::stop, 0, 0, 0));
+    b.set(0x01, sp_op!(arithmetic::add, 3, 2, 1));
+    b.set(0x02, sp_op!(arithmetic::mul, 5, 2, 1));
+    b.set(0x03, sp_op!(arithmetic::sub, 3, 2, 1));
+    b.set(0x04, sp_op!(arithmetic::div, 5, 2, 1));
+    b.set(0x05, sp_op!(arithmetic::sdiv, 5, 2, 1));
+    b.set(0x06, sp_op!(arithmetic::rem, 5, 2, 1));
+    b.set(0x07, sp_op!(arithmetic::smod, 5, 2, 1));
+    b.set(0x08, sp_op!(arithmetic::addmod, 8, 3, 1));
+    b.set(0x09, sp_op!(arithmetic::mulmod, 8, 3, 1));
+    b.set(0x0a, sp_op!(arithmetic::exp, 10, 2, 1));
+    b.set(0x0b, sp_op!(arithmetic::signextend, 5, 2, 1));
 
-    b.set(0x10, op!(bitwise::lt, 3, 2, 1));
-    b.set(0x11, op!(bitwise::gt, 3, 2, 1));
-    b.set(0x12, op!(bitwise::slt, 3, 2, 1));
-    b.set(0x13, op!(bitwise::sgt, 3, 2, 1));
-    b.set(0x14, op!(bitwise::eq, 3, 2, 1));
-    b.set(0x15, op!(bitwise::iszero, 3, 1, 1));
-    b.set(0x16, op!(bitwise::and, 3, 2, 1));
-    b.set(0x17, op!(bitwise::or, 3, 2, 1));
-    b.set(0x18, op!(bitwise::xor, 3, 2, 1));
-    b.set(0x19, op!(bitwise::not, 3, 1, 1));
-    b.set(0x1a, op!(bitwise::byte, 3, 2, 1));
+    b.set(0x10, sp_op!(bitwise::lt, 3, 2, 1));
+    b.set(0x11, sp_op!(bitwise::gt, 3, 2, 1));
+    b.set(0x12, sp_op!(bitwise::slt, 3, 2, 1));
+    b.set(0x13, sp_op!(bitwise::sgt, 3, 2, 1));
+    b.set(0x14, sp_op!(bitwise::eq, 3, 2, 1));
+    b.set(0x15, sp_op!(bitwise::iszero, 3, 1, 1));
+    b.set(0x16, sp_op!(bitwise::and, 3, 2, 1));
+    b.set(0x17, sp_op!(bitwise::or, 3, 2, 1));
+    b.set(0x18, sp_op!(bitwise::xor, 3, 2, 1));
+    b.set(0x19, sp_op!(bitwise::not, 3, 1, 1));
+    b.set(0x1a, sp_op!(bitwise::byte, 3, 2, 1));
     if on(PETERSBURG) {
         // EIP-145
-        b.set(0x1b, op!(bitwise::shl, 3, 2, 1));
-        b.set(0x1c, op!(bitwise::shr, 3, 2, 1));
-        b.set(0x1d, op!(bitwise::sar, 3, 2, 1));
+        b.set(0x1b, sp_op!(bitwise::shl, 3, 2, 1));
+        b.set(0x1c, sp_op!(bitwise::shr, 3, 2, 1));
+        b.set(0x1d, sp_op!(bitwise::sar, 3, 2, 1));
     }
     if on(OSAKA) {
         // EIP-7939
-        b.set(0x1e, op!(bitwise::clz, 5, 1, 1));
+        b.set(0x1e, sp_op!(bitwise::clz, 5, 1, 1));
     }
 
-    b.set(0x20, op!(system::keccak256_op, 30, 2, 1));
+    b.set(0x20, sp_op!(system::keccak256_op, 30, 2, 1));
 
-    b.set(0x30, op!(system::address, 2, 0, 1));
+    b.set(0x30, sp_op!(system::address, 2, 0, 1));
     b.set(0x31, op!(host::balance, balance_gas, 1, 1));
-    b.set(0x32, op!(system::origin, 2, 0, 1));
-    b.set(0x33, op!(system::caller, 2, 0, 1));
-    b.set(0x34, op!(system::callvalue, 2, 0, 1));
-    b.set(0x35, op!(system::calldataload, 3, 1, 1));
-    b.set(0x36, op!(system::calldatasize, 2, 0, 1));
-    b.set(0x37, op!(system::calldatacopy, 3, 3, 0));
-    b.set(0x38, op!(system::codesize, 2, 0, 1));
-    b.set(0x39, op!(system::codecopy, 3, 3, 0));
-    b.set(0x3a, op!(system::gasprice, 2, 0, 1));
+    b.set(0x32, sp_op!(system::origin, 2, 0, 1));
+    b.set(0x33, sp_op!(system::caller, 2, 0, 1));
+    b.set(0x34, sp_op!(system::callvalue, 2, 0, 1));
+    b.set(0x35, sp_op!(system::calldataload, 3, 1, 1));
+    b.set(0x36, sp_op!(system::calldatasize, 2, 0, 1));
+    b.set(0x37, sp_op!(system::calldatacopy, 3, 3, 0));
+    b.set(0x38, sp_op!(system::codesize, 2, 0, 1));
+    b.set(0x39, sp_op!(system::codecopy, 3, 3, 0));
+    b.set(0x3a, sp_op!(system::gasprice, 2, 0, 1));
     b.set(0x3b, op!(host::extcodesize, extcode_gas, 1, 1));
     b.set(0x3c, op!(host::extcodecopy, extcode_gas, 4, 0));
     if on(BYZANTIUM) {
         // EIP-211
-        b.set(0x3d, op!(system::returndatasize, 2, 0, 1));
-        b.set(0x3e, op!(system::returndatacopy, 3, 3, 0));
+        b.set(0x3d, sp_op!(system::returndatasize, 2, 0, 1));
+        b.set(0x3e, sp_op!(system::returndatacopy, 3, 3, 0));
     }
     if on(PETERSBURG) {
         // EIP-1052
@@ -476,47 +531,47 @@ fn build(spec: SpecId) -> (Tables, Builder) {
     }
 
     b.set(0x40, op!(host::blockhash, 20, 1, 1));
-    b.set(0x41, op!(block_info::coinbase, 2, 0, 1));
-    b.set(0x42, op!(block_info::timestamp, 2, 0, 1));
-    b.set(0x43, op!(block_info::number, 2, 0, 1));
-    b.set(0x44, op!(block_info::difficulty, 2, 0, 1));
-    b.set(0x45, op!(block_info::gaslimit, 2, 0, 1));
+    b.set(0x41, sp_op!(block_info::coinbase, 2, 0, 1));
+    b.set(0x42, sp_op!(block_info::timestamp, 2, 0, 1));
+    b.set(0x43, sp_op!(block_info::number, 2, 0, 1));
+    b.set(0x44, sp_op!(block_info::difficulty, 2, 0, 1));
+    b.set(0x45, sp_op!(block_info::gaslimit, 2, 0, 1));
     if on(ISTANBUL) {
         // EIP-1344, EIP-1884
-        b.set(0x46, op!(block_info::chainid, 2, 0, 1));
+        b.set(0x46, sp_op!(block_info::chainid, 2, 0, 1));
         b.set(0x47, op!(host::selfbalance, 5, 0, 1));
     }
     if on(LONDON) {
         // EIP-3198
-        b.set(0x48, op!(block_info::basefee, 2, 0, 1));
+        b.set(0x48, sp_op!(block_info::basefee, 2, 0, 1));
     }
     if on(CANCUN) {
         // EIP-4844, EIP-7516
-        b.set(0x49, op!(block_info::blobhash, 3, 1, 1));
-        b.set(0x4a, op!(block_info::blobbasefee, 2, 0, 1));
+        b.set(0x49, sp_op!(block_info::blobhash, 3, 1, 1));
+        b.set(0x4a, sp_op!(block_info::blobbasefee, 2, 0, 1));
     }
 
-    b.set(0x50, op!(stack_ops::pop, 2, 1, 0));
-    b.set(0x51, op!(memory_ops::mload, 3, 1, 1));
-    b.set(0x52, op!(memory_ops::mstore, 3, 2, 0));
-    b.set(0x53, op!(memory_ops::mstore8, 3, 2, 0));
+    b.set(0x50, sp_op!(stack_ops::pop, 2, 1, 0));
+    b.set(0x51, sp_op!(memory_ops::mload, 3, 1, 1));
+    b.set(0x52, sp_op!(memory_ops::mstore, 3, 2, 0));
+    b.set(0x53, sp_op!(memory_ops::mstore8, 3, 2, 0));
     b.set(0x54, op!(host::sload, sload_gas, 1, 1));
     b.set(0x55, op!(host::sstore, 0, 2, 0));
-    b.set(0x56, op!(control::jump, 8, 1, 0));
-    b.set(0x57, op!(control::jumpi, 10, 2, 0));
-    b.set(0x58, op!(control::pc, 2, 0, 1));
-    b.set(0x59, op!(memory_ops::msize, 2, 0, 1));
+    b.set(0x56, sp_op!(control::jump, 8, 1, 0));
+    b.set(0x57, sp_op!(control::jumpi, 10, 2, 0));
+    b.set(0x58, sp_op!(control::pc, 2, 0, 1));
+    b.set(0x59, sp_op!(memory_ops::msize, 2, 0, 1));
     b.set(0x5a, op!(system::gas, 2, 0, 1));
-    b.set(0x5b, op!(control::jumpdest, 1, 0, 0));
+    b.set(0x5b, sp_op!(control::jumpdest, 1, 0, 0));
     if on(CANCUN) {
         // EIP-1153, EIP-5656
         b.set(0x5c, op!(host::tload, 100, 1, 1));
         b.set(0x5d, op!(host::tstore, 100, 2, 0));
-        b.set(0x5e, op!(memory_ops::mcopy, 3, 3, 0));
+        b.set(0x5e, sp_op!(memory_ops::mcopy, 3, 3, 0));
     }
     if on(SHANGHAI) {
         // EIP-3855
-        b.set(0x5f, op!(stack_ops::push0, 2, 0, 1));
+        b.set(0x5f, sp_op!(stack_ops::push0, 2, 0, 1));
     }
     // PUSH1..PUSH32, DUP1..DUP16, SWAP1..SWAP16, LOG0..LOG4.
     pushes!(b; 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32);
@@ -526,7 +581,7 @@ fn build(spec: SpecId) -> (Tables, Builder) {
     b.set(0xf0, op!(contract::create, 32000, 3, 1));
     b.set(0xf1, op!(contract::call, call_gas, 7, 1));
     b.set(0xf2, op!(contract::callcode, call_gas, 7, 1));
-    b.set(0xf3, op!(control::ret, 0, 2, 0));
+    b.set(0xf3, sp_op!(control::ret, 0, 2, 0));
     if on(HOMESTEAD) {
         // EIP-7
         b.set(0xf4, op!(contract::delegatecall, call_gas, 6, 1));
@@ -538,9 +593,9 @@ fn build(spec: SpecId) -> (Tables, Builder) {
     if on(BYZANTIUM) {
         // EIP-214, EIP-140
         b.set(0xfa, op!(contract::staticcall, call_gas, 6, 1));
-        b.set(0xfd, op!(control::revert, 0, 2, 0));
+        b.set(0xfd, sp_op!(control::revert, 0, 2, 0));
     }
-    b.set(0xfe, op!(control::invalid, 0, 0, 0));
+    b.set(0xfe, sp_op!(control::invalid, 0, 0, 0));
     b.set(0xff, op!(host::selfdestruct, selfdestruct_gas, 1, 0));
 
     // The block table: JUMPDEST and JUMPI begin blocks; wrappers for fork-dependent static gas and for the

@@ -1,33 +1,34 @@
 //! ADD, MUL, SUB, DIV, SDIV, MOD, SMOD, ADDMOD, MULMOD, EXP, SIGNEXTEND.
 
 use crate::interpreter::gas::exp_cost;
+use crate::interpreter::stack::Sp;
 use crate::interpreter::{Ctl, Ctx, Frame};
 use alloy_primitives::U256;
 
 /// ADD
-pub fn add(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
-    let (a, b) = f.stack.pop_top();
+pub fn add(_: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
+    let (a, b) = sp.pop_top();
     *b = a.wrapping_add(*b);
     Ctl::Continue
 }
 
 /// MUL
-pub fn mul(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
-    let (a, b) = f.stack.pop_top();
+pub fn mul(_: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
+    let (a, b) = sp.pop_top();
     *b = a.wrapping_mul(*b);
     Ctl::Continue
 }
 
 /// SUB
-pub fn sub(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
-    let (a, b) = f.stack.pop_top();
+pub fn sub(_: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
+    let (a, b) = sp.pop_top();
     *b = a.wrapping_sub(*b);
     Ctl::Continue
 }
 
 /// DIV (x / 0 = 0)
-pub fn div(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
-    let (a, b) = f.stack.pop_top();
+pub fn div(_: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
+    let (a, b) = sp.pop_top();
     *b = if b.is_zero() {
         U256::ZERO
     } else {
@@ -44,8 +45,8 @@ fn abs_sign(x: U256) -> (U256, bool) {
 }
 
 /// SDIV (two's complement, MIN / -1 = MIN). Done on magnitudes: signed 256-bit division is slow.
-pub fn sdiv(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
-    let (a, b) = f.stack.pop_top();
+pub fn sdiv(_: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
+    let (a, b) = sp.pop_top();
     *b = if b.is_zero() {
         U256::ZERO
     } else {
@@ -62,8 +63,8 @@ pub fn sdiv(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
 }
 
 /// MOD (x % 0 = 0)
-pub fn rem(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
-    let (a, b) = f.stack.pop_top();
+pub fn rem(_: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
+    let (a, b) = sp.pop_top();
     *b = if b.is_zero() {
         U256::ZERO
     } else {
@@ -73,8 +74,8 @@ pub fn rem(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
 }
 
 /// SMOD (result takes the sign of the dividend)
-pub fn smod(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
-    let (a, b) = f.stack.pop_top();
+pub fn smod(_: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
+    let (a, b) = sp.pop_top();
     *b = if b.is_zero() {
         U256::ZERO
     } else {
@@ -91,33 +92,33 @@ pub fn smod(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
 }
 
 /// ADDMOD (arbitrary precision)
-pub fn addmod(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
-    let a = f.stack.pop();
-    let (b, n) = f.stack.pop_top();
+pub fn addmod(_: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
+    let a = sp.pop();
+    let (b, n) = sp.pop_top();
     *n = a.add_mod(b, *n);
     Ctl::Continue
 }
 
 /// MULMOD (arbitrary precision)
-pub fn mulmod(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
-    let a = f.stack.pop();
-    let (b, n) = f.stack.pop_top();
+pub fn mulmod(_: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
+    let a = sp.pop();
+    let (b, n) = sp.pop_top();
     *n = a.mul_mod(b, *n);
     Ctl::Continue
 }
 
 /// EXP: 10 static plus a per-byte cost of the exponent.
-pub fn exp(f: &mut Frame, ctx: &mut Ctx<'_>) -> Ctl {
-    let exponent = f.stack.peek(1);
+pub fn exp(f: &mut Frame, ctx: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
+    let exponent = sp.peek(1);
     crate::charge!(f, exp_cost(ctx.spec, exponent));
-    let (base, e) = f.stack.pop_top();
+    let (base, e) = sp.pop_top();
     *e = base.wrapping_pow(*e);
     Ctl::Continue
 }
 
 /// SIGNEXTEND: extend the sign bit of byte `b` (0 = least significant).
-pub fn signextend(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
-    let (b, x) = f.stack.pop_top();
+pub fn signextend(_: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
+    let (b, x) = sp.pop_top();
     if b < U256::from(31) {
         let bit = b.to::<usize>() * 8 + 7;
         let mask = (U256::from(1) << bit) - U256::from(1);

@@ -1,5 +1,6 @@
 //! Comparisons and bit operations: LT, GT, SLT, SGT, EQ, ISZERO, AND, OR, XOR, NOT, BYTE, SHL, SHR, SAR, CLZ.
 
+use crate::interpreter::stack::Sp;
 use crate::interpreter::{Ctl, Ctx, Frame};
 use alloy_primitives::{I256, U256};
 
@@ -9,78 +10,78 @@ fn flag(b: bool) -> U256 {
 }
 
 /// LT
-pub fn lt(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
-    let (a, b) = f.stack.pop_top();
+pub fn lt(_: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
+    let (a, b) = sp.pop_top();
     *b = flag(a < *b);
     Ctl::Continue
 }
 
 /// GT
-pub fn gt(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
-    let (a, b) = f.stack.pop_top();
+pub fn gt(_: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
+    let (a, b) = sp.pop_top();
     *b = flag(a > *b);
     Ctl::Continue
 }
 
 /// SLT
-pub fn slt(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
-    let (a, b) = f.stack.pop_top();
+pub fn slt(_: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
+    let (a, b) = sp.pop_top();
     *b = flag(I256::from_raw(a) < I256::from_raw(*b));
     Ctl::Continue
 }
 
 /// SGT
-pub fn sgt(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
-    let (a, b) = f.stack.pop_top();
+pub fn sgt(_: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
+    let (a, b) = sp.pop_top();
     *b = flag(I256::from_raw(a) > I256::from_raw(*b));
     Ctl::Continue
 }
 
 /// EQ
-pub fn eq(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
-    let (a, b) = f.stack.pop_top();
+pub fn eq(_: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
+    let (a, b) = sp.pop_top();
     *b = flag(a == *b);
     Ctl::Continue
 }
 
 /// ISZERO
-pub fn iszero(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
-    let a = f.stack.top();
+pub fn iszero(_: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
+    let a = sp.top();
     *a = flag(a.is_zero());
     Ctl::Continue
 }
 
 /// AND
-pub fn and(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
-    let (a, b) = f.stack.pop_top();
+pub fn and(_: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
+    let (a, b) = sp.pop_top();
     *b &= a;
     Ctl::Continue
 }
 
 /// OR
-pub fn or(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
-    let (a, b) = f.stack.pop_top();
+pub fn or(_: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
+    let (a, b) = sp.pop_top();
     *b |= a;
     Ctl::Continue
 }
 
 /// XOR
-pub fn xor(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
-    let (a, b) = f.stack.pop_top();
+pub fn xor(_: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
+    let (a, b) = sp.pop_top();
     *b ^= a;
     Ctl::Continue
 }
 
 /// NOT
-pub fn not(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
-    let a = f.stack.top();
+pub fn not(_: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
+    let a = sp.top();
     *a = !*a;
     Ctl::Continue
 }
 
 /// BYTE: byte `i` of `x`, 0 = most significant.
-pub fn byte(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
-    let (i, x) = f.stack.pop_top();
+pub fn byte(_: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
+    let (i, x) = sp.pop_top();
     *x = if i < U256::from(32) {
         U256::from(x.byte(31 - i.to::<usize>()))
     } else {
@@ -90,8 +91,8 @@ pub fn byte(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
 }
 
 /// SHL (EIP-145)
-pub fn shl(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
-    let (s, x) = f.stack.pop_top();
+pub fn shl(_: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
+    let (s, x) = sp.pop_top();
     *x = if s < U256::from(256) {
         *x << s.to::<usize>()
     } else {
@@ -101,8 +102,8 @@ pub fn shl(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
 }
 
 /// SHR (EIP-145)
-pub fn shr(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
-    let (s, x) = f.stack.pop_top();
+pub fn shr(_: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
+    let (s, x) = sp.pop_top();
     *x = if s < U256::from(256) {
         *x >> s.to::<usize>()
     } else {
@@ -112,8 +113,8 @@ pub fn shr(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
 }
 
 /// SAR (EIP-145): arithmetic shift.
-pub fn sar(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
-    let (s, x) = f.stack.pop_top();
+pub fn sar(_: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
+    let (s, x) = sp.pop_top();
     let neg = x.bit(255);
     *x = if s < U256::from(256) {
         x.arithmetic_shr(s.to::<usize>())
@@ -126,8 +127,8 @@ pub fn sar(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
 }
 
 /// CLZ (EIP-7939): number of leading zero bits, 256 for zero.
-pub fn clz(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
-    let x = f.stack.top();
+pub fn clz(_: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
+    let x = sp.top();
     *x = U256::from(x.leading_zeros());
     Ctl::Continue
 }

@@ -1,18 +1,20 @@
 //! STOP, JUMP, JUMPI, PC, JUMPDEST, RETURN, REVERT, INVALID.
 
 use super::expand;
+use crate::interpreter::stack::Sp;
+use crate::interpreter::table::Next;
 use crate::interpreter::{Ctl, Ctx, Frame};
 use crate::outcome::HaltReason;
 use alloy_primitives::Bytes;
 use revm_primitives::STACK_LIMIT;
 
 /// STOP
-pub fn stop(_: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
+pub fn stop(_: &mut Frame, _: &mut Ctx<'_>, _: &mut Sp) -> Ctl {
     Ctl::Stop
 }
 
 /// INVALID and every undefined opcode.
-pub fn invalid(_: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
+pub fn invalid(_: &mut Frame, _: &mut Ctx<'_>, _: &mut Sp) -> Ctl {
     Ctl::Halt(HaltReason::InvalidOpcode)
 }
 
@@ -26,17 +28,17 @@ fn jump_to(f: &mut Frame, d: usize) -> Ctl {
 }
 
 /// JUMP
-pub fn jump(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
-    let d = super::as_usize_saturated(*f.stack.peek_ref(0));
-    f.stack.drop_n(1);
+pub fn jump(f: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
+    let d = super::as_usize_saturated(*sp.peek_ref(0));
+    sp.drop_n(1);
     jump_to(f, d)
 }
 
 /// JUMPI
-pub fn jumpi(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
-    let d = super::as_usize_saturated(*f.stack.peek_ref(0));
-    let taken = !f.stack.peek_ref(1).is_zero();
-    f.stack.drop_n(2);
+pub fn jumpi(f: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
+    let d = super::as_usize_saturated(*sp.peek_ref(0));
+    let taken = !sp.peek_ref(1).is_zero();
+    sp.drop_n(2);
     if taken {
         return jump_to(f, d);
     }
@@ -74,56 +76,60 @@ fn jump_block_to(f: &mut Frame, ctx: &mut Ctx<'_>, d: usize) -> *const u8 {
 }
 
 /// JUMP of the block table.
-pub(crate) fn jump_block(f: &mut Frame, ctx: &mut Ctx<'_>, _: *const u8) -> *const u8 {
-    let d = super::as_usize_saturated(*f.stack.peek_ref(0));
-    f.stack.drop_n(1);
-    jump_block_to(f, ctx, d)
+pub(crate) fn jump_block(f: &mut Frame, ctx: &mut Ctx<'_>, _: *const u8, mut sp: Sp) -> Next {
+    let d = super::as_usize_saturated(sp.pop());
+    (jump_block_to(f, ctx, d), sp)
 }
 
 /// JUMPI of the block table: the fall-through begins a block.
-pub(crate) fn jumpi_block(f: &mut Frame, ctx: &mut Ctx<'_>, ip: *const u8) -> *const u8 {
-    let d = super::as_usize_saturated(*f.stack.peek_ref(0));
-    let taken = !f.stack.peek_ref(1).is_zero();
-    f.stack.drop_n(2);
+pub(crate) fn jumpi_block(f: &mut Frame, ctx: &mut Ctx<'_>, ip: *const u8, mut sp: Sp) -> Next {
+    let d = super::as_usize_saturated(*sp.peek_ref(0));
+    let taken = !sp.peek_ref(1).is_zero();
+    sp.drop_n(2);
     if taken {
-        return jump_block_to(f, ctx, d);
+        return (jump_block_to(f, ctx, d), sp);
     }
     // SAFETY: `ip` is just past an opcode inside the padded code, so it is readable.
     if unsafe { *ip } == 0x5b {
-        return ip;
+        return (ip, sp);
     }
-    let ctl = begin_block(f, pc_of(f, ip));
-    step(ctx, ctl, ip)
+    let len = sp.len_from(f.stack.as_slice().as_ptr());
+    let ctl = begin_block(f, pc_of(f, ip), len);
+    (step(ctx, ctl, ip), sp)
 }
 
 /// JUMPDEST of the block table: begins the block it heads.
-pub(crate) fn jumpdest_block(f: &mut Frame, ctx: &mut Ctx<'_>, ip: *const u8) -> *const u8 {
-    let ctl = begin_block(f, pc_of(f, ip) - 1);
-    step(ctx, ctl, ip)
+pub(crate) fn jumpdest_block(f: &mut Frame, ctx: &mut Ctx<'_>, ip: *const u8, sp: Sp) -> Next {
+    let len = sp.len_from(f.stack.as_slice().as_ptr());
+    let ctl = begin_block(f, pc_of(f, ip) - 1, len);
+    (step(ctx, ctl, ip), sp)
 }
 
 /// PC of the block table.
-pub(crate) fn pc_block(f: &mut Frame, _: &mut Ctx<'_>, ip: *const u8) -> *const u8 {
+pub(crate) fn pc_block(f: &mut Frame, _: &mut Ctx<'_>, ip: *const u8, mut sp: Sp) -> Next {
     let pc = pc_of(f, ip) - 1;
-    f.stack.push(alloy_primitives::U256::from(pc));
-    ip
+    sp.push(alloy_primitives::U256::from(pc));
+    (ip, sp)
 }
 
-/// Begins the block at `pc` unless a JUMPDEST is there (which begins it itself when it runs).
+/// Begins the block at `pc` unless a JUMPDEST is there (which begins it itself when it runs). The frame's
+/// stack must be current (not held in an [`Sp`]).
 #[inline(always)]
 pub(crate) fn begin_block_at(f: &mut Frame, pc: usize) -> Ctl {
     // `pc` is at most the code length, and the padding follows the code.
     if f.code.padded().get(pc) == Some(&0x5b) {
         return Ctl::Continue;
     }
-    begin_block(f, pc)
+    let len = f.stack.len();
+    begin_block(f, pc, len)
 }
 
-/// Charges the static gas of the block that begins at `pc` and checks the stack depth for all of it.
+/// Charges the static gas of the block that begins at `pc` and checks the stack depth (`len` words now)
+/// for all of it: this check is what lets the block's instructions use [`Sp`]'s unchecked accessors.
 #[inline(always)]
-pub(crate) fn begin_block(f: &mut Frame, pc: usize) -> Ctl {
+pub(crate) fn begin_block(f: &mut Frame, pc: usize, len: usize) -> Ctl {
     let b = f.code.block(pc);
-    let len = f.stack.len() as u64;
+    let len = len as u64;
     if len < b.need as u64 {
         return Ctl::Halt(HaltReason::StackUnderflow);
     }
@@ -137,32 +143,32 @@ pub(crate) fn begin_block(f: &mut Frame, pc: usize) -> Ctl {
 }
 
 /// PC
-pub fn pc(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
-    f.stack.push(alloy_primitives::U256::from(f.pc - 1));
+pub fn pc(f: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
+    sp.push(alloy_primitives::U256::from(f.pc - 1));
     Ctl::Continue
 }
 
 /// JUMPDEST
-pub fn jumpdest(_: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
+pub fn jumpdest(_: &mut Frame, _: &mut Ctx<'_>, _: &mut Sp) -> Ctl {
     Ctl::Continue
 }
 
-fn output(f: &mut Frame) -> Option<()> {
-    let offset = f.stack.pop();
-    let len = f.stack.pop();
+fn output(f: &mut Frame, sp: &mut Sp) -> Option<()> {
+    let offset = sp.pop();
+    let len = sp.pop();
     let (o, l) = expand(f, offset, len)?;
     f.output = Bytes::copy_from_slice(f.memory.slice(o, l));
     Some(())
 }
 
 /// RETURN
-pub fn ret(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
-    crate::gas_try!(output(f));
+pub fn ret(f: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
+    crate::gas_try!(output(f, sp));
     Ctl::Return
 }
 
 /// REVERT (EIP-140)
-pub fn revert(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
-    crate::gas_try!(output(f));
+pub fn revert(f: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
+    crate::gas_try!(output(f, sp));
     Ctl::Revert
 }

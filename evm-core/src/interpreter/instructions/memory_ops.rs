@@ -2,46 +2,47 @@
 
 use super::{as_usize, expand, expand_word};
 use crate::interpreter::gas::copy_cost;
+use crate::interpreter::stack::Sp;
 use crate::interpreter::{Ctl, Ctx, Frame};
 use alloy_primitives::U256;
 
 /// MLOAD
-pub fn mload(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
-    let offset = *f.stack.top();
+pub fn mload(f: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
+    let offset = *sp.top();
     let o = crate::gas_try!(expand_word(f, offset));
-    *f.stack.top() = U256::from_be_bytes(f.memory.word(o));
+    *sp.top() = U256::from_be_bytes(f.memory.word(o));
     Ctl::Continue
 }
 
 /// MSTORE
-pub fn mstore(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
-    let offset = f.stack.pop();
-    let value = f.stack.pop();
+pub fn mstore(f: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
+    let offset = sp.pop();
+    let value = sp.pop();
     let o = crate::gas_try!(expand_word(f, offset));
     f.memory.set_word(o, value.to_be_bytes::<32>());
     Ctl::Continue
 }
 
 /// MSTORE8
-pub fn mstore8(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
-    let offset = f.stack.pop();
-    let value = f.stack.pop();
+pub fn mstore8(f: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
+    let offset = sp.pop();
+    let value = sp.pop();
     let (o, _) = crate::gas_try!(expand(f, offset, U256::from(1)));
     f.memory.slice_mut(o, 1)[0] = value.byte(0);
     Ctl::Continue
 }
 
 /// MSIZE
-pub fn msize(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
-    f.stack.push(U256::from(f.memory.len()));
+pub fn msize(f: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
+    sp.push(U256::from(f.memory.len()));
     Ctl::Continue
 }
 
 /// MCOPY (EIP-5656): 3 static + 3 per word + expansion over both ranges.
-pub fn mcopy(f: &mut Frame, _: &mut Ctx<'_>) -> Ctl {
-    let dst = f.stack.pop();
-    let src = f.stack.pop();
-    let len = f.stack.pop();
+pub fn mcopy(f: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
+    let dst = sp.pop();
+    let src = sp.pop();
+    let len = sp.pop();
     let l = crate::gas_try!(as_usize(len));
     crate::charge!(f, crate::gas_try!(copy_cost(l as u64)));
     if l == 0 {
