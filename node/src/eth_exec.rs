@@ -99,12 +99,14 @@ fn zero_fees_if_unpaid(tx: &parevm_evm_core::TxEnv, block: &mut parevm_evm_core:
 }
 
 /// The request's transaction (nonce from the state when the request has none), its block environment with
-/// fees zeroed when it pays none, and the state at the block: what `eth_call` and `eth_estimateGas` run.
+/// fees zeroed when it pays none, and the state at the block: what `eth_call`, `eth_estimateGas` (3
+/// arguments at most) and `eth_createAccessList` (2) run.
 fn call_parts(
     a: &Args,
     c: &dyn EthBackend,
+    max_args: usize,
 ) -> EthResult<(TxEnv, CfgEnv, parevm_evm_core::BlockEnv, HistoricalState)> {
-    a.at_most(3)?;
+    a.at_most(max_args)?;
     let req: TransactionRequest = a.req(0)?;
     let (number, cfg, mut block, cap) = call_context(c, a.opt(1)?)?;
     let state = c.store().state_at(number).map_err(store)?;
@@ -118,7 +120,7 @@ fn call_parts(
 
 /// `eth_call(request, block?)`.
 pub fn call(a: &Args, c: &dyn EthBackend) -> EthResult<Value> {
-    let (tx, cfg, block, state) = call_parts(a, c)?;
+    let (tx, cfg, block, state) = call_parts(a, c, 3)?;
     let out = call_on(Env { cfg, block, tx }, &state).map_err(rpc)?;
     if !out.status.is_success() {
         return Err(rpc(RpcError::from_failed(out.status, out.output)));
@@ -129,7 +131,7 @@ pub fn call(a: &Args, c: &dyn EthBackend) -> EthResult<Value> {
 /// `eth_estimateGas(request, block?)`: the binary search on the gas limit, capped by what the sender can
 /// pay at the request's price (gas and value only: calls pay no L1 or operator fee on OP, as in op-reth).
 pub fn estimate_gas(a: &Args, c: &dyn EthBackend) -> EthResult<Value> {
-    let (tx, cfg, block, state) = call_parts(a, c)?;
+    let (tx, cfg, block, state) = call_parts(a, c, 3)?;
     // The most gas the sender can pay for at the request's price (all of it when the price is zero).
     let affordable = if tx.gas_price.is_zero() {
         u64::MAX
@@ -207,15 +209,7 @@ fn access_list_of(
 /// `eth_createAccessList(request, block?)`: runs the call, takes the accounts and slots it touched as the
 /// list, and runs again with that list until it stops changing; `gasUsed` is the last run's.
 pub fn create_access_list(a: &Args, c: &dyn EthBackend) -> EthResult<Value> {
-    a.at_most(2)?;
-    let req: TransactionRequest = a.req(0)?;
-    let (number, cfg, mut block, cap) = call_context(c, a.opt(1)?)?;
-    let state = c.store().state_at(number).map_err(store)?;
-    let mut tx = parevm_rpc::convert::call_tx(&req, cap);
-    if req.nonce.is_none() {
-        tx.nonce = state.nonce(tx.caller).map_err(view_err)?;
-    }
-    zero_fees_if_unpaid(&tx, &mut block);
+    let (mut tx, cfg, block, state) = call_parts(a, c, 2)?;
     // EIP-2930 lists warm addresses only from Berlin; the list is what a type-1+ transaction would carry.
     if tx.tx_type == parevm_evm_core::env::tx_type::LEGACY {
         tx.tx_type = parevm_evm_core::env::tx_type::EIP2930;
