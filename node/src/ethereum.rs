@@ -286,4 +286,7 @@ impl EthBackend for EthereumChain {
         cfg.blob = fork.blob;
         Ok((cfg, parevm_block::executor::block_env(header, &fork)))
     }
+    fn fees(&self) -> &dyn crate::eth_fees::FeeMarket {
+        self
+    }
 }
