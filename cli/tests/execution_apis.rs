@@ -19,8 +19,7 @@
 use parevm_conformance::unpack::{shared_dir, unpack_once, workspace_dir};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -202,74 +201,16 @@ fn start_node(datadir: &Path, genesis: &Path, jwt: &Path) -> Node {
     }
 }
 
-/// An HS256 token for the Engine API, issued now.
-fn jwt_token(secret: &[u8]) -> String {
-    let iat = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_secs();
-    jsonwebtoken::encode(
-        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
-        &serde_json::json!({ "iat": iat }),
-        &jsonwebtoken::EncodingKey::from_secret(secret),
-    )
-    .expect("token encodes")
-}
-
-/// POSTs `body` to `addr` and returns the response body (HTTP/1.1, `Connection: close`).
+/// POSTs `body` to `addr` and returns the response body, whatever its HTTP status (the recorded pairs
+/// hold the bodies).
 fn post(addr: &str, body: &str) -> Result<String, String> {
-    post_with(addr, body, None)
-}
-
-/// [`post`] with an `Authorization: Bearer` token.
-fn post_with(addr: &str, body: &str, bearer: Option<&str>) -> Result<String, String> {
-    let mut stream = TcpStream::connect(addr).map_err(|e| format!("connect {addr}: {e}"))?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(60)))
-        .map_err(|e| e.to_string())?;
-    let auth = bearer.map_or_else(String::new, |t| format!("Authorization: Bearer {t}\r\n"));
-    let request = format!(
-        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
-         {auth}Connection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream
-        .write_all(request.as_bytes())
-        .map_err(|e| format!("write: {e}"))?;
-    let mut raw = Vec::new();
-    stream
-        .read_to_end(&mut raw)
-        .map_err(|e| format!("read: {e}"))?;
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, rest) = text
-        .split_once("\r\n\r\n")
-        .ok_or_else(|| format!("no HTTP header end in {text:?}"))?;
-    if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        return dechunk(rest);
-    }
-    Ok(rest.to_owned())
+    parevm_testkit::post(addr, body, None)
+        .map(|a| a.body)
+        .map_err(|e| e.to_string())
 }
 
 fn hex_encode(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn dechunk(mut rest: &str) -> Result<String, String> {
-    let mut out = String::new();
-    loop {
-        let (size, after) = rest
-            .split_once("\r\n")
-            .ok_or_else(|| "bad chunk".to_owned())?;
-        let n = usize::from_str_radix(size.trim(), 16).map_err(|e| e.to_string())?;
-        if n == 0 {
-            return Ok(out);
-        }
-        out.push_str(after.get(..n).ok_or_else(|| "short chunk".to_owned())?);
-        rest = after.get(n + 2..).unwrap_or_default();
-    }
 }
 
 /// The `speconly` check: `actual` has the recorded answer's shape. Objects: every key of `actual` is one
@@ -414,8 +355,9 @@ fn execution_apis_tests_against_parevm_node() {
     let node = start_node(&datadir, &genesis, &jwt);
     // As hive's setup does: headfcu.json marks the imported head safe and finalized.
     let fcu = std::fs::read_to_string(tests.join("headfcu.json")).expect("headfcu.json");
-    let answer = post_with(&node.auth, &fcu, Some(&jwt_token(&secret))).expect("forkchoice answer");
-    let answer: Value = serde_json::from_str(&answer).expect("forkchoice answer is JSON");
+    let auth = format!("Bearer {}", parevm_testkit::hs256_token(&secret));
+    let answer = parevm_testkit::post(&node.auth, &fcu, Some(&auth)).expect("forkchoice answer");
+    let answer: Value = serde_json::from_str(&answer.body).expect("forkchoice answer is JSON");
     assert_eq!(
         answer["result"]["payloadStatus"]["status"], "VALID",
         "headfcu.json: {answer}"

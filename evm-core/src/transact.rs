@@ -594,6 +594,7 @@ impl<'a> TxExecution<'a> {
                     request: None,
                     tracer: self.tracer.as_deref_mut().map(|t| t as &mut dyn Tracer),
                     ctl: Ctl::Continue,
+                    stop_ip: std::ptr::null(),
                 };
                 let ctl = interpreter::run(frame, &mut ctx, tables);
                 match ctl {

@@ -70,6 +70,8 @@ pub trait EthBackend: Send + Sync {
     /// What a call in the context of block `header` runs with (`eth_call`, `eth_estimateGas`,
     /// `eth_createAccessList`): the EVM settings (the chain's rules for calls) and the block environment.
     fn call_env(&self, header: &Header) -> EthResult<(CfgEnv, BlockEnv)>;
+    /// The chain's fee market (the fee methods, [`crate::eth_fees`]).
+    fn fees(&self) -> &dyn crate::eth_fees::FeeMarket;
 }
 
 /// A handler context that holds an [`EthBackend`].
@@ -148,6 +150,7 @@ pub fn register_eth<C: EthContext>(m: &mut RpcModule<C>) {
             .unwrap_or(Value::Null))
     });
     crate::eth_blocks::register_block_reads(m);
+    crate::eth_fees::register_fees(m);
     register(m, "eth_call", crate::eth_exec::call);
     register(m, "eth_estimateGas", crate::eth_exec::estimate_gas);
     register(
@@ -319,6 +322,9 @@ impl EthBackend for OpNode {
             slot_number: None,
         };
         Ok((cfg, block))
+    }
+    fn fees(&self) -> &dyn crate::eth_fees::FeeMarket {
+        self
     }
 }
 

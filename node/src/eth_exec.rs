@@ -2,8 +2,7 @@
 //! read and write sets evm-core reports), in both modes (registered with the eth reads, over
 //! [`EthBackend::call_env`]: Ethereum's rules, or OP's rules for calls, where a call pays no L1 or
 //! operator fee as in op-reth), on the stored state of the requested block (evm-core through parevm-chain's `call_on`/`estimate_on`, the same search the
-//! devnet uses), and the fee methods (`eth_feeHistory`, `eth_gasPrice`, `eth_maxPriorityFeePerGas`,
-//! `eth_baseFee`, `eth_blobBaseFee`, Ethereum mode) from the stored headers and transactions.
+//! devnet uses). The fee methods live in [`crate::eth_fees`].
 //!
 //! ```text
 //! request + block id -> header, ForkParams -> CfgEnv (call settings) + BlockEnv (parevm-block's)
@@ -15,16 +14,13 @@
 use crate::engine_api::EngineError;
 use crate::eth::{json, resolve, server, store, EthBackend, EthResult};
 use crate::ethereum::EthereumChain;
-use alloy_consensus::{BlockBody, Header, Transaction as _};
 use alloy_eips::{BlockId, BlockNumberOrTag};
 use alloy_primitives::U256;
-use alloy_rpc_types_eth::{FeeHistory, TransactionRequest};
+use alloy_rpc_types_eth::TransactionRequest;
 use jsonrpsee::types::ErrorObjectOwned;
 use jsonrpsee::RpcModule;
-use parevm_block::input::BlockTx;
 use parevm_chain::call::{call_on, estimate_on, out_of_gas};
 use parevm_chain::Estimate;
-use parevm_evm_core::env::blob_basefee;
 use parevm_evm_core::{CfgEnv, Env, SpecId, StateView, TxEnv};
 use parevm_rpc::params::Args;
 use parevm_rpc::RpcError;
@@ -33,10 +29,6 @@ use serde_json::Value;
 
 /// EIP-7825 (Osaka): the most gas one transaction may ask for.
 const TX_GAS_LIMIT_CAP: u64 = 1 << 24;
-/// Most blocks one `eth_feeHistory` covers.
-pub const MAX_FEE_HISTORY: u64 = 1024;
-/// The priority fee suggested when recent blocks paid none.
-const MIN_SUGGESTED_TIP: u128 = 1;
 
 /// An Ethereum-mode method body.
 pub(crate) type Handler = fn(&Args, &EthereumChain) -> EthResult<Value>;
@@ -51,33 +43,15 @@ pub(crate) fn register(m: &mut RpcModule<EthereumChain>, name: &'static str, f: 
     debug_assert!(r.is_ok(), "duplicate method {name}");
 }
 
-/// Adds the execution and fee methods to an Ethereum-mode module.
+/// Adds the Ethereum-mode-only methods (block building, simulation, `eth_config`, `eth_baseFee`).
 pub fn register_exec(m: &mut RpcModule<EthereumChain>) {
     register(m, "testing_buildBlockV1", crate::eth_build::build_block_v1);
     register(m, "eth_simulateV1", crate::eth_simulate::simulate_v1);
-    register(m, "eth_feeHistory", fee_history);
     register(m, "eth_config", |a, c| {
         a.at_most(0)?;
         crate::eth_config::eth_config(c)
     });
-    register(m, "eth_gasPrice", |_, c| {
-        let (_, head) = c.store().head().map_err(store)?;
-        json(U256::from(
-            next_base_fee(&head) as u128 + suggested_tip(c, &head)?,
-        ))
-    });
-    register(m, "eth_maxPriorityFeePerGas", |_, c| {
-        let (_, head) = c.store().head().map_err(store)?;
-        json(U256::from(suggested_tip(c, &head)?))
-    });
-    register(m, "eth_baseFee", |_, c| {
-        let (_, head) = c.store().head().map_err(store)?;
-        json(U256::from(next_base_fee(&head)))
-    });
-    register(m, "eth_blobBaseFee", |_, c| {
-        let (_, head) = c.store().head().map_err(store)?;
-        json(U256::from(next_blob_base_fee(c, &head)?))
-    });
+    register(m, "eth_baseFee", |a, c| crate::eth_fees::base_fee(a, c));
 }
 
 fn rpc(e: impl Into<RpcError>) -> EngineError {
@@ -125,12 +99,14 @@ fn zero_fees_if_unpaid(tx: &parevm_evm_core::TxEnv, block: &mut parevm_evm_core:
 }
 
 /// The request's transaction (nonce from the state when the request has none), its block environment with
-/// fees zeroed when it pays none, and the state at the block: what `eth_call` and `eth_estimateGas` run.
+/// fees zeroed when it pays none, and the state at the block: what `eth_call`, `eth_estimateGas` (3
+/// arguments at most) and `eth_createAccessList` (2) run.
 fn call_parts(
     a: &Args,
     c: &dyn EthBackend,
+    max_args: usize,
 ) -> EthResult<(TxEnv, CfgEnv, parevm_evm_core::BlockEnv, HistoricalState)> {
-    a.at_most(3)?;
+    a.at_most(max_args)?;
     let req: TransactionRequest = a.req(0)?;
     let (number, cfg, mut block, cap) = call_context(c, a.opt(1)?)?;
     let state = c.store().state_at(number).map_err(store)?;
@@ -144,7 +120,7 @@ fn call_parts(
 
 /// `eth_call(request, block?)`.
 pub fn call(a: &Args, c: &dyn EthBackend) -> EthResult<Value> {
-    let (tx, cfg, block, state) = call_parts(a, c)?;
+    let (tx, cfg, block, state) = call_parts(a, c, 3)?;
     let out = call_on(Env { cfg, block, tx }, &state).map_err(rpc)?;
     if !out.status.is_success() {
         return Err(rpc(RpcError::from_failed(out.status, out.output)));
@@ -155,7 +131,7 @@ pub fn call(a: &Args, c: &dyn EthBackend) -> EthResult<Value> {
 /// `eth_estimateGas(request, block?)`: the binary search on the gas limit, capped by what the sender can
 /// pay at the request's price (gas and value only: calls pay no L1 or operator fee on OP, as in op-reth).
 pub fn estimate_gas(a: &Args, c: &dyn EthBackend) -> EthResult<Value> {
-    let (tx, cfg, block, state) = call_parts(a, c)?;
+    let (tx, cfg, block, state) = call_parts(a, c, 3)?;
     // The most gas the sender can pay for at the request's price (all of it when the price is zero).
     let affordable = if tx.gas_price.is_zero() {
         u64::MAX
@@ -233,15 +209,7 @@ fn access_list_of(
 /// `eth_createAccessList(request, block?)`: runs the call, takes the accounts and slots it touched as the
 /// list, and runs again with that list until it stops changing; `gasUsed` is the last run's.
 pub fn create_access_list(a: &Args, c: &dyn EthBackend) -> EthResult<Value> {
-    a.at_most(2)?;
-    let req: TransactionRequest = a.req(0)?;
-    let (number, cfg, mut block, cap) = call_context(c, a.opt(1)?)?;
-    let state = c.store().state_at(number).map_err(store)?;
-    let mut tx = parevm_rpc::convert::call_tx(&req, cap);
-    if req.nonce.is_none() {
-        tx.nonce = state.nonce(tx.caller).map_err(view_err)?;
-    }
-    zero_fees_if_unpaid(&tx, &mut block);
+    let (mut tx, cfg, block, state) = call_parts(a, c, 2)?;
     // EIP-2930 lists warm addresses only from Berlin; the list is what a type-1+ transaction would carry.
     if tx.tx_type == parevm_evm_core::env::tx_type::LEGACY {
         tx.tx_type = parevm_evm_core::env::tx_type::EIP2930;
@@ -288,152 +256,4 @@ pub fn create_access_list(a: &Args, c: &dyn EthBackend) -> EthResult<Value> {
         answer["error"] = Value::String(why);
     }
     Ok(answer)
-}
-
-/// The base fee of the block after `header` (EIP-1559 with Ethereum's parameters; zero before London).
-fn next_base_fee(header: &Header) -> u64 {
-    header.base_fee_per_gas.map_or(0, |base| {
-        parevm_block::header::next_base_fee(header.gas_used, header.gas_limit, base)
-    })
-}
-
-/// The blob base fee of the block after `header` (0 before Cancun). The next block's timestamp is not
-/// known yet, so `header`'s fork stands in for it (a blob-parameter fork starting at the very next block
-/// is not anticipated).
-fn next_blob_base_fee(c: &EthereumChain, header: &Header) -> EthResult<u128> {
-    let fork = c.fork(header)?;
-    let (Some(excess), Some(used)) = (header.excess_blob_gas, header.blob_gas_used) else {
-        return Ok(0);
-    };
-    let next_excess = parevm_block::header::next_excess_blob_gas(
-        excess,
-        used,
-        header.base_fee_per_gas.unwrap_or(0),
-        &fork.blob,
-        fork.spec,
-    );
-    Ok(blob_basefee(next_excess, fork.blob.update_fraction))
-}
-
-/// The priority fees a block's transactions paid, with the gas each used, cheapest first.
-fn tips(c: &EthereumChain, header: &Header) -> EthResult<Vec<(u128, u64)>> {
-    let hash = header.hash_slow();
-    let body: BlockBody<BlockTx> = c
-        .store()
-        .body(&hash)
-        .map_err(store)?
-        .ok_or_else(|| server(format!("block {hash} has no stored body")))?;
-    let receipts = c
-        .store()
-        .receipts(&hash)
-        .map_err(store)?
-        .unwrap_or_default();
-    let base = header.base_fee_per_gas;
-    let mut previous = 0u64;
-    let mut out = Vec::with_capacity(body.transactions.len());
-    for (tx, r) in body.transactions.iter().zip(&receipts) {
-        let cumulative = alloy_consensus::TxReceipt::cumulative_gas_used(r);
-        out.push((
-            tx.effective_tip_per_gas(base.unwrap_or(0)).unwrap_or(0),
-            cumulative.saturating_sub(previous),
-        ));
-        previous = cumulative;
-    }
-    out.sort_unstable();
-    Ok(out)
-}
-
-/// The tips at `percentiles` of a block's gas (geth's weighting).
-fn rewards(tips: &[(u128, u64)], gas_used: u64, percentiles: &[f64]) -> Vec<u128> {
-    if tips.is_empty() {
-        return vec![0; percentiles.len()];
-    }
-    percentiles
-        .iter()
-        .map(|p| {
-            let threshold = (gas_used as f64 * p / 100.0) as u64;
-            let mut sum = 0u64;
-            for (tip, gas) in tips {
-                sum += gas;
-                if sum >= threshold {
-                    return *tip;
-                }
-            }
-            tips.last().map_or(0, |t| t.0)
-        })
-        .collect()
-}
-
-/// The tip suggested for the next block: the median tip of the head block's transactions, at least
-/// [`MIN_SUGGESTED_TIP`].
-fn suggested_tip(c: &EthereumChain, head: &Header) -> EthResult<u128> {
-    let t = tips(c, head)?;
-    Ok(rewards(&t, head.gas_used, &[50.0])
-        .first()
-        .copied()
-        .unwrap_or(0)
-        .max(MIN_SUGGESTED_TIP))
-}
-
-/// `eth_feeHistory(count, newest, percentiles?)`.
-fn fee_history(a: &Args, c: &EthereumChain) -> EthResult<Value> {
-    a.at_most(3)?;
-    let count: U256 = a.req(0)?;
-    let newest: BlockNumberOrTag = a.req(1)?;
-    let percentiles: Option<Vec<f64>> = a.opt(2)?;
-    if let Some(p) = &percentiles {
-        let sorted = p.windows(2).all(|w| w[0] <= w[1]);
-        if !sorted || p.iter().any(|x| !(0.0..=100.0).contains(x)) {
-            return Err(rpc(RpcError::InvalidParams(
-                "invalid reward percentiles: must be ascending values in [0, 100]".into(),
-            )));
-        }
-    }
-    let count = u64::try_from(count)
-        .unwrap_or(u64::MAX)
-        .min(MAX_FEE_HISTORY);
-    let (newest, _) =
-        resolve(c, BlockId::Number(newest))?.ok_or_else(|| server("block not found"))?;
-    if count == 0 {
-        return json(FeeHistory::default());
-    }
-    let oldest = newest.saturating_sub(count - 1);
-    let mut h = FeeHistory {
-        oldest_block: oldest,
-        ..Default::default()
-    };
-    let mut rewards_out = Vec::new();
-    let mut last = None;
-    for n in oldest..=newest {
-        let Some(header) = c.store().header_by_number(n).map_err(store)? else {
-            continue;
-        };
-        h.base_fee_per_gas
-            .push(header.base_fee_per_gas.unwrap_or(0) as u128);
-        h.gas_used_ratio
-            .push(header.gas_used as f64 / header.gas_limit.max(1) as f64);
-        let fork = c.fork(&header)?;
-        h.base_fee_per_blob_gas.push(match header.excess_blob_gas {
-            Some(excess) => blob_basefee(excess, fork.blob.update_fraction),
-            None => 0,
-        });
-        let max_blob_gas = fork.blob.max * alloy_eips::eip4844::DATA_GAS_PER_BLOB;
-        h.blob_gas_used_ratio.push(match header.blob_gas_used {
-            Some(used) if max_blob_gas > 0 => used as f64 / max_blob_gas as f64,
-            _ => 0.0,
-        });
-        if let Some(p) = &percentiles {
-            rewards_out.push(rewards(&tips(c, &header)?, header.gas_used, p));
-        }
-        last = Some(header);
-    }
-    if let Some(header) = last {
-        h.base_fee_per_gas.push(next_base_fee(&header) as u128);
-        h.base_fee_per_blob_gas
-            .push(next_blob_base_fee(c, &header)?);
-    }
-    if percentiles.is_some() {
-        h.reward = Some(rewards_out);
-    }
-    json(h)
 }

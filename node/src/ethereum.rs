@@ -151,8 +151,7 @@ impl EthereumChain {
             .unwrap_or_default();
         let blob_price = self.blob_base_fee(&header)?;
         let mut out = Vec::with_capacity(body.transactions.len());
-        let mut previous_cumulative = 0u64;
-        let mut log_index = 0u64;
+        let mut cursor = crate::receipts::ReceiptCursor::new(&header, hash);
         for (i, tx) in body.transactions.iter().enumerate() {
             let envelope = stored
                 .get(i)
@@ -162,24 +161,9 @@ impl EthereumChain {
                 .get(i)
                 .copied()
                 .ok_or_else(|| server(format!("block {hash}: no sender for transaction {i}")))?;
-            let cumulative = envelope.cumulative_gas_used();
-            let gas_used = cumulative.saturating_sub(previous_cumulative);
-            previous_cumulative = cumulative;
+            let gas_used = cursor.gas_used(envelope.cumulative_gas_used());
             let tx_hash = *tx.tx_hash();
-            let receipt = envelope.map_logs(|inner| {
-                let l = Log {
-                    inner,
-                    block_hash: Some(hash),
-                    block_number: Some(header.number),
-                    block_timestamp: Some(header.timestamp),
-                    transaction_hash: Some(tx_hash),
-                    transaction_index: Some(i as u64),
-                    log_index: Some(log_index),
-                    removed: false,
-                };
-                log_index += 1;
-                l
-            });
+            let receipt = envelope.map_logs(|inner| cursor.log(inner, tx_hash, i));
             let blobs = tx.blob_versioned_hashes().map_or(0, |h| h.len() as u64);
             let is_blob = tx.is_eip4844();
             out.push(TransactionReceipt {
@@ -285,5 +269,8 @@ impl EthBackend for EthereumChain {
         let mut cfg = parevm_evm_core::CfgEnv::new(self.spec.chain_id, fork.spec);
         cfg.blob = fork.blob;
         Ok((cfg, parevm_block::executor::block_env(header, &fork)))
+    }
+    fn fees(&self) -> &dyn crate::eth_fees::FeeMarket {
+        self
     }
 }

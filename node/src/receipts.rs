@@ -111,8 +111,7 @@ pub fn block_receipts(
     };
     let base_fee = header.base_fee_per_gas;
     let mut out = Vec::with_capacity(body.transactions.len());
-    let mut previous_cumulative = 0u64;
-    let mut log_index = 0u64;
+    let mut cursor = ReceiptCursor::new(&header, hash);
     for (i, tx) in body.transactions.iter().enumerate() {
         let envelope: OpReceiptEnvelope = stored
             .get(i)
@@ -123,9 +122,7 @@ pub fn block_receipts(
             .get(i)
             .copied()
             .ok_or_else(|| server(format!("block {hash}: no sender for transaction {i}")))?;
-        let cumulative = envelope.cumulative_gas_used();
-        let gas_used = cumulative.saturating_sub(previous_cumulative);
-        previous_cumulative = cumulative;
+        let gas_used = cursor.gas_used(envelope.cumulative_gas_used());
         let tx_hash = tx.tx_hash();
         let deposit_nonce = match &envelope {
             OpReceiptEnvelope::Deposit(d) => d.receipt.deposit_nonce,
@@ -136,20 +133,7 @@ pub fn block_receipts(
             TxKind::Call(_) => None,
         };
         let bloom = *envelope.logs_bloom();
-        let mut map_log = |inner: alloy_primitives::Log| {
-            let l = alloy_rpc_types_eth::Log {
-                inner,
-                block_hash: Some(hash),
-                block_number: Some(header.number),
-                block_timestamp: Some(header.timestamp),
-                transaction_hash: Some(tx_hash),
-                transaction_index: Some(i as u64),
-                log_index: Some(log_index),
-                removed: false,
-            };
-            log_index += 1;
-            l
-        };
+        let mut map_log = |inner| cursor.log(inner, tx_hash, i);
         let receipt: OpReceipt<alloy_rpc_types_eth::Log> = match envelope {
             OpReceiptEnvelope::Legacy(r) => OpReceipt::Legacy(r.receipt.map_logs(&mut map_log)),
             OpReceiptEnvelope::Eip2930(r) => OpReceipt::Eip2930(r.receipt.map_logs(&mut map_log)),
@@ -191,4 +175,55 @@ pub fn block_receipts(
         });
     }
     Ok(Some(out))
+}
+
+/// Walks a block's receipts in order for their RPC form (OP here, Ethereum in [`crate::ethereum`]): each
+/// transaction's own gas from the cumulative gas of its receipt, and each log's place in the block.
+pub struct ReceiptCursor {
+    hash: B256,
+    number: u64,
+    timestamp: u64,
+    previous_cumulative: u64,
+    log_index: u64,
+}
+
+impl ReceiptCursor {
+    /// The start of block `hash` with `header`.
+    pub fn new(header: &alloy_consensus::Header, hash: B256) -> Self {
+        Self {
+            hash,
+            number: header.number,
+            timestamp: header.timestamp,
+            previous_cumulative: 0,
+            log_index: 0,
+        }
+    }
+
+    /// The gas of the next transaction, whose receipt says `cumulative`.
+    pub fn gas_used(&mut self, cumulative: u64) -> u64 {
+        let used = cumulative.saturating_sub(self.previous_cumulative);
+        self.previous_cumulative = cumulative;
+        used
+    }
+
+    /// `inner` as the block's next log, emitted by transaction `index` (`tx_hash`).
+    pub fn log(
+        &mut self,
+        inner: alloy_primitives::Log,
+        tx_hash: B256,
+        index: usize,
+    ) -> alloy_rpc_types_eth::Log {
+        let l = alloy_rpc_types_eth::Log {
+            inner,
+            block_hash: Some(self.hash),
+            block_number: Some(self.number),
+            block_timestamp: Some(self.timestamp),
+            transaction_hash: Some(tx_hash),
+            transaction_index: Some(index as u64),
+            log_index: Some(self.log_index),
+            removed: false,
+        };
+        self.log_index += 1;
+        l
+    }
 }

@@ -26,6 +26,7 @@ pub fn auth_module(node: Arc<OpNode>) -> RpcModule<EngineContext> {
     let mut m = RpcModule::new(EngineContext { node });
     register_engine(&mut m);
     register_eth(&mut m);
+    register_op_unsupported(&mut m);
     m
 }
 
@@ -33,7 +34,24 @@ pub fn auth_module(node: Arc<OpNode>) -> RpcModule<EngineContext> {
 pub fn http_module(node: Arc<OpNode>) -> RpcModule<EngineContext> {
     let mut m = RpcModule::new(EngineContext { node });
     register_eth(&mut m);
+    register_op_unsupported(&mut m);
     m
+}
+
+/// Methods Ethereum mode serves and OP mode does not, answered with a -32601 that says so (rather than
+/// jsonrpsee's bare "Method not found"): `eth_simulateV1` simulates Ethereum blocks (Ethereum headers,
+/// receipts and requests), and OP blocks (L1-info deposit, L1 and operator fees, OP header rules) are not
+/// simulated.
+fn register_op_unsupported(m: &mut RpcModule<EngineContext>) {
+    let r = m.register_method("eth_simulateV1", |_, _, _| {
+        Err::<(), _>(jsonrpsee::types::ErrorObjectOwned::owned(
+            jsonrpsee::types::error::METHOD_NOT_FOUND_CODE,
+            "eth_simulateV1 is not supported in OP mode (parevm node --rollup-config); \
+             it is served in Ethereum mode only",
+            None::<()>,
+        ))
+    });
+    debug_assert!(r.is_ok(), "duplicate method eth_simulateV1");
 }
 
 /// Starts the Engine API server on `opts.addr`, refusing requests without a valid token for `secret`.
@@ -86,9 +104,4 @@ pub async fn start_auth_module<C: Send + Sync + 'static>(
     let addr = server.local_addr()?;
     let handle = server.start(module);
     Ok(RunningServer { addr, handle })
-}
-
-/// Starts the public eth server (`--http`).
-pub async fn start_http(node: Arc<OpNode>, opts: &ServerOptions) -> std::io::Result<RunningServer> {
-    parevm_rpc::start(http_module(node), opts).await
 }

@@ -8,6 +8,7 @@ use alloy_primitives::{Address, B256, U256};
 use alloy_rpc_types_engine::JwtSecret;
 use common::*;
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
+use parevm_storage::ChainStore;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -520,6 +521,15 @@ async fn restart_continues_from_the_committed_head() {
             assert!(
                 std::time::Instant::now() < deadline,
                 "the stopped node is never released"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        // The last reference may be dropped on a server thread, which is then still closing the
+        // database (redb's lock goes with its drop): wait until the datadir opens.
+        while let Err(e) = ChainStore::open(&datadir) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the datadir stays locked: {e}"
             );
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }

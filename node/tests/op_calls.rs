@@ -64,4 +64,15 @@ async fn op_calls_pay_no_l1_or_operator_fee() {
     .await;
     assert_eq!(list["accessList"], json!([]));
     assert_eq!(hexu(&list["gasUsed"]), U256::from(21_000));
+
+    // eth_simulateV1 is Ethereum mode's only: OP mode says so.
+    let v = call(
+        a,
+        "eth_simulateV1",
+        json!([{"blockStateCalls": []}, "latest"]),
+    )
+    .await;
+    assert_eq!(error_code(&v), -32601, "{v}");
+    let message = v["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("not supported in OP mode"), "{v}");
 }

@@ -5,9 +5,9 @@
 
 mod common;
 
-use alloy_consensus::{SignableTransaction, TxEip1559, TxEip4844, TxEnvelope};
+use alloy_consensus::{SignableTransaction, TxEip4844, TxEnvelope};
 use alloy_eips::eip2718::Encodable2718;
-use alloy_primitives::{keccak256, Address, Bytes, TxKind, B256, U256};
+use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use common::*;
@@ -29,22 +29,9 @@ fn rejection(v: &Value) -> (i64, String) {
     )
 }
 
-/// A signed EIP-1559 transaction of `key` (gas 21000, fee cap 10 gwei).
+/// A signed EIP-1559 transfer of `key` (gas 21000, fee cap 10 gwei, tip 0.001 gwei).
 fn eip1559(key: B256, nonce: u64, value: U256) -> Bytes {
-    let tx = TxEip1559 {
-        chain_id: CHAIN_ID,
-        nonce,
-        gas_limit: 21_000,
-        max_fee_per_gas: 10_000_000_000,
-        max_priority_fee_per_gas: 1_000_000,
-        to: TxKind::Call(Address::repeat_byte(0x77)),
-        value,
-        access_list: Default::default(),
-        input: Bytes::new(),
-    };
-    let signer = PrivateKeySigner::from_bytes(&key).unwrap();
-    let sig = signer.sign_hash_sync(&tx.signature_hash()).unwrap();
-    Bytes::from(TxEnvelope::from(tx.into_signed(sig)).encoded_2718())
+    signed(key, nonce, value, 21_000, 1_000_000)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

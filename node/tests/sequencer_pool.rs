@@ -7,32 +7,11 @@
 
 mod common;
 
-use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
-use alloy_eips::eip2718::Encodable2718;
-use alloy_primitives::{keccak256, Address, Bytes, TxKind, B256, U256};
-use alloy_signer::SignerSync;
+use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
 use alloy_signer_local::PrivateKeySigner;
 use common::*;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
-
-/// A signed EIP-1559 transaction of `key`.
-fn signed(key: B256, nonce: u64, value: U256, gas_limit: u64, tip: u128) -> Bytes {
-    let tx = TxEip1559 {
-        chain_id: CHAIN_ID,
-        nonce,
-        gas_limit,
-        max_fee_per_gas: 10_000_000_000,
-        max_priority_fee_per_gas: tip,
-        to: TxKind::Call(Address::repeat_byte(0x77)),
-        value,
-        access_list: Default::default(),
-        input: Bytes::new(),
-    };
-    let signer = PrivateKeySigner::from_bytes(&key).unwrap();
-    let sig = signer.sign_hash_sync(&tx.signature_hash()).unwrap();
-    Bytes::from(TxEnvelope::from(tx.into_signed(sig)).encoded_2718())
-}
 
 /// The hashes a pool shows in `txpool_content` (pending and queued).
 async fn pooled(addr: std::net::SocketAddr) -> BTreeSet<B256> {

@@ -21,6 +21,7 @@ pub mod convert;
 pub mod debug;
 pub mod error;
 pub mod eth;
+pub mod fee_history;
 pub mod filters;
 pub mod params;
 pub mod pubsub;

@@ -158,33 +158,8 @@ impl OpWorld {
         for s in &senders {
             put(&Account::eoa(s.address, sender_balance, 0));
         }
-        // L1Block fee inputs as an L1-info deposit leaves them (as the node's tests): L1 base fee 1 gwei,
-        // Ecotone scalars 1368 / 810949, blob base fee 1, operator fee constant 1000. Code so that the
-        // L1-info deposit's call lands on a contract.
-        alloc.insert(
-            format!("{L1_BLOCK:#x}"),
-            json!({"balance": "0x0", "code": "0x00", "storage": {
-                "0x1": "0x3b9aca00",
-                "0x3": format!("0x{}00000558000c5fc5{}", "00".repeat(16), "00".repeat(8)),
-                "0x7": "0x1",
-                "0x8": format!("0x{}0000000000000000000003e8", "00".repeat(20))
-            }}),
-        );
-        let genesis = json!({
-            "config": {
-                "chainId": CHAIN_ID,
-                "regolithTime": 0, "canyonTime": 0, "deltaTime": 0, "ecotoneTime": 0, "fjordTime": 0,
-                "graniteTime": 0, "holoceneTime": 0, "isthmusTime": 0,
-                "optimism": {"eip1559Elasticity": 6, "eip1559Denominator": 50, "eip1559DenominatorCanyon": 250}
-            },
-            "nonce": "0x0",
-            "timestamp": "0x0",
-            "extraData": "0x00000000fa00000006",
-            "gasLimit": "0x1c9c380",
-            "difficulty": "0x0",
-            "baseFeePerGas": "0x3b9aca00",
-            "alloc": alloc,
-        });
+        // The node tests' chain (parevm-testkit), with the L1Block fee inputs an L1-info deposit leaves.
+        let genesis = parevm_testkit::op_genesis::isthmus_genesis(CHAIN_ID, alloc);
 
         // Calibrate the ERC-20 transfer's gas on the same token code and a recipient holding none.
         let sender = &senders[0];

@@ -11,6 +11,7 @@
 //! move the safe and finalized labels (no payload building). The execution-apis tests run that way.
 
 use anyhow::Context;
+use jsonrpsee::RpcModule;
 use parevm_node::ethereum::EthereumChain;
 use parevm_node::{jwt, server, NodeChain, OpNode};
 use parevm_rpc::ServerOptions;
@@ -67,10 +68,6 @@ pub fn run(args: Args) -> anyhow::Result<bool> {
     let store = ChainStore::open(&args.datadir)
         .with_context(|| format!("opening {}", args.datadir.display()))?;
     let node = Arc::new(OpNode::open(chain, store, args.threads)?);
-    let secret = jwt::load_or_create(
-        args.authrpc_jwtsecret.as_deref(),
-        &args.datadir.join("jwt.hex"),
-    )?;
     let (head, _) = node.store().head()?;
     eprintln!(
         "parevm node: chain {} genesis {} head {} ({})",
@@ -79,6 +76,27 @@ pub fn run(args: Args) -> anyhow::Result<bool> {
         head.number,
         head.hash
     );
+    let auth = server::auth_module(node.clone());
+    serve(&args, auth, server::http_module(node), "Engine API")
+}
+
+/// Serves either mode's modules until SIGINT/SIGTERM: `auth` behind JWT on `--authrpc.addr`/`port` (the
+/// secret from `--authrpc.jwtsecret`, or DATADIR/jwt.hex, created when absent) and, with `--http` or
+/// `--ws`, `http` on `--http.addr`/`port` (HTTP and WebSocket on one port).
+fn serve<A, H>(
+    args: &Args,
+    auth: RpcModule<A>,
+    http: RpcModule<H>,
+    auth_name: &str,
+) -> anyhow::Result<bool>
+where
+    A: Send + Sync + 'static,
+    H: Send + Sync + 'static,
+{
+    let secret = jwt::load_or_create(
+        args.authrpc_jwtsecret.as_deref(),
+        &args.datadir.join("jwt.hex"),
+    )?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -88,16 +106,16 @@ pub fn run(args: Args) -> anyhow::Result<bool> {
             addr: SocketAddr::new(args.authrpc_addr, args.authrpc_port),
             ..ServerOptions::default()
         };
-        let auth = server::start_auth(node.clone(), secret, &auth_opts)
+        let auth = server::start_auth_module(auth, secret, &auth_opts)
             .await
-            .with_context(|| format!("binding the Engine API on {}", auth_opts.addr))?;
-        eprintln!("Engine API on http://{}", auth.addr);
+            .with_context(|| format!("binding the auth port on {}", auth_opts.addr))?;
+        eprintln!("{auth_name} on http://{}", auth.addr);
         let http = if args.http || args.ws {
             let opts = ServerOptions {
                 addr: SocketAddr::new(args.http_addr, args.http_port),
                 ..ServerOptions::default()
             };
-            let s = server::start_http(node.clone(), &opts)
+            let s = parevm_rpc::start(http, &opts)
                 .await
                 .with_context(|| format!("binding HTTP on {}", opts.addr))?;
             eprintln!("JSON-RPC on http://{} (ws on the same port)", s.addr);
@@ -147,10 +165,6 @@ fn run_ethereum(args: Args) -> anyhow::Result<bool> {
     let store = ChainStore::open(&args.datadir)
         .with_context(|| format!("opening {}", args.datadir.display()))?;
     let chain = EthereumChain::open(store, &genesis)?;
-    let secret = jwt::load_or_create(
-        args.authrpc_jwtsecret.as_deref(),
-        &args.datadir.join("jwt.hex"),
-    )?;
     let (head, _) = parevm_node::eth::EthBackend::store(&chain).head()?;
     eprintln!(
         "parevm node (Ethereum rules): chain {} head {} ({})",
@@ -158,43 +172,13 @@ fn run_ethereum(args: Args) -> anyhow::Result<bool> {
         head.number,
         head.hash
     );
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("tokio runtime")?;
-    rt.block_on(async move {
-        let auth_opts = ServerOptions {
-            addr: SocketAddr::new(args.authrpc_addr, args.authrpc_port),
-            ..ServerOptions::default()
-        };
-        let http_opts = ServerOptions {
-            addr: SocketAddr::new(args.http_addr, args.http_port),
-            ..ServerOptions::default()
-        };
-        // One chain (redb opens a database once per process), shared by both servers' modules.
-        let chain = Arc::new(chain);
-        let http = if args.http || args.ws {
-            let s = parevm_rpc::start(server::ethereum_module(chain.clone()), &http_opts)
-                .await
-                .with_context(|| format!("binding HTTP on {}", http_opts.addr))?;
-            eprintln!("JSON-RPC on http://{} (ws on the same port)", s.addr);
-            Some(s)
-        } else {
-            None
-        };
-        let auth =
-            server::start_auth_module(server::ethereum_auth_module(chain), secret, &auth_opts)
-                .await
-                .with_context(|| format!("binding the auth port on {}", auth_opts.addr))?;
-        eprintln!(
-            "Engine API (forkchoice labels only) on http://{}",
-            auth.addr
-        );
-        super::dev::wait_for_signal().await;
-        let _ = auth.handle.stop();
-        if let Some(s) = http {
-            let _ = s.handle.stop();
-        }
-        anyhow::Ok(true)
-    })
+    // One chain (redb opens a database once per process), shared by both servers' modules.
+    let chain = Arc::new(chain);
+    let auth = server::ethereum_auth_module(chain.clone());
+    serve(
+        &args,
+        auth,
+        server::ethereum_module(chain),
+        "Engine API (forkchoice labels only)",
+    )
 }

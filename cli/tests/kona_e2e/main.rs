@@ -34,13 +34,12 @@ mod l2;
 mod l2tx;
 mod procs;
 mod replay;
-mod rpc;
 
 use alloy_primitives::{Address, B256};
 use l1::{Clients, L1};
 use l2::{NodeArgs, Rollup};
+use parevm_testkit::{rpc, Rpc};
 use procs::{free_tcp_port, run_ok, wait_for, RunDir};
-use rpc::Rpc;
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::Command;

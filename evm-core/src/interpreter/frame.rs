@@ -191,6 +191,9 @@ pub struct Ctx<'a> {
     pub tracer: Option<&'a mut dyn Tracer>,
     /// Why a block-table instruction stopped the loop (it returns null); [`Ctl::Continue`] otherwise.
     pub ctl: Ctl,
+    /// Set with [`Ctx::ctl`]: the position just past the opcode of the instruction that stopped the block loop
+    /// (so the loop need not keep the instruction's position in a register across the call).
+    pub(crate) stop_ip: *const u8,
 }
 
 impl Ctx<'_> {

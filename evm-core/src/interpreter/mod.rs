@@ -56,18 +56,25 @@ fn run_blocks(frame: &mut Frame, ctx: &mut Ctx<'_>, table: &[BlockInstr; 256]) -
     // The stack pointer lives in this register until the loop ends (the frame's stack length is stale
     // meanwhile; instructions that use the frame's stack get it handed back around them, see `table::op!`).
     let mut sp = frame.stack.sp();
+    ctx.stop_ip = ip;
     loop {
         // SAFETY: code is padded with 33 STOP bytes and every instruction that moves ip checks the target
         // (JUMP) or moves at most 33 bytes past an opcode inside the code (PUSH), so ip stays in bounds.
         let op = unsafe { *ip };
-        let (next, next_sp) = table[op as usize](frame, ctx, unsafe { ip.add(1) }, sp);
+        let (next, next_sp) = table[op as usize](frame, ctx, sp, unsafe { ip.add(1) });
         sp = next_sp;
         if next.is_null() {
             frame.stack.set_sp(sp);
             let ctl = std::mem::replace(&mut ctx.ctl, Ctl::Continue);
-            // SAFETY: `ip` points into the padded code that starts at `base`.
-            let pc = unsafe { ip.offset_from(base) } as usize;
-            frame.pc = if ctl == Ctl::Blocked { pc } else { pc + 1 };
+            // Every null answer goes through `control::step`, which records the position just past the
+            // stopping opcode; the loop set `stop_ip` inside this code before it started.
+            debug_assert!({
+                let code = frame.code.padded();
+                (base..=code.as_ptr_range().end).contains(&ctx.stop_ip)
+            });
+            // SAFETY: `stop_ip` points into the padded code that starts at `base` (asserted above).
+            let past = unsafe { ctx.stop_ip.offset_from(base) } as usize;
+            frame.pc = if ctl == Ctl::Blocked { past - 1 } else { past };
             return ctl;
         }
         ip = next;

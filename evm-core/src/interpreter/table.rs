@@ -20,11 +20,12 @@ use std::sync::OnceLock;
 /// An instruction body.
 pub type Instr = fn(&mut Frame, &mut Ctx<'_>) -> Ctl;
 
-/// A block-table instruction: gets a pointer just past its opcode in the padded code and the stack pointer,
-/// and returns where execution goes on, or null when the loop stops (with the reason in [`Ctx::ctl`]), and
-/// the stack pointer after it. While the block loop runs, the frame's [`Stack`](super::stack::Stack) length
+/// A block-table instruction: gets the stack pointer and a pointer just past its opcode in the padded code,
+/// and returns where execution goes on, or null when the loop stops (with the reason in [`Ctx::ctl`] and the
+/// pointer past its opcode in `Ctx::stop_ip`), and the stack pointer after it. The argument order keeps the
+/// stack pointer in the register it comes back in. While the block loop runs, the frame's [`Stack`](super::stack::Stack) length
 /// is stale: the [`Sp`] passed along is the stack (see [`op!`] for how the other bodies see it).
-pub(crate) type BlockInstr = fn(&mut Frame, &mut Ctx<'_>, *const u8, Sp) -> Next;
+pub(crate) type BlockInstr = fn(&mut Frame, &mut Ctx<'_>, Sp, *const u8) -> Next;
 
 /// What a block-table instruction returns: the next instruction (or null) and the stack pointer. Two
 /// pointers, returned in registers.
@@ -112,7 +113,7 @@ const UNDEFINED: OpInfo = OpInfo {
 /// no per-opcode table lookups for stack bounds. The same facts are kept in the entry as data.
 macro_rules! op {
     ($f:expr, $gas:expr, $inputs:expr, $outputs:expr) => {{
-        fn bare(frame: &mut Frame, ctx: &mut Ctx<'_>, ip: *const u8, sp: Sp) -> Next {
+        fn bare(frame: &mut Frame, ctx: &mut Ctx<'_>, sp: Sp, ip: *const u8) -> Next {
             frame.stack.set_sp(sp);
             let ctl = $f(frame, ctx);
             (control::step(ctx, ctl, ip), frame.stack.sp())
@@ -130,7 +131,7 @@ macro_rules! op {
 /// from the frame's stack and hands it back after.
 macro_rules! sp_op {
     ($f:expr, $gas:expr, $inputs:expr, $outputs:expr) => {{
-        fn bare(frame: &mut Frame, ctx: &mut Ctx<'_>, ip: *const u8, mut sp: Sp) -> Next {
+        fn bare(frame: &mut Frame, ctx: &mut Ctx<'_>, mut sp: Sp, ip: *const u8) -> Next {
             let ctl = $f(frame, ctx, &mut sp);
             (control::step(ctx, ctl, ip), sp)
         }
@@ -215,7 +216,7 @@ impl Builder {
 /// Block-table wrapper for an instruction that reads the gas left: after it, a new block begins.
 macro_rules! boundary {
     ($f:expr) => {{
-        fn w(frame: &mut Frame, ctx: &mut Ctx<'_>, ip: *const u8, sp: Sp) -> Next {
+        fn w(frame: &mut Frame, ctx: &mut Ctx<'_>, sp: Sp, ip: *const u8) -> Next {
             frame.stack.set_sp(sp);
             let ctl = $f(frame, ctx);
             (after_boundary(frame, ctx, ctl, ip), frame.stack.sp())
@@ -229,7 +230,7 @@ macro_rules! boundary {
 /// new block after it.
 macro_rules! metered {
     ($f:expr, $op:expr, $boundary:expr) => {{
-        fn w(frame: &mut Frame, ctx: &mut Ctx<'_>, ip: *const u8, sp: Sp) -> Next {
+        fn w(frame: &mut Frame, ctx: &mut Ctx<'_>, sp: Sp, ip: *const u8) -> Next {
             let gas = fork_gas(ctx.spec, $op) as u64;
             if !frame.gas.charge(gas) {
                 return (control::step(ctx, Ctl::Halt(HaltReason::OutOfGas), ip), sp);
@@ -268,9 +269,11 @@ fn after_boundary(frame: &mut Frame, ctx: &mut Ctx<'_>, ctl: Ctl, ip: *const u8)
 }
 
 /// Block-table entry of undefined opcodes.
-fn undefined(_: &mut Frame, ctx: &mut Ctx<'_>, _: *const u8, sp: Sp) -> Next {
-    ctx.ctl = Ctl::Halt(HaltReason::InvalidOpcode);
-    (std::ptr::null(), sp)
+fn undefined(_: &mut Frame, ctx: &mut Ctx<'_>, sp: Sp, ip: *const u8) -> Next {
+    (
+        control::step(ctx, Ctl::Halt(HaltReason::InvalidOpcode), ip),
+        sp,
+    )
 }
 
 /// Static gas of the opcodes whose static gas changed between forks (EIP-150 Tangerine, EIP-1884 Istanbul,

@@ -19,7 +19,6 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Chain id of the test chain.
 pub const CHAIN_ID: u64 = 901;
@@ -39,32 +38,12 @@ pub fn funded() -> Address {
 
 /// Writes the test chain's genesis into `dir` and returns its path.
 pub fn write_genesis(dir: &Path) -> std::path::PathBuf {
-    let g = json!({
-        "config": {
-            "chainId": CHAIN_ID,
-            "regolithTime": 0, "canyonTime": 0, "deltaTime": 0, "ecotoneTime": 0, "fjordTime": 0,
-            "graniteTime": 0, "holoceneTime": 0, "isthmusTime": 0,
-            "optimism": {"eip1559Elasticity": 6, "eip1559Denominator": 50, "eip1559DenominatorCanyon": 250}
-        },
-        "nonce": "0x0",
-        "timestamp": "0x0",
-        "extraData": "0x00000000fa00000006",
-        "gasLimit": "0x1c9c380",
-        "difficulty": "0x0",
-        "baseFeePerGas": "0x3b9aca00",
-        "alloc": {
-            format!("{:#x}", funded()): {"balance": "0x56bc75e2d63100000"},
-            // L1Block fee inputs as an L1-info deposit leaves them: L1 base fee 1 gwei, Ecotone scalars
-            // 1368 / 810949, blob base fee 1, operator fee constant 1000.
-            // (Code so the L1-info deposit's call does not touch an empty account away.)
-            "0x4200000000000000000000000000000000000015": {"balance": "0x0", "code": "0x00", "storage": {
-                "0x1": "0x3b9aca00",
-                "0x3": format!("0x{}00000558000c5fc5{}", "00".repeat(16), "00".repeat(8)),
-                "0x7": "0x1",
-                "0x8": format!("0x{}0000000000000000000003e8", "00".repeat(20))
-            }}
-        }
-    });
+    let mut alloc = serde_json::Map::new();
+    alloc.insert(
+        format!("{:#x}", funded()),
+        json!({"balance": "0x56bc75e2d63100000"}),
+    );
+    let g = parevm_testkit::op_genesis::isthmus_genesis(CHAIN_ID, alloc);
     let p = dir.join("genesis.json");
     std::fs::write(&p, serde_json::to_string_pretty(&g).unwrap()).unwrap();
     p
@@ -80,8 +59,12 @@ pub struct TestNode {
 
 /// Starts a node on the test chain.
 pub async fn start(dir: &Path, datadir: Option<&Path>, threads: usize) -> TestNode {
-    let genesis = write_genesis(dir);
-    let chain = NodeChain::load(&genesis, None).unwrap();
+    start_on(&write_genesis(dir), datadir, threads).await
+}
+
+/// Starts a node on the chain of the genesis file `genesis`.
+pub async fn start_on(genesis: &Path, datadir: Option<&Path>, threads: usize) -> TestNode {
+    let chain = NodeChain::load(genesis, None).unwrap();
     let store = match datadir {
         Some(d) => ChainStore::open(d).unwrap(),
         None => ChainStore::open_in_memory().unwrap(),
@@ -117,30 +100,19 @@ pub fn token() -> String {
         .unwrap()
 }
 
-/// Posts `body` with an optional `Authorization` header value; returns (status, body).
+/// Posts `body` with an optional `Authorization` header value; returns (status, body). The blocking
+/// client (parevm-testkit, shared with the binary's tests) runs on a blocking thread, off the runtime
+/// that serves the request.
 pub async fn post(addr: SocketAddr, auth: Option<&str>, body: &str) -> (u16, String) {
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let auth = auth
-        .map(|a| format!("Authorization: {a}\r\n"))
-        .unwrap_or_default();
-    let req = format!(
-        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n{auth}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    s.write_all(req.as_bytes()).await.unwrap();
-    let mut out = Vec::new();
-    s.read_to_end(&mut out).await.unwrap();
-    let text = String::from_utf8_lossy(&out).to_string();
-    let status = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    (status, body)
+    let auth = auth.map(str::to_owned);
+    let body = body.to_owned();
+    let a = tokio::task::spawn_blocking(move || {
+        parevm_testkit::post(&addr.to_string(), &body, auth.as_deref())
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    (a.status, a.body)
 }
 
 /// Calls `method` with a fresh token; returns the whole JSON-RPC answer.
@@ -209,6 +181,24 @@ pub fn transfer(nonce: u64, to: Address, value: u64) -> Bytes {
         input: Bytes::new(),
     };
     let signer = PrivateKeySigner::from_bytes(&KEY).unwrap();
+    let sig = signer.sign_hash_sync(&tx.signature_hash()).unwrap();
+    Bytes::from(OpTxEnvelope::Eip1559(tx.into_signed(sig)).encoded_2718())
+}
+
+/// A signed EIP-1559 transfer to `0x77..77` from `key` with a 10 gwei fee cap and priority fee `tip`.
+pub fn signed(key: B256, nonce: u64, value: U256, gas_limit: u64, tip: u128) -> Bytes {
+    let tx = TxEip1559 {
+        chain_id: CHAIN_ID,
+        nonce,
+        gas_limit,
+        max_fee_per_gas: 10_000_000_000,
+        max_priority_fee_per_gas: tip,
+        to: TxKind::Call(Address::repeat_byte(0x77)),
+        value,
+        access_list: Default::default(),
+        input: Bytes::new(),
+    };
+    let signer = PrivateKeySigner::from_bytes(&key).unwrap();
     let sig = signer.sign_hash_sync(&tx.signature_hash()).unwrap();
     Bytes::from(OpTxEnvelope::Eip1559(tx.into_signed(sig)).encoded_2718())
 }

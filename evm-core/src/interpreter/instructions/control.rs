@@ -53,6 +53,7 @@ pub(crate) fn step(ctx: &mut Ctx<'_>, ctl: Ctl, next: *const u8) -> *const u8 {
         next
     } else {
         ctx.ctl = ctl;
+        ctx.stop_ip = next;
         std::ptr::null()
     }
 }
@@ -64,30 +65,36 @@ pub(crate) fn pc_of(f: &Frame, ip: *const u8) -> usize {
     unsafe { ip.offset_from(f.code.padded().as_ptr()) as usize }
 }
 
-/// The block-table answer for a jump to `d`: a pointer to the JUMPDEST there, or null (invalid jump).
+/// The block-table answer for a jump to `d` with `sp`: the JUMPDEST there begins its block here (charged and
+/// checked), and execution goes on just past it, or null (invalid jump, or the block's check failed).
 #[inline(always)]
-fn jump_block_to(f: &mut Frame, ctx: &mut Ctx<'_>, d: usize) -> *const u8 {
+fn jump_block_to(f: &mut Frame, ctx: &mut Ctx<'_>, d: usize, sp: Sp, ip: *const u8) -> *const u8 {
     if !f.code.is_jumpdest(d) {
-        ctx.ctl = Ctl::Halt(HaltReason::InvalidJump);
-        return std::ptr::null();
+        return step(ctx, Ctl::Halt(HaltReason::InvalidJump), ip);
     }
-    // SAFETY: a JUMPDEST lies inside the code.
-    unsafe { f.code.padded().as_ptr().add(d) }
+    let len = sp.len_from(f.stack.as_slice().as_ptr());
+    let ctl = begin_block(f, d, len);
+    // SAFETY: a JUMPDEST lies inside the code, so the byte after it is inside the padded code.
+    if ctl != Ctl::Continue {
+        return step(ctx, ctl, ip);
+    }
+    // SAFETY: a JUMPDEST lies inside the code, so the byte after it is inside the padded code.
+    unsafe { f.code.padded().as_ptr().add(d + 1) }
 }
 
 /// JUMP of the block table.
-pub(crate) fn jump_block(f: &mut Frame, ctx: &mut Ctx<'_>, _: *const u8, mut sp: Sp) -> Next {
+pub(crate) fn jump_block(f: &mut Frame, ctx: &mut Ctx<'_>, mut sp: Sp, ip: *const u8) -> Next {
     let d = super::as_usize_saturated(sp.pop());
-    (jump_block_to(f, ctx, d), sp)
+    (jump_block_to(f, ctx, d, sp, ip), sp)
 }
 
 /// JUMPI of the block table: the fall-through begins a block.
-pub(crate) fn jumpi_block(f: &mut Frame, ctx: &mut Ctx<'_>, ip: *const u8, mut sp: Sp) -> Next {
+pub(crate) fn jumpi_block(f: &mut Frame, ctx: &mut Ctx<'_>, mut sp: Sp, ip: *const u8) -> Next {
     let d = super::as_usize_saturated(*sp.peek_ref(0));
     let taken = !sp.peek_ref(1).is_zero();
     sp.drop_n(2);
     if taken {
-        return (jump_block_to(f, ctx, d), sp);
+        return (jump_block_to(f, ctx, d, sp, ip), sp);
     }
     // SAFETY: `ip` is just past an opcode inside the padded code, so it is readable.
     if unsafe { *ip } == 0x5b {
@@ -98,15 +105,16 @@ pub(crate) fn jumpi_block(f: &mut Frame, ctx: &mut Ctx<'_>, ip: *const u8, mut s
     (step(ctx, ctl, ip), sp)
 }
 
-/// JUMPDEST of the block table: begins the block it heads.
-pub(crate) fn jumpdest_block(f: &mut Frame, ctx: &mut Ctx<'_>, ip: *const u8, sp: Sp) -> Next {
+/// JUMPDEST of the block table, reached by falling through into it (a jump begins the block itself and skips
+/// the JUMPDEST): begins the block it heads.
+pub(crate) fn jumpdest_block(f: &mut Frame, ctx: &mut Ctx<'_>, sp: Sp, ip: *const u8) -> Next {
     let len = sp.len_from(f.stack.as_slice().as_ptr());
     let ctl = begin_block(f, pc_of(f, ip) - 1, len);
     (step(ctx, ctl, ip), sp)
 }
 
 /// PC of the block table.
-pub(crate) fn pc_block(f: &mut Frame, _: &mut Ctx<'_>, ip: *const u8, mut sp: Sp) -> Next {
+pub(crate) fn pc_block(f: &mut Frame, _: &mut Ctx<'_>, mut sp: Sp, ip: *const u8) -> Next {
     let pc = pc_of(f, ip) - 1;
     sp.push(alloy_primitives::U256::from(pc));
     (ip, sp)

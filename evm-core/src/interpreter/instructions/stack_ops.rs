@@ -34,8 +34,8 @@ pub fn push<const N: usize>(f: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl 
 pub(crate) fn push_block<const N: usize>(
     _: &mut Frame,
     _: &mut Ctx<'_>,
-    ip: *const u8,
     mut sp: Sp,
+    ip: *const u8,
 ) -> Next {
     // SAFETY: `ip` is just past an opcode inside the code, and the code is followed by 33 padding bytes,
     // so the N <= 32 immediate bytes are in bounds, and so is the pointer past them.
