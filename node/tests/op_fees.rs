@@ -9,11 +9,9 @@ mod common;
 
 use alloy_eips::eip1559::{calc_next_block_base_fee, BaseFeeParams};
 use alloy_eips::eip7840::BlobParams;
-use alloy_primitives::{Bytes, TxKind, B256, U256};
+use alloy_primitives::{Bytes, B256, U256};
 use common::*;
-use op_alloy_consensus::{
-    decode_holocene_extra_data, decode_jovian_extra_data, OpTxEnvelope, TxDeposit,
-};
+use op_alloy_consensus::{decode_holocene_extra_data, decode_jovian_extra_data};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 
@@ -27,19 +25,7 @@ fn num(v: &Value) -> u128 {
 
 /// An L1-info-like deposit with a small gas limit (so a block with a small gas limit can hold it).
 fn small_info(seq: u64) -> Bytes {
-    use alloy_eips::eip2718::Encodable2718;
-    use alloy_primitives::Sealable;
-    let tx = TxDeposit {
-        source_hash: B256::from(U256::from(seq + 1)),
-        from: DEPOSITOR,
-        to: TxKind::Call(L1_BLOCK),
-        mint: 0,
-        value: U256::ZERO,
-        gas_limit: 50_000,
-        is_system_transaction: false,
-        input: Bytes::from(seq.to_be_bytes().to_vec()),
-    };
-    Bytes::from(OpTxEnvelope::Deposit(tx.seal_slow()).encoded_2718())
+    l1_info_deposit_with_gas(seq, 50_000)
 }
 
 /// Builds a block on `head` from `attrs` and makes it the head; returns its hash.

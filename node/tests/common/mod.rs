@@ -139,13 +139,18 @@ pub fn error_code(v: &Value) -> i64 {
 
 /// An L1-info-like system deposit (tx 0 of every OP block), unique per block through `seq`.
 pub fn l1_info_deposit(seq: u64) -> Bytes {
+    l1_info_deposit_with_gas(seq, 1_000_000)
+}
+
+/// [`l1_info_deposit`] with its own gas limit (a small one fits blocks with a small gas limit).
+pub fn l1_info_deposit_with_gas(seq: u64, gas_limit: u64) -> Bytes {
     let tx = TxDeposit {
         source_hash: B256::from(U256::from(seq + 1)),
         from: DEPOSITOR,
         to: TxKind::Call(L1_BLOCK),
         mint: 0,
         value: U256::ZERO,
-        gas_limit: 1_000_000,
+        gas_limit,
         is_system_transaction: false,
         input: Bytes::from(seq.to_be_bytes().to_vec()),
     };
