@@ -12,14 +12,12 @@
 use crate::error::OpBlockError;
 use alloy_consensus::transaction::SignerRecoverable;
 use alloy_eips::eip2718::Decodable2718;
-use alloy_primitives::map::HashMap;
 use alloy_primitives::{Bytes, U256};
 use op_alloy_consensus::OpTxEnvelope;
 use parevm_block::tx_env::tx_env_with_sender;
 use parevm_evm_core::env::{tx_type, DepositTx, TxEnv};
-use parking_lot::Mutex;
+use parevm_parallel_commit::kept_pool;
 use rayon::prelude::*;
-use std::sync::OnceLock;
 
 /// A decoded block transaction with its environment.
 #[derive(Clone, Debug)]
@@ -109,23 +107,10 @@ pub fn decode_txs(raw: &[Bytes], threads: usize) -> Result<Vec<OpTx>, OpBlockErr
     }
 }
 
-/// The decoding threads for blocks run on `threads` threads: one rayon pool per thread count, kept for the
-/// life of the process, so a block pays for waking them, not for starting them (`None` when the pool cannot
-/// be started: the caller then decodes alone). The calling thread waits while the pool works; it is idle
+/// The decoding threads for blocks run on `threads` threads: the process's kept pool of that size
+/// ([`kept_pool`]), so a block pays for waking them, not for starting them (`None` when the pool cannot be
+/// started: the caller then decodes alone). The calling thread waits while the pool works; it is idle
 /// then, so the block still has `threads` threads busy.
 fn decode_pool(threads: usize) -> Option<&'static rayon::ThreadPool> {
-    static POOLS: OnceLock<Mutex<HashMap<usize, &'static rayon::ThreadPool>>> = OnceLock::new();
-    let mut pools = POOLS.get_or_init(Default::default).lock();
-    if let Some(p) = pools.get(&threads) {
-        return Some(*p);
-    }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .thread_name(move |i| format!("parevm-decode-{threads}-{i}"))
-        .build()
-        .ok()?;
-    // Leaked on purpose: one pool per thread count for the life of the process.
-    let pool: &'static rayon::ThreadPool = Box::leak(Box::new(pool));
-    pools.insert(threads, pool);
-    Some(pool)
+    kept_pool(threads)
 }

@@ -3,18 +3,14 @@
 
 use crate::config::{Engine, ParallelConfig};
 use crate::error::ParallelError;
+use crate::pools::kept_pool;
 use crate::report::{ExecMode, ExecReport};
 use crate::sequential::try_execute_sequential;
 use crate::worker::{Block, CommitFilter};
 use parevm_evm_core::{Env, InvalidTx, StateView, TxOutcome};
 use parking_lot::Mutex;
 use std::cell::Cell;
-use std::collections::HashMap;
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
-
-/// Stack size of spawned workers (a reservation; pages are touched only when used).
-const WORKER_STACK: usize = 8 << 20;
 
 /// The result of executing a block: one entry per transaction, in block order, identical to
 /// [`crate::execute_sequential`], and what it cost.
@@ -134,30 +130,11 @@ pub(crate) fn run(
     Ok(BlockExecution { results, report })
 }
 
-/// Helper threads shared by the block executions of the process that use `threads` workers: `threads - 1`
-/// of them, kept alive between blocks, so a block pays for waking its helpers, not for starting threads and
-/// warming fresh allocator heaps. One pool per thread count, of exactly the helpers a block uses: idle
-/// threads of a larger pool would wake and spin looking for work, taking cores from the workers. A busy
-/// pool (blocks executed concurrently) only means fewer helpers join a block: the calling thread can
-/// always finish it alone.
+/// Helper threads shared by the block executions of the process that use `threads` workers: the kept pool
+/// of `threads - 1` helpers beside the calling thread (see [`kept_pool`]), which can always finish a block
+/// alone when the pool is busy.
 fn pool(threads: usize) -> Option<&'static rayon::ThreadPool> {
-    static POOLS: OnceLock<Mutex<HashMap<usize, &'static rayon::ThreadPool>>> = OnceLock::new();
-    let mut pools = POOLS.get_or_init(Default::default).lock();
-    if let Some(p) = pools.get(&threads) {
-        return Some(*p);
-    }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads - 1)
-        .thread_name(move |i| format!("parevm-worker-{threads}-{i}"))
-        // The interpreter does not recurse, but precompiles and deep frame stacks get the same room as a
-        // main thread.
-        .stack_size(WORKER_STACK)
-        .build()
-        .ok()?;
-    // Leaked on purpose: one pool per thread count for the life of the process.
-    let pool: &'static rayon::ThreadPool = Box::leak(Box::new(pool));
-    pools.insert(threads, pool);
-    Some(pool)
+    kept_pool(threads - 1)
 }
 
 /// Runs `threads` workers (the calling thread is one) until the block is committed or failed. With

@@ -36,6 +36,7 @@ mod lookahead;
 #[cfg(test)]
 mod model;
 mod mv_memory;
+mod pools;
 mod report;
 mod scheduler;
 mod sequential;
@@ -53,6 +54,7 @@ pub use compare::{compare_results, same_effects, ResultMismatch};
 pub use config::{force_parallel_path, Engine, ParallelConfig, CHAOS_ENV, FORCE_ENV};
 pub use error::ParallelError;
 pub use executor::{execute_parallel, execute_parallel_with, BlockExecution, REPORT_ENV};
+pub use pools::kept_pool;
 pub use report::{ExecMode, ExecReport};
 pub use sequential::{execute_sequential, try_execute_sequential, Overlay};
 pub use types::{Incarnation, Task, TxIdx, TxState, TxStatus, TxVersion};
