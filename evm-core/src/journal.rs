@@ -237,7 +237,7 @@ impl Journal {
         self.warm_precompiles
             && self
                 .precompiles
-                .is_some_and(|p| crate::precompiles::is_in(p, address))
+                .is_some_and(|p| crate::precompiles::is_in_static(p, address))
     }
 
     // ----- checkpoints -----
