@@ -48,7 +48,7 @@ pub fn is_in(precompiles: &Precompiles, address: &Address) -> bool {
 
 /// False for addresses no precompile can have, without a lookup: every precompile address has 18 leading
 /// zero bytes and is not the zero address (a common coinbase in test and benchmark blocks).
-#[inline]
+#[inline(always)]
 fn possible(address: &Address) -> bool {
     let a = &address.0 .0;
     // Three loads and compares rather than a loop over 18 bytes.
@@ -71,11 +71,15 @@ pub fn run(
 /// [`is_in`] for a set that lives for the whole program (every chain's set does): when all of the set's
 /// addresses are short (below revm's `SHORT_ADDRESS_CAP`, where `Precompiles::get` indexes an array), an
 /// address is looked up in that array and any other address is not a precompile, without hashing it.
-#[inline]
+#[inline(always)]
 pub(crate) fn is_in_static(precompiles: &'static Precompiles, address: &Address) -> bool {
-    if !possible(address) {
-        return false;
-    }
+    // The common answer (an address with a non-zero byte among its first 18) inline; the lookup not.
+    possible(address) && is_in_static_lookup(precompiles, address)
+}
+
+/// [`is_in_static`] past its leading-zero test.
+#[inline(never)]
+fn is_in_static_lookup(precompiles: &'static Precompiles, address: &Address) -> bool {
     if short_indexed(precompiles) {
         // `possible` checked the 18 leading zero bytes, so the address is short when its last two bytes
         // are below the cap (`short_address`, without scanning the zeros again).
