@@ -130,12 +130,14 @@ impl<'a> TxExecution<'a> {
     }
 
     /// [`TxExecution::new`] on a borrowed environment (no copy of it).
-    #[inline]
+    #[inline(always)]
     pub fn borrowed(env: &'a Env) -> Self {
         Self::with_env(Cow::Borrowed(env))
     }
 
-    #[inline]
+    // Inlined into the caller so that the execution state is built where it lives, not built and then
+    // moved (two `memcpy` of the whole state per transaction otherwise).
+    #[inline(always)]
     fn with_env(env: Cow<'a, Env>) -> Self {
         let spec = env.cfg.spec;
         let rules = env.cfg.rules;
