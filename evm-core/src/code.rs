@@ -1,4 +1,5 @@
-//! Analysed bytecode: the raw code, a STOP-padded copy the interpreter reads without bounds checks, the
+//! Analysed bytecode: the raw code, a STOP-padded copy the block loop reads without bounds checks (with
+//! `PUSH1`/`PUSH2` + `JUMP`/`JUMPI` pairs to a known JUMPDEST fused into one opcode), the
 //! JUMPDEST bitmap and the basic blocks. Analysis happens once per code hash; state views hand out shared
 //! [`Code`] handles.
 //!
@@ -26,6 +27,16 @@ pub const DELEGATION_LEN: usize = 23;
 
 /// Bytes appended after the code so that PUSH32 at the last byte and running off the end both read STOP.
 const PADDING: usize = 33;
+
+/// `PUSH1 d; JUMP` in the block loop's copy of the code, where `d` is a JUMPDEST (an opcode byte no fork
+/// defines: real occurrences of 0x0c..=0x0f are rewritten to INVALID in that copy, which halts the same way).
+pub(crate) const PUSH1_JUMP: u8 = 0x0c;
+/// `PUSH2 d; JUMP`, `d` a JUMPDEST.
+pub(crate) const PUSH2_JUMP: u8 = 0x0d;
+/// `PUSH1 d; JUMPI`, `d` a JUMPDEST.
+pub(crate) const PUSH1_JUMPI: u8 = 0x0e;
+/// `PUSH2 d; JUMPI`, `d` a JUMPDEST.
+pub(crate) const PUSH2_JUMPI: u8 = 0x0f;
 
 /// What the interpreter checks and charges where a basic block begins.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -60,6 +71,10 @@ const POPCOUNT8: [u8; 256] = {
 #[derive(Debug)]
 pub struct Bytecode {
     original: Bytes,
+    /// The code as the block loop runs it: followed by [`PADDING`] STOP bytes, with each `PUSH1`/`PUSH2` of a
+    /// jump to a known JUMPDEST replaced by a fused opcode ([`PUSH1_JUMP`] and the three after it), and real
+    /// occurrences of those four undefined opcodes replaced by INVALID. Immediates and every other opcode are
+    /// as deployed. The tracing loop reads opcodes from `original` instead ([`Bytecode::op_at`]).
     padded: Box<[u8]>,
     jumpdests: Box<[u64]>,
     /// Where blocks begin, as a bitmap over `0..=len`, one byte per 8 code positions.
@@ -137,6 +152,7 @@ impl Bytecode {
         if let Some((b, _)) = open {
             blocks.push(b);
         }
+        fuse_jumps(&code, &jumpdests, &mut padded);
         let groups = (len + 1).div_ceil(8);
         let start_bits: Box<[u8]> = (0..groups)
             .map(|g| (starts[g / 8] >> (8 * (g % 8))) as u8)
@@ -212,10 +228,17 @@ impl Bytecode {
         self.original.is_empty()
     }
 
-    /// The code followed by at least 33 zero bytes.
+    /// The code followed by at least 33 zero bytes, with the block loop's fused jumps (see the field): the
+    /// immediates and JUMPDESTs are as deployed, other opcode bytes need not be.
     #[inline]
-    pub fn padded(&self) -> &[u8] {
+    pub(crate) fn padded(&self) -> &[u8] {
         &self.padded
+    }
+
+    /// The opcode byte at `pc` as deployed (STOP past the end).
+    #[inline]
+    pub fn op_at(&self, pc: usize) -> u8 {
+        self.original.get(pc).copied().unwrap_or(0)
     }
 
     /// keccak256 of the code (computed on first use).
@@ -238,6 +261,46 @@ impl Bytecode {
     /// The delegate address if this code is an EIP-7702 delegation designator.
     pub fn delegation(&self) -> Option<Address> {
         delegation_target(&self.original)
+    }
+}
+
+/// Rewrites `padded` (a copy of `code`) for the block loop: a `PUSH1`/`PUSH2` whose next opcode is JUMP or
+/// JUMPI and whose immediate is a JUMPDEST becomes the fused opcode, and a real opcode in the fused range
+/// becomes INVALID (0xfe). `jumpdests` is the finished JUMPDEST bitmap of `code`.
+fn fuse_jumps(code: &[u8], jumpdests: &[u64], padded: &mut [u8]) {
+    let len = code.len();
+    let is_dest = |d: usize| d < len && jumpdests[d / 64] & (1 << (d % 64)) != 0;
+    let mut i = 0;
+    while i < len {
+        let op = code[i];
+        match op {
+            PUSH1_JUMP..=PUSH2_JUMPI => padded[i] = 0xfe,
+            0x60 | 0x61 => {
+                let n = (op - 0x5f) as usize;
+                let j = i + 1 + n;
+                if j < len && (code[j] == 0x56 || code[j] == 0x57) {
+                    let d = if n == 1 {
+                        code[i + 1] as usize
+                    } else {
+                        (code[i + 1] as usize) << 8 | code[i + 2] as usize
+                    };
+                    if is_dest(d) {
+                        padded[i] = match (n, code[j]) {
+                            (1, 0x56) => PUSH1_JUMP,
+                            (_, 0x56) => PUSH2_JUMP,
+                            (1, _) => PUSH1_JUMPI,
+                            _ => PUSH2_JUMPI,
+                        };
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += if (0x60..=0x7f).contains(&op) {
+            1 + (op - 0x5f) as usize
+        } else {
+            1
+        };
     }
 }
 
@@ -303,6 +366,43 @@ mod tests {
                 "block {k} at {pc}"
             );
         }
+    }
+
+    /// `PUSHn d; JUMP(I)` to a JUMPDEST becomes one fused opcode in the block loop's copy; a jump to a
+    /// non-JUMPDEST and PUSH3 stay as deployed; a real opcode in the fused range becomes INVALID there, and
+    /// `op_at` still answers the deployed bytes.
+    #[test]
+    fn jumps_to_known_dests_are_fused() {
+        #[rustfmt::skip]
+        let code = [
+            0x60, 0x04, 0x56,       // 0: PUSH1 4 JUMP
+            0x0c,                   // 3: undefined
+            0x5b,                   // 4: JUMPDEST
+            0x61, 0x00, 0x04, 0x57, // 5: PUSH2 4 JUMPI
+            0x60, 0x03, 0x56,       // 9: PUSH1 3 JUMP (3 is no JUMPDEST)
+            0x62, 0x00, 0x00, 0x04, 0x56, // 12: PUSH3 4 JUMP (not fused)
+            0x60, 0x04, 0x57,       // 17: PUSH1 4 JUMPI
+            0x61, 0x00, 0x04, 0x56, // 20: PUSH2 4 JUMP
+        ];
+        let c = Bytecode::new(Bytes::copy_from_slice(&code));
+        let p = c.padded();
+        assert_eq!(
+            (p[0], p[3], p[5], p[9], p[12], p[17], p[20]),
+            (
+                PUSH1_JUMP,
+                0xfe,
+                PUSH2_JUMPI,
+                0x60,
+                0x62,
+                PUSH1_JUMPI,
+                PUSH2_JUMP
+            )
+        );
+        assert_eq!(&p[1..3], &code[1..3], "immediates and the jump stay");
+        assert_eq!(
+            (c.op_at(0), c.op_at(3), c.op_at(23), c.op_at(99)),
+            (0x60, 0x0c, 0x56, 0)
+        );
     }
 
     #[test]

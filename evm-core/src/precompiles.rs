@@ -4,6 +4,8 @@
 use crate::spec::SpecId;
 use alloy_primitives::{Address, Bytes};
 use revm_precompile::{PrecompileSpecId, PrecompileStatus, Precompiles};
+use revm_primitives::{short_address, SHORT_ADDRESS_CAP};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Result of running a precompile.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,10 +48,14 @@ pub fn is_in(precompiles: &Precompiles, address: &Address) -> bool {
 
 /// False for addresses no precompile can have, without a lookup: every precompile address has 18 leading
 /// zero bytes and is not the zero address (a common coinbase in test and benchmark blocks).
-#[inline]
+#[inline(always)]
 fn possible(address: &Address) -> bool {
-    let a = &address.0;
-    a[..18].iter().all(|b| *b == 0) && (a[18] | a[19]) != 0
+    let a = &address.0 .0;
+    // Three loads and compares rather than a loop over 18 bytes.
+    let (head, tail) = a.split_at(16);
+    u128::from_ne_bytes(head.try_into().unwrap_or([1; 16])) == 0
+        && tail[..2] == [0, 0]
+        && (tail[2] | tail[3]) != 0
 }
 
 /// Runs the precompile at `address` with `gas_limit`; `None` when it is not a precompile.
@@ -60,6 +66,90 @@ pub fn run(
     gas_limit: u64,
 ) -> Option<PrecompileCall> {
     run_in(set(spec), address, input, gas_limit)
+}
+
+/// [`is_in`] for a set that lives for the whole program (every chain's set does): when all of the set's
+/// addresses are short (below revm's `SHORT_ADDRESS_CAP`, where `Precompiles::get` indexes an array), an
+/// address is looked up in that array and any other address is not a precompile, without hashing it.
+#[inline(always)]
+pub(crate) fn is_in_static(precompiles: &'static Precompiles, address: &Address) -> bool {
+    // The common answer (an address with a non-zero byte among its first 18) inline; the lookup not.
+    possible(address) && is_in_static_lookup(precompiles, address)
+}
+
+/// [`is_in_static`] past its leading-zero test.
+#[inline(never)]
+fn is_in_static_lookup(precompiles: &'static Precompiles, address: &Address) -> bool {
+    if short_indexed(precompiles) {
+        // `possible` checked the 18 leading zero bytes, so the address is short when its last two bytes
+        // are below the cap (`short_address`, without scanning the zeros again).
+        let low = u16::from_be_bytes([address.0[18], address.0[19]]) as usize;
+        low < SHORT_ADDRESS_CAP && precompiles.get(address).is_some()
+    } else {
+        precompiles.contains(address)
+    }
+}
+
+/// [`run_in`] for a set that lives for the whole program, with [`is_in_static`]'s cheap answer for an
+/// address that is not a precompile.
+#[inline]
+pub(crate) fn run_in_static(
+    precompiles: &'static Precompiles,
+    address: &Address,
+    input: &[u8],
+    gas_limit: u64,
+) -> Option<PrecompileCall> {
+    if !is_in_static(precompiles, address) {
+        return None;
+    }
+    run_in(precompiles, address, input, gas_limit)
+}
+
+/// Sets already classified by [`short_indexed`]: the set's address with the low bit set when it is short
+/// indexed (a `Precompiles` is aligned to more than 1 byte); zero for a free slot.
+static CLASSIFIED: [AtomicUsize; 32] = [const { AtomicUsize::new(0) }; 32];
+
+/// True when every address of `precompiles` is short and its array (`Precompiles::get` for short
+/// addresses) holds exactly the set's members, so that [`is_in_static`] may answer from the array. Found
+/// once per set and remembered by the set's address (sets are `'static`, so an address never names
+/// another set); when more sets than the cache holds turn up, the rest are classified on every call.
+#[inline]
+fn short_indexed(precompiles: &'static Precompiles) -> bool {
+    let key = precompiles as *const Precompiles as usize;
+    for slot in &CLASSIFIED {
+        let v = slot.load(Ordering::Relaxed);
+        if v & !1 == key {
+            return v & 1 == 1;
+        }
+        if v == 0 {
+            let short = classify(precompiles);
+            // Another thread may have taken the slot meanwhile; the answer is the same either way.
+            let _ = slot.compare_exchange(
+                0,
+                key | short as usize,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            );
+            return short;
+        }
+    }
+    classify(precompiles)
+}
+
+/// See [`short_indexed`].
+#[cold]
+fn classify(precompiles: &Precompiles) -> bool {
+    let all_short = precompiles
+        .addresses()
+        .all(|a| short_address(a).is_some() && precompiles.get(a).is_some());
+    let in_array = (0..SHORT_ADDRESS_CAP)
+        .filter(|&i| {
+            let mut a = Address::ZERO;
+            a.0[18..].copy_from_slice(&(i as u16).to_be_bytes());
+            precompiles.get(&a).is_some()
+        })
+        .count();
+    all_short && in_array == precompiles.len()
 }
 
 /// Runs the precompile at `address` of the set `precompiles` (a chain's own set, see
@@ -108,6 +198,30 @@ mod tests {
         assert!(is_precompile(SpecId::CANCUN, &kzg));
         assert!(!is_precompile(SpecId::PRAGUE, &p256));
         assert!(is_precompile(SpecId::OSAKA, &p256));
+    }
+
+    /// The array answer of `is_in_static` agrees with the set's map for every fork's Ethereum set, on every
+    /// short address and on long ones.
+    #[test]
+    fn static_membership_matches_the_map() {
+        for spec in [
+            SpecId::FRONTIER,
+            SpecId::BYZANTIUM,
+            SpecId::ISTANBUL,
+            SpecId::CANCUN,
+            SpecId::PRAGUE,
+            SpecId::OSAKA,
+        ] {
+            let p = set(spec);
+            assert!(short_indexed(p), "{spec:?}: every precompile is short");
+            for i in 0..0x400u16 {
+                let mut a = Address::ZERO;
+                a.0[18..].copy_from_slice(&i.to_be_bytes());
+                assert_eq!(is_in_static(p, &a), p.contains(&a), "{spec:?} {a}");
+            }
+            let far = address!("0x1000000000000000000000000000000000000004");
+            assert!(!is_in_static(p, &far));
+        }
     }
 
     #[test]

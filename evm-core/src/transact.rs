@@ -824,7 +824,7 @@ impl<'a> TxExecution<'a> {
 
         {
             if let Some(p) =
-                precompiles::run_in(self.precompiles, &c.code_address, &c.input, c.gas_limit)
+                precompiles::run_in_static(self.precompiles, &c.code_address, &c.input, c.gas_limit)
             {
                 let r = match p {
                     PrecompileCall::Success { gas_used, output } => FrameResult {

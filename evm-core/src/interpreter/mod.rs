@@ -84,10 +84,9 @@ fn run_blocks(frame: &mut Frame, ctx: &mut Ctx<'_>, table: &[BlockInstr; 256]) -
 /// The per-instruction loop with a tracer: static gas from the checked table, stack bounds in its wrappers.
 #[inline(never)]
 fn run_traced(frame: &mut Frame, ctx: &mut Ctx<'_>, table: &Table) -> Ctl {
-    let bytes = frame.code.padded().as_ptr();
     loop {
-        // SAFETY: as in `run_blocks`.
-        let op = unsafe { *bytes.add(frame.pc) };
+        // The deployed opcode (the block loop's copy of the code has fused jumps).
+        let op = frame.code.op_at(frame.pc);
         let info = &table[op as usize];
         if let Some(t) = ctx.tracer.as_mut() {
             t.step(frame, op, frame.gas.refund());

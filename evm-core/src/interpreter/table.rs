@@ -611,6 +611,12 @@ fn build(spec: SpecId) -> (Tables, Builder) {
     for n in 1..=32 {
         b.block[0x5f + n] = PUSH_BLOCK[n - 1];
     }
+    // Fused `PUSHn d; JUMP(I)` pairs: opcode bytes no fork defines, which only the block loop's copy of the
+    // code holds (see `crate::code`); they stay undefined in the checked table.
+    b.block[crate::code::PUSH1_JUMP as usize] = control::push_jump_block::<1>;
+    b.block[crate::code::PUSH2_JUMP as usize] = control::push_jump_block::<2>;
+    b.block[crate::code::PUSH1_JUMPI as usize] = control::push_jumpi_block::<1>;
+    b.block[crate::code::PUSH2_JUMPI as usize] = control::push_jumpi_block::<2>;
     b.block[0x5a] = boundary!(system::gas);
     b.block[0x55] = boundary!(host::sstore);
     b.block[0xf0] = boundary!(contract::create);

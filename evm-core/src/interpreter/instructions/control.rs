@@ -82,6 +82,74 @@ fn jump_block_to(f: &mut Frame, ctx: &mut Ctx<'_>, d: usize, sp: Sp, ip: *const 
     unsafe { f.code.padded().as_ptr().add(d + 1) }
 }
 
+/// The block-table answer for a jump to `d`, which code analysis found to be a JUMPDEST (a fused
+/// `PUSHn d; JUMP(I)`): the block there begins here and execution goes on just past it; `past` is where the
+/// pair ends (the stop position when the block's check fails).
+#[inline(always)]
+fn jump_known(f: &mut Frame, ctx: &mut Ctx<'_>, d: usize, sp: Sp, past: *const u8) -> *const u8 {
+    debug_assert!(f.code.is_jumpdest(d));
+    let len = sp.len_from(f.stack.as_slice().as_ptr());
+    let ctl = begin_block(f, d, len);
+    if ctl != Ctl::Continue {
+        return step(ctx, ctl, past);
+    }
+    // SAFETY: a JUMPDEST lies inside the code, so the byte after it is inside the padded code.
+    unsafe { f.code.padded().as_ptr().add(d + 1) }
+}
+
+/// The `N`-byte big-endian jump target at `ip` (N is 1 or 2).
+///
+/// # Safety
+/// `ip` must be valid for reading `N` bytes.
+#[inline(always)]
+unsafe fn target<const N: usize>(ip: *const u8) -> usize {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        if N == 1 {
+            *ip as usize
+        } else {
+            (*ip as usize) << 8 | *ip.add(1) as usize
+        }
+    }
+}
+
+/// `PUSHn d; JUMP` of the block table, fused by code analysis (`d` is a JUMPDEST; the pair's static gas is
+/// in its block): one dispatch, and the target never goes through the stack.
+pub(crate) fn push_jump_block<const N: usize>(
+    f: &mut Frame,
+    ctx: &mut Ctx<'_>,
+    sp: Sp,
+    ip: *const u8,
+) -> Next {
+    // SAFETY: `ip` is just past a PUSHn inside the code, followed by its N immediates and the JUMP.
+    let (d, past) = unsafe { (target::<N>(ip), ip.add(N + 1)) };
+    (jump_known(f, ctx, d, sp, past), sp)
+}
+
+/// `PUSHn d; JUMPI` of the block table, fused by code analysis (`d` is a JUMPDEST): the condition is the
+/// stack's top; the fall-through begins a block.
+pub(crate) fn push_jumpi_block<const N: usize>(
+    f: &mut Frame,
+    ctx: &mut Ctx<'_>,
+    mut sp: Sp,
+    ip: *const u8,
+) -> Next {
+    // SAFETY: `ip` is just past a PUSHn inside the code, followed by its N immediates and the JUMPI.
+    let (d, past) = unsafe { (target::<N>(ip), ip.add(N + 1)) };
+    let taken = !sp.peek_ref(0).is_zero();
+    sp.drop_n(1);
+    if taken {
+        return (jump_known(f, ctx, d, sp, past), sp);
+    }
+    // SAFETY: `past` is just past the JUMPI, an opcode inside the code, so it is inside the padded code.
+    if unsafe { *past } == 0x5b {
+        return (past, sp);
+    }
+    let len = sp.len_from(f.stack.as_slice().as_ptr());
+    let ctl = begin_block(f, pc_of(f, past), len);
+    (step(ctx, ctl, past), sp)
+}
+
 /// JUMP of the block table.
 pub(crate) fn jump_block(f: &mut Frame, ctx: &mut Ctx<'_>, mut sp: Sp, ip: *const u8) -> Next {
     let d = super::as_usize_saturated(sp.pop());
