@@ -90,6 +90,12 @@ struct ChainArgs {
     /// Executor threads (1: sequential).
     #[arg(long, default_value_t = 1)]
     threads: usize,
+    /// Commits per durable commit (1: every block durable, as `parevm node` does by default).
+    #[arg(long, default_value_t = 1)]
+    durable_every: u32,
+    /// Longest time in milliseconds between durable commits (with `--durable-every` above 1).
+    #[arg(long, default_value_t = 1000)]
+    durable_ms: u64,
 }
 
 #[derive(Debug, Args)]
@@ -124,6 +130,12 @@ struct NewpayloadArgs {
     /// Timed runs per kona fixture block and thread count (0 leaves them out).
     #[arg(long, default_value_t = 20)]
     kona_runs: usize,
+    /// Commits per durable commit (1: every block durable, as `parevm node` does by default).
+    #[arg(long, default_value_t = 1)]
+    durable_every: u32,
+    /// Longest time in milliseconds between durable commits (with `--durable-every` above 1).
+    #[arg(long, default_value_t = 1000)]
+    durable_ms: u64,
 }
 
 #[derive(Debug, Args)]
@@ -221,6 +233,17 @@ fn profile(args: ProfileArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The store's durability policy from the `--durable-every` and `--durable-ms` flags.
+fn durability(every: u32, ms: u64) -> parevm_storage::Durability {
+    if every <= 1 {
+        return parevm_storage::Durability::EVERY_COMMIT;
+    }
+    parevm_storage::Durability {
+        max_commits: every,
+        max_delay: std::time::Duration::from_millis(ms),
+    }
+}
+
 fn chain(args: ChainArgs) -> anyhow::Result<()> {
     use parevm_benches::chain::{run_suite, suite, ChainBenchOptions};
     let opts = ChainBenchOptions {
@@ -231,6 +254,7 @@ fn chain(args: ChainArgs) -> anyhow::Result<()> {
         txs: args.txs.max(1),
         threads: args.threads.max(1),
         dir: args.dir,
+        durability: durability(args.durable_every, args.durable_ms),
     };
     let rows = run_suite(&opts, &mut |r| {
         eprint!(
@@ -284,6 +308,7 @@ fn newpayload(args: NewpayloadArgs) -> anyhow::Result<()> {
         kona_runs: args.kona_runs,
         kona_dir,
         dir: args.dir,
+        durability: durability(args.durable_every, args.durable_ms),
     };
     let rows = run_suite(&opts, &mut |r| {
         eprint!(

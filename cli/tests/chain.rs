@@ -353,8 +353,11 @@ pub fn kill_during_import(kills: u32, seed: u64) -> Vec<u64> {
         let datadir = dir.path().join(format!("killed-{i}"));
         ok(&["init", "--datadir", s(&datadir), s(&genesis)]);
         let delay = Duration::from_micros(next() % (full.as_micros() as u64).max(1));
+        // Every block durable, or one durable commit per 4 blocks (the others lost to the kill).
+        let every = if i % 2 == 0 { "1" } else { "4" };
         let mut child = parevm()
             .args(["import", "--datadir", s(&datadir), s(&chain)])
+            .args(["--durable-every", every])
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("spawn");

@@ -3,7 +3,7 @@
 //! ```text
 //! BlockState (by address) -> StateChanges (by keccak) -> compute_root:
 //!     storage tries of changed accounts, in parallel (rayon) -> new storage roots
-//!     account trie over the changed accounts -> state root
+//!     account trie over the changed accounts, one rayon task per child of the root -> state root
 //!   -> write_changes: accounts, slots, code, preimages, trie nodes into the block's WriteBatch,
 //!      and the reverse diff (every changed key with its value before) for unwinding
 //! ```
@@ -12,6 +12,7 @@
 use crate::codec::{encode_branch, encode_slot_value, path_key, storage_key, Account};
 use crate::error::StoreError;
 use crate::kv::{KvRead, Table, WriteBatch};
+use crate::trie::update_trie_parallel;
 use crate::trie::walk::{update_trie, LeafChange, TrieSource, TrieUpdate};
 use alloy_primitives::{Address, Bytes, B256, U256};
 use alloy_rlp::{RlpDecodable, RlpEncodable};
@@ -78,6 +79,10 @@ pub struct RootOutcome {
     pub account_time: Duration,
 }
 
+/// From this many changed accounts on, the account trie is updated one rayon task per child of the root
+/// (below it, the tasks would cost more than they save).
+const PARALLEL_ACCOUNT_LEAVES: usize = 64;
+
 /// Computes the state root of `kv`'s state with `changes` applied.
 pub fn compute_root(kv: &dyn KvRead, changes: &StateChanges) -> Result<RootOutcome, StoreError> {
     let started = Instant::now();
@@ -134,7 +139,11 @@ pub fn compute_root(kv: &dyn KvRead, changes: &StateChanges) -> Result<RootOutco
         prefix: &[],
         base_empty: false,
     };
-    let account_trie = update_trie(src, &leaves, &[])?;
+    let account_trie = if leaves.len() >= PARALLEL_ACCOUNT_LEAVES {
+        update_trie_parallel(src, &leaves)?
+    } else {
+        update_trie(src, &leaves, &[])?
+    };
     let account_time = started.elapsed();
     Ok(RootOutcome {
         root: account_trie.root,

@@ -47,8 +47,11 @@
 //!   with the from-scratch root that the property tests hold this one equal to.
 //! - State is stored by hashed key (the trie's order), so the leaves under any trie path are one range scan;
 //!   preimages are kept to list accounts by address. Execution reads hash the address (cached per address).
-//! - One [`kv::WriteBatch`] per block, committed by the backend in one transaction with immediate durability:
-//!   a crash (kill -9 included) leaves the last committed block as the head, whose root matches its header.
+//! - One [`kv::WriteBatch`] per block, committed by the backend in one transaction, durable at once by
+//!   default: a crash (kill -9 included) leaves the last committed block as the head, whose root matches its
+//!   header. [`ChainStore::open_with`] and a [`Durability`] bound make only every Nth commit (or the first
+//!   after a delay) durable; a crash then leaves the last durable block as the head, as consistent, and
+//!   pages rewritten within a group are written once (`parevm import` does this by default).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -71,4 +74,5 @@ pub use chain::{
 };
 pub use codec::Account;
 pub use error::StoreError;
+pub use kv::redb::Durability;
 pub use overlay::BlockState;

@@ -29,6 +29,8 @@ pub struct ChainBenchOptions {
     pub threads: usize,
     /// Where the datadirs go (emptied first).
     pub dir: PathBuf,
+    /// When the store's commits are made durable.
+    pub durability: parevm_storage::Durability,
 }
 
 /// One block's figures.
@@ -117,7 +119,7 @@ pub fn run_suite(
         let mut memory = parevm_state(&world.accounts);
         let datadir = opts.dir.join(format!("accounts-{n}"));
         let _ = std::fs::remove_dir_all(&datadir);
-        let store = ChainStore::open(&datadir).map_err(setup)?;
+        let store = ChainStore::open_with(&datadir, opts.durability).map_err(setup)?;
         store
             .init_chain(None, &memory, |root| Header {
                 state_root: root,
@@ -179,6 +181,10 @@ pub fn run_suite(
                     &state,
                 )
                 .map_err(setup)?;
+            eprintln!(
+                "block {number} writes by table: {}",
+                table_writes(&stats.tables)
+            );
             let full_root = if b == 0 {
                 let t = Instant::now();
                 let full = memory.state_root();
@@ -211,6 +217,25 @@ pub fn run_suite(
         }
     }
     Ok(rows)
+}
+
+/// The non-empty tables of a batch: `name puts/deletes KiB`.
+pub fn table_writes(tables: &[parevm_storage::kv::TableWrites]) -> String {
+    parevm_storage::kv::Table::ALL
+        .iter()
+        .zip(tables)
+        .filter(|(_, w)| w.puts + w.deletes > 0)
+        .map(|(t, w)| {
+            format!(
+                "{} {}/{} {:.0}KiB",
+                t.name(),
+                w.puts,
+                w.deletes,
+                w.bytes as f64 / 1024.0
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The rows as a text table.

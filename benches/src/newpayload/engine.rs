@@ -28,9 +28,15 @@ pub fn request(method: &str, params: Value) -> String {
 }
 
 impl Engine {
-    /// Opens the chain in `dir` (writing the genesis when it is empty) on `threads` executor threads.
-    pub fn open(chain: NodeChain, dir: &Path, threads: usize) -> Result<Self, NewPayloadError> {
-        let store = ChainStore::open(dir).map_err(parevm_node::NodeError::from)?;
+    /// Opens the chain in `dir` (writing the genesis when it is empty) on `threads` executor threads,
+    /// making commits durable as `durability` says.
+    pub fn open(
+        chain: NodeChain,
+        dir: &Path,
+        threads: usize,
+        durability: parevm_storage::Durability,
+    ) -> Result<Self, NewPayloadError> {
+        let store = ChainStore::open_with(dir, durability).map_err(parevm_node::NodeError::from)?;
         let node = Arc::new(OpNode::open(chain, store, threads)?);
         let module = server::auth_module(node.clone());
         let rt = tokio::runtime::Builder::new_current_thread()

@@ -88,6 +88,8 @@ pub struct NewPayloadOptions {
     pub kona_dir: Option<PathBuf>,
     /// Where the datadirs go (emptied first, removed after).
     pub dir: PathBuf,
+    /// When the replaying nodes' commits are made durable.
+    pub durability: parevm_storage::Durability,
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> NewPayloadError + '_ {
@@ -156,7 +158,12 @@ fn run_generated(
     std::fs::write(&genesis_file, world.genesis.to_string()).map_err(io(&genesis_file))?;
     let chain = NodeChain::load(&genesis_file, None)?;
     let genesis_dir = dir.join("genesis");
-    drop(Engine::open(chain.clone(), &genesis_dir, 1)?);
+    drop(Engine::open(
+        chain.clone(),
+        &genesis_dir,
+        1,
+        Default::default(),
+    )?);
 
     let builder_threads = opts.threads.iter().copied().max().unwrap_or(1);
     let mut rows = Vec::new();
@@ -164,7 +171,12 @@ fn run_generated(
         for &gas_limit in &opts.gas_limits {
             let build_dir = dir.join("build");
             copy_datadir(&genesis_dir, &build_dir)?;
-            let builder = Engine::open(chain.clone(), &build_dir, builder_threads)?;
+            let builder = Engine::open(
+                chain.clone(),
+                &build_dir,
+                builder_threads,
+                Default::default(),
+            )?;
             let payloads =
                 chain::build_chain(&builder, &mut world, workload, gas_limit, opts.blocks)?;
             drop(builder);
@@ -176,7 +188,7 @@ fn run_generated(
                 .map(|&t| {
                     let d = dir.join(format!("threads-{t}"));
                     copy_datadir(&genesis_dir, &d)?;
-                    Engine::open(chain.clone(), &d, t)
+                    Engine::open(chain.clone(), &d, t, opts.durability)
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             let times = replay::replay(&engines, &payloads)?;
@@ -241,6 +253,11 @@ mod tests {
             kona_runs: 0,
             kona_dir: None,
             dir: dir.clone(),
+            // Every other commit non-durable: the replay must read its own non-durable commits.
+            durability: parevm_storage::Durability {
+                max_commits: 2,
+                max_delay: std::time::Duration::from_secs(60),
+            },
         };
         let rows = run_suite(&opts, &mut |_| {}).expect("suite runs");
         assert_eq!(rows.len(), 4);

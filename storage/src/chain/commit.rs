@@ -6,7 +6,7 @@ use crate::changes::write_changes;
 use crate::codec::{encode_block_ref, encode_rlp, encode_senders, number_key, Account};
 use crate::error::StoreError;
 use crate::failpoint;
-use crate::kv::{KvRead, Table, WriteBatch};
+use crate::kv::{KvRead, Table, TableWrites, WriteBatch};
 use crate::overlay::BlockState;
 use alloy_consensus::Header;
 use alloy_primitives::{Address, Bytes, B256, U256};
@@ -42,6 +42,8 @@ pub struct CommitStats {
     pub write: Duration,
     /// Puts and deletes in the batch.
     pub writes: usize,
+    /// Puts, deletes and bytes per table, by [`Table::index`].
+    pub tables: [TableWrites; Table::ALL.len()],
 }
 
 impl CommitStats {
@@ -130,6 +132,7 @@ impl ChainStore {
 
         let started = Instant::now();
         let writes = batch.len();
+        let tables = batch.table_writes();
         self.kv.commit(batch)?;
         let write = started.elapsed();
         failpoint::hit("commit-after-write")?;
@@ -160,6 +163,7 @@ impl ChainStore {
             build,
             write,
             writes,
+            tables,
         })
     }
 }

@@ -32,7 +32,7 @@ pub use verify::VerifyReport;
 use crate::codec::{decode_block_ref, decode_rlp};
 use crate::error::StoreError;
 use crate::kv::mem::MemKv;
-use crate::kv::redb::RedbKv;
+use crate::kv::redb::{Durability, RedbKv};
 use crate::kv::{Kv, KvRead, Table};
 use crate::overlay::BlockState;
 use crate::reader::{StateCache, StateReader};
@@ -82,6 +82,23 @@ impl ChainStore {
             crate::kv::KvError::Open(format!("creating {}: {e}", datadir.display()))
         })?;
         Self::with_backend(Box::new(RedbKv::open(&datadir.join(DB_FILE))?))
+    }
+
+    /// Opens (creating when absent) the database in `datadir`, making commits durable as `durability`
+    /// says (at most that many of the latest blocks are lost to a crash; the head is always a whole block).
+    pub fn open_with(datadir: &Path, durability: Durability) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(datadir).map_err(|e| {
+            crate::kv::KvError::Open(format!("creating {}: {e}", datadir.display()))
+        })?;
+        Self::with_backend(Box::new(RedbKv::open_with(
+            &datadir.join(DB_FILE),
+            durability,
+        )?))
+    }
+
+    /// Makes every committed block durable (closing the store does too).
+    pub fn sync(&self) -> Result<(), StoreError> {
+        Ok(self.kv.sync()?)
     }
 
     /// A chain held in memory only.

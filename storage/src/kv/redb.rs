@@ -1,11 +1,54 @@
 //! The redb backend: every [`Table`] is a redb table of byte strings; a batch is one write transaction
-//! committed with immediate durability (redb's commit is atomic: after a crash the database holds the last
-//! committed transaction, checked on open). Also runs on redb's in-memory backend.
+//! (redb's commit is atomic: after a crash the database holds the last durable transaction, checked on
+//! open). Also runs on redb's in-memory backend.
+//!
+//! ```text
+//! commit(batch) -> one write transaction -> durable now (pages written, fsync)   when the policy says so
+//!                                        -> visible now, durable with a later one (pages stay in redb's
+//!                                           write buffer; a page rewritten by the next blocks is written once)
+//! ```
+//! [`Durability`] bounds how many commits and how much time may pass between durable ones; the default
+//! makes every commit durable. With a bound, a crash loses at most that many of the latest commits and the
+//! database opens at the last durable one, a whole committed batch as before (an importer redoes the lost
+//! blocks, as reth's engine does with the blocks it holds in memory). Closing the database makes pending
+//! commits durable.
 
 use super::{Kv, KvError, KvRead, Table, WriteBatch};
+use parking_lot::Mutex;
 use redb::{Database, ReadableDatabase, ReadableTableMetadata, TableDefinition};
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+/// When a commit is made durable: once `max_commits` commits, or `max_delay`, have passed since the last
+/// durable one (whichever comes first; the commit that reaches the bound is the durable one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Durability {
+    /// Commits per durable commit (1: every commit is durable).
+    pub max_commits: u32,
+    /// Longest time since the last durable commit before a commit is made durable.
+    pub max_delay: Duration,
+}
+
+impl Durability {
+    /// Every commit durable when it returns.
+    pub const EVERY_COMMIT: Self = Self {
+        max_commits: 1,
+        max_delay: Duration::ZERO,
+    };
+}
+
+impl Default for Durability {
+    fn default() -> Self {
+        Self::EVERY_COMMIT
+    }
+}
+
+/// Commits since the last durable one.
+struct Pending {
+    commits: u32,
+    since: Instant,
+}
 
 /// The definition of `table`.
 fn def(table: Table) -> TableDefinition<'static, &'static [u8], &'static [u8]> {
@@ -20,16 +63,28 @@ fn err(e: impl std::fmt::Display) -> KvError {
 pub struct RedbKv {
     db: Database,
     path: Option<std::path::PathBuf>,
+    durability: Durability,
+    pending: Mutex<Pending>,
 }
 
 impl RedbKv {
-    /// Opens the database file at `path`, creating it (and every table) when absent.
+    /// Opens the database file at `path`, creating it (and every table) when absent; every commit durable.
     pub fn open(path: &Path) -> Result<Self, KvError> {
+        Self::open_with(path, Durability::EVERY_COMMIT)
+    }
+
+    /// Opens the database file at `path` with `durability`.
+    pub fn open_with(path: &Path, durability: Durability) -> Result<Self, KvError> {
         let db = Database::create(path)
             .map_err(|e| KvError::Open(format!("{}: {e}", path.display())))?;
         let kv = Self {
             db,
             path: Some(path.to_path_buf()),
+            durability,
+            pending: Mutex::new(Pending {
+                commits: 0,
+                since: Instant::now(),
+            }),
         };
         kv.create_tables()?;
         Ok(kv)
@@ -40,7 +95,15 @@ impl RedbKv {
         let db = Database::builder()
             .create_with_backend(redb::backends::InMemoryBackend::new())
             .map_err(|e| KvError::Open(e.to_string()))?;
-        let kv = Self { db, path: None };
+        let kv = Self {
+            db,
+            path: None,
+            durability: Durability::EVERY_COMMIT,
+            pending: Mutex::new(Pending {
+                commits: 0,
+                since: Instant::now(),
+            }),
+        };
         kv.create_tables()?;
         Ok(kv)
     }
@@ -115,7 +178,13 @@ impl Kv for RedbKv {
     }
 
     fn commit(&self, batch: WriteBatch) -> Result<(), KvError> {
-        let tx = self.db.begin_write().map_err(err)?;
+        let mut pending = self.pending.lock();
+        let durable = pending.commits + 1 >= self.durability.max_commits
+            || pending.since.elapsed() >= self.durability.max_delay;
+        let mut tx = self.db.begin_write().map_err(err)?;
+        if !durable {
+            tx.set_durability(redb::Durability::None).map_err(err)?;
+        }
         for (table, writes) in batch.tables() {
             let mut t = tx.open_table(def(table)).map_err(err)?;
             for (k, v) in writes {
@@ -131,7 +200,25 @@ impl Kv for RedbKv {
             crate::failpoint::hit("kv-commit-mid-batch")?;
         }
         crate::failpoint::hit("kv-before-commit")?;
-        tx.commit().map_err(err)
+        tx.commit().map_err(err)?;
+        if durable {
+            pending.commits = 0;
+            pending.since = Instant::now();
+        } else {
+            pending.commits += 1;
+        }
+        Ok(())
+    }
+
+    fn sync(&self) -> Result<(), KvError> {
+        let mut pending = self.pending.lock();
+        if pending.commits > 0 {
+            // An empty durable transaction makes every earlier one durable.
+            self.db.begin_write().map_err(err)?.commit().map_err(err)?;
+            pending.commits = 0;
+            pending.since = Instant::now();
+        }
+        Ok(())
     }
 
     fn describe(&self) -> String {

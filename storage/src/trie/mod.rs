@@ -14,8 +14,11 @@
 //! or stored child; a child hash is kept only for a branch child, never for a leaf or an extension), so a
 //! collapse after deletions is always rebuilt from leaves and never from a stale hash. The same walk with no
 //! changes but proof targets yields account and storage proofs; with the reverse diffs of later blocks as
-//! changes it yields proofs at an earlier block.
+//! changes it yields proofs at an earlier block. The account trie of a block is updated by
+//! [`update_trie_parallel`]: the same walk, one rayon task per child of the root, joined at the root.
 
+pub mod parallel;
 pub mod walk;
 
+pub use parallel::update_trie_parallel;
 pub use walk::{update_trie, TrieSource, TrieUpdate};

@@ -59,10 +59,7 @@ pub fn update_trie(
     changes: &[LeafChange],
     targets: &[B256],
 ) -> Result<TrieUpdate, WalkError> {
-    let changes: Vec<(Nibbles, Option<&[u8]>)> = changes
-        .iter()
-        .map(|(k, v)| (Nibbles::unpack(k), v.as_deref()))
-        .collect();
+    let changes = unpack_changes(changes);
     let mut marks: Vec<Nibbles> = changes.iter().map(|(k, _)| *k).collect();
     let target_paths: Vec<Nibbles> = targets.iter().map(Nibbles::unpack).collect();
     if !target_paths.is_empty() {
@@ -74,38 +71,126 @@ pub fn update_trie(
     if !target_paths.is_empty() {
         hb = hb.with_proof_retainer(ProofRetainer::new(target_paths));
     }
-    let mut walk = Walk {
-        src,
-        changes,
-        marks,
-        hb,
-        removed: Vec::new(),
-    };
+    let mut walk = Walk::new(src, &changes, &marks, hb);
     walk.region(Nibbles::default(), None)?;
-    let root = walk.hb.root();
-    let proof = walk.hb.take_proof_nodes();
-    let (_, updates) = walk.hb.split();
+    let removed = walk.removed;
+    let mut hb = walk.out;
+    let root = hb.root();
+    let proof = hb.take_proof_nodes();
+    let (_, updates) = hb.split();
     let mut updated: Vec<_> = updates.into_iter().collect();
     updated.sort_unstable_by_key(|a| a.0);
     Ok(TrieUpdate {
         root,
-        removed: walk.removed,
+        removed,
         updated,
         proof,
     })
 }
 
-struct Walk<'a> {
-    src: TrieSource<'a>,
-    /// Changed leaves, sorted.
-    changes: Vec<(Nibbles, Option<&'a [u8]>)>,
-    /// Paths to descend along: changed keys and proof targets, sorted.
-    marks: Vec<Nibbles>,
-    hb: HashBuilder,
-    removed: Vec<Nibbles>,
+/// The changes as nibble paths, in the same order.
+pub(super) fn unpack_changes(changes: &[LeafChange]) -> Vec<(Nibbles, Option<&[u8]>)> {
+    changes
+        .iter()
+        .map(|(k, v)| (Nibbles::unpack(k), v.as_deref()))
+        .collect()
 }
 
-impl Walk<'_> {
+/// Where the walk's output goes: straight into a [`HashBuilder`], or recorded as [`Feed`] items to hash later
+/// (the parallel update records one list per subtrie of the root).
+pub(super) trait Sink {
+    /// A leaf with its full key.
+    fn leaf(&mut self, key: Nibbles, value: &[u8]);
+    /// An unchanged branch node at `key` with its hash; `stored`: it is in the node table.
+    fn branch(&mut self, key: Nibbles, hash: B256, stored: bool);
+}
+
+impl Sink for HashBuilder {
+    fn leaf(&mut self, key: Nibbles, value: &[u8]) {
+        self.add_leaf(key, value);
+    }
+
+    fn branch(&mut self, key: Nibbles, hash: B256, stored: bool) {
+        self.add_branch(key, hash, stored);
+    }
+}
+
+/// One recorded [`Sink`] call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum Feed {
+    /// [`Sink::leaf`].
+    Leaf(Nibbles, Vec<u8>),
+    /// [`Sink::branch`].
+    Branch(Nibbles, B256, bool),
+}
+
+impl Feed {
+    /// The key (full path) of the item.
+    pub(super) fn key(&self) -> &Nibbles {
+        match self {
+            Feed::Leaf(k, _) | Feed::Branch(k, _, _) => k,
+        }
+    }
+}
+
+impl Sink for Vec<Feed> {
+    fn leaf(&mut self, key: Nibbles, value: &[u8]) {
+        self.push(Feed::Leaf(key, value.to_vec()));
+    }
+
+    fn branch(&mut self, key: Nibbles, hash: B256, stored: bool) {
+        self.push(Feed::Branch(key, hash, stored));
+    }
+}
+
+/// The hashes of a stored branch node's children, by nibble (`None` where the hash mask has no bit).
+pub(super) fn child_hashes(
+    path: &Nibbles,
+    node: &BranchNodeCompact,
+) -> Result<[Option<B256>; 16], WalkError> {
+    let mut out = [None; 16];
+    let mut hashes = node.hashes.iter();
+    for (nibble, slot) in out.iter_mut().enumerate() {
+        if node.hash_mask.is_bit_set(nibble as u8) {
+            *slot = Some(*hashes.next().ok_or_else(|| WalkError::Corrupt {
+                path: *path,
+                reason: "fewer hashes than the hash mask".into(),
+            })?);
+        }
+    }
+    Ok(out)
+}
+
+/// One walk over (a part of) a trie: the changes and marks it sees, and where its output goes.
+pub(super) struct Walk<'a, S> {
+    src: TrieSource<'a>,
+    /// Changed leaves, sorted.
+    changes: &'a [(Nibbles, Option<&'a [u8]>)],
+    /// Paths to descend along: changed keys and proof targets, sorted.
+    marks: &'a [Nibbles],
+    /// The output.
+    pub(super) out: S,
+    /// Stored nodes descended into, in walk order.
+    pub(super) removed: Vec<Nibbles>,
+}
+
+impl<'a, S: Sink> Walk<'a, S> {
+    /// A walk over `changes` (sorted) descending along `marks` (sorted), writing to `out`.
+    pub(super) fn new(
+        src: TrieSource<'a>,
+        changes: &'a [(Nibbles, Option<&'a [u8]>)],
+        marks: &'a [Nibbles],
+        out: S,
+    ) -> Self {
+        Self {
+            src,
+            changes,
+            marks,
+            out,
+            removed: Vec::new(),
+        }
+    }
+
     /// True when a changed key or proof target lies under `region`.
     fn marked(&self, region: &Nibbles) -> bool {
         let i = self.marks.partition_point(|m| m < region);
@@ -113,7 +198,7 @@ impl Walk<'_> {
     }
 
     /// The first stored node at or below `region`.
-    fn first_node(
+    pub(super) fn first_node(
         &self,
         region: &Nibbles,
     ) -> Result<Option<(Nibbles, BranchNodeCompact)>, WalkError> {
@@ -140,7 +225,11 @@ impl Walk<'_> {
 
     /// Emits everything under `region`. `stored` says whether the parent's tree mask promises a stored node
     /// below (`None` at the root, where only a lookup can tell).
-    fn region(&mut self, region: Nibbles, stored: Option<bool>) -> Result<(), WalkError> {
+    pub(super) fn region(
+        &mut self,
+        region: Nibbles,
+        stored: Option<bool>,
+    ) -> Result<(), WalkError> {
         let node = match stored {
             Some(false) => None,
             _ => self.first_node(&region)?,
@@ -165,30 +254,33 @@ impl Walk<'_> {
     /// Emits the children of the stored branch `node` at `path`.
     fn node(&mut self, path: Nibbles, node: &BranchNodeCompact) -> Result<(), WalkError> {
         self.removed.push(path);
-        let mut hashes = node.hashes.iter();
-        for nibble in 0u8..16 {
-            let mut child = path;
-            child.push(nibble);
-            let in_state = node.state_mask.is_bit_set(nibble);
-            let hash = if node.hash_mask.is_bit_set(nibble) {
-                Some(*hashes.next().ok_or_else(|| WalkError::Corrupt {
-                    path,
-                    reason: "fewer hashes than the hash mask".into(),
-                })?)
-            } else {
-                None
-            };
-            if !in_state {
-                if self.marked(&child) {
-                    self.leaves(&child, false)?;
-                }
-                continue;
+        let hashes = child_hashes(&path, node)?;
+        for (nibble, hash) in (0u8..16).zip(hashes) {
+            self.child(path, node, nibble, hash)?;
+        }
+        Ok(())
+    }
+
+    /// Emits the child `nibble` of the stored branch `node` at `path`, whose stored hash is `hash`.
+    pub(super) fn child(
+        &mut self,
+        path: Nibbles,
+        node: &BranchNodeCompact,
+        nibble: u8,
+        hash: Option<B256>,
+    ) -> Result<(), WalkError> {
+        let mut child = path;
+        child.push(nibble);
+        if !node.state_mask.is_bit_set(nibble) {
+            if self.marked(&child) {
+                self.leaves(&child, false)?;
             }
-            let in_tree = node.tree_mask.is_bit_set(nibble);
-            match hash {
-                Some(h) if !self.marked(&child) => self.hb.add_branch(child, h, in_tree),
-                _ => self.region(child, Some(in_tree))?,
-            }
+            return Ok(());
+        }
+        let in_tree = node.tree_mask.is_bit_set(nibble);
+        match hash {
+            Some(h) if !self.marked(&child) => self.out.branch(child, h, in_tree),
+            _ => self.region(child, Some(in_tree))?,
         }
         Ok(())
     }
@@ -235,10 +327,10 @@ impl Walk<'_> {
             };
             if take_change {
                 if let Some((k, Some(v))) = changes.next() {
-                    self.hb.add_leaf(*k, v);
+                    self.out.leaf(*k, v);
                 }
             } else if let Some((k, v)) = stored.next() {
-                self.hb.add_leaf(k, &v);
+                self.out.leaf(k, &v);
             }
         }
         Ok(())
@@ -252,7 +344,7 @@ impl Walk<'_> {
                 break;
             }
             if let (true, Some(v)) = (keep(k), v) {
-                self.hb.add_leaf(*k, v);
+                self.out.leaf(*k, v);
             }
         }
     }
