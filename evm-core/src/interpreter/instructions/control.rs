@@ -72,14 +72,7 @@ fn jump_block_to(f: &mut Frame, ctx: &mut Ctx<'_>, d: usize, sp: Sp, ip: *const 
     if !f.code.is_jumpdest(d) {
         return step(ctx, Ctl::Halt(HaltReason::InvalidJump), ip);
     }
-    let len = sp.len_from(f.stack.as_slice().as_ptr());
-    let ctl = begin_block(f, d, len);
-    // SAFETY: a JUMPDEST lies inside the code, so the byte after it is inside the padded code.
-    if ctl != Ctl::Continue {
-        return step(ctx, ctl, ip);
-    }
-    // SAFETY: a JUMPDEST lies inside the code, so the byte after it is inside the padded code.
-    unsafe { f.code.padded().as_ptr().add(d + 1) }
+    jump_known(f, ctx, d, sp, ip)
 }
 
 /// The block-table answer for a jump to `d`, which code analysis found to be a JUMPDEST (a fused
