@@ -258,8 +258,8 @@ impl ChainStore {
         }
     }
 
-    /// Points the safe and finalized labels at canonical blocks (in one commit). `latest` follows commits
-    /// and unwinds only.
+    /// Points the safe and finalized labels at canonical blocks (in one commit, none when both already
+    /// point there). `latest` follows commits and unwinds only.
     pub fn set_safe_finalized(&self, safe: B256, finalized: B256) -> Result<(), StoreError> {
         let _writer = self.write.lock();
         let snap = self.snap()?;
@@ -273,9 +273,16 @@ impl ChainStore {
             if hash_in(snap.as_ref(), number)? != Some(hash) {
                 return Err(StoreError::MissingBlock(format!("{hash} is not canonical")));
             }
-            batch.put(Table::Labels, label.key(), encode_block_ref(number, &hash));
+            let value = encode_block_ref(number, &hash);
+            // A label already there is not written again: a forkchoice update that moves only the
+            // head (the common case) costs no second commit and no second sync.
+            if snap.get(Table::Labels, label.key())?.as_deref() != Some(value.as_slice()) {
+                batch.put(Table::Labels, label.key(), value);
+            }
         }
-        self.kv.commit(batch)?;
+        if !batch.is_empty() {
+            self.kv.commit(batch)?;
+        }
         Ok(())
     }
 }
