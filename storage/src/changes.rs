@@ -73,6 +73,9 @@ pub struct RootOutcome {
     /// Per changed account: the new account (with its storage root) or `None` when removed, and the storage
     /// trie node changes when its storage changed.
     pub accounts: BTreeMap<B256, (Option<Account>, Option<TrieUpdate>)>,
+    /// The stored value of each changed account that exists afterwards, as `compute_root` read it (`None`:
+    /// absent before), so that the commit does not read it again.
+    pub before: BTreeMap<B256, Option<Vec<u8>>>,
     /// Time spent on the storage tries (wall clock, parallel).
     pub storage_time: Duration,
     /// Time spent on the account trie.
@@ -86,15 +89,22 @@ const PARALLEL_ACCOUNT_LEAVES: usize = 64;
 /// Computes the state root of `kv`'s state with `changes` applied.
 pub fn compute_root(kv: &dyn KvRead, changes: &StateChanges) -> Result<RootOutcome, StoreError> {
     let started = Instant::now();
-    let storage: Vec<(B256, Option<TrieUpdate>, Option<Account>)> = changes
+    type Rooted = (
+        B256,
+        Option<TrieUpdate>,
+        Option<Account>,
+        Option<Option<Vec<u8>>>,
+    );
+    let storage: Vec<Rooted> = changes
         .accounts
         .par_iter()
         .map(|(hashed, change)| -> Result<_, StoreError> {
             let Some(info) = change.info else {
-                return Ok((*hashed, None, None));
+                return Ok((*hashed, None, None, None));
             };
-            let old = match kv.get(Table::Accounts, hashed.as_slice())? {
-                Some(v) => Some(Account::decode_value(&v)?),
+            let stored = kv.get(Table::Accounts, hashed.as_slice())?;
+            let old = match &stored {
+                Some(v) => Some(Account::decode_value(v)?),
                 None => None,
             };
             let base_root = old.map_or(EMPTY_ROOT_HASH, |a| a.storage_root);
@@ -122,7 +132,7 @@ pub fn compute_root(kv: &dyn KvRead, changes: &StateChanges) -> Result<RootOutco
                 storage_root,
                 code_hash: info.code_hash,
             };
-            Ok((*hashed, update, Some(account)))
+            Ok((*hashed, update, Some(account), Some(stored)))
         })
         .collect::<Result<_, _>>()?;
     let storage_time = started.elapsed();
@@ -130,7 +140,7 @@ pub fn compute_root(kv: &dyn KvRead, changes: &StateChanges) -> Result<RootOutco
     let started = Instant::now();
     let leaves: Vec<LeafChange> = storage
         .iter()
-        .map(|(k, _, a)| (*k, a.map(|a| a.encode_value())))
+        .map(|(k, _, a, _)| (*k, a.map(|a| a.encode_value())))
         .collect();
     let src = TrieSource {
         kv,
@@ -145,10 +155,19 @@ pub fn compute_root(kv: &dyn KvRead, changes: &StateChanges) -> Result<RootOutco
         update_trie(src, &leaves, &[])?
     };
     let account_time = started.elapsed();
+    let mut before = BTreeMap::new();
+    let mut accounts = BTreeMap::new();
+    for (k, u, a, b) in storage {
+        if let Some(b) = b {
+            before.insert(k, b);
+        }
+        accounts.insert(k, (a, u));
+    }
     Ok(RootOutcome {
         root: account_trie.root,
         account_trie,
-        accounts: storage.into_iter().map(|(k, u, a)| (k, (a, u))).collect(),
+        accounts,
+        before,
         storage_time,
         account_time,
     })
@@ -232,7 +251,10 @@ pub fn write_changes(
 ) -> Result<Changeset, StoreError> {
     let mut changeset = Changeset::default();
     for (hashed, change) in &changes.accounts {
-        let before = kv.get(Table::Accounts, hashed.as_slice())?;
+        let before = match outcome.before.get(hashed) {
+            Some(b) => b.clone(),
+            None => kv.get(Table::Accounts, hashed.as_slice())?,
+        };
         let (after, storage_update) = outcome
             .accounts
             .get(hashed)
