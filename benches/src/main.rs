@@ -90,7 +90,8 @@ struct ChainArgs {
     /// Executor threads (1: sequential).
     #[arg(long, default_value_t = 1)]
     threads: usize,
-    /// Commits per durable commit (1: every block durable, as `parevm node` does by default).
+    /// Commits per durable commit (1: every block durable, as `parevm node` does by default; 0: every
+    /// block made durable by a background thread right after its commit returns).
     #[arg(long, default_value_t = 1)]
     durable_every: u32,
     /// Longest time in milliseconds between durable commits (with `--durable-every` above 1).
@@ -130,7 +131,8 @@ struct NewpayloadArgs {
     /// Timed runs per kona fixture block and thread count (0 leaves them out).
     #[arg(long, default_value_t = 20)]
     kona_runs: usize,
-    /// Commits per durable commit (1: every block durable, as `parevm node` does by default).
+    /// Commits per durable commit (1: every block durable, as `parevm node` does by default; 0: every
+    /// block made durable by a background thread right after its commit returns).
     #[arg(long, default_value_t = 1)]
     durable_every: u32,
     /// Longest time in milliseconds between durable commits (with `--durable-every` above 1).
@@ -235,7 +237,10 @@ fn profile(args: ProfileArgs) -> anyhow::Result<()> {
 
 /// The store's durability policy from the `--durable-every` and `--durable-ms` flags.
 fn durability(every: u32, ms: u64) -> parevm_storage::Durability {
-    if every <= 1 {
+    if every == 0 {
+        return parevm_storage::Durability::BEHIND;
+    }
+    if every == 1 {
         return parevm_storage::Durability::EVERY_COMMIT;
     }
     parevm_storage::Durability {

@@ -52,6 +52,8 @@
 //!   header. [`ChainStore::open_with`] and a [`Durability`] bound make only every Nth commit (or the first
 //!   after a delay) durable; a crash then leaves the last durable block as the head, as consistent, and
 //!   pages rewritten within a group are written once (`parevm import` does this by default).
+//!   [`Durability::BEHIND`] makes every commit durable on a background thread right after it returns (the
+//!   caller does not wait for the disk; a crash loses at most the latest commit, never half of one).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

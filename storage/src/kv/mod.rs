@@ -347,6 +347,43 @@ mod tests {
     }
 
     #[test]
+    fn redb_durability_behind_keeps_the_contract_and_makes_every_commit_durable() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("chain.redb");
+        let crashed = dir.path().join("crashed.redb");
+        {
+            let kv = redb::RedbKv::open_with(&path, redb::Durability::BEHIND).expect("create");
+            backend_contract(&kv);
+            for i in 0u8..5 {
+                let mut b = WriteBatch::new();
+                b.put(Table::Code, vec![i], vec![i; 3]);
+                kv.commit(b).expect("commit");
+                // Visible as soon as the commit returns.
+                let snap = kv.snapshot().unwrap();
+                assert_eq!(snap.get(Table::Code, &[i]).unwrap(), Some(vec![i; 3]));
+            }
+            // Once the syncer is idle (`sync` waits for it), the file alone holds every commit: a copy
+            // taken while the database is still open (what a kill -9 leaves) opens with all of them.
+            kv.sync().expect("sync");
+            std::fs::copy(&path, &crashed).expect("copy");
+            let mut b = WriteBatch::new();
+            b.put(Table::Code, vec![9], vec![9]);
+            kv.commit(b).expect("commit");
+        }
+        let copy = redb::RedbKv::open(&crashed).expect("open the copy");
+        let snap = copy.snapshot().unwrap();
+        for i in 0u8..5 {
+            assert_eq!(snap.get(Table::Code, &[i]).unwrap(), Some(vec![i; 3]));
+        }
+        assert_eq!(snap.get(Table::Code, &[9]).unwrap(), None);
+        // Closing syncs the last commit too.
+        let kv = redb::RedbKv::open(&path).expect("reopen");
+        let snap = kv.snapshot().unwrap();
+        assert_eq!(snap.get(Table::Code, &[4]).unwrap(), Some(vec![4; 3]));
+        assert_eq!(snap.get(Table::Code, &[9]).unwrap(), Some(vec![9]));
+    }
+
+    #[test]
     fn redb_file_backend_keeps_the_contract_and_reopens() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("chain.redb");

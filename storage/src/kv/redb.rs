@@ -8,7 +8,9 @@
 //!                                           write buffer; a page rewritten by the next blocks is written once)
 //! ```
 //! [`Durability`] bounds how many commits and how much time may pass between durable ones; the default
-//! makes every commit durable. With a bound, a crash loses at most that many of the latest commits and the
+//! makes every commit durable. [`Durability::BEHIND`] makes each commit durable right after it returns, on a
+//! thread of its own (the sync is off the caller's path; a crash loses at most the commit being synced, the
+//! next commit waits for it). With a bound, a crash loses at most that many of the latest commits and the
 //! database opens at the last durable one, a whole committed batch as before (an importer redoes the lost
 //! blocks, as reth's engine does with the blocks it holds in memory). Closing the database makes pending
 //! commits durable.
@@ -22,6 +24,8 @@ use std::time::{Duration, Instant};
 
 /// When a commit is made durable: once `max_commits` commits, or `max_delay`, have passed since the last
 /// durable one (whichever comes first; the commit that reaches the bound is the durable one).
+/// `max_commits == 0` ([`Durability::BEHIND`]): every commit returns once visible and is made durable at once
+/// by a background thread.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Durability {
     /// Commits per durable commit (1: every commit is durable).
@@ -36,6 +40,18 @@ impl Durability {
         max_commits: 1,
         max_delay: Duration::ZERO,
     };
+
+    /// Every commit made durable by a background thread as soon as it is visible: the caller does not wait
+    /// for the disk; a crash loses at most the latest commit (the next one waits until it is durable).
+    pub const BEHIND: Self = Self {
+        max_commits: 0,
+        max_delay: Duration::ZERO,
+    };
+
+    /// True for [`Durability::BEHIND`].
+    pub fn is_behind(&self) -> bool {
+        self.max_commits == 0
+    }
 }
 
 impl Default for Durability {
@@ -59,9 +75,115 @@ fn err(e: impl std::fmt::Display) -> KvError {
     KvError::Backend(e.to_string())
 }
 
+/// What the background syncer of [`Durability::BEHIND`] is told and reports.
+#[derive(Default)]
+struct SyncState {
+    /// A commit is visible but not durable yet.
+    dirty: bool,
+    /// The syncer is making commits durable now.
+    in_flight: bool,
+    /// The store is closing: sync what is dirty and stop.
+    stop: bool,
+    /// A background sync failed (reported by the next commit).
+    failed: Option<String>,
+}
+
+/// The background syncer: a thread that makes every commit durable right after it.
+struct Syncer {
+    state: Arc<(std::sync::Mutex<SyncState>, std::sync::Condvar)>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Syncer {
+    fn start(db: Arc<Database>) -> Result<Self, KvError> {
+        let state: Arc<(std::sync::Mutex<SyncState>, std::sync::Condvar)> = Arc::default();
+        let shared = state.clone();
+        let thread = std::thread::Builder::new()
+            .name("redb-sync".into())
+            .spawn(move || sync_loop(&db, &shared))
+            .map_err(|e| KvError::Open(format!("starting the sync thread: {e}")))?;
+        Ok(Self {
+            state,
+            thread: Some(thread),
+        })
+    }
+
+    /// Marks a commit to be made durable; the error of an earlier background sync, if one failed.
+    fn mark_dirty(&self) -> Result<(), KvError> {
+        let (lock, wake) = &*self.state;
+        let mut s = lock.lock().map_err(|_| err("sync state poisoned"))?;
+        if let Some(e) = s.failed.take() {
+            return Err(KvError::Backend(format!("background sync: {e}")));
+        }
+        s.dirty = true;
+        wake.notify_all();
+        Ok(())
+    }
+
+    /// Waits until every commit so far is durable.
+    fn wait_synced(&self) -> Result<(), KvError> {
+        let (lock, wake) = &*self.state;
+        let mut s = lock.lock().map_err(|_| err("sync state poisoned"))?;
+        while s.dirty || s.in_flight {
+            s = wake.wait(s).map_err(|_| err("sync state poisoned"))?;
+        }
+        match s.failed.take() {
+            Some(e) => Err(KvError::Backend(format!("background sync: {e}"))),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Syncer {
+    fn drop(&mut self) {
+        let (lock, wake) = &*self.state;
+        if let Ok(mut s) = lock.lock() {
+            s.stop = true;
+            wake.notify_all();
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// The syncer's loop: waits for a dirty mark, makes every commit so far durable with an empty durable
+/// transaction (it waits for a commit in progress), until told to stop.
+fn sync_loop(db: &Database, state: &(std::sync::Mutex<SyncState>, std::sync::Condvar)) {
+    let (lock, wake) = state;
+    loop {
+        {
+            let Ok(mut s) = lock.lock() else { return };
+            while !s.dirty && !s.stop {
+                s = match wake.wait(s) {
+                    Ok(s) => s,
+                    Err(_) => return,
+                };
+            }
+            if !s.dirty {
+                return;
+            }
+            s.dirty = false;
+            s.in_flight = true;
+        }
+        let synced = db
+            .begin_write()
+            .map_err(|e| e.to_string())
+            .and_then(|tx| tx.commit().map_err(|e| e.to_string()));
+        let Ok(mut s) = lock.lock() else { return };
+        s.in_flight = false;
+        if let Err(e) = synced {
+            s.failed = Some(e);
+        }
+        wake.notify_all();
+    }
+}
+
 /// A chain database in a redb file (or redb's memory backend).
 pub struct RedbKv {
-    db: Database,
+    /// Dropped first: the syncer makes the last commits durable before the database closes.
+    syncer: Option<Syncer>,
+    db: Arc<Database>,
     path: Option<std::path::PathBuf>,
     durability: Durability,
     pending: Mutex<Pending>,
@@ -75,9 +197,17 @@ impl RedbKv {
 
     /// Opens the database file at `path` with `durability`.
     pub fn open_with(path: &Path, durability: Durability) -> Result<Self, KvError> {
-        let db = Database::create(path)
-            .map_err(|e| KvError::Open(format!("{}: {e}", path.display())))?;
+        let db = Arc::new(
+            Database::create(path)
+                .map_err(|e| KvError::Open(format!("{}: {e}", path.display())))?,
+        );
+        let syncer = if durability.is_behind() {
+            Some(Syncer::start(db.clone())?)
+        } else {
+            None
+        };
         let kv = Self {
+            syncer,
             db,
             path: Some(path.to_path_buf()),
             durability,
@@ -96,7 +226,8 @@ impl RedbKv {
             .create_with_backend(redb::backends::InMemoryBackend::new())
             .map_err(|e| KvError::Open(e.to_string()))?;
         let kv = Self {
-            db,
+            syncer: None,
+            db: Arc::new(db),
             path: None,
             durability: Durability::EVERY_COMMIT,
             pending: Mutex::new(Pending {
@@ -179,8 +310,9 @@ impl Kv for RedbKv {
 
     fn commit(&self, batch: WriteBatch) -> Result<(), KvError> {
         let mut pending = self.pending.lock();
-        let durable = pending.commits + 1 >= self.durability.max_commits
-            || pending.since.elapsed() >= self.durability.max_delay;
+        let durable = self.syncer.is_none()
+            && (pending.commits + 1 >= self.durability.max_commits
+                || pending.since.elapsed() >= self.durability.max_delay);
         let mut tx = self.db.begin_write().map_err(err)?;
         if !durable {
             tx.set_durability(redb::Durability::None).map_err(err)?;
@@ -201,7 +333,9 @@ impl Kv for RedbKv {
         }
         crate::failpoint::hit("kv-before-commit")?;
         tx.commit().map_err(err)?;
-        if durable {
+        if let Some(syncer) = &self.syncer {
+            syncer.mark_dirty()?;
+        } else if durable {
             pending.commits = 0;
             pending.since = Instant::now();
         } else {
@@ -211,6 +345,9 @@ impl Kv for RedbKv {
     }
 
     fn sync(&self) -> Result<(), KvError> {
+        if let Some(syncer) = &self.syncer {
+            return syncer.wait_synced();
+        }
         let mut pending = self.pending.lock();
         if pending.commits > 0 {
             // An empty durable transaction makes every earlier one durable.
