@@ -73,6 +73,25 @@ struct JAccount {
     destroyed: bool,
 }
 
+impl JAccount {
+    /// EIP-161 emptiness as [`Journal::is_empty`] decides it, from the loaded fields only: `None` when
+    /// deciding needs a location that was not read yet.
+    #[inline]
+    fn known_empty(&self) -> Option<bool> {
+        if self.balance.is_none() && !self.credit.is_zero() {
+            return Some(false);
+        }
+        let h = self.code_hash?;
+        if h != B256::ZERO && h != KECCAK_EMPTY {
+            return Some(false);
+        }
+        if self.nonce? != 0 {
+            return Some(false);
+        }
+        Some(self.balance?.is_zero())
+    }
+}
+
 /// Up to this many accounts the journal finds an account by a linear scan of their addresses.
 const SCAN_LIMIT: usize = 16;
 
@@ -844,7 +863,13 @@ impl Journal {
         if !self.spec_spurious {
             return Ok(());
         }
-        // In address order; the empty ones are gathered at the front of the same (reused) list.
+        // Usually every touched account's emptiness is known from what the transaction loaded: then no
+        // read happens and the order does not matter.
+        if self.clear_known_empty() {
+            return Ok(());
+        }
+        // In address order (the order of the reads); the empty ones are gathered at the front of the
+        // same (reused) list.
         let mut touched = std::mem::take(&mut self.scratch);
         touched.clear();
         touched.extend((0..self.accs.len() as AccIdx).filter(|&i| {
@@ -874,6 +899,29 @@ impl Journal {
         }
         self.scratch = touched;
         result
+    }
+
+    /// [`Journal::clear_touched_empty`] when no touched account needs a read to tell whether it is empty:
+    /// marks the empty ones deleted and returns true; otherwise changes nothing and returns false.
+    fn clear_known_empty(&mut self) -> bool {
+        let live = &self.accs[..self.addrs.len()];
+        let mut any = false;
+        for a in live {
+            if a.touched && !a.destroyed {
+                match a.known_empty() {
+                    Some(e) => any |= e,
+                    None => return false,
+                }
+            }
+        }
+        if any {
+            for a in &mut self.accs[..self.addrs.len()] {
+                if a.touched && !a.destroyed && a.known_empty() == Some(true) {
+                    a.destroyed = true;
+                }
+            }
+        }
+        true
     }
 
     /// Takes the read set, write set and logs out of the journal (what is left goes back to this thread's
