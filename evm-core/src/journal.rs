@@ -74,6 +74,30 @@ struct JAccount {
 }
 
 impl JAccount {
+    /// Makes a pooled entry an unloaded account of `address`, as `Default` with that address would be,
+    /// keeping its slot map's allocation unless it grew large.
+    #[inline]
+    fn reset(&mut self, address: Address) {
+        self.address = address;
+        self.balance = None;
+        self.orig_balance = U256::ZERO;
+        self.credit = U256::ZERO;
+        self.nonce = None;
+        self.orig_nonce = 0;
+        self.code_hash = None;
+        self.orig_code_hash = B256::ZERO;
+        self.code = None;
+        if self.storage.capacity() > MAX_POOLED_SLOTS {
+            self.storage = SlotMap::default();
+        } else {
+            self.storage.clear();
+        }
+        self.warm = false;
+        self.touched = false;
+        self.created = false;
+        self.destroyed = false;
+    }
+
     /// EIP-161 emptiness as [`Journal::is_empty`] decides it, from the loaded fields only: `None` when
     /// deciding needs a location that was not read yet.
     #[inline]
@@ -91,6 +115,9 @@ impl JAccount {
         Some(self.balance?.is_zero())
     }
 }
+
+/// A pooled account entry whose slot map grew past this many slots gets a new (empty) map when reused.
+const MAX_POOLED_SLOTS: usize = 64;
 
 /// Up to this many accounts the journal finds an account by a linear scan of their addresses.
 const SCAN_LIMIT: usize = 16;
@@ -142,7 +169,8 @@ pub struct Journal {
     addrs: Vec<Address>,
     /// Where each loaded account sits in `accs`; filled only once there are more than [`SCAN_LIMIT`].
     index: AddressMap<AccIdx>,
-    /// Loaded accounts, in load order.
+    /// Account entries: the first `addrs.len()` are this transaction's, in load order; any after them are
+    /// entries a previous transaction of this thread left, reset in place when an account is added.
     accs: Vec<JAccount>,
     /// The last account looked up (most lookups repeat the frame's own address).
     last: Option<(Address, AccIdx)>,
@@ -238,11 +266,15 @@ impl Journal {
     /// Adds an unloaded entry for `address` (not yet present).
     #[cold]
     fn add(&mut self, address: Address) -> AccIdx {
-        let i = self.accs.len() as AccIdx;
-        self.accs.push(JAccount {
-            address,
-            ..Default::default()
-        });
+        let i = self.addrs.len();
+        match self.accs.get_mut(i) {
+            Some(acc) => acc.reset(address),
+            None => self.accs.push(JAccount {
+                address,
+                ..Default::default()
+            }),
+        }
+        let i = i as AccIdx;
         self.addrs.push(address);
         if self.addrs.len() == SCAN_LIMIT + 1 {
             self.index = self
@@ -872,7 +904,7 @@ impl Journal {
         // same (reused) list.
         let mut touched = std::mem::take(&mut self.scratch);
         touched.clear();
-        touched.extend((0..self.accs.len() as AccIdx).filter(|&i| {
+        touched.extend((0..self.addrs.len() as AccIdx).filter(|&i| {
             let a = &self.accs[i as usize];
             a.touched && !a.destroyed
         }));
@@ -930,9 +962,10 @@ impl Journal {
         // Built in address order: the accounts' indices are sorted (not the larger writes).
         let mut order = std::mem::take(&mut self.scratch);
         order.clear();
-        order.extend(0..self.accs.len() as AccIdx);
+        let live = self.addrs.len();
+        order.extend(0..live as AccIdx);
         order.sort_unstable_by_key(|&i| self.accs[i as usize].address);
-        let mut writes = Vec::with_capacity(self.accs.len());
+        let mut writes = Vec::with_capacity(live);
         for &i in &order {
             let acc = &self.accs[i as usize];
             let mut w = AccountWrite::new(acc.address);
@@ -1082,9 +1115,10 @@ mod pool {
         if t.accs.capacity() > MAX_ACCOUNTS {
             return;
         }
+        // The account entries stay: the next journal resets each in place when it adds an account
+        // (`addrs` holds how many are live).
         t.addrs.clear();
         t.index.clear();
-        t.accs.clear();
         t.undo.clear();
         t.transient.clear();
         // `try_with`: a journal dropped while the thread exits finds the pool gone; it is freed instead.
