@@ -373,16 +373,23 @@ impl Journal {
         self.balance_at(view, i)
     }
 
-    /// [`Journal::balance`] of the account at `i`.
+    /// [`Journal::balance`] of the account at `i` (inline when loaded, [`Journal::load_balance`] when not).
+    #[inline]
     pub(crate) fn balance_at(
         &mut self,
         view: &dyn StateView,
         i: AccIdx,
     ) -> Result<U256, ViewError> {
-        let acc = &mut self.accs[i as usize];
-        if let Some(b) = acc.balance {
-            return Ok(b);
+        match self.accs[i as usize].balance {
+            Some(b) => Ok(b),
+            None => self.load_balance(view, i),
         }
+    }
+
+    /// Reads the balance of the account at `i`, not loaded yet.
+    #[inline(never)]
+    fn load_balance(&mut self, view: &dyn StateView, i: AccIdx) -> Result<U256, ViewError> {
+        let acc = &mut self.accs[i as usize];
         let address = acc.address;
         let v = view.balance(address)?;
         let b = v + acc.credit;
@@ -433,12 +440,19 @@ impl Journal {
         self.nonce_at(view, i)
     }
 
-    /// [`Journal::nonce`] of the account at `i`.
+    /// [`Journal::nonce`] of the account at `i` (inline when loaded).
+    #[inline]
     pub(crate) fn nonce_at(&mut self, view: &dyn StateView, i: AccIdx) -> Result<u64, ViewError> {
-        let acc = &mut self.accs[i as usize];
-        if let Some(n) = acc.nonce {
-            return Ok(n);
+        match self.accs[i as usize].nonce {
+            Some(n) => Ok(n),
+            None => self.load_nonce(view, i),
         }
+    }
+
+    /// Reads the nonce of the account at `i`, not loaded yet.
+    #[inline(never)]
+    fn load_nonce(&mut self, view: &dyn StateView, i: AccIdx) -> Result<u64, ViewError> {
+        let acc = &mut self.accs[i as usize];
         let address = acc.address;
         let v = view.nonce(address)?;
         acc.orig_nonce = v;
@@ -453,16 +467,23 @@ impl Journal {
         self.code_hash_at(view, i)
     }
 
-    /// [`Journal::code_hash`] of the account at `i`.
+    /// [`Journal::code_hash`] of the account at `i` (inline when loaded).
+    #[inline]
     pub(crate) fn code_hash_at(
         &mut self,
         view: &dyn StateView,
         i: AccIdx,
     ) -> Result<B256, ViewError> {
-        let acc = &mut self.accs[i as usize];
-        if let Some(h) = acc.code_hash {
-            return Ok(h);
+        match self.accs[i as usize].code_hash {
+            Some(h) => Ok(h),
+            None => self.load_code_hash(view, i),
         }
+    }
+
+    /// Reads the code hash of the account at `i`, not loaded yet.
+    #[inline(never)]
+    fn load_code_hash(&mut self, view: &dyn StateView, i: AccIdx) -> Result<B256, ViewError> {
+        let acc = &mut self.accs[i as usize];
         let address = acc.address;
         let v = view.code_hash(address)?;
         acc.orig_code_hash = v;

@@ -358,10 +358,16 @@ impl<'a> TxExecution<'a> {
         self.journal.preload_at(view, ci)?;
         let nonce = self.journal.nonce_at(view, ci)?;
         let balance = self.journal.balance_at(view, ci)?;
-        let code = self.journal.code_at(view, ci)?;
-        if !code.is_empty() && code.delegation().is_none() && !self.env.cfg.skip_transaction_checks
-        {
-            return Err(InvalidTx::SenderHasCode(caller).into());
+        // The code itself only when the hash says there is some (an EOA's is empty).
+        let code_hash = self.journal.code_hash_at(view, ci)?;
+        if code_hash != KECCAK_EMPTY && code_hash != B256::ZERO {
+            let code = self.journal.code_at(view, ci)?;
+            if !code.is_empty()
+                && code.delegation().is_none()
+                && !self.env.cfg.skip_transaction_checks
+            {
+                return Err(InvalidTx::SenderHasCode(caller).into());
+            }
         }
         if !self.env.cfg.disable_nonce_check {
             if nonce == u64::MAX {
