@@ -659,6 +659,17 @@ impl Journal {
         true
     }
 
+    /// Warms `address` for the whole transaction at its start (sender, target, access list, coinbase),
+    /// without an undo entry: nothing rolls back a change made below every checkpoint except
+    /// [`Journal::discard_changes`], after which warmth no longer matters.
+    pub(crate) fn prewarm_account(&mut self, address: Address) {
+        let i = self.idx(address);
+        if self.accs[i as usize].warm || self.is_warm_precompile(&address) {
+            return;
+        }
+        self.accs[i as usize].warm = true;
+    }
+
     /// Warms a slot without loading it (access lists); returns true when it was cold.
     pub fn warm_slot(&mut self, address: Address, slot: U256) -> bool {
         let i = self.idx(address);
@@ -785,6 +796,17 @@ impl Journal {
         }
         self.credit_at(view, to, value)?;
         Ok(true)
+    }
+
+    /// Charges the sender at `i` at validation: its balance becomes `balance` and, when given, its nonce
+    /// `nonce`, both already read. No undo entries, as for [`Journal::prewarm_account`]: only a failed
+    /// deposit discards changes made below every checkpoint, and a deposit is not charged this way.
+    pub(crate) fn charge_sender_at(&mut self, i: AccIdx, balance: U256, nonce: Option<u64>) {
+        let acc = &mut self.accs[i as usize];
+        acc.balance = Some(balance);
+        if nonce.is_some() {
+            acc.nonce = nonce;
+        }
     }
 
     /// Sets a nonce (reads it first).
