@@ -73,6 +73,52 @@ struct JAccount {
     destroyed: bool,
 }
 
+impl JAccount {
+    /// Makes a pooled entry an unloaded account of `address`, as `Default` with that address would be,
+    /// keeping its slot map's allocation unless it grew large.
+    #[inline]
+    fn reset(&mut self, address: Address) {
+        self.address = address;
+        self.balance = None;
+        self.orig_balance = U256::ZERO;
+        self.credit = U256::ZERO;
+        self.nonce = None;
+        self.orig_nonce = 0;
+        self.code_hash = None;
+        self.orig_code_hash = B256::ZERO;
+        self.code = None;
+        if self.storage.capacity() > MAX_POOLED_SLOTS {
+            self.storage = SlotMap::default();
+        } else {
+            self.storage.clear();
+        }
+        self.warm = false;
+        self.touched = false;
+        self.created = false;
+        self.destroyed = false;
+    }
+
+    /// EIP-161 emptiness as [`Journal::is_empty`] decides it, from the loaded fields only: `None` when
+    /// deciding needs a location that was not read yet.
+    #[inline]
+    fn known_empty(&self) -> Option<bool> {
+        if self.balance.is_none() && !self.credit.is_zero() {
+            return Some(false);
+        }
+        let h = self.code_hash?;
+        if h != B256::ZERO && h != KECCAK_EMPTY {
+            return Some(false);
+        }
+        if self.nonce? != 0 {
+            return Some(false);
+        }
+        Some(self.balance?.is_zero())
+    }
+}
+
+/// A pooled account entry whose slot map grew past this many slots gets a new (empty) map when reused.
+const MAX_POOLED_SLOTS: usize = 64;
+
 /// Up to this many accounts the journal finds an account by a linear scan of their addresses.
 const SCAN_LIMIT: usize = 16;
 
@@ -123,7 +169,8 @@ pub struct Journal {
     addrs: Vec<Address>,
     /// Where each loaded account sits in `accs`; filled only once there are more than [`SCAN_LIMIT`].
     index: AddressMap<AccIdx>,
-    /// Loaded accounts, in load order.
+    /// Account entries: the first `addrs.len()` are this transaction's, in load order; any after them are
+    /// entries a previous transaction of this thread left, reset in place when an account is added.
     accs: Vec<JAccount>,
     /// The last account looked up (most lookups repeat the frame's own address).
     last: Option<(Address, AccIdx)>,
@@ -219,11 +266,15 @@ impl Journal {
     /// Adds an unloaded entry for `address` (not yet present).
     #[cold]
     fn add(&mut self, address: Address) -> AccIdx {
-        let i = self.accs.len() as AccIdx;
-        self.accs.push(JAccount {
-            address,
-            ..Default::default()
-        });
+        let i = self.addrs.len();
+        match self.accs.get_mut(i) {
+            Some(acc) => acc.reset(address),
+            None => self.accs.push(JAccount {
+                address,
+                ..Default::default()
+            }),
+        }
+        let i = i as AccIdx;
         self.addrs.push(address);
         if self.addrs.len() == SCAN_LIMIT + 1 {
             self.index = self
@@ -322,16 +373,23 @@ impl Journal {
         self.balance_at(view, i)
     }
 
-    /// [`Journal::balance`] of the account at `i`.
+    /// [`Journal::balance`] of the account at `i` (inline when loaded, [`Journal::load_balance`] when not).
+    #[inline]
     pub(crate) fn balance_at(
         &mut self,
         view: &dyn StateView,
         i: AccIdx,
     ) -> Result<U256, ViewError> {
-        let acc = &mut self.accs[i as usize];
-        if let Some(b) = acc.balance {
-            return Ok(b);
+        match self.accs[i as usize].balance {
+            Some(b) => Ok(b),
+            None => self.load_balance(view, i),
         }
+    }
+
+    /// Reads the balance of the account at `i`, not loaded yet.
+    #[inline(never)]
+    fn load_balance(&mut self, view: &dyn StateView, i: AccIdx) -> Result<U256, ViewError> {
+        let acc = &mut self.accs[i as usize];
         let address = acc.address;
         let v = view.balance(address)?;
         let b = v + acc.credit;
@@ -382,12 +440,19 @@ impl Journal {
         self.nonce_at(view, i)
     }
 
-    /// [`Journal::nonce`] of the account at `i`.
+    /// [`Journal::nonce`] of the account at `i` (inline when loaded).
+    #[inline]
     pub(crate) fn nonce_at(&mut self, view: &dyn StateView, i: AccIdx) -> Result<u64, ViewError> {
-        let acc = &mut self.accs[i as usize];
-        if let Some(n) = acc.nonce {
-            return Ok(n);
+        match self.accs[i as usize].nonce {
+            Some(n) => Ok(n),
+            None => self.load_nonce(view, i),
         }
+    }
+
+    /// Reads the nonce of the account at `i`, not loaded yet.
+    #[inline(never)]
+    fn load_nonce(&mut self, view: &dyn StateView, i: AccIdx) -> Result<u64, ViewError> {
+        let acc = &mut self.accs[i as usize];
         let address = acc.address;
         let v = view.nonce(address)?;
         acc.orig_nonce = v;
@@ -402,16 +467,23 @@ impl Journal {
         self.code_hash_at(view, i)
     }
 
-    /// [`Journal::code_hash`] of the account at `i`.
+    /// [`Journal::code_hash`] of the account at `i` (inline when loaded).
+    #[inline]
     pub(crate) fn code_hash_at(
         &mut self,
         view: &dyn StateView,
         i: AccIdx,
     ) -> Result<B256, ViewError> {
-        let acc = &mut self.accs[i as usize];
-        if let Some(h) = acc.code_hash {
-            return Ok(h);
+        match self.accs[i as usize].code_hash {
+            Some(h) => Ok(h),
+            None => self.load_code_hash(view, i),
         }
+    }
+
+    /// Reads the code hash of the account at `i`, not loaded yet.
+    #[inline(never)]
+    fn load_code_hash(&mut self, view: &dyn StateView, i: AccIdx) -> Result<B256, ViewError> {
+        let acc = &mut self.accs[i as usize];
         let address = acc.address;
         let v = view.code_hash(address)?;
         acc.orig_code_hash = v;
@@ -587,6 +659,17 @@ impl Journal {
         true
     }
 
+    /// Warms `address` for the whole transaction at its start (sender, target, access list, coinbase),
+    /// without an undo entry: nothing rolls back a change made below every checkpoint except
+    /// [`Journal::discard_changes`], after which warmth no longer matters.
+    pub(crate) fn prewarm_account(&mut self, address: Address) {
+        let i = self.idx(address);
+        if self.accs[i as usize].warm || self.is_warm_precompile(&address) {
+            return;
+        }
+        self.accs[i as usize].warm = true;
+    }
+
     /// Warms a slot without loading it (access lists); returns true when it was cold.
     pub fn warm_slot(&mut self, address: Address, slot: U256) -> bool {
         let i = self.idx(address);
@@ -713,6 +796,17 @@ impl Journal {
         }
         self.credit_at(view, to, value)?;
         Ok(true)
+    }
+
+    /// Charges the sender at `i` at validation: its balance becomes `balance` and, when given, its nonce
+    /// `nonce`, both already read. No undo entries, as for [`Journal::prewarm_account`]: only a failed
+    /// deposit discards changes made below every checkpoint, and a deposit is not charged this way.
+    pub(crate) fn charge_sender_at(&mut self, i: AccIdx, balance: U256, nonce: Option<u64>) {
+        let acc = &mut self.accs[i as usize];
+        acc.balance = Some(balance);
+        if nonce.is_some() {
+            acc.nonce = nonce;
+        }
     }
 
     /// Sets a nonce (reads it first).
@@ -844,10 +938,16 @@ impl Journal {
         if !self.spec_spurious {
             return Ok(());
         }
-        // In address order; the empty ones are gathered at the front of the same (reused) list.
+        // Usually every touched account's emptiness is known from what the transaction loaded: then no
+        // read happens and the order does not matter.
+        if self.clear_known_empty() {
+            return Ok(());
+        }
+        // In address order (the order of the reads); the empty ones are gathered at the front of the
+        // same (reused) list.
         let mut touched = std::mem::take(&mut self.scratch);
         touched.clear();
-        touched.extend((0..self.accs.len() as AccIdx).filter(|&i| {
+        touched.extend((0..self.addrs.len() as AccIdx).filter(|&i| {
             let a = &self.accs[i as usize];
             a.touched && !a.destroyed
         }));
@@ -876,15 +976,39 @@ impl Journal {
         result
     }
 
+    /// [`Journal::clear_touched_empty`] when no touched account needs a read to tell whether it is empty:
+    /// marks the empty ones deleted and returns true; otherwise changes nothing and returns false.
+    fn clear_known_empty(&mut self) -> bool {
+        let live = &self.accs[..self.addrs.len()];
+        let mut any = false;
+        for a in live {
+            if a.touched && !a.destroyed {
+                match a.known_empty() {
+                    Some(e) => any |= e,
+                    None => return false,
+                }
+            }
+        }
+        if any {
+            for a in &mut self.accs[..self.addrs.len()] {
+                if a.touched && !a.destroyed && a.known_empty() == Some(true) {
+                    a.destroyed = true;
+                }
+            }
+        }
+        true
+    }
+
     /// Takes the read set, write set and logs out of the journal (what is left goes back to this thread's
     /// pool when the journal is dropped).
     pub fn finish(&mut self) -> (ReadSet, WriteSet, Vec<Log>) {
         // Built in address order: the accounts' indices are sorted (not the larger writes).
         let mut order = std::mem::take(&mut self.scratch);
         order.clear();
-        order.extend(0..self.accs.len() as AccIdx);
+        let live = self.addrs.len();
+        order.extend(0..live as AccIdx);
         order.sort_unstable_by_key(|&i| self.accs[i as usize].address);
-        let mut writes = Vec::with_capacity(self.accs.len());
+        let mut writes = Vec::with_capacity(live);
         for &i in &order {
             let acc = &self.accs[i as usize];
             let mut w = AccountWrite::new(acc.address);
@@ -1034,9 +1158,10 @@ mod pool {
         if t.accs.capacity() > MAX_ACCOUNTS {
             return;
         }
+        // The account entries stay: the next journal resets each in place when it adds an account
+        // (`addrs` holds how many are live).
         t.addrs.clear();
         t.index.clear();
-        t.accs.clear();
         t.undo.clear();
         t.transient.clear();
         // `try_with`: a journal dropped while the thread exits finds the pool gone; it is freed instead.

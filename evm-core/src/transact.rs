@@ -358,10 +358,16 @@ impl<'a> TxExecution<'a> {
         self.journal.preload_at(view, ci)?;
         let nonce = self.journal.nonce_at(view, ci)?;
         let balance = self.journal.balance_at(view, ci)?;
-        let code = self.journal.code_at(view, ci)?;
-        if !code.is_empty() && code.delegation().is_none() && !self.env.cfg.skip_transaction_checks
-        {
-            return Err(InvalidTx::SenderHasCode(caller).into());
+        // The code itself only when the hash says there is some (an EOA's is empty).
+        let code_hash = self.journal.code_hash_at(view, ci)?;
+        if code_hash != KECCAK_EMPTY && code_hash != B256::ZERO {
+            let code = self.journal.code_at(view, ci)?;
+            if !code.is_empty()
+                && code.delegation().is_none()
+                && !self.env.cfg.skip_transaction_checks
+            {
+                return Err(InvalidTx::SenderHasCode(caller).into());
+            }
         }
         if !self.env.cfg.disable_nonce_check {
             if nonce == u64::MAX {
@@ -375,8 +381,8 @@ impl<'a> TxExecution<'a> {
                 .into());
             }
         }
-        let gas_limit = U256::from(tx.gas_limit);
-        let blob_gas = U256::from(tx.blob_hashes.len() as u64 * GAS_PER_BLOB);
+        let gas_limit = tx.gas_limit;
+        let blob_gas = tx.blob_hashes.len() as u64 * GAS_PER_BLOB;
         let extra_fee = self.rules.extra_fee(
             &self.env,
             &mut JournalState {
@@ -386,10 +392,9 @@ impl<'a> TxExecution<'a> {
         )?;
         let extra = extra_fee.upfront;
         let tx = &self.env.tx;
-        let max_cost = gas_limit
-            .checked_mul(tx.gas_price)
+        let max_cost = checked_gas_cost(gas_limit, tx.gas_price)
             .and_then(|c| c.checked_add(tx.value))
-            .and_then(|c| c.checked_add(blob_gas.checked_mul(tx.max_fee_per_blob_gas)?))
+            .and_then(|c| c.checked_add(checked_gas_cost(blob_gas, tx.max_fee_per_blob_gas)?))
             .and_then(|c| c.checked_add(extra))
             .ok_or(InvalidTx::FeeOverflow)?;
         if !self.env.cfg.disable_balance_check && balance < max_cost {
@@ -403,14 +408,12 @@ impl<'a> TxExecution<'a> {
         self.extra_fee = extra_fee;
         let price = tx.effective_gas_price(self.env.block.basefee);
         let blob_price = U256::from(self.env.block.blob_basefee.unwrap_or(0));
-        let upfront = gas_limit * price + blob_gas * blob_price + extra;
+        let upfront = gas_cost(gas_limit, price) + gas_cost(blob_gas, blob_price) + extra;
         let new_balance = balance.saturating_sub(upfront);
         let to = tx.kind.to().copied();
-        self.journal.set_balance_at(view, ci, new_balance)?;
-        if !self.env.cfg.disable_nonce_check || nonce < u64::MAX {
-            self.journal
-                .set_nonce_at(view, ci, nonce.saturating_add(1))?;
-        }
+        let new_nonce = (!self.env.cfg.disable_nonce_check || nonce < u64::MAX)
+            .then(|| nonce.saturating_add(1));
+        self.journal.charge_sender_at(ci, new_balance, new_nonce);
         self.warm_up(caller, to);
         Ok(())
     }
@@ -419,13 +422,13 @@ impl<'a> TxExecution<'a> {
     fn warm_up(&mut self, caller: Address, to: Option<Address>) {
         let spec = self.spec;
         if spec.is_enabled_in(SpecId::BERLIN) {
-            self.journal.warm_account(caller);
+            self.journal.prewarm_account(caller);
             if let Some(to) = to {
-                self.journal.warm_account(to);
+                self.journal.prewarm_account(to);
             }
-            // Precompiles are warm implicitly (see `Journal::warm_account`): no journal entries for them.
+            // Precompiles are warm implicitly (see `Journal::warm_account`): never marked.
             for item in &self.env.tx.access_list {
-                self.journal.warm_account(item.address);
+                self.journal.prewarm_account(item.address);
                 for key in &item.storage_keys {
                     self.journal
                         .warm_slot(item.address, U256::from_be_bytes(key.0));
@@ -434,7 +437,7 @@ impl<'a> TxExecution<'a> {
         }
         if spec.is_enabled_in(SpecId::SHANGHAI) {
             // EIP-3651: warm COINBASE.
-            self.journal.warm_account(self.env.block.beneficiary);
+            self.journal.prewarm_account(self.env.block.beneficiary);
         }
     }
 
@@ -1126,12 +1129,12 @@ impl TxExecution<'_> {
     ) -> Result<(), ViewError> {
         let basefee = self.env.block.basefee;
         self.journal
-            .set_balance_at(view, caller, balance + U256::from(unused) * price)?;
+            .set_balance_at(view, caller, balance + gas_cost(unused, price))?;
         self.journal
-            .credit_at(view, coinbase, U256::from(gas_used) * tip)?;
+            .credit_at(view, coinbase, gas_cost(gas_used, tip))?;
         if let Some(vault) = self.rules.base_fee_recipient() {
             self.journal
-                .credit(view, vault, U256::from(gas_used) * basefee.min(price))?;
+                .credit(view, vault, gas_cost(gas_used, basefee.min(price)))?;
         }
         Ok(())
     }
@@ -1315,6 +1318,35 @@ fn deposit_code(spec: SpecId, frame: &mut Frame) -> Result<Option<Code>, HaltRea
     Ok(Some(Arc::new(Bytecode::new(out.clone()))))
 }
 
+/// `gas * price` as `U256` multiplication does it (modulo 2^256), and whether the product overflowed:
+/// four limb products for a 64-bit gas amount instead of the general product's ten.
+#[inline]
+fn gas_cost_overflowing(gas: u64, price: U256) -> (U256, bool) {
+    let mut limbs = [0u64; 4];
+    let mut carry = 0u64;
+    for (out, &p) in limbs.iter_mut().zip(price.as_limbs()) {
+        let wide = u128::from(p) * u128::from(gas) + u128::from(carry);
+        *out = wide as u64;
+        carry = (wide >> 64) as u64;
+    }
+    (U256::from_limbs(limbs), carry != 0)
+}
+
+/// `U256::from(gas) * price` (wrapping).
+#[inline]
+fn gas_cost(gas: u64, price: U256) -> U256 {
+    gas_cost_overflowing(gas, price).0
+}
+
+/// `U256::from(gas).checked_mul(price)`.
+#[inline]
+fn checked_gas_cost(gas: u64, price: U256) -> Option<U256> {
+    match gas_cost_overflowing(gas, price) {
+        (c, false) => Some(c),
+        (_, true) => None,
+    }
+}
+
 /// Intrinsic gas and the EIP-7623 calldata floor of a transaction.
 pub fn intrinsic_gas(spec: SpecId, env: &Env) -> (u64, u64) {
     let tx = &env.tx;
@@ -1384,5 +1416,30 @@ impl StateView for NoView {
     }
     fn has_storage(&self, _: Address) -> Result<bool, ViewError> {
         Err(ViewError::Backend("unexpected read".into()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gas_cost_is_the_u256_product() {
+        let prices = [
+            U256::ZERO,
+            U256::from(7u8),
+            U256::from(u64::MAX),
+            U256::from(u64::MAX) + U256::from(1u8),
+            U256::from(3u8) << 190,
+            U256::MAX >> 64,
+            U256::MAX,
+        ];
+        for price in prices {
+            for gas in [0, 1, 21_000, 1 << 40, u64::MAX] {
+                let wide = U256::from(gas);
+                assert_eq!(gas_cost(gas, price), wide.wrapping_mul(price));
+                assert_eq!(checked_gas_cost(gas, price), wide.checked_mul(price));
+            }
+        }
     }
 }
