@@ -314,6 +314,18 @@ mod tests {
         backend_contract(&redb::RedbKv::in_memory().expect("redb"));
     }
 
+    /// Commits keys 0..5 of the code table one batch each; each is visible as soon as its commit returns,
+    /// durable or not.
+    fn commit_five_visible(kv: &dyn Kv) {
+        for i in 0u8..5 {
+            let mut b = WriteBatch::new();
+            b.put(Table::Code, vec![i], vec![i; 3]);
+            kv.commit(b).expect("commit");
+            let snap = kv.snapshot().unwrap();
+            assert_eq!(snap.get(Table::Code, &[i]).unwrap(), Some(vec![i; 3]));
+        }
+    }
+
     #[test]
     fn redb_grouped_durability_keeps_the_contract_and_every_commit_reopens() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -325,14 +337,7 @@ mod tests {
         {
             let kv = redb::RedbKv::open_with(&path, grouped).expect("create");
             backend_contract(&kv);
-            for i in 0u8..5 {
-                let mut b = WriteBatch::new();
-                b.put(Table::Code, vec![i], vec![i; 3]);
-                kv.commit(b).expect("commit");
-                // A non-durable commit is visible at once.
-                let snap = kv.snapshot().unwrap();
-                assert_eq!(snap.get(Table::Code, &[i]).unwrap(), Some(vec![i; 3]));
-            }
+            commit_five_visible(&kv);
             kv.sync().expect("sync");
             let mut b = WriteBatch::new();
             b.put(Table::Code, vec![9], vec![9]);
@@ -354,14 +359,7 @@ mod tests {
         {
             let kv = redb::RedbKv::open_with(&path, redb::Durability::BEHIND).expect("create");
             backend_contract(&kv);
-            for i in 0u8..5 {
-                let mut b = WriteBatch::new();
-                b.put(Table::Code, vec![i], vec![i; 3]);
-                kv.commit(b).expect("commit");
-                // Visible as soon as the commit returns.
-                let snap = kv.snapshot().unwrap();
-                assert_eq!(snap.get(Table::Code, &[i]).unwrap(), Some(vec![i; 3]));
-            }
+            commit_five_visible(&kv);
             // Once the syncer is idle (`sync` waits for it), the file alone holds every commit: a copy
             // taken while the database is still open (what a kill -9 leaves) opens with all of them.
             kv.sync().expect("sync");
