@@ -51,8 +51,11 @@ struct ProfileArgs {
     #[arg(long, conflicts_with = "workload")]
     case: Option<String>,
     /// Synthetic workload name.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "block")]
     workload: Option<String>,
+    /// Recorded mainnet block number (from the `mainnet` suite's set, `$PAREVM_BLOCKS` or the default).
+    #[arg(long, conflicts_with = "case")]
+    block: Option<u64>,
     /// Synthetic block size factor.
     #[arg(long, default_value_t = 0.1)]
     scale: f64,
@@ -227,10 +230,14 @@ fn profile(args: ProfileArgs) -> anyhow::Result<()> {
             _ => bail!("--engine must be ours, revm or par:N, got {other}"),
         },
     };
-    match (args.case, args.workload) {
-        (Some(case), _) => profile::interp(&case, engine, args.iters)?,
-        (None, Some(w)) => profile::synthetic(&w, args.scale, engine, args.iters)?,
-        (None, None) => bail!("give --case or --workload"),
+    match (args.case, args.workload, args.block) {
+        (Some(case), _, _) => profile::interp(&case, engine, args.iters)?,
+        (None, Some(w), _) => profile::synthetic(&w, args.scale, engine, args.iters)?,
+        (None, None, Some(n)) => {
+            let dir = mainnet::block::default_dir().context("locating the mainnet blocks")?;
+            profile::mainnet(&dir, n, engine, args.iters)?
+        }
+        (None, None, None) => bail!("give --case, --workload or --block"),
     }
     Ok(())
 }

@@ -1,5 +1,5 @@
 //! Single-engine loops for instruction-count profiling (`valgrind --tool=callgrind`, `perf stat`): one
-//! interp case or one synthetic block, run `iters` times by one engine only, so that a counter attributes
+//! interp case, one synthetic block or one recorded mainnet block, run `iters` times by one engine only, so that a counter attributes
 //! every instruction to that engine. Two runs with different `iters` cancel the setup out:
 //! `(count(2n) - count(n)) / n` is the cost of one iteration. Nothing is timed here.
 
@@ -67,6 +67,42 @@ pub fn synthetic(
                     execute_parallel(&p.envs, &p.state, t).map_err(|e| BenchError::Rejected {
                         engine: "parevm-par",
                         case: name.into(),
+                        reason: e.to_string(),
+                    })?;
+                std::hint::black_box(r);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Loads recorded mainnet block `number` from the set under `dir` and executes it `iters` times with
+/// `engine` (no agreement check: the `mainnet` suite does that).
+pub fn mainnet(
+    dir: &std::path::Path,
+    number: u64,
+    engine: ProfileEngine,
+    iters: u32,
+) -> Result<(), BenchError> {
+    let (blocks, set) = crate::mainnet::block::load_blocks(dir, &[number])?;
+    let b = blocks.first().ok_or_else(|| BenchError::Setup {
+        case: format!("block {number}"),
+        reason: "not in the set".into(),
+    })?;
+    let revm = crate::mainnet::reference::RevmBlock::new(b, &set)?;
+    for _ in 0..iters {
+        match engine {
+            ProfileEngine::Ours => {
+                std::hint::black_box(execute_sequential(&b.envs, &b.state));
+            }
+            ProfileEngine::Revm => {
+                std::hint::black_box(revm.run(revm.fresh_db())?);
+            }
+            ProfileEngine::Parallel(t) => {
+                let r =
+                    execute_parallel(&b.envs, &b.state, t).map_err(|e| BenchError::Rejected {
+                        engine: "parevm-par",
+                        case: format!("block {number}"),
                         reason: e.to_string(),
                     })?;
                 std::hint::black_box(r);

@@ -45,6 +45,20 @@ pub struct ParallelSummary {
     pub worst: Option<(u64, f64)>,
     /// Blocks the engine actually ran in parallel (not its small-block sequential fallback).
     pub parallel_blocks: usize,
+    /// The blocks with transactions it ran on one thread (its fallback), against our sequential path.
+    pub fallback: Fallback,
+}
+
+/// Sums over the blocks the parallel engine ran on one thread: what its fallback costs over calling the
+/// sequential path directly (the issue's bound: CPU time at most 1.1x).
+#[derive(Clone, Debug, Default)]
+pub struct Fallback {
+    /// Blocks with transactions that fell back.
+    pub blocks: usize,
+    /// Our sequential path on those blocks, sums of medians.
+    pub seq: Timing,
+    /// The parallel engine on those blocks, sums of medians.
+    pub par: Timing,
 }
 
 /// The aggregate over all blocks.
@@ -114,6 +128,15 @@ pub fn summarize(rows: &[BlockRow]) -> Summary {
                     .count(),
                 worst: per_block.iter().copied().min_by(|a, b| a.1.total_cmp(&b.1)),
                 parallel_blocks: rows.iter().filter(|r| r.par[i].parallel).count(),
+                fallback: {
+                    let fell: Vec<&&BlockRow> =
+                        nonempty.iter().filter(|r| !r.par[i].parallel).collect();
+                    Fallback {
+                        blocks: fell.len(),
+                        seq: sum(fell.iter().map(|r| r.seq)),
+                        par: sum(fell.iter().map(|r| r.par[i].timing)),
+                    }
+                },
             }
         })
         .collect();
@@ -135,7 +158,8 @@ pub fn summarize(rows: &[BlockRow]) -> Summary {
 }
 
 /// The per-block table: times in ms, `seq/revm` (below 1: our sequential path is faster), and per thread
-/// count the parallel time with its speedup over our sequential path (`xseq`) and over revm (`xrevm`);
+/// count the parallel time with its speedup over our sequential path (`xseq`), over revm (`xrevm`) and its
+/// process CPU time over our sequential path's (`cpu/s`);
 /// `*` marks a thread count where the engine chose its sequential fallback.
 pub fn block_table(rows: &[BlockRow]) -> String {
     let mut s = String::new();
@@ -148,10 +172,11 @@ pub fn block_table(rows: &[BlockRow]) -> String {
         for p in &r.par {
             let _ = write!(
                 s,
-                " | {:>9} {:>5} {:>5}",
+                " | {:>9} {:>5} {:>5} {:>5}",
                 format!("{}t ms", p.threads),
                 "xseq",
-                "xrevm"
+                "xrevm",
+                "cpu/s"
             );
         }
     }
@@ -177,10 +202,11 @@ pub fn block_table(rows: &[BlockRow]) -> String {
             };
             let _ = write!(
                 s,
-                " | {:>8.3}{mark} {:>5.2} {:>5.2}",
+                " | {:>8.3}{mark} {:>5.2} {:>5.2} {:>5.2}",
                 ms(p.timing.wall),
                 ratio(r.seq.wall, p.timing.wall),
-                ratio(r.revm.wall, p.timing.wall)
+                ratio(r.revm.wall, p.timing.wall),
+                ratio(p.timing.cpu, r.seq.cpu)
             );
         }
         s.push('\n');
@@ -280,6 +306,24 @@ pub fn summary_text(sum: &Summary) -> String {
         );
     }
     s.push('\n');
+    for p in &sum.par {
+        if p.threads > 1 && p.fallback.blocks > 0 {
+            let f = &p.fallback;
+            let _ = writeln!(
+                s,
+                "{} threads, the {} blocks it ran on one thread: wall {:.3} ms against sequential {:.3} \
+                 ({:.2}x), cpu {:.3} ms against {:.3} ({:.2}x of sequential)",
+                p.threads,
+                f.blocks,
+                ms(f.par.wall),
+                ms(f.seq.wall),
+                ratio(f.seq.wall, f.par.wall),
+                ms(f.par.cpu),
+                ms(f.seq.cpu),
+                ratio(f.par.cpu, f.seq.cpu)
+            );
+        }
+    }
     for p in &sum.par {
         if let Some((block, speedup)) = p.worst {
             let _ = writeln!(
