@@ -1,6 +1,7 @@
 //! Knobs of a parallel execution: thread count, when to stay sequential, the chaos mode used by tests.
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
 
 /// Environment variable that turns on chaos mode for [`crate::execute_parallel`] (value: a `u64` seed).
 pub const CHAOS_ENV: &str = "PAREVM_CHAOS";
@@ -107,11 +108,12 @@ impl ParallelConfig {
     }
 
     /// Applies [`CHAOS_ENV`] when it is set to a number, and [`force_parallel_path`] (or [`FORCE_ENV`])
-    /// when it is on.
+    /// when it is on. The environment is read once per process, on the first call: reading it on every
+    /// block took a measurable share of a small one.
     pub fn with_env_overrides(mut self) -> Self {
+        let env = env_overrides();
         // ORDERING: Relaxed; see `force_parallel_path`.
-        if FORCE.load(Ordering::Relaxed) || std::env::var(FORCE_ENV).is_ok_and(|v| v.trim() == "1")
-        {
+        if FORCE.load(Ordering::Relaxed) || env.force {
             let engine = self.engine;
             self = Self {
                 chaos: self.chaos,
@@ -122,21 +124,35 @@ impl ParallelConfig {
                 ..Self::forced(self.threads)
             };
         }
-        if let Some(seed) = std::env::var(CHAOS_ENV)
-            .ok()
-            .and_then(|v| v.trim().parse::<u64>().ok())
-        {
-            // Printed once per process, so that a failing chaos run can be repeated.
-            static PRINTED: std::sync::Once = std::sync::Once::new();
-            PRINTED.call_once(|| {
-                eprintln!(
-                    "parevm-parallel: chaos mode, seed {seed} ({CHAOS_ENV}={seed} repeats it)"
-                )
-            });
+        if let Some(seed) = env.chaos {
             self.chaos = Some(seed);
         }
         self
     }
+}
+
+/// The process's [`FORCE_ENV`] and [`CHAOS_ENV`] settings.
+struct EnvOverrides {
+    force: bool,
+    chaos: Option<u64>,
+}
+
+/// Reads [`FORCE_ENV`] and [`CHAOS_ENV`] on the first call and keeps what it found.
+fn env_overrides() -> &'static EnvOverrides {
+    static ENV: OnceLock<EnvOverrides> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let chaos = std::env::var(CHAOS_ENV)
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        if let Some(seed) = chaos {
+            // Printed once per process, so that a failing chaos run can be repeated.
+            eprintln!("parevm-parallel: chaos mode, seed {seed} ({CHAOS_ENV}={seed} repeats it)");
+        }
+        EnvOverrides {
+            force: std::env::var(FORCE_ENV).is_ok_and(|v| v.trim() == "1"),
+            chaos,
+        }
+    })
 }
 
 impl Default for ParallelConfig {

@@ -35,14 +35,17 @@ pub fn execute_parallel(
         base,
         &ParallelConfig::new(threads).with_env_overrides(),
     )?;
-    if std::env::var_os(REPORT_ENV).is_some() {
+    // The environment is read once per process (as `with_env_overrides` does).
+    static REPORT: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    if *REPORT.get_or_init(|| std::env::var_os(REPORT_ENV).is_some()) {
         eprintln!("parevm-parallel: {}", exec.report);
     }
     Ok(exec)
 }
 
 /// Environment variable that makes [`execute_parallel`] print each block's [`ExecReport`] as one line
-/// on standard error (a diagnostic for runs of the `parevm` binary: `replay`, `blocktest`).
+/// on standard error (a diagnostic for runs of the `parevm` binary: `replay`, `blocktest`); read once per
+/// process.
 pub const REPORT_ENV: &str = "PAREVM_PARALLEL_REPORT";
 
 /// Executes `envs` over `base` as configured by `cfg`.

@@ -213,19 +213,86 @@ impl Drop for StopOnDrop<'_> {
 
 /// Transactions predicted to depend on a lower one from the block alone: the sender already sent a
 /// transaction, or received value, earlier in the block (its nonce or balance is then a lower write).
+/// A prediction only steers the schedule (results never depend on it), so addresses are told apart by
+/// 64 of their bits: two that share them make one more transaction predicted dependent, nothing else.
 fn predicted_dependent(envs: &[Env]) -> Vec<bool> {
-    let mut seen = AddressSet::default();
+    let mut seen = SeenSet::with_capacity(2 * envs.len());
     envs.iter()
         .map(|e| {
-            let dependent = !seen.insert(e.tx.caller);
+            let dependent = !seen.insert(&e.tx.caller);
             if !e.tx.value.is_zero() {
                 if let Some(to) = e.tx.kind.to() {
-                    seen.insert(*to);
+                    seen.insert(to);
                 }
             }
             dependent
         })
         .collect()
+}
+
+/// A set of addresses by 64 of their bits, open addressing with linear probing: the prediction runs on
+/// every block, also on the ones that then take the sequential path, and a general hash set costs
+/// a few hundred instructions per transaction there (`profile --block 5891667`: about 6% of the block).
+struct SeenSet {
+    /// Keys, 0 for an empty cell (a key of 0 is stored as 1).
+    cells: Vec<u64>,
+    mask: usize,
+}
+
+impl SeenSet {
+    /// Room for `n` addresses at a load of at most one half.
+    fn with_capacity(n: usize) -> Self {
+        let size = (2 * n).max(16).next_power_of_two();
+        Self {
+            cells: vec![0; size],
+            mask: size - 1,
+        }
+    }
+
+    /// The cell where the search for `key` starts. Addresses of one block often differ in a few bytes
+    /// only (generated accounts, vanity prefixes), so the key is mixed in full (MurmurHash3's finalizer)
+    /// before its low bits pick the cell.
+    fn home(&self, key: u64) -> usize {
+        let mut h = key;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^= h >> 33;
+        h as usize & self.mask
+    }
+
+    /// Inserts `a`; true when it was not there.
+    fn insert(&mut self, a: &Address) -> bool {
+        let b = &a.0 .0;
+        let mut lo = [0u8; 8];
+        let mut hi = [0u8; 8];
+        lo.copy_from_slice(&b[12..20]);
+        hi.copy_from_slice(&b[4..12]);
+        let key = (u64::from_be_bytes(lo) ^ u64::from_be_bytes(hi).rotate_left(29)).max(1);
+        let mut i = self.home(key);
+        loop {
+            match self.cells[i] {
+                0 => {
+                    self.cells[i] = key;
+                    return true;
+                }
+                k if k == key => return false,
+                _ => i = (i + 1) & self.mask,
+            }
+        }
+    }
+
+    /// The longest stretch of occupied cells: what an unlucky search walks.
+    #[cfg(test)]
+    fn longest_run(&self) -> usize {
+        let (mut longest, mut run) = (0, 0);
+        for c in self.cells.iter().chain(&self.cells) {
+            run = if *c == 0 { 0 } else { run + 1 };
+            longest = longest.max(run);
+        }
+        longest.min(self.cells.len())
+    }
 }
 
 /// True when speculation is predicted not to pay at all: at least three quarters of the transactions
@@ -467,6 +534,44 @@ mod tests {
                 ..Default::default()
             },
         }
+    }
+
+    #[test]
+    fn seen_set_tells_addresses_apart_and_finds_them_again() {
+        let addresses: Vec<Address> = (1..=1000u64)
+            .map(|i| {
+                let mut a = [0u8; 20];
+                // Vary the leading bytes too, which the key folds in.
+                a[..8].copy_from_slice(&i.wrapping_mul(7919).to_be_bytes());
+                a[12..].copy_from_slice(&i.to_be_bytes());
+                Address::from(a)
+            })
+            .chain([Address::ZERO])
+            .collect();
+        let mut seen = SeenSet::with_capacity(addresses.len());
+        for a in &addresses {
+            assert!(seen.insert(a), "{a} is new");
+        }
+        for a in &addresses {
+            assert!(!seen.insert(a), "{a} was inserted");
+        }
+    }
+
+    #[test]
+    fn seen_set_spreads_addresses_that_differ_in_their_last_bytes() {
+        // Generated accounts: one prefix, a counter in the last two bytes. A hash that kept only some
+        // bits of the key put them all in one cluster (a quadratic walk: 13 ms for 4,762 transfers).
+        let mut seen = SeenSet::with_capacity(4096);
+        for i in 0..4096u16 {
+            let mut a = [0x11u8; 20];
+            a[18..].copy_from_slice(&i.to_be_bytes());
+            assert!(seen.insert(&Address::from(a)));
+        }
+        assert!(
+            seen.longest_run() < 64,
+            "longest run {}",
+            seen.longest_run()
+        );
     }
 
     #[test]
