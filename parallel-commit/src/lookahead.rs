@@ -42,7 +42,7 @@ use parevm_evm_core::{Env, InvalidTx, Location, ReadSet, StateView, TxOutcome};
 use parking_lot::{Mutex, RwLock};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Nobody has taken the transaction yet.
 const FREE: u8 = 0;
@@ -70,6 +70,18 @@ enum Claim {
     Done,
 }
 
+/// With the cost model on, the committer works alone at least this long before calling the helpers in:
+/// long enough to learn its pace on this block.
+const CALL_IN_AFTER: Duration = Duration::from_micros(40);
+/// ... and only when the work left, at that pace, is at least this much: waking a sleeping helper and
+/// waiting at the end of the block for it to leave costs some tens of microseconds (a block of 18
+/// transactions and 19 us took 40 us on two threads when helpers were called in at once).
+const MIN_WORK_LEFT: Duration = Duration::from_micros(150);
+
+/// While alone, the committer asks whether to call the helpers in once per this much gas limit (about
+/// ten plain transfers; before every transaction of a block of large ones).
+const CHECK_EVERY: u64 = 200_000;
+
 type TxResult = Result<TxOutcome, InvalidTx>;
 
 /// One transaction's slot.
@@ -96,6 +108,8 @@ struct Shared<'a> {
     hot: RwLock<AddressSet>,
     any_hot: AtomicBool,
     failure: Mutex<Option<ParallelError>>,
+    /// Set with `failure`, so that a waiting committer polls a flag rather than taking a lock.
+    failed: AtomicBool,
 }
 
 impl Shared<'_> {
@@ -194,7 +208,9 @@ impl Shared<'_> {
                 None => ParallelError::SchedulerPanic { message },
             };
             self.failure.lock().get_or_insert(e);
-            // ORDERING: Relaxed; see `claim`.
+            // ORDERING: Release publishes `failure` (written above) to the committer's Acquire load;
+            // `stop` is Relaxed, see `claim`.
+            self.failed.store(true, Ordering::Release);
             self.stop.store(true, Ordering::Relaxed);
         }
         report
@@ -349,6 +365,48 @@ pub(crate) fn run(
         };
         return Ok((results, report));
     };
+    // The committer starts alone, exactly as the sequential path runs, and calls the helpers in before
+    // transaction `i` (its next) when that pays: always without the cost model, else once it has worked
+    // alone for `CALL_IN_AFTER` and the work left at its pace so far (time per unit of gas limit) is at
+    // least `MIN_WORK_LEFT`. A block done sooner never wakes a helper thread, nor sets anything up for
+    // one.
+    let total = envs
+        .iter()
+        .fold(0u64, |t, e| t.saturating_add(e.tx.gas_limit.max(1)));
+    let mut mine = Committed {
+        overlay: Overlay::with_capacity(base, envs.len()),
+        results: Vec::with_capacity(envs.len()),
+        report: ExecReport::default(),
+    };
+    let mut done = 0u64;
+    let current = std::cell::Cell::new(None);
+    let alone = catch_unwind(AssertUnwindSafe(|| {
+        let (mut i, mut next_check) = (0, 0u64);
+        while i < envs.len() {
+            // The clock is read once per `CHECK_EVERY` of gas limit: per transaction it cost a few
+            // percent of a block of plain transfers.
+            if i + 1 < envs.len() && done >= next_check {
+                if call_in_now(cfg.adaptive, start, done, total) {
+                    break;
+                }
+                next_check = done.saturating_add(CHECK_EVERY);
+            }
+            current.set(Some(i));
+            mine.execute_final(i, &envs[i])?;
+            done = done.saturating_add(envs[i].tx.gas_limit.max(1));
+            i += 1;
+        }
+        Ok(i)
+    }))
+    .unwrap_or_else(|payload| Err(panic_error(&*payload, current.get())));
+    let from = alone?;
+    if from == envs.len() {
+        let mut report = mine.report;
+        report.mode = ExecMode::Sequential;
+        report.txs = envs.len();
+        report.elapsed = start.elapsed();
+        return Ok((mine.results, report));
+    }
     let shared = Shared {
         envs,
         base,
@@ -359,12 +417,14 @@ pub(crate) fn run(
                 spec: Mutex::new(None),
             })
             .collect(),
-        cursor: CachePadded::new(AtomicUsize::new(0)),
-        committed: CachePadded::new(AtomicUsize::new(0)),
+        // Helpers start past the committer.
+        cursor: CachePadded::new(AtomicUsize::new(from + 1)),
+        committed: CachePadded::new(AtomicUsize::new(from)),
         stop: AtomicBool::new(false),
         hot: RwLock::new(AddressSet::default()),
         any_hot: AtomicBool::new(false),
         failure: Mutex::new(None),
+        failed: AtomicBool::new(false),
     };
     let helpers = Mutex::new(ExecReport::default());
     let mut committed = Err(ParallelError::Protocol {
@@ -382,15 +442,10 @@ pub(crate) fn run(
         // Helpers leave once speculation stops: also when the committer returns early or unwinds (a
         // helper held back by `AHEAD` would otherwise wait for it forever).
         let _stop = StopOnDrop(&shared.stop);
-        let current = std::cell::Cell::new(None);
-        committed = catch_unwind(AssertUnwindSafe(|| commit(&shared, cfg.adaptive, &current)))
-            .unwrap_or_else(|payload| {
-                let message = panic_message(&*payload);
-                Err(match current.get() {
-                    Some(tx) => ParallelError::WorkerPanic { tx, message },
-                    None => ParallelError::SchedulerPanic { message },
-                })
-            });
+        committed = catch_unwind(AssertUnwindSafe(|| {
+            commit(&shared, mine, from, cfg.adaptive, &current)
+        }))
+        .unwrap_or_else(|payload| Err(panic_error(&*payload, current.get())));
     });
     if let Some(e) = shared.failure.lock().take() {
         return Err(e);
@@ -403,22 +458,77 @@ pub(crate) fn run(
     Ok((results, report))
 }
 
-/// The committer: walks the block in order on an [`Overlay`], committing validated speculative outcomes
-/// and executing everything else itself.
+/// True when the committer, `done` units of gas limit into a block of `total` after working alone since
+/// `start`, should call the helpers in (see `run`).
+fn call_in_now(adaptive: bool, start: Instant, done: u64, total: u64) -> bool {
+    if !adaptive {
+        return true;
+    }
+    let elapsed = start.elapsed();
+    if elapsed < CALL_IN_AFTER {
+        return false;
+    }
+    let pace = elapsed.as_nanos() as f64 / done.max(1) as f64;
+    pace * (total.saturating_sub(done) as f64) >= MIN_WORK_LEFT.as_nanos() as f64
+}
+
+/// The error for a panic with `payload` while executing `tx` (a scheduler panic when none).
+fn panic_error(payload: &(dyn std::any::Any + Send), tx: Option<TxIdx>) -> ParallelError {
+    let message = panic_message(payload);
+    match tx {
+        Some(tx) => ParallelError::WorkerPanic { tx, message },
+        None => ParallelError::SchedulerPanic { message },
+    }
+}
+
+/// What the committer has built so far: the overlay of the committed transactions, their results, and
+/// its counters.
+struct Committed<'a> {
+    overlay: Overlay<'a>,
+    results: Vec<TxResult>,
+    report: ExecReport,
+}
+
+impl Committed<'_> {
+    /// Executes transaction `i` on the overlay (final: every lower transaction is committed) and commits it.
+    fn execute_final(&mut self, i: TxIdx, env: &Env) -> Result<(), ParallelError> {
+        self.report.serial_txs += 1;
+        self.report.executions += 1;
+        let r = execute_one(i, env, &self.overlay)?;
+        self.push(r);
+        Ok(())
+    }
+
+    /// Commits `r` as the next transaction's result.
+    fn push(&mut self, r: TxResult) {
+        if let Ok(out) = &r {
+            self.overlay.apply(&out.writes);
+            self.report.gas_used += out.gas_used;
+        }
+        self.results.push(r);
+    }
+}
+
+/// The committer with helpers: walks the rest of the block from `from` in order on the overlay,
+/// committing validated speculative outcomes and executing everything else itself.
 /// `current` names the transaction the committer is executing (for a panic's error).
-fn commit(
-    shared: &Shared<'_>,
+fn commit<'a>(
+    shared: &Shared<'a>,
+    mine: Committed<'a>,
+    from: TxIdx,
     adaptive: bool,
     current: &std::cell::Cell<Option<TxIdx>>,
 ) -> Result<(Vec<TxResult>, ExecReport), ParallelError> {
     let envs = shared.envs;
-    let mut overlay = Overlay::with_capacity(shared.base, envs.len());
-    let mut results = Vec::with_capacity(envs.len());
-    let mut report = ExecReport::default();
+    let Committed {
+        mut overlay,
+        mut results,
+        mut report,
+    } = mine;
     let (mut window, mut failed) = (0u32, 0u32);
     // Per call target: speculative outcomes that failed and that held.
     let mut strikes: AddressMap<(u32, u32)> = AddressMap::default();
-    for (i, env) in envs.iter().enumerate() {
+    for (i, env) in envs.iter().enumerate().skip(from) {
         // ORDERING: Relaxed; see `Shared::claim` (the cursor only has to move past the committer).
         shared.cursor.fetch_max(i + 1, Ordering::Relaxed);
         shared.committed.store(i, Ordering::Relaxed);
@@ -441,8 +551,11 @@ fn commit(
                 }
                 _ => {
                     // A helper is running it: do other useful work meanwhile, or wait.
-                    if let Some(e) = shared.failure.lock().take() {
-                        return Err(e);
+                    // ORDERING: Acquire pairs with the Release store in `Shared::help`.
+                    if shared.failed.load(Ordering::Acquire) {
+                        if let Some(e) = shared.failure.lock().take() {
+                            return Err(e);
+                        }
                     }
                     if let Claim::Tx(j) = shared.claim() {
                         report.executions += 1;
