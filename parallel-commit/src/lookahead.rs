@@ -70,6 +70,8 @@ enum Claim {
     Done,
 }
 
+/// The committer publishes its position to the helpers once per this many transactions.
+const PUBLISH: usize = 8;
 /// With the cost model on, the committer works alone at least this long before calling the helpers in:
 /// long enough to learn its pace on this block.
 const CALL_IN_AFTER: Duration = Duration::from_micros(40);
@@ -84,7 +86,9 @@ const CHECK_EVERY: u64 = 200_000;
 
 type TxResult = Result<TxOutcome, InvalidTx>;
 
-/// One transaction's slot.
+/// One transaction's slot, on cache lines of its own: a helper publishing transaction `j + 1` does not
+/// take away the line the committer reads transaction `j` from.
+#[repr(align(64))]
 struct Slot {
     state: AtomicU8,
     /// The speculative outcome once `state` is READY; `None` when it cannot be used (invalid on the base
@@ -529,9 +533,17 @@ fn commit<'a>(
     // Per call target: speculative outcomes that failed and that held.
     let mut strikes: AddressMap<(u32, u32)> = AddressMap::default();
     for (i, env) in envs.iter().enumerate().skip(from) {
+        // Both lines are read by the helpers on every claim, so the committer writes them only when it
+        // must: the cursor when it is not already past the committer (the helpers are ahead in the
+        // steady state), its position once per `PUBLISH` transactions (a stale one only holds
+        // speculation back a little earlier).
         // ORDERING: Relaxed; see `Shared::claim` (the cursor only has to move past the committer).
-        shared.cursor.fetch_max(i + 1, Ordering::Relaxed);
-        shared.committed.store(i, Ordering::Relaxed);
+        if shared.cursor.load(Ordering::Relaxed) <= i {
+            shared.cursor.fetch_max(i + 1, Ordering::Relaxed);
+        }
+        if i % PUBLISH == 0 {
+            shared.committed.store(i, Ordering::Relaxed);
+        }
         let slot = &shared.slots[i];
         let backoff = Backoff::new();
         let ready = loop {
