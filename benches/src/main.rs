@@ -94,9 +94,15 @@ struct ChainArgs {
     /// block made durable by a background thread right after its commit returns).
     #[arg(long, default_value_t = 1)]
     durable_every: u32,
-    /// Longest time in milliseconds between durable commits (with `--durable-every` above 1).
+    /// Longest time in milliseconds between durable commits (with `--durable-every` above 1, or
+    /// `--memory-blocks`).
     #[arg(long, default_value_t = 1000)]
     durable_ms: u64,
+    /// Hold the latest blocks in memory over the redb file and flush them in groups of this many blocks
+    /// (or after `--durable-ms`) on a background thread, as `parevm import --memory-blocks` does (0: off,
+    /// every block is one redb transaction as `--durable-every` says).
+    #[arg(long, default_value_t = 0)]
+    memory_blocks: u32,
 }
 
 #[derive(Debug, Args)]
@@ -260,6 +266,12 @@ fn chain(args: ChainArgs) -> anyhow::Result<()> {
         threads: args.threads.max(1),
         dir: args.dir,
         durability: durability(args.durable_every, args.durable_ms),
+        layer: (args.memory_blocks > 0).then(|| {
+            parevm_storage::FlushPolicy::every(
+                args.memory_blocks,
+                std::time::Duration::from_millis(args.durable_ms),
+            )
+        }),
     };
     let rows = run_suite(&opts, &mut |r| {
         eprint!(
