@@ -103,6 +103,10 @@ struct ChainArgs {
     /// every block is one redb transaction as `--durable-every` says).
     #[arg(long, default_value_t = 0)]
     memory_blocks: u32,
+    /// Keep the whole store in memory (persistent maps, no file): the floor of root + commit with every
+    /// read served from memory.
+    #[arg(long)]
+    memory_store: bool,
 }
 
 #[derive(Debug, Args)]
@@ -266,6 +270,7 @@ fn chain(args: ChainArgs) -> anyhow::Result<()> {
         threads: args.threads.max(1),
         dir: args.dir,
         durability: durability(args.durable_every, args.durable_ms),
+        memory_store: args.memory_store,
         layer: (args.memory_blocks > 0).then(|| {
             parevm_storage::FlushPolicy::every(
                 args.memory_blocks,

@@ -34,6 +34,8 @@ pub struct ChainBenchOptions {
     /// Hold the latest blocks in memory and flush them in groups in the background (instead of
     /// `durability`).
     pub layer: Option<parevm_storage::FlushPolicy>,
+    /// The whole store in memory (no file), instead of redb.
+    pub memory_store: bool,
 }
 
 /// One block's figures.
@@ -123,6 +125,7 @@ pub fn run_suite(
         let datadir = opts.dir.join(format!("accounts-{n}"));
         let _ = std::fs::remove_dir_all(&datadir);
         let store = match opts.layer {
+            _ if opts.memory_store => ChainStore::open_in_memory(),
             Some(policy) => ChainStore::open_layered(&datadir, policy),
             None => ChainStore::open_with(&datadir, opts.durability),
         }
