@@ -72,8 +72,36 @@ fn time<T, E>(f: &mut impl FnMut() -> Result<T, E>) -> Result<Duration, E> {
     Ok(d)
 }
 
+/// Bytes [`scrub_caches`] writes: four times the L2 of both cores of the 2-core reference machine
+/// (1 MiB each), so that nothing a setup step touched is still in a private cache when the clock starts.
+const SCRUB_BYTES: usize = 8 << 20;
+
+thread_local! {
+    static SCRUB: std::cell::RefCell<(Vec<u64>, u64)> = const { std::cell::RefCell::new((Vec::new(), 0)) };
+}
+
+/// Writes one word per cache line of an 8 MiB buffer, evicting the private (L1/L2) caches of this core.
+/// [`timed`] calls it before starting the clock, so that no engine starts warmer than another: before this,
+/// revm's pre-state was a fresh clone made just before its timed run (hot in L2), while ours had last been
+/// touched one configuration earlier.
+pub fn scrub_caches() {
+    SCRUB.with(|s| {
+        let (buf, round) = &mut *s.borrow_mut();
+        if buf.is_empty() {
+            buf.resize(SCRUB_BYTES / 8, 0);
+        }
+        *round = round.wrapping_add(1);
+        for line in buf.chunks_exact_mut(8) {
+            line[0] = *round;
+        }
+        black_box(&buf[..]);
+    });
+}
+
 /// Runs `f` once, returning its result, its wall time and the process CPU time it took (all threads).
+/// The private caches are scrubbed first ([`scrub_caches`]), outside the timed span.
 pub fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration, Duration) {
+    scrub_caches();
     let (c0, t0) = (process_cpu_time(), Instant::now());
     let r = black_box(f());
     (r, t0.elapsed(), process_cpu_time().saturating_sub(c0))
