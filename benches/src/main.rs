@@ -56,7 +56,8 @@ struct ProfileArgs {
     /// Synthetic block size factor.
     #[arg(long, default_value_t = 0.1)]
     scale: f64,
-    /// `ours`, `revm`, or `par:N` (parevm's parallel engine on N threads, workloads only).
+    /// `ours`, `revm`, `import` (parevm's in-place path, workloads only) or `par:N` (parevm's parallel
+    /// engine on N threads, workloads only).
     #[arg(long, default_value = "ours")]
     engine: String,
     /// Iterations.
@@ -232,9 +233,10 @@ fn profile(args: ProfileArgs) -> anyhow::Result<()> {
     let engine = match args.engine.as_str() {
         "ours" => ProfileEngine::Ours,
         "revm" => ProfileEngine::Revm,
+        "import" => ProfileEngine::Import,
         other => match other.strip_prefix("par:").map(str::parse::<usize>) {
             Some(Ok(t)) if t > 0 => ProfileEngine::Parallel(t),
-            _ => bail!("--engine must be ours, revm or par:N, got {other}"),
+            _ => bail!("--engine must be ours, revm, import or par:N, got {other}"),
         },
     };
     match (args.case, args.workload) {

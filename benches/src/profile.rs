@@ -7,7 +7,7 @@ use crate::error::BenchError;
 use crate::interp::{all_cases, check};
 use crate::synthetic::build;
 use crate::synthetic::suite::{prepare, run_revm};
-use parevm_parallel_commit::{execute_parallel, execute_sequential};
+use parevm_parallel_commit::{execute_in_place, execute_parallel, execute_sequential};
 
 /// Which engine a profile loop runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -16,6 +16,8 @@ pub enum ProfileEngine {
     Ours,
     /// revm.
     Revm,
+    /// parevm's in-place import path (blocks only; a fresh copy of the state per iteration).
+    Import,
     /// parevm's parallel engine at the given thread count (blocks only).
     Parallel(usize),
 }
@@ -61,6 +63,16 @@ pub fn synthetic(
             }
             ProfileEngine::Revm => {
                 std::hint::black_box(run_revm(&w, p.db.clone())?);
+            }
+            ProfileEngine::Import => {
+                let mut state = p.state.clone();
+                let r =
+                    execute_in_place(&p.envs, &mut state).map_err(|e| BenchError::Rejected {
+                        engine: "parevm-import",
+                        case: name.into(),
+                        reason: e.to_string(),
+                    })?;
+                std::hint::black_box(r);
             }
             ProfileEngine::Parallel(t) => {
                 let r =

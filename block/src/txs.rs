@@ -2,7 +2,7 @@
 //! with cumulative gas and typed receipts.
 //!
 //! ```text
-//! envs -> TxRunner::Sequential: execute_tx + apply, one after another
+//! envs -> TxRunner::Sequential: execute (no read set) + apply, one after another
 //!      -> TxRunner::Parallel:   parallel-commit executes all, outcomes equal to the sequential ones;
 //!      -> TxRunner::Checked:    the same, and the sequential run too: every result and write set compared
 //!                               they are applied here in order
@@ -15,7 +15,7 @@ use crate::error::BlockError;
 use crate::receipt::{build_receipt, ReceiptStatus, TypedReceipt};
 use crate::store::StateStore;
 use crate::trace::TraceHook;
-use parevm_evm_core::{execute_tx, Env, InvalidTx, TxExecution, TxOutcome};
+use parevm_evm_core::{Env, InvalidTx, TxExecution, TxOutcome};
 
 /// How a block's transactions are executed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -110,7 +110,12 @@ pub fn run_transactions<S: StateStore + Sync>(
                     hook.tx_end(index, result.as_ref());
                     result.map_err(|e| BlockError::tx(index, e))?
                 }
-                None => execute_tx(env, &*state).map_err(|e| BlockError::tx(index, e))?,
+                None => {
+                    // Applied to `state` at once and never validated: no read set to record.
+                    let mut exec = TxExecution::borrowed(env);
+                    exec.skip_read_set();
+                    exec.resume(&*state).map_err(|e| BlockError::tx(index, e))?
+                }
             },
         };
         state.apply(&outcome.writes)?;

@@ -162,6 +162,16 @@ pub struct SStoreResult {
     pub was_cold: bool,
 }
 
+/// `reads`, given room for a typical transaction's reads on first use (a read set is handed out with its
+/// outcome, so it is allocated per transaction, and only by one that records a read).
+#[inline(always)]
+fn reads_room(reads: &mut ReadSet) -> &mut ReadSet {
+    if reads.capacity() == 0 {
+        reads.reserve_exact(8);
+    }
+    reads
+}
+
 /// The state a transaction has touched so far.
 #[derive(Debug, Default)]
 pub struct Journal {
@@ -182,6 +192,9 @@ pub struct Journal {
     scratch: Vec<AccIdx>,
     logs: Vec<Log>,
     reads: ReadSet,
+    /// Reads are not recorded into `reads` (for a caller that needs no read set: the sequential in-place
+    /// path, which then allocates none).
+    skip_reads: bool,
     spec_spurious: bool,
     /// EIP-2929: precompiles are warm without being recorded (Berlin on).
     warm_precompiles: bool,
@@ -201,7 +214,7 @@ impl Journal {
         precompiles: &'static revm_precompile::Precompiles,
     ) -> Self {
         // The account tables come from this thread's pool (see `pool`); the read set is handed out with
-        // the outcome, so it is allocated per transaction, with room for a typical one.
+        // the outcome, so it is allocated per transaction, on its first read (`reads_room`).
         let Tables {
             addrs,
             index,
@@ -222,7 +235,8 @@ impl Journal {
             scratch,
             last: None,
             logs: Vec::new(),
-            reads: Vec::with_capacity(8),
+            reads: Vec::new(),
+            skip_reads: false,
         }
     }
 
@@ -396,7 +410,7 @@ impl Journal {
         acc.orig_balance = v;
         acc.balance = Some(b);
         acc.credit = U256::ZERO;
-        self.reads.push((Location::Balance(address), v));
+        self.record(Location::Balance(address), v);
         Ok(b)
     }
 
@@ -423,14 +437,16 @@ impl Journal {
         acc.credit = U256::ZERO;
         acc.orig_code_hash = b.code_hash;
         acc.code_hash = Some(b.code_hash);
-        self.reads.extend([
-            (Location::Nonce(address), U256::from(b.nonce)),
-            (Location::Balance(address), b.balance),
-            (
-                Location::CodeHash(address),
-                U256::from_be_bytes(b.code_hash.0),
-            ),
-        ]);
+        if !self.skip_reads {
+            reads_room(&mut self.reads).extend([
+                (Location::Nonce(address), U256::from(b.nonce)),
+                (Location::Balance(address), b.balance),
+                (
+                    Location::CodeHash(address),
+                    U256::from_be_bytes(b.code_hash.0),
+                ),
+            ]);
+        }
         Ok(())
     }
 
@@ -457,7 +473,7 @@ impl Journal {
         let v = view.nonce(address)?;
         acc.orig_nonce = v;
         acc.nonce = Some(v);
-        self.reads.push((Location::Nonce(address), U256::from(v)));
+        self.record(Location::Nonce(address), U256::from(v));
         Ok(v)
     }
 
@@ -488,8 +504,7 @@ impl Journal {
         let v = view.code_hash(address)?;
         acc.orig_code_hash = v;
         acc.code_hash = Some(v);
-        self.reads
-            .push((Location::CodeHash(address), U256::from_be_bytes(v.0)));
+        self.record(Location::CodeHash(address), U256::from_be_bytes(v.0));
         Ok(v)
     }
 
@@ -534,8 +549,7 @@ impl Journal {
             }
         }
         let v = view.has_storage(address)?;
-        self.reads
-            .push((Location::HasStorage(address), U256::from(u8::from(v))));
+        self.record(Location::HasStorage(address), U256::from(u8::from(v)));
         Ok(v)
     }
 
@@ -605,7 +619,9 @@ impl Journal {
                 U256::ZERO
             } else {
                 let v = view.storage(address, slot)?;
-                self.reads.push((Location::Storage(address, slot), v));
+                if !self.skip_reads {
+                    reads_room(&mut self.reads).push((Location::Storage(address, slot), v));
+                }
                 v
             };
             entry.original = v;
@@ -1081,6 +1097,21 @@ impl Journal {
             logs_len: 0,
         });
         self.undo.clear();
+    }
+
+    /// Stops recording reads: [`Journal::finish`] then hands out an empty read set. For a caller that
+    /// applies each result to its own state and never validates it (nothing is allocated for the set).
+    pub fn without_read_set(&mut self) {
+        self.skip_reads = true;
+        self.reads.clear();
+    }
+
+    /// Records that `location` was read with `value` (when recording).
+    #[inline(always)]
+    fn record(&mut self, location: Location, value: U256) {
+        if !self.skip_reads {
+            reads_room(&mut self.reads).push((location, value));
+        }
     }
 
     /// Number of locations read so far.

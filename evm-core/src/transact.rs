@@ -179,6 +179,13 @@ impl<'a> TxExecution<'a> {
         exec
     }
 
+    /// Records no read set: the outcome's `reads` stays empty. For a caller that applies each outcome to
+    /// its own state in order and never validates it against other transactions' writes.
+    /// Call it before the first `resume` (taking `&mut self`, so the execution state is not moved).
+    pub fn skip_read_set(&mut self) {
+        self.journal.without_read_set();
+    }
+
     /// Attaches an EIP-3155 tracer.
     pub fn set_tracer(&mut self, tracer: Box<dyn Tracer + Send>) {
         self.tracer = Some(tracer);

@@ -32,6 +32,7 @@ mod config;
 mod error;
 mod executor;
 mod hot;
+mod in_place;
 mod lookahead;
 #[cfg(test)]
 mod model;
@@ -54,6 +55,7 @@ pub use compare::{compare_results, same_effects, ResultMismatch};
 pub use config::{force_parallel_path, Engine, ParallelConfig, CHAOS_ENV, FORCE_ENV};
 pub use error::ParallelError;
 pub use executor::{execute_parallel, execute_parallel_with, BlockExecution, REPORT_ENV};
+pub use in_place::execute_in_place;
 pub use pools::kept_pool;
 pub use report::{ExecMode, ExecReport};
 pub use sequential::{execute_sequential, try_execute_sequential, Overlay};

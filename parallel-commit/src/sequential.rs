@@ -54,7 +54,16 @@ pub(crate) fn execute_one(
     env: &Env,
     view: &dyn StateView,
 ) -> Result<Result<TxOutcome, InvalidTx>, ParallelError> {
-    match TxExecution::borrowed(env).resume(view) {
+    map_tx_error(tx, TxExecution::borrowed(env).resume(view))
+}
+
+/// A transaction's execution result as the block executors return it: an invalid transaction is a
+/// result, a failing or not-ready base view an error naming transaction `tx`.
+pub(crate) fn map_tx_error(
+    tx: usize,
+    r: Result<TxOutcome, TxError>,
+) -> Result<Result<TxOutcome, InvalidTx>, ParallelError> {
+    match r {
         Ok(out) => Ok(Ok(out)),
         Err(TxError::Invalid(e)) => Ok(Err(e)),
         Err(TxError::View(ViewError::Backend(m))) => {

@@ -60,12 +60,18 @@ pub struct Summary {
     pub gas: u64,
     /// parevm sequential, sums of medians.
     pub seq: Timing,
+    /// parevm's in-place import path, sums of medians.
+    pub import: Timing,
     /// revm sequential, sums of medians.
     pub revm: Timing,
     /// Our sequential total over revm's: below 1 means our sequential path is faster.
     pub seq_over_revm: f64,
     /// Geometric mean of the per-block `seq/revm` ratios.
     pub seq_over_revm_geomean: f64,
+    /// Our in-place import total over revm's.
+    pub import_over_revm: f64,
+    /// Geometric mean of the per-block `import/revm` ratios.
+    pub import_over_revm_geomean: f64,
     /// One per thread count.
     pub par: Vec<ParallelSummary>,
 }
@@ -83,6 +89,7 @@ pub fn summarize(rows: &[BlockRow]) -> Summary {
     let nonempty: Vec<&BlockRow> = rows.iter().filter(|r| r.txs > 0).collect();
     let seq = sum(rows.iter().map(|r| r.seq));
     let revm = sum(rows.iter().map(|r| r.revm));
+    let import = sum(rows.iter().map(|r| r.import));
     let threads: Vec<usize> = rows
         .first()
         .map(|r| r.par.iter().map(|p| p.threads).collect())
@@ -121,6 +128,10 @@ pub fn summarize(rows: &[BlockRow]) -> Summary {
         .iter()
         .map(|r| ratio(r.seq.wall, r.revm.wall))
         .collect();
+    let import_revm: Vec<f64> = nonempty
+        .iter()
+        .map(|r| ratio(r.import.wall, r.revm.wall))
+        .collect();
     Summary {
         blocks: rows.len(),
         nonempty: nonempty.len(),
@@ -130,6 +141,9 @@ pub fn summarize(rows: &[BlockRow]) -> Summary {
         revm,
         seq_over_revm: ratio(seq.wall, revm.wall),
         seq_over_revm_geomean: geomean(&seq_revm),
+        import,
+        import_over_revm: ratio(import.wall, revm.wall),
+        import_over_revm_geomean: geomean(&import_revm),
         par,
     }
 }
@@ -265,10 +279,20 @@ pub fn summary_text(sum: &Summary) -> String {
         sum.seq_over_revm_geomean,
         ratio(sum.seq.cpu, sum.revm.cpu)
     );
+    let _ = writeln!(
+        s,
+        "ours-import/revm-seq: {:.3} aggregate, {:.3} geomean, {:.3} by CPU time (the in-place path: no \
+         overlay, no read sets; {:.1} ms wall)",
+        sum.import_over_revm,
+        sum.import_over_revm_geomean,
+        ratio(sum.import.cpu, sum.revm.cpu),
+        ms(sum.import.wall)
+    );
     let _ = write!(
         s,
-        "by fastest runs (sums of per-block minima): ours-seq/revm-seq {:.3}",
-        ratio(sum.seq.best, sum.revm.best)
+        "by fastest runs (sums of per-block minima): ours-seq/revm-seq {:.3}, ours-import/revm-seq {:.3}",
+        ratio(sum.seq.best, sum.revm.best),
+        ratio(sum.import.best, sum.revm.best)
     );
     for p in &sum.par {
         let _ = write!(
@@ -456,6 +480,7 @@ mod tests {
                 re_executions: 0,
                 serial_txs: 0,
             }],
+            import: t(seq / 2),
             revm: t(revm),
         }
     }
@@ -477,6 +502,7 @@ mod tests {
         assert_eq!(p.slower_blocks, 1);
         assert_eq!(p.worst, Some((2, 0.5)));
         assert!((s.seq_over_revm - 110.0 / 60.0).abs() < 1e-9);
+        assert!((s.import_over_revm - 55.0 / 60.0).abs() < 1e-9);
         let csv = csv(&rows, &s);
         assert_eq!(csv.lines().count(), 1 + 3 * 3 + 3);
         assert!(svg(&s).contains("aggregate / ours seq"));

@@ -9,7 +9,9 @@ use crate::error::BenchError;
 use crate::timing::{median, timed};
 use parevm_block::receipt::{build_receipt, logs_bloom, receipts_root, ReceiptStatus};
 use parevm_evm_core::SpecId;
-use parevm_parallel_commit::{execute_parallel, execute_sequential, ExecMode};
+use parevm_parallel_commit::{
+    compare_results, execute_in_place, execute_parallel, execute_sequential, ExecMode,
+};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -73,6 +75,9 @@ pub struct BlockRow {
     pub seq: Timing,
     /// parevm parallel (`execute_parallel`), one per thread count.
     pub par: Vec<ParallelTiming>,
+    /// parevm's in-place import path (`execute_in_place` on a fresh copy of the pre-state: no overlay,
+    /// no read sets).
+    pub import: Timing,
     /// revm, one `transact_commit` per transaction.
     pub revm: Timing,
 }
@@ -100,7 +105,7 @@ pub fn run_suite(opts: &MainnetOptions) -> Result<Vec<BlockRow>, BenchError> {
 }
 
 /// The checks that make the timings comparable (run before any timing): our sequential result reproduces the header (gas used,
-/// logs bloom, and from Byzantium on the receipts root), every parallel run equals it, and revm agrees on
+/// logs bloom, and from Byzantium on the receipts root), every parallel run equals it, so does the in-place path, and revm agrees on
 /// every transaction's gas, success and number of logs.
 pub fn check(b: &MainnetBlock, revm: &RevmBlock, threads: &[usize]) -> Result<(), BenchError> {
     let name = format!("block {}", b.number());
@@ -114,6 +119,16 @@ pub fn check(b: &MainnetBlock, revm: &RevmBlock, threads: &[usize]) -> Result<()
         })?;
         check_equal(&name, t, &reference, &par.results)?;
     }
+    let mut state = b.state.clone();
+    let in_place = execute_in_place(&b.envs, &mut state).map_err(|e| BenchError::Rejected {
+        engine: "parevm-import",
+        case: name.clone(),
+        reason: e.to_string(),
+    })?;
+    compare_results(&reference, &in_place).map_err(|m| BenchError::Mismatch {
+        case: format!("{name} on the in-place path"),
+        what: m.to_string(),
+    })?;
     let results = revm.run(revm.fresh_db())?;
     for (i, (r, ours)) in results.iter().zip(&reference).enumerate() {
         let (gas, ok, logs) = match ours {
@@ -179,8 +194,10 @@ fn check_header(b: &MainnetBlock, reference: &Results) -> Result<(), BenchError>
 /// that none always runs first (cold) or right after the heaviest; round 0 is an untimed warm-up (and its
 /// time counts toward `min_time`).
 fn measure(b: &MainnetBlock, revm: &RevmBlock, opts: &MainnetOptions) -> BlockRow {
-    // Configurations: 0 = parevm sequential, 1..=threads.len() = parevm parallel, last = revm.
-    let configs = opts.threads.len() + 2;
+    // Configurations: 0 = parevm sequential, 1..=threads.len() = parevm parallel, then parevm's in-place
+    // import path, last = revm.
+    let configs = opts.threads.len() + 3;
+    let import = configs - 2;
     let mut wall = vec![Vec::new(); configs];
     let mut cpu = vec![Vec::new(); configs];
     let mut last = vec![(false, 0u64, 0u64); configs];
@@ -196,6 +213,10 @@ fn measure(b: &MainnetBlock, revm: &RevmBlock, opts: &MainnetOptions) -> BlockRo
             } else if c == configs - 1 {
                 let db = revm.fresh_db();
                 let (_, w, t) = timed(|| revm.run(db));
+                (w, t)
+            } else if c == import {
+                let mut state = b.state.clone();
+                let (_, w, t) = timed(|| execute_in_place(&b.envs, &mut state));
                 (w, t)
             } else {
                 let (r, w, t) = timed(|| execute_parallel(&b.envs, &b.state, opts.threads[c - 1]));
@@ -239,6 +260,7 @@ fn measure(b: &MainnetBlock, revm: &RevmBlock, opts: &MainnetOptions) -> BlockRo
                 serial_txs: last[i + 1].2,
             })
             .collect(),
+        import: timing(import),
         revm: timing(configs - 1),
     }
 }

@@ -7,7 +7,9 @@ use crate::error::BenchError;
 use crate::timing::{median, timed};
 use crate::world::{self, revm_tx};
 use parevm_evm_core::{Env, ExecStatus};
-use parevm_parallel_commit::{execute_parallel, execute_sequential, ExecMode};
+use parevm_parallel_commit::{
+    compare_results, execute_in_place, execute_parallel, execute_sequential, ExecMode,
+};
 use parevm_state::InMemoryState;
 use revm::context::result::ExecutionResult;
 use revm::database::{CacheDB, EmptyDB};
@@ -32,7 +34,8 @@ pub struct SyntheticOptions {
 pub struct SyntheticRow {
     /// Workload name.
     pub workload: String,
-    /// `parevm-seq`, `parevm-par` or `revm-seq`.
+    /// `parevm-seq`, `parevm-par`, `parevm-import` (the in-place path: no overlay, no read sets) or
+    /// `revm-seq`.
     pub engine: &'static str,
     /// Worker threads (1 for sequential engines).
     pub threads: usize,
@@ -101,8 +104,8 @@ pub fn prepare(w: &Workload) -> Prepared {
 }
 
 /// The checks before timing: every transaction succeeds sequentially, the parallel engine equals the
-/// sequential path at each of `threads`, and revm agrees on each transaction's gas and success. Returns
-/// the block's gas.
+/// sequential path at each of `threads`, so does the in-place path, and revm agrees on each
+/// transaction's gas and success. Returns the block's gas.
 pub fn check(w: &Workload, p: &Prepared, threads: &[usize]) -> Result<u64, BenchError> {
     let reference = execute_sequential(&p.envs, &p.state);
     let gas = check_all_succeed(w.name, &reference)?;
@@ -114,6 +117,16 @@ pub fn check(w: &Workload, p: &Prepared, threads: &[usize]) -> Result<u64, Bench
         })?;
         check_equal(w.name, t, &reference, &par.results)?;
     }
+    let mut fresh = p.state.clone();
+    let in_place = execute_in_place(&p.envs, &mut fresh).map_err(|e| BenchError::Rejected {
+        engine: "parevm-import",
+        case: w.name.into(),
+        reason: e.to_string(),
+    })?;
+    compare_results(&reference, &in_place).map_err(|m| BenchError::Mismatch {
+        case: format!("{} on the in-place path", w.name),
+        what: m.to_string(),
+    })?;
     check_revm(w, p.db.clone(), &reference)?;
     Ok(gas)
 }
@@ -127,10 +140,12 @@ fn measure(w: &Workload, opts: &SyntheticOptions) -> Result<Vec<SyntheticRow>, B
         w.name, opts.threads
     );
 
-    // Configurations: 0 = parevm sequential, 1..=threads.len() = parevm parallel, last = revm sequential.
-    // Each round runs them all, in an order rotated by one per round so that no configuration always runs
-    // first (cold) or right after the heaviest one; round 0 is an untimed warm-up.
-    let configs = opts.threads.len() + 2;
+    // Configurations: 0 = parevm sequential, 1..=threads.len() = parevm parallel, then parevm's in-place
+    // import path (no overlay, no read sets, on a fresh copy of the state as revm gets one), last = revm
+    // sequential. Each round runs them all, in an order rotated by one per round so that no configuration
+    // always runs first (cold) or right after the heaviest one; round 0 is an untimed warm-up.
+    let configs = opts.threads.len() + 3;
+    let import = configs - 2;
     let mut samples: Vec<Samples> = vec![Samples::default(); configs];
     let mut re_exec = vec![0u64; configs];
     for round in 0..=opts.runs.max(1) as usize {
@@ -142,6 +157,15 @@ fn measure(w: &Workload, opts: &SyntheticOptions) -> Result<Vec<SyntheticRow>, B
             } else if c == configs - 1 {
                 let fresh = db.clone();
                 let (_, wall, cpu) = timed(|| run_revm(w, fresh));
+                (wall, cpu)
+            } else if c == import {
+                let mut fresh = state.clone();
+                let (r, wall, cpu) = timed(|| execute_in_place(&envs, &mut fresh));
+                r.map_err(|e| BenchError::Rejected {
+                    engine: "parevm-import",
+                    case: w.name.into(),
+                    reason: e.to_string(),
+                })?;
                 (wall, cpu)
             } else {
                 let (r, wall, cpu) = timed(|| execute_parallel(&envs, &state, opts.threads[c - 1]));
@@ -174,6 +198,7 @@ fn measure(w: &Workload, opts: &SyntheticOptions) -> Result<Vec<SyntheticRow>, B
     for (i, &t) in opts.threads.iter().enumerate() {
         rows.push(row("parevm-par", t, &samples[i + 1], re_exec[i + 1]));
     }
+    rows.push(row("parevm-import", 1, &samples[import], 0));
     rows.push(row("revm-seq", 1, &samples[configs - 1], 0));
     Ok(rows)
 }

@@ -2,8 +2,9 @@
 //! client (`parevm-node`) with op-reth's flag names. The Engine API (JWT) listens on `--authrpc.addr`:
 //! `--authrpc.port` (127.0.0.1:8551); with `--http`, the eth methods on `--http.addr`:`--http.port`
 //! (127.0.0.1:8545, WebSocket on the same port; `--ws` is accepted for op-reth compatibility). The chain
-//! lives in DIR (redb); restarting on the same DIR continues from the last committed block. Runs until
-//! SIGINT or SIGTERM.
+//! lives in DIR (redb); restarting on the same DIR continues from the last durable block (`--durable-every`:
+//! by default each block is made durable right after the Engine API answers, so a kill -9 loses at most the
+//! latest one). Runs until SIGINT or SIGTERM, which makes every block durable before the process exits.
 //!
 //! Without `--rollup-config`, a genesis file with no OP settings (no `config.optimism`, no OP fork times)
 //! runs in Ethereum mode (`parevm_node::ethereum`): the chain follows Ethereum's rules, blocks come from
@@ -15,7 +16,7 @@ use jsonrpsee::RpcModule;
 use parevm_node::ethereum::EthereumChain;
 use parevm_node::{jwt, server, NodeChain, OpNode};
 use parevm_rpc::ServerOptions;
-use parevm_storage::ChainStore;
+use parevm_storage::{ChainStore, Durability};
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -54,9 +55,26 @@ pub struct Args {
     /// Serve WebSocket (on the HTTP port; implies --http).
     #[arg(long)]
     pub ws: bool,
+    /// When a committed block is made durable. 0 (the default): right after it becomes visible, by a
+    /// background thread, so the Engine API answers without waiting for the disk and the next commit waits
+    /// for it; a kill -9 loses at most the latest block, which the rollup node sends again (op-reth keeps
+    /// its newest blocks in memory the same way). 1: every block is durable before the answer.
+    #[arg(long = "durable-every", default_value_t = 0)]
+    pub durable_every: u32,
     /// Worker threads executing a block (1 = sequential).
     #[arg(long, default_value_t = std::thread::available_parallelism().map_or(1, |n| n.get()))]
     pub threads: usize,
+}
+
+/// The store's durability for `--durable-every`: 0 behind the commit, otherwise every Nth block (1: each).
+fn durability(every: u32) -> Durability {
+    match every {
+        0 => Durability::BEHIND,
+        n => Durability {
+            max_commits: n,
+            max_delay: std::time::Duration::from_secs(1),
+        },
+    }
 }
 
 /// Runs the subcommand.
@@ -65,7 +83,7 @@ pub fn run(args: Args) -> anyhow::Result<bool> {
         return run_ethereum(args);
     }
     let chain = NodeChain::load(&args.chain, args.rollup_config.as_deref())?;
-    let store = ChainStore::open(&args.datadir)
+    let store = ChainStore::open_with(&args.datadir, durability(args.durable_every))
         .with_context(|| format!("opening {}", args.datadir.display()))?;
     let node = Arc::new(OpNode::open(chain, store, args.threads)?);
     let (head, _) = node.store().head()?;
@@ -162,7 +180,7 @@ fn run_ethereum(args: Args) -> anyhow::Result<bool> {
         .with_context(|| format!("reading {}", args.chain.display()))?;
     let genesis = parevm_block::genesis::parse_genesis(&text)
         .with_context(|| args.chain.display().to_string())?;
-    let store = ChainStore::open(&args.datadir)
+    let store = ChainStore::open_with(&args.datadir, durability(args.durable_every))
         .with_context(|| format!("opening {}", args.datadir.display()))?;
     let chain = EthereumChain::open(store, &genesis)?;
     let (head, _) = parevm_node::eth::EthBackend::store(&chain).head()?;

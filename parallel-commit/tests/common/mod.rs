@@ -6,7 +6,8 @@ use alloy_primitives::{keccak256, Address, Bytes, TxKind, B256, U256};
 use parevm_evm_core::env::{BlockEnv, CfgEnv, Env, TxEnv};
 use parevm_evm_core::{InvalidTx, SpecId, TxOutcome};
 use parevm_parallel_commit::{
-    execute_parallel_with, execute_sequential, BlockExecution, Engine, ExecMode, ParallelConfig,
+    compare_results, execute_in_place, execute_parallel_with, execute_sequential, BlockExecution,
+    Engine, ExecMode, ParallelConfig,
 };
 use parevm_state::InMemoryState;
 use proptest::prelude::*;
@@ -491,6 +492,26 @@ pub fn check_block(
     check_block_with(block, chaos, |_| {})
 }
 
+/// The in-place path (no overlay, no read sets) on a copy of the block's state: the same effects as the
+/// sequential path, empty read sets, and the state the sequential writes make of the pre-state.
+fn check_in_place(
+    block: &TestBlock,
+    seq: &[Result<TxOutcome, InvalidTx>],
+) -> Result<(), TestCaseError> {
+    let mut state = block.state.clone();
+    let in_place = execute_in_place(&block.envs, &mut state)
+        .map_err(|e| TestCaseError::fail(format!("in place: {e}")))?;
+    // Effects only (`compare` here also compares read sets, which this path does not record).
+    compare_results(seq, &in_place).map_err(|e| TestCaseError::fail(format!("in place: {e}")))?;
+    prop_assert!(in_place.iter().flatten().all(|o| o.reads.is_empty()));
+    let mut expected = block.state.clone();
+    for out in seq.iter().flatten() {
+        expected.apply(&out.writes);
+    }
+    prop_assert_eq!(state.state_root(), expected.state_root());
+    Ok(())
+}
+
 /// [`check_block`] with a configuration tweak (e.g. parking or hints off).
 pub fn check_block_with(
     block: &TestBlock,
@@ -498,6 +519,7 @@ pub fn check_block_with(
     tweak: impl Fn(&mut ParallelConfig),
 ) -> Result<Vec<BlockExecution>, TestCaseError> {
     let seq = execute_sequential(&block.envs, &block.state);
+    check_in_place(block, &seq)?;
     let mut runs = Vec::new();
     for threads in THREADS {
         let mut cfg = ParallelConfig::forced(threads);
