@@ -37,8 +37,9 @@ enum Suite {
     /// N accounts (redb file), beside execution of the same blocks in memory.
     Chain(ChainArgs),
     /// Engine API latency of `parevm node`: newPayload + the forkchoice update that makes the block the
-    /// head (execution, state root, durable commit) for generated OP blocks on 1 and 2 threads, p50/p99;
-    /// and the kona fixture blocks on their witness.
+    /// head (execution, state root, commit; made durable behind the answer as `parevm node` does, or
+    /// before it with `--durable-every 1`) for generated OP blocks on 1 and 2 threads, p50/p99; and the
+    /// kona fixture blocks on their witness.
     Newpayload(NewpayloadArgs),
     /// One engine only, in a loop, for instruction-count profilers (`valgrind --tool=callgrind`): an
     /// interp case (`--case`) or a synthetic block (`--workload`). Nothing is timed.
@@ -91,8 +92,8 @@ struct ChainArgs {
     /// Executor threads (1: sequential).
     #[arg(long, default_value_t = 1)]
     threads: usize,
-    /// Commits per durable commit (1: every block durable, as `parevm node` does by default; 0: every
-    /// block made durable by a background thread right after its commit returns).
+    /// Commits per durable commit (1: every block durable before its commit returns; 0: every block made
+    /// durable by a background thread right after its commit returns, as `parevm node` runs by default).
     #[arg(long, default_value_t = 1)]
     durable_every: u32,
     /// Longest time in milliseconds between durable commits (with `--durable-every` above 1, or
@@ -142,9 +143,9 @@ struct NewpayloadArgs {
     /// Timed runs per kona fixture block and thread count (0 leaves them out).
     #[arg(long, default_value_t = 20)]
     kona_runs: usize,
-    /// Commits per durable commit (1: every block durable, as `parevm node` does by default; 0: every
-    /// block made durable by a background thread right after its commit returns).
-    #[arg(long, default_value_t = 1)]
+    /// Commits per durable commit (0, the default, as `parevm node` runs: every block made durable by a
+    /// background thread right after its commit returns; 1: every block durable before the answer).
+    #[arg(long, default_value_t = 0)]
     durable_every: u32,
     /// Longest time in milliseconds between durable commits (with `--durable-every` above 1).
     #[arg(long, default_value_t = 1000)]
