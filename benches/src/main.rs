@@ -37,8 +37,9 @@ enum Suite {
     /// N accounts (redb file), beside execution of the same blocks in memory.
     Chain(ChainArgs),
     /// Engine API latency of `parevm node`: newPayload + the forkchoice update that makes the block the
-    /// head (execution, state root, durable commit) for generated OP blocks on 1 and 2 threads, p50/p99;
-    /// and the kona fixture blocks on their witness.
+    /// head (execution, state root, commit; made durable behind the answer as `parevm node` does, or
+    /// before it with `--durable-every 1`) for generated OP blocks on 1 and 2 threads, p50/p99; and the
+    /// kona fixture blocks on their witness.
     Newpayload(NewpayloadArgs),
     /// One engine only, in a loop, for instruction-count profilers (`valgrind --tool=callgrind`): an
     /// interp case (`--case`) or a synthetic block (`--workload`). Nothing is timed.
@@ -94,13 +95,23 @@ struct ChainArgs {
     /// Executor threads (1: sequential).
     #[arg(long, default_value_t = 1)]
     threads: usize,
-    /// Commits per durable commit (1: every block durable, as `parevm node` does by default; 0: every
-    /// block made durable by a background thread right after its commit returns).
+    /// Commits per durable commit (1: every block durable before its commit returns; 0: every block made
+    /// durable by a background thread right after its commit returns, as `parevm node` runs by default).
     #[arg(long, default_value_t = 1)]
     durable_every: u32,
-    /// Longest time in milliseconds between durable commits (with `--durable-every` above 1).
+    /// Longest time in milliseconds between durable commits (with `--durable-every` above 1, or
+    /// `--memory-blocks`).
     #[arg(long, default_value_t = 1000)]
     durable_ms: u64,
+    /// Hold the latest blocks in memory over the redb file and flush them in groups of this many blocks
+    /// (or after `--durable-ms`) on a background thread, as `parevm import --memory-blocks` does (0: off,
+    /// every block is one redb transaction as `--durable-every` says).
+    #[arg(long, default_value_t = 0)]
+    memory_blocks: u32,
+    /// Keep the whole store in memory (persistent maps, no file): the floor of root + commit with every
+    /// read served from memory.
+    #[arg(long)]
+    memory_store: bool,
 }
 
 #[derive(Debug, Args)]
@@ -135,9 +146,9 @@ struct NewpayloadArgs {
     /// Timed runs per kona fixture block and thread count (0 leaves them out).
     #[arg(long, default_value_t = 20)]
     kona_runs: usize,
-    /// Commits per durable commit (1: every block durable, as `parevm node` does by default; 0: every
-    /// block made durable by a background thread right after its commit returns).
-    #[arg(long, default_value_t = 1)]
+    /// Commits per durable commit (0, the default, as `parevm node` runs: every block made durable by a
+    /// background thread right after its commit returns; 1: every block durable before the answer).
+    #[arg(long, default_value_t = 0)]
     durable_every: u32,
     /// Longest time in milliseconds between durable commits (with `--durable-every` above 1).
     #[arg(long, default_value_t = 1000)]
@@ -269,6 +280,13 @@ fn chain(args: ChainArgs) -> anyhow::Result<()> {
         threads: args.threads.max(1),
         dir: args.dir,
         durability: durability(args.durable_every, args.durable_ms),
+        memory_store: args.memory_store,
+        layer: (args.memory_blocks > 0).then(|| {
+            parevm_storage::FlushPolicy::every(
+                args.memory_blocks,
+                std::time::Duration::from_millis(args.durable_ms),
+            )
+        }),
     };
     let rows = run_suite(&opts, &mut |r| {
         eprint!(

@@ -76,5 +76,7 @@ pub use chain::{
 };
 pub use codec::Account;
 pub use error::StoreError;
+pub use kv::layered::FlushPolicy;
 pub use kv::redb::Durability;
+pub use kv::LayerStats;
 pub use overlay::BlockState;

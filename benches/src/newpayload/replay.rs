@@ -1,7 +1,7 @@
 //! Replays built payloads on fresh nodes, one per thread count, block by block side by side (the order of
 //! the nodes alternates from block to block): `engine_newPayloadV4` (execution on the head's overlay, state
 //! root, hash check) then the `engine_forkchoiceUpdatedV3` that makes the block the head (the store's
-//! durable commit), each timed from the request text to the encoded answer.
+//! commit, durable per `--durable-every`), each timed from the request text to the encoded answer.
 
 use super::chain::Payload;
 use super::engine::Engine;

@@ -1,10 +1,13 @@
 //! `parevm import --datadir DIR FILE... [--threads N]`: executes and appends blocks written back to back as
 //! RLP (the `geth export` format). Blocks already stored are skipped, so an interrupted import continues
 //! after the stored head. A progress bar shows blocks/s and Mgas/s; the summary splits the time into
-//! execution, state root and commit. Each block is one atomic commit; by default only every 64th block (or
-//! the first after a second) is made durable at once, so a block's pages rewritten by the next ones are
-//! written to the file once (a crash loses at most those blocks, and the next import redoes them);
-//! `--durable-every 1` makes every block durable.
+//! execution, state root and commit. By default the latest blocks are held in memory over the database and
+//! written to it in groups of 64 blocks (or every second), each group one durable transaction written by a
+//! background thread, so execution and the state root of the next blocks read the recent ones from memory
+//! and a key rewritten by several blocks is written once (a crash loses at most the blocks in memory; the
+//! database keeps a whole block as its head and the next import redoes the rest); `--no-memory-layer`
+//! commits each block as its own redb transaction instead, made durable every `--durable-every` blocks;
+//! `--durable-every 1` makes every block durable when it is committed.
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -26,12 +29,17 @@ pub struct Args {
     /// Execute each block's transactions on N threads (parallel executor); default sequential.
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Make every Nth block durable as it is committed (1: every block).
+    /// Make every Nth block durable (1: every block, when it is committed; above 1: the blocks are held
+    /// in memory and written N at a time, or as `--no-memory-layer` says).
     #[arg(long, default_value_t = 64)]
     pub durable_every: u32,
     /// Make a block durable when this many milliseconds passed since the last durable one.
     #[arg(long, default_value_t = 1000)]
     pub durable_ms: u64,
+    /// With `--durable-every` above 1: commit each block as its own redb transaction (durable every Nth)
+    /// instead of holding the latest blocks in memory and writing them in groups.
+    #[arg(long)]
+    pub no_memory_layer: bool,
 }
 
 /// Runs the subcommand.
@@ -45,7 +53,17 @@ pub fn run(args: Args) -> anyhow::Result<bool> {
             max_delay: std::time::Duration::from_millis(args.durable_ms),
         }
     };
-    let store = ChainStore::open_with(&args.datadir, durability)?;
+    let store = if args.durable_every > 1 && !args.no_memory_layer {
+        ChainStore::open_layered(
+            &args.datadir,
+            parevm_storage::FlushPolicy::every(
+                args.durable_every,
+                std::time::Duration::from_millis(args.durable_ms),
+            ),
+        )?
+    } else {
+        ChainStore::open_with(&args.datadir, durability)?
+    };
     let runner = match args.threads {
         Some(threads) if threads > 1 => TxRunner::Parallel { threads },
         _ => TxRunner::Sequential,

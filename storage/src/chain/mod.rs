@@ -31,9 +31,10 @@ pub use verify::VerifyReport;
 
 use crate::codec::{decode_block_ref, decode_rlp};
 use crate::error::StoreError;
+use crate::kv::layered::{FlushPolicy, LayeredKv};
 use crate::kv::mem::MemKv;
 use crate::kv::redb::{Durability, RedbKv};
-use crate::kv::{Kv, KvRead, Table};
+use crate::kv::{Kv, KvRead, LayerStats, Table};
 use crate::overlay::BlockState;
 use crate::reader::{StateCache, StateReader};
 use alloy_consensus::Header;
@@ -94,6 +95,24 @@ impl ChainStore {
             &datadir.join(DB_FILE),
             durability,
         )?))
+    }
+
+    /// Opens (creating when absent) the database in `datadir` with the latest blocks held in memory and
+    /// written to the file in groups by a background thread, as `policy` says
+    /// ([`crate::kv::layered::LayeredKv`]): a commit returns once the block is visible, execution and the
+    /// state root of the next blocks read the recent ones (and the upper trie nodes they rewrite) from
+    /// memory, and a crash leaves the last flushed block as the head (whole, its root matching its header).
+    pub fn open_layered(datadir: &Path, policy: FlushPolicy) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(datadir).map_err(|e| {
+            crate::kv::KvError::Open(format!("creating {}: {e}", datadir.display()))
+        })?;
+        let base = RedbKv::open(&datadir.join(DB_FILE))?;
+        Self::with_backend(Box::new(LayeredKv::new(base, policy)?))
+    }
+
+    /// What the in-memory layer did so far (flushes, waits), when the store has one.
+    pub fn layer_stats(&self) -> Option<LayerStats> {
+        self.kv.layer_stats()
     }
 
     /// Makes every committed block durable (closing the store does too).

@@ -9,6 +9,7 @@
 //! in memory and handed over whole, so a backend needs no long-lived write transaction and a crash can only
 //! lose a batch, never half of one.
 
+pub mod layered;
 pub mod mem;
 pub mod redb;
 
@@ -171,6 +172,32 @@ pub trait Kv: Send + Sync {
 
     /// Bytes used on disk or in memory, when the backend knows.
     fn size_bytes(&self) -> Option<u64>;
+
+    /// What a backend that holds recent commits in memory ([`layered::LayeredKv`]) did so far.
+    fn layer_stats(&self) -> Option<LayerStats> {
+        None
+    }
+}
+
+/// The work of a layered backend so far: flushes made in the background, and the waits of commits on them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LayerStats {
+    /// Groups written to the database.
+    pub flushes: u64,
+    /// Commits those groups held.
+    pub commits_flushed: u64,
+    /// Distinct keys written by them (a key written by several commits of a group counts once).
+    pub entries_flushed: u64,
+    /// Time the flusher spent writing them (off the committers' path).
+    pub flush_time: std::time::Duration,
+    /// Commits that waited for a flush (the in-memory bound was reached).
+    pub waits: u64,
+    /// Time they waited.
+    pub waited: std::time::Duration,
+    /// Commits in memory now, not yet in the database.
+    pub held_commits: u32,
+    /// Keys in memory now.
+    pub held_entries: u64,
 }
 
 /// What one batch writes to one table.

@@ -299,6 +299,35 @@ impl KvRead for Snapshot {
     }
 }
 
+impl RedbKv {
+    /// Writes `tables` (per table, keys in order; `None` removes) in one durable write transaction,
+    /// whatever the durability policy: the layered backend's flush of many blocks at once.
+    pub(crate) fn commit_durable<'a, I, E>(&self, tables: I) -> Result<(), KvError>
+    where
+        I: IntoIterator<Item = (Table, E)>,
+        E: IntoIterator<Item = (&'a [u8], Option<&'a [u8]>)>,
+    {
+        let _pending = self.pending.lock();
+        let tx = self.db.begin_write().map_err(err)?;
+        for (table, writes) in tables {
+            let mut t = tx.open_table(def(table)).map_err(err)?;
+            for (k, v) in writes {
+                match v {
+                    Some(v) => {
+                        t.insert(k, v).map_err(err)?;
+                    }
+                    None => {
+                        t.remove(k).map_err(err)?;
+                    }
+                }
+            }
+            crate::failpoint::hit("kv-commit-mid-batch")?;
+        }
+        crate::failpoint::hit("kv-before-commit")?;
+        tx.commit().map_err(err)
+    }
+}
+
 impl Kv for RedbKv {
     fn snapshot(&self) -> Result<Arc<dyn KvRead>, KvError> {
         let tx = self.db.begin_read().map_err(err)?;

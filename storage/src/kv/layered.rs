@@ -1,0 +1,588 @@
+//! The layered backend: recent commits live in memory over a redb file and reach it in groups, written by a
+//! background thread, as reth's engine keeps its latest blocks in memory and persists them behind.
+//!
+//! ```text
+//! commit(batch)  -> applied to the live layer (persistent ordered maps in memory): visible at once;
+//!                   after `every` commits (or when the oldest is `max_delay` old) live -> flushing
+//! flusher thread -> the flushing layer in ONE durable redb write transaction (a key written by several
+//!                   commits of the group is written once), then the layer is dropped: redb answers
+//! snapshot       -> (live, flushing, redb snapshot), read newest first; a scan merges the three
+//! ```
+//! A group always ends at a commit, so after a crash (kill -9 included) the file holds whole commits only:
+//! for a chain, a head that is a whole block whose state root matches its header, with at most the blocks
+//! still in memory lost (an importer redoes them). Upper trie nodes are rewritten by every block, so they
+//! stay in the live layer and the root walk reads them from memory. Only one flush runs at a time; when the
+//! live layer holds `max_unflushed` commits while one runs, the next commit waits for it (memory stays
+//! bounded, and that wait is the only time a commit spends on the disk). [`Kv::sync`] and closing flush
+//! everything. A failed flush is reported by every later commit and sync; what it held stays readable.
+
+use super::redb::RedbKv;
+use super::{Kv, KvError, KvRead, LayerStats, Table, WriteBatch};
+use imbl::OrdMap;
+use std::cmp::Ordering;
+use std::ops::Bound;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+/// A key or value held in a layer (cheap to clone when a shared map node is copied).
+type Bytes = Arc<[u8]>;
+/// One table of a layer: the newest write per key (`None`: removed).
+type Map = OrdMap<Bytes, Option<Bytes>>;
+
+/// When the live layer is flushed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FlushPolicy {
+    /// Commits per flush.
+    pub every: u32,
+    /// Longest time the oldest commit of the live layer waits before its group is flushed.
+    pub max_delay: Duration,
+    /// Commits the live layer may hold while a flush runs before a commit waits for that flush.
+    pub max_unflushed: u32,
+}
+
+impl FlushPolicy {
+    /// Every `every` commits or `max_delay`, whichever comes first; up to four groups in memory.
+    pub fn every(every: u32, max_delay: Duration) -> Self {
+        let every = every.max(1);
+        Self {
+            every,
+            max_delay,
+            max_unflushed: every.saturating_mul(4),
+        }
+    }
+}
+
+/// Writes of a group of commits, one persistent map per table.
+#[derive(Clone, Default)]
+struct Layer {
+    maps: [Map; Table::ALL.len()],
+}
+
+impl Layer {
+    fn apply(&mut self, batch: &WriteBatch) {
+        for (table, writes) in batch.tables() {
+            let map = &mut self.maps[table.index()];
+            for (k, v) in writes {
+                map.insert(Bytes::from(k.as_slice()), v.as_deref().map(Bytes::from));
+            }
+        }
+    }
+
+    /// The newest write to `key`: `Some(None)` for a removal.
+    fn get(&self, table: Table, key: &[u8]) -> Option<Option<&Bytes>> {
+        self.maps[table.index()].get(key).map(Option::as_ref)
+    }
+
+    fn entries(&self) -> usize {
+        self.maps.iter().map(OrdMap::len).sum()
+    }
+
+    fn range<'a>(
+        &'a self,
+        table: Table,
+        start: &[u8],
+    ) -> impl Iterator<Item = (&'a Bytes, &'a Option<Bytes>)> + 'a {
+        self.maps[table.index()].range::<_, [u8]>((Bound::Included(start), Bound::Unbounded))
+    }
+}
+
+/// What the flusher and the committers share.
+struct State {
+    live: Layer,
+    live_commits: u32,
+    /// When the oldest commit of the live layer was applied.
+    since: Instant,
+    /// The group being written to redb, readable until it is there.
+    flushing: Option<Arc<Layer>>,
+    flushing_commits: u32,
+    stop: bool,
+    failed: Option<String>,
+    stats: LayerStats,
+}
+
+impl State {
+    fn due(&self, policy: &FlushPolicy) -> bool {
+        self.live_commits > 0
+            && (self.live_commits >= policy.every || self.since.elapsed() >= policy.max_delay)
+    }
+
+    /// Hands the live layer to the flusher, when none is being flushed.
+    fn start_flush(&mut self, wake: &Condvar) {
+        if self.flushing.is_none() && self.live_commits > 0 {
+            self.flushing = Some(Arc::new(std::mem::take(&mut self.live)));
+            self.flushing_commits = self.live_commits;
+            self.live_commits = 0;
+            wake.notify_all();
+        }
+    }
+}
+
+struct Shared {
+    base: RedbKv,
+    policy: FlushPolicy,
+    state: Mutex<State>,
+    wake: Condvar,
+}
+
+impl Shared {
+    fn lock(&self) -> Result<MutexGuard<'_, State>, KvError> {
+        self.state
+            .lock()
+            .map_err(|_| KvError::Backend("layer state poisoned".into()))
+    }
+
+    fn wait<'a>(&self, s: MutexGuard<'a, State>) -> Result<MutexGuard<'a, State>, KvError> {
+        self.wake
+            .wait(s)
+            .map_err(|_| KvError::Backend("layer state poisoned".into()))
+    }
+}
+
+fn failed(e: &str) -> KvError {
+    KvError::Backend(format!("background flush: {e}"))
+}
+
+/// A redb database with the latest commits held in memory and flushed in groups in the background.
+pub struct LayeredKv {
+    shared: Arc<Shared>,
+    flusher: Option<std::thread::JoinHandle<()>>,
+}
+
+impl LayeredKv {
+    /// Layers `base` (which should make every commit durable) with `policy`, starting the flusher thread.
+    pub fn new(base: RedbKv, policy: FlushPolicy) -> Result<Self, KvError> {
+        let shared = Arc::new(Shared {
+            base,
+            policy,
+            state: Mutex::new(State {
+                live: Layer::default(),
+                live_commits: 0,
+                since: Instant::now(),
+                flushing: None,
+                flushing_commits: 0,
+                stop: false,
+                failed: None,
+                stats: LayerStats::default(),
+            }),
+            wake: Condvar::new(),
+        });
+        let worker = shared.clone();
+        let flusher = std::thread::Builder::new()
+            .name("layer-flush".into())
+            .spawn(move || flush_loop(&worker))
+            .map_err(|e| KvError::Open(format!("starting the flush thread: {e}")))?;
+        Ok(Self {
+            shared,
+            flusher: Some(flusher),
+        })
+    }
+}
+
+/// The flusher: waits for a group (or for the live layer's delay to run out), writes it in one durable
+/// transaction, drops it, and goes on until told to stop.
+fn flush_loop(shared: &Shared) {
+    loop {
+        let layer = {
+            let Ok(mut s) = shared.state.lock() else {
+                return;
+            };
+            loop {
+                if let Some(layer) = &s.flushing {
+                    if s.failed.is_none() {
+                        break layer.clone();
+                    }
+                }
+                if s.stop {
+                    return;
+                }
+                if s.failed.is_none() && s.due(&shared.policy) {
+                    s.start_flush(&shared.wake);
+                    continue;
+                }
+                let waited = if s.live_commits > 0 && s.failed.is_none() {
+                    let left = shared.policy.max_delay.saturating_sub(s.since.elapsed());
+                    shared
+                        .wake
+                        .wait_timeout(s, left.max(Duration::from_millis(1)))
+                        .map(|(s, _)| s)
+                        .ok()
+                } else {
+                    shared.wake.wait(s).ok()
+                };
+                s = match waited {
+                    Some(s) => s,
+                    None => return,
+                };
+            }
+        };
+        let started = Instant::now();
+        let written = shared.base.commit_durable(
+            Table::ALL
+                .iter()
+                .zip(&layer.maps)
+                .filter(|(_, m)| !m.is_empty())
+                .map(|(t, m)| (*t, m.iter().map(|(k, v)| (&**k, v.as_deref())))),
+        );
+        let Ok(mut s) = shared.state.lock() else {
+            return;
+        };
+        match written {
+            Ok(()) => {
+                s.stats.flushes += 1;
+                s.stats.commits_flushed += u64::from(s.flushing_commits);
+                s.stats.entries_flushed += layer.entries() as u64;
+                s.stats.flush_time += started.elapsed();
+                s.flushing = None;
+                s.flushing_commits = 0;
+            }
+            Err(e) => s.failed = Some(e.to_string()),
+        }
+        shared.wake.notify_all();
+    }
+}
+
+impl Drop for LayeredKv {
+    fn drop(&mut self) {
+        // Closing makes every commit durable, as redb's close does.
+        let _ = self.sync();
+        if let Ok(mut s) = self.shared.state.lock() {
+            s.stop = true;
+            self.shared.wake.notify_all();
+        }
+        if let Some(t) = self.flusher.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Kv for LayeredKv {
+    fn snapshot(&self) -> Result<Arc<dyn KvRead>, KvError> {
+        // The layers and redb's snapshot are taken under the lock: no group can be flushed and dropped
+        // between them, which would lose it (or show a later commit) to this snapshot.
+        let s = self.shared.lock()?;
+        let live = s.live.clone();
+        let flushing = s.flushing.clone();
+        let base = self.shared.base.snapshot()?;
+        drop(s);
+        Ok(Arc::new(LayeredSnapshot {
+            live,
+            flushing,
+            base,
+        }))
+    }
+
+    fn commit(&self, batch: WriteBatch) -> Result<(), KvError> {
+        let shared = &*self.shared;
+        let mut s = shared.lock()?;
+        let started = Instant::now();
+        let mut waited = false;
+        while s.failed.is_none()
+            && s.flushing.is_some()
+            && s.live_commits >= shared.policy.max_unflushed.max(1)
+        {
+            waited = true;
+            s = shared.wait(s)?;
+        }
+        if let Some(e) = &s.failed {
+            return Err(failed(e));
+        }
+        if waited {
+            s.stats.waits += 1;
+            s.stats.waited += started.elapsed();
+        }
+        if s.live_commits == 0 {
+            s.since = Instant::now();
+        }
+        s.live.apply(&batch);
+        s.live_commits += 1;
+        if s.due(&shared.policy) {
+            s.start_flush(&shared.wake);
+        }
+        Ok(())
+    }
+
+    fn sync(&self) -> Result<(), KvError> {
+        let shared = &*self.shared;
+        let mut s = shared.lock()?;
+        loop {
+            if let Some(e) = &s.failed {
+                return Err(failed(e));
+            }
+            if s.flushing.is_none() {
+                if s.live_commits == 0 {
+                    return Ok(());
+                }
+                s.start_flush(&shared.wake);
+            }
+            s = shared.wait(s)?;
+        }
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "{}, latest commits in memory (flushed every {} commits / {} ms)",
+            self.shared.base.describe(),
+            self.shared.policy.every,
+            self.shared.policy.max_delay.as_millis()
+        )
+    }
+
+    fn size_bytes(&self) -> Option<u64> {
+        self.shared.base.size_bytes()
+    }
+
+    fn layer_stats(&self) -> Option<LayerStats> {
+        let s = self.shared.lock().ok()?;
+        let mut stats = s.stats;
+        stats.held_commits = s.live_commits + s.flushing_commits;
+        stats.held_entries =
+            (s.live.entries() + s.flushing.as_ref().map_or(0, |l| l.entries())) as u64;
+        Some(stats)
+    }
+}
+
+/// One version: the live layer, the group being flushed, and redb under them.
+struct LayeredSnapshot {
+    live: Layer,
+    flushing: Option<Arc<Layer>>,
+    base: Arc<dyn KvRead>,
+}
+
+impl LayeredSnapshot {
+    /// The layers' entries from `start` in key order, the live layer's write winning on equal keys.
+    fn upper<'a>(
+        &'a self,
+        table: Table,
+        start: &[u8],
+    ) -> impl Iterator<Item = (&'a Bytes, &'a Option<Bytes>)> + 'a {
+        let live = self.live.range(table, start);
+        let flushing = self.flushing.as_deref().map(|l| l.range(table, start));
+        NewerFirst {
+            newer: live.peekable(),
+            older: flushing.into_iter().flatten().peekable(),
+        }
+    }
+}
+
+/// Two sorted iterators merged; on equal keys the newer one's entry is kept.
+struct NewerFirst<A: Iterator, B: Iterator> {
+    newer: std::iter::Peekable<A>,
+    older: std::iter::Peekable<B>,
+}
+
+impl<'a, A, B> Iterator for NewerFirst<A, B>
+where
+    A: Iterator<Item = (&'a Bytes, &'a Option<Bytes>)>,
+    B: Iterator<Item = (&'a Bytes, &'a Option<Bytes>)>,
+{
+    type Item = (&'a Bytes, &'a Option<Bytes>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let order = match (self.newer.peek(), self.older.peek()) {
+            (Some(n), Some(o)) => n.0.cmp(o.0),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => return None,
+        };
+        match order {
+            Ordering::Less => self.newer.next(),
+            Ordering::Greater => self.older.next(),
+            Ordering::Equal => {
+                self.older.next();
+                self.newer.next()
+            }
+        }
+    }
+}
+
+impl KvRead for LayeredSnapshot {
+    fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, KvError> {
+        if let Some(v) = self.live.get(table, key) {
+            return Ok(v.map(|b| b.to_vec()));
+        }
+        if let Some(v) = self.flushing.as_ref().and_then(|l| l.get(table, key)) {
+            return Ok(v.map(|b| b.to_vec()));
+        }
+        self.base.get(table, key)
+    }
+
+    fn scan(
+        &self,
+        table: Table,
+        start: &[u8],
+        visit: &mut dyn FnMut(&[u8], &[u8]) -> bool,
+    ) -> Result<(), KvError> {
+        let mut upper = self.upper(table, start).peekable();
+        let mut stopped = false;
+        self.base.scan(table, start, &mut |k, v| {
+            // The layers' entries before `k`, then `k` itself from the layers (which shadow it) or redb.
+            while let Some((uk, _)) = upper.peek() {
+                match (***uk).cmp(k) {
+                    Ordering::Less => {
+                        if let Some((uk, Some(uv))) = upper.next() {
+                            if !visit(uk, uv) {
+                                stopped = true;
+                                return false;
+                            }
+                        }
+                    }
+                    Ordering::Equal => {
+                        let go = match upper.next() {
+                            Some((uk, Some(uv))) => visit(uk, uv),
+                            _ => true,
+                        };
+                        stopped = !go;
+                        return go;
+                    }
+                    Ordering::Greater => break,
+                }
+            }
+            let go = visit(k, v);
+            stopped = !go;
+            go
+        })?;
+        if !stopped {
+            for (uk, uv) in upper {
+                if let Some(uv) = uv {
+                    if !visit(uk, uv) {
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn len(&self, table: Table) -> Result<u64, KvError> {
+        let mut len = self.base.len(table)? as i64;
+        for (k, v) in self.upper(table, &[]) {
+            let in_base = self.base.get(table, k)?.is_some();
+            len += i64::from(v.is_some()) - i64::from(in_base);
+        }
+        Ok(len.max(0) as u64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(every: u32) -> FlushPolicy {
+        FlushPolicy {
+            every,
+            max_delay: Duration::from_secs(3600),
+            max_unflushed: every * 2,
+        }
+    }
+
+    #[test]
+    fn layered_backend_keeps_the_contract_and_reopens() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("chain.redb");
+        {
+            let kv =
+                LayeredKv::new(RedbKv::open(&path).expect("create"), policy(2)).expect("layer");
+            super::super::tests::backend_contract(&kv);
+        }
+        let kv = RedbKv::open(&path).expect("reopen");
+        let snap = kv.snapshot().unwrap();
+        assert_eq!(snap.get(Table::Meta, b"b").unwrap(), Some(b"2".to_vec()));
+        assert_eq!(snap.get(Table::Meta, b"a").unwrap(), None);
+    }
+
+    /// Reads through the layers agree with a plain in-memory backend given the same commits, at every
+    /// step, whether the keys sit in the live layer, the flushing one or redb; the file holds whole groups.
+    #[test]
+    fn layered_reads_equal_a_plain_backend_over_many_groups() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("chain.redb");
+        let kv = LayeredKv::new(RedbKv::open(&path).expect("create"), policy(3)).expect("layer");
+        let plain = super::super::mem::MemKv::new();
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut held = Vec::new();
+        for round in 0..40u32 {
+            let mut b = WriteBatch::new();
+            for _ in 0..20 {
+                let key = vec![(next() % 7) as u8, (next() % 5) as u8];
+                if next() % 4 == 0 {
+                    b.delete(Table::Storage, key);
+                } else {
+                    b.put(Table::Storage, key, round.to_be_bytes().to_vec());
+                }
+            }
+            kv.commit(b.clone()).unwrap();
+            plain.commit(b).unwrap();
+            let (a, p) = (kv.snapshot().unwrap(), plain.snapshot().unwrap());
+            held.push((a.clone(), p.clone()));
+            for start in [&[][..], &[3u8][..], &[3, 2][..], &[9][..]] {
+                let collect = |s: &Arc<dyn KvRead>| {
+                    let mut out = Vec::new();
+                    s.scan(Table::Storage, start, &mut |k, v| {
+                        out.push((k.to_vec(), v.to_vec()));
+                        true
+                    })
+                    .unwrap();
+                    out
+                };
+                assert_eq!(
+                    collect(&a),
+                    collect(&p),
+                    "round {round} scan from {start:?}"
+                );
+            }
+            for k0 in 0..7u8 {
+                for k1 in 0..5u8 {
+                    assert_eq!(
+                        a.get(Table::Storage, &[k0, k1]).unwrap(),
+                        p.get(Table::Storage, &[k0, k1]).unwrap()
+                    );
+                }
+            }
+            assert_eq!(
+                a.len(Table::Storage).unwrap(),
+                p.len(Table::Storage).unwrap()
+            );
+            let mut first = Vec::new();
+            a.scan_prefix(Table::Storage, &[2], &mut |k, _| {
+                first.push(k.to_vec());
+                first.len() < 2
+            })
+            .unwrap();
+            let mut want = Vec::new();
+            p.scan_prefix(Table::Storage, &[2], &mut |k, _| {
+                want.push(k.to_vec());
+                want.len() < 2
+            })
+            .unwrap();
+            assert_eq!(first, want);
+        }
+        // Older snapshots still read their own version after later commits and flushes.
+        kv.sync().unwrap();
+        for (a, p) in &held {
+            for k0 in 0..7u8 {
+                assert_eq!(
+                    a.get(Table::Storage, &[k0, 1]).unwrap(),
+                    p.get(Table::Storage, &[k0, 1]).unwrap()
+                );
+            }
+        }
+        let stats = kv.layer_stats().expect("stats");
+        assert_eq!(stats.commits_flushed, 40);
+        assert_eq!(stats.held_commits, 0);
+        assert!(stats.flushes >= 40 / 3 / 4, "{stats:?}");
+        let last = plain.snapshot().unwrap();
+        drop(kv);
+        let file = RedbKv::open(&path).expect("reopen");
+        let reopened = file.snapshot().unwrap();
+        assert_eq!(
+            reopened.len(Table::Storage).unwrap(),
+            last.len(Table::Storage).unwrap()
+        );
+    }
+}
