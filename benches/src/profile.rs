@@ -3,11 +3,12 @@
 //! every instruction to that engine. Two runs with different `iters` cancel the setup out:
 //! `(count(2n) - count(n)) / n` is the cost of one iteration. Nothing is timed here.
 
+use crate::check::run_in_place;
 use crate::error::BenchError;
 use crate::interp::{all_cases, check};
 use crate::synthetic::build;
 use crate::synthetic::suite::{prepare, run_revm};
-use parevm_parallel_commit::{execute_in_place, execute_parallel, execute_sequential};
+use parevm_parallel_commit::{execute_parallel, execute_sequential};
 
 /// Which engine a profile loop runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,14 +66,7 @@ pub fn synthetic(
                 std::hint::black_box(run_revm(&w, p.db.clone())?);
             }
             ProfileEngine::Import => {
-                let mut state = p.state.clone();
-                let r =
-                    execute_in_place(&p.envs, &mut state).map_err(|e| BenchError::Rejected {
-                        engine: "parevm-import",
-                        case: name.into(),
-                        reason: e.to_string(),
-                    })?;
-                std::hint::black_box(r);
+                std::hint::black_box(run_in_place(&p.envs, &mut p.state.clone(), name)?);
             }
             ProfileEngine::Parallel(t) => {
                 let r =
@@ -111,14 +105,8 @@ pub fn mainnet(
                 std::hint::black_box(revm.run(revm.fresh_db())?);
             }
             ProfileEngine::Import => {
-                let mut state = b.state.clone();
-                let r =
-                    execute_in_place(&b.envs, &mut state).map_err(|e| BenchError::Rejected {
-                        engine: "parevm-import",
-                        case: format!("block {number}"),
-                        reason: e.to_string(),
-                    })?;
-                std::hint::black_box(r);
+                let case = format!("block {number}");
+                std::hint::black_box(run_in_place(&b.envs, &mut b.state.clone(), &case)?);
             }
             ProfileEngine::Parallel(t) => {
                 let r =

@@ -4,14 +4,12 @@
 
 use super::block::{load_blocks, MainnetBlock};
 use super::reference::RevmBlock;
-use crate::check::{check_equal, Results};
+use crate::check::{check_equal, check_in_place, Results};
 use crate::error::BenchError;
 use crate::timing::{median, timed};
 use parevm_block::receipt::{build_receipt, logs_bloom, receipts_root, ReceiptStatus};
 use parevm_evm_core::SpecId;
-use parevm_parallel_commit::{
-    compare_results, execute_in_place, execute_parallel, execute_sequential, ExecMode,
-};
+use parevm_parallel_commit::{execute_in_place, execute_parallel, execute_sequential, ExecMode};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -119,16 +117,7 @@ pub fn check(b: &MainnetBlock, revm: &RevmBlock, threads: &[usize]) -> Result<()
         })?;
         check_equal(&name, t, &reference, &par.results)?;
     }
-    let mut state = b.state.clone();
-    let in_place = execute_in_place(&b.envs, &mut state).map_err(|e| BenchError::Rejected {
-        engine: "parevm-import",
-        case: name.clone(),
-        reason: e.to_string(),
-    })?;
-    compare_results(&reference, &in_place).map_err(|m| BenchError::Mismatch {
-        case: format!("{name} on the in-place path"),
-        what: m.to_string(),
-    })?;
+    check_in_place(&name, &b.envs, &b.state, &reference)?;
     let results = revm.run(revm.fresh_db())?;
     for (i, (r, ours)) in results.iter().zip(&reference).enumerate() {
         let (gas, ok, logs) = match ours {

@@ -2,14 +2,12 @@
 //! sequential, parevm parallel per thread count and revm sequential, taking medians over several runs.
 
 use super::workloads::{build, Workload};
-use crate::check::{check_equal, Results};
+use crate::check::{check_equal, check_in_place, run_in_place, Results};
 use crate::error::BenchError;
 use crate::timing::{median, timed};
 use crate::world::{self, revm_tx};
 use parevm_evm_core::{Env, ExecStatus};
-use parevm_parallel_commit::{
-    compare_results, execute_in_place, execute_parallel, execute_sequential, ExecMode,
-};
+use parevm_parallel_commit::{execute_parallel, execute_sequential, ExecMode};
 use parevm_state::InMemoryState;
 use revm::context::result::ExecutionResult;
 use revm::database::{CacheDB, EmptyDB};
@@ -117,16 +115,7 @@ pub fn check(w: &Workload, p: &Prepared, threads: &[usize]) -> Result<u64, Bench
         })?;
         check_equal(w.name, t, &reference, &par.results)?;
     }
-    let mut fresh = p.state.clone();
-    let in_place = execute_in_place(&p.envs, &mut fresh).map_err(|e| BenchError::Rejected {
-        engine: "parevm-import",
-        case: w.name.into(),
-        reason: e.to_string(),
-    })?;
-    compare_results(&reference, &in_place).map_err(|m| BenchError::Mismatch {
-        case: format!("{} on the in-place path", w.name),
-        what: m.to_string(),
-    })?;
+    check_in_place(w.name, &p.envs, &p.state, &reference)?;
     check_revm(w, p.db.clone(), &reference)?;
     Ok(gas)
 }
@@ -160,12 +149,8 @@ fn measure(w: &Workload, opts: &SyntheticOptions) -> Result<Vec<SyntheticRow>, B
                 (wall, cpu)
             } else if c == import {
                 let mut fresh = state.clone();
-                let (r, wall, cpu) = timed(|| execute_in_place(&envs, &mut fresh));
-                r.map_err(|e| BenchError::Rejected {
-                    engine: "parevm-import",
-                    case: w.name.into(),
-                    reason: e.to_string(),
-                })?;
+                let (r, wall, cpu) = timed(|| run_in_place(&envs, &mut fresh, w.name));
+                r?;
                 (wall, cpu)
             } else {
                 let (r, wall, cpu) = timed(|| execute_parallel(&envs, &state, opts.threads[c - 1]));
