@@ -10,13 +10,17 @@
 //!                          -> root, the branch nodes the builder rebuilt (to store), the ones visited
 //!                             (to delete unless rebuilt), and proof nodes for the wanted keys
 //! ```
-//! The stored nodes are exactly those alloy-trie's `HashBuilder` emits as updates (branch nodes with a hashed
-//! or stored child; a child hash is kept only for a branch child, never for a leaf or an extension), so a
-//! collapse after deletions is always rebuilt from leaves and never from a stale hash. The same walk with no
+//! The stored nodes are those alloy-trie's `HashBuilder` emits as updates (branch nodes with a hashed or
+//! stored child). Leaves of at least 32 bytes reach the builder as the hashes of their leaf nodes
+//! (`leaf_hash`), so a stored branch keeps the hashes of its branch and leaf children alike (never of an
+//! extension), and a changed key re-hashes only its own path, not its sibling leaves. A leaf's hash depends on
+//! its depth: where a key below a node is removed (the node may collapse and its last leaf move up), the walk
+//! reads the leaves of that node's non-branch children instead of taking their hashes. The same walk with no
 //! changes but proof targets yields account and storage proofs; with the reverse diffs of later blocks as
 //! changes it yields proofs at an earlier block. The account trie of a block is updated by
 //! [`update_trie_parallel`]: the same walk, one rayon task per child of the root, joined at the root.
 
+mod leaf_hash;
 pub mod parallel;
 pub mod walk;
 

@@ -18,7 +18,10 @@
 //! inlined, proof targets) the sequential walk runs instead. The property test in `tests/parallel_root.rs`
 //! holds the two equal, root and nodes, and both to alloy-trie's root of the whole state.
 
-use super::walk::{child_hashes, unpack_changes, update_trie, Feed, LeafChange, Walk, WalkError};
+use super::leaf_hash::LeafHashes;
+use super::walk::{
+    child_hashes, unpack_changes, update_trie, Feed, LeafChange, Sink, Walk, WalkError,
+};
 use super::{TrieSource, TrieUpdate};
 use alloy_primitives::B256;
 use alloy_trie::{BranchNodeCompact, HashBuilder, Nibbles};
@@ -61,15 +64,25 @@ pub fn update_trie_parallel(
     let Some((_, root_node)) = root.filter(|(q, _)| q.is_empty()) else {
         return update_trie(src, changes, &[]);
     };
-    let hashes = child_hashes(&root_path, &root_node)?;
+    let mut hashes = child_hashes(&root_path, &root_node)?;
+    // As in `Walk::child`, which sees only its own child's changes here: a removal anywhere may collapse the
+    // root, so no leaf hash of a root child is taken then.
+    if unpacked.iter().any(|(_, v)| v.is_none()) {
+        for (nibble, hash) in (0u8..16).zip(hashes.iter_mut()) {
+            if !root_node.tree_mask.is_bit_set(nibble) {
+                *hash = None;
+            }
+        }
+    }
     let children: Vec<ChildOutcome> = (0u8..16)
         .into_par_iter()
         .map(|nibble| -> Result<ChildOutcome, WalkError> {
             let lo = unpacked.partition_point(|(k, _)| k.first().is_some_and(|n| n < nibble));
             let hi = lo + unpacked[lo..].partition_point(|(k, _)| k.first() == Some(nibble));
-            let mut walk = Walk::new(src, &unpacked[lo..hi], &marks[lo..hi], Vec::<Feed>::new());
+            let feed = LeafHashes::new(Vec::<Feed>::new());
+            let mut walk = Walk::new(src, &unpacked[lo..hi], &marks[lo..hi], feed);
             walk.child(root_path, &root_node, nibble, hashes[usize::from(nibble)])?;
-            let (part, updates) = hash_child(walk.out);
+            let (part, updates) = hash_child(walk.out.finish());
             Ok((part, updates, walk.removed))
         })
         .collect::<Result<_, _>>()?;
@@ -77,19 +90,21 @@ pub fn update_trie_parallel(
         return update_trie(src, changes, &[]);
     }
 
-    let mut hb = HashBuilder::default().with_updates(true);
+    // A lone leaf of a child is a child of the root: it is hashed here, as the sequential walk does.
+    let mut join = LeafHashes::new(HashBuilder::default().with_updates(true));
     let mut removed = vec![root_path];
     let mut updated = Vec::new();
     for (part, updates, visited) in children {
         match part {
             Part::Empty | Part::Inline => {}
-            Part::Single(Feed::Leaf(k, v)) => hb.add_leaf(k, &v),
-            Part::Single(Feed::Branch(k, h, stored)) => hb.add_branch(k, h, stored),
-            Part::Branch { path, hash, stored } => hb.add_branch(path, hash, stored),
+            Part::Single(Feed::Leaf(k, v)) => join.leaf(k, &v),
+            Part::Single(Feed::Branch(k, h, stored)) => join.branch(k, h, stored),
+            Part::Branch { path, hash, stored } => join.branch(path, hash, stored),
         }
         removed.extend(visited);
         updated.extend(updates);
     }
+    let mut hb = join.finish();
     let root = hb.root();
     let (_, root_updates) = hb.split();
     updated.extend(root_updates);

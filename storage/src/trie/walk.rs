@@ -1,5 +1,6 @@
 //! The walk over stored branch nodes and leaves that feeds alloy-trie's `HashBuilder` in key order.
 
+use super::leaf_hash::LeafHashes;
 use crate::codec::{decode_branch, key_path, path_key};
 use crate::kv::{KvError, KvRead, Table};
 use alloy_primitives::B256;
@@ -67,14 +68,18 @@ pub fn update_trie(
         marks.sort_unstable();
         marks.dedup();
     }
-    let mut hb = HashBuilder::default().with_updates(true);
-    if !target_paths.is_empty() {
-        hb = hb.with_proof_retainer(ProofRetainer::new(target_paths));
-    }
-    let mut walk = Walk::new(src, &changes, &marks, hb);
-    walk.region(Nibbles::default(), None)?;
-    let removed = walk.removed;
-    let mut hb = walk.out;
+    let hb = HashBuilder::default().with_updates(true);
+    let (mut hb, removed) = if target_paths.is_empty() {
+        let mut walk = Walk::new(src, &changes, &marks, LeafHashes::new(hb));
+        walk.region(Nibbles::default(), None)?;
+        (walk.out.finish(), walk.removed)
+    } else {
+        // Proofs need the leaf nodes on the targets' paths, so leaves go to the builder as they are.
+        let hb = hb.with_proof_retainer(ProofRetainer::new(target_paths));
+        let mut walk = Walk::new(src, &changes, &marks, hb);
+        walk.region(Nibbles::default(), None)?;
+        (walk.out, walk.removed)
+    };
     let root = hb.root();
     let proof = hb.take_proof_nodes();
     let (_, updates) = hb.split();
@@ -168,6 +173,8 @@ pub(super) struct Walk<'a, S> {
     changes: &'a [(Nibbles, Option<&'a [u8]>)],
     /// Paths to descend along: changed keys and proof targets, sorted.
     marks: &'a [Nibbles],
+    /// Removed keys, sorted.
+    deleted: Vec<Nibbles>,
     /// The output.
     pub(super) out: S,
     /// Stored nodes descended into, in walk order.
@@ -182,13 +189,25 @@ impl<'a, S: Sink> Walk<'a, S> {
         marks: &'a [Nibbles],
         out: S,
     ) -> Self {
+        let deleted = changes
+            .iter()
+            .filter(|(_, v)| v.is_none())
+            .map(|(k, _)| *k)
+            .collect();
         Self {
             src,
             changes,
             marks,
+            deleted,
             out,
             removed: Vec::new(),
         }
+    }
+
+    /// True when a key under `region` is removed.
+    fn deletes_under(&self, region: &Nibbles) -> bool {
+        let i = self.deleted.partition_point(|m| m < region);
+        self.deleted.get(i).is_some_and(|m| m.starts_with(region))
     }
 
     /// True when a changed key or proof target lies under `region`.
@@ -278,6 +297,9 @@ impl<'a, S: Sink> Walk<'a, S> {
             return Ok(());
         }
         let in_tree = node.tree_mask.is_bit_set(nibble);
+        // A stored hash of a child that is not a stored branch may be a leaf's, which changes when the leaf
+        // moves up: where a key under this node is removed, the node may collapse, so read the leaves.
+        let hash = hash.filter(|_| in_tree || !self.deletes_under(&path));
         match hash {
             Some(h) if !self.marked(&child) => self.out.branch(child, h, in_tree),
             _ => self.region(child, Some(in_tree))?,
