@@ -302,9 +302,30 @@ impl<'a, S: Sink> Walk<'a, S> {
         let hash = hash.filter(|_| in_tree || !self.deletes_under(&path));
         match hash {
             Some(h) if !self.marked(&child) => self.out.branch(child, h, in_tree),
+            // A hashed child in the tree is a stored branch right at `child` (the hash of an extension is
+            // never kept): one lookup instead of a scan for the first node below.
+            Some(_) if in_tree => {
+                let node = self.node_at(&child)?;
+                self.node(child, &node)?;
+            }
             _ => self.region(child, Some(in_tree))?,
         }
         Ok(())
+    }
+
+    /// The stored branch node at `path`, which the parent's masks promise.
+    fn node_at(&self, path: &Nibbles) -> Result<BranchNodeCompact, WalkError> {
+        let corrupt = |reason: String| WalkError::Corrupt {
+            path: *path,
+            reason,
+        };
+        let key = path_key(self.src.prefix, path);
+        let bytes = self
+            .src
+            .kv
+            .get(self.src.nodes, &key)?
+            .ok_or_else(|| corrupt("the parent's masks promise a stored node, none found".into()))?;
+        decode_branch(&bytes).map_err(|e| corrupt(e.to_string()))
     }
 
     /// Emits the leaves under `region`: the stored ones (when `base`) merged with the changes.
