@@ -362,10 +362,17 @@ pub fn write_changes(
     Ok(changeset)
 }
 
-/// Deletes the visited nodes of `update` and stores its rebuilt ones.
+/// Deletes the visited nodes of `update` that were not rebuilt and stores its rebuilt ones (`updated` is
+/// sorted by path; a node rebuilt at the same path is overwritten, not deleted first).
 fn write_trie(batch: &mut WriteBatch, table: Table, prefix: &[u8], update: &TrieUpdate) {
     for path in &update.removed {
-        batch.delete(table, path_key(prefix, path));
+        if update
+            .updated
+            .binary_search_by(|(p, _)| p.cmp(path))
+            .is_err()
+        {
+            batch.delete(table, path_key(prefix, path));
+        }
     }
     for (path, node) in &update.updated {
         batch.put(table, path_key(prefix, path), encode_branch(node));
