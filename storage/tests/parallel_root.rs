@@ -51,7 +51,10 @@ fn full_build(state: &BTreeMap<B256, Vec<u8>>) -> (B256, BTreeMap<Nibbles, Branc
     };
     let leaves: Vec<LeafChange> = state.iter().map(|(k, v)| (*k, Some(v.clone()))).collect();
     let built = update_trie(src, &leaves, &[]).expect("full build");
-    assert_eq!(built.root, root, "the walk's full build differs from alloy-trie's root");
+    assert_eq!(
+        built.root, root,
+        "the walk's full build differs from alloy-trie's root"
+    );
     (root, built.updated.into_iter().collect())
 }
 

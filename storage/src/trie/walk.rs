@@ -320,11 +320,9 @@ impl<'a, S: Sink> Walk<'a, S> {
             reason,
         };
         let key = path_key(self.src.prefix, path);
-        let bytes = self
-            .src
-            .kv
-            .get(self.src.nodes, &key)?
-            .ok_or_else(|| corrupt("the parent's masks promise a stored node, none found".into()))?;
+        let bytes = self.src.kv.get(self.src.nodes, &key)?.ok_or_else(|| {
+            corrupt("the parent's masks promise a stored node, none found".into())
+        })?;
         decode_branch(&bytes).map_err(|e| corrupt(e.to_string()))
     }
 
