@@ -29,9 +29,13 @@
 //!  FREE --helper/committer claim--> RUNNING --execution done--> READY --committer--> (committed)
 //!  FREE --committer reaches it--> OWNED (also the initial state of a predicted-dependent transaction)
 //! ```
+//!
+//! The committer prefetches the next outcomes while it validates one: they were written on a helper's
+//! core, and every cache line that passes between the cores costs about a tenth of a plain transfer here.
 
 use crate::config::ParallelConfig;
 use crate::error::{panic_message, ParallelError};
+use crate::prefetch;
 use crate::report::{ExecMode, ExecReport};
 use crate::sequential::{execute_one, Overlay};
 use crate::types::TxIdx;
@@ -324,6 +328,9 @@ fn mostly_dependent(dependent: &[bool]) -> bool {
 /// True when every read of `reads` returns the same value in `overlay` now. A location of an account the
 /// overlay has not written still holds its base value, so only written accounts are read again.
 fn still_valid(overlay: &Overlay<'_>, reads: &ReadSet) -> bool {
+    // Reads come in runs of one account (an account's balance, nonce and code hash; a contract's
+    // slots): one that was not written is looked up once per run.
+    let mut unwritten: Option<&Address> = None;
     reads.iter().all(|(loc, seen)| {
         let address = match loc {
             Location::Balance(a)
@@ -332,7 +339,11 @@ fn still_valid(overlay: &Overlay<'_>, reads: &ReadSet) -> bool {
             | Location::Storage(a, _)
             | Location::HasStorage(a) => a,
         };
+        if unwritten == Some(address) {
+            return true;
+        }
         if !overlay.has_written(address) {
+            unwritten = Some(address);
             return true;
         }
         let now = match loc {
@@ -533,16 +544,20 @@ fn commit<'a>(
     // Per call target: speculative outcomes that failed and that held.
     let mut strikes: AddressMap<(u32, u32)> = AddressMap::default();
     for (i, env) in envs.iter().enumerate().skip(from) {
-        // Both lines are read by the helpers on every claim, so the committer writes them only when it
-        // must: the cursor when it is not already past the committer (the helpers are ahead in the
-        // steady state), its position once per `PUBLISH` transactions (a stale one only holds
-        // speculation back a little earlier).
-        // ORDERING: Relaxed; see `Shared::claim` (the cursor only has to move past the committer).
-        if shared.cursor.load(Ordering::Relaxed) <= i {
-            shared.cursor.fetch_max(i + 1, Ordering::Relaxed);
-        }
+        // The helpers read the committer's position on every claim, so it is written only once per
+        // `PUBLISH` transactions (a stale one only holds speculation back a little earlier).
         if i % PUBLISH == 0 {
+            // ORDERING: Relaxed; see `Shared::claim`.
             shared.committed.store(i, Ordering::Relaxed);
+        }
+        // The next transactions' outcomes were written on a helper's core: ask for them now, so that
+        // their lines arrive while this one is validated and applied (each line fetched from the other
+        // core on demand stalls the committer for about a tenth of a plain transfer).
+        if let Some(next) = shared.slots.get(i + 2) {
+            prefetch_slot(next);
+        }
+        if let Some(next) = shared.slots.get(i + 1) {
+            prefetch_outcome(next);
         }
         let slot = &shared.slots[i];
         let backoff = Backoff::new();
@@ -558,6 +573,13 @@ fn commit<'a>(
                         .compare_exchange(FREE, OWNED, Ordering::Acquire, Ordering::Relaxed)
                         .is_ok()
                     {
+                        // The helpers are behind the committer: move the cursor past it. Only here:
+                        // every claim writes the cursor's line, so reading it on every transaction
+                        // would fetch it from the helper's core each time. A slot a helper claims
+                        // READY or RUNNING means the cursor is already past it, and a lower slot it
+                        // claims is never FREE (the committer took every slot it passed).
+                        // ORDERING: Relaxed; see `Shared::claim`.
+                        shared.cursor.fetch_max(i + 1, Ordering::Relaxed);
                         break false;
                     }
                 }
@@ -584,6 +606,12 @@ fn commit<'a>(
         let r = if ready {
             report.validations += 1;
             let spec = slot.spec.lock().take();
+            if let Some(out) = &spec {
+                // The storage of its writes, applied after the validation below.
+                for w in &out.writes {
+                    prefetch::slice(&w.storage, 2);
+                }
+            }
             window += 1;
             let valid = spec
                 .as_ref()
@@ -624,6 +652,29 @@ fn commit<'a>(
         results.push(r);
     }
     Ok((results, report))
+}
+
+/// Cache lines of a speculative outcome's read set, and of its write set, prefetched ahead.
+const PREFETCH_LINES: usize = 12;
+
+/// Prefetches the lines of `slot` (its state, and its outcome when it is ready).
+fn prefetch_slot(slot: &Slot) {
+    prefetch::slice(std::slice::from_ref(slot), 4);
+}
+
+/// Prefetches the read and write sets of the speculative outcome in `slot`, when there is one.
+fn prefetch_outcome(slot: &Slot) {
+    // ORDERING: Acquire pairs with the Release store of READY in `Shared::speculate`: the outcome is
+    // written and no helper touches the slot again, so the lock below is never contended.
+    if slot.state.load(Ordering::Acquire) != READY {
+        return;
+    }
+    if let Some(spec) = slot.spec.try_lock() {
+        if let Some(out) = spec.as_ref() {
+            prefetch::slice(&out.reads, PREFETCH_LINES);
+            prefetch::slice(&out.writes, PREFETCH_LINES);
+        }
+    }
 }
 
 /// Records whether a speculative execution of a call to `to` held; a target whose executions failed at
