@@ -340,7 +340,10 @@ fn newpayload(args: NewpayloadArgs) -> anyhow::Result<()> {
         kona_runs: args.kona_runs,
         kona_dir,
         dir: args.dir,
-        durability: durability(args.durable_every, args.durable_ms),
+        durability: parevm_node::NodeDurability {
+            every: args.durable_every,
+            max_delay: std::time::Duration::from_millis(args.durable_ms),
+        },
     };
     let rows = run_suite(&opts, &mut |r| {
         eprint!(
@@ -355,6 +358,10 @@ fn newpayload(args: NewpayloadArgs) -> anyhow::Result<()> {
     })
     .context("newpayload suite")?;
     print!("{}", np::table(&rows));
+    print!(
+        "\nnewPayload's phases, p50 (ms):\n{}",
+        np::phase_table(&rows)
+    );
     report::write(&args.out, "newpayload.csv", &np::csv(&rows))?;
     eprintln!("wrote {}", args.out.join("newpayload.csv").display());
     Ok(())

@@ -15,7 +15,8 @@
 //!                  forkchoice: unwind_to (reverse diffs), safe/finalized labels
 //! eth_* (auth port and --http) --> eth: blocks with OP transactions, state, proofs from the store
 //! ```
-//! Modules: [`config`] (genesis + rollup.json), [`jwt`] (auth), [`state`], [`service`], [`engine_api`],
+//! Modules: [`config`] (genesis + rollup.json), [`store`] (opening the chain store per `--durable-every`),
+//! [`jwt`] (auth), [`state`], [`service`], [`engine_api`],
 //! [`eth`] (the eth methods over an [`eth::EthBackend`]), [`eth_blocks`], [`eth_build`] (testing_buildBlockV1), [`eth_simulate`] (eth_simulateV1, with [`eth_simulate_call`] and
 //! [`eth_simulate_logs`]), [`eth_exec`], [`eth_fees`] (both modes), [`eth_trace`],
 //! [`eth_config`], [`eth_forkchoice`], [`pool`] (eth_sendRawTransaction and txpool_*), [`receipts`], [`server`], [`error`], and [`ethereum`]: the same eth
@@ -45,7 +46,9 @@ pub mod receipts;
 pub mod server;
 pub mod service;
 pub mod state;
+pub mod store;
 
 pub use config::NodeChain;
 pub use error::NodeError;
 pub use service::OpNode;
+pub use store::{open_store, NodeDurability};

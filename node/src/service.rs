@@ -27,7 +27,9 @@ use alloy_rpc_types_engine::{ForkchoiceState, PayloadId, PayloadStatus, PayloadS
 use op_alloy_consensus::{OpReceiptEnvelope, OpTxEnvelope};
 use op_alloy_rpc_types_engine::OpPayloadAttributes;
 use parevm_op_stack_adapter::block::attributes_of;
-use parevm_op_stack_adapter::{build_block_with_pool, OpBlockError, OpChainConfig, OpFork, Runner};
+use parevm_op_stack_adapter::{
+    build_block_with_pool, BuildTimings, OpBlockError, OpChainConfig, OpFork, Runner,
+};
 use parevm_storage::{ChainStore, Label, NewBlock};
 use parking_lot::Mutex;
 use std::collections::VecDeque;
@@ -57,6 +59,8 @@ pub struct ExecutedBlock {
     pub receipts: Vec<OpReceiptEnvelope>,
     /// Priority fees paid to the fee recipient (getPayload's `blockValue`).
     pub block_value: U256,
+    /// Where the execution's wall time went.
+    pub timings: BuildTimings,
 }
 
 impl ExecutedBlock {
@@ -117,6 +121,8 @@ struct Inner {
     invalid: HashMap<B256, (Option<B256>, String)>,
     payloads: HashMap<PayloadId, Arc<ExecutedBlock>>,
     payload_order: VecDeque<PayloadId>,
+    /// The phases of the latest block newPayload executed (its number).
+    last_timings: Option<(u64, BuildTimings)>,
 }
 
 /// The first header field in which a given block differs from its execution (`None` when only fields
@@ -247,6 +253,7 @@ impl OpNode {
                 invalid: HashMap::default(),
                 payloads: HashMap::default(),
                 payload_order: VecDeque::new(),
+                last_timings: None,
             }),
             pool: crate::pool::NodePool::default(),
         })
@@ -298,6 +305,17 @@ impl OpNode {
             self.runner,
             pool,
         )?;
+        let t = built.timings;
+        tracing::debug!(
+            number = built.header.number,
+            txs = built.transactions.len(),
+            decode_us = t.decode.as_micros() as u64,
+            execute_us = t.execute.as_micros() as u64,
+            include_us = t.include.as_micros() as u64,
+            root_us = t.root.as_micros() as u64,
+            seal_us = t.seal.as_micros() as u64,
+            "block executed"
+        );
         for s in &built.skipped {
             tracing::debug!(hash = %s.hash, invalid = s.invalid, reason = %s.reason, "pool transaction skipped");
         }
@@ -341,8 +359,14 @@ impl OpNode {
             tx_hashes,
             receipts: built.receipts,
             block_value,
+            timings: built.timings,
         };
         Ok((Arc::new(block), state))
+    }
+
+    /// The phases of the latest block newPayload executed, with its number.
+    pub fn last_timings(&self) -> Option<(u64, BuildTimings)> {
+        self.inner.lock().last_timings
     }
 
     /// Writes an executed block as the new head.
@@ -420,6 +444,7 @@ impl OpNode {
             let attrs = attributes_of(&self.chain.config, &header, transactions.clone());
             return match self.execute_on_head(&head_header, head.hash, &attrs, Some(&header), &[]) {
                 Ok((block, state)) => {
+                    inner.last_timings = Some((block.header.number, block.timings));
                     Self::keep(
                         &mut inner,
                         Kept {

@@ -30,7 +30,9 @@ pub mod tx;
 pub mod witness;
 
 pub use block::receipt_fields::{l1_fee_inputs, receipt_fields, OpReceiptFields};
-pub use block::{build_block, build_block_with_pool, execute_block, BuiltBlock, Runner, SkippedTx};
+pub use block::{
+    build_block, build_block_with_pool, execute_block, BuildTimings, BuiltBlock, Runner, SkippedTx,
+};
 pub use error::OpBlockError;
 pub use fork::{Eip1559Params, ForkTimes, OpChainConfig, OpFork};
 pub use rules::l1_fee::L1FeeInputs;

@@ -7,7 +7,6 @@ use super::NewPayloadError;
 use jsonrpsee::RpcModule;
 use parevm_node::engine_api::EngineContext;
 use parevm_node::{server, NodeChain, OpNode};
-use parevm_storage::ChainStore;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -34,9 +33,10 @@ impl Engine {
         chain: NodeChain,
         dir: &Path,
         threads: usize,
-        durability: parevm_storage::Durability,
+        durability: parevm_node::NodeDurability,
     ) -> Result<Self, NewPayloadError> {
-        let store = ChainStore::open_with(dir, durability).map_err(parevm_node::NodeError::from)?;
+        let store =
+            parevm_node::open_store(dir, durability).map_err(parevm_node::NodeError::from)?;
         let node = Arc::new(OpNode::open(chain, store, threads)?);
         let module = server::auth_module(node.clone());
         let rt = tokio::runtime::Builder::new_current_thread()

@@ -89,7 +89,7 @@ pub struct NewPayloadOptions {
     /// Where the datadirs go (emptied first, removed after).
     pub dir: PathBuf,
     /// When the replaying nodes' commits are made durable.
-    pub durability: parevm_storage::Durability,
+    pub durability: parevm_node::NodeDurability,
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> NewPayloadError + '_ {
@@ -222,6 +222,12 @@ fn run_generated(
                     &cpu,
                     &parts,
                     &recover,
+                )
+                .with_phases(
+                    &block_times
+                        .iter()
+                        .filter_map(|b| b.phases)
+                        .collect::<Vec<_>>(),
                 );
                 progress(&row);
                 rows.push(row);
@@ -253,16 +259,15 @@ mod tests {
             kona_runs: 0,
             kona_dir: None,
             dir: dir.clone(),
-            // Every other commit non-durable: the replay must read its own non-durable commits.
-            durability: parevm_storage::Durability {
-                max_commits: 2,
-                max_delay: std::time::Duration::from_secs(60),
-            },
+            // The node's default: each block held in memory until the flusher writes it; the replay
+            // must read its own unflushed commits.
+            durability: parevm_node::NodeDurability::default(),
         };
         let rows = run_suite(&opts, &mut |_| {}).expect("suite runs");
         assert_eq!(rows.len(), 4);
         for r in &rows {
             assert_eq!(r.samples, 3, "{r:?}");
+            assert!(r.phases_p50.is_some(), "the node reports its phases: {r:?}");
             assert!(
                 r.gas_used > 1_000_000.0 && r.gas_used <= 3_000_000.0,
                 "{r:?}"

@@ -6,6 +6,7 @@
 use super::chain::Payload;
 use super::engine::Engine;
 use super::NewPayloadError;
+use parevm_op_stack_adapter::BuildTimings;
 use std::time::{Duration, Instant};
 
 /// One block's times on one node.
@@ -18,6 +19,8 @@ pub struct BlockTime {
     /// Process CPU time (all threads) over both calls: the work, less sensitive than wall time to other
     /// processes on a loaded machine.
     pub cpu: Duration,
+    /// newPayload's execution phases, as the node reported them.
+    pub phases: Option<BuildTimings>,
 }
 
 impl BlockTime {
@@ -50,6 +53,11 @@ pub fn replay(
             if r["status"] != "VALID" || r["latestValidHash"] != serde_json::json!(p.hash) {
                 return Err(mismatch(format!("newPayload answered {r}")));
             }
+            let phases = engine
+                .node()
+                .last_timings()
+                .filter(|(n, _)| *n == p.number)
+                .map(|(_, t)| t);
             let (r, forkchoice) = engine.send("engine_forkchoiceUpdatedV3", &p.forkchoice)?;
             let cpu = crate::cpu::process_cpu_time().saturating_sub(cpu_start);
             if r["payloadStatus"]["status"] != "VALID" {
@@ -71,6 +79,7 @@ pub fn replay(
                 new_payload,
                 forkchoice,
                 cpu,
+                phases,
             });
         }
     }

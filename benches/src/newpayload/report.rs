@@ -1,6 +1,7 @@
 //! The latency benchmark's rows: percentiles per (workload, gas limit, threads) and per kona block, the
 //! 2-thread / 1-thread ratio, as a table and as CSV.
 
+use parevm_op_stack_adapter::BuildTimings;
 use std::fmt::Write as _;
 use std::time::Duration;
 
@@ -33,6 +34,9 @@ pub struct LatencyRow {
     pub cpu_p50: Duration,
     /// Median time to decode the block's transactions and recover their senders once, on one thread.
     pub recover_p50: Duration,
+    /// Medians of newPayload's execution phases, each over the blocks (generated blocks; empty when the
+    /// node reported none).
+    pub phases_p50: Option<BuildTimings>,
 }
 
 /// The `p`-th percentile (0 < p <= 1) by nearest rank; zero for no samples.
@@ -77,7 +81,23 @@ impl LatencyRow {
             forkchoice_p50: (!fc.is_empty()).then(|| percentile(&fc, 0.5)),
             cpu_p50: percentile(cpu, 0.5),
             recover_p50: percentile(recover, 0.5),
+            phases_p50: None,
         }
+    }
+
+    /// The row with the medians of `phases`, one per block (none when empty).
+    pub fn with_phases(mut self, phases: &[BuildTimings]) -> Self {
+        let p50 = |f: fn(&BuildTimings) -> Duration| {
+            percentile(&phases.iter().map(f).collect::<Vec<_>>(), 0.5)
+        };
+        self.phases_p50 = (!phases.is_empty()).then(|| BuildTimings {
+            decode: p50(|t| t.decode),
+            execute: p50(|t| t.execute),
+            include: p50(|t| t.include),
+            root: p50(|t| t.root),
+            seal: p50(|t| t.seal),
+        });
+        self
     }
 
     fn key(&self) -> (&str, Option<u64>) {
@@ -127,6 +147,33 @@ pub fn table(rows: &[LatencyRow]) -> String {
             opt_ms(r.forkchoice_p50),
             ms(r.recover_p50),
             ratio(rows, r).map_or_else(|| "-".into(), |x| format!("{x:.2}")),
+        );
+    }
+    s
+}
+
+/// A markdown table of newPayload's execution phases (p50 of each over the blocks, ms), for the rows
+/// that have them.
+pub fn phase_table(rows: &[LatencyRow]) -> String {
+    let mut s = String::from(
+        "| workload | gas limit | threads | decode + recover | execute | include | root | seal | newPayload p50 |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+    );
+    for r in rows {
+        let Some(p) = &r.phases_p50 else { continue };
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {} |",
+            r.workload,
+            r.gas_limit
+                .map_or_else(|| "-".into(), |g| format!("{}M", g / 1_000_000)),
+            r.threads,
+            ms(p.decode),
+            ms(p.execute),
+            ms(p.include),
+            ms(p.root),
+            ms(p.seal),
+            opt_ms(r.new_payload_p50),
         );
     }
     s

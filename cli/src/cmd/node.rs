@@ -14,9 +14,8 @@
 use anyhow::Context;
 use jsonrpsee::RpcModule;
 use parevm_node::ethereum::EthereumChain;
-use parevm_node::{jwt, server, NodeChain, OpNode};
+use parevm_node::{jwt, server, NodeChain, NodeDurability, OpNode};
 use parevm_rpc::ServerOptions;
-use parevm_storage::{ChainStore, Durability};
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -55,10 +54,11 @@ pub struct Args {
     /// Serve WebSocket (on the HTTP port; implies --http).
     #[arg(long)]
     pub ws: bool,
-    /// When a committed block is made durable. 0 (the default): right after it becomes visible, by a
-    /// background thread, so the Engine API answers without waiting for the disk and the next commit waits
-    /// for it; a kill -9 loses at most the latest block, which the rollup node sends again (op-reth keeps
-    /// its newest blocks in memory the same way). 1: every block is durable before the answer.
+    /// When a committed block is made durable. 0 (the default): right after it becomes visible (held in
+    /// memory meanwhile), written by a background thread, so the Engine API answers without waiting for
+    /// the disk and the next commit waits for that write; a kill -9 loses at most the latest block, which
+    /// the rollup node sends again (op-reth keeps its newest blocks in memory the same way). 1: every block
+    /// is durable before the answer. N: every N blocks or every second.
     #[arg(long = "durable-every", default_value_t = 0)]
     pub durable_every: u32,
     /// Worker threads executing a block (1 = sequential).
@@ -66,14 +66,11 @@ pub struct Args {
     pub threads: usize,
 }
 
-/// The store's durability for `--durable-every`: 0 behind the commit, otherwise every Nth block (1: each).
-fn durability(every: u32) -> Durability {
-    match every {
-        0 => Durability::BEHIND,
-        n => Durability {
-            max_commits: n,
-            max_delay: std::time::Duration::from_secs(1),
-        },
+/// The store's durability for `--durable-every`.
+fn durability(every: u32) -> NodeDurability {
+    NodeDurability {
+        every,
+        ..Default::default()
     }
 }
 
@@ -83,7 +80,7 @@ pub fn run(args: Args) -> anyhow::Result<bool> {
         return run_ethereum(args);
     }
     let chain = NodeChain::load(&args.chain, args.rollup_config.as_deref())?;
-    let store = ChainStore::open_with(&args.datadir, durability(args.durable_every))
+    let store = parevm_node::open_store(&args.datadir, durability(args.durable_every))
         .with_context(|| format!("opening {}", args.datadir.display()))?;
     let node = Arc::new(OpNode::open(chain, store, args.threads)?);
     let (head, _) = node.store().head()?;
@@ -180,7 +177,7 @@ fn run_ethereum(args: Args) -> anyhow::Result<bool> {
         .with_context(|| format!("reading {}", args.chain.display()))?;
     let genesis = parevm_block::genesis::parse_genesis(&text)
         .with_context(|| args.chain.display().to_string())?;
-    let store = ChainStore::open_with(&args.datadir, durability(args.durable_every))
+    let store = parevm_node::open_store(&args.datadir, durability(args.durable_every))
         .with_context(|| format!("opening {}", args.datadir.display()))?;
     let chain = EthereumChain::open(store, &genesis)?;
     let (head, _) = parevm_node::eth::EthBackend::store(&chain).head()?;

@@ -37,6 +37,7 @@ use op_alloy_rpc_types_engine::OpPayloadAttributes;
 use parevm_evm_core::{BlockEnv, CfgEnv, Env, TxOutcome};
 use parevm_parallel_commit::ExecReport;
 use receipt_fields::OpReceiptFields;
+use std::time::{Duration, Instant};
 
 /// How the block's transactions run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -73,6 +74,23 @@ pub struct BuiltBlock {
     pub report: Option<ExecReport>,
     /// Pool transactions left out (none without a pool).
     pub skipped: Vec<SkippedTx>,
+    /// Where the build's wall time went.
+    pub timings: BuildTimings,
+}
+
+/// The wall time of a build's phases, for logs and the latency bench.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BuildTimings {
+    /// Decoding the transactions and recovering their senders.
+    pub decode: Duration,
+    /// Executing them (the parallel executor's run, or the sequential loop with the next phase).
+    pub execute: Duration,
+    /// Including them: gas pool, DA footprint, applying writes, receipts (and the pool's transactions).
+    pub include: Duration,
+    /// The state root and the withdrawals root.
+    pub root: Duration,
+    /// The transactions and receipts roots, the bloom and the header hash.
+    pub seal: Duration,
 }
 
 /// The EVM block context of the child of `parent` at the attributes' timestamp.
@@ -174,7 +192,16 @@ pub fn build_block_with_pool<S: OpState>(
         Runner::Parallel(threads) => threads,
         Runner::Sequential => 1,
     };
+    let mut timings = BuildTimings::default();
+    let mut clock = Instant::now();
+    let mut lap = || {
+        let now = Instant::now();
+        let took = now - clock;
+        clock = now;
+        took
+    };
     let txs: Vec<OpTx> = decode_txs(&raw, threads)?;
+    timings.decode = lap();
     if let Some(i) = txs
         .windows(2)
         .position(|w| !w[0].is_deposit() && w[1].is_deposit())
@@ -197,6 +224,7 @@ pub fn build_block_with_pool<S: OpState>(
         }
         Runner::Sequential => (None, None),
     };
+    timings.execute = lap();
     let mut parallel = parallel;
     let mut inc = Included::default();
     for (index, (tx, env)) in txs.into_iter().zip(&envs).enumerate() {
@@ -248,6 +276,8 @@ pub fn build_block_with_pool<S: OpState>(
         ..
     } = inc;
 
+    timings.include = lap();
+
     // Header.
     let state_root = state.root()?;
     let withdrawals_root = if fork.is_active(OpFork::Isthmus) {
@@ -257,6 +287,7 @@ pub fn build_block_with_pool<S: OpState>(
     } else {
         None
     };
+    timings.root = lap();
     let ecotone = fork.is_active(OpFork::Ecotone);
     let header = Header {
         parent_hash,
@@ -297,6 +328,7 @@ pub fn build_block_with_pool<S: OpState>(
         ..Default::default()
     };
     let hash = header.hash_slow();
+    timings.seal = lap();
     Ok(BuiltBlock {
         header,
         hash,
@@ -308,6 +340,7 @@ pub fn build_block_with_pool<S: OpState>(
         outcomes,
         report,
         skipped,
+        timings,
     })
 }
 
