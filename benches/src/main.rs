@@ -146,6 +146,10 @@ struct NewpayloadArgs {
     /// Timed runs per kona fixture block and thread count (0 leaves them out).
     #[arg(long, default_value_t = 20)]
     kona_runs: usize,
+    /// Untimed wait in milliseconds after each replayed block, as a chain's block time leaves the node
+    /// (reth-bench's `--wait-time`); 0: blocks back to back.
+    #[arg(long, default_value_t = 0)]
+    gap_ms: u64,
     /// Commits per durable commit (0, the default, as `parevm node` runs: every block made durable by a
     /// background thread right after its commit returns; 1: every block durable before the answer).
     #[arg(long, default_value_t = 0)]
@@ -338,6 +342,7 @@ fn newpayload(args: NewpayloadArgs) -> anyhow::Result<()> {
         tokens: args.tokens.max(1),
         holders: args.holders,
         kona_runs: args.kona_runs,
+        gap: std::time::Duration::from_millis(args.gap_ms),
         kona_dir,
         dir: args.dir,
         durability: parevm_node::NodeDurability {

@@ -22,7 +22,8 @@
 //!
 //! The protocol is described in `docs/parallel.md`.
 #![warn(missing_docs)]
-#![forbid(unsafe_code)]
+// Unsafe code is denied everywhere but in `prefetch.rs` (a cache hint that cannot fault, its one use).
+#![deny(unsafe_code)]
 
 mod adapt;
 mod building;
@@ -38,6 +39,7 @@ mod lookahead;
 mod model;
 mod mv_memory;
 mod pools;
+mod prefetch;
 mod report;
 mod scheduler;
 mod sequential;

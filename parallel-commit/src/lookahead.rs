@@ -7,11 +7,11 @@
 //! transaction itself on the overlay, as the sequential path does.
 //!
 //! ```text
-//!  helpers:    claim(cursor) -> execute tx j over the base state -> READY (outcome with its read set)
+//!  helpers:    claim(cursor) -> a run of consecutive txs j..k -> execute each over the base state -> READY
 //!  committer:  for i in block order:
 //!                READY   -> validate reads in the overlay -> equal: commit | changed: re-execute on the overlay
 //!                FREE    -> take it, execute on the overlay (final), commit
-//!                RUNNING -> execute another claimable transaction speculatively meanwhile, else wait
+//!                RUNNING -> claim a run and execute it speculatively on the overlay meanwhile, else wait
 //!              overlay.apply(writes of i)
 //! ```
 //!
@@ -27,11 +27,16 @@
 //! Slot states (one `AtomicU8` per transaction):
 //! ```text
 //!  FREE --helper/committer claim--> RUNNING --execution done--> READY --committer--> (committed)
-//!  FREE --committer reaches it--> OWNED (also the initial state of a predicted-dependent transaction)
+//!  FREE --committer reaches it--> OWNED      PREDICTED (predicted dependent): left to the committer
 //! ```
+//!
+//! Threads hand work over in runs of consecutive transactions (about ten plain transfers, see
+//! [`CHUNK_GAS`]), and the committer prefetches the next outcomes while it validates one: every cache
+//! line that passes between the cores costs about a tenth of a plain transfer here.
 
 use crate::config::ParallelConfig;
 use crate::error::{panic_message, ParallelError};
+use crate::prefetch;
 use crate::report::{ExecMode, ExecReport};
 use crate::sequential::{execute_one, Overlay};
 use crate::types::TxIdx;
@@ -50,8 +55,10 @@ const FREE: u8 = 0;
 const RUNNING: u8 = 1;
 /// A speculative outcome (or `None`: it must be re-executed) waits in its slot.
 const READY: u8 = 2;
-/// The committer executes it itself (it reached it first, or it is predicted dependent).
+/// The committer executes it itself: it reached it first.
 const OWNED: u8 = 3;
+/// Predicted to depend on a lower transaction: never speculated, the committer executes it itself.
+const PREDICTED: u8 = 4;
 
 /// Speculative outcomes consumed per decision on whether speculation pays.
 const WINDOW: u32 = 32;
@@ -60,10 +67,18 @@ const WINDOW: u32 = 32;
 /// not paying) reaches the helpers before they have speculated on the rest of the block.
 const AHEAD: usize = 64;
 
+/// A run of consecutive transactions is claimed at once, up to this much gas limit in all (about ten
+/// plain transfers) or [`CHUNK_TXS`] transactions: claiming them one by one had the two threads take
+/// turns transaction by transaction, so that every slot, the cursor and every outcome crossed between
+/// the cores (on a block of plain transfers, as much time as the transfers themselves).
+const CHUNK_GAS: u64 = 200_000;
+/// The most transactions in one claimed run.
+const CHUNK_TXS: usize = 16;
+
 /// What a speculating thread gets from [`Shared::claim`].
 enum Claim {
-    /// Transaction to execute speculatively.
-    Tx(TxIdx),
+    /// Transactions `start..end` to execute speculatively (each one whose slot is still free).
+    Chunk(TxIdx, TxIdx),
     /// Speculation is as far ahead of the committer as it may be: try again later.
     Wait,
     /// Nothing left to claim.
@@ -101,7 +116,9 @@ struct Shared<'a> {
     envs: &'a [Env],
     base: &'a (dyn StateView + Sync),
     slots: Box<[Slot]>,
-    /// The next transaction a speculating thread looks at (always past the committer's position).
+    /// Where each run of transactions claimed at once starts (see [`CHUNK_GAS`]), and the block's end.
+    chunks: Box<[TxIdx]>,
+    /// The next run a speculating thread claims (always past the committer's run).
     cursor: CachePadded<AtomicUsize>,
     /// Transactions committed so far (the committer's position).
     committed: CachePadded<AtomicUsize>,
@@ -117,36 +134,74 @@ struct Shared<'a> {
 }
 
 impl Shared<'_> {
-    /// Claims the next free transaction past the committer for a speculative execution.
+    /// Claims the next run of transactions past the committer for speculative executions.
     fn claim(&self) -> Claim {
-        loop {
-            // ORDERING: Relaxed: `stop` only ends speculation early; nothing is read through it.
+        // ORDERING: Relaxed: `stop` only ends speculation early; nothing is read through it.
+        if self.stop.load(Ordering::Relaxed) {
+            return Claim::Done;
+        }
+        let runs = self.chunks.len() - 1;
+        // ORDERING: Relaxed: the cursor hands out tickets; each slot's CAS decides ownership.
+        let c = self.cursor.load(Ordering::Relaxed);
+        if c >= runs {
+            return Claim::Done;
+        }
+        // ORDERING: Relaxed: a stale position only lets speculation run a little further ahead.
+        if self.chunks[c] > self.committed.load(Ordering::Relaxed) + AHEAD {
+            return Claim::Wait;
+        }
+        // ORDERING: Relaxed, as above.
+        let c = self.cursor.fetch_add(1, Ordering::Relaxed);
+        if c >= runs {
+            return Claim::Done;
+        }
+        Claim::Chunk(self.chunks[c], self.chunks[c + 1])
+    }
+
+    /// The run of transaction `i` (an index into `chunks`).
+    fn chunk_of(&self, i: TxIdx) -> usize {
+        self.chunks.partition_point(|&start| start <= i) - 1
+    }
+
+    /// Executes the transactions of claimed run `start..end` over `view`, each one whose slot it wins,
+    /// until the committer reaches the run (it then executes the rest itself). Hot transactions and
+    /// predicted-dependent ones are left to the committer. Returns the executions.
+    fn speculate_run(
+        &self,
+        start: TxIdx,
+        end: TxIdx,
+        view: &dyn StateView,
+        current: &std::cell::Cell<Option<TxIdx>>,
+    ) -> u64 {
+        let mut executions = 0;
+        for j in start..end {
+            // ORDERING: Relaxed; see `claim`.
             if self.stop.load(Ordering::Relaxed) {
-                return Claim::Done;
-            }
-            // ORDERING: Relaxed: a stale position only lets speculation run a little further ahead.
-            if self.cursor.load(Ordering::Relaxed) > self.committed.load(Ordering::Relaxed) + AHEAD
-            {
-                return Claim::Wait;
-            }
-            // ORDERING: Relaxed: the cursor hands out tickets; the slot's CAS below decides ownership.
-            let j = self.cursor.fetch_add(1, Ordering::Relaxed);
-            if j >= self.slots.len() {
-                return Claim::Done;
+                break;
             }
             if self.is_hot(j) {
                 continue;
             }
             // ORDERING: Acquire on success is not needed for data (the slot holds nothing yet) but keeps
             // the claim ordered after the committer's own CAS on the same slot; Relaxed on failure.
-            if self.slots[j]
-                .state
-                .compare_exchange(FREE, RUNNING, Ordering::Acquire, Ordering::Relaxed)
-                .is_ok()
-            {
-                return Claim::Tx(j);
+            match self.slots[j].state.compare_exchange(
+                FREE,
+                RUNNING,
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => {
+                    current.set(Some(j));
+                    executions += 1;
+                    self.speculate(j, view);
+                    current.set(None);
+                }
+                Err(PREDICTED) => {}
+                // The committer took it: it has reached this run.
+                Err(_) => break,
             }
         }
+        executions
     }
 
     /// True when transaction `j` calls a target learned to be hot.
@@ -184,11 +239,8 @@ impl Shared<'_> {
             let backoff = Backoff::new();
             loop {
                 match self.claim() {
-                    Claim::Tx(j) => {
-                        current.set(Some(j));
-                        report.executions += 1;
-                        self.speculate(j, self.base);
-                        current.set(None);
+                    Claim::Chunk(start, end) => {
+                        report.executions += self.speculate_run(start, end, self.base, &current);
                         backoff.reset();
                     }
                     Claim::Wait if backoff.is_completed() => {
@@ -315,6 +367,22 @@ impl SeenSet {
     }
 }
 
+/// Where each run of transactions claimed at once starts (see [`CHUNK_GAS`]), then `envs.len()`.
+fn chunk_starts(envs: &[Env]) -> Box<[TxIdx]> {
+    let mut starts = vec![0];
+    let (mut gas, mut len) = (0u64, 0usize);
+    for (i, e) in envs.iter().enumerate() {
+        if len > 0 && (gas >= CHUNK_GAS || len >= CHUNK_TXS) {
+            starts.push(i);
+            (gas, len) = (0, 0);
+        }
+        gas = gas.saturating_add(e.tx.gas_limit);
+        len += 1;
+    }
+    starts.push(envs.len());
+    starts.into_boxed_slice()
+}
+
 /// True when speculation is predicted not to pay at all: at least three quarters of the transactions
 /// depend on a lower one by [`predicted_dependent`].
 fn mostly_dependent(dependent: &[bool]) -> bool {
@@ -324,6 +392,9 @@ fn mostly_dependent(dependent: &[bool]) -> bool {
 /// True when every read of `reads` returns the same value in `overlay` now. A location of an account the
 /// overlay has not written still holds its base value, so only written accounts are read again.
 fn still_valid(overlay: &Overlay<'_>, reads: &ReadSet) -> bool {
+    // Reads come in runs of one account (an account's balance, nonce and code hash; a contract's
+    // slots): one that was not written is looked up once per run.
+    let mut unwritten: Option<&Address> = None;
     reads.iter().all(|(loc, seen)| {
         let address = match loc {
             Location::Balance(a)
@@ -332,7 +403,11 @@ fn still_valid(overlay: &Overlay<'_>, reads: &ReadSet) -> bool {
             | Location::Storage(a, _)
             | Location::HasStorage(a) => a,
         };
+        if unwritten == Some(address) {
+            return true;
+        }
         if !overlay.has_written(address) {
+            unwritten = Some(address);
             return true;
         }
         let now = match loc {
@@ -411,18 +486,21 @@ pub(crate) fn run(
         report.elapsed = start.elapsed();
         return Ok((mine.results, report));
     }
+    let chunks = chunk_starts(envs);
+    let first = chunks.partition_point(|&start| start <= from) - 1;
     let shared = Shared {
         envs,
         base,
         slots: dependent
             .iter()
             .map(|d| Slot {
-                state: AtomicU8::new(if *d { OWNED } else { FREE }),
+                state: AtomicU8::new(if *d { PREDICTED } else { FREE }),
                 spec: Mutex::new(None),
             })
             .collect(),
-        // Helpers start past the committer.
-        cursor: CachePadded::new(AtomicUsize::new(from + 1)),
+        chunks,
+        // Helpers start past the committer's run.
+        cursor: CachePadded::new(AtomicUsize::new(first + 1)),
         committed: CachePadded::new(AtomicUsize::new(from)),
         stop: AtomicBool::new(false),
         hot: RwLock::new(AddressSet::default()),
@@ -533,16 +611,20 @@ fn commit<'a>(
     // Per call target: speculative outcomes that failed and that held.
     let mut strikes: AddressMap<(u32, u32)> = AddressMap::default();
     for (i, env) in envs.iter().enumerate().skip(from) {
-        // Both lines are read by the helpers on every claim, so the committer writes them only when it
-        // must: the cursor when it is not already past the committer (the helpers are ahead in the
-        // steady state), its position once per `PUBLISH` transactions (a stale one only holds
-        // speculation back a little earlier).
-        // ORDERING: Relaxed; see `Shared::claim` (the cursor only has to move past the committer).
-        if shared.cursor.load(Ordering::Relaxed) <= i {
-            shared.cursor.fetch_max(i + 1, Ordering::Relaxed);
-        }
+        // The helpers read the committer's position on every claim, so it is written only once per
+        // `PUBLISH` transactions (a stale one only holds speculation back a little earlier).
         if i % PUBLISH == 0 {
+            // ORDERING: Relaxed; see `Shared::claim`.
             shared.committed.store(i, Ordering::Relaxed);
+        }
+        // The next transactions' outcomes were written on a helper's core: ask for them now, so that
+        // their lines arrive while this one is validated and applied (each line fetched from the other
+        // core on demand stalls the committer for about a tenth of a plain transfer).
+        if let Some(next) = shared.slots.get(i + 2) {
+            prefetch_slot(next);
+        }
+        if let Some(next) = shared.slots.get(i + 1) {
+            prefetch_outcome(next);
         }
         let slot = &shared.slots[i];
         let backoff = Backoff::new();
@@ -550,7 +632,7 @@ fn commit<'a>(
             // ORDERING: Acquire pairs with the Release store of READY in `Shared::speculate`.
             match slot.state.load(Ordering::Acquire) {
                 READY => break true,
-                OWNED => break false,
+                OWNED | PREDICTED => break false,
                 FREE => {
                     // ORDERING: Acquire/Relaxed as in `Shared::claim`: whoever wins the slot owns it.
                     if slot
@@ -558,6 +640,16 @@ fn commit<'a>(
                         .compare_exchange(FREE, OWNED, Ordering::Acquire, Ordering::Relaxed)
                         .is_ok()
                     {
+                        // The helpers may be behind the committer: move the cursor past its run.
+                        // Only here: every claim writes the cursor's line, so reading it on every
+                        // transaction would fetch it from the helper's core each time. A slot that is
+                        // READY or RUNNING lies in a run already claimed, and a lower slot is never
+                        // FREE (the committer took every slot it passed).
+                        let c = shared.chunk_of(i);
+                        // ORDERING: Relaxed; see `Shared::claim`.
+                        if shared.cursor.load(Ordering::Relaxed) <= c {
+                            shared.cursor.fetch_max(c + 1, Ordering::Relaxed);
+                        }
                         break false;
                     }
                 }
@@ -569,10 +661,8 @@ fn commit<'a>(
                             return Err(e);
                         }
                     }
-                    if let Claim::Tx(j) = shared.claim() {
-                        report.executions += 1;
-                        current.set(Some(j));
-                        shared.speculate(j, &overlay);
+                    if let Claim::Chunk(start, end) = shared.claim() {
+                        report.executions += shared.speculate_run(start, end, &overlay, current);
                         backoff.reset();
                     } else {
                         backoff.snooze();
@@ -584,6 +674,12 @@ fn commit<'a>(
         let r = if ready {
             report.validations += 1;
             let spec = slot.spec.lock().take();
+            if let Some(out) = &spec {
+                // The storage of its writes, applied after the validation below.
+                for w in &out.writes {
+                    prefetch::slice(&w.storage, 2);
+                }
+            }
             window += 1;
             let valid = spec
                 .as_ref()
@@ -624,6 +720,29 @@ fn commit<'a>(
         results.push(r);
     }
     Ok((results, report))
+}
+
+/// Cache lines of a speculative outcome's read set, and of its write set, prefetched ahead.
+const PREFETCH_LINES: usize = 12;
+
+/// Prefetches the lines of `slot` (its state, and its outcome when it is ready).
+fn prefetch_slot(slot: &Slot) {
+    prefetch::slice(std::slice::from_ref(slot), 4);
+}
+
+/// Prefetches the read and write sets of the speculative outcome in `slot`, when there is one.
+fn prefetch_outcome(slot: &Slot) {
+    // ORDERING: Acquire pairs with the Release store of READY in `Shared::speculate`: the outcome is
+    // written and no helper touches the slot again, so the lock below is never contended.
+    if slot.state.load(Ordering::Acquire) != READY {
+        return;
+    }
+    if let Some(spec) = slot.spec.try_lock() {
+        if let Some(out) = spec.as_ref() {
+            prefetch::slice(&out.reads, PREFETCH_LINES);
+            prefetch::slice(&out.writes, PREFETCH_LINES);
+        }
+    }
 }
 
 /// Records whether a speculative execution of a call to `to` held; a target whose executions failed at

@@ -84,6 +84,8 @@ pub struct NewPayloadOptions {
     pub holders: usize,
     /// Timed runs per kona block and thread count (0: leave the kona blocks out).
     pub kona_runs: usize,
+    /// Untimed wait after each replayed block (a chain's block time; zero: back to back).
+    pub gap: Duration,
     /// The kona fixtures folder.
     pub kona_dir: Option<PathBuf>,
     /// Where the datadirs go (emptied first, removed after).
@@ -191,7 +193,7 @@ fn run_generated(
                     Engine::open(chain.clone(), &d, t, opts.durability)
                 })
                 .collect::<Result<Vec<_>, _>>()?;
-            let times = replay::replay(&engines, &payloads)?;
+            let times = replay::replay(&engines, &payloads, opts.gap)?;
             let dirs: Vec<PathBuf> = engines.iter().map(|e| e.dir.clone()).collect();
             drop(engines);
             for d in &dirs {
@@ -257,6 +259,7 @@ mod tests {
             tokens: 2,
             holders: 5,
             kona_runs: 0,
+            gap: Duration::ZERO,
             kona_dir: None,
             dir: dir.clone(),
             // The node's default: each block held in memory until the flusher writes it; the replay

@@ -31,10 +31,13 @@ impl BlockTime {
 }
 
 /// Replays `payloads` on every engine; returns the times per engine, in block order. Every node must
-/// answer VALID with the builder's hash and end with that block as its head.
+/// answer VALID with the builder's hash and end with that block as its head. After each block on each
+/// engine the replay waits `gap` (untimed), as a chain's block time leaves the node between blocks (zero:
+/// back to back, the harshest case: the store's background writes then compete with the next block).
 pub fn replay(
     engines: &[Engine],
     payloads: &[Payload],
+    gap: Duration,
 ) -> Result<Vec<Vec<BlockTime>>, NewPayloadError> {
     let mut times = vec![Vec::with_capacity(payloads.len()); engines.len()];
     for (i, p) in payloads.iter().enumerate() {
@@ -81,6 +84,9 @@ pub fn replay(
                 cpu,
                 phases,
             });
+            if !gap.is_zero() {
+                std::thread::sleep(gap);
+            }
         }
     }
     Ok(times)

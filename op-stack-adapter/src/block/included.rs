@@ -8,7 +8,9 @@
 //! ```
 //! A pool transaction never fails the build, as with op-reth's payload builder: one that does not fit
 //! stays for a later block; one the EVM refuses (or that does not decode, or is a deposit) is reported
-//! as invalid, for the pool to drop.
+//! as invalid, for the pool to drop. `push` does only what the next transaction depends on (the state, the
+//! gas pool, the L1 fee inputs); [`Included::receipts`] builds the receipts and their OP fields at the end,
+//! in parallel, while the caller computes the state root.
 
 use crate::error::OpBlockError;
 use crate::fork::OpFork;
@@ -19,6 +21,7 @@ use crate::tx::{decode_tx, OpTx};
 use alloy_primitives::{Address, Bytes, B256, U256};
 use op_alloy_consensus::OpReceiptEnvelope;
 use parevm_evm_core::{BlockEnv, CfgEnv, Env, TxError, TxOutcome};
+use rayon::prelude::*;
 use std::collections::HashSet;
 
 use super::receipt::op_receipt;
@@ -44,12 +47,12 @@ pub struct Included {
     pub raw: Vec<Bytes>,
     /// The same transactions decoded, with their senders.
     pub txs: Vec<OpTx>,
-    /// OP receipts.
-    pub receipts: Vec<OpReceiptEnvelope>,
-    /// OP receipt fields.
-    pub fields: Vec<OpReceiptFields>,
     /// Outcomes.
     pub outcomes: Vec<TxOutcome>,
+    /// Per transaction: the block's gas used up to and including it.
+    pub cumulative_gas: Vec<u64>,
+    /// Per transaction: a Regolith deposit's nonce.
+    pub deposit_nonces: Vec<Option<u64>>,
     /// Gas used.
     pub gas_used: u64,
     /// Jovian DA footprint used.
@@ -61,6 +64,41 @@ pub struct Included {
 }
 
 impl Included {
+    /// Room for `n` transactions.
+    pub fn with_capacity(n: usize) -> Self {
+        Self {
+            raw: Vec::with_capacity(n),
+            txs: Vec::with_capacity(n),
+            outcomes: Vec::with_capacity(n),
+            cumulative_gas: Vec::with_capacity(n),
+            deposit_nonces: Vec::with_capacity(n),
+            ..Default::default()
+        }
+    }
+
+    /// The receipts and their OP fields, one per transaction in order, built in parallel (rayon). The L1
+    /// fee inputs are those read at the first non-deposit transaction, which every later one pays under
+    /// (deposits come first), so the answer equals building each receipt as its transaction was pushed.
+    pub fn receipts(&self, fork: OpFork) -> (Vec<OpReceiptEnvelope>, Vec<OpReceiptFields>) {
+        (0..self.txs.len())
+            .into_par_iter()
+            .map(|i| {
+                let (tx, outcome, nonce) =
+                    (&self.txs[i], &self.outcomes[i], self.deposit_nonces[i]);
+                let fields = receipt_fields(
+                    fork,
+                    &self.raw[i],
+                    self.inputs.as_ref(),
+                    outcome.gas_used,
+                    nonce,
+                );
+                let receipt =
+                    op_receipt(&tx.envelope, outcome, self.cumulative_gas[i], nonce, fork);
+                (receipt, fields)
+            })
+            .unzip()
+    }
+
     /// The DA footprint of `tx` under Jovian (0 for deposits and before Jovian).
     pub fn footprint<S: OpState>(
         &mut self,
@@ -83,8 +121,8 @@ impl Included {
         Ok(da_footprint(&tx.env.envelope, scalar))
     }
 
-    /// Adds an executed transaction: its receipt and fields (from `state` before its writes), then its
-    /// writes.
+    /// Adds an executed transaction: the L1 fee inputs (from `state` before its writes, at the first
+    /// non-deposit), its writes and its gas.
     pub fn push<S: OpState>(
         &mut self,
         fork: OpFork,
@@ -98,22 +136,10 @@ impl Included {
             // Deposits come first, so L1Block holds this block's values from here on.
             self.inputs = Some(l1_fee_inputs(fork, &*state)?);
         }
-        self.fields.push(receipt_fields(
-            fork,
-            &raw,
-            self.inputs.as_ref(),
-            outcome.gas_used,
-            deposit_nonce,
-        ));
         state.apply_writes(&outcome.writes)?;
         self.gas_used += outcome.gas_used;
-        self.receipts.push(op_receipt(
-            &tx.envelope,
-            &outcome,
-            self.gas_used,
-            deposit_nonce,
-            fork,
-        ));
+        self.cumulative_gas.push(self.gas_used);
+        self.deposit_nonces.push(deposit_nonce);
         self.raw.push(raw);
         self.txs.push(tx);
         self.outcomes.push(outcome);

@@ -7,7 +7,8 @@
 //!   -> Canyon activation: create2Deployer;  Ecotone: EIP-4788 call;  Isthmus: EIP-2935 call
 //!   -> transactions (deposits first; sequential or parallel-commit), block gas pool, Jovian DA footprint
 //!   -> with a pool: its transactions after the forced ones, each only if it fits and runs (included.rs)
-//!   -> OP receipts (depositNonce, depositReceiptVersion), bloom, roots
+//!   -> state root || (OP receipts (depositNonce, depositReceiptVersion), bloom, transactions and
+//!      receipts roots), side by side
 //!   -> header: withdrawalsRoot (empty trie, or the L2ToL1MessagePasser storage root from Isthmus),
 //!      requestsHash (Isthmus), blob fields and parent beacon root (Ecotone) -> hash
 //! ```
@@ -87,9 +88,10 @@ pub struct BuildTimings {
     pub execute: Duration,
     /// Including them: gas pool, DA footprint, applying writes, receipts (and the pool's transactions).
     pub include: Duration,
-    /// The state root and the withdrawals root.
+    /// The state root and the withdrawals root (the receipts, their root and bloom and the transactions
+    /// root are built meanwhile on another thread).
     pub root: Duration,
-    /// The transactions and receipts roots, the bloom and the header hash.
+    /// The header and its hash.
     pub seal: Duration,
 }
 
@@ -226,7 +228,7 @@ pub fn build_block_with_pool<S: OpState>(
     };
     timings.execute = lap();
     let mut parallel = parallel;
-    let mut inc = Included::default();
+    let mut inc = Included::with_capacity(txs.len());
     for (index, (tx, env)) in txs.into_iter().zip(&envs).enumerate() {
         let available = gas_limit.saturating_sub(inc.gas_used);
         // Deposits take from the block's gas pool from Regolith on.
@@ -264,29 +266,49 @@ pub fn build_block_with_pool<S: OpState>(
     }
     // Then the pool's transactions, best first, each only if it fits and runs.
     let skipped = inc.take_pool(fork, state, &cfg, &block, gas_limit, pool)?;
+    timings.include = lap();
+
+    // The state root on this thread; meanwhile, on another, the receipts with their root and bloom and the
+    // transactions root (none of them reads the state).
+    let (roots, sealed) = std::thread::scope(|s| {
+        let seal = s.spawn(|| {
+            let (receipts, fields) = inc.receipts(fork);
+            let receipts_root = proofs::calculate_receipt_root(&receipts);
+            let bloom = receipts
+                .iter()
+                .fold(Bloom::ZERO, |acc, r| acc | *r.logs_bloom());
+            let transactions_root =
+                alloy_trie::root::ordered_trie_root_with_encoder(&inc.raw, |b, buf| {
+                    buf.put_slice(b)
+                });
+            (receipts, fields, receipts_root, bloom, transactions_root)
+        });
+        let roots = (|| -> Result<(B256, Option<B256>), OpBlockError> {
+            let state_root = state.root()?;
+            let withdrawals_root = if fork.is_active(OpFork::Isthmus) {
+                Some(state.storage_root_of(L2_TO_L1_MESSAGE_PASSER)?)
+            } else if fork.is_active(OpFork::Canyon) {
+                Some(EMPTY_ROOT_HASH)
+            } else {
+                None
+            };
+            Ok((state_root, withdrawals_root))
+        })();
+        // A panic there is a bug; it goes on as if it had happened here.
+        let sealed = seal.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (roots, sealed)
+    });
+    let (state_root, withdrawals_root) = roots?;
+    let (receipts, fields, receipts_root, logs_bloom, transactions_root) = sealed;
     let Included {
         raw,
         txs,
-        receipts,
-        fields,
         outcomes,
         gas_used,
         da_used,
         inputs,
         ..
     } = inc;
-
-    timings.include = lap();
-
-    // Header.
-    let state_root = state.root()?;
-    let withdrawals_root = if fork.is_active(OpFork::Isthmus) {
-        Some(state.storage_root_of(L2_TO_L1_MESSAGE_PASSER)?)
-    } else if fork.is_active(OpFork::Canyon) {
-        Some(EMPTY_ROOT_HASH)
-    } else {
-        None
-    };
     timings.root = lap();
     let ecotone = fork.is_active(OpFork::Ecotone);
     let header = Header {
@@ -294,13 +316,9 @@ pub fn build_block_with_pool<S: OpState>(
         ommers_hash: EMPTY_OMMER_ROOT_HASH,
         beneficiary: pa.suggested_fee_recipient,
         state_root,
-        transactions_root: alloy_trie::root::ordered_trie_root_with_encoder(&raw, |b, buf| {
-            buf.put_slice(b)
-        }),
-        receipts_root: proofs::calculate_receipt_root(&receipts),
-        logs_bloom: receipts
-            .iter()
-            .fold(Bloom::ZERO, |acc, r| acc | *r.logs_bloom()),
+        transactions_root,
+        receipts_root,
+        logs_bloom,
         difficulty: U256::ZERO,
         number: parent.number + 1,
         gas_limit,
