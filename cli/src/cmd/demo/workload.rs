@@ -151,6 +151,8 @@ pub fn generate(txs: usize, mix: Mix, seed: u64, spec: SpecId) -> Workload {
     let beneficiary = rng.address();
     let mut state = InMemoryState::new();
     state.insert_account(counter, U256::ZERO, 1, counter_code(), []);
+    // The fee recipient exists before the block, as a block producer's does.
+    state.insert_account(beneficiary, U256::from(1), 0, Bytes::new(), []);
 
     let block = BlockEnv {
         number: 1,
