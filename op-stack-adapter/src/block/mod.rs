@@ -86,7 +86,8 @@ pub struct BuildTimings {
     pub decode: Duration,
     /// Executing them (the parallel executor's run, or the sequential loop with the next phase).
     pub execute: Duration,
-    /// Including them: gas pool, DA footprint, applying writes, receipts (and the pool's transactions).
+    /// Including them: gas pool, DA footprint, L1 fee inputs, applying writes (and the pool's
+    /// transactions); their receipts are built during the next phase.
     pub include: Duration,
     /// The state root and the withdrawals root (the receipts, their root and bloom and the transactions
     /// root are built meanwhile on another thread).
