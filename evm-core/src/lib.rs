@@ -29,6 +29,7 @@ pub mod error;
 pub mod interpreter;
 pub mod journal;
 pub mod outcome;
+pub mod precompile_split;
 pub mod precompiles;
 pub mod rules;
 pub mod spec;
