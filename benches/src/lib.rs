@@ -23,6 +23,7 @@ pub mod cpu;
 pub mod data;
 pub mod engine;
 pub mod error;
+pub mod frames;
 pub mod interp;
 pub mod mainnet;
 pub mod newpayload;

@@ -33,6 +33,9 @@ enum Suite {
     Mainnet(MainnetArgs),
     /// Generated blocks (transfers, ERC-20, swaps, a dependent chain, a hot mix) on 1..N threads.
     Synthetic(SyntheticArgs),
+    /// Blocks of one heavy transaction whose work is inside its call frames (a pairing verifier, a
+    /// Multicall3 batch): parevm on one thread, at N threads, and revm.
+    Frames(FramesArgs),
     /// The persistent chain: execution, incremental root and commit per block on generated states of
     /// N accounts (redb file), beside execution of the same blocks in memory.
     Chain(ChainArgs),
@@ -225,8 +228,22 @@ struct SyntheticArgs {
     runs: u32,
 }
 
+#[derive(Debug, Args)]
+struct FramesArgs {
+    /// Workloads to run (comma-separated): pairing_verifier_4, pairing_verifier_16, multicall3_erc20.
+    #[arg(long, value_delimiter = ',')]
+    workloads: Vec<String>,
+    /// Thread counts of the parallel configuration (comma-separated).
+    #[arg(long, value_delimiter = ',', default_value = "2")]
+    threads: Vec<usize>,
+    /// Timed runs per configuration (the median is reported).
+    #[arg(long, default_value_t = 21)]
+    runs: u32,
+}
+
 fn main() -> anyhow::Result<()> {
     match Cli::parse().suite {
+        Suite::Frames(args) => frames(args),
         Suite::Interp(args) => interp(args),
         Suite::Mainnet(args) => mainnet(args),
         Suite::Synthetic(args) => synthetic(args),
@@ -393,6 +410,26 @@ fn interp(args: InterpArgs) -> anyhow::Result<()> {
     print!("{}", report::interp_table(&rows));
     report::write(&args.out, "interp.csv", &report::interp_csv(&rows))?;
     eprintln!("wrote {}", args.out.join("interp.csv").display());
+    Ok(())
+}
+
+fn frames(args: FramesArgs) -> anyhow::Result<()> {
+    use parevm_benches::frames::{self, FramesOptions};
+    let workloads = if args.workloads.is_empty() {
+        frames::NAMES.iter().map(|s| s.to_string()).collect()
+    } else {
+        args.workloads
+    };
+    if args.threads.iter().any(|&t| t == 0) {
+        bail!("--threads: thread counts must be at least 1");
+    }
+    let opts = FramesOptions {
+        workloads,
+        threads: args.threads,
+        runs: args.runs,
+    };
+    let rows = frames::run_suite(&opts).context("frames suite")?;
+    print!("{}", frames::suite::table(&rows));
     Ok(())
 }
 

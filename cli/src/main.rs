@@ -48,6 +48,9 @@ fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    // Heavy precompiles may use the threads a command is given (`--threads`); until it says so, they run
+    // on one thread and nothing changes. Installed before any precompile runs.
+    parevm_evm_core::precompile_split::install();
     let r = match cli.command {
         Command::Statetest(a) => cmd::statetest::run(a),
         Command::Blocktest(a) => cmd::blocktest::run(a),

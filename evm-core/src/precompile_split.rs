@@ -47,6 +47,15 @@ pub const MAX_SPLIT_THREADS: usize = 64;
 /// Threads one precompile call may use; 1 means no splitting.
 static THREADS: AtomicUsize = AtomicUsize::new(1);
 
+/// Precompile calls split so far in this process (see [`split_calls`]).
+static SPLIT_CALLS: AtomicUsize = AtomicUsize::new(0);
+
+/// How many precompile calls this process has split across threads: for reports and for tests that must
+/// show the split path ran.
+pub fn split_calls() -> usize {
+    SPLIT_CALLS.load(Ordering::Relaxed)
+}
+
 /// Allows each heavy precompile call to use up to `threads` threads (clamped to 1..=[`MAX_SPLIT_THREADS`]).
 /// Process-wide, as the cryptography provider is; it takes effect only after [`install`].
 pub fn set_threads(threads: usize) {
@@ -77,6 +86,7 @@ impl Crypto for SplitCrypto {
         if threads < 2 || pairs.len() < MIN_SPLIT_PAIRS {
             return DefaultCrypto.bn254_pairing_check(pairs);
         }
+        SPLIT_CALLS.fetch_add(1, Ordering::Relaxed);
         bn254_pairing_check_split(pairs, threads)
     }
 }

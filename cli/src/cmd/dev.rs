@@ -118,6 +118,7 @@ pub fn run(args: Args) -> anyhow::Result<bool> {
     };
     if let Some(t) = args.threads {
         chain.threads = t.max(1);
+        parevm_evm_core::precompile_split::set_threads(t);
     }
     let mining = match (args.block_time, args.no_mining) {
         (Some(secs), _) if secs > 0 => Mining::Interval(Duration::from_secs(secs)),

@@ -64,6 +64,9 @@ pub fn run(args: Args) -> anyhow::Result<bool> {
     } else {
         ChainStore::open_with(&args.datadir, durability)?
     };
+    if let Some(t) = args.threads {
+        parevm_evm_core::precompile_split::set_threads(t);
+    }
     let runner = match args.threads {
         Some(threads) if threads > 1 => TxRunner::Parallel { threads },
         _ => TxRunner::Sequential,

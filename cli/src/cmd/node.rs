@@ -82,6 +82,7 @@ pub fn run(args: Args) -> anyhow::Result<bool> {
     let chain = NodeChain::load(&args.chain, args.rollup_config.as_deref())?;
     let store = parevm_node::open_store(&args.datadir, durability(args.durable_every))
         .with_context(|| format!("opening {}", args.datadir.display()))?;
+    parevm_evm_core::precompile_split::set_threads(args.threads);
     let node = Arc::new(OpNode::open(chain, store, args.threads)?);
     let (head, _) = node.store().head()?;
     eprintln!(

@@ -1,0 +1,140 @@
+//! The `frames` blocks, each one transaction whose cost is inside its call frames:
+//! - `pairing_verifier_4`, `pairing_verifier_16`: a verifier contract makes one `STATICCALL` to the bn254
+//!   pairing precompile with 4 pairs (a Groth16 proof's check) or 16 pairs (a batch of proofs checked
+//!   with one random linear combination) and stores that the check passed.
+//! - `multicall3_erc20`: Multicall3's `aggregate3` (its deployed code, unchanged) of 16 independent
+//!   `transfer` calls, one to each of 16 ERC-20 tokens (pevm's `ERC20Token`) in which Multicall3 holds a
+//!   balance, each to a fresh recipient.
+
+use super::pairing::valid_input;
+use crate::error::BenchError;
+use crate::synthetic::rng::Rng;
+use crate::synthetic::workloads::{pevm_token, transfer_call, Workload, CHAIN};
+use crate::world::{Account, Tx};
+use alloy_primitives::{address, hex, Address, Bytes, U256};
+use alloy_sol_types::{sol, SolCall};
+
+/// Names of the workloads, in table order.
+pub const NAMES: [&str; 3] = [
+    "pairing_verifier_4",
+    "pairing_verifier_16",
+    "multicall3_erc20",
+];
+
+/// Builds the workload called `name`.
+pub fn build(name: &str) -> Result<Workload, BenchError> {
+    match name {
+        "pairing_verifier_4" => Ok(pairing_verifier("pairing_verifier_4", 4)),
+        "pairing_verifier_16" => Ok(pairing_verifier("pairing_verifier_16", 16)),
+        "multicall3_erc20" => multicall3_erc20(16),
+        other => Err(BenchError::Setup {
+            case: other.into(),
+            reason: "unknown frames workload".into(),
+        }),
+    }
+}
+
+/// The verifier: copies its calldata to memory, `STATICCALL`s the pairing precompile with it, reverts
+/// unless the call succeeded and returned 1, then sets slot 0 to 1.
+pub const VERIFIER_CODE: [u8; 28] = [
+    0x36, 0x5f, 0x5f, 0x37, // CALLDATACOPY(0, 0, CALLDATASIZE)
+    0x60, 0x20, 0x5f, 0x36, 0x5f, 0x60, 0x08, 0x5a,
+    0xfa, // STATICCALL(GAS, 8, 0, CALLDATASIZE, 0, 32)
+    0x5f, 0x51, 0x16, // success AND mload(0)
+    0x60, 0x16, 0x57, // JUMPI to 0x16
+    0x5f, 0x5f, 0xfd, // REVERT(0, 0)
+    0x5b, 0x60, 0x01, 0x5f, 0x55, 0x00, // JUMPDEST SSTORE(0, 1) STOP
+];
+
+/// A sender with 1,000 ETH, nonce 0.
+fn sender(a: Address) -> Account {
+    Account::eoa(a, U256::from(10u64).pow(U256::from(21u64)), 0)
+}
+
+fn pairing_verifier(name: &'static str, pairs: usize) -> Workload {
+    let mut rng = Rng::new(0xfa11 + pairs as u64);
+    let (from, verifier) = (rng.address(), rng.address());
+    Workload {
+        name,
+        chain: CHAIN,
+        accounts: vec![
+            Account::eoa(Address::ZERO, U256::ZERO, 0),
+            sender(from),
+            Account::contract(verifier, Bytes::from_static(&VERIFIER_CODE), Vec::new()),
+        ],
+        txs: vec![Tx {
+            caller: from,
+            to: Some(verifier),
+            value: U256::ZERO,
+            data: valid_input(pairs, pairs as u64).into(),
+            gas_limit: 2_000_000,
+            gas_price: 1_000_000_000,
+            nonce: 0,
+        }],
+    }
+}
+
+/// Multicall3's canonical address.
+pub const MULTICALL3: Address = address!("cA11bde05977b3631167028862bE2a173976CA11");
+
+/// Multicall3's runtime code (`benches/data/README.md` says where it comes from).
+const MULTICALL3_RUNTIME: &str = include_str!("../../data/multicall3_runtime.hex");
+
+sol! {
+    /// Multicall3's call description.
+    struct Call3 {
+        address target;
+        bool allowFailure;
+        bytes callData;
+    }
+    /// Multicall3's result of one call.
+    struct Result3 {
+        bool success;
+        bytes returnData;
+    }
+    /// Multicall3: make each call, revert if one that may not fail fails.
+    function aggregate3(Call3[] calls) external payable returns (Result3[] returnData);
+}
+
+fn multicall3_erc20(n: usize) -> Result<Workload, BenchError> {
+    let code = hex::decode(MULTICALL3_RUNTIME.trim()).map_err(|e| BenchError::Setup {
+        case: "multicall3_erc20".into(),
+        reason: format!("benches/data/multicall3_runtime.hex: {e}"),
+    })?;
+    let mut rng = Rng::new(0x3c411);
+    let from = rng.address();
+    let mut accounts = vec![
+        Account::eoa(Address::ZERO, U256::ZERO, 0),
+        sender(from),
+        Account::contract(MULTICALL3, code.into(), Vec::new()),
+    ];
+    let mut calls = Vec::with_capacity(n);
+    for i in 0..n {
+        let token = rng.address();
+        accounts.push(pevm_token(
+            token,
+            "Gold Token",
+            &format!("G{i}"),
+            &[MULTICALL3],
+        )?);
+        calls.push(Call3 {
+            target: token,
+            allowFailure: false,
+            callData: transfer_call(rng.address(), U256::from(1 + rng.below(1000))),
+        });
+    }
+    Ok(Workload {
+        name: "multicall3_erc20",
+        chain: CHAIN,
+        accounts,
+        txs: vec![Tx {
+            caller: from,
+            to: Some(MULTICALL3),
+            value: U256::ZERO,
+            data: aggregate3Call { calls }.abi_encode().into(),
+            gas_limit: 2_000_000,
+            gas_price: 1_000_000_000,
+            nonce: 0,
+        }],
+    })
+}
