@@ -1,8 +1,10 @@
 //! Issue 16, item 3: heavy precompiles split across threads must give the one-thread results. The official
 //! tests of the bn254 precompiles (EEST's `eip197_ec_pairing` and `eip196_ec_add_mul`, and the ported
 //! `stZeroKnowledge` and `stZeroKnowledge2` suites: valid and invalid points, coordinates at and above the
-//! field modulus, points off the curve and outside the subgroup, empty and truncated inputs, out of gas)
-//! run as state tests and as blockchain tests with every pairing check split across 2, 3 and 8 threads
+//! field modulus, points off the curve and outside the subgroup, empty and truncated inputs, out of gas) and
+//! of the BLS12-381 precompiles (EEST's `eip2537_bls_12_381_precompiles`: the MSMs among them) run as state
+//! tests and as blockchain tests with every pairing check and MSM the cost model allows split across 2, 3
+//! and 8 threads
 //! (`parevm_evm_core::precompile_split`, installed as revm-precompile's cryptography provider). The counts
 //! are pinned and nothing may fail.
 //!
@@ -15,7 +17,7 @@ use parevm_conformance::unpack::fixtures_dir;
 use parevm_evm_core::precompile_split;
 use std::path::PathBuf;
 
-/// The bn254 fixture folders under `kind` (`state_tests` or `blockchain_tests`).
+/// The bn254 and BLS12-381 fixture folders under `kind` (`state_tests` or `blockchain_tests`).
 fn bn254_dirs(kind: &str) -> Vec<PathBuf> {
     let root = fixtures_dir()
         .expect("fixtures unpack")
@@ -26,11 +28,12 @@ fn bn254_dirs(kind: &str) -> Vec<PathBuf> {
         root.join("byzantium/eip196_ec_add_mul"),
         root.join("static/state_tests/stZeroKnowledge"),
         root.join("static/state_tests/stZeroKnowledge2"),
+        root.join("prague/eip2537_bls_12_381_precompiles"),
     ]
 }
 
 #[test]
-fn bn254_state_and_blockchain_tests_pass_with_pairings_split() {
+fn bn254_and_bls_tests_pass_with_precompiles_split() {
     assert!(precompile_split::install(), "the split provider installs");
     let state_files = collect_files(&bn254_dirs("state_tests")).expect("state fixtures readable");
     let block_files =
@@ -55,7 +58,10 @@ fn bn254_state_and_blockchain_tests_pass_with_pairings_split() {
             },
         )
         .expect("state tests run");
-        println!("state tests, pairings on {threads} threads: {}", s.total);
+        println!(
+            "state tests, heavy precompiles on {threads} threads: {}",
+            s.total
+        );
         assert_eq!(
             (s.total.passed, s.total.failed, s.total.skipped),
             (STATE_CASES, 0, 0),
@@ -83,7 +89,7 @@ fn bn254_state_and_blockchain_tests_pass_with_pairings_split() {
         )
         .expect("blockchain tests run");
         println!(
-            "blockchain tests, pairings on {threads} threads: {}",
+            "blockchain tests, heavy precompiles on {threads} threads: {}",
             b.total
         );
         assert_eq!(
@@ -94,7 +100,7 @@ fn bn254_state_and_blockchain_tests_pass_with_pairings_split() {
         );
         // The split path ran (or, on one thread, did not).
         let split = precompile_split::split_calls() - split_before;
-        println!("pairing checks split on {threads} threads: {split}");
+        println!("precompile calls split on {threads} threads: {split}");
         assert_eq!(
             split > 0,
             threads > 1,
@@ -104,7 +110,7 @@ fn bn254_state_and_blockchain_tests_pass_with_pairings_split() {
     precompile_split::set_threads(1);
 }
 
-/// State-test cases in the bn254 folders (all forks).
-const STATE_CASES: usize = 4_449;
-/// Blockchain tests in the bn254 folders (all forks).
-const BLOCK_CASES: usize = 1_147;
+/// State-test cases in those folders (all forks).
+const STATE_CASES: usize = 5_403;
+/// Blockchain tests in those folders (all forks).
+const BLOCK_CASES: usize = 1_277;

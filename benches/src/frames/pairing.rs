@@ -31,6 +31,31 @@ pub fn valid_input(n: usize, seed: u64) -> Vec<u8> {
     out
 }
 
+/// The G1 MSM precompile's (`0x0c`) input of `n` points with nonzero scalars: each point is a field
+/// element mapped to G1 by revm-precompile's own map (so it is in the subgroup), 64-byte padded
+/// coordinates, then a 32-byte scalar.
+pub fn bls_g1_msm_input(n: usize, seed: u64) -> Vec<u8> {
+    use revm::precompile::interface::{Crypto, DefaultCrypto};
+    let mut out = Vec::with_capacity(n * 160);
+    for i in 0..n as u64 {
+        let h = keccak256([seed.to_be_bytes(), i.to_be_bytes()].concat());
+        let g = keccak256(h);
+        // Below the field modulus: the first byte zero.
+        let mut fp = [0u8; 48];
+        fp[1..33].copy_from_slice(h.as_slice());
+        fp[33..].copy_from_slice(&g[..15]);
+        let p = DefaultCrypto
+            .bls12_381_fp_to_g1(&fp)
+            .expect("a field element below the modulus maps to G1");
+        for coord in p.chunks(48) {
+            out.extend([0u8; 16]);
+            out.extend(coord);
+        }
+        out.extend(keccak256(g).0);
+    }
+    out
+}
+
 fn fq(x: Fq) -> Vec<u8> {
     let mut b = x.into_bigint().to_bytes_be();
     while b.len() < 32 {

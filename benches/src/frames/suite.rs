@@ -59,7 +59,13 @@ pub fn run_suite(opts: &FramesOptions) -> Result<Vec<FramesRow>, BenchError> {
             "{}: split equals one thread, parallel equals sequential at {:?} threads, revm agrees; timing...",
             w.name, opts.threads
         );
+        let split_before = precompile_split::split_calls();
         rows.extend(measure(&w, &p, gas, opts));
+        eprintln!(
+            "{}: precompile calls split across threads while timing: {}",
+            w.name,
+            precompile_split::split_calls() - split_before
+        );
     }
     precompile_split::set_threads(1);
     Ok(rows)

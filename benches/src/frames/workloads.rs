@@ -2,9 +2,12 @@
 //! - `pairing_verifier_4`, `pairing_verifier_16`: a verifier contract makes one `STATICCALL` to the bn254
 //!   pairing precompile with 4 pairs (a Groth16 proof's check) or 16 pairs (a batch of proofs checked
 //!   with one random linear combination) and stores that the check passed.
+//! - `bls_g1_msm_64`: a contract makes one `STATICCALL` to the BLS12-381 G1 MSM precompile (EIP-2537) with
+//!   64 points, as an aggregate-signature or KZG-style verifier does, and stores that it succeeded.
 //! - `multicall3_erc20`: Multicall3's `aggregate3` (its deployed code, unchanged) of 16 independent
 //!   `transfer` calls, one to each of 16 ERC-20 tokens (pevm's `ERC20Token`) in which Multicall3 holds a
 //!   balance, each to a fresh recipient.
+//! - `bundle_4337`: an ERC-4337-style entry point running 16 independent user operations (`bundle.rs`).
 
 use super::pairing::valid_input;
 use crate::error::BenchError;
@@ -15,10 +18,12 @@ use alloy_primitives::{address, hex, Address, Bytes, U256};
 use alloy_sol_types::{sol, SolCall};
 
 /// Names of the workloads, in table order.
-pub const NAMES: [&str; 3] = [
+pub const NAMES: [&str; 5] = [
     "pairing_verifier_4",
     "pairing_verifier_16",
+    "bls_g1_msm_64",
     "multicall3_erc20",
+    "bundle_4337",
 ];
 
 /// Builds the workload called `name`.
@@ -26,7 +31,9 @@ pub fn build(name: &str) -> Result<Workload, BenchError> {
     match name {
         "pairing_verifier_4" => Ok(pairing_verifier("pairing_verifier_4", 4)),
         "pairing_verifier_16" => Ok(pairing_verifier("pairing_verifier_16", 16)),
+        "bls_g1_msm_64" => Ok(bls_g1_msm(64)),
         "multicall3_erc20" => multicall3_erc20(16),
+        "bundle_4337" => super::bundle::bundle_4337(16),
         other => Err(BenchError::Setup {
             case: other.into(),
             reason: "unknown frames workload".into(),
@@ -46,8 +53,42 @@ pub const VERIFIER_CODE: [u8; 28] = [
     0x5b, 0x60, 0x01, 0x5f, 0x55, 0x00, // JUMPDEST SSTORE(0, 1) STOP
 ];
 
+/// Copies its calldata to memory, `STATICCALL`s the G1 MSM precompile (`0x0c`) with it, reverts unless
+/// the call succeeded, then sets slot 0 to 1.
+pub const MSM_CALLER_CODE: [u8; 25] = [
+    0x36, 0x5f, 0x5f, 0x37, // CALLDATACOPY(0, 0, CALLDATASIZE)
+    0x60, 0x80, 0x5f, 0x36, 0x5f, 0x60, 0x0c, 0x5a,
+    0xfa, // STATICCALL(GAS, 0x0c, 0, CALLDATASIZE, 0, 128)
+    0x60, 0x13, 0x57, // JUMPI to 0x13 on success
+    0x5f, 0x5f, 0xfd, // REVERT(0, 0)
+    0x5b, 0x60, 0x01, 0x5f, 0x55, 0x00, // JUMPDEST SSTORE(0, 1) STOP
+];
+
+fn bls_g1_msm(points: usize) -> Workload {
+    let mut rng = Rng::new(0xb15 + points as u64);
+    let (from, caller) = (rng.address(), rng.address());
+    Workload {
+        name: "bls_g1_msm_64",
+        chain: CHAIN,
+        accounts: vec![
+            Account::eoa(Address::ZERO, U256::ZERO, 0),
+            sender(from),
+            Account::contract(caller, Bytes::from_static(&MSM_CALLER_CODE), Vec::new()),
+        ],
+        txs: vec![Tx {
+            caller: from,
+            to: Some(caller),
+            value: U256::ZERO,
+            data: super::pairing::bls_g1_msm_input(points, points as u64).into(),
+            gas_limit: 2_000_000,
+            gas_price: 1_000_000_000,
+            nonce: 0,
+        }],
+    }
+}
+
 /// A sender with 1,000 ETH, nonce 0.
-fn sender(a: Address) -> Account {
+pub(super) fn sender(a: Address) -> Account {
     Account::eoa(a, U256::from(10u64).pow(U256::from(21u64)), 0)
 }
 
