@@ -420,7 +420,7 @@ fn frames(args: FramesArgs) -> anyhow::Result<()> {
     } else {
         args.workloads
     };
-    if args.threads.iter().any(|&t| t == 0) {
+    if args.threads.contains(&0) {
         bail!("--threads: thread counts must be at least 1");
     }
     let opts = FramesOptions {
