@@ -60,6 +60,9 @@ struct ProfileArgs {
     /// Synthetic block size factor.
     #[arg(long, default_value_t = 0.1)]
     scale: f64,
+    /// The synthetic block's fee recipient is absent from its pre-state (its first fee credit creates it).
+    #[arg(long, requires = "workload")]
+    absent_coinbase: bool,
     /// `ours`, `revm`, `import` (parevm's in-place path, workloads only) or `par:N` (parevm's parallel
     /// engine on N threads, workloads only).
     #[arg(long, default_value = "ours")]
@@ -228,6 +231,9 @@ struct SyntheticArgs {
     /// Timed runs per configuration (the median is reported).
     #[arg(long, default_value_t = 5)]
     runs: u32,
+    /// Each block's fee recipient is absent from its pre-state (its first fee credit creates it).
+    #[arg(long)]
+    absent_coinbase: bool,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -254,7 +260,9 @@ fn profile(args: ProfileArgs) -> anyhow::Result<()> {
     };
     match (args.case, args.workload, args.block) {
         (Some(case), _, _) => profile::interp(&case, engine, args.iters)?,
-        (None, Some(w), _) => profile::synthetic(&w, args.scale, engine, args.iters)?,
+        (None, Some(w), _) => {
+            profile::synthetic(&w, args.scale, args.absent_coinbase, engine, args.iters)?
+        }
         (None, None, Some(n)) => {
             let dir = mainnet::block::default_dir().context("locating the mainnet blocks")?;
             profile::mainnet(&dir, n, engine, args.iters)?
@@ -417,6 +425,7 @@ fn synthetic(args: SyntheticArgs) -> anyhow::Result<()> {
         scale: args.scale,
         threads,
         runs: args.runs,
+        absent_coinbase: args.absent_coinbase,
     };
     let rows = synthetic::run_suite(&opts).context("synthetic suite")?;
     print!("{}", report::synthetic_table(&rows));
