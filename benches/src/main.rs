@@ -63,6 +63,9 @@ struct ProfileArgs {
     /// Synthetic block size factor.
     #[arg(long, default_value_t = 0.1)]
     scale: f64,
+    /// The synthetic block's fee recipient is absent from its pre-state (its first fee credit creates it).
+    #[arg(long, requires = "workload")]
+    absent_coinbase: bool,
     /// `ours`, `revm`, `import` (parevm's in-place path, workloads only) or `par:N` (parevm's parallel
     /// engine on N threads, workloads only).
     #[arg(long, default_value = "ours")]
@@ -115,6 +118,11 @@ struct ChainArgs {
     /// read served from memory.
     #[arg(long)]
     memory_store: bool,
+    /// Then unwind the store to genesis and replay the same blocks pipelined as `parevm import` runs them
+    /// (block N+1 executes on N's overlay while N's root and commit run on a second thread), and report
+    /// the wall time the store adds to in-memory execution.
+    #[arg(long)]
+    pipeline: bool,
 }
 
 #[derive(Debug, Args)]
@@ -226,6 +234,9 @@ struct SyntheticArgs {
     /// Timed runs per configuration (the median is reported).
     #[arg(long, default_value_t = 5)]
     runs: u32,
+    /// Each block's fee recipient is absent from its pre-state (its first fee credit creates it).
+    #[arg(long)]
+    absent_coinbase: bool,
 }
 
 #[derive(Debug, Args)]
@@ -266,7 +277,9 @@ fn profile(args: ProfileArgs) -> anyhow::Result<()> {
     };
     match (args.case, args.workload, args.block) {
         (Some(case), _, _) => profile::interp(&case, engine, args.iters)?,
-        (None, Some(w), _) => profile::synthetic(&w, args.scale, engine, args.iters)?,
+        (None, Some(w), _) => {
+            profile::synthetic(&w, args.scale, args.absent_coinbase, engine, args.iters)?
+        }
         (None, None, Some(n)) => {
             let dir = mainnet::block::default_dir().context("locating the mainnet blocks")?;
             profile::mainnet(&dir, n, engine, args.iters)?
@@ -302,6 +315,7 @@ fn chain(args: ChainArgs) -> anyhow::Result<()> {
         dir: args.dir,
         durability: durability(args.durable_every, args.durable_ms),
         memory_store: args.memory_store,
+        pipeline: args.pipeline,
         layer: (args.memory_blocks > 0).then(|| {
             parevm_storage::FlushPolicy::every(
                 args.memory_blocks,
@@ -448,6 +462,7 @@ fn synthetic(args: SyntheticArgs) -> anyhow::Result<()> {
         scale: args.scale,
         threads,
         runs: args.runs,
+        absent_coinbase: args.absent_coinbase,
     };
     let rows = synthetic::run_suite(&opts).context("synthetic suite")?;
     print!("{}", report::synthetic_table(&rows));

@@ -47,15 +47,20 @@ pub fn interp(name: &str, engine: ProfileEngine, iters: u32) -> Result<(), Bench
     Ok(())
 }
 
-/// Builds synthetic workload `name` at `scale` and executes the block `iters` times with `engine`
+/// Builds synthetic workload `name` at `scale` (with its fee recipient absent from the pre-state when
+/// `absent_coinbase`) and executes the block `iters` times with `engine`
 /// (no agreement check: the `synthetic` suite does that).
 pub fn synthetic(
     name: &str,
     scale: f64,
+    absent_coinbase: bool,
     engine: ProfileEngine,
     iters: u32,
 ) -> Result<(), BenchError> {
-    let w = build(name, scale)?;
+    let mut w = build(name, scale)?;
+    if absent_coinbase {
+        w = crate::synthetic::workloads::with_absent_coinbase(w);
+    }
     let p = prepare(&w);
     for _ in 0..iters {
         match engine {

@@ -102,7 +102,7 @@ impl JAccount {
     /// deciding needs a location that was not read yet.
     #[inline]
     fn known_empty(&self) -> Option<bool> {
-        if self.balance.is_none() && !self.credit.is_zero() {
+        if !self.credit.is_zero() || self.balance.is_some_and(|b| !b.is_zero()) {
             return Some(false);
         }
         let h = self.code_hash?;
@@ -562,8 +562,9 @@ impl Journal {
     /// [`Journal::is_empty`] of the account at `i`.
     fn is_empty_at(&mut self, view: &dyn StateView, i: AccIdx) -> Result<bool, ViewError> {
         let acc = self.at(i);
-        if acc.balance.is_none() && !acc.credit.is_zero() {
-            // Known non-empty without reading the balance.
+        if !acc.credit.is_zero() || acc.balance.is_some_and(|b| !b.is_zero()) {
+            // Known non-empty without reading anything more (a credit is only kept apart while the
+            // balance is unread).
             return Ok(false);
         }
         let h = self.code_hash_at(view, i)?;
@@ -746,6 +747,37 @@ impl Journal {
         self.touch_at(view, i)?;
         if amount.is_zero() {
             return Ok(());
+        }
+        let acc = self.at(i);
+        match acc.balance.as_mut() {
+            Some(b) => *b += amount,
+            None => acc.credit += amount,
+        }
+        self.undo.push(Undo::Credit(i, amount));
+        Ok(())
+    }
+
+    /// [`Journal::credit_at`] for the block's fee credit, without reading whether the account exists when
+    /// `amount` is not zero and the transaction has not read its code hash. The state that results is the
+    /// same either way (EIP-161): a missing account credited with a non-zero amount is created with no code
+    /// and is not empty, so it is never cleared, and its write is a balance `Add` alone, which creates a
+    /// missing account (every state's `apply`). Not reading it keeps the transaction independent of the
+    /// fee credits of the transactions before it when the fee recipient is absent at the block's start
+    /// (absent for the first, existing for the rest). A zero credit only touches: whether it creates or
+    /// clears the account depends on its existence (and the fork), so it reads it as before.
+    pub(crate) fn credit_blind_at(
+        &mut self,
+        view: &dyn StateView,
+        i: AccIdx,
+        amount: U256,
+    ) -> Result<(), ViewError> {
+        if amount.is_zero() || self.accs[i as usize].code_hash.is_some() {
+            return self.credit_at(view, i, amount);
+        }
+        let acc = self.at(i);
+        if !acc.touched {
+            acc.touched = true;
+            self.undo.push(Undo::Touched(i));
         }
         let acc = self.at(i);
         match acc.balance.as_mut() {

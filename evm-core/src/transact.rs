@@ -1087,11 +1087,14 @@ impl<'a> TxExecution<'a> {
             price
         };
 
-        // Reads first.
+        // Reads first. A non-zero fee credit does not read whether the fee recipient exists (see
+        // `Journal::credit_blind_at`); a zero one touches it, which does.
         let ci = self.journal.idx(caller);
         let balance = self.journal.balance_at(view, ci)?;
         let bi = self.journal.idx(coinbase);
-        self.journal.code_hash_at(view, bi)?;
+        if gas_cost(gas_used, tip).is_zero() {
+            self.journal.code_hash_at(view, bi)?;
+        }
         // Writes, inside a checkpoint: the EIP-161 clearing may still read (and park on) a touched account's
         // emptiness, and a resumed finalize must start again from a journal without the fee writes.
         let cp = self.journal.checkpoint();
@@ -1138,7 +1141,7 @@ impl TxExecution<'_> {
         self.journal
             .set_balance_at(view, caller, balance + gas_cost(unused, price))?;
         self.journal
-            .credit_at(view, coinbase, gas_cost(gas_used, tip))?;
+            .credit_blind_at(view, coinbase, gas_cost(gas_used, tip))?;
         if let Some(vault) = self.rules.base_fee_recipient() {
             self.journal
                 .credit(view, vault, gas_cost(gas_used, basefee.min(price)))?;

@@ -5,7 +5,7 @@ mod common;
 
 use alloy_primitives::U256;
 use common::*;
-use parevm_evm_core::{execute_tx, SpecId};
+use parevm_evm_core::{execute_tx, SpecId, StateView};
 use parevm_parallel_commit::execute_sequential;
 use proptest::prelude::*;
 
@@ -387,5 +387,115 @@ fn creation_collides_with_storage_until_a_lower_wipe() {
     assert_eq!(deleted, Ok(true));
     for seed in [None, Some(3), Some(4)] {
         check_block(&block, seed).expect("equivalent");
+    }
+}
+
+/// Whether transaction `i` of a block pays a fee.
+type PaysFee = fn(usize) -> bool;
+
+/// Transfers between distinct accounts (`n` senders, `n` recipients, all funded), in a block whose fee
+/// recipient [`COINBASE`] is absent from the pre-state. Transaction `i` pays a fee when `paid(i)`: gas
+/// price 2 (a tip of 1 from London on, base fee 1), else none (price 0 before London, the base fee after).
+fn absent_fee_recipient_block(n: usize, spec: SpecId, paid: impl Fn(usize) -> bool) -> TestBlock {
+    let template = build_block(
+        &[TxSpec::Transfer {
+            from: 0,
+            to: 1,
+            value: 1,
+        }],
+        spec,
+    );
+    let mut state = template.state;
+    let account = |i: usize| {
+        let mut a = [0x5au8; 20];
+        a[18..].copy_from_slice(&(i as u16).to_be_bytes());
+        alloy_primitives::Address::from(a)
+    };
+    for i in 0..2 * n {
+        state.insert_account(account(i), U256::from(WEI), 0, Default::default(), []);
+    }
+    let london = spec.is_enabled_in(SpecId::LONDON);
+    let envs = (0..n)
+        .map(|i| {
+            let mut env = template.envs[0].clone();
+            env.tx.tx_type = 0;
+            env.tx.gas_priority_fee = None;
+            env.tx.caller = account(i);
+            env.tx.kind = alloy_primitives::TxKind::Call(account(n + i));
+            env.tx.nonce = 0;
+            env.tx.value = U256::from(1 + i);
+            env.tx.gas_price = U256::from(match (paid(i), london) {
+                (true, _) => 2,
+                (false, true) => 1,
+                (false, false) => 0,
+            });
+            env
+        })
+        .collect();
+    assert!(state.code_hash(COINBASE).expect("in memory").is_zero());
+    TestBlock { state, envs }
+}
+
+/// A block whose fee recipient is absent at its start: the first fee credit creates it. A non-zero fee
+/// credit does not read whether it exists (EIP-161 makes crediting an absent and an existing empty account
+/// the same state change), so the transactions do not depend on each other through it: no re-execution and
+/// no park at 1, 2, 4 and 8 threads, in both engines, and every outcome (read and write sets included)
+/// equals the sequential one. With zero fees (a touch that creates the account before Spurious Dragon and
+/// clears it after) and mixed fees, before and after Spurious Dragon and London, every outcome still equals
+/// the sequential one.
+#[test]
+fn absent_fee_recipient_does_not_conflict() {
+    use parevm_parallel_commit::{execute_parallel_with, Engine, ParallelConfig};
+    let forks = [
+        SpecId::HOMESTEAD,
+        SpecId::TANGERINE,
+        SpecId::SPURIOUS_DRAGON,
+        SpecId::BERLIN,
+        SpecId::LONDON,
+        SpecId::CANCUN,
+    ];
+    for spec in forks {
+        let fees: [(&str, PaysFee); 3] = [
+            ("paid", |_| true),
+            ("free", |_| false),
+            ("mixed", |i| i % 3 == 1),
+        ];
+        for (name, paid) in fees {
+            let block = absent_fee_recipient_block(64, spec, paid);
+            let seq = execute_sequential(&block.envs, &block.state);
+            assert!(seq.iter().all(Result::is_ok), "{spec:?} {name}: all valid");
+            // Sequentially the recipient ends as the fork says: created by a paid fee (or by a touch before
+            // Spurious Dragon), never left empty after it.
+            let mut after = block.state.clone();
+            for out in seq.iter().flatten() {
+                after.apply(&out.writes);
+            }
+            let exists = !after.code_hash(COINBASE).expect("in memory").is_zero();
+            let spurious = spec.is_enabled_in(SpecId::SPURIOUS_DRAGON);
+            assert_eq!(exists, name != "free" || !spurious, "{spec:?} {name}");
+            for seed in [None, Some(3)] {
+                check_block(&block, seed).unwrap_or_else(|e| panic!("{spec:?} {name}: {e}"));
+            }
+            if name != "paid" {
+                continue;
+            }
+            for threads in [1, 2, 4, 8] {
+                let mut lookahead = ParallelConfig::forced(threads).with_engine(Engine::Lookahead);
+                lookahead.adaptive = false;
+                for cfg in [ParallelConfig::forced(threads), lookahead] {
+                    let par =
+                        execute_parallel_with(&block.envs, &block.state, &cfg).expect("executes");
+                    compare(&seq, &par.results)
+                        .unwrap_or_else(|e| panic!("{spec:?} {threads} threads: {e}"));
+                    assert_eq!(
+                        (par.report.re_executions, par.report.parks),
+                        (0, 0),
+                        "{spec:?} {:?} {threads} threads: {:?}",
+                        cfg.engine,
+                        par.report
+                    );
+                }
+            }
+        }
     }
 }

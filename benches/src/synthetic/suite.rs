@@ -1,7 +1,7 @@
 //! Runs the synthetic suite: build each workload, check the engines against each other, then time parevm
 //! sequential, parevm parallel per thread count and revm sequential, taking medians over several runs.
 
-use super::workloads::{build, Workload};
+use super::workloads::{build, with_absent_coinbase, Workload};
 use crate::check::{check_equal, check_in_place, run_in_place, Results};
 use crate::error::BenchError;
 use crate::timing::{median, timed};
@@ -25,6 +25,9 @@ pub struct SyntheticOptions {
     pub threads: Vec<usize>,
     /// Timed runs per configuration (the median is reported).
     pub runs: u32,
+    /// Move each block's fee recipient to an address absent from its pre-state
+    /// ([`super::workloads::ABSENT_COINBASE`]).
+    pub absent_coinbase: bool,
 }
 
 /// One measured configuration.
@@ -62,7 +65,10 @@ impl SyntheticRow {
 pub fn run_suite(opts: &SyntheticOptions) -> Result<Vec<SyntheticRow>, BenchError> {
     let mut rows = Vec::new();
     for name in &opts.workloads {
-        let w = build(name, opts.scale)?;
+        let mut w = build(name, opts.scale)?;
+        if opts.absent_coinbase {
+            w = with_absent_coinbase(w);
+        }
         eprintln!(
             "{}: {} transactions, {} accounts; checking...",
             w.name,

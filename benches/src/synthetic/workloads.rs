@@ -44,6 +44,16 @@ pub const NAMES: [&str; 5] = [
     "hot_mix",
 ];
 
+/// The fee recipient of `--absent-coinbase` runs: an address no workload's pre-state holds, so that the
+/// block's first fee credit creates it (a block whose fee recipient is new, as on a fresh chain).
+pub const ABSENT_COINBASE: Address = Address::new([0xc0; 20]);
+
+/// `w` with its fee recipient moved to [`ABSENT_COINBASE`], absent from its pre-state.
+pub fn with_absent_coinbase(mut w: Workload) -> Workload {
+    w.chain.coinbase = ABSENT_COINBASE;
+    w
+}
+
 /// Builds the workload called `name` at `scale`.
 pub fn build(name: &str, scale: f64) -> Result<Workload, BenchError> {
     let n = |full: usize| ((full as f64 * scale).ceil() as usize).max(1);
@@ -243,4 +253,22 @@ pub fn hot_mix(n: usize) -> Result<Workload, BenchError> {
         accounts,
         txs,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absent_coinbase_is_in_no_pre_state() {
+        for w in [raw_transfers(64), dependent_chain(64)] {
+            let w = with_absent_coinbase(w);
+            assert_eq!(w.chain.coinbase, ABSENT_COINBASE);
+            assert!(
+                w.accounts.iter().all(|a| a.address != ABSENT_COINBASE),
+                "{} holds the absent fee recipient",
+                w.name
+            );
+        }
+    }
 }
