@@ -115,6 +115,11 @@ struct ChainArgs {
     /// read served from memory.
     #[arg(long)]
     memory_store: bool,
+    /// Then unwind the store to genesis and replay the same blocks pipelined as `parevm import` runs them
+    /// (block N+1 executes on N's overlay while N's root and commit run on a second thread), and report
+    /// the wall time the store adds to in-memory execution.
+    #[arg(long)]
+    pipeline: bool,
 }
 
 #[derive(Debug, Args)]
@@ -293,6 +298,7 @@ fn chain(args: ChainArgs) -> anyhow::Result<()> {
         dir: args.dir,
         durability: durability(args.durable_every, args.durable_ms),
         memory_store: args.memory_store,
+        pipeline: args.pipeline,
         layer: (args.memory_blocks > 0).then(|| {
             parevm_storage::FlushPolicy::every(
                 args.memory_blocks,

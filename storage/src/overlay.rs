@@ -312,6 +312,18 @@ impl StateView for BlockState {
                 }
             }
         }
+        if self
+            .below
+            .as_ref()
+            .is_some_and(|b| b.accounts.contains_key(&address))
+        {
+            // The pending block below wrote this account, and the base snapshot may predate its commit:
+            // read it uncached, so that an old value never enters the head's shared cache.
+            return Ok(self
+                .base
+                .account_by_hash(&keccak256(address))?
+                .is_some_and(|a| a.storage_root != alloy_trie::EMPTY_ROOT_HASH));
+        }
         self.base.has_storage(address)
     }
 }

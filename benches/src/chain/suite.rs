@@ -6,10 +6,14 @@ use crate::error::BenchError;
 use crate::synthetic::workloads::CHAIN;
 use crate::world::{parevm_state, Chain};
 use alloy_consensus::Header;
+use alloy_primitives::B256;
 use parevm_block::txs::{run_transactions, PostStateRoots};
 use parevm_block::{StateStore, TxRunner};
+use parevm_storage::overlay::Overlay;
+use parevm_storage::BlockState;
 use parevm_storage::{ChainStore, NewBlock};
 use std::path::PathBuf;
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 /// What to run.
@@ -36,6 +40,32 @@ pub struct ChainBenchOptions {
     pub layer: Option<parevm_storage::FlushPolicy>,
     /// The whole store in memory (no file), instead of redb.
     pub memory_store: bool,
+    /// After the blocks, unwind the store to genesis and replay them pipelined as `parevm import` runs:
+    /// block N+1 executes on block N's overlay while N's root and commit run on a second thread.
+    pub pipeline: bool,
+}
+
+/// One block of the sequential pass, kept for the pipelined replay.
+struct Recorded {
+    envs: Vec<parevm_evm_core::Env>,
+    header: Header,
+    hash: B256,
+    gas: u64,
+}
+
+/// Totals of the pipelined replay of a state size's blocks.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PipelineTotals {
+    /// Wall time from the first block's start to the last block's commit and the final sync.
+    pub wall: Duration,
+    /// The final sync (included in `wall`).
+    pub final_sync: Duration,
+    /// Sum of execution on the store (main thread).
+    pub exec: Duration,
+    /// Sum of the state roots (commit thread).
+    pub root: Duration,
+    /// Sum of the commits (commit thread).
+    pub commit: Duration,
 }
 
 /// One block's figures.
@@ -147,6 +177,7 @@ pub fn run_suite(
             alloy_consensus::BlockBody::<parevm_block::input::BlockTx>::default(),
         );
         let (mut memory_total, mut store_total) = (Duration::ZERO, Duration::ZERO);
+        let mut recorded = Vec::new();
         for (b, txs) in world.blocks.iter().enumerate() {
             let number = b as u64 + 1;
             let chain = Chain { number, ..CHAIN };
@@ -182,11 +213,12 @@ pub fn run_suite(
                 timestamp: number,
                 ..Default::default()
             };
+            let hash = header.hash_slow();
             let stats = store
                 .commit_block(
                     NewBlock {
                         header: &header,
-                        hash: header.hash_slow(),
+                        hash,
                         body: &body,
                         tx_hashes: &[],
                         senders: &[],
@@ -229,6 +261,14 @@ pub fn run_suite(
             };
             on_row(&row);
             rows.push(row);
+            if opts.pipeline {
+                recorded.push(Recorded {
+                    envs,
+                    header,
+                    hash,
+                    gas: res.gas_used,
+                });
+            }
         }
         // The blocks are only all on disk once the last group is flushed: that wait is part of the
         // store's wall time (a layer that never catches up would show here, not in the rows).
@@ -260,8 +300,149 @@ pub fn run_suite(
             final_sync.as_secs_f64() * 1e3,
             store_total.as_secs_f64() / memory_total.as_secs_f64().max(1e-12) - 1.0,
         );
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        let sums =
+            rows.iter()
+                .filter(|r| r.accounts == n)
+                .fold([Duration::ZERO; 3], |[e, r, c], row| {
+                    [
+                        e + row.exec_store,
+                        r + row.storage_root + row.account_root,
+                        c + row.commit(),
+                    ]
+                });
+        eprintln!(
+            "{n} accounts, sequential: added wall (store - in-memory execution) {:.1} ms = {:.2} of \
+             in-memory execution; sums: execution on the store {:.1} ms, root {:.1} ms, commit {:.1} ms",
+            ms(store_total.saturating_sub(memory_total)),
+            ratio(store_total.saturating_sub(memory_total), memory_total),
+            ms(sums[0]),
+            ms(sums[1]),
+            ms(sums[2]),
+        );
+        if opts.pipeline {
+            store.unwind_to(0).map_err(setup)?;
+            store.sync().map_err(setup)?;
+            let p = replay_pipelined(&store, &recorded, runner, &body)?;
+            let added = p.wall.saturating_sub(memory_total);
+            eprintln!(
+                "{n} accounts, pipelined (block N+1 executes while N's root and commit run): wall {:.1} ms \
+                 (final sync {:.1} ms included), added wall (wall - in-memory execution {:.1} ms) {:.1} ms \
+                 = {:.2} of in-memory execution; sums: execution on the store {:.1} ms, root {:.1} ms, \
+                 commit {:.1} ms",
+                ms(p.wall),
+                ms(p.final_sync),
+                ms(memory_total),
+                ms(added),
+                ratio(added, memory_total),
+                ms(p.exec),
+                ms(p.root),
+                ms(p.commit),
+            );
+        }
     }
     Ok(rows)
+}
+
+/// `a / b`, 0 for an empty `b`.
+fn ratio(a: Duration, b: Duration) -> f64 {
+    if b.is_zero() {
+        0.0
+    } else {
+        a.as_secs_f64() / b.as_secs_f64()
+    }
+}
+
+/// Replays `blocks` (the sequential pass's, with their headers) on `store`, which is back at their parent,
+/// pipelined as `parevm import` runs them: the calling thread executes block N+1 on block N's overlay
+/// (reads fall through it to the committed state) while a second thread moves N onto the committed head,
+/// computes its root (checked against the recorded header by `commit_block`) and commits it.
+fn replay_pipelined(
+    store: &ChainStore,
+    blocks: &[Recorded],
+    runner: TxRunner,
+    body: &[u8],
+) -> Result<PipelineTotals, BenchError> {
+    let started = Instant::now();
+    let mut totals = PipelineTotals::default();
+    let (exec, root_commit) = std::thread::scope(|scope| {
+        let (jobs, job_rx) = mpsc::sync_channel::<(BlockState, &Recorded)>(0);
+        let committer = scope.spawn(move || -> Result<(Duration, Duration), BenchError> {
+            let (mut root, mut commit) = (Duration::ZERO, Duration::ZERO);
+            for (mut state, block) in job_rx {
+                if state.is_pending() {
+                    store.rebase(&mut state).map_err(setup)?;
+                }
+                let stats = store
+                    .commit_block(
+                        NewBlock {
+                            header: &block.header,
+                            hash: block.hash,
+                            body,
+                            tx_hashes: &[],
+                            senders: &[],
+                            receipts: &[],
+                        },
+                        &state,
+                    )
+                    .map_err(setup)?;
+                root += stats.storage_root + stats.account_root;
+                commit += stats.build + stats.write;
+            }
+            Ok((root, commit))
+        });
+        let executed = (|| -> Result<Duration, BenchError> {
+            let mut exec = Duration::ZERO;
+            let mut pending: Option<(Arc<Overlay>, (u64, B256))> = None;
+            for block in blocks {
+                let t = Instant::now();
+                let mut state = match &pending {
+                    Some((below, parent)) => store.begin_block_on(below.clone(), *parent),
+                    None => store.begin_block(),
+                }
+                .map_err(setup)?;
+                let res = run_transactions(
+                    &block.envs,
+                    &mut state,
+                    runner,
+                    true,
+                    PostStateRoots::Skip,
+                    None,
+                )
+                .map_err(setup)?;
+                exec += t.elapsed();
+                if res.gas_used != block.gas {
+                    return Err(setup(format!(
+                        "block {}: gas {} pipelined, {} before",
+                        block.header.number, res.gas_used, block.gas
+                    )));
+                }
+                pending = Some((
+                    Arc::new(state.overlay().clone()),
+                    (block.header.number, block.hash),
+                ));
+                if jobs.send((state, block)).is_err() {
+                    // The committer stopped on an error, reported below.
+                    break;
+                }
+            }
+            Ok(exec)
+        })();
+        drop(jobs);
+        let committed = committer
+            .join()
+            .unwrap_or_else(|_| Err(setup("the commit thread panicked")));
+        // A commit error comes first: it is why the execution loop stopped.
+        let committed = committed?;
+        Ok::<_, BenchError>((executed?, committed))
+    })?;
+    let t = Instant::now();
+    store.sync().map_err(setup)?;
+    totals.final_sync = t.elapsed();
+    totals.wall = started.elapsed();
+    totals.exec = exec;
+    (totals.root, totals.commit) = root_commit;
+    Ok(totals)
 }
 
 /// The non-empty tables of a batch: `name puts/deletes KiB`.

@@ -202,12 +202,18 @@ impl ChainStore {
     /// The state of block `parent` (number, hash), executed but not committed yet, whose writes are
     /// `below`: the next block executes on it while `parent` is being committed (pipelined import). Call
     /// [`ChainStore::rebase`] once `parent` is committed, before committing this one.
+    ///
+    /// Does not wait for the writer lock, so it returns while `parent` is being rooted and committed: that
+    /// is the point of the pipeline. The snapshot is then the state before `parent` or after it (a commit is
+    /// atomic), and reads agree either way, since `below` shadows every account and slot `parent` wrote;
+    /// the one read that could reach a written account in the base (`has_storage`) bypasses the shared
+    /// cache (see `BlockState::has_storage`). The caller must have seen the block before `parent`
+    /// committed.
     pub fn begin_block_on(
         &self,
         below: Arc<crate::overlay::Overlay>,
         parent: (u64, B256),
     ) -> Result<BlockState, StoreError> {
-        let _writer = self.write.lock();
         let reader = StateReader::new(self.kv.snapshot()?, self.cache.clone());
         Ok(BlockState::on_pending(reader, below, parent))
     }
