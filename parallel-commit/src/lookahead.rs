@@ -610,6 +610,10 @@ fn commit<'a>(
     let (mut window, mut failed) = (0u32, 0u32);
     // Per call target: speculative outcomes that failed and that held.
     let mut strikes: AddressMap<(u32, u32)> = AddressMap::default();
+    // The run of the transaction the committer took last, and whether the cursor is known to be past it:
+    // runs are walked in order, so the run of `i` is found by stepping, and the cursor (a line every claim
+    // writes) is read once per run the committer takes slots of, not once per such slot.
+    let (mut run, mut cursor_past) = (shared.chunk_of(from), false);
     for (i, env) in envs.iter().enumerate().skip(from) {
         // The helpers read the committer's position on every claim, so it is written only once per
         // `PUBLISH` transactions (a stale one only holds speculation back a little earlier).
@@ -645,10 +649,15 @@ fn commit<'a>(
                         // transaction would fetch it from the helper's core each time. A slot that is
                         // READY or RUNNING lies in a run already claimed, and a lower slot is never
                         // FREE (the committer took every slot it passed).
-                        let c = shared.chunk_of(i);
-                        // ORDERING: Relaxed; see `Shared::claim`.
-                        if shared.cursor.load(Ordering::Relaxed) <= c {
-                            shared.cursor.fetch_max(c + 1, Ordering::Relaxed);
+                        while shared.chunks[run + 1] <= i {
+                            (run, cursor_past) = (run + 1, false);
+                        }
+                        if !cursor_past {
+                            // ORDERING: Relaxed; see `Shared::claim`.
+                            if shared.cursor.load(Ordering::Relaxed) <= run {
+                                shared.cursor.fetch_max(run + 1, Ordering::Relaxed);
+                            }
+                            cursor_past = true;
                         }
                         break false;
                     }
