@@ -18,13 +18,12 @@
 //!   and the answer (is it one?) is the same. All arithmetic is arkworks' (`ark-bn254`, `ark-ec`), the
 //!   backend revm-precompile itself uses; nothing here is hand-written cryptography.
 //!
-//! - **BLS12-381 multi-scalar multiplications** (`0x0c` in G1, `0x0e` in G2, EIP-2537): `sum s_i P_i` is
-//!   the sum of the chunks' sums. Each thread runs revm-precompile's own MSM (blst) on its chunk, points
-//!   checked as it checks them; the partial sums are added with revm-precompile's own point addition, in
-//!   chunk order. The group is a group: the sum is the same point, and a point has one encoding.
+//! Not split: the BLS12-381 MSMs (`0x0c`, `0x0e`). revm-precompile's blst backend already runs every MSM of
+//! two or more points on blst's own thread pool (one thread per core), so a split here would only nest
+//! pools (measured: `parevm-benches frames`, `bls_g1_msm_64`, CPU time above wall time on one thread).
 //!
-//! The cost model: a call is split only when it has at least [`MIN_SPLIT_PAIRS`] pairs (bn254 pairing),
-//! [`MIN_SPLIT_G1_MSM`] or [`MIN_SPLIT_G2_MSM`] points (MSMs), and more than one thread is allowed ([`set_threads`]; 1, that is no splitting, until a caller sets it). The threads are
+//! The cost model: a call is split only when it has at least [`MIN_SPLIT_PAIRS`] pairs and more than one
+//! thread is allowed ([`set_threads`]; 1, that is no splitting, until a caller sets it). The threads are
 //! scoped threads of this call: the first chunk runs on the caller's thread.
 
 use ark_bn254::{Bn254, Fq, Fq2, G1Affine, G2Affine};
@@ -35,8 +34,6 @@ use ark_ec::{
 use ark_ff::{One, Zero};
 use ark_serialize::CanonicalDeserialize;
 use revm_precompile::{
-    bls12_381::{G1Point, G1PointScalar, G2Point, G2PointScalar},
-    bls12_381_const::{FP_LENGTH, G1_LENGTH, G2_LENGTH},
     interface::{Crypto, DefaultCrypto},
     PrecompileHalt,
 };
@@ -47,13 +44,6 @@ use std::sync::{
 
 /// Pairs below which a pairing check is not split: one pair's Miller loop has nothing to share.
 pub const MIN_SPLIT_PAIRS: usize = 2;
-
-/// Points below which a G1 MSM is not split (a G1 scalar multiplication costs tens of microseconds, a
-/// thread's start about twenty).
-pub const MIN_SPLIT_G1_MSM: usize = 8;
-
-/// Points below which a G2 MSM is not split (a G2 scalar multiplication costs about three G1 ones).
-pub const MIN_SPLIT_G2_MSM: usize = 4;
 
 /// The most threads one precompile call is split across (the process-wide setting is clamped to it).
 pub const MAX_SPLIT_THREADS: usize = 64;
@@ -103,114 +93,6 @@ impl Crypto for SplitCrypto {
         SPLIT_CALLS.fetch_add(1, Ordering::Relaxed);
         bn254_pairing_check_split(pairs, threads)
     }
-
-    fn bls12_381_g1_msm(
-        &self,
-        pairs: &mut dyn Iterator<Item = Result<G1PointScalar, PrecompileHalt>>,
-    ) -> Result<[u8; G1_LENGTH], PrecompileHalt> {
-        let items = pairs.collect::<Result<Vec<_>, _>>()?;
-        let threads = threads();
-        if threads < 2 || items.len() < MIN_SPLIT_G1_MSM {
-            return DefaultCrypto.bls12_381_g1_msm(&mut items.into_iter().map(Ok));
-        }
-        SPLIT_CALLS.fetch_add(1, Ordering::Relaxed);
-        g1_msm_split(&items, threads)
-    }
-
-    fn bls12_381_g2_msm(
-        &self,
-        pairs: &mut dyn Iterator<Item = Result<G2PointScalar, PrecompileHalt>>,
-    ) -> Result<[u8; G2_LENGTH], PrecompileHalt> {
-        let items = pairs.collect::<Result<Vec<_>, _>>()?;
-        let threads = threads();
-        if threads < 2 || items.len() < MIN_SPLIT_G2_MSM {
-            return DefaultCrypto.bls12_381_g2_msm(&mut items.into_iter().map(Ok));
-        }
-        SPLIT_CALLS.fetch_add(1, Ordering::Relaxed);
-        g2_msm_split(&items, threads)
-    }
-}
-
-/// The G1 MSM of `items` with its points cut into `threads` chunks, one per thread.
-pub fn g1_msm_split(
-    items: &[G1PointScalar],
-    threads: usize,
-) -> Result<[u8; G1_LENGTH], PrecompileHalt> {
-    msm_split(
-        items,
-        threads,
-        |c| DefaultCrypto.bls12_381_g1_msm(&mut c.iter().copied().map(Ok)),
-        |a, b| DefaultCrypto.bls12_381_g1_add(g1_point(&a), g1_point(&b)),
-    )
-}
-
-/// The G2 MSM of `items` with its points cut into `threads` chunks, one per thread.
-pub fn g2_msm_split(
-    items: &[G2PointScalar],
-    threads: usize,
-) -> Result<[u8; G2_LENGTH], PrecompileHalt> {
-    msm_split(
-        items,
-        threads,
-        |c| DefaultCrypto.bls12_381_g2_msm(&mut c.iter().copied().map(Ok)),
-        |a, b| DefaultCrypto.bls12_381_g2_add(g2_point(&a), g2_point(&b)),
-    )
-}
-
-/// A G1 point's unpadded encoding as revm-precompile's coordinate pair.
-fn g1_point(b: &[u8; G1_LENGTH]) -> G1Point {
-    let mut p = ([0u8; FP_LENGTH], [0u8; FP_LENGTH]);
-    p.0.copy_from_slice(&b[..FP_LENGTH]);
-    p.1.copy_from_slice(&b[FP_LENGTH..]);
-    p
-}
-
-/// A G2 point's unpadded encoding as revm-precompile's four coordinates.
-fn g2_point(b: &[u8; G2_LENGTH]) -> G2Point {
-    let mut p = [[0u8; FP_LENGTH]; 4];
-    for (i, c) in p.iter_mut().enumerate() {
-        c.copy_from_slice(&b[i * FP_LENGTH..(i + 1) * FP_LENGTH]);
-    }
-    (p[0], p[1], p[2], p[3])
-}
-
-/// `msm` of each chunk on its own thread (the first on the caller's), the partial sums added in chunk
-/// order with `add`; a partial sum at infinity (all zero) is the identity and skipped.
-fn msm_split<T: Sync, const N: usize>(
-    items: &[T],
-    threads: usize,
-    msm: impl Fn(&[T]) -> Result<[u8; N], PrecompileHalt> + Sync,
-    add: impl Fn([u8; N], [u8; N]) -> Result<[u8; N], PrecompileHalt>,
-) -> Result<[u8; N], PrecompileHalt> {
-    let chunk = items.len().div_ceil(threads.max(1)).max(1);
-    let mut parts = items.chunks(chunk);
-    let first = parts.next().unwrap_or(&[]);
-    let msm = &msm;
-    let sums: Vec<Result<[u8; N], PrecompileHalt>> = std::thread::scope(|s| {
-        let handles: Vec<_> = parts.map(|c| s.spawn(move || msm(c))).collect();
-        let mut sums = Vec::with_capacity(handles.len() + 1);
-        sums.push(msm(first));
-        for h in handles {
-            // As in the pairing: a panicking chunk fails the call instead of the process.
-            sums.push(h.join().unwrap_or(Err(PrecompileHalt::other(
-                "a split precompile chunk panicked",
-            ))));
-        }
-        sums
-    });
-    let mut total = [0u8; N];
-    for s in sums {
-        let s = s?;
-        if s.iter().all(|&b| b == 0) {
-            continue;
-        }
-        total = if total.iter().all(|&b| b == 0) {
-            s
-        } else {
-            add(total, s)?
-        };
-    }
-    Ok(total)
 }
 
 /// The pairing check of `pairs` with its pairs cut into `threads` chunks, one per thread.
@@ -448,112 +330,6 @@ mod tests {
         }
         let all_inf = vec![(vec![0u8; 64], vec![0u8; 128]); 3];
         check_all_ways(&all_inf);
-    }
-
-    /// A field element below the modulus (its first byte zero) drawn from `seed` and `i`.
-    fn fp(seed: u64, i: u64) -> [u8; 48] {
-        let h = alloy_primitives::keccak256([seed.to_be_bytes(), i.to_be_bytes()].concat());
-        let g = alloy_primitives::keccak256(h);
-        let mut b = [0u8; 48];
-        b[1..33].copy_from_slice(h.as_slice());
-        b[33..].copy_from_slice(&g[..15]);
-        b
-    }
-
-    fn scalar_bytes(seed: u64, i: u64) -> [u8; 32] {
-        alloy_primitives::keccak256([seed.to_be_bytes(), (i + 1000).to_be_bytes()].concat()).0
-    }
-
-    fn g1_items(n: usize, seed: u64) -> Vec<G1PointScalar> {
-        (0..n as u64)
-            .map(|i| {
-                let p = DefaultCrypto
-                    .bls12_381_fp_to_g1(&fp(seed, i))
-                    .expect("maps to G1");
-                (g1_point(&p), scalar_bytes(seed, i))
-            })
-            .collect()
-    }
-
-    fn g2_items(n: usize, seed: u64) -> Vec<G2PointScalar> {
-        (0..n as u64)
-            .map(|i| {
-                let q = DefaultCrypto
-                    .bls12_381_fp2_to_g2((fp(seed, 2 * i), fp(seed, 2 * i + 1)))
-                    .expect("maps to G2");
-                (g2_point(&q), scalar_bytes(seed, i))
-            })
-            .collect()
-    }
-
-    #[test]
-    fn bls_msm_split_equals_revm_precompile() {
-        for n in [1, 2, 3, 8, 17] {
-            let mut g1 = g1_items(n, n as u64);
-            let mut g2 = g2_items(n, 50 + n as u64);
-            for round in 0..4 {
-                match round {
-                    // Zero scalars, points at infinity, and a sum that cancels to infinity.
-                    1 => {
-                        g1[0].1 = [0; 32];
-                        g2[n - 1].1 = [0; 32];
-                    }
-                    2 => {
-                        g1[n / 2].0 = ([0; 48], [0; 48]);
-                        g2[0].0 = ([0; 48], [0; 48], [0; 48], [0; 48]);
-                    }
-                    // A point off the curve: every way must fail.
-                    3 => {
-                        g1[n - 1].0 .1[47] ^= 1;
-                        g2[n / 2].0 .3[47] ^= 1;
-                    }
-                    _ => {}
-                }
-                let want1 = DefaultCrypto.bls12_381_g1_msm(&mut g1.iter().copied().map(Ok));
-                let want2 = DefaultCrypto.bls12_381_g2_msm(&mut g2.iter().copied().map(Ok));
-                if round < 3 {
-                    assert!(want1.is_ok() && want2.is_ok(), "{n} points, round {round}");
-                } else {
-                    assert!(
-                        want1.is_err() && want2.is_err(),
-                        "{n} points, round {round}"
-                    );
-                }
-                for t in 1..=5 {
-                    let got1 = g1_msm_split(&g1, t);
-                    let got2 = g2_msm_split(&g2, t);
-                    assert_eq!(got1.is_ok(), want1.is_ok(), "G1 {n} points {t} threads");
-                    assert_eq!(got2.is_ok(), want2.is_ok(), "G2 {n} points {t} threads");
-                    if let (Ok(a), Ok(b)) = (&got1, &want1) {
-                        assert_eq!(a, b, "G1 {n} points {t} threads round {round}");
-                    }
-                    if let (Ok(a), Ok(b)) = (&got2, &want2) {
-                        assert_eq!(a, b, "G2 {n} points {t} threads round {round}");
-                    }
-                }
-            }
-        }
-        // Partial sums that cancel: P and -P in different chunks sum to infinity.
-        let mut p = g1_items(1, 3)[0];
-        p.1 = [0; 32];
-        p.1[31] = 1;
-        let mut neg = p;
-        let minus_one = {
-            // r - 1, the group order less one, as a big-endian scalar.
-            let r = alloy_primitives::U256::from_str_radix(
-                "73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000001",
-                16,
-            )
-            .expect("order parses");
-            (r - alloy_primitives::U256::from(1u8)).to_be_bytes::<32>()
-        };
-        neg.1 = minus_one;
-        let items = vec![p, p, neg, neg];
-        let want = DefaultCrypto.bls12_381_g1_msm(&mut items.iter().copied().map(Ok));
-        for t in 1..=4 {
-            assert_eq!(g1_msm_split(&items, t), want, "{t} threads");
-            assert_eq!(want, Ok([0u8; G1_LENGTH]), "P + P - P - P is infinity");
-        }
     }
 
     #[test]

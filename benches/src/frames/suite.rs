@@ -114,6 +114,8 @@ fn measure(
                 let (_, a, b) = timed(|| execute_sequential(&p.envs, &p.state));
                 (a, b)
             } else if c == configs - 1 {
+                // revm as revm is: its precompiles on one thread (the provider is process-wide).
+                precompile_split::set_threads(1);
                 let fresh = p.db.clone();
                 let (_, a, b) = timed(|| run_revm(w, fresh));
                 (a, b)

@@ -4,6 +4,8 @@
 //!   with one random linear combination) and stores that the check passed.
 //! - `bls_g1_msm_64`: a contract makes one `STATICCALL` to the BLS12-381 G1 MSM precompile (EIP-2537) with
 //!   64 points, as an aggregate-signature or KZG-style verifier does, and stores that it succeeded.
+//!   revm-precompile's blst backend runs the MSM on blst's own thread pool, so even the one-thread rows
+//!   use every core for it (CPU time above wall time); parevm does not split it further.
 //! - `multicall3_erc20`: Multicall3's `aggregate3` (its deployed code, unchanged) of 16 independent
 //!   `transfer` calls, one to each of 16 ERC-20 tokens (pevm's `ERC20Token`) in which Multicall3 holds a
 //!   balance, each to a fresh recipient.
