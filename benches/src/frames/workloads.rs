@@ -181,3 +181,29 @@ fn multicall3_erc20(n: usize) -> Result<Workload, BenchError> {
         }],
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synthetic::suite::{check, prepare};
+    use parevm_evm_core::precompile_split;
+
+    /// Every frames block succeeds, the parallel engine equals the sequential path at 2 and 4 threads,
+    /// the in-place path equals it too, and revm agrees on gas and success (the suite's own checks), with
+    /// heavy precompiles on one thread and, where this test process could install the provider (another
+    /// test may have run a precompile first), split across 3.
+    #[test]
+    fn every_frames_block_passes_the_suite_checks() {
+        let split = precompile_split::install();
+        for name in NAMES {
+            let w = build(name).expect("the block builds");
+            let p = prepare(&w);
+            for t in if split { vec![1, 3] } else { vec![1] } {
+                precompile_split::set_threads(t);
+                let gas = check(&w, &p, &[2, 4]).expect("the checks pass");
+                assert!(gas > 200_000, "{name}: {gas} gas");
+            }
+        }
+        precompile_split::set_threads(1);
+    }
+}
