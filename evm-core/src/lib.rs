@@ -24,6 +24,7 @@
 pub mod code;
 pub mod env;
 pub mod error;
+pub mod frame_mode;
 #[allow(unsafe_code)]
 // The dispatch loop and the stack: unchecked access behind checks done per basic block.
 pub mod interpreter;
@@ -46,6 +47,7 @@ pub use outcome::{
 pub use revm_primitives::KECCAK_EMPTY;
 pub use spec::SpecId;
 pub use transact::{
-    execute_system_call, execute_tx, intrinsic_gas, ExecStats, TxExecution, SYSTEM_ADDRESS,
+    execute_system_call, execute_tx, intrinsic_gas, run_frame_helper, ExecStats, FrameBoard,
+    TxExecution, SYSTEM_ADDRESS,
 };
 pub use view::{AccountBasic, Location, StateView, TxIdx, ViewError};

@@ -35,6 +35,10 @@ use revm_primitives::{eip3860::MAX_INITCODE_SIZE, eip7702, CALL_STACK_LIMIT, KEC
 use std::borrow::Cow;
 use std::sync::Arc;
 
+mod frames;
+mod lookahead;
+pub use lookahead::{run_frame_helper, FrameBoard};
+
 /// EIP-170 maximum deployed code size.
 const MAX_CODE_SIZE: usize = 0x6000;
 /// EIP-7825 transaction gas cap (Osaka).
@@ -112,6 +116,19 @@ pub struct TxExecution<'a> {
     tracer: Option<Box<dyn Tracer + Send>>,
     /// A system call (EIP-4788, EIP-2935, EIP-7002, EIP-7251): no validation, no fees, no nonce.
     system: bool,
+    /// Call depth of this execution's first frame: 0 for a transaction, the call's depth for a helper
+    /// frame (`transact/frames.rs`).
+    base_depth: usize,
+    /// This execution runs one helper frame on a forked journal: its own calls run inline.
+    helper: bool,
+    /// The frame lookahead this execution commits (takes helper frames from), if any.
+    board: Option<&'a FrameBoard>,
+    /// The frame lookahead this execution scouts for (publishes its top frame's calls to), if any.
+    scout: Option<&'a FrameBoard>,
+    /// Calls of the top frame resolved so far: the index of the next one on the board.
+    top_calls: usize,
+    /// [`crate::frame_mode::FrameMode::ForcedStale`]: the seed of this transaction's first helper frame.
+    stale_seed: Option<Arc<crate::journal::Seed>>,
 }
 
 impl std::fmt::Debug for TxExecution<'_> {
@@ -168,6 +185,12 @@ impl<'a> TxExecution<'a> {
             stats: ExecStats::default(),
             tracer: None,
             system: false,
+            base_depth: 0,
+            helper: false,
+            board: None,
+            scout: None,
+            top_calls: 0,
+            stale_seed: None,
         }
     }
 
@@ -578,9 +601,57 @@ impl<'a> TxExecution<'a> {
     fn run_frames(&mut self, view: &dyn StateView) -> Result<(), TxError> {
         let spec = self.spec;
         let tables = table::tables(spec);
+        let frames_on = !self.helper
+            && self.tracer.is_none()
+            && crate::frame_mode::mode() != crate::frame_mode::FrameMode::Off;
         loop {
             if let Some(req) = self.pending.take() {
-                match self.start_frame(view, &req) {
+                let top_call = self.frames.len() == 1
+                    && (self.board.is_some() || self.scout.is_some())
+                    && matches!(req, FrameRequest::Call(_));
+                if let (true, FrameRequest::Call(c)) = (top_call, &req) {
+                    let r = match (self.scout, self.board) {
+                        (Some(board), _) => self.scout_call(board, c),
+                        (None, Some(board)) => self.board_call(board, self.top_calls, view, c),
+                        (None, None) => Ok(false),
+                    };
+                    match r {
+                        Ok(true) => {
+                            self.top_calls += 1;
+                            if self.top.is_some() {
+                                return Ok(());
+                            }
+                            continue;
+                        }
+                        Ok(false) => {}
+                        Err(e) => {
+                            self.pending = Some(req);
+                            return Err(e.into());
+                        }
+                    }
+                }
+                if frames_on && !self.frames.is_empty() {
+                    if let FrameRequest::Call(c) = &req {
+                        match self.call_as_helper_frame(view, c) {
+                            Ok(true) => {
+                                if self.top.is_some() {
+                                    return Ok(());
+                                }
+                                continue;
+                            }
+                            Ok(false) => {}
+                            Err(e) => {
+                                self.pending = Some(req);
+                                return Err(e.into());
+                            }
+                        }
+                    }
+                }
+                let started = self.start_frame(view, &req);
+                if top_call && started.is_ok() {
+                    self.top_calls += 1;
+                }
+                match started {
                     Ok(Some(frame)) => self.frames.push(frame),
                     Ok(None) => {}
                     Err(e) => {
@@ -725,6 +796,10 @@ impl<'a> TxExecution<'a> {
             let out = r.deployed.as_ref().unwrap_or(&r.output);
             t.frame_end(r.status, r.gas_left, out, self.frames.len());
         }
+        if matches!(r.status, ExecStatus::Halt(_)) && self.helper {
+            // A halt consumes the frame's whole limit: the helper frame's gas depends on its limit.
+            self.journal.note_gas_sensitive();
+        }
         let Some(parent) = self.frames.last_mut() else {
             self.top = Some(r);
             return;
@@ -767,7 +842,7 @@ impl<'a> TxExecution<'a> {
         view: &dyn StateView,
         req: &FrameRequest,
     ) -> Result<Option<Frame>, ViewError> {
-        let depth = self.frames.len();
+        let depth = self.base_depth + self.frames.len();
         match req {
             FrameRequest::Call(c) => self.start_call(view, c, depth),
             FrameRequest::Create(c) => self.start_create(view, c, depth),

@@ -63,6 +63,13 @@ pub struct ParallelConfig {
     pub spawn_after: std::time::Duration,
     /// Chaos mode: inject seeded random yields and sleeps inside the scheduler and multi-version memory.
     pub chaos: Option<u64>,
+    /// In a block that stays on one thread, run frame lookahead (issue 16, `frames.rs`) on the other
+    /// threads for each transaction whose gas limit is at least [`ParallelConfig::frame_min_gas`]: a scout
+    /// and helpers run the calls of its top frame ahead of it.
+    pub frames: bool,
+    /// The smallest transaction gas limit that gets frame lookahead (below it a transaction is too short
+    /// for a helper thread's hand-off to pay).
+    pub frame_min_gas: u64,
 }
 
 impl ParallelConfig {
@@ -80,6 +87,8 @@ impl ParallelConfig {
             adaptive: true,
             spawn_after: std::time::Duration::from_micros(100),
             chaos: None,
+            frames: true,
+            frame_min_gas: 300_000,
         }
     }
 

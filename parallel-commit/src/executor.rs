@@ -84,7 +84,12 @@ pub(crate) fn run(
 ) -> Result<BlockExecution, ParallelError> {
     let start = Instant::now();
     if filter.is_none() && stay_sequential(envs, cfg) {
-        let results = try_execute_sequential(envs, base)?;
+        let helpers = cfg.threads.saturating_sub(1);
+        let results = if cfg.frames && helpers > 0 {
+            crate::frames::execute_with_frames(envs, base, helpers, cfg)?
+        } else {
+            try_execute_sequential(envs, base)?
+        };
         let report = ExecReport {
             mode: ExecMode::Sequential,
             txs: envs.len(),

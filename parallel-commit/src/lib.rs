@@ -32,6 +32,7 @@ mod compare;
 mod config;
 mod error;
 mod executor;
+mod frames;
 mod hot;
 mod in_place;
 mod lookahead;

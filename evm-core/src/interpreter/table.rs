@@ -268,6 +268,22 @@ fn after_boundary(frame: &mut Frame, ctx: &mut Ctx<'_>, ctl: Ctl, ip: *const u8)
     }
 }
 
+/// Block-table entry of GAS. On a helper frame's forked journal it notes a GAS whose value is used other
+/// than as the gas argument of a call right after it (`journal/fork.rs`): only then does the frame's run
+/// depend on its gas limit.
+fn gas_block(frame: &mut Frame, ctx: &mut Ctx<'_>, sp: Sp, ip: *const u8) -> Next {
+    if ctx.journal.watches_gas() {
+        // SAFETY: `ip` is just past this opcode inside the padded code, which ends in 33 STOP bytes.
+        let next = unsafe { *ip };
+        if !matches!(next, 0xf1 | 0xf2 | 0xf4 | 0xfa) {
+            ctx.journal.note_gas_sensitive();
+        }
+    }
+    frame.stack.set_sp(sp);
+    let ctl = system::gas(frame, ctx);
+    (after_boundary(frame, ctx, ctl, ip), frame.stack.sp())
+}
+
 /// Block-table entry of undefined opcodes.
 fn undefined(_: &mut Frame, ctx: &mut Ctx<'_>, sp: Sp, ip: *const u8) -> Next {
     (
@@ -617,7 +633,7 @@ fn build(spec: SpecId) -> (Tables, Builder) {
     b.block[crate::code::PUSH2_JUMP as usize] = control::push_jump_block::<2>;
     b.block[crate::code::PUSH1_JUMPI as usize] = control::push_jumpi_block::<1>;
     b.block[crate::code::PUSH2_JUMPI as usize] = control::push_jumpi_block::<2>;
-    b.block[0x5a] = boundary!(system::gas);
+    b.block[0x5a] = gas_block;
     b.block[0x55] = boundary!(host::sstore);
     b.block[0xf0] = boundary!(contract::create);
     if d[0xf5] {

@@ -18,6 +18,9 @@ use alloy_primitives::{Address, Log, B256, U256};
 use revm_primitives::KECCAK_EMPTY;
 use std::hash::{Hash, Hasher};
 
+mod fork;
+pub use fork::{FrameEffects, FrameReads, Seed, SeedView};
+
 /// The RIPEMD-160 precompile, whose touch survives a revert (the block 2675119 consensus quirk).
 const RIPEMD160: Address =
     Address::new([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3]);
@@ -200,6 +203,9 @@ pub struct Journal {
     warm_precompiles: bool,
     /// The precompiles in force (the chain's set for this fork).
     precompiles: Option<&'static revm_precompile::Precompiles>,
+    /// Set only on a journal forked to run one call frame apart (`fork.rs`): the state it starts from and
+    /// what it saw of it.
+    fork: Option<Box<fork::ForkState>>,
 }
 
 impl Journal {
@@ -237,6 +243,7 @@ impl Journal {
             logs: Vec::new(),
             reads: Vec::new(),
             skip_reads: false,
+            fork: None,
         }
     }
 
@@ -289,6 +296,9 @@ impl Journal {
             }),
         }
         let i = i as AccIdx;
+        if self.fork.is_some() {
+            self.seed_account(i);
+        }
         self.addrs.push(address);
         if self.addrs.len() == SCAN_LIMIT + 1 {
             self.index = self
@@ -306,11 +316,6 @@ impl Journal {
     #[inline]
     fn at(&mut self, i: AccIdx) -> &mut JAccount {
         &mut self.accs[i as usize]
-    }
-
-    /// The account of `address` if it was loaded, without adding it.
-    fn get(&self, address: &Address) -> Option<&JAccount> {
-        self.find(address).map(|i| &self.accs[i as usize])
     }
 
     /// True when `address` is a precompile that EIP-2929 makes warm for the whole transaction.
@@ -543,10 +548,15 @@ impl Journal {
         view: &dyn StateView,
         address: Address,
     ) -> Result<bool, ViewError> {
-        if let Some(acc) = self.get(&address) {
-            if acc.created {
-                return Ok(acc.storage.values().any(|s| !s.current.is_zero()));
-            }
+        let i = self.idx(address);
+        let acc = &self.accs[i as usize];
+        if acc.created {
+            let here = acc.storage.values().any(|s| !s.current.is_zero());
+            return Ok(here
+                || self
+                    .fork
+                    .as_deref()
+                    .is_some_and(|f| f.seed_has_storage(acc.address, &acc.storage)));
         }
         let v = view.has_storage(address)?;
         self.record(Location::HasStorage(address), U256::from(u8::from(v)));
@@ -616,6 +626,11 @@ impl Journal {
         let created = acc.created;
         let entry = acc.storage.entry(SlotKey(slot)).or_default();
         if !entry.loaded {
+            if let Some(f) = self.fork.as_deref_mut() {
+                if f.seed_slot(i, address, slot, created, entry, self.reads.len()) {
+                    return Ok((i, entry));
+                }
+            }
             let v = if created {
                 U256::ZERO
             } else {
@@ -700,8 +715,12 @@ impl Journal {
     }
 
     /// True when `address` is warm.
-    pub fn is_warm(&self, address: Address) -> bool {
-        self.is_warm_precompile(&address) || self.get(&address).is_some_and(|a| a.warm)
+    pub fn is_warm(&mut self, address: Address) -> bool {
+        if self.is_warm_precompile(&address) {
+            return true;
+        }
+        let i = self.idx(address);
+        self.accs[i as usize].warm
     }
 
     // ----- mutations -----
@@ -934,8 +953,9 @@ impl Journal {
     }
 
     /// True when `address` was created in this transaction.
-    pub fn is_created(&self, address: Address) -> bool {
-        self.get(&address).is_some_and(|a| a.created)
+    pub fn is_created(&mut self, address: Address) -> bool {
+        let i = self.idx(address);
+        self.accs[i as usize].created
     }
 
     /// Marks `address` for deletion at the end of the transaction (SELFDESTRUCT).
@@ -949,14 +969,19 @@ impl Journal {
     }
 
     /// True when `address` has executed SELFDESTRUCT in this transaction.
-    pub fn is_destroyed(&self, address: Address) -> bool {
-        self.get(&address).is_some_and(|a| a.destroyed)
+    pub fn is_destroyed(&mut self, address: Address) -> bool {
+        let i = self.idx(address);
+        self.accs[i as usize].destroyed
     }
 
     // ----- transient storage (EIP-1153) -----
 
     /// TLOAD.
-    pub fn tload(&self, address: Address, slot: U256) -> U256 {
+    pub fn tload(&mut self, address: Address, slot: U256) -> U256 {
+        if self.fork.is_some() {
+            let i = self.idx(address);
+            return self.fork_transient(i, slot);
+        }
         self.find(&address)
             .and_then(|i| self.transient.get(&(i, slot)).copied())
             .unwrap_or_default()
@@ -965,6 +990,10 @@ impl Journal {
     /// TSTORE.
     pub fn tstore(&mut self, address: Address, slot: U256, value: U256) {
         let i = self.idx(address);
+        if self.fork.is_some() {
+            // The value before this store may be the seed's.
+            self.fork_transient(i, slot);
+        }
         let old = self.transient.insert((i, slot), value).unwrap_or_default();
         if old != value {
             self.undo.push(Undo::Transient(i, slot, old));

@@ -1,0 +1,253 @@
+//! Issue 16: every official state test, blockchain test and recorded mainnet block with *helper frames
+//! forced on* (`parevm_evm_core::frame_mode::FrameMode::Forced`): every message call made by a frame a
+//! transaction runs itself (its top frame, and creations it runs), precompiles included, runs with its
+//! whole subtree on a journal forked from its caller's at the call
+//! (`evm-core/src/journal/fork.rs`), and its reads are checked and its net effect applied through the
+//! caller's journal (`evm-core/src/transact/frames.rs`). The results must be the pinned counts of the
+//! ordinary runs, and every helper frame must be applied (its seed is the caller's journal at the call, so
+//! a discard would be a bug in the check).
+//!
+//! This file is its own test process and its tests take one lock, so the process-wide mode affects nothing
+//! else and the counters are this file's.
+
+use parevm_block::TxRunner;
+use parevm_conformance::blocktest::{self, BlocktestOptions, CaseOptions};
+use parevm_conformance::replay::{blocks_dir, replay_dirs, BlockReport};
+use parevm_conformance::statetest::{self, collect_files, RunOptions, SuiteOptions};
+use parevm_conformance::unpack::fixtures_dir;
+use parevm_evm_core::frame_mode::{self, FrameMode};
+use std::sync::Mutex;
+
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// Runs `f` with frames forced and returns the helper-frame counters of its run.
+fn forced<T>(f: impl FnOnce() -> T) -> (T, frame_mode::FrameStats) {
+    forced_as(FrameMode::Forced, f)
+}
+
+/// Runs `f` in frame mode `mode` and returns the helper-frame counters of its run.
+fn forced_as<T>(mode: FrameMode, f: impl FnOnce() -> T) -> (T, frame_mode::FrameStats) {
+    let _guard = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    frame_mode::reset_stats();
+    frame_mode::set_mode(mode);
+    let r = f();
+    frame_mode::set_mode(FrameMode::Off);
+    (r, frame_mode::stats())
+}
+
+fn fixtures(kind: &str) -> Vec<std::path::PathBuf> {
+    let dir = fixtures_dir()
+        .expect("fixtures unpack")
+        .join("eest-v5.4.0")
+        .join(kind);
+    collect_files(&[dir]).expect("fixture folder readable")
+}
+
+#[test]
+fn state_tests_pass_with_frames_forced() {
+    let files = fixtures("state_tests");
+    let opts = SuiteOptions {
+        run: RunOptions::new(),
+        threads: None,
+        progress: false,
+    };
+    let (s, stats) = forced(|| {
+        statetest::run_files(&files, &opts, &|results: &[statetest::CaseResult]| {
+            for r in results {
+                if matches!(r.status, statetest::CaseStatus::Failed(_)) {
+                    println!("{r}");
+                }
+            }
+        })
+        .expect("state tests run")
+    });
+    println!(
+        "state tests, frames forced: {}; helper frames: {stats:?}",
+        s.total
+    );
+    assert_eq!(
+        (s.total.passed, s.total.failed, s.total.skipped),
+        (29_176, 0, 0),
+        "{}",
+        s.total
+    );
+    assert!(stats.applied > 100_000, "{stats:?}");
+    assert_eq!(
+        (stats.run, stats.discarded),
+        (stats.applied, 0),
+        "{stats:?}"
+    );
+}
+
+#[test]
+fn blockchain_tests_pass_with_frames_forced() {
+    let files = fixtures("blockchain_tests");
+    let opts = BlocktestOptions {
+        case: CaseOptions {
+            runner: TxRunner::Sequential,
+            store: false,
+            trace: None,
+        },
+        ..BlocktestOptions::default()
+    };
+    let (b, stats) = forced(|| {
+        blocktest::run_files(&files, &opts, &|results: &[blocktest::CaseResult]| {
+            for r in results {
+                if matches!(r.status, blocktest::Status::Failed(_)) {
+                    println!("{r}");
+                }
+            }
+        })
+        .expect("blockchain tests run")
+    });
+    println!(
+        "blockchain tests, frames forced: {}; helper frames: {stats:?}",
+        b.total
+    );
+    assert_eq!(
+        (b.total.passed, b.total.failed, b.total.skipped),
+        (9_993, 0, 0),
+        "{}",
+        b.total
+    );
+    assert_eq!(b.exception_totals(), (594, 0), "{}", b.table());
+    assert!(stats.applied > 10_000, "{stats:?}");
+    assert_eq!(
+        (stats.run, stats.discarded),
+        (stats.applied, 0),
+        "{stats:?}"
+    );
+}
+
+#[test]
+fn mainnet_blocks_replay_with_frames_forced() {
+    let dir = blocks_dir().expect("blocks archive unpacks");
+    let mut failures = Vec::new();
+    let (totals, stats) = forced(|| {
+        replay_dirs(&[dir], TxRunner::Sequential, &mut |r: &BlockReport| {
+            if !r.passed() {
+                failures.push(r.to_string());
+            }
+        })
+        .expect("replay set readable")
+    });
+    println!("mainnet blocks, frames forced: {totals}; helper frames: {stats:?}");
+    assert_eq!(
+        (totals.passed, totals.failed),
+        (55, 0),
+        "{totals}; failures:\n{}",
+        failures.join("\n")
+    );
+    assert!(stats.applied > 5_000, "{stats:?}");
+    assert_eq!(
+        (stats.run, stats.discarded),
+        (stats.applied, 0),
+        "{stats:?}"
+    );
+}
+
+/// The check itself: every helper frame from the seed of its transaction's first call and with three
+/// quarters of the call's gas (`FrameMode::ForcedStale`). Frames that read what changed since, or whose run
+/// depended on their gas limit, must be discarded and run inline; the rest applied; the results the same.
+#[test]
+fn state_tests_pass_with_stale_helper_frames() {
+    let files = fixtures("state_tests");
+    let opts = SuiteOptions {
+        run: RunOptions::new(),
+        threads: None,
+        progress: false,
+    };
+    let (s, stats) = forced_as(FrameMode::ForcedStale, || {
+        statetest::run_files(&files, &opts, &|results: &[statetest::CaseResult]| {
+            for r in results {
+                if matches!(r.status, statetest::CaseStatus::Failed(_)) {
+                    println!("{r}");
+                }
+            }
+        })
+        .expect("state tests run")
+    });
+    println!(
+        "state tests, stale helper frames: {}; helper frames: {stats:?}",
+        s.total
+    );
+    assert_eq!(
+        (s.total.passed, s.total.failed, s.total.skipped),
+        (29_176, 0, 0),
+        "{}",
+        s.total
+    );
+    assert_eq!(stats.run, stats.applied + stats.discarded, "{stats:?}");
+    assert!(
+        stats.applied > 10_000 && stats.discarded > 10_000,
+        "{stats:?}"
+    );
+}
+
+#[test]
+fn mainnet_blocks_replay_with_stale_helper_frames() {
+    let dir = blocks_dir().expect("blocks archive unpacks");
+    let mut failures = Vec::new();
+    let (totals, stats) = forced_as(FrameMode::ForcedStale, || {
+        replay_dirs(&[dir], TxRunner::Sequential, &mut |r: &BlockReport| {
+            if !r.passed() {
+                failures.push(r.to_string());
+            }
+        })
+        .expect("replay set readable")
+    });
+    println!("mainnet blocks, stale helper frames: {totals}; helper frames: {stats:?}");
+    assert_eq!(
+        (totals.passed, totals.failed),
+        (55, 0),
+        "{totals}; failures:\n{}",
+        failures.join("\n")
+    );
+    assert_eq!(stats.run, stats.applied + stats.discarded, "{stats:?}");
+    assert!(
+        stats.applied > 1_000 && stats.discarded > 1_000,
+        "{stats:?}"
+    );
+}
+
+/// Frame lookahead on threads, as blocks that stay on one thread get it with `--threads` above 1
+/// (`parallel-commit/src/frames.rs`): every blockchain test through the checked parallel runner at 2 and 4
+/// threads, not forced onto the parallel engine, so that every small block runs in order with a scout and
+/// helpers running its transactions' calls ahead; the runner checks every block against the sequential
+/// path. Helper frames run, and each is applied or discarded at its call, or never reached.
+#[test]
+fn blockchain_tests_pass_with_frame_lookahead() {
+    let files = fixtures("blockchain_tests");
+    for threads in [2, 4] {
+        let opts = BlocktestOptions {
+            case: CaseOptions {
+                runner: TxRunner::Checked { threads },
+                store: false,
+                trace: None,
+            },
+            ..BlocktestOptions::default()
+        };
+        let (b, stats) = forced_as(FrameMode::Off, || {
+            blocktest::run_files(&files, &opts, &|results: &[blocktest::CaseResult]| {
+                for r in results {
+                    if matches!(r.status, blocktest::Status::Failed(_)) {
+                        println!("{r}");
+                    }
+                }
+            })
+            .expect("blockchain tests run")
+        });
+        println!(
+            "blockchain tests, frame lookahead on {threads} threads: {}; helper frames: {stats:?}",
+            b.total
+        );
+        assert_eq!(
+            (b.total.passed, b.total.failed, b.total.skipped),
+            (9_993, 0, 0),
+            "{}",
+            b.total
+        );
+        assert_eq!(b.exception_totals(), (594, 0), "{}", b.table());
+        assert!(stats.run > 1_000 && stats.applied > 0, "{stats:?}");
+    }
+}

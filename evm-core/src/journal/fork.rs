@@ -1,0 +1,743 @@
+//! A journal forked to run one call frame apart from the transaction that will use its result (issue 16,
+//! frame lookahead; the protocol is in `docs/frames.md`).
+//!
+//! ```text
+//! committer's (or scout's) journal at a CALL --seed()--> Seed --fork()--> forked journal
+//!   forked journal runs the child frame (its reads of the seed logged, its view reads recorded as usual)
+//!   --fork_finish()--> FrameReads + FrameEffects
+//! committer at the same CALL: check_frame_reads() (no change) --> apply_frame() (loads, then effects)
+//! ```
+//!
+//! A forked journal starts empty and loads every location on first use, like any journal, through a
+//! [`SeedView`] that answers from the seed's values and falls back to the real view, so its read set lists
+//! every balance, nonce, code hash and slot value the frame depended on. What a view cannot carry comes
+//! from the seed on the first touch and is logged as a [`SeedRead`]: an account's warm, created and
+//! destroyed flags, a slot's warmth and, when the seed had loaded it, its current and original values, and
+//! transient storage. A frame's run is a deterministic function of its request, its gas limit and those
+//! values, so when every one of them equals the committer's at the call, applying the frame's net effect
+//! through the committer's journal (with undo entries, so an ancestor's revert undoes it) leaves the same
+//! journal as running the frame there.
+
+use super::{AccIdx, Journal, Slot, SlotKey, SlotMap, Undo};
+use crate::code::Code;
+use crate::view::{Location, StateView, ViewError};
+use alloy_primitives::map::{AddressMap, B256Map, HashMap};
+use alloy_primitives::{Address, Log, B256, U256};
+use std::sync::Arc;
+
+/// What a forked journal starts from: a copy of another journal's state at one call.
+#[derive(Debug, Default)]
+pub struct Seed {
+    accounts: AddressMap<SeedAccount>,
+    transient: HashMap<(Address, U256), U256>,
+    /// Code installed in this transaction (not in the view's code store yet), by hash.
+    codes: B256Map<Code>,
+}
+
+/// One account of a [`Seed`].
+#[derive(Debug, Default, Clone)]
+struct SeedAccount {
+    balance: Option<U256>,
+    credit: U256,
+    nonce: Option<u64>,
+    code_hash: Option<B256>,
+    warm: bool,
+    touched: bool,
+    created: bool,
+    destroyed: bool,
+    storage: SlotMap,
+}
+
+/// A state view that answers from a [`Seed`]'s values where it has them and from `base` elsewhere.
+pub struct SeedView<'a> {
+    seed: &'a Seed,
+    base: &'a dyn StateView,
+}
+
+impl<'a> SeedView<'a> {
+    /// The view of `seed` over `base`.
+    pub fn new(seed: &'a Seed, base: &'a dyn StateView) -> Self {
+        Self { seed, base }
+    }
+}
+
+impl StateView for SeedView<'_> {
+    fn balance(&self, address: Address) -> Result<U256, ViewError> {
+        match self.seed.accounts.get(&address) {
+            Some(a) => match a.balance {
+                Some(b) => Ok(b),
+                None => Ok(self.base.balance(address)? + a.credit),
+            },
+            None => self.base.balance(address),
+        }
+    }
+    fn nonce(&self, address: Address) -> Result<u64, ViewError> {
+        match self.seed.accounts.get(&address).and_then(|a| a.nonce) {
+            Some(n) => Ok(n),
+            None => self.base.nonce(address),
+        }
+    }
+    fn code_hash(&self, address: Address) -> Result<B256, ViewError> {
+        match self.seed.accounts.get(&address).and_then(|a| a.code_hash) {
+            Some(h) => Ok(h),
+            None => self.base.code_hash(address),
+        }
+    }
+    fn code_by_hash(&self, code_hash: B256) -> Result<Code, ViewError> {
+        match self.seed.codes.get(&code_hash) {
+            Some(c) => Ok(c.clone()),
+            None => self.base.code_by_hash(code_hash),
+        }
+    }
+    fn storage(&self, address: Address, slot: U256) -> Result<U256, ViewError> {
+        if let Some(a) = self.seed.accounts.get(&address) {
+            match a.storage.get(&SlotKey(slot)) {
+                Some(s) if s.loaded => return Ok(s.current),
+                _ if a.created => return Ok(U256::ZERO),
+                _ => {}
+            }
+        }
+        self.base.storage(address, slot)
+    }
+    fn block_hash(&self, number: u64) -> Result<B256, ViewError> {
+        self.base.block_hash(number)
+    }
+    fn has_storage(&self, address: Address) -> Result<bool, ViewError> {
+        self.base.has_storage(address)
+    }
+}
+
+/// A value a forked journal took from its seed rather than through its view.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SeedRead {
+    /// An account's flags on its first touch.
+    Account {
+        /// The account.
+        address: Address,
+        /// Warm (EIP-2929).
+        warm: bool,
+        /// Created in this transaction.
+        created: bool,
+        /// SELFDESTRUCT executed in this transaction.
+        destroyed: bool,
+    },
+    /// A slot on its first touch: its warmth, and its values when the seed knew them (`current` is `None`
+    /// when the value came through the view, which recorded it).
+    Slot {
+        /// The account.
+        address: Address,
+        /// The slot.
+        slot: U256,
+        /// Warm (EIP-2929).
+        warm: bool,
+        /// Current value, when taken from the seed.
+        current: Option<U256>,
+        /// Value at the transaction's start, when taken from the seed.
+        original: U256,
+    },
+    /// A transient slot (EIP-1153) on its first touch.
+    Transient {
+        /// The account.
+        address: Address,
+        /// The slot.
+        slot: U256,
+        /// Its value.
+        value: U256,
+    },
+}
+
+/// Everything a helper frame's run depended on, in the order it was first read.
+#[derive(Clone, Debug, Default)]
+pub struct FrameReads {
+    /// Reads through the view, with the value seen.
+    pub view: Vec<(Location, U256)>,
+    /// Reads of the seed, each with the number of view reads made before it.
+    pub seed: Vec<(u32, SeedRead)>,
+}
+
+/// The net change one account got from a helper frame.
+#[derive(Clone, Debug, Default)]
+pub struct AccountEffect {
+    address: Address,
+    warm: bool,
+    touched: bool,
+    created: bool,
+    destroyed: bool,
+    balance: Option<U256>,
+    credit: U256,
+    nonce: Option<u64>,
+    code: Option<(B256, Option<Code>)>,
+    /// Slot, newly warm, new value when changed.
+    storage: Vec<(U256, bool, Option<U256>)>,
+}
+
+/// The net change of a helper frame's run, to apply to the committer's journal.
+#[derive(Clone, Debug, Default)]
+pub struct FrameEffects {
+    accounts: Vec<AccountEffect>,
+    transient: Vec<(Address, U256, U256)>,
+    logs: Vec<Log>,
+}
+
+impl FrameEffects {
+    /// Logs the frame emitted, in order.
+    pub fn logs(&self) -> &[Log] {
+        &self.logs
+    }
+}
+
+/// Flags of an account at its first touch in the forked journal.
+#[derive(Clone, Copy, Debug, Default)]
+struct AccStart {
+    warm: bool,
+    touched: bool,
+    created: bool,
+    destroyed: bool,
+}
+
+/// The fork-only part of a journal.
+#[derive(Debug)]
+pub(super) struct ForkState {
+    seed: Arc<Seed>,
+    log: Vec<(u32, SeedRead)>,
+    /// By account index (a forked journal starts empty, so indices follow first touches).
+    acc_start: Vec<AccStart>,
+    /// Slot at first touch: current value when taken from the seed, and warmth.
+    slot_start: HashMap<(AccIdx, U256), (Option<U256>, bool)>,
+    transient_start: HashMap<(AccIdx, U256), U256>,
+    /// Something in the frame's subtree observed how much gas was left (see [`Journal::note_gas_sensitive`]).
+    gas_sensitive: bool,
+}
+
+impl ForkState {
+    /// Fills a slot entry on its first touch from the seed: warmth always; values when the seed had them
+    /// loaded, or zero for an account the seed created (returns true: nothing to read). Returns false when the
+    /// value must come through the view.
+    pub(super) fn seed_slot(
+        &mut self,
+        i: AccIdx,
+        address: Address,
+        slot: U256,
+        created: bool,
+        entry: &mut Slot,
+        reads_pos: usize,
+    ) -> bool {
+        let start_created = self.acc_start.get(i as usize).is_some_and(|s| s.created);
+        let s = self
+            .seed
+            .accounts
+            .get(&address)
+            .and_then(|a| a.storage.get(&SlotKey(slot)))
+            .copied();
+        let warm = entry.warm || s.is_some_and(|s| s.warm);
+        entry.warm = warm;
+        // (values, taken from the seed): a slot of an account this frame created is empty whatever the
+        // seed held; one the seed loaded has the seed's values; one of an account created before the fork
+        // is empty by the seed's word.
+        let (known, from_seed) = match s {
+            _ if created && !start_created => (Some((U256::ZERO, U256::ZERO)), false),
+            Some(s) if s.loaded => (Some((s.current, s.original)), true),
+            _ if created => (Some((U256::ZERO, U256::ZERO)), true),
+            _ => (None, false),
+        };
+        let logged = known.filter(|_| from_seed);
+        self.log.push((
+            reads_pos as u32,
+            SeedRead::Slot {
+                address,
+                slot,
+                warm,
+                current: logged.map(|k| k.0),
+                original: logged.map_or(U256::ZERO, |k| k.1),
+            },
+        ));
+        self.slot_start
+            .insert((i, slot), (known.map(|k| k.0), warm));
+        match known {
+            Some((current, original)) => {
+                entry.current = current;
+                entry.original = original;
+                entry.loaded = true;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// True when the seed holds a non-zero slot of `address` that the forked journal has not loaded (for
+    /// the EIP-7610 check on an account created before the fork).
+    pub(super) fn seed_has_storage(&self, address: Address, loaded: &SlotMap) -> bool {
+        self.seed.accounts.get(&address).is_some_and(|a| {
+            a.storage
+                .iter()
+                .any(|(k, s)| s.loaded && !s.current.is_zero() && !loaded.contains_key(k))
+        })
+    }
+}
+
+impl Journal {
+    /// A copy of this journal's state, for forked journals to start from.
+    pub fn seed(&self) -> Seed {
+        let mut seed = Seed::default();
+        for acc in &self.accs[..self.addrs.len()] {
+            if let (Some(h), Some(c)) = (acc.code_hash, acc.code.as_ref()) {
+                if h != acc.orig_code_hash {
+                    seed.codes.insert(h, c.clone());
+                }
+            }
+            seed.accounts.insert(
+                acc.address,
+                SeedAccount {
+                    balance: acc.balance,
+                    credit: acc.credit,
+                    nonce: acc.nonce,
+                    code_hash: acc.code_hash,
+                    warm: acc.warm,
+                    touched: acc.touched,
+                    created: acc.created,
+                    destroyed: acc.destroyed,
+                    storage: acc.storage.clone(),
+                },
+            );
+        }
+        for (&(i, slot), &v) in &self.transient {
+            seed.transient
+                .insert((self.accs[i as usize].address, slot), v);
+        }
+        seed
+    }
+
+    /// An empty journal that runs one frame from `seed` (read it through a [`SeedView`] of the same seed).
+    pub fn fork(
+        spec: crate::spec::SpecId,
+        precompiles: &'static revm_precompile::Precompiles,
+        seed: Arc<Seed>,
+    ) -> Self {
+        let mut j = Self::with_precompiles(spec, precompiles);
+        j.fork = Some(Box::new(ForkState {
+            seed,
+            log: Vec::new(),
+            acc_start: Vec::new(),
+            slot_start: HashMap::default(),
+            transient_start: HashMap::default(),
+            gas_sensitive: false,
+        }));
+        j
+    }
+
+    /// True on a forked journal: its frame's run is watched for observations of the gas left.
+    #[inline(always)]
+    pub(crate) fn watches_gas(&self) -> bool {
+        self.fork.is_some()
+    }
+
+    /// Records that the forked frame's run depended on its gas limit: a `GAS` whose value is used other than
+    /// as the gas argument of the call right after it, or an exceptional halt (which consumes a frame's
+    /// whole limit). Such a frame is applied only with exactly the limit it ran with.
+    #[cold]
+    pub(crate) fn note_gas_sensitive(&mut self) {
+        if let Some(f) = self.fork.as_deref_mut() {
+            f.gas_sensitive = true;
+        }
+    }
+
+    /// Takes the seed's flags for the account just added at `i` (forked journals only).
+    #[cold]
+    pub(super) fn seed_account(&mut self, i: AccIdx) {
+        let Some(f) = self.fork.as_deref_mut() else {
+            return;
+        };
+        let acc = &mut self.accs[i as usize];
+        let s = f
+            .seed
+            .accounts
+            .get(&acc.address)
+            .map(|s| AccStart {
+                warm: s.warm,
+                touched: s.touched,
+                created: s.created,
+                destroyed: s.destroyed,
+            })
+            .unwrap_or_default();
+        acc.warm = s.warm;
+        acc.touched = s.touched;
+        acc.created = s.created;
+        acc.destroyed = s.destroyed;
+        debug_assert_eq!(f.acc_start.len(), i as usize);
+        f.acc_start.push(s);
+        f.log.push((
+            self.reads.len() as u32,
+            SeedRead::Account {
+                address: acc.address,
+                warm: s.warm,
+                created: s.created,
+                destroyed: s.destroyed,
+            },
+        ));
+    }
+
+    /// The transient slot of the account at `i` in a forked journal, taken from the seed on first touch.
+    pub(super) fn fork_transient(&mut self, i: AccIdx, slot: U256) -> U256 {
+        if let Some(v) = self.transient.get(&(i, slot)) {
+            return *v;
+        }
+        let address = self.accs[i as usize].address;
+        let Some(f) = self.fork.as_deref_mut() else {
+            return U256::ZERO;
+        };
+        let value = f
+            .seed
+            .transient
+            .get(&(address, slot))
+            .copied()
+            .unwrap_or_default();
+        f.log.push((
+            self.reads.len() as u32,
+            SeedRead::Transient {
+                address,
+                slot,
+                value,
+            },
+        ));
+        f.transient_start.insert((i, slot), value);
+        self.transient.insert((i, slot), value);
+        value
+    }
+
+    /// Ends a forked journal's frame: what it read, its net effect, and whether it was gas-sensitive.
+    pub fn fork_finish(&mut self) -> (FrameReads, FrameEffects, bool) {
+        let Some(f) = self.fork.take() else {
+            return Default::default();
+        };
+        let mut effects = FrameEffects::default();
+        for (k, acc) in self.accs[..self.addrs.len()].iter().enumerate() {
+            let start = f.acc_start.get(k).copied().unwrap_or_default();
+            let mut e = AccountEffect {
+                address: acc.address,
+                warm: acc.warm && !start.warm,
+                touched: acc.touched && !start.touched,
+                created: acc.created && !start.created,
+                destroyed: acc.destroyed && !start.destroyed,
+                ..Default::default()
+            };
+            match acc.balance {
+                Some(b) if b != acc.orig_balance => e.balance = Some(b),
+                None => e.credit = acc.credit,
+                _ => {}
+            }
+            if let Some(n) = acc.nonce {
+                if n != acc.orig_nonce {
+                    e.nonce = Some(n);
+                }
+            }
+            if let Some(h) = acc.code_hash {
+                if h != acc.orig_code_hash {
+                    e.code = Some((h, acc.code.clone()));
+                }
+            }
+            for (key, s) in &acc.storage {
+                let (start_current, start_warm) = f
+                    .slot_start
+                    .get(&(k as AccIdx, key.0))
+                    .copied()
+                    .unwrap_or((None, false));
+                let start_current = start_current.unwrap_or(s.original);
+                let changed = s.loaded && s.current != start_current;
+                let warmed = s.warm && !start_warm;
+                if changed || warmed {
+                    e.storage
+                        .push((key.0, warmed, changed.then_some(s.current)));
+                }
+            }
+            if e.warm
+                || e.touched
+                || e.created
+                || e.destroyed
+                || e.balance.is_some()
+                || !e.credit.is_zero()
+                || e.nonce.is_some()
+                || e.code.is_some()
+                || !e.storage.is_empty()
+            {
+                effects.accounts.push(e);
+            }
+        }
+        for (&(i, slot), &v) in &self.transient {
+            let start = f
+                .transient_start
+                .get(&(i, slot))
+                .copied()
+                .unwrap_or_default();
+            if v != start {
+                effects
+                    .transient
+                    .push((self.accs[i as usize].address, slot, v));
+            }
+        }
+        effects.logs = std::mem::take(&mut self.logs);
+        let reads = FrameReads {
+            view: std::mem::take(&mut self.reads),
+            seed: f.log,
+        };
+        (reads, effects, f.gas_sensitive)
+    }
+
+    // ----- the committer's side -----
+
+    /// True when every value in `reads` equals what this journal holds now (or, for what it has not
+    /// loaded, what `view` answers). Changes nothing.
+    pub fn check_frame_reads(
+        &self,
+        view: &dyn StateView,
+        reads: &FrameReads,
+    ) -> Result<bool, ViewError> {
+        for &(loc, seen) in &reads.view {
+            if self.peek(view, loc)? != seen {
+                return Ok(false);
+            }
+        }
+        for (_, r) in &reads.seed {
+            let same = match *r {
+                SeedRead::Account {
+                    address,
+                    warm,
+                    created,
+                    destroyed,
+                } => {
+                    let now = self.find(&address).map_or((false, false, false), |i| {
+                        let a = &self.accs[i as usize];
+                        (a.warm, a.created, a.destroyed)
+                    });
+                    now == (warm, created, destroyed)
+                }
+                SeedRead::Slot {
+                    address,
+                    slot,
+                    warm,
+                    current,
+                    original,
+                } => {
+                    let acc = self.find(&address).map(|i| &self.accs[i as usize]);
+                    let entry = acc.and_then(|a| a.storage.get(&SlotKey(slot)));
+                    if entry.is_some_and(|e| e.warm) != warm {
+                        false
+                    } else if let Some(current) = current {
+                        let now = match entry {
+                            Some(e) if e.loaded => (e.current, e.original),
+                            _ if acc.is_some_and(|a| a.created) => (U256::ZERO, U256::ZERO),
+                            _ => {
+                                let v = view.storage(address, slot)?;
+                                (v, v)
+                            }
+                        };
+                        now == (current, original)
+                    } else {
+                        true
+                    }
+                }
+                SeedRead::Transient {
+                    address,
+                    slot,
+                    value,
+                } => {
+                    let now = self
+                        .find(&address)
+                        .and_then(|i| self.transient.get(&(i, slot)).copied())
+                        .unwrap_or_default();
+                    now == value
+                }
+            };
+            if !same {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// The value of `loc` as this journal would read it now, without loading or recording it.
+    fn peek(&self, view: &dyn StateView, loc: Location) -> Result<U256, ViewError> {
+        let acc = |a: &Address| self.find(a).map(|i| &self.accs[i as usize]);
+        Ok(match loc {
+            Location::Balance(a) => match acc(&a) {
+                Some(x) => match x.balance {
+                    Some(b) => b,
+                    None => view.balance(a)? + x.credit,
+                },
+                None => view.balance(a)?,
+            },
+            Location::Nonce(a) => match acc(&a).and_then(|x| x.nonce) {
+                Some(n) => U256::from(n),
+                None => U256::from(view.nonce(a)?),
+            },
+            Location::CodeHash(a) => match acc(&a).and_then(|x| x.code_hash) {
+                Some(h) => U256::from_be_bytes(h.0),
+                None => U256::from_be_bytes(view.code_hash(a)?.0),
+            },
+            Location::Storage(a, s) => match acc(&a) {
+                Some(x) => match x.storage.get(&SlotKey(s)) {
+                    Some(e) if e.loaded => e.current,
+                    _ if x.created => U256::ZERO,
+                    _ => view.storage(a, s)?,
+                },
+                None => view.storage(a, s)?,
+            },
+            Location::HasStorage(a) => {
+                let v = match acc(&a) {
+                    Some(x) if x.created => x.storage.values().any(|s| !s.current.is_zero()),
+                    _ => view.has_storage(a)?,
+                };
+                U256::from(u8::from(v))
+            }
+        })
+    }
+
+    /// Applies a helper frame that [`Journal::check_frame_reads`] accepted: loads what it read, in its
+    /// order (so the read set is the one running the frame here would record), then its net effect with
+    /// undo entries, then its logs.
+    pub fn apply_frame(
+        &mut self,
+        view: &dyn StateView,
+        reads: &FrameReads,
+        effects: &FrameEffects,
+    ) -> Result<(), ViewError> {
+        let mut seed = reads.seed.iter().peekable();
+        for (k, &(loc, _)) in reads.view.iter().enumerate() {
+            while let Some((_, r)) = seed.next_if(|(pos, _)| *pos as usize <= k) {
+                self.load_seed_read(view, r)?;
+            }
+            self.load_location(view, loc)?;
+        }
+        for (_, r) in seed {
+            self.load_seed_read(view, r)?;
+        }
+        for e in &effects.accounts {
+            self.apply_account(e);
+        }
+        for &(address, slot, value) in &effects.transient {
+            let i = self.idx(address);
+            let old = self.transient.insert((i, slot), value).unwrap_or_default();
+            if old != value {
+                self.undo.push(Undo::Transient(i, slot, old));
+            }
+        }
+        self.logs.extend(effects.logs.iter().cloned());
+        Ok(())
+    }
+
+    fn load_seed_read(&mut self, view: &dyn StateView, r: &SeedRead) -> Result<(), ViewError> {
+        match *r {
+            SeedRead::Account { address, .. } => {
+                self.idx(address);
+            }
+            SeedRead::Slot {
+                address,
+                slot,
+                current: Some(_),
+                ..
+            } => {
+                self.slot(view, address, slot)?;
+            }
+            SeedRead::Slot { address, .. } | SeedRead::Transient { address, .. } => {
+                self.idx(address);
+            }
+        }
+        Ok(())
+    }
+
+    fn load_location(&mut self, view: &dyn StateView, loc: Location) -> Result<(), ViewError> {
+        match loc {
+            Location::Balance(a) => {
+                self.balance(view, a)?;
+            }
+            Location::Nonce(a) => {
+                self.nonce(view, a)?;
+            }
+            Location::CodeHash(a) => {
+                self.code_hash(view, a)?;
+            }
+            Location::Storage(a, s) => {
+                self.slot(view, a, s)?;
+            }
+            Location::HasStorage(a) => {
+                self.has_storage(view, a)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// One account's net effect, through this journal with undo entries (every value it replaces was
+    /// loaded by [`Journal::apply_frame`]).
+    fn apply_account(&mut self, e: &AccountEffect) {
+        let i = self.idx(e.address);
+        let acc = &mut self.accs[i as usize];
+        let mut undo = Vec::new();
+        if e.warm && !acc.warm {
+            acc.warm = true;
+            undo.push(Undo::Warm(i));
+        }
+        if e.touched && !acc.touched {
+            acc.touched = true;
+            undo.push(Undo::Touched(i));
+        }
+        if e.created && !acc.created {
+            acc.created = true;
+            for s in acc.storage.values_mut() {
+                s.original = U256::ZERO;
+                s.current = U256::ZERO;
+                s.loaded = true;
+            }
+            undo.push(Undo::Created(i));
+        }
+        if let Some(n) = e.nonce {
+            let old = acc.nonce.unwrap_or(acc.orig_nonce);
+            acc.nonce = Some(n);
+            undo.push(Undo::Nonce(i, old));
+        }
+        if let Some(b) = e.balance {
+            let old = acc.balance.unwrap_or(acc.orig_balance + acc.credit);
+            acc.balance = Some(b);
+            acc.credit = U256::ZERO;
+            undo.push(Undo::Balance(i, old));
+        }
+        if !e.credit.is_zero() {
+            match acc.balance.as_mut() {
+                Some(b) => *b += e.credit,
+                None => acc.credit += e.credit,
+            }
+            undo.push(Undo::Credit(i, e.credit));
+        }
+        if let Some((hash, code)) = &e.code {
+            let old_hash = acc.code_hash.unwrap_or(acc.orig_code_hash);
+            let old_code = acc.code.take();
+            acc.code_hash = Some(*hash);
+            acc.code = code.clone();
+            undo.push(Undo::Code(i, old_hash, old_code));
+        }
+        let created = acc.created;
+        for &(slot, warmed, value) in &e.storage {
+            let entry = acc.storage.entry(SlotKey(slot)).or_default();
+            if value.is_some() && !entry.loaded {
+                // Only a slot of an account the frame created is written without being read first.
+                debug_assert!(created, "frame wrote a slot it did not load");
+                entry.original = U256::ZERO;
+                entry.current = U256::ZERO;
+                entry.loaded = true;
+            }
+            if warmed && !entry.warm {
+                entry.warm = true;
+                undo.push(Undo::SlotWarm(i, slot));
+            }
+            if let Some(v) = value {
+                if entry.current != v {
+                    undo.push(Undo::Storage(i, slot, entry.current));
+                    entry.current = v;
+                }
+            }
+        }
+        if e.destroyed && !acc.destroyed {
+            acc.destroyed = true;
+            undo.push(Undo::Destroyed(i));
+        }
+        self.undo.extend(undo);
+    }
+}

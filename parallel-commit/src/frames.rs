@@ -1,0 +1,63 @@
+//! Frame lookahead for a block that stays on one thread (issue 16): the block runs in order on the
+//! sequential path's [`Overlay`], and each transaction long enough for it gets a scout and helpers on the
+//! threads, which run the calls of its top frame ahead of it (evm-core's `FrameBoard`,
+//! `docs/frames.md`). The committer never waits for them, so the results are the sequential path's.
+
+use crate::config::ParallelConfig;
+use crate::error::ParallelError;
+use crate::sequential::{map_tx_error, Overlay};
+use alloy_primitives::TxKind;
+use parevm_evm_core::{
+    run_frame_helper, Env, FrameBoard, InvalidTx, StateView, TxExecution, TxOutcome,
+};
+
+/// Stack of a helper thread (the interpreter keeps frames on the heap; this is headroom, as the pools').
+const HELPER_STACK: usize = 8 << 20;
+
+/// Executes `envs` in order over `base`, with frame lookahead on `helpers` threads for each transaction
+/// that calls a contract with a gas limit of at least `cfg.frame_min_gas`.
+pub(crate) fn execute_with_frames(
+    envs: &[Env],
+    base: &(dyn StateView + Sync),
+    helpers: usize,
+    cfg: &ParallelConfig,
+) -> Result<Vec<Result<TxOutcome, InvalidTx>>, ParallelError> {
+    let mut overlay = Overlay::with_capacity(base, envs.len());
+    let mut results = Vec::with_capacity(envs.len());
+    for (tx, env) in envs.iter().enumerate() {
+        let lookahead =
+            matches!(env.tx.kind, TxKind::Call(_)) && env.tx.gas_limit >= cfg.frame_min_gas;
+        let r = if lookahead {
+            let board = FrameBoard::new();
+            let view = &overlay;
+            // Scoped threads of their own, not a rayon pool's: a rayon worker that waits for a scope runs
+            // other jobs of its pool meanwhile, and a block runner on a rayon pool would nest blocks on the
+            // stack that way.
+            let r = std::thread::scope(|s| {
+                let spawned = (0..helpers).all(|h| {
+                    let board = &board;
+                    std::thread::Builder::new()
+                        .name(format!("parevm-frames-{h}"))
+                        .stack_size(HELPER_STACK)
+                        .spawn_scoped(s, move || run_frame_helper(env, view, board, h == 0))
+                        .is_ok()
+                });
+                let mut exec = TxExecution::borrowed(env);
+                if spawned {
+                    exec.attach_board(&board);
+                }
+                let r = exec.resume(view);
+                board.finish();
+                r
+            });
+            map_tx_error(tx, r)?
+        } else {
+            map_tx_error(tx, TxExecution::borrowed(env).resume(&overlay))?
+        };
+        if let Ok(out) = &r {
+            overlay.apply(&out.writes);
+        }
+        results.push(r);
+    }
+    Ok(results)
+}
