@@ -228,6 +228,7 @@ fn blockchain_tests_pass_with_frame_lookahead() {
             ..BlocktestOptions::default()
         };
         let (b, stats) = forced_as(FrameMode::Off, || {
+            parevm_parallel_commit::set_frame_lookahead(true);
             blocktest::run_files(&files, &opts, &|results: &[blocktest::CaseResult]| {
                 for r in results {
                     if matches!(r.status, blocktest::Status::Failed(_)) {
@@ -237,6 +238,7 @@ fn blockchain_tests_pass_with_frame_lookahead() {
             })
             .expect("blockchain tests run")
         });
+        parevm_parallel_commit::set_frame_lookahead(false);
         println!(
             "blockchain tests, frame lookahead on {threads} threads: {}; helper frames: {stats:?}",
             b.total

@@ -13,6 +13,20 @@ pub const FORCE_ENV: &str = "PAREVM_PARALLEL_FORCE";
 /// Set by [`force_parallel_path`].
 static FORCE: AtomicBool = AtomicBool::new(false);
 
+/// Environment variable that, set to `1`, has the effect of [`set_frame_lookahead`]`(true)` for the process.
+pub const FRAMES_ENV: &str = "PAREVM_FRAMES";
+
+/// Set by [`set_frame_lookahead`].
+static FRAMES: AtomicBool = AtomicBool::new(false);
+
+/// Turns frame lookahead on (or off) for every later [`crate::execute_parallel`] call in this process
+/// ([`ParallelConfig::frames`]). Off by default: measured, it does not pay yet on two cores
+/// (`docs/frames.md`); the conformance tests turn it on.
+pub fn set_frame_lookahead(on: bool) {
+    // ORDERING: Relaxed: an independent switch, read once per block.
+    FRAMES.store(on, Ordering::Relaxed);
+}
+
 /// Makes every later [`crate::execute_parallel`] call in this process take the parallel path with all
 /// workers from the start, however small the block (as [`ParallelConfig::forced`]). For conformance runs
 /// that must put every fixture block through the parallel engine; results do not change, only cost.
@@ -65,7 +79,8 @@ pub struct ParallelConfig {
     pub chaos: Option<u64>,
     /// In a block that stays on one thread, run frame lookahead (issue 16, `frames.rs`) on the other
     /// threads for each transaction whose gas limit is at least [`ParallelConfig::frame_min_gas`]: a scout
-    /// and helpers run the calls of its top frame ahead of it.
+    /// and helpers run the calls of its top frame ahead of it. Off by default ([`set_frame_lookahead`],
+    /// [`FRAMES_ENV`]).
     pub frames: bool,
     /// The smallest transaction gas limit that gets frame lookahead (below it a transaction is too short
     /// for a helper thread's hand-off to pay).
@@ -87,7 +102,7 @@ impl ParallelConfig {
             adaptive: true,
             spawn_after: std::time::Duration::from_micros(100),
             chaos: None,
-            frames: true,
+            frames: false,
             frame_min_gas: 300_000,
         }
     }
@@ -136,6 +151,10 @@ impl ParallelConfig {
         if let Some(seed) = env.chaos {
             self.chaos = Some(seed);
         }
+        // ORDERING: Relaxed; see `set_frame_lookahead`.
+        if FRAMES.load(Ordering::Relaxed) || env.frames {
+            self.frames = true;
+        }
         self
     }
 }
@@ -144,6 +163,7 @@ impl ParallelConfig {
 struct EnvOverrides {
     force: bool,
     chaos: Option<u64>,
+    frames: bool,
 }
 
 /// Reads [`FORCE_ENV`] and [`CHAOS_ENV`] on the first call and keeps what it found.
@@ -160,6 +180,7 @@ fn env_overrides() -> &'static EnvOverrides {
         EnvOverrides {
             force: std::env::var(FORCE_ENV).is_ok_and(|v| v.trim() == "1"),
             chaos,
+            frames: std::env::var(FRAMES_ENV).is_ok_and(|v| v.trim() == "1"),
         }
     })
 }

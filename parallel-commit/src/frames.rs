@@ -5,10 +5,11 @@
 
 use crate::config::ParallelConfig;
 use crate::error::ParallelError;
+use crate::pools::kept_pool;
 use crate::sequential::{map_tx_error, Overlay};
 use alloy_primitives::TxKind;
 use parevm_evm_core::{
-    run_frame_helper, Env, FrameBoard, InvalidTx, StateView, TxExecution, TxOutcome,
+    run_frame_helper, Env, FrameBoard, InvalidTx, StateView, TxError, TxExecution, TxOutcome,
 };
 
 /// Stack of a helper thread (the interpreter keeps frames on the heap; this is headroom, as the pools').
@@ -30,26 +31,31 @@ pub(crate) fn execute_with_frames(
         let r = if lookahead {
             let board = FrameBoard::new();
             let view = &overlay;
-            // Scoped threads of their own, not a rayon pool's: a rayon worker that waits for a scope runs
-            // other jobs of its pool meanwhile, and a block runner on a rayon pool would nest blocks on the
-            // stack that way.
-            let r = std::thread::scope(|s| {
-                let spawned = (0..helpers).all(|h| {
-                    let board = &board;
-                    std::thread::Builder::new()
-                        .name(format!("parevm-frames-{h}"))
-                        .stack_size(HELPER_STACK)
-                        .spawn_scoped(s, move || run_frame_helper(env, view, board, h == 0))
-                        .is_ok()
-                });
-                let mut exec = TxExecution::borrowed(env);
-                if spawned {
-                    exec.attach_board(&board);
-                }
-                let r = exec.resume(view);
-                board.finish();
-                r
-            });
+            let r = match kept_pool(helpers).filter(|_| rayon::current_thread_index().is_none()) {
+                // The kept pool's threads, from a thread outside any rayon pool (the node's, a benchmark's):
+                // no thread start per transaction.
+                Some(pool) => pool.in_place_scope(|s| {
+                    for h in 0..helpers {
+                        let board = &board;
+                        s.spawn(move |_| run_frame_helper(env, view, board, h == 0));
+                    }
+                    commit(env, view, &board, true)
+                }),
+                // Scoped threads of their own from inside a rayon pool (a test runner's): a rayon worker that
+                // waits for a scope runs other jobs of its pool meanwhile, which would nest blocks on its
+                // stack.
+                None => std::thread::scope(|s| {
+                    let spawned = (0..helpers).all(|h| {
+                        let board = &board;
+                        std::thread::Builder::new()
+                            .name(format!("parevm-frames-{h}"))
+                            .stack_size(HELPER_STACK)
+                            .spawn_scoped(s, move || run_frame_helper(env, view, board, h == 0))
+                            .is_ok()
+                    });
+                    commit(env, view, &board, spawned)
+                }),
+            };
             map_tx_error(tx, r)?
         } else {
             map_tx_error(tx, TxExecution::borrowed(env).resume(&overlay))?
@@ -60,4 +66,21 @@ pub(crate) fn execute_with_frames(
         results.push(r);
     }
     Ok(results)
+}
+
+/// The committer's run of one transaction, taking helper frames from `board` when `attach`, then tells the
+/// helpers to stop.
+fn commit(
+    env: &Env,
+    view: &(dyn StateView + Sync),
+    board: &FrameBoard,
+    attach: bool,
+) -> Result<TxOutcome, TxError> {
+    let mut exec = TxExecution::borrowed(env);
+    if attach {
+        exec.attach_board(board);
+    }
+    let r = exec.resume(view);
+    board.finish();
+    r
 }

@@ -55,7 +55,10 @@ pub use building::{
     build_sequential, execute_building, execute_building_with, BuiltBlock, SkipReason,
 };
 pub use compare::{compare_results, same_effects, ResultMismatch};
-pub use config::{force_parallel_path, Engine, ParallelConfig, CHAOS_ENV, FORCE_ENV};
+pub use config::{
+    force_parallel_path, set_frame_lookahead, Engine, ParallelConfig, CHAOS_ENV, FORCE_ENV,
+    FRAMES_ENV,
+};
 pub use error::ParallelError;
 pub use executor::{execute_parallel, execute_parallel_with, BlockExecution, REPORT_ENV};
 pub use in_place::execute_in_place;

@@ -8,7 +8,7 @@ use crate::check::check_equal;
 use crate::error::BenchError;
 use crate::synthetic::suite::{check, prepare, run_revm, Prepared};
 use crate::timing::{median, timed};
-use parevm_evm_core::precompile_split;
+use parevm_evm_core::{frame_mode, precompile_split};
 use parevm_parallel_commit::{execute_parallel, execute_sequential};
 use std::time::Duration;
 
@@ -60,11 +60,18 @@ pub fn run_suite(opts: &FramesOptions) -> Result<Vec<FramesRow>, BenchError> {
             w.name, opts.threads
         );
         let split_before = precompile_split::split_calls();
+        frame_mode::reset_stats();
         rows.extend(measure(&w, &p, gas, opts));
+        let f = frame_mode::stats();
         eprintln!(
-            "{}: precompile calls split across threads while timing: {}",
+            "{}: precompile calls split across threads while timing: {}; helper frames run {}, applied {}, \
+             discarded {} ({} gas wasted)",
             w.name,
-            precompile_split::split_calls() - split_before
+            precompile_split::split_calls() - split_before,
+            f.run,
+            f.applied,
+            f.discarded,
+            f.wasted_gas
         );
     }
     precompile_split::set_threads(1);

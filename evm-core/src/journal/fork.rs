@@ -21,7 +21,7 @@
 use super::{AccIdx, Journal, Slot, SlotKey, SlotMap, Undo};
 use crate::code::Code;
 use crate::view::{Location, StateView, ViewError};
-use alloy_primitives::map::{AddressMap, B256Map, HashMap};
+use alloy_primitives::map::{AddressMap, B256Map, HashMap, HashSet};
 use alloy_primitives::{Address, Log, B256, U256};
 use std::sync::Arc;
 
@@ -153,6 +153,12 @@ pub struct FrameReads {
     pub view: Vec<(Location, U256)>,
     /// Reads of the seed, each with the number of view reads made before it.
     pub seed: Vec<(u32, SeedRead)>,
+    /// Gas the frame paid for cold accesses (EIP-2929) to an account (`None`) or slot that was cold in the
+    /// seed, beyond what warm accesses cost: returned when it is warm at the committer.
+    pub cold_paid: HashMap<(Address, Option<U256>), u64>,
+    /// Accounts and slots warm in the seed that the frame accessed as warm: cold at the committer, the
+    /// frame would have paid more.
+    pub relied_warm: HashSet<(Address, Option<U256>)>,
 }
 
 /// The net change one account got from a helper frame.
@@ -207,6 +213,8 @@ pub(super) struct ForkState {
     transient_start: HashMap<(AccIdx, U256), U256>,
     /// Something in the frame's subtree observed how much gas was left (see [`Journal::note_gas_sensitive`]).
     gas_sensitive: bool,
+    cold_paid: HashMap<(Address, Option<U256>), u64>,
+    relied_warm: HashSet<(Address, Option<U256>)>,
 }
 
 impl ForkState {
@@ -321,6 +329,8 @@ impl Journal {
             slot_start: HashMap::default(),
             transient_start: HashMap::default(),
             gas_sensitive: false,
+            cold_paid: HashMap::default(),
+            relied_warm: HashSet::default(),
         }));
         j
     }
@@ -338,6 +348,34 @@ impl Journal {
     pub(crate) fn note_gas_sensitive(&mut self) {
         if let Some(f) = self.fork.as_deref_mut() {
             f.gas_sensitive = true;
+        }
+    }
+
+    /// Notes an EIP-2929 access in a forked journal: `cold` (and `cold_extra` gas paid for it) or warm by
+    /// the seed's word. Before Berlin warmth costs nothing and nothing is noted.
+    #[cold]
+    pub(super) fn note_access(
+        &mut self,
+        i: AccIdx,
+        slot: Option<U256>,
+        cold: bool,
+        cold_extra: u64,
+    ) {
+        if !self.warm_precompiles {
+            return;
+        }
+        let address = self.accs[i as usize].address;
+        let Some(f) = self.fork.as_deref_mut() else {
+            return;
+        };
+        let start_warm = match slot {
+            None => f.acc_start.get(i as usize).is_some_and(|s| s.warm),
+            Some(s) => f.slot_start.get(&(i, s)).is_some_and(|x| x.1),
+        };
+        if cold {
+            *f.cold_paid.entry((address, slot)).or_default() += cold_extra;
+        } else if start_warm {
+            f.relied_warm.insert((address, slot));
         }
     }
 
@@ -475,27 +513,46 @@ impl Journal {
             }
         }
         effects.logs = std::mem::take(&mut self.logs);
+        let f = *f;
         let reads = FrameReads {
             view: std::mem::take(&mut self.reads),
             seed: f.log,
+            cold_paid: f.cold_paid,
+            relied_warm: f.relied_warm,
         };
         (reads, effects, f.gas_sensitive)
     }
 
     // ----- the committer's side -----
 
-    /// True when every value in `reads` equals what this journal holds now (or, for what it has not
-    /// loaded, what `view` answers). Changes nothing.
+    /// Whether every value in `reads` equals what this journal holds now (or, for what it has not loaded,
+    /// what `view` answers): `Some(refund)` when it does, where `refund` is the gas the frame paid for cold
+    /// accesses to accounts and slots that are warm here (the frame then applies only when nothing in it
+    /// depended on its gas), `None` when something differs (a flag, a value, or warmth the frame relied
+    /// on). Changes nothing.
     pub fn check_frame_reads(
         &self,
         view: &dyn StateView,
         reads: &FrameReads,
-    ) -> Result<bool, ViewError> {
+    ) -> Result<Option<u64>, ViewError> {
         for &(loc, seen) in &reads.view {
             if self.peek(view, loc)? != seen {
-                return Ok(false);
+                return Ok(None);
             }
         }
+        let mut refund = 0u64;
+        // Warm now where the frame saw cold: its cold accesses cost only the warm price here. Cold now
+        // where it saw warm: fine unless it accessed it as warm.
+        let mut warmth = |key: (Address, Option<U256>), seen: bool, now: bool| -> bool {
+            match (seen, now) {
+                (false, true) => {
+                    refund += reads.cold_paid.get(&key).copied().unwrap_or(0);
+                    true
+                }
+                (true, false) => !reads.relied_warm.contains(&key),
+                _ => true,
+            }
+        };
         for (_, r) in &reads.seed {
             let same = match *r {
                 SeedRead::Account {
@@ -508,7 +565,7 @@ impl Journal {
                         let a = &self.accs[i as usize];
                         (a.warm, a.created, a.destroyed)
                     });
-                    now == (warm, created, destroyed)
+                    (now.1, now.2) == (created, destroyed) && warmth((address, None), warm, now.0)
                 }
                 SeedRead::Slot {
                     address,
@@ -519,7 +576,7 @@ impl Journal {
                 } => {
                     let acc = self.find(&address).map(|i| &self.accs[i as usize]);
                     let entry = acc.and_then(|a| a.storage.get(&SlotKey(slot)));
-                    if entry.is_some_and(|e| e.warm) != warm {
+                    if !warmth((address, Some(slot)), warm, entry.is_some_and(|e| e.warm)) {
                         false
                     } else if let Some(current) = current {
                         let now = match entry {
@@ -548,10 +605,10 @@ impl Journal {
                 }
             };
             if !same {
-                return Ok(false);
+                return Ok(None);
             }
         }
-        Ok(true)
+        Ok(Some(refund))
     }
 
     /// The value of `loc` as this journal would read it now, without loading or recording it.

@@ -601,6 +601,10 @@ impl Journal {
             entry.warm = true;
             self.undo.push(Undo::SlotWarm(i, slot));
         }
+        if self.fork.is_some() {
+            // SLOAD: 2,100 cold against 100 warm.
+            self.note_access(i, Some(slot), was_cold, 2_000);
+        }
         Ok((current, was_cold))
     }
 
@@ -666,6 +670,10 @@ impl Journal {
         if s.current != new {
             self.undo.push(Undo::Storage(i, slot, s.current));
         }
+        if self.fork.is_some() {
+            // SSTORE: the cold surcharge is 2,100.
+            self.note_access(i, Some(slot), was_cold, 2_100);
+        }
         Ok(SStoreResult {
             original: s.original,
             present: s.current,
@@ -675,6 +683,19 @@ impl Journal {
     }
 
     // ----- warm sets (EIP-2929) -----
+
+    /// [`Journal::warm_account`] for an access that charges `cold_extra` more gas when the account was cold
+    /// (EIP-2929: what the instruction pays beyond a warm access). A forked journal notes what the access
+    /// found, so that its frame's gas can be corrected for an account that is warm at the committer
+    /// (`fork.rs`).
+    pub fn access_account(&mut self, address: Address, cold_extra: u64) -> bool {
+        let cold = self.warm_account(address);
+        if self.fork.is_some() && !self.is_warm_precompile(&address) {
+            let i = self.idx(address);
+            self.note_access(i, None, cold, cold_extra);
+        }
+        cold
+    }
 
     /// Warms `address`; returns true when it was cold.
     pub fn warm_account(&mut self, address: Address) -> bool {

@@ -138,16 +138,25 @@ impl TxExecution<'_> {
         depth: usize,
         frame: HelperFrame,
     ) -> Result<bool, ViewError> {
-        if !frame.answers(c, depth) || !self.journal.check_frame_reads(view, &frame.reads)? {
+        let refund = if frame.answers(c, depth) {
+            self.journal.check_frame_reads(view, &frame.reads)?
+        } else {
+            None
+        };
+        // Gas paid for cold accesses that are warm here comes back, which only a frame that did not depend
+        // on its gas can take.
+        let Some(cold_refund) =
+            refund.filter(|&r| r == 0 || (!frame.gas_sensitive && r <= frame.gas_used))
+        else {
             frame_mode::count_discarded(frame.gas_used);
             return Ok(false);
-        }
+        };
         self.journal
             .apply_frame(view, &frame.reads, &frame.effects)?;
         frame_mode::count_applied();
         let gas_left = match frame.status {
             ExecStatus::Halt(_) => 0,
-            _ => c.gas_limit - frame.gas_used,
+            _ => c.gas_limit - (frame.gas_used - cold_refund),
         };
         self.deliver_call(
             FrameResult {

@@ -181,14 +181,21 @@ impl<'b> TxExecution<'b> {
         }
         let precompile = self.precompiles.contains(&c.code_address);
         let mut request = c.clone();
-        if c.code.is_empty() && !precompile {
-            // Run inline (nothing to gain); its place on the board keeps the committer's count aligned.
+        if c.code.is_empty() || precompile {
+            // No job (its place on the board keeps the committer's count aligned). A call to an account
+            // without code costs nothing to run; a precompile call is not worth a helper frame: the heavy
+            // ones split across threads themselves (`precompile_split`), and the scout predicts its result
+            // rather than pay for it.
             board.jobs().push(Job {
                 request,
                 seed: Arc::default(),
                 state: JobState::Gone,
             });
-            return Ok(false);
+            if !precompile {
+                return Ok(false);
+            }
+            self.deliver_predicted(c);
+            return Ok(true);
         }
         request.gas_limit = (c.gas_limit / 2).min(HELPER_GAS_CAP);
         let seed = Arc::new(self.journal.seed());
@@ -197,8 +204,14 @@ impl<'b> TxExecution<'b> {
             seed,
             state: JobState::Pending,
         });
-        // The prediction: success with one word of 1 (a `bool` true or a count of 1), no gas used. A wrong
-        // one only makes the scout's later requests differ from the committer's, which then runs them.
+        self.deliver_predicted(c);
+        Ok(true)
+    }
+
+    /// Delivers the scout's prediction of call `c`: success with one word of 1 (a `bool` true or a count
+    /// of 1), no gas used. A wrong one only makes the scout's later requests differ from the committer's,
+    /// which then runs them itself.
+    fn deliver_predicted(&mut self, c: &CallRequest) {
         self.deliver_call(
             FrameResult {
                 status: ExecStatus::Success,
@@ -211,7 +224,6 @@ impl<'b> TxExecution<'b> {
             c.ret_offset,
             c.ret_len,
         );
-        Ok(true)
     }
 
     /// The committer at call `k` of its top frame: the helper frame, applied, when it is ready and holds.

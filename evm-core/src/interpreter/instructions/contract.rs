@@ -59,11 +59,17 @@ fn call_common(f: &mut Frame, ctx: &mut Ctx<'_>, scheme: CallScheme) -> Ctl {
 
     let mut cost = 0u64;
     if spec.is_enabled_in(SpecId::BERLIN) {
-        if ctx.journal.warm_account(addr) {
+        if ctx
+            .journal
+            .access_account(addr, gas::COLD_ACCOUNT_ACCESS - gas::WARM_STORAGE_READ)
+        {
             cost += gas::COLD_ACCOUNT_ACCESS - gas::WARM_STORAGE_READ;
         }
         if let Some(d) = delegate {
-            cost += if ctx.journal.warm_account(d) {
+            cost += if ctx
+                .journal
+                .access_account(d, gas::COLD_ACCOUNT_ACCESS - gas::WARM_STORAGE_READ)
+            {
                 gas::COLD_ACCOUNT_ACCESS
             } else {
                 gas::WARM_STORAGE_READ

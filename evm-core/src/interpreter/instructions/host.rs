@@ -23,7 +23,11 @@ pub fn to_address(v: U256) -> Address {
 /// Charges the EIP-2929 cold surcharge when `address` was cold (accesses charge 100 statically).
 #[inline(always)]
 fn warm_account_surcharge(f: &mut Frame, ctx: &mut Ctx<'_>, address: Address) -> bool {
-    if ctx.spec.is_enabled_in(SpecId::BERLIN) && ctx.journal.warm_account(address) {
+    if ctx.spec.is_enabled_in(SpecId::BERLIN)
+        && ctx
+            .journal
+            .access_account(address, gas::COLD_ACCOUNT_ACCESS - gas::WARM_STORAGE_READ)
+    {
         return f
             .gas
             .charge(gas::COLD_ACCOUNT_ACCESS - gas::WARM_STORAGE_READ);
@@ -204,7 +208,9 @@ pub fn selfdestruct(f: &mut Frame, ctx: &mut Ctx<'_>) -> Ctl {
     if new_account {
         crate::charge!(f, gas::NEW_ACCOUNT);
     }
-    if spec.is_enabled_in(SpecId::BERLIN) && ctx.journal.warm_account(target) {
+    if spec.is_enabled_in(SpecId::BERLIN)
+        && ctx.journal.access_account(target, gas::COLD_ACCOUNT_ACCESS)
+    {
         crate::charge!(f, gas::COLD_ACCOUNT_ACCESS);
     }
     if !spec.is_enabled_in(SpecId::LONDON) && !ctx.journal.is_destroyed(me) {
