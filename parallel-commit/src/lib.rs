@@ -22,7 +22,8 @@
 //!
 //! The protocol is described in `docs/parallel.md`.
 #![warn(missing_docs)]
-// Unsafe code is denied everywhere but in `prefetch.rs` (a cache hint that cannot fault, its one use).
+// Unsafe code is denied everywhere but in `prefetch.rs` (a cache hint that cannot fault, its one use) and
+// `slot.rs` (the lookahead engine's outcome cell, published by its state's Release store).
 #![deny(unsafe_code)]
 
 mod adapt;
@@ -45,6 +46,7 @@ mod report;
 mod scheduler;
 mod sequential;
 mod serial;
+mod slot;
 mod sync;
 pub mod types;
 mod view;

@@ -24,7 +24,8 @@
 //! depend on a lower one (the sender already sent, or received value, earlier in the block) are never
 //! given to helpers, and a block that is mostly such transactions runs on the sequential path alone.
 //!
-//! Slot states (one `AtomicU8` per transaction):
+//! Slot states (one `AtomicU8` per transaction; its READY store publishes the outcome, no lock, see
+//! `slot.rs`):
 //! ```text
 //!  FREE --helper/committer claim--> RUNNING --execution done--> READY --committer--> (committed)
 //!  FREE --committer reaches it--> OWNED      PREDICTED (predicted dependent): left to the committer
@@ -39,6 +40,7 @@ use crate::error::{panic_message, ParallelError};
 use crate::prefetch;
 use crate::report::{ExecMode, ExecReport};
 use crate::sequential::{execute_one, Overlay};
+use crate::slot::{Claimed, Reader, Slot, Slots, FREE, OWNED, PREDICTED, READY};
 use crate::types::TxIdx;
 use alloy_primitives::map::{AddressMap, AddressSet};
 use alloy_primitives::{Address, U256};
@@ -46,19 +48,8 @@ use crossbeam_utils::{Backoff, CachePadded};
 use parevm_evm_core::{Env, InvalidTx, Location, ReadSet, StateView, TxOutcome};
 use parking_lot::{Mutex, RwLock};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-
-/// Nobody has taken the transaction yet.
-const FREE: u8 = 0;
-/// A speculative execution of it is running.
-const RUNNING: u8 = 1;
-/// A speculative outcome (or `None`: it must be re-executed) waits in its slot.
-const READY: u8 = 2;
-/// The committer executes it itself: it reached it first.
-const OWNED: u8 = 3;
-/// Predicted to depend on a lower transaction: never speculated, the committer executes it itself.
-const PREDICTED: u8 = 4;
 
 /// Speculative outcomes consumed per decision on whether speculation pays.
 const WINDOW: u32 = 32;
@@ -101,21 +92,11 @@ const CHECK_EVERY: u64 = 200_000;
 
 type TxResult = Result<TxOutcome, InvalidTx>;
 
-/// One transaction's slot, on cache lines of its own: a helper publishing transaction `j + 1` does not
-/// take away the line the committer reads transaction `j` from.
-#[repr(align(64))]
-struct Slot {
-    state: AtomicU8,
-    /// The speculative outcome once `state` is READY; `None` when it cannot be used (invalid on the base
-    /// state, or the base view failed there).
-    spec: Mutex<Option<TxOutcome>>,
-}
-
 /// What the committer and the helpers share.
 struct Shared<'a> {
     envs: &'a [Env],
     base: &'a (dyn StateView + Sync),
-    slots: Box<[Slot]>,
+    slots: Slots,
     /// Where each run of transactions claimed at once starts (see [`CHUNK_GAS`]), and the block's end.
     chunks: Box<[TxIdx]>,
     /// The next run a speculating thread claims (always past the committer's run).
@@ -182,18 +163,11 @@ impl Shared<'_> {
             if self.is_hot(j) {
                 continue;
             }
-            // ORDERING: Acquire on success is not needed for data (the slot holds nothing yet) but keeps
-            // the claim ordered after the committer's own CAS on the same slot; Relaxed on failure.
-            match self.slots[j].state.compare_exchange(
-                FREE,
-                RUNNING,
-                Ordering::Acquire,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => {
+            match self.slots[j].claim() {
+                Ok(claimed) => {
                     current.set(Some(j));
                     executions += 1;
-                    self.speculate(j, view);
+                    self.speculate(j, view, claimed);
                     current.set(None);
                 }
                 Err(PREDICTED) => {}
@@ -215,19 +189,16 @@ impl Shared<'_> {
                 .is_some_and(|to| self.hot.read().contains(to))
     }
 
-    /// Executes claimed transaction `j` over `view` and publishes the outcome.
-    fn speculate(&self, j: TxIdx, view: &dyn StateView) -> u64 {
+    /// Executes claimed transaction `j` over `view` and publishes the outcome (a panic unwinding through
+    /// here drops `claimed`, which publishes none).
+    fn speculate(&self, j: TxIdx, view: &dyn StateView, claimed: Claimed<'_>) {
         let out = match execute_one(j, &self.envs[j], view) {
             Ok(Ok(out)) => Some(out),
             // An invalid transaction has no read set to validate; a failing view is the committer's to
             // report if its own execution hits it too.
             _ => None,
         };
-        let gas = out.as_ref().map_or(0, |o| o.gas_used);
-        *self.slots[j].spec.lock() = out;
-        // ORDERING: Release publishes the outcome written above to the committer's Acquire load.
-        self.slots[j].state.store(READY, Ordering::Release);
-        gas
+        claimed.publish(out);
     }
 
     /// A helper: speculates until nothing is left to claim. A panic stops the block with an error
@@ -255,12 +226,9 @@ impl Shared<'_> {
         }));
         if let Err(payload) = r {
             let message = panic_message(&*payload);
+            // The panicking transaction's slot was marked READY with no outcome as its claim unwound.
             let e = match current.get() {
-                Some(tx) => {
-                    // ORDERING: Release, as in `speculate` (the slot's outcome stays `None`).
-                    self.slots[tx].state.store(READY, Ordering::Release);
-                    ParallelError::WorkerPanic { tx, message }
-                }
+                Some(tx) => ParallelError::WorkerPanic { tx, message },
                 None => ParallelError::SchedulerPanic { message },
             };
             self.failure.lock().get_or_insert(e);
@@ -491,13 +459,7 @@ pub(crate) fn run(
     let shared = Shared {
         envs,
         base,
-        slots: dependent
-            .iter()
-            .map(|d| Slot {
-                state: AtomicU8::new(if *d { PREDICTED } else { FREE }),
-                spec: Mutex::new(None),
-            })
-            .collect(),
+        slots: Slots::new(dependent.iter().map(|d| if *d { PREDICTED } else { FREE })),
         chunks,
         // Helpers start past the committer's run.
         cursor: CachePadded::new(AtomicUsize::new(first + 1)),
@@ -607,6 +569,12 @@ fn commit<'a>(
         mut results,
         mut report,
     } = mine;
+    let Some(mut reader) = shared.slots.reader() else {
+        return Err(ParallelError::Protocol {
+            tx: from,
+            message: "the slots' reader was taken before the committer".into(),
+        });
+    };
     let (mut window, mut failed) = (0u32, 0u32);
     // Per call target: speculative outcomes that failed and that held.
     let mut strikes: AddressMap<(u32, u32)> = AddressMap::default();
@@ -627,23 +595,16 @@ fn commit<'a>(
         if let Some(next) = shared.slots.get(i + 2) {
             prefetch_slot(next);
         }
-        if let Some(next) = shared.slots.get(i + 1) {
-            prefetch_outcome(next);
-        }
+        prefetch_outcome(&reader, i + 1);
         let slot = &shared.slots[i];
         let backoff = Backoff::new();
         let ready = loop {
             // ORDERING: Acquire pairs with the Release store of READY in `Shared::speculate`.
-            match slot.state.load(Ordering::Acquire) {
+            match slot.state(Ordering::Acquire) {
                 READY => break true,
                 OWNED | PREDICTED => break false,
                 FREE => {
-                    // ORDERING: Acquire/Relaxed as in `Shared::claim`: whoever wins the slot owns it.
-                    if slot
-                        .state
-                        .compare_exchange(FREE, OWNED, Ordering::Acquire, Ordering::Relaxed)
-                        .is_ok()
-                    {
+                    if slot.own() {
                         // The helpers may be behind the committer: move the cursor past its run.
                         // Only here: every claim writes the cursor's line, so reading it on every
                         // transaction would fetch it from the helper's core each time. A slot that is
@@ -682,7 +643,8 @@ fn commit<'a>(
         current.set(Some(i));
         let r = if ready {
             report.validations += 1;
-            let spec = slot.spec.lock().take();
+            // READY above: the slot holds its outcome (or `None`: re-execute).
+            let spec = reader.take(i).flatten();
             if let Some(out) = &spec {
                 // The storage of its writes, applied after the validation below.
                 for w in &out.writes {
@@ -739,18 +701,11 @@ fn prefetch_slot(slot: &Slot) {
     prefetch::slice(std::slice::from_ref(slot), 4);
 }
 
-/// Prefetches the read and write sets of the speculative outcome in `slot`, when there is one.
-fn prefetch_outcome(slot: &Slot) {
-    // ORDERING: Acquire pairs with the Release store of READY in `Shared::speculate`: the outcome is
-    // written and no helper touches the slot again, so the lock below is never contended.
-    if slot.state.load(Ordering::Acquire) != READY {
-        return;
-    }
-    if let Some(spec) = slot.spec.try_lock() {
-        if let Some(out) = spec.as_ref() {
-            prefetch::slice(&out.reads, PREFETCH_LINES);
-            prefetch::slice(&out.writes, PREFETCH_LINES);
-        }
+/// Prefetches the read and write sets of the speculative outcome of transaction `i`, when it is ready.
+fn prefetch_outcome(reader: &Reader<'_>, i: TxIdx) {
+    if let Some(out) = reader.peek(i) {
+        prefetch::slice(&out.reads, PREFETCH_LINES);
+        prefetch::slice(&out.writes, PREFETCH_LINES);
     }
 }
 
