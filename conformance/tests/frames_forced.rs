@@ -20,11 +20,6 @@ use std::sync::Mutex;
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
-/// Runs `f` with frames forced and returns the helper-frame counters of its run.
-fn forced<T>(f: impl FnOnce() -> T) -> (T, frame_mode::FrameStats) {
-    forced_as(FrameMode::Forced, f)
-}
-
 /// Runs `f` in frame mode `mode` and returns the helper-frame counters of its run.
 fn forced_as<T>(mode: FrameMode, f: impl FnOnce() -> T) -> (T, frame_mode::FrameStats) {
     let _guard = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
@@ -43,15 +38,15 @@ fn fixtures(kind: &str) -> Vec<std::path::PathBuf> {
     collect_files(&[dir]).expect("fixture folder readable")
 }
 
-#[test]
-fn state_tests_pass_with_frames_forced() {
+/// Every state test in frame mode `mode`: the pinned counts must hold; returns the helper-frame counters.
+fn state_tests_in(mode: FrameMode) -> frame_mode::FrameStats {
     let files = fixtures("state_tests");
     let opts = SuiteOptions {
         run: RunOptions::new(),
         threads: None,
         progress: false,
     };
-    let (s, stats) = forced(|| {
+    let (s, stats) = forced_as(mode, || {
         statetest::run_files(&files, &opts, &|results: &[statetest::CaseResult]| {
             for r in results {
                 if matches!(r.status, statetest::CaseStatus::Failed(_)) {
@@ -62,15 +57,85 @@ fn state_tests_pass_with_frames_forced() {
         .expect("state tests run")
     });
     println!(
-        "state tests, frames forced: {}; helper frames: {stats:?}",
+        "state tests, {mode:?}: {}; helper frames: {stats:?}",
         s.total
     );
     assert_eq!(
         (s.total.passed, s.total.failed, s.total.skipped),
         (29_176, 0, 0),
-        "{}",
+        "{mode:?}: {}",
         s.total
     );
+    stats
+}
+
+/// Every blockchain test through `runner`, in frame mode `mode` and with frame lookahead `lookahead`: the
+/// pinned counts must hold; returns the helper-frame counters.
+fn blockchain_tests_in(
+    mode: FrameMode,
+    runner: TxRunner,
+    lookahead: bool,
+) -> frame_mode::FrameStats {
+    let files = fixtures("blockchain_tests");
+    let opts = BlocktestOptions {
+        case: CaseOptions {
+            runner,
+            store: false,
+            trace: None,
+        },
+        ..BlocktestOptions::default()
+    };
+    let (b, stats) = forced_as(mode, || {
+        parevm_parallel_commit::set_frame_lookahead(lookahead);
+        let b = blocktest::run_files(&files, &opts, &|results: &[blocktest::CaseResult]| {
+            for r in results {
+                if matches!(r.status, blocktest::Status::Failed(_)) {
+                    println!("{r}");
+                }
+            }
+        });
+        parevm_parallel_commit::set_frame_lookahead(false);
+        b.expect("blockchain tests run")
+    });
+    println!(
+        "blockchain tests, {mode:?}, {runner:?}, lookahead {lookahead}: {}; helper frames: {stats:?}",
+        b.total
+    );
+    assert_eq!(
+        (b.total.passed, b.total.failed, b.total.skipped),
+        (9_993, 0, 0),
+        "{}",
+        b.total
+    );
+    assert_eq!(b.exception_totals(), (594, 0), "{}", b.table());
+    stats
+}
+
+/// Every recorded mainnet block in frame mode `mode`: all must replay; returns the helper-frame counters.
+fn mainnet_blocks_in(mode: FrameMode) -> frame_mode::FrameStats {
+    let dir = blocks_dir().expect("blocks archive unpacks");
+    let mut failures = Vec::new();
+    let (totals, stats) = forced_as(mode, || {
+        replay_dirs(&[dir], TxRunner::Sequential, &mut |r: &BlockReport| {
+            if !r.passed() {
+                failures.push(r.to_string());
+            }
+        })
+        .expect("replay set readable")
+    });
+    println!("mainnet blocks, {mode:?}: {totals}; helper frames: {stats:?}");
+    assert_eq!(
+        (totals.passed, totals.failed),
+        (55, 0),
+        "{totals}; failures:\n{}",
+        failures.join("\n")
+    );
+    stats
+}
+
+#[test]
+fn state_tests_pass_with_frames_forced() {
+    let stats = state_tests_in(FrameMode::Forced);
     assert!(stats.applied > 100_000, "{stats:?}");
     assert_eq!(
         (stats.run, stats.discarded),
@@ -81,36 +146,7 @@ fn state_tests_pass_with_frames_forced() {
 
 #[test]
 fn blockchain_tests_pass_with_frames_forced() {
-    let files = fixtures("blockchain_tests");
-    let opts = BlocktestOptions {
-        case: CaseOptions {
-            runner: TxRunner::Sequential,
-            store: false,
-            trace: None,
-        },
-        ..BlocktestOptions::default()
-    };
-    let (b, stats) = forced(|| {
-        blocktest::run_files(&files, &opts, &|results: &[blocktest::CaseResult]| {
-            for r in results {
-                if matches!(r.status, blocktest::Status::Failed(_)) {
-                    println!("{r}");
-                }
-            }
-        })
-        .expect("blockchain tests run")
-    });
-    println!(
-        "blockchain tests, frames forced: {}; helper frames: {stats:?}",
-        b.total
-    );
-    assert_eq!(
-        (b.total.passed, b.total.failed, b.total.skipped),
-        (9_993, 0, 0),
-        "{}",
-        b.total
-    );
-    assert_eq!(b.exception_totals(), (594, 0), "{}", b.table());
+    let stats = blockchain_tests_in(FrameMode::Forced, TxRunner::Sequential, false);
     assert!(stats.applied > 10_000, "{stats:?}");
     assert_eq!(
         (stats.run, stats.discarded),
@@ -121,23 +157,7 @@ fn blockchain_tests_pass_with_frames_forced() {
 
 #[test]
 fn mainnet_blocks_replay_with_frames_forced() {
-    let dir = blocks_dir().expect("blocks archive unpacks");
-    let mut failures = Vec::new();
-    let (totals, stats) = forced(|| {
-        replay_dirs(&[dir], TxRunner::Sequential, &mut |r: &BlockReport| {
-            if !r.passed() {
-                failures.push(r.to_string());
-            }
-        })
-        .expect("replay set readable")
-    });
-    println!("mainnet blocks, frames forced: {totals}; helper frames: {stats:?}");
-    assert_eq!(
-        (totals.passed, totals.failed),
-        (55, 0),
-        "{totals}; failures:\n{}",
-        failures.join("\n")
-    );
+    let stats = mainnet_blocks_in(FrameMode::Forced);
     assert!(stats.applied > 5_000, "{stats:?}");
     assert_eq!(
         (stats.run, stats.discarded),
@@ -151,32 +171,7 @@ fn mainnet_blocks_replay_with_frames_forced() {
 /// depended on their gas limit, must be discarded and run inline; the rest applied; the results the same.
 #[test]
 fn state_tests_pass_with_stale_helper_frames() {
-    let files = fixtures("state_tests");
-    let opts = SuiteOptions {
-        run: RunOptions::new(),
-        threads: None,
-        progress: false,
-    };
-    let (s, stats) = forced_as(FrameMode::ForcedStale, || {
-        statetest::run_files(&files, &opts, &|results: &[statetest::CaseResult]| {
-            for r in results {
-                if matches!(r.status, statetest::CaseStatus::Failed(_)) {
-                    println!("{r}");
-                }
-            }
-        })
-        .expect("state tests run")
-    });
-    println!(
-        "state tests, stale helper frames: {}; helper frames: {stats:?}",
-        s.total
-    );
-    assert_eq!(
-        (s.total.passed, s.total.failed, s.total.skipped),
-        (29_176, 0, 0),
-        "{}",
-        s.total
-    );
+    let stats = state_tests_in(FrameMode::ForcedStale);
     assert_eq!(stats.run, stats.applied + stats.discarded, "{stats:?}");
     assert!(
         stats.applied > 10_000 && stats.discarded > 10_000,
@@ -186,23 +181,7 @@ fn state_tests_pass_with_stale_helper_frames() {
 
 #[test]
 fn mainnet_blocks_replay_with_stale_helper_frames() {
-    let dir = blocks_dir().expect("blocks archive unpacks");
-    let mut failures = Vec::new();
-    let (totals, stats) = forced_as(FrameMode::ForcedStale, || {
-        replay_dirs(&[dir], TxRunner::Sequential, &mut |r: &BlockReport| {
-            if !r.passed() {
-                failures.push(r.to_string());
-            }
-        })
-        .expect("replay set readable")
-    });
-    println!("mainnet blocks, stale helper frames: {totals}; helper frames: {stats:?}");
-    assert_eq!(
-        (totals.passed, totals.failed),
-        (55, 0),
-        "{totals}; failures:\n{}",
-        failures.join("\n")
-    );
+    let stats = mainnet_blocks_in(FrameMode::ForcedStale);
     assert_eq!(stats.run, stats.applied + stats.discarded, "{stats:?}");
     assert!(
         stats.applied > 1_000 && stats.discarded > 1_000,
@@ -214,50 +193,18 @@ fn mainnet_blocks_replay_with_stale_helper_frames() {
 /// (`parallel-commit/src/frames.rs`): every blockchain test through the checked parallel runner at 2 and 4
 /// threads, not forced onto the parallel engine, so that every small block runs in order with a scout and
 /// helpers running its transactions' calls ahead; the runner checks every block against the sequential
-/// path. Helper frames run, and each is applied or discarded at its call, or never reached. (Lookahead is
-/// off by default: `parevm_parallel_commit::set_frame_lookahead`.)
+/// path. (Lookahead is off by default: `parevm_parallel_commit::set_frame_lookahead`.)
 #[test]
 fn blockchain_tests_pass_with_frame_lookahead() {
-    let files = fixtures("blockchain_tests");
     let mut helper_frames = 0;
     for threads in [2, 4] {
-        let opts = BlocktestOptions {
-            case: CaseOptions {
-                runner: TxRunner::Checked { threads },
-                store: false,
-                trace: None,
-            },
-            ..BlocktestOptions::default()
-        };
-        let (b, stats) = forced_as(FrameMode::Off, || {
-            parevm_parallel_commit::set_frame_lookahead(true);
-            blocktest::run_files(&files, &opts, &|results: &[blocktest::CaseResult]| {
-                for r in results {
-                    if matches!(r.status, blocktest::Status::Failed(_)) {
-                        println!("{r}");
-                    }
-                }
-            })
-            .expect("blockchain tests run")
-        });
-        parevm_parallel_commit::set_frame_lookahead(false);
-        println!(
-            "blockchain tests, frame lookahead on {threads} threads: {}; helper frames: {stats:?}",
-            b.total
-        );
-        assert_eq!(
-            (b.total.passed, b.total.failed, b.total.skipped),
-            (9_993, 0, 0),
-            "{}",
-            b.total
-        );
-        assert_eq!(b.exception_totals(), (594, 0), "{}", b.table());
+        let stats = blockchain_tests_in(FrameMode::Off, TxRunner::Checked { threads }, true);
         // Every helper frame that finished is either applied or discarded at its call, or was never
         // reached (its transaction ended first).
         assert!(stats.applied + stats.discarded <= stats.run, "{stats:?}");
         helper_frames += stats.run;
     }
     // How many helper frames finish before their call depends on the scheduler; over two runs of the
-    // suite some always do (79 and 1,348 on 2 cores here).
+    // suite some always do (85 and 26,197 on 2 cores here).
     assert!(helper_frames > 0, "no helper frame ran");
 }

@@ -243,40 +243,49 @@ impl<'a> TxExecution<'a> {
 
     fn step_all(&mut self, view: &dyn StateView) -> Result<TxOutcome, TxError> {
         loop {
-            match self.stage {
-                Stage::Validate => {
-                    self.validate(view)?;
-                    self.stage = Stage::Authorize;
-                }
-                Stage::Authorize => {
-                    self.authorize(view)?;
-                    self.stage = Stage::Start;
-                }
-                Stage::Start => {
-                    self.pending = Some(self.top_request(view)?);
-                    self.stage = Stage::Run;
-                }
-                Stage::Run => {
-                    self.run_frames(view)?;
-                    self.stage = Stage::Finalize;
-                }
-                Stage::Finalize => {
-                    let out = self.finalize(view)?;
-                    self.stage = Stage::Done;
-                    return Ok(out);
-                }
-                Stage::DepositFailed => {
-                    let out = self.failed_deposit(view)?;
-                    self.stage = Stage::Done;
-                    return Ok(out);
-                }
-                Stage::Done => {
-                    return Err(TxError::View(ViewError::Backend(
-                        "transaction already finished".into(),
-                    )));
-                }
+            if let Some(out) = self.step(view)? {
+                return Ok(out);
             }
         }
+    }
+
+    /// Runs the current stage and moves to the next; the outcome once the transaction is done.
+    #[inline]
+    fn step(&mut self, view: &dyn StateView) -> Result<Option<TxOutcome>, TxError> {
+        match self.stage {
+            Stage::Validate => {
+                self.validate(view)?;
+                self.stage = Stage::Authorize;
+            }
+            Stage::Authorize => {
+                self.authorize(view)?;
+                self.stage = Stage::Start;
+            }
+            Stage::Start => {
+                self.pending = Some(self.top_request(view)?);
+                self.stage = Stage::Run;
+            }
+            Stage::Run => {
+                self.run_frames(view)?;
+                self.stage = Stage::Finalize;
+            }
+            Stage::Finalize => {
+                let out = self.finalize(view)?;
+                self.stage = Stage::Done;
+                return Ok(Some(out));
+            }
+            Stage::DepositFailed => {
+                let out = self.failed_deposit(view)?;
+                self.stage = Stage::Done;
+                return Ok(Some(out));
+            }
+            Stage::Done => {
+                return Err(TxError::View(ViewError::Backend(
+                    "transaction already finished".into(),
+                )));
+            }
+        }
+        Ok(None)
     }
 
     // ----- validation -----
@@ -609,48 +618,17 @@ impl<'a> TxExecution<'a> {
                 let top_call = self.frames.len() == 1
                     && (self.board.is_some() || self.scout.is_some())
                     && matches!(req, FrameRequest::Call(_));
-                if let (true, FrameRequest::Call(c)) = (top_call, &req) {
-                    let r = match (self.scout, self.board) {
-                        (Some(board), _) => self.scout_call(board, c),
-                        (None, Some(board)) => self.board_call(board, self.top_calls, view, c),
-                        (None, None) => Ok(false),
-                    };
-                    match r {
-                        Ok(true) => {
+                let started = match self.call_elsewhere(view, &req, top_call, frames_on) {
+                    Ok(true) => Ok(None),
+                    Ok(false) => {
+                        let r = self.start_frame(view, &req);
+                        if top_call && r.is_ok() {
                             self.top_calls += 1;
-                            if self.top.is_some() {
-                                return Ok(());
-                            }
-                            continue;
                         }
-                        Ok(false) => {}
-                        Err(e) => {
-                            self.pending = Some(req);
-                            return Err(e.into());
-                        }
+                        r
                     }
-                }
-                if frames_on && !self.frames.is_empty() {
-                    if let FrameRequest::Call(c) = &req {
-                        match self.call_as_helper_frame(view, c) {
-                            Ok(true) => {
-                                if self.top.is_some() {
-                                    return Ok(());
-                                }
-                                continue;
-                            }
-                            Ok(false) => {}
-                            Err(e) => {
-                                self.pending = Some(req);
-                                return Err(e.into());
-                            }
-                        }
-                    }
-                }
-                let started = self.start_frame(view, &req);
-                if top_call && started.is_ok() {
-                    self.top_calls += 1;
-                }
+                    Err(e) => Err(e),
+                };
                 match started {
                     Ok(Some(frame)) => self.frames.push(frame),
                     Ok(None) => {}

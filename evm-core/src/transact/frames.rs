@@ -101,9 +101,39 @@ impl HelperFrame {
 }
 
 impl TxExecution<'_> {
+    /// Resolves the request `req` without starting its frame where it can: a call of the top frame through
+    /// frame lookahead (`top_call`: this execution scouts or commits a board), or any call as a helper frame
+    /// when the frame mode is on (`frames_on`). `Ok(true)`: its result was delivered.
+    pub(super) fn call_elsewhere(
+        &mut self,
+        view: &dyn StateView,
+        req: &FrameRequest,
+        top_call: bool,
+        frames_on: bool,
+    ) -> Result<bool, ViewError> {
+        let FrameRequest::Call(c) = req else {
+            return Ok(false);
+        };
+        if top_call {
+            let done = match (self.scout, self.board) {
+                (Some(board), _) => self.scout_call(board, c)?,
+                (None, Some(board)) => self.board_call(board, self.top_calls, view, c)?,
+                (None, None) => false,
+            };
+            if done {
+                self.top_calls += 1;
+                return Ok(true);
+            }
+        }
+        if frames_on && !self.frames.is_empty() {
+            return self.call_as_helper_frame(view, c);
+        }
+        Ok(false)
+    }
+
     /// Runs the call `c` as a helper frame where the frame mode says so. `Ok(true)`: its result was
     /// delivered to the caller; `Ok(false)`: run it inline.
-    pub(super) fn call_as_helper_frame(
+    fn call_as_helper_frame(
         &mut self,
         view: &dyn StateView,
         c: &CallRequest,

@@ -145,26 +145,11 @@ impl<'b> TxExecution<'b> {
 
     /// The scout's run: validation and the top frame, with the top frame's calls published, not run.
     fn scout_run(&mut self, view: &dyn StateView) -> Result<(), crate::error::TxError> {
-        while self.stage != Stage::Finalize {
-            match self.stage {
-                Stage::Validate => {
-                    self.validate(view)?;
-                    self.stage = Stage::Authorize;
-                }
-                Stage::Authorize => {
-                    self.authorize(view)?;
-                    self.stage = Stage::Start;
-                }
-                Stage::Start => {
-                    self.pending = Some(self.top_request(view)?);
-                    self.stage = Stage::Run;
-                }
-                Stage::Run => {
-                    self.run_frames(view)?;
-                    self.stage = Stage::Finalize;
-                }
-                _ => break,
-            }
+        while matches!(
+            self.stage,
+            Stage::Validate | Stage::Authorize | Stage::Start | Stage::Run
+        ) {
+            self.step(view)?;
         }
         Ok(())
     }
