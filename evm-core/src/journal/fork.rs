@@ -23,6 +23,7 @@ use crate::code::Code;
 use crate::view::{Location, StateView, ViewError};
 use alloy_primitives::map::{AddressMap, B256Map, HashMap, HashSet};
 use alloy_primitives::{Address, Log, B256, U256};
+use revm_primitives::KECCAK_EMPTY;
 use std::sync::Arc;
 
 /// What a forked journal starts from: a copy of another journal's state at one call.
@@ -120,6 +121,9 @@ pub enum SeedRead {
         created: bool,
         /// SELFDESTRUCT executed in this transaction.
         destroyed: bool,
+        /// The seed held the account: anything the frame knew of it may have come from the seed, not
+        /// only through the view.
+        seeded: bool,
     },
     /// A slot on its first touch: its warmth, and its values when the seed knew them (`current` is `None`
     /// when the value came through the view, which recorded it).
@@ -386,10 +390,8 @@ impl Journal {
             return;
         };
         let acc = &mut self.accs[i as usize];
-        let s = f
-            .seed
-            .accounts
-            .get(&acc.address)
+        let seeded = f.seed.accounts.get(&acc.address);
+        let s = seeded
             .map(|s| AccStart {
                 warm: s.warm,
                 touched: s.touched,
@@ -410,6 +412,7 @@ impl Journal {
                 warm: s.warm,
                 created: s.created,
                 destroyed: s.destroyed,
+                seeded: seeded.is_some(),
             },
         ));
     }
@@ -536,7 +539,8 @@ impl Journal {
         reads: &FrameReads,
     ) -> Result<Option<u64>, ViewError> {
         for &(loc, seen) in &reads.view {
-            if self.peek(view, loc)? != seen {
+            let now = self.peek(view, loc)?;
+            if now != seen && !self.empty_either_way(view, reads, loc, seen, now)? {
                 return Ok(None);
             }
         }
@@ -560,6 +564,7 @@ impl Journal {
                     warm,
                     created,
                     destroyed,
+                    ..
                 } => {
                     let now = self.find(&address).map_or((false, false, false), |i| {
                         let a = &self.accs[i as usize];
@@ -648,6 +653,36 @@ impl Journal {
         })
     }
 
+    /// A code-hash read that differs only as an absent account differs from an empty one, where no frame
+    /// can tell them apart: the frame saw the account absent from the view (code hash zero, not in its
+    /// seed, so no balance, nonce or credit), and here it exists empty (a touch by an earlier frame gave it
+    /// the empty code hash) with no balance and nonce zero. From Spurious Dragon (EIP-161) every rule that
+    /// asks treats an empty account as an absent one (new-account charges, `EXTCODEHASH`), and both
+    /// have no code. The committer then loads the nonce and balance it relied on ([`Journal::apply_frame`]).
+    fn empty_either_way(
+        &self,
+        view: &dyn StateView,
+        reads: &FrameReads,
+        loc: Location,
+        seen: U256,
+        now: U256,
+    ) -> Result<bool, ViewError> {
+        let Location::CodeHash(a) = loc else {
+            return Ok(false);
+        };
+        if !self.spec_spurious || !seen.is_zero() || now != U256::from_be_bytes(KECCAK_EMPTY.0) {
+            return Ok(false);
+        }
+        let from_seed = reads.seed.iter().any(
+            |(_, r)| matches!(r, SeedRead::Account { address, seeded: true, .. } if *address == a),
+        );
+        if from_seed {
+            return Ok(false);
+        }
+        Ok(self.peek(view, Location::Balance(a))?.is_zero()
+            && self.peek(view, Location::Nonce(a))?.is_zero())
+    }
+
     /// Applies a helper frame that [`Journal::check_frame_reads`] accepted: loads what it read, in its
     /// order (so the read set is the one running the frame here would record), then its net effect with
     /// undo entries, then its logs.
@@ -658,11 +693,18 @@ impl Journal {
         effects: &FrameEffects,
     ) -> Result<(), ViewError> {
         let mut seed = reads.seed.iter().peekable();
-        for (k, &(loc, _)) in reads.view.iter().enumerate() {
+        for (k, &(loc, seen)) in reads.view.iter().enumerate() {
             while let Some((_, r)) = seed.next_if(|(pos, _)| *pos as usize <= k) {
                 self.load_seed_read(view, r)?;
             }
             self.load_location(view, loc)?;
+            if let Location::CodeHash(a) = loc {
+                if seen.is_zero() && self.code_hash(view, a)? == KECCAK_EMPTY {
+                    // Accepted as empty either way: what made it so is read here.
+                    self.nonce(view, a)?;
+                    self.balance(view, a)?;
+                }
+            }
         }
         for (_, r) in seed {
             self.load_seed_read(view, r)?;
@@ -796,5 +838,92 @@ impl Journal {
             undo.push(Undo::Destroyed(i));
         }
         self.undo.extend(undo);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::SpecId;
+
+    /// A view in which every account is absent.
+    struct Absent;
+    impl StateView for Absent {
+        fn balance(&self, _: Address) -> Result<U256, ViewError> {
+            Ok(U256::ZERO)
+        }
+        fn nonce(&self, _: Address) -> Result<u64, ViewError> {
+            Ok(0)
+        }
+        fn code_hash(&self, _: Address) -> Result<B256, ViewError> {
+            Ok(B256::ZERO)
+        }
+        fn code_by_hash(&self, _: B256) -> Result<Code, ViewError> {
+            Ok(crate::code::Bytecode::empty())
+        }
+        fn storage(&self, _: Address, _: U256) -> Result<U256, ViewError> {
+            Ok(U256::ZERO)
+        }
+        fn block_hash(&self, _: u64) -> Result<B256, ViewError> {
+            Ok(B256::ZERO)
+        }
+        fn has_storage(&self, _: Address) -> Result<bool, ViewError> {
+            Ok(false)
+        }
+    }
+
+    /// A frame forked from `committer` (as a scout's seed would be) that touches `a`, as a call to an
+    /// absent account or a precompile does.
+    fn frame_touching(spec: SpecId, committer: &Journal, a: Address) -> FrameReads {
+        let seed = Arc::new(committer.seed());
+        let mut f = Journal::fork(spec, crate::precompiles::set(spec), seed.clone());
+        f.touch(&SeedView::new(&seed, &Absent), a).unwrap();
+        f.fork_finish().0
+    }
+
+    #[test]
+    fn absent_and_touched_empty_are_one_for_a_frame_from_spurious_dragon() {
+        let a = Address::repeat_byte(1);
+        let mut committer = Journal::new(SpecId::CANCUN);
+        let reads = frame_touching(SpecId::CANCUN, &committer, a);
+        assert_eq!(
+            reads.view.first(),
+            Some(&(Location::CodeHash(a), U256::ZERO))
+        );
+        // An earlier sibling, run here, touched `a`: it now exists, empty.
+        committer.touch(&Absent, a).unwrap();
+        let before = committer.reads_len();
+        assert_eq!(committer.check_frame_reads(&Absent, &reads), Ok(Some(0)));
+        committer
+            .apply_frame(&Absent, &reads, &FrameEffects::default())
+            .unwrap();
+        // What the acceptance relied on (no nonce, no balance) is in the committer's read set.
+        assert!(committer.reads_len() > before);
+    }
+
+    #[test]
+    fn absent_and_empty_differ_with_a_balance_or_before_spurious_dragon() {
+        let a = Address::repeat_byte(1);
+        let mut committer = Journal::new(SpecId::CANCUN);
+        let reads = frame_touching(SpecId::CANCUN, &committer, a);
+        committer.credit(&Absent, a, U256::from(1)).unwrap();
+        committer.touch(&Absent, a).unwrap();
+        assert_eq!(committer.check_frame_reads(&Absent, &reads), Ok(None));
+
+        let mut old = Journal::new(SpecId::TANGERINE);
+        let reads = frame_touching(SpecId::TANGERINE, &old, a);
+        old.touch(&Absent, a).unwrap();
+        assert_eq!(old.check_frame_reads(&Absent, &reads), Ok(None));
+    }
+
+    #[test]
+    fn an_account_the_seed_held_is_not_taken_as_absent() {
+        let a = Address::repeat_byte(1);
+        let mut committer = Journal::new(SpecId::CANCUN);
+        // The seed holds `a` (read, absent): the frame's view of it came from the seed.
+        committer.code_hash(&Absent, a).unwrap();
+        let reads = frame_touching(SpecId::CANCUN, &committer, a);
+        committer.touch(&Absent, a).unwrap();
+        assert_eq!(committer.check_frame_reads(&Absent, &reads), Ok(None));
     }
 }
