@@ -125,6 +125,8 @@ pub struct TxExecution<'a> {
     board: Option<&'a FrameBoard>,
     /// The frame lookahead this execution scouts for (publishes its top frame's calls to), if any.
     scout: Option<&'a FrameBoard>,
+    /// The scout's run times of the calls it ran itself.
+    scout_clock: lookahead::ScoutClock,
     /// Calls of the top frame resolved so far: the index of the next one on the board.
     top_calls: usize,
     /// [`crate::frame_mode::FrameMode::ForcedStale`]: the seed of this transaction's first helper frame.
@@ -189,6 +191,7 @@ impl<'a> TxExecution<'a> {
             helper: false,
             board: None,
             scout: None,
+            scout_clock: lookahead::ScoutClock::default(),
             top_calls: 0,
             stale_seed: None,
         }

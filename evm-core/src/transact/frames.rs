@@ -80,6 +80,16 @@ impl HelperFrame {
         self.gas_used
     }
 
+    /// How the frame ended.
+    pub(crate) fn status(&self) -> ExecStatus {
+        self.status
+    }
+
+    /// What the frame returned.
+    pub(crate) fn output(&self) -> &Bytes {
+        &self.output
+    }
+
     /// True when this frame is a run of `req` at `depth`: the same call, and a gas limit under which it runs
     /// the same (its own, or a larger one when nothing in it depended on the limit: every cost is then the
     /// same, every call it made forwards at least as much, and no out-of-gas can appear).
@@ -116,7 +126,7 @@ impl TxExecution<'_> {
         };
         if top_call {
             let done = match (self.scout, self.board) {
-                (Some(board), _) => self.scout_call(board, c)?,
+                (Some(board), _) => self.scout_call(board, view, c)?,
                 (None, Some(board)) => self.board_call(board, self.top_calls, view, c)?,
                 (None, None) => false,
             };
