@@ -34,7 +34,7 @@ use crate::env::Env;
 use crate::interpreter::CallRequest;
 use crate::outcome::ExecStatus;
 use crate::view::{StateView, ViewError};
-use alloy_primitives::{Address, Bytes, U256};
+use alloy_primitives::{Address, Bytes, B256, U256};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
@@ -229,9 +229,63 @@ fn run_job(
     std::panic::catch_unwind(run).ok().flatten()
 }
 
+/// The view a scout and its helpers read through: the block's view until the committer finishes, then
+/// an error at the next read, so that a scout or helper frame still running stops within a few
+/// instructions instead of holding the committer's return (its threads are joined).
+struct UntilFinished<'a> {
+    view: &'a (dyn StateView + Sync),
+    board: &'a FrameBoard,
+}
+
+impl UntilFinished<'_> {
+    fn open(&self) -> Result<(), ViewError> {
+        if self.board.is_finished() {
+            Err(ViewError::Backend("frame lookahead finished".into()))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl StateView for UntilFinished<'_> {
+    fn balance(&self, address: Address) -> Result<U256, ViewError> {
+        self.open()?;
+        self.view.balance(address)
+    }
+    fn nonce(&self, address: Address) -> Result<u64, ViewError> {
+        self.open()?;
+        self.view.nonce(address)
+    }
+    fn code_hash(&self, address: Address) -> Result<B256, ViewError> {
+        self.open()?;
+        self.view.code_hash(address)
+    }
+    fn code_by_hash(&self, code_hash: B256) -> Result<crate::code::Code, ViewError> {
+        self.open()?;
+        self.view.code_by_hash(code_hash)
+    }
+    fn storage(&self, address: Address, slot: U256) -> Result<U256, ViewError> {
+        self.open()?;
+        self.view.storage(address, slot)
+    }
+    fn block_hash(&self, number: u64) -> Result<B256, ViewError> {
+        self.open()?;
+        self.view.block_hash(number)
+    }
+    fn has_storage(&self, address: Address) -> Result<bool, ViewError> {
+        self.open()?;
+        self.view.has_storage(address)
+    }
+    fn basic(&self, address: Address) -> Result<crate::view::AccountBasic, ViewError> {
+        self.open()?;
+        self.view.basic(address)
+    }
+}
+
 /// Runs on a helper thread of a transaction with a [`FrameBoard`]: the scout first when `scout` is set,
 /// then helper frames until the committer finishes (a helper that finds nothing to do yields its core).
 pub fn run_frame_helper(env: &Env, view: &(dyn StateView + Sync), board: &FrameBoard, scout: bool) {
+    let view = &UntilFinished { view, board };
     if scout {
         let mut exec = TxExecution::borrowed(env);
         exec.scout = Some(board);
