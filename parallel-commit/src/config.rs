@@ -1,6 +1,6 @@
 //! Knobs of a parallel execution: thread count, when to stay sequential, the chaos mode used by tests.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::OnceLock;
 
 /// Environment variable that turns on chaos mode for [`crate::execute_parallel`] (value: a `u64` seed).
@@ -25,6 +25,21 @@ static FRAMES: AtomicBool = AtomicBool::new(false);
 pub fn set_frame_lookahead(on: bool) {
     // ORDERING: Relaxed: an independent switch, read once per block.
     FRAMES.store(on, Ordering::Relaxed);
+}
+
+/// The default of [`set_frame_min_time`]: about twenty helper hand-offs on two cores.
+pub const FRAME_MIN_TIME: std::time::Duration = std::time::Duration::from_micros(200);
+
+/// Set by [`set_frame_min_time`].
+static FRAME_MIN_NS: AtomicU64 = AtomicU64::new(FRAME_MIN_TIME.as_nanos() as u64);
+
+/// Sets [`ParallelConfig::frame_min_ns`] for every configuration made later in this process: frame
+/// lookahead only for transactions whose kind last ran at least `min` (zero: for every transaction past
+/// the gas gate, as the tests that put every transaction through lookahead want).
+pub fn set_frame_min_time(min: std::time::Duration) {
+    let ns = u64::try_from(min.as_nanos()).unwrap_or(u64::MAX);
+    // ORDERING: Relaxed: an independent setting, read once per configuration.
+    FRAME_MIN_NS.store(ns, Ordering::Relaxed);
 }
 
 /// Makes every later [`crate::execute_parallel`] call in this process take the parallel path with all
@@ -85,6 +100,10 @@ pub struct ParallelConfig {
     /// The smallest transaction gas limit that gets frame lookahead (below it a transaction is too short
     /// for a helper thread's hand-off to pay).
     pub frame_min_gas: u64,
+    /// The shortest run time, in nanoseconds, of the last transaction of the same kind (called address
+    /// and selector) that still gets frame lookahead (`frame_history.rs`); 0: every transaction past
+    /// [`Self::frame_min_gas`]. From [`set_frame_min_time`], [`FRAME_MIN_TIME`] by default.
+    pub frame_min_ns: u64,
 }
 
 impl ParallelConfig {
@@ -104,6 +123,8 @@ impl ParallelConfig {
             chaos: None,
             frames: false,
             frame_min_gas: 300_000,
+            // ORDERING: Relaxed; see `set_frame_min_time`.
+            frame_min_ns: FRAME_MIN_NS.load(Ordering::Relaxed),
         }
     }
 

@@ -5,18 +5,21 @@
 
 use crate::config::ParallelConfig;
 use crate::error::ParallelError;
+use crate::frame_history;
 use crate::pools::kept_pool;
 use crate::sequential::{map_tx_error, Overlay};
 use alloy_primitives::TxKind;
 use parevm_evm_core::{
     run_frame_helper, Env, FrameBoard, InvalidTx, StateView, TxError, TxExecution, TxOutcome,
 };
+use std::time::Instant;
 
 /// Stack of a helper thread (the interpreter keeps frames on the heap; this is headroom, as the pools').
 const HELPER_STACK: usize = 8 << 20;
 
 /// Executes `envs` in order over `base`, with frame lookahead on `helpers` threads for each transaction
-/// that calls a contract with a gas limit of at least `cfg.frame_min_gas`.
+/// that calls a contract with a gas limit of at least `cfg.frame_min_gas` and whose kind last ran at least
+/// `cfg.frame_min_ns` (`frame_history.rs`).
 pub(crate) fn execute_with_frames(
     envs: &[Env],
     base: &(dyn StateView + Sync),
@@ -26,8 +29,16 @@ pub(crate) fn execute_with_frames(
     let mut overlay = Overlay::with_capacity(base, envs.len());
     let mut results = Vec::with_capacity(envs.len());
     for (tx, env) in envs.iter().enumerate() {
-        let lookahead =
-            matches!(env.tx.kind, TxKind::Call(_)) && env.tx.gas_limit >= cfg.frame_min_gas;
+        let kind = match env.tx.kind {
+            TxKind::Call(to) if env.tx.gas_limit >= cfg.frame_min_gas => {
+                Some(frame_history::kind(to, &env.tx.data))
+            }
+            _ => None,
+        };
+        let lookahead = kind
+            .as_ref()
+            .is_some_and(|k| frame_history::long_enough(k, cfg.frame_min_ns));
+        let started = Instant::now();
         let r = if lookahead {
             let board = FrameBoard::new();
             let view = &overlay;
@@ -60,6 +71,10 @@ pub(crate) fn execute_with_frames(
         } else {
             map_tx_error(tx, TxExecution::borrowed(env).resume(&overlay))?
         };
+        if let Some(kind) = kind {
+            let ns = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+            frame_history::record(kind, ns);
+        }
         if let Ok(out) = &r {
             overlay.apply(&out.writes);
         }

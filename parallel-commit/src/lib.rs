@@ -33,6 +33,7 @@ mod compare;
 mod config;
 mod error;
 mod executor;
+mod frame_history;
 mod frames;
 mod hot;
 mod in_place;
@@ -58,8 +59,8 @@ pub use building::{
 };
 pub use compare::{compare_results, same_effects, ResultMismatch};
 pub use config::{
-    force_parallel_path, set_frame_lookahead, Engine, ParallelConfig, CHAOS_ENV, FORCE_ENV,
-    FRAMES_ENV,
+    force_parallel_path, set_frame_lookahead, set_frame_min_time, Engine, ParallelConfig,
+    CHAOS_ENV, FORCE_ENV, FRAMES_ENV, FRAME_MIN_TIME,
 };
 pub use error::ParallelError;
 pub use executor::{execute_parallel, execute_parallel_with, BlockExecution, REPORT_ENV};
