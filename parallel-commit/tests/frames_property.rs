@@ -9,13 +9,15 @@
 //! the child wrote), value transfers, `GAS` then `CALL` forwarding, BALANCE reads of accounts earlier
 //! siblings touched, and cold and warm accesses (EIP-2929) that differ between siblings.
 //!
-//! Each generated block runs with helper frames forced (`FrameMode::Forced`) and from stale seeds
-//! (`FrameMode::ForcedStale`) at 1, 2, 4, 8 and 16 threads, through the sequential path, the Block-STM
-//! engine and the lookahead engine, and every result must equal plain sequential execution with frames
-//! off: validity, status, gas used, refund, output, logs, created address, state diff and read set. The
-//! helper-frame counters must show each mode ran helper frames.
+//! Each generated block runs in every frame mode — helper frames forced (`FrameMode::Forced`), helper
+//! frames from stale seeds (`FrameMode::ForcedStale`), and frame lookahead on threads
+//! (`set_frame_lookahead`, the transaction gas gate lowered to zero) — at 1, 2, 4, 8 and 16 threads,
+//! through the sequential path, the Block-STM engine and the lookahead engine, and every result must equal
+//! plain sequential execution with frames off: validity, status, gas used, refund, output, logs, created
+//! address, state diff and read set. The helper-frame counters must show each mode ran helper frames.
 //!
-//! Its own test process: the frame mode is process-wide, so every test takes one lock.
+//! Its own test process: the frame mode and the lookahead switch are process-wide, so every test takes
+//! one lock.
 
 mod common;
 
@@ -24,7 +26,9 @@ use common::*;
 use parevm_evm_core::env::{BlockEnv, CfgEnv, Env, TxEnv};
 use parevm_evm_core::frame_mode::{self, FrameMode, FrameStats};
 use parevm_evm_core::{ExecStatus, InvalidTx, SpecId, TxOutcome};
-use parevm_parallel_commit::{execute_parallel_with, execute_sequential, Engine, ParallelConfig};
+use parevm_parallel_commit::{
+    execute_parallel_with, execute_sequential, set_frame_lookahead, Engine, ParallelConfig,
+};
 use parevm_state::InMemoryState;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -947,6 +951,8 @@ enum Frames {
     Forced,
     /// `FrameMode::ForcedStale`.
     Stale,
+    /// Frame lookahead on threads (`set_frame_lookahead`), every transaction past the gas gate.
+    Lookahead,
 }
 
 /// In `Frames::Forced`, a run on one thread must apply every helper frame (`discarded_before`: the discard
@@ -973,11 +979,29 @@ fn check_in_mode(
     reference: &[Result<TxOutcome, InvalidTx>],
 ) -> Result<(), String> {
     let fail = |what: String| move |e: String| format!("{frames:?}, {what}: {e}");
-    let before = frame_mode::stats().discarded;
-    let seq = execute_sequential(envs, state);
-    exact_run(frames, before, "sequential path")?;
-    compare(reference, &seq).map_err(fail("sequential path".into()))?;
+    if frames != Frames::Lookahead {
+        let before = frame_mode::stats().discarded;
+        let seq = execute_sequential(envs, state);
+        exact_run(frames, before, "sequential path")?;
+        compare(reference, &seq).map_err(fail("sequential path".into()))?;
+    }
     for threads in THREADS {
+        if frames == Frames::Lookahead {
+            // As a node gets it: the process-wide switch through the environment overrides, a block that
+            // stays on one thread (so each transaction gets a scout and `threads - 1` helpers), and the
+            // transaction gas gate at zero so every generated transaction qualifies.
+            let mut cfg = ParallelConfig::new(threads).with_env_overrides();
+            cfg.min_txs = usize::MAX;
+            cfg.frame_min_gas = 0;
+            if !cfg.frames {
+                return Err("set_frame_lookahead(true) did not reach the configuration".into());
+            }
+            let par = execute_parallel_with(envs, state, &cfg)
+                .map_err(|e| format!("lookahead, {threads} threads: {e}"))?;
+            compare(reference, &par.results)
+                .map_err(fail(format!("{threads} threads, frame lookahead")))?;
+            continue;
+        }
         for engine in [Engine::BlockStm, Engine::Lookahead] {
             let mut cfg = ParallelConfig::forced(threads).with_engine(engine);
             // The lookahead engine with its cost model off: helpers run on every block.
@@ -1000,12 +1024,14 @@ fn enter(frames: Frames) {
     match frames {
         Frames::Forced => frame_mode::set_mode(FrameMode::Forced),
         Frames::Stale => frame_mode::set_mode(FrameMode::ForcedStale),
+        Frames::Lookahead => set_frame_lookahead(true),
     }
 }
 
 /// Back to frames off.
 fn leave() {
     frame_mode::set_mode(FrameMode::Off);
+    set_frame_lookahead(false);
 }
 
 /// Runs the block of `txs` under `spec` in `frames` and compares every run with sequential execution
@@ -1047,7 +1073,15 @@ fn generated_blocks_in(frames: Frames, cases: u32) -> FrameStats {
     });
     let strategy = (prop::collection::vec(prog_tx(), 1..5), spec());
     let endings = std::cell::Cell::new(Endings::default());
-    let result = runner.run(&strategy, |(txs, spec)| {
+    let result = runner.run(&strategy, |(mut txs, spec)| {
+        if frames == Frames::Lookahead {
+            // Two heavy calls first (about 52k gas each): while the committer runs them, the scout
+            // publishes the later calls and helpers run them, so that some are ready at their call.
+            for tx in &mut txs {
+                let heavy = || call(Callee::Leaf(Leaf::Heavy));
+                tx.program.splice(0..0, [heavy(), heavy()]);
+            }
+        }
         let reference = check_block_in(frames, &txs, spec).map_err(TestCaseError::fail)?;
         let mut e = endings.get();
         for r in &reference {
@@ -1091,6 +1125,15 @@ fn generated_calls_equal_sequential_with_stale_helper_frames() {
     // went stale or depended on its gas, and applies the rest.
     assert!(stats.applied + stats.discarded <= stats.run, "{stats:?}");
     assert!(stats.applied > 0 && stats.discarded > 0, "{stats:?}");
+}
+
+#[test]
+fn generated_calls_equal_sequential_with_frame_lookahead() {
+    let stats = generated_blocks_in(Frames::Lookahead, 3000);
+    // A helper frame that finished is applied or discarded at its call, or never reached (the committer
+    // got there first, or the transaction ended).
+    assert!(stats.applied + stats.discarded <= stats.run, "{stats:?}");
+    assert!(stats.run > 0, "no helper frame ran: {stats:?}");
 }
 
 /// Shorthand for a call step that forwards everything.
@@ -1198,7 +1241,7 @@ fn one_program_of_every_feature() {
             after.account(&created).is_none(),
             "{spec:?}: destroyed in its creating transaction"
         );
-        for frames in [Frames::Forced, Frames::Stale] {
+        for frames in [Frames::Forced, Frames::Stale, Frames::Lookahead] {
             frame_mode::reset_stats();
             enter(frames);
             let r = check_in_mode(frames, &envs, &state, &seq);
@@ -1208,7 +1251,9 @@ fn one_program_of_every_feature() {
             if let Err(e) = r {
                 panic!("{spec:?}: {e}");
             }
-            assert!(stats.applied > 0, "{spec:?}, {frames:?}: {stats:?}");
+            if frames != Frames::Lookahead {
+                assert!(stats.applied > 0, "{spec:?}, {frames:?}: {stats:?}");
+            }
         }
     }
 }
@@ -1251,7 +1296,7 @@ fn regressions() {
         ],
     ];
     for (k, txs) in blocks.iter().enumerate() {
-        for frames in [Frames::Forced, Frames::Stale] {
+        for frames in [Frames::Forced, Frames::Stale, Frames::Lookahead] {
             if let Err(e) = check_block_in(frames, txs, SpecId::CANCUN) {
                 panic!("block {k}: {e}");
             }
@@ -1302,4 +1347,50 @@ fn creation_runs_the_program() {
         }
         assert!(stats.applied > 0, "{frames:?}: {stats:?}");
     }
+}
+
+/// The scout continues on predicted results (success), so its journal may hold what the committer's never
+/// does: here it calls (touches, EIP-161) an empty account that the committer skips because the call
+/// before failed (calling another account without code instead); a later sibling, run from the scout's
+/// seed, touches it too. Applied at the committer,
+/// that frame must touch the account (which is then deleted at the transaction's end), as running it
+/// there does.
+#[test]
+fn touched_only_on_the_scouts_path() {
+    let _guard = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let heavy = || call(Callee::Leaf(Leaf::Heavy));
+    let touch_empty = || call(Callee::Account(5, Vec::new()));
+    let program = vec![
+        heavy(),
+        heavy(),
+        // Warm, not touched.
+        Step::Balance(5),
+        // Fails at the committer; the scout predicts success.
+        call(Callee::Leaf(Leaf::Reverter)),
+        // The scout calls the empty account, the committer another account without code: both make
+        // their fourth call here, so that the next is the fifth for both (the board counts calls).
+        Step::SkipIf { ok: false },
+        touch_empty(),
+        Step::SkipIf { ok: true },
+        call(Callee::Account(6, Vec::new())),
+        // Touches the empty account: run from the scout's seed, where it is touched already.
+        call(Callee::Dispatcher(1, vec![touch_empty()])),
+    ];
+    let tx = ProgTx {
+        from: 0,
+        to: 0,
+        value: 0,
+        gas_limit: 2_000_000,
+        create: false,
+        program,
+    };
+    frame_mode::reset_stats();
+    for _ in 0..20 {
+        for spec in [SpecId::SHANGHAI, SpecId::CANCUN] {
+            if let Err(e) = check_block_in(Frames::Lookahead, std::slice::from_ref(&tx), spec) {
+                panic!("{e}");
+            }
+        }
+    }
+    println!("helper frames: {:?}", frame_mode::stats());
 }
