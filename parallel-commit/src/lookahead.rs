@@ -41,8 +41,9 @@ use crate::prefetch;
 use crate::report::{ExecMode, ExecReport};
 use crate::sequential::{execute_one, Overlay};
 use crate::slot::{Claimed, Reader, Slot, Slots, FREE, OWNED, PREDICTED, READY};
+use crate::strikes::Strikes;
 use crate::types::TxIdx;
-use alloy_primitives::map::{AddressMap, AddressSet};
+use alloy_primitives::map::AddressSet;
 use alloy_primitives::{Address, U256};
 use crossbeam_utils::{Backoff, CachePadded};
 use parevm_evm_core::{Env, InvalidTx, Location, ReadSet, StateView, TxOutcome};
@@ -577,7 +578,7 @@ fn commit<'a>(
     };
     let (mut window, mut failed) = (0u32, 0u32);
     // Per call target: speculative outcomes that failed and that held.
-    let mut strikes: AddressMap<(u32, u32)> = AddressMap::default();
+    let mut strikes = Strikes::default();
     // The run of the transaction the committer took last, and whether the cursor is known to be past it:
     // runs are walked in order, so the run of `i` is found by stepping, and the cursor (a line every claim
     // writes) is read once per run the committer takes slots of, not once per such slot.
@@ -710,15 +711,9 @@ fn prefetch_outcome(reader: &Reader<'_>, i: TxIdx) {
 }
 
 /// Records whether a speculative execution of a call to `to` held; a target whose executions failed at
-/// least twice and more often than they held becomes hot (see `Shared::hot`).
-fn learn(shared: &Shared<'_>, strikes: &mut AddressMap<(u32, u32)>, to: Address, valid: bool) {
-    let (fails, holds) = strikes.entry(to).or_default();
-    if valid {
-        *holds += 1;
-        return;
-    }
-    *fails += 1;
-    if *fails >= 2 && *fails > *holds && shared.hot.write().insert(to) {
+/// least twice and more often than they held becomes hot (see `Shared::hot`, `strikes.rs`).
+fn learn(shared: &Shared<'_>, strikes: &mut Strikes, to: Address, valid: bool) {
+    if strikes.record(to, valid) && shared.hot.write().insert(to) {
         // ORDERING: Relaxed; see `Shared::is_hot`.
         shared.any_hot.store(true, Ordering::Relaxed);
     }
