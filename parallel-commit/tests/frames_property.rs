@@ -17,13 +17,14 @@
 //! address, state diff and read set. The helper-frame counters must show each mode ran helper frames.
 //!
 //! Its own test process: the frame mode and the lookahead switch are process-wide, so every test takes
-//! one lock.
+//! one lock. `PROPTEST_CASES=<n>` runs `n` generated blocks per mode instead of the CI count (a longer
+//! hunt; a failure prints the minimized block).
 
 mod common;
 
 use alloy_primitives::{keccak256, Address, Bytes, TxKind, B256, U256};
 use common::*;
-use parevm_evm_core::env::{BlockEnv, CfgEnv, Env, TxEnv};
+use parevm_evm_core::env::{AccessListItem, BlockEnv, CfgEnv, Env, TxEnv};
 use parevm_evm_core::frame_mode::{self, FrameMode, FrameStats};
 use parevm_evm_core::{ExecStatus, InvalidTx, SpecId, TxOutcome};
 use parevm_parallel_commit::{
@@ -189,6 +190,10 @@ const DISPATCHER2: Address = Address::repeat_byte(0xd2);
 /// Returns `BALANCE(calldata[0..32])` and its own slot 0 (through DELEGATECALL: its caller's slot 0);
 /// writes nothing, so a STATICCALL to it succeeds.
 const VIEW: Address = Address::repeat_byte(0xd3);
+/// An account delegated to [`DISPATCHER2`] (EIP-7702 designator `0xef0100 ‖ address`): from Prague on a
+/// dispatcher with its own storage, reached through the delegation; before, code that starts with an
+/// invalid opcode.
+const DELEGATED: Address = Address::repeat_byte(0xd4);
 
 /// Bytes of one step's header: five words (kind, a, b, gas, input length), then the input, padded to words.
 const HEADER: u64 = 5 * 32;
@@ -515,18 +520,18 @@ fn created2(creator: u8, salt: u8, init: Init) -> Address {
     dispatcher(creator).create2(B256::from(U256::from(salt)), keccak256(init.code()))
 }
 
-/// Dispatcher 0 ([`DISPATCHER`]) or 1 ([`DISPATCHER2`]).
+/// Dispatcher 0 ([`DISPATCHER`]), 1 ([`DISPATCHER2`]) or 2 ([`DELEGATED`]).
 fn dispatcher(which: u8) -> Address {
-    if which.is_multiple_of(2) {
-        DISPATCHER
-    } else {
-        DISPATCHER2
+    match which % 3 {
+        0 => DISPATCHER,
+        1 => DISPATCHER2,
+        _ => DELEGATED,
     }
 }
 
 /// Accounts a step names by index (BALANCE, EXTCODEHASH, SELFDESTRUCT beneficiary, a call's target).
 fn who(i: u8) -> Address {
-    match i % 16 {
+    match i % 17 {
         0 => DISPATCHER,
         1 => DISPATCHER2,
         2 => eoa(0),
@@ -542,7 +547,8 @@ fn who(i: u8) -> Address {
         12 => created2(1, 0, Init::Multimode),
         13 => COUNTER,
         14 => VIEW,
-        _ => Address::with_last_byte(0x04), // the identity precompile
+        15 => Address::with_last_byte(0x04), // the identity precompile
+        _ => DELEGATED,
     }
 }
 
@@ -562,7 +568,7 @@ enum Scheme {
 /// What a call step calls.
 #[derive(Clone, Debug)]
 enum Callee {
-    /// A dispatcher (0 or 1) with a program of its own.
+    /// A dispatcher ([`dispatcher`]) with a program of its own.
     Dispatcher(u8, Vec<Step>),
     /// [`who`]`(i)` with `input`.
     Account(u8, Vec<u8>),
@@ -739,7 +745,9 @@ fn encode(program: &[Step]) -> Vec<u8> {
 }
 
 /// One generated transaction: from rich EOA `from`, into dispatcher `to` with `value`, running `program`
-/// (`create`: a contract creation whose init code calls the dispatcher with the program, [`init_calling`]).
+/// (`create`: a contract creation whose init code calls the dispatcher with the program, [`init_calling`];
+/// `warm`: an EIP-2930 access list of [`who`]`(i)` and slot `s` of it and of the dispatcher, warm from the
+/// transaction's start).
 #[derive(Clone, Debug)]
 struct ProgTx {
     from: u8,
@@ -747,6 +755,7 @@ struct ProgTx {
     value: u64,
     gas_limit: u64,
     create: bool,
+    warm: Option<(u8, u8)>,
     program: Vec<Step>,
 }
 
@@ -831,7 +840,8 @@ fn step(depth: u32) -> BoxedStrategy<Step> {
     if depth == 0 {
         return plain.boxed();
     }
-    let nested = (scheme(), 0u8..2, program(depth - 1), value(), call_gas()).prop_map(
+    let which = prop_oneof![3 => 0u8..2, 1 => Just(2u8)];
+    let nested = (scheme(), which, program(depth - 1), value(), call_gas()).prop_map(
         |(scheme, which, p, value, gas)| Step::Call {
             scheme,
             callee: Callee::Dispatcher(which, p),
@@ -854,16 +864,20 @@ fn prog_tx() -> impl Strategy<Value = ProgTx> {
         value(),
         prop_oneof![1 => Just(150_000u64), 2 => Just(400_000u64), 2 => Just(2_000_000u64)],
         prop::bool::weighted(0.15),
+        prop::option::weighted(0.25, (any::<u8>(), 0u8..SLOTS)),
         prop::collection::vec(step(3), 1..6),
     )
-        .prop_map(|(from, to, value, gas_limit, create, program)| ProgTx {
-            from,
-            to,
-            value,
-            gas_limit,
-            create,
-            program,
-        })
+        .prop_map(
+            |(from, to, value, gas_limit, create, warm, program)| ProgTx {
+                from,
+                to,
+                value,
+                gas_limit,
+                create,
+                warm,
+                program,
+            },
+        )
 }
 
 /// SELFDESTRUCT before and after EIP-6780 (Cancun), cold coinbase before Shanghai (EIP-3651), transient
@@ -890,6 +904,9 @@ fn state() -> InMemoryState {
     );
     s.insert_account(DISPATCHER2, U256::from(WEI), 1, code, []);
     s.insert_account(VIEW, U256::ZERO, 1, Bytes::from(view_code()), []);
+    let mut designator = vec![0xef, 0x01, 0x00];
+    designator.extend(DISPATCHER2.as_slice());
+    s.insert_account(DELEGATED, U256::from(WEI), 1, Bytes::from(designator), []);
     s
 }
 
@@ -931,6 +948,22 @@ fn block(txs: &[ProgTx], spec: SpecId) -> Vec<Env> {
                     }),
                     nonce: *nonce,
                     chain_id: Some(1),
+                    access_list: t
+                        .warm
+                        .map(|(i, slot)| {
+                            let key = vec![B256::from(U256::from(slot))];
+                            vec![
+                                AccessListItem {
+                                    address: who(i),
+                                    storage_keys: key.clone(),
+                                },
+                                AccessListItem {
+                                    address: dispatcher(t.to),
+                                    storage_keys: key,
+                                },
+                            ]
+                        })
+                        .unwrap_or_default(),
                     ..Default::default()
                 },
             };
@@ -1061,8 +1094,13 @@ struct Endings {
     invalid: u64,
 }
 
-/// Runs `cases` generated blocks in `frames` under the lock; returns the helper-frame counters.
+/// Runs `cases` generated blocks in `frames` under the lock (`PROPTEST_CASES` in the environment
+/// overrides the count, for longer hunts); returns the helper-frame counters.
 fn generated_blocks_in(frames: Frames, cases: u32) -> FrameStats {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(cases);
     let _guard = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     frame_mode::reset_stats();
     let mut runner = TestRunner::new(Config {
@@ -1189,6 +1227,7 @@ fn one_program_of_every_feature() {
         value: 0,
         gas_limit: 2_000_000,
         create: false,
+        warm: None,
         program,
     };
     let created = created2(0, 0, Init::Multimode);
@@ -1275,6 +1314,7 @@ fn regressions() {
         value: 0,
         gas_limit: 400_000,
         create: false,
+        warm: None,
         program,
     };
     let blocks = [
@@ -1317,6 +1357,7 @@ fn creation_runs_the_program() {
         value: 0,
         gas_limit: 400_000,
         create: true,
+        warm: None,
         program: vec![Step::Inc { slot: 1, by }, Step::Sload(1)],
     };
     let state = state();
@@ -1382,6 +1423,7 @@ fn touched_only_on_the_scouts_path() {
         value: 0,
         gas_limit: 2_000_000,
         create: false,
+        warm: None,
         program,
     };
     frame_mode::reset_stats();
@@ -1393,4 +1435,52 @@ fn touched_only_on_the_scouts_path() {
         }
     }
     println!("helper frames: {:?}", frame_mode::stats());
+}
+
+/// From Prague a call into [`DELEGATED`] runs the dispatcher's code in its own storage (EIP-7702); before,
+/// the call fails on the designator's first byte. Checked on plain sequential execution, then in the
+/// forced modes.
+#[test]
+fn delegated_account_runs_the_dispatcher() {
+    let _guard = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let tx = ProgTx {
+        from: 2,
+        to: 0,
+        value: 0,
+        gas_limit: 400_000,
+        create: false,
+        warm: None,
+        program: vec![call(Callee::Dispatcher(
+            2,
+            vec![Step::Inc { slot: 1, by: 1 }],
+        ))],
+    };
+    for (spec, runs) in [(SpecId::CANCUN, false), (SpecId::PRAGUE, true)] {
+        let state = state();
+        let envs = block(std::slice::from_ref(&tx), spec);
+        leave();
+        let seq = execute_sequential(&envs, &state);
+        let out = seq[0].as_ref().expect("valid transaction");
+        let mut after = state.clone();
+        after.apply(&out.writes);
+        let slot1 = after
+            .account(&DELEGATED)
+            .and_then(|a| a.storage.get(&U256::from(1)).copied())
+            .unwrap_or_default();
+        assert_eq!(slot1, U256::from(u8::from(runs)), "{spec:?}");
+        // The dispatcher logs the call's success flag.
+        assert_eq!(
+            out.logs[0].topics()[0],
+            B256::from(U256::from(u8::from(runs))),
+            "{spec:?}"
+        );
+        for frames in [Frames::Forced, Frames::Stale] {
+            enter(frames);
+            let r = check_in_mode(frames, &envs, &state, &seq);
+            leave();
+            if let Err(e) = r {
+                panic!("{spec:?}: {e}");
+            }
+        }
+    }
 }
