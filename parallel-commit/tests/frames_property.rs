@@ -988,11 +988,12 @@ enum Frames {
     Lookahead,
 }
 
-/// In `Frames::Forced`, a run on one thread must apply every helper frame (`discarded_before`: the discard
-/// counter before it): each is seeded from its caller's journal at the call, and the view answers the same
-/// throughout. (With more threads a transaction's view may answer a later value between a helper frame's
-/// run and its check, when a lower transaction writes meanwhile: a discard there is the check doing its
-/// job, and the engine's validation re-executes that incarnation anyway.)
+/// In `Frames::Forced`, a run whose views hold still must apply every helper frame (`discarded_before`:
+/// the discard counter before it): each is seeded from its caller's journal at the call, and the view
+/// answers the same throughout. (Under Block-STM at 2 threads or more a transaction's view may answer a
+/// lower transaction's newer write between a helper frame's run and its check: a discard there is the
+/// check doing its job, and the engine's validation re-executes that incarnation anyway. Measured: every
+/// forced discard of a 3,000-block run came from Block-STM at 2, 4, 8 or 16 threads.)
 fn exact_run(frames: Frames, discarded_before: u64, run: &str) -> Result<(), String> {
     let discarded = frame_mode::stats().discarded - discarded_before;
     if frames == Frames::Forced && discarded > 0 {
@@ -1042,8 +1043,14 @@ fn check_in_mode(
             let before = frame_mode::stats().discarded;
             let par = execute_parallel_with(envs, state, &cfg)
                 .map_err(|e| format!("{frames:?}, {engine:?}, {threads} threads: {e}"))?;
-            if threads == 1 {
-                exact_run(frames, before, &format!("{engine:?} engine, 1 thread"))?;
+            // The lookahead engine's views hold still during an execution (helpers read the base state,
+            // the committer its own overlay); Block-STM's multi-version memory does not.
+            if threads == 1 || engine == Engine::Lookahead {
+                exact_run(
+                    frames,
+                    before,
+                    &format!("{engine:?} engine, {threads} threads"),
+                )?;
             }
             compare(reference, &par.results)
                 .map_err(fail(format!("{engine:?} engine, {threads} threads")))?;
@@ -1150,8 +1157,8 @@ fn generated_blocks_in(frames: Frames, cases: u32) -> FrameStats {
 #[test]
 fn generated_calls_equal_sequential_with_helper_frames_forced() {
     let stats = generated_blocks_in(Frames::Forced, 3000);
-    // Every one-thread run applied every helper frame (checked per run, `exact_run`). A frame whose check
-    // a parallel engine's view blocked is neither applied nor discarded.
+    // Every run with views that hold still applied every helper frame (checked per run, `exact_run`). A
+    // frame whose check a parallel engine's view blocked is neither applied nor discarded.
     assert!(stats.applied + stats.discarded <= stats.run, "{stats:?}");
     assert!(stats.applied > 0, "no helper frame applied: {stats:?}");
 }
