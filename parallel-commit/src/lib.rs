@@ -48,6 +48,7 @@ mod scheduler;
 mod sequential;
 mod serial;
 mod slot;
+mod strikes;
 mod sync;
 pub mod types;
 mod view;

@@ -41,8 +41,9 @@ use crate::prefetch;
 use crate::report::{ExecMode, ExecReport};
 use crate::sequential::{execute_one, Overlay};
 use crate::slot::{Claimed, Reader, Slot, Slots, FREE, OWNED, PREDICTED, READY};
+use crate::strikes::Strikes;
 use crate::types::TxIdx;
-use alloy_primitives::map::{AddressMap, AddressSet};
+use alloy_primitives::map::AddressSet;
 use alloy_primitives::{Address, U256};
 use crossbeam_utils::{Backoff, CachePadded};
 use parevm_evm_core::{Env, InvalidTx, Location, ReadSet, StateView, TxOutcome};
@@ -252,23 +253,37 @@ impl Drop for StopOnDrop<'_> {
 }
 
 /// Transactions predicted to depend on a lower one from the block alone: the sender already sent a
-/// transaction, or received value, earlier in the block (its nonce or balance is then a lower write).
+/// transaction, or received value, earlier in the block (its nonce or balance is then a lower write), or
+/// the transaction is a bare call (no value, no input) to a target that an earlier one called bare too.
+/// Bare calls to one contract all run the same code path on the same state (an airdrop's claim
+/// fallback bumping one counter: block 6196166 has 49 and 30 of them to two contracts), so each one's
+/// speculation over the base state failed validation, and the helpers' doomed executions and the
+/// committer's re-executions made the block slower on two threads than on one.
 /// A prediction only steers the schedule (results never depend on it), so addresses are told apart by
 /// 64 of their bits: two that share them make one more transaction predicted dependent, nothing else.
 fn predicted_dependent(envs: &[Env]) -> Vec<bool> {
+    // At most two keys per transaction: its sender, and its value recipient or bare target.
     let mut seen = SeenSet::with_capacity(2 * envs.len());
     envs.iter()
         .map(|e| {
-            let dependent = !seen.insert(&e.tx.caller);
-            if !e.tx.value.is_zero() {
-                if let Some(to) = e.tx.kind.to() {
-                    seen.insert(to);
+            let mut dependent = !seen.insert(SeenSet::key(&e.tx.caller));
+            if let Some(to) = e.tx.kind.to() {
+                if !e.tx.value.is_zero() {
+                    seen.insert(SeenSet::key(to));
+                } else if e.tx.data.is_empty() {
+                    // Bare targets in a key space of their own (a bare call does not touch the
+                    // target's balance or nonce, so it says nothing about a sender that is the target).
+                    dependent |= !seen.insert(SeenSet::key(to) ^ BARE);
                 }
             }
             dependent
         })
         .collect()
 }
+
+/// Tells a bare call's target apart from the same address as a sender or value recipient in
+/// [`SeenSet`] (any odd constant: keys are already mixed before they pick a cell).
+const BARE: u64 = 0x9e37_79b9_7f4a_7c15;
 
 /// A set of addresses by 64 of their bits, open addressing with linear probing: the prediction runs on
 /// every block, also on the ones that then take the sequential path, and a general hash set costs
@@ -302,14 +317,19 @@ impl SeenSet {
         h as usize & self.mask
     }
 
-    /// Inserts `a`; true when it was not there.
-    fn insert(&mut self, a: &Address) -> bool {
+    /// The key of address `a`: 64 of its bits.
+    fn key(a: &Address) -> u64 {
         let b = &a.0 .0;
         let mut lo = [0u8; 8];
         let mut hi = [0u8; 8];
         lo.copy_from_slice(&b[12..20]);
         hi.copy_from_slice(&b[4..12]);
-        let key = (u64::from_be_bytes(lo) ^ u64::from_be_bytes(hi).rotate_left(29)).max(1);
+        u64::from_be_bytes(lo) ^ u64::from_be_bytes(hi).rotate_left(29)
+    }
+
+    /// Inserts `key`; true when it was not there.
+    fn insert(&mut self, key: u64) -> bool {
+        let key = key.max(1);
         let mut i = self.home(key);
         loop {
             match self.cells[i] {
@@ -577,7 +597,7 @@ fn commit<'a>(
     };
     let (mut window, mut failed) = (0u32, 0u32);
     // Per call target: speculative outcomes that failed and that held.
-    let mut strikes: AddressMap<(u32, u32)> = AddressMap::default();
+    let mut strikes = Strikes::default();
     // The run of the transaction the committer took last, and whether the cursor is known to be past it:
     // runs are walked in order, so the run of `i` is found by stepping, and the cursor (a line every claim
     // writes) is read once per run the committer takes slots of, not once per such slot.
@@ -710,15 +730,9 @@ fn prefetch_outcome(reader: &Reader<'_>, i: TxIdx) {
 }
 
 /// Records whether a speculative execution of a call to `to` held; a target whose executions failed at
-/// least twice and more often than they held becomes hot (see `Shared::hot`).
-fn learn(shared: &Shared<'_>, strikes: &mut AddressMap<(u32, u32)>, to: Address, valid: bool) {
-    let (fails, holds) = strikes.entry(to).or_default();
-    if valid {
-        *holds += 1;
-        return;
-    }
-    *fails += 1;
-    if *fails >= 2 && *fails > *holds && shared.hot.write().insert(to) {
+/// least twice and more often than they held becomes hot (see `Shared::hot`, `strikes.rs`).
+fn learn(shared: &Shared<'_>, strikes: &mut Strikes, to: Address, valid: bool) {
+    if strikes.record(to, valid) && shared.hot.write().insert(to) {
         // ORDERING: Relaxed; see `Shared::is_hot`.
         shared.any_hot.store(true, Ordering::Relaxed);
     }
@@ -758,10 +772,10 @@ mod tests {
             .collect();
         let mut seen = SeenSet::with_capacity(addresses.len());
         for a in &addresses {
-            assert!(seen.insert(a), "{a} is new");
+            assert!(seen.insert(SeenSet::key(a)), "{a} is new");
         }
         for a in &addresses {
-            assert!(!seen.insert(a), "{a} was inserted");
+            assert!(!seen.insert(SeenSet::key(a)), "{a} was inserted");
         }
     }
 
@@ -773,7 +787,7 @@ mod tests {
         for i in 0..4096u16 {
             let mut a = [0x11u8; 20];
             a[18..].copy_from_slice(&i.to_be_bytes());
-            assert!(seen.insert(&Address::from(a)));
+            assert!(seen.insert(SeenSet::key(&Address::from(a))));
         }
         assert!(
             seen.longest_run() < 64,
@@ -798,5 +812,28 @@ mod tests {
         assert!(!mostly_dependent(&predicted_dependent(&envs)));
         let chain: Vec<Env> = (0..8).map(|_| env(1, 2, 0)).collect();
         assert!(mostly_dependent(&predicted_dependent(&chain)));
+    }
+
+    #[test]
+    fn repeated_bare_calls_to_one_target_are_predicted_dependent() {
+        let with_input = |caller, to| {
+            let mut e = env(caller, to, 0);
+            e.tx.data = vec![0xa9, 0x05, 0x9c, 0xbb].into();
+            e
+        };
+        let envs = [
+            env(1, 9, 0),     // the first bare call to 9
+            env(2, 9, 0),     // a second one
+            with_input(3, 9), // a call with input: independent
+            env(4, 9, 7),     // value to 9: independent (9 never sends)
+            env(5, 8, 0),     // the first bare call to 8
+            env(9, 6, 0),     // 9 received value from 3 lower: dependent as a sender
+            env(6, 9, 0),     // a third bare call to 9
+            with_input(7, 8), // input again: independent
+        ];
+        assert_eq!(
+            predicted_dependent(&envs),
+            vec![false, true, false, false, false, true, true, false]
+        );
     }
 }

@@ -93,8 +93,14 @@ pub(crate) struct OverlayAccount {
 /// The base state plus the writes applied so far.
 pub struct Overlay<'a> {
     base: &'a (dyn StateView + Sync),
-    /// Fixed-bytes hashers (alloy's `AddressMap`, `B256Map`): every transaction reads and writes here.
-    accounts: AddressMap<OverlayAccount>,
+    /// Where each written account sits in `written`. Fixed-bytes hashers (alloy's `AddressMap`,
+    /// `B256Map`): every transaction reads and writes here. A small index rather than the accounts
+    /// themselves (an `OverlayAccount` is about 160 bytes): a block of plain transfers writes two
+    /// accounts per transaction, and a table of the accounts outgrew the second-level cache, so that
+    /// every lookup of an account the block has not written (most of them) missed there.
+    index: AddressMap<u32>,
+    /// The written accounts, in the order they were first written.
+    written: Vec<(Address, OverlayAccount)>,
     codes: B256Map<Code>,
 }
 
@@ -108,21 +114,49 @@ impl<'a> Overlay<'a> {
     pub fn with_capacity(base: &'a (dyn StateView + Sync), accounts: usize) -> Self {
         Self {
             base,
-            accounts: AddressMap::with_capacity_and_hasher(accounts, Default::default()),
+            index: AddressMap::with_capacity_and_hasher(accounts, Default::default()),
+            written: Vec::with_capacity(accounts),
             codes: B256Map::default(),
         }
     }
 
     /// The accounts written so far.
     pub(crate) fn accounts(&self) -> impl Iterator<Item = (&Address, &OverlayAccount)> {
-        self.accounts.iter()
+        self.written.iter().map(|(a, acc)| (a, acc))
     }
 
     /// True when a write applied so far changed something about `address` (every location of an
     /// account the overlay does not hold reads as in the base).
     #[inline]
     pub(crate) fn has_written(&self, address: &Address) -> bool {
-        self.accounts.contains_key(address)
+        self.index.contains_key(address)
+    }
+
+    /// What the overlay holds about `address`, if it was written.
+    #[inline]
+    fn get(&self, address: &Address) -> Option<&OverlayAccount> {
+        self.index
+            .get(address)
+            .map(|&i| &self.written[i as usize].1)
+    }
+
+    /// The entry of `address` in `written` (indexed by `index`), a new empty one when it was not
+    /// written yet.
+    #[inline]
+    fn entry<'w>(
+        index: &mut AddressMap<u32>,
+        written: &'w mut Vec<(Address, OverlayAccount)>,
+        address: Address,
+    ) -> &'w mut OverlayAccount {
+        let next = written.len();
+        // An overlay of more accounts than `u32` counts would not fit in memory.
+        let i = *index
+            .entry(address)
+            .or_insert_with(|| u32::try_from(next).unwrap_or(u32::MAX)) as usize;
+        if i == next {
+            written.push((address, OverlayAccount::default()));
+        }
+        &mut written[i].1
     }
 
     /// Code deployed by the writes applied so far.
@@ -134,19 +168,16 @@ impl<'a> Overlay<'a> {
     pub fn apply(&mut self, writes: &WriteSet) {
         for w in writes {
             if w.destroyed {
-                self.accounts.insert(
-                    w.address,
-                    OverlayAccount {
-                        balance: Some(U256::ZERO),
-                        nonce: Some(0),
-                        code_hash: Some(B256::ZERO),
-                        wiped: true,
-                        ..Default::default()
-                    },
-                );
+                *Self::entry(&mut self.index, &mut self.written, w.address) = OverlayAccount {
+                    balance: Some(U256::ZERO),
+                    nonce: Some(0),
+                    code_hash: Some(B256::ZERO),
+                    wiped: true,
+                    ..Default::default()
+                };
                 continue;
             }
-            let acc = self.accounts.entry(w.address).or_default();
+            let acc = Self::entry(&mut self.index, &mut self.written, w.address);
             acc.exists = true;
             if w.storage_reset {
                 acc.storage.clear();
@@ -181,7 +212,7 @@ impl<'a> Overlay<'a> {
 
 impl StateView for Overlay<'_> {
     fn basic(&self, address: Address) -> Result<AccountBasic, ViewError> {
-        let Some(acc) = self.accounts.get(&address) else {
+        let Some(acc) = self.get(&address) else {
             return self.base.basic(address);
         };
         let needs_base = acc.balance.is_none() || acc.nonce.is_none() || acc.code_hash.is_none();
@@ -205,7 +236,7 @@ impl StateView for Overlay<'_> {
     }
 
     fn balance(&self, address: Address) -> Result<U256, ViewError> {
-        match self.accounts.get(&address) {
+        match self.get(&address) {
             Some(OverlayAccount {
                 balance: Some(b), ..
             }) => Ok(*b),
@@ -215,14 +246,14 @@ impl StateView for Overlay<'_> {
     }
 
     fn nonce(&self, address: Address) -> Result<u64, ViewError> {
-        match self.accounts.get(&address).and_then(|a| a.nonce) {
+        match self.get(&address).and_then(|a| a.nonce) {
             Some(n) => Ok(n),
             None => self.base.nonce(address),
         }
     }
 
     fn code_hash(&self, address: Address) -> Result<B256, ViewError> {
-        let Some(acc) = self.accounts.get(&address) else {
+        let Some(acc) = self.get(&address) else {
             return self.base.code_hash(address);
         };
         let h = match acc.code_hash {
@@ -244,7 +275,7 @@ impl StateView for Overlay<'_> {
     }
 
     fn storage(&self, address: Address, slot: U256) -> Result<U256, ViewError> {
-        let Some(acc) = self.accounts.get(&address) else {
+        let Some(acc) = self.get(&address) else {
             return self.base.storage(address, slot);
         };
         match acc.storage.get(&slot) {
@@ -261,7 +292,7 @@ impl StateView for Overlay<'_> {
     /// The base's answer until a write of the block wiped the account's storage (the rule
     /// [`StateView::has_storage`] states, which multi-version memory versions the same way).
     fn has_storage(&self, address: Address) -> Result<bool, ViewError> {
-        match self.accounts.get(&address) {
+        match self.get(&address) {
             Some(acc) if acc.wiped => Ok(false),
             _ => self.base.has_storage(address),
         }

@@ -43,7 +43,6 @@ struct SeedAccount {
     nonce: Option<u64>,
     code_hash: Option<B256>,
     warm: bool,
-    touched: bool,
     created: bool,
     destroyed: bool,
     storage: SlotMap,
@@ -139,6 +138,18 @@ pub enum SeedRead {
         /// Value at the transaction's start, when taken from the seed.
         original: U256,
     },
+    /// Whether an account was non-empty by what the journal had already loaded (a credit kept apart while
+    /// its balance is unread, or a loaded non-zero balance), taken from the seed when the frame asked for
+    /// its emptiness (EIP-161) before it had loaded or credited the balance itself. The answer decides
+    /// what running the frame reads ([`Journal::is_empty`] reads nothing more when it is yes, the code
+    /// hash, nonce and balance when it is no), so it must be the committer's too: otherwise the frame's
+    /// read set, loaded at the call, is not the one running it there records.
+    KnownNonEmpty {
+        /// The account.
+        address: Address,
+        /// Non-empty by the seed's loaded values.
+        known: bool,
+    },
     /// A transient slot (EIP-1153) on its first touch.
     Transient {
         /// The account.
@@ -196,11 +207,14 @@ impl FrameEffects {
     }
 }
 
-/// Flags of an account at its first touch in the forked journal.
+/// Flags of an account at its first touch in the forked journal. (Not its EIP-161 touched flag: a forked
+/// journal starts every account untouched, so that its effect says whether the frame touched it. Nothing
+/// in a frame's run depends on the flag, only the clearing at the transaction's end; taking it from the
+/// seed would lose the frame's touch of an account the seed had touched and the committer has not, as a
+/// scout that went down a path the committer does not go leaves it.)
 #[derive(Clone, Copy, Debug, Default)]
 struct AccStart {
     warm: bool,
-    touched: bool,
     created: bool,
     destroyed: bool,
 }
@@ -305,7 +319,6 @@ impl Journal {
                     nonce: acc.nonce,
                     code_hash: acc.code_hash,
                     warm: acc.warm,
-                    touched: acc.touched,
                     created: acc.created,
                     destroyed: acc.destroyed,
                     storage: acc.storage.clone(),
@@ -394,13 +407,11 @@ impl Journal {
         let s = seeded
             .map(|s| AccStart {
                 warm: s.warm,
-                touched: s.touched,
                 created: s.created,
                 destroyed: s.destroyed,
             })
             .unwrap_or_default();
         acc.warm = s.warm;
-        acc.touched = s.touched;
         acc.created = s.created;
         acc.destroyed = s.destroyed;
         debug_assert_eq!(f.acc_start.len(), i as usize);
@@ -415,6 +426,26 @@ impl Journal {
                 seeded: seeded.is_some(),
             },
         ));
+    }
+
+    /// In a forked journal, for [`Journal::is_empty`] of the account at `i` when the frame has neither
+    /// loaded nor credited its balance: whether the seed knew it non-empty without a read (a credit, or a
+    /// loaded non-zero balance), logged as a [`SeedRead::KnownNonEmpty`]. False on any other journal.
+    #[cold]
+    pub(super) fn seed_known_nonempty(&mut self, i: AccIdx) -> bool {
+        let address = self.accs[i as usize].address;
+        let reads_pos = self.reads.len() as u32;
+        let Some(f) = self.fork.as_deref_mut() else {
+            return false;
+        };
+        let known = f
+            .seed
+            .accounts
+            .get(&address)
+            .is_some_and(|a| !a.credit.is_zero() || a.balance.is_some_and(|b| !b.is_zero()));
+        f.log
+            .push((reads_pos, SeedRead::KnownNonEmpty { address, known }));
+        known
     }
 
     /// The transient slot of the account at `i` in a forked journal, taken from the seed on first touch.
@@ -456,7 +487,7 @@ impl Journal {
             let mut e = AccountEffect {
                 address: acc.address,
                 warm: acc.warm && !start.warm,
-                touched: acc.touched && !start.touched,
+                touched: acc.touched,
                 created: acc.created && !start.created,
                 destroyed: acc.destroyed && !start.destroyed,
                 ..Default::default()
@@ -597,6 +628,13 @@ impl Journal {
                         true
                     }
                 }
+                SeedRead::KnownNonEmpty { address, known } => {
+                    let now = self.find(&address).is_some_and(|i| {
+                        let a = &self.accs[i as usize];
+                        !a.credit.is_zero() || a.balance.is_some_and(|b| !b.is_zero())
+                    });
+                    now == known
+                }
                 SeedRead::Transient {
                     address,
                     slot,
@@ -736,7 +774,9 @@ impl Journal {
             } => {
                 self.slot(view, address, slot)?;
             }
-            SeedRead::Slot { address, .. } | SeedRead::Transient { address, .. } => {
+            SeedRead::Slot { address, .. }
+            | SeedRead::Transient { address, .. }
+            | SeedRead::KnownNonEmpty { address, .. } => {
                 self.idx(address);
             }
         }
@@ -844,7 +884,158 @@ impl Journal {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::code::Bytecode;
     use crate::spec::SpecId;
+    use revm_primitives::KECCAK_EMPTY;
+
+    /// Every account exists without code, with nonce 0 and a balance of 100.
+    struct Funded;
+    impl StateView for Funded {
+        fn balance(&self, _: Address) -> Result<U256, ViewError> {
+            Ok(U256::from(100))
+        }
+        fn nonce(&self, _: Address) -> Result<u64, ViewError> {
+            Ok(0)
+        }
+        fn code_hash(&self, _: Address) -> Result<B256, ViewError> {
+            Ok(KECCAK_EMPTY)
+        }
+        fn code_by_hash(&self, _: B256) -> Result<Code, ViewError> {
+            Ok(Bytecode::empty())
+        }
+        fn storage(&self, _: Address, _: U256) -> Result<U256, ViewError> {
+            Ok(U256::ZERO)
+        }
+        fn block_hash(&self, _: u64) -> Result<B256, ViewError> {
+            Ok(B256::ZERO)
+        }
+        fn has_storage(&self, _: Address) -> Result<bool, ViewError> {
+            Ok(false)
+        }
+    }
+
+    /// Every account exists (no code) and is empty (EIP-161).
+    struct Empty;
+    impl StateView for Empty {
+        fn balance(&self, _: Address) -> Result<U256, ViewError> {
+            Ok(U256::ZERO)
+        }
+        fn nonce(&self, a: Address) -> Result<u64, ViewError> {
+            Funded.nonce(a)
+        }
+        fn code_hash(&self, a: Address) -> Result<B256, ViewError> {
+            Funded.code_hash(a)
+        }
+        fn code_by_hash(&self, h: B256) -> Result<Code, ViewError> {
+            Funded.code_by_hash(h)
+        }
+        fn storage(&self, a: Address, s: U256) -> Result<U256, ViewError> {
+            Funded.storage(a, s)
+        }
+        fn block_hash(&self, n: u64) -> Result<B256, ViewError> {
+            Funded.block_hash(n)
+        }
+        fn has_storage(&self, a: Address) -> Result<bool, ViewError> {
+            Funded.has_storage(a)
+        }
+    }
+
+    const SPEC: SpecId = SpecId::CANCUN;
+    const A: Address = Address::repeat_byte(0xa1);
+
+    /// Runs "is `A` empty?" as a helper frame forked from `seed_from` and returns its reads and effects.
+    fn emptiness_frame(seed_from: &Journal) -> (FrameReads, FrameEffects, bool) {
+        let seed = Arc::new(seed_from.seed());
+        let mut fork = Journal::fork(SPEC, crate::precompiles::set(SPEC), seed.clone());
+        let empty = fork.is_empty(&SeedView::new(&seed, &Funded), A).unwrap();
+        let (reads, effects, _) = fork.fork_finish();
+        (reads, effects, empty)
+    }
+
+    /// `prepare` run on a journal, then "is `A` empty?" as a helper frame seeded from it, checked and
+    /// applied: the answer and the read set are the ones of asking inline.
+    fn frame_equals_inline(prepare: impl Fn(&mut Journal)) {
+        let mut inline = Journal::new(SPEC);
+        prepare(&mut inline);
+        let inline_empty = inline.is_empty(&Funded, A).unwrap();
+        let mut committer = Journal::new(SPEC);
+        prepare(&mut committer);
+        let (reads, effects, empty) = emptiness_frame(&committer);
+        assert_eq!(empty, inline_empty);
+        assert_eq!(committer.check_frame_reads(&Funded, &reads), Ok(Some(0)));
+        committer.apply_frame(&Funded, &reads, &effects).unwrap();
+        assert_eq!(committer.finish().0, inline.finish().0);
+    }
+
+    /// An account the committer knows non-empty from a loaded balance: the frame reads nothing more of it
+    /// (before, it read the code hash and nonce too, and applying it added a nonce read that running it
+    /// inline does not make).
+    #[test]
+    fn emptiness_from_a_loaded_balance_reads_what_inline_reads() {
+        frame_equals_inline(|j| {
+            j.balance(&Funded, A).unwrap();
+        });
+    }
+
+    /// An account the committer knows non-empty from a credit kept apart (its balance unread): the frame
+    /// reads neither its nonce nor its balance (a fee recipient's balance read would serialize blocks).
+    #[test]
+    fn emptiness_from_a_credit_reads_what_inline_reads() {
+        frame_equals_inline(|j| {
+            j.credit(&Funded, A, U256::from(5)).unwrap();
+        });
+    }
+
+    /// Nothing known: the frame reads the code hash, nonce and balance, as inline.
+    #[test]
+    fn emptiness_of_an_unloaded_account_reads_what_inline_reads() {
+        frame_equals_inline(|_| {});
+    }
+
+    /// A stale seed: the committer loaded the balance after the seed was taken, so running the frame there
+    /// would read nothing more, while the frame read the code hash, nonce and balance: the check must
+    /// discard it (every value it read is still the same).
+    #[test]
+    fn emptiness_decided_differently_since_the_seed_is_discarded() {
+        let mut committer = Journal::new(SPEC);
+        let (reads, _, _) = emptiness_frame(&committer);
+        committer.balance(&Funded, A).unwrap();
+        assert_eq!(committer.check_frame_reads(&Funded, &reads), Ok(None));
+        // And the other way: known non-empty in the seed, not at the committer (a fresh journal).
+        let mut seeded = Journal::new(SPEC);
+        seeded.balance(&Funded, A).unwrap();
+        let (reads, _, _) = emptiness_frame(&seeded);
+        assert_eq!(
+            Journal::new(SPEC).check_frame_reads(&Funded, &reads),
+            Ok(None)
+        );
+    }
+
+    /// A frame that touches an empty account (EIP-161) the seed had touched already and the committer has not
+    /// (a scout's seed from a path the committer did not take): applied, the account is touched at the
+    /// committer and cleared at the transaction's end, as running the frame there does.
+    #[test]
+    fn a_frames_touch_is_applied_whatever_the_seed_had_touched() {
+        let mut seeded = Journal::new(SPEC);
+        seeded.touch(&Empty, A).unwrap();
+        let seed = Arc::new(seeded.seed());
+        let mut fork = Journal::fork(SPEC, crate::precompiles::set(SPEC), seed.clone());
+        fork.touch(&SeedView::new(&seed, &Empty), A).unwrap();
+        let (reads, effects, _) = fork.fork_finish();
+        let mut committer = Journal::new(SPEC);
+        assert_eq!(committer.check_frame_reads(&Empty, &reads), Ok(Some(0)));
+        committer.apply_frame(&Empty, &reads, &effects).unwrap();
+        committer.clear_touched_empty(&Empty).unwrap();
+        let mut inline = Journal::new(SPEC);
+        inline.touch(&Empty, A).unwrap();
+        inline.clear_touched_empty(&Empty).unwrap();
+        let (inline_reads, inline_writes, _) = inline.finish();
+        assert!(inline_writes.iter().any(|w| w.address == A && w.destroyed));
+        assert_eq!(
+            committer.finish(),
+            (inline_reads, inline_writes, Vec::new())
+        );
+    }
 
     /// A view in which every account is absent.
     struct Absent;
@@ -859,7 +1050,7 @@ mod tests {
             Ok(B256::ZERO)
         }
         fn code_by_hash(&self, _: B256) -> Result<Code, ViewError> {
-            Ok(crate::code::Bytecode::empty())
+            Ok(Bytecode::empty())
         }
         fn storage(&self, _: Address, _: U256) -> Result<U256, ViewError> {
             Ok(U256::ZERO)

@@ -577,6 +577,11 @@ impl Journal {
             // balance is unread).
             return Ok(false);
         }
+        // A forked journal answers as the journal it was seeded from would (`fork.rs`), so that the frame
+        // reads what running it there reads.
+        if self.fork.is_some() && self.seed_known_nonempty(i) {
+            return Ok(false);
+        }
         let h = self.code_hash_at(view, i)?;
         if h != B256::ZERO && h != KECCAK_EMPTY {
             return Ok(false);
