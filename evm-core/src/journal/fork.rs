@@ -174,6 +174,8 @@ pub struct FrameReads {
     /// Accounts and slots warm in the seed that the frame accessed as warm: cold at the committer, the
     /// frame would have paid more.
     pub relied_warm: HashSet<(Address, Option<U256>)>,
+    /// Accounts an `EXTCODEHASH` found absent ([`Journal::note_absent_observed`]).
+    pub absent_observed: Vec<Address>,
 }
 
 /// The net change one account got from a helper frame.
@@ -233,6 +235,8 @@ pub(super) struct ForkState {
     gas_sensitive: bool,
     cold_paid: HashMap<(Address, Option<U256>), u64>,
     relied_warm: HashSet<(Address, Option<U256>)>,
+    /// Accounts whose absence (code hash zero) an `EXTCODEHASH` answered from.
+    absent_observed: Vec<Address>,
 }
 
 impl ForkState {
@@ -348,6 +352,7 @@ impl Journal {
             gas_sensitive: false,
             cold_paid: HashMap::default(),
             relied_warm: HashSet::default(),
+            absent_observed: Vec::new(),
         }));
         j
     }
@@ -365,6 +370,17 @@ impl Journal {
     pub(crate) fn note_gas_sensitive(&mut self) {
         if let Some(f) = self.fork.as_deref_mut() {
             f.gas_sensitive = true;
+        }
+    }
+
+    /// Notes, in a forked journal, that an `EXTCODEHASH` answered zero for `address` because it was absent
+    /// (code hash zero), without asking whether it was empty: an existing empty account gives zero too,
+    /// but only after reading its nonce and balance, so such a frame is not taken where the account now
+    /// exists ([`Journal::check_frame_reads`]).
+    #[cold]
+    pub(crate) fn note_absent_observed(&mut self, address: Address) {
+        if let Some(f) = self.fork.as_deref_mut() {
+            f.absent_observed.push(address);
         }
     }
 
@@ -553,6 +569,7 @@ impl Journal {
             seed: f.log,
             cold_paid: f.cold_paid,
             relied_warm: f.relied_warm,
+            absent_observed: f.absent_observed,
         };
         (reads, effects, f.gas_sensitive)
     }
@@ -694,9 +711,11 @@ impl Journal {
     /// A code-hash read that differs only as an absent account differs from an empty one, where no frame
     /// can tell them apart: the frame saw the account absent from the view (code hash zero, not in its
     /// seed, so no balance, nonce or credit), and here it exists empty (a touch by an earlier frame gave it
-    /// the empty code hash) with no balance and nonce zero. From Spurious Dragon (EIP-161) every rule that
-    /// asks treats an empty account as an absent one (new-account charges, `EXTCODEHASH`), and both
-    /// have no code. The committer then loads the nonce and balance it relied on ([`Journal::apply_frame`]).
+    /// the empty code hash) with no balance and nonce zero. From Spurious Dragon (EIP-161) both have no
+    /// code, and every rule that asks whether the account is empty (new-account charges) reads the same
+    /// locations either way; the one answer taken from absence alone, an `EXTCODEHASH` that gives zero
+    /// without reading nonce and balance as it does for an existing account, is noted by the fork and
+    /// keeps the frame out. The frame then reads and does what running it here would.
     fn empty_either_way(
         &self,
         view: &dyn StateView,
@@ -709,6 +728,9 @@ impl Journal {
             return Ok(false);
         };
         if !self.spec_spurious || !seen.is_zero() || now != U256::from_be_bytes(KECCAK_EMPTY.0) {
+            return Ok(false);
+        }
+        if reads.absent_observed.contains(&a) {
             return Ok(false);
         }
         let from_seed = reads.seed.iter().any(
@@ -731,18 +753,11 @@ impl Journal {
         effects: &FrameEffects,
     ) -> Result<(), ViewError> {
         let mut seed = reads.seed.iter().peekable();
-        for (k, &(loc, seen)) in reads.view.iter().enumerate() {
+        for (k, &(loc, _)) in reads.view.iter().enumerate() {
             while let Some((_, r)) = seed.next_if(|(pos, _)| *pos as usize <= k) {
                 self.load_seed_read(view, r)?;
             }
             self.load_location(view, loc)?;
-            if let Location::CodeHash(a) = loc {
-                if seen.is_zero() && self.code_hash(view, a)? == KECCAK_EMPTY {
-                    // Accepted as empty either way: what made it so is read here.
-                    self.nonce(view, a)?;
-                    self.balance(view, a)?;
-                }
-            }
         }
         for (_, r) in seed {
             self.load_seed_read(view, r)?;
@@ -1065,9 +1080,14 @@ mod tests {
 
     /// A frame forked from `committer` (as a scout's seed would be) that touches `a`, as a call to an
     /// absent account or a precompile does.
-    fn frame_touching(spec: SpecId, committer: &Journal, a: Address) -> FrameReads {
+    /// With `hashed`, as an `EXTCODEHASH` of it does first.
+    fn frame_touching(spec: SpecId, committer: &Journal, a: Address, hashed: bool) -> FrameReads {
         let seed = Arc::new(committer.seed());
         let mut f = Journal::fork(spec, crate::precompiles::set(spec), seed.clone());
+        if hashed {
+            f.code_hash(&SeedView::new(&seed, &Absent), a).unwrap();
+            f.note_absent_observed(a);
+        }
         f.touch(&SeedView::new(&seed, &Absent), a).unwrap();
         f.fork_finish().0
     }
@@ -1076,7 +1096,7 @@ mod tests {
     fn absent_and_touched_empty_are_one_for_a_frame_from_spurious_dragon() {
         let a = Address::repeat_byte(1);
         let mut committer = Journal::new(SpecId::CANCUN);
-        let reads = frame_touching(SpecId::CANCUN, &committer, a);
+        let reads = frame_touching(SpecId::CANCUN, &committer, a, false);
         assert_eq!(
             reads.view.first(),
             Some(&(Location::CodeHash(a), U256::ZERO))
@@ -1088,21 +1108,30 @@ mod tests {
         committer
             .apply_frame(&Absent, &reads, &FrameEffects::default())
             .unwrap();
-        // What the acceptance relied on (no nonce, no balance) is in the committer's read set.
-        assert!(committer.reads_len() > before);
+        // Running the frame here reads nothing new: the committer had loaded `a`.
+        assert_eq!(committer.reads_len(), before);
+    }
+
+    #[test]
+    fn a_frame_whose_extcodehash_saw_absence_needs_the_account_absent() {
+        let a = Address::repeat_byte(1);
+        let mut committer = Journal::new(SpecId::CANCUN);
+        let reads = frame_touching(SpecId::CANCUN, &committer, a, true);
+        committer.touch(&Absent, a).unwrap();
+        assert_eq!(committer.check_frame_reads(&Absent, &reads), Ok(None));
     }
 
     #[test]
     fn absent_and_empty_differ_with_a_balance_or_before_spurious_dragon() {
         let a = Address::repeat_byte(1);
         let mut committer = Journal::new(SpecId::CANCUN);
-        let reads = frame_touching(SpecId::CANCUN, &committer, a);
+        let reads = frame_touching(SpecId::CANCUN, &committer, a, false);
         committer.credit(&Absent, a, U256::from(1)).unwrap();
         committer.touch(&Absent, a).unwrap();
         assert_eq!(committer.check_frame_reads(&Absent, &reads), Ok(None));
 
         let mut old = Journal::new(SpecId::TANGERINE);
-        let reads = frame_touching(SpecId::TANGERINE, &old, a);
+        let reads = frame_touching(SpecId::TANGERINE, &old, a, false);
         old.touch(&Absent, a).unwrap();
         assert_eq!(old.check_frame_reads(&Absent, &reads), Ok(None));
     }
@@ -1113,7 +1142,7 @@ mod tests {
         let mut committer = Journal::new(SpecId::CANCUN);
         // The seed holds `a` (read, absent): the frame's view of it came from the seed.
         committer.code_hash(&Absent, a).unwrap();
-        let reads = frame_touching(SpecId::CANCUN, &committer, a);
+        let reads = frame_touching(SpecId::CANCUN, &committer, a, false);
         committer.touch(&Absent, a).unwrap();
         assert_eq!(committer.check_frame_reads(&Absent, &reads), Ok(None));
     }

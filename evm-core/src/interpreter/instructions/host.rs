@@ -81,6 +81,7 @@ pub fn extcodehash(f: &mut Frame, ctx: &mut Ctx<'_>) -> Ctl {
     let a = to_address(f.stack.peek(0));
     let hash = view_try!(ctx, ctx.journal.code_hash(ctx.view, a));
     let empty = if hash == B256::ZERO {
+        ctx.journal.note_absent_observed(a);
         true
     } else if hash == KECCAK_EMPTY {
         view_try!(ctx, ctx.journal.is_empty(ctx.view, a))
