@@ -14,43 +14,9 @@ use parevm_benches::timing::TimingPlan;
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// The process allocator (kept here, per binary: see `parevm-alloc`); `main` sets its options first.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-/// mimalloc v3's `mi_option_purge_delay` (its index in `mi_option_t`; `libmimalloc-sys` names no constant
-/// for it).
-const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-
-/// Tells mimalloc to keep the memory it frees instead of returning it to the OS a second later (its default
-/// purge delay): the store's background flush frees and allocates hundreds of MB of pages and map nodes per
-/// group, and each purge made the next group fault in and zero those pages again (`clear_page_erms`, 8% of
-/// the CPU of the chain bench at 1M accounts). Memory stays at its high-water mark.
-#[allow(unsafe_code)]
-fn keep_freed_memory() {
-    // SAFETY: `mi_option_set` only stores an option value; purge_delay is read at each purge decision, so
-    // setting it after allocations have happened is allowed (mimalloc documents -1 as "never purge").
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
-}
-
-#[cfg(test)]
-mod allocator_tests {
-    /// The index is the one mimalloc v3 reads as purge_delay: its default there is 1000 ms (unless the
-    /// environment sets `MIMALLOC_PURGE_DELAY`), and the option next to it, use_numa_nodes, is the one
-    /// `libmimalloc-sys` numbers 16.
-    #[test]
-    #[allow(unsafe_code)]
-    fn purge_delay_index_is_mimallocs() {
-        assert_eq!(
-            super::MI_OPTION_PURGE_DELAY + 1,
-            libmimalloc_sys::mi_option_use_numa_nodes
-        );
-        if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
-            // SAFETY: reads an option value.
-            let delay = unsafe { libmimalloc_sys::mi_option_get(super::MI_OPTION_PURGE_DELAY) };
-            assert_eq!(delay, 1000);
-        }
-    }
-}
 
 /// parevm benchmarks.
 #[derive(Debug, Parser)]
@@ -288,7 +254,7 @@ struct FramesArgs {
 }
 
 fn main() -> anyhow::Result<()> {
-    keep_freed_memory();
+    parevm_alloc::keep_freed_memory();
     match Cli::parse().suite {
         Suite::Frames(args) => frames(args),
         Suite::Interp(args) => interp(args),
