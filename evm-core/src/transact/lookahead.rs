@@ -48,7 +48,7 @@ const HELPER_GAS_CAP: u64 = 1 << 21;
 /// The scout runs a call itself only when the committer's expected time to reach it is at least this
 /// many quarters of the call's expected run time: a run that ends after the committer arrives makes it
 /// wait for the rest.
-const LEAD_QUARTERS: u64 = 5;
+const LEAD_QUARTERS: u64 = 8;
 
 /// Discarded helper frames (more than applied) after which the scout of a transaction runs no more.
 const STRIKES: usize = 2;
