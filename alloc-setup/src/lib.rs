@@ -5,9 +5,10 @@
 //! work allocates much.
 //!
 //! Why a crate of its own: setting a mimalloc option is an FFI call (`libmimalloc_sys::mi_option_set`), so
-//! it needs `unsafe`, and every library crate of the workspace forbids or denies `unsafe_code`. This crate
-//! holds that one call behind a safe function, and is the only place that may: the crate denies
-//! `unsafe_code` too, and allows it on that function (and on the test that reads the option back) alone.
+//! it needs `unsafe`, and every library crate of the workspace forbids or denies `unsafe_code` (evm-core and
+//! parallel-commit allow it only on a few audited spots of their own hot paths). This crate holds the
+//! allocator's call behind a safe function: it denies `unsafe_code` too, and allows it on that function
+//! (and on the test that reads the option back) alone.
 //!
 //! The `#[global_allocator]` static itself stays in each binary (as mimalloc's own documentation places it):
 //! which allocator a process runs on is the binary's choice, written where the binary starts, and a library

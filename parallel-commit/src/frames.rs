@@ -18,8 +18,8 @@ use std::time::Instant;
 const HELPER_STACK: usize = 8 << 20;
 
 /// Executes `envs` in order over `base`, with frame lookahead on `helpers` threads for each transaction
-/// that calls a contract with a gas limit of at least `cfg.frame_min_gas` and whose kind last ran at least
-/// `cfg.frame_min_ns` (`frame_history.rs`).
+/// that calls a contract with a gas limit of at least `cfg.frame_min_gas`, whose kind last ran at least
+/// `cfg.frame_min_ns` and whose kind's lookahead has paid lately (`frame_history.rs`).
 pub(crate) fn execute_with_frames(
     envs: &[Env],
     base: &(dyn StateView + Sync),
@@ -37,8 +37,9 @@ pub(crate) fn execute_with_frames(
         };
         let lookahead = kind
             .as_ref()
-            .is_some_and(|k| frame_history::long_enough(k, cfg.frame_min_ns));
+            .is_some_and(|k| frame_history::worth_lookahead(k, cfg.frame_min_ns));
         let started = Instant::now();
+        let mut outcome = None;
         let r = if lookahead {
             let board = FrameBoard::new();
             let view = &overlay;
@@ -67,13 +68,14 @@ pub(crate) fn execute_with_frames(
                     commit(env, view, &board, spawned)
                 }),
             };
+            outcome = Some(board.outcome());
             map_tx_error(tx, r)?
         } else {
             map_tx_error(tx, TxExecution::borrowed(env).resume(&overlay))?
         };
         if let Some(kind) = kind {
             let ns = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
-            frame_history::record(kind, ns);
+            frame_history::record(kind, ns, outcome);
         }
         if let Ok(out) = &r {
             overlay.apply(&out.writes);

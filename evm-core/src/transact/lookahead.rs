@@ -50,6 +50,9 @@ const HELPER_GAS_CAP: u64 = 1 << 21;
 /// wait for the rest.
 const LEAD_QUARTERS: u64 = 5;
 
+/// Discarded helper frames (more than applied) after which the scout of a transaction runs no more.
+const STRIKES: usize = 2;
+
 /// Checks the committer makes of a running job before it sleeps until a job ends.
 const SPINS: u32 = 2_000;
 
@@ -86,6 +89,10 @@ pub struct FrameBoard {
     first_call_ns: AtomicU64,
     /// Helpers (beyond the scout) looking for a job.
     idle: AtomicUsize,
+    /// Helper frames the committer applied.
+    applied: AtomicUsize,
+    /// Helper frames the committer checked and discarded (stale).
+    discarded: AtomicUsize,
     start: Instant,
 }
 
@@ -106,6 +113,8 @@ impl FrameBoard {
             reached: AtomicUsize::new(0),
             first_call_ns: AtomicU64::new(0),
             idle: AtomicUsize::new(0),
+            applied: AtomicUsize::new(0),
+            discarded: AtomicUsize::new(0),
             start: Instant::now(),
         }
     }
@@ -121,6 +130,21 @@ impl FrameBoard {
     /// Tells the helpers that the transaction is done (call it when the committer's `resume` returns).
     pub fn finish(&self) {
         self.finished.store(true, Ordering::Release);
+    }
+
+    /// Helper frames the committer applied and discarded so far.
+    pub fn outcome(&self) -> (usize, usize) {
+        (
+            self.applied.load(Ordering::Acquire),
+            self.discarded.load(Ordering::Acquire),
+        )
+    }
+
+    /// The transaction's calls keep depending on each other: at least [`STRIKES`] helper frames
+    /// discarded, more than applied. The scout then runs no more of them.
+    fn struck(&self) -> bool {
+        let (applied, discarded) = self.outcome();
+        discarded >= STRIKES && discarded > applied
     }
 
     fn is_finished(&self) -> bool {
@@ -410,14 +434,15 @@ impl<'b> TxExecution<'b> {
         // Worth a run only if the committer is expected to reach the call after the run ends (a run of
         // this kind not seen yet: as long as one of the committer's calls).
         let expected = self.scout_clock.expected(c);
-        let worth = match board.time_to_reach(k) {
-            Some((reach, per_call)) => {
-                let run = expected.unwrap_or(per_call);
-                reach.saturating_mul(4) >= run.saturating_mul(LEAD_QUARTERS)
-            }
-            // Before the committer's first call: any call but the first is at least one call away.
-            None => k > 0,
-        };
+        let worth = !board.struck()
+            && match board.time_to_reach(k) {
+                Some((reach, per_call)) => {
+                    let run = expected.unwrap_or(per_call);
+                    reach.saturating_mul(4) >= run.saturating_mul(LEAD_QUARTERS)
+                }
+                // Before the committer's first call: any call but the first is at least one call away.
+                None => k > 0,
+            };
         if !worth {
             board.jobs().push(gone(request));
             self.deliver_predicted(c, None);
@@ -494,10 +519,17 @@ impl<'b> TxExecution<'b> {
         view: &dyn StateView,
         c: &CallRequest,
     ) -> Result<bool, ViewError> {
-        match board.take(k) {
-            Some(frame) => self.take_helper_frame(view, c, 1, *frame),
-            None => Ok(false),
-        }
+        let Some(frame) = board.take(k) else {
+            return Ok(false);
+        };
+        let applied = self.take_helper_frame(view, c, 1, *frame)?;
+        let counter = if applied {
+            &board.applied
+        } else {
+            &board.discarded
+        };
+        counter.fetch_add(1, Ordering::AcqRel);
+        Ok(applied)
     }
 }
 
