@@ -8,10 +8,14 @@
 //!      and the reverse diff (every changed key with its value before) for unwinding
 //! ```
 //! Unwinding uses the same path: a reverse diff is itself a [`StateChanges`] whose values are the old ones.
+//! Old values a caller already holds (the block's read cache: execution read every account and slot it
+//! changed) come in through [`KnownBefore`], so a committed block reads each of them from the store at most
+//! once (its execution's read) instead of again for the root and for the reverse diff.
 
 use crate::codec::{encode_branch, encode_slot_value, path_key, storage_key, Account};
 use crate::error::StoreError;
 use crate::kv::{KvRead, Table, WriteBatch};
+use crate::reader::StateReader;
 use crate::trie::update_trie_parallel;
 use crate::trie::walk::{update_trie, LeafChange, TrieSource, TrieUpdate};
 use alloy_primitives::{Address, Bytes, B256, U256};
@@ -82,12 +86,55 @@ pub struct RootOutcome {
     pub account_time: Duration,
 }
 
+/// Values before a diff that the caller already holds for the same state version as the store it passes (a
+/// read cache), so that the root and the batch do not read them from the store again.
+pub trait KnownBefore: Sync {
+    /// The account at `address` before, when known (`Some(None)`: it did not exist).
+    fn account(&self, address: Address) -> Option<Option<Account>>;
+    /// The value of `slot` of `address` before, when known.
+    fn slot(&self, address: Address, slot: U256) -> Option<U256>;
+}
+
+/// Knows nothing: every old value is read from the store.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NothingKnown;
+
+impl KnownBefore for NothingKnown {
+    fn account(&self, _: Address) -> Option<Option<Account>> {
+        None
+    }
+
+    fn slot(&self, _: Address, _: U256) -> Option<U256> {
+        None
+    }
+}
+
+/// A reader's cache describes its own snapshot, so what it holds is the value before the block.
+impl KnownBefore for StateReader {
+    fn account(&self, address: Address) -> Option<Option<Account>> {
+        self.cached_account(address)
+    }
+
+    fn slot(&self, address: Address, slot: U256) -> Option<U256> {
+        self.cached_slot(address, slot)
+    }
+}
+
 /// From this many changed accounts on, the account trie is updated one rayon task per child of the root
 /// (below it, the tasks would cost more than they save).
 const PARALLEL_ACCOUNT_LEAVES: usize = 64;
 
 /// Computes the state root of `kv`'s state with `changes` applied.
 pub fn compute_root(kv: &dyn KvRead, changes: &StateChanges) -> Result<RootOutcome, StoreError> {
+    compute_root_with(kv, changes, &NothingKnown)
+}
+
+/// [`compute_root`], taking the old accounts `known` holds from there instead of reading them from `kv`.
+pub fn compute_root_with(
+    kv: &dyn KvRead,
+    changes: &StateChanges,
+    known: &dyn KnownBefore,
+) -> Result<RootOutcome, StoreError> {
     let started = Instant::now();
     type Rooted = (
         B256,
@@ -102,10 +149,17 @@ pub fn compute_root(kv: &dyn KvRead, changes: &StateChanges) -> Result<RootOutco
             let Some(info) = change.info else {
                 return Ok((*hashed, None, None, None));
             };
-            let stored = kv.get(Table::Accounts, hashed.as_slice())?;
-            let old = match &stored {
-                Some(v) => Some(Account::decode_value(v)?),
-                None => None,
+            let (old, stored) = match change.address.and_then(|a| known.account(a)) {
+                // The table value is the account's canonical RLP, so encoding it again gives the same bytes.
+                Some(old) => (old, old.map(|a| a.encode_value())),
+                None => {
+                    let stored = kv.get(Table::Accounts, hashed.as_slice())?;
+                    let old = match &stored {
+                        Some(v) => Some(Account::decode_value(v)?),
+                        None => None,
+                    };
+                    (old, stored)
+                }
             };
             let base_root = old.map_or(EMPTY_ROOT_HASH, |a| a.storage_root);
             let (storage_root, update) = if change.wiped || !change.slots.is_empty() {
@@ -249,11 +303,25 @@ pub fn write_changes(
     outcome: &RootOutcome,
     batch: &mut WriteBatch,
 ) -> Result<Changeset, StoreError> {
+    write_changes_with(kv, changes, outcome, &NothingKnown, batch)
+}
+
+/// [`write_changes`], taking the old values `known` holds from there instead of reading them from `kv`.
+pub fn write_changes_with(
+    kv: &dyn KvRead,
+    changes: &StateChanges,
+    outcome: &RootOutcome,
+    known: &dyn KnownBefore,
+    batch: &mut WriteBatch,
+) -> Result<Changeset, StoreError> {
     let mut changeset = Changeset::default();
     for (hashed, change) in &changes.accounts {
         let before = match outcome.before.get(hashed) {
             Some(b) => b.clone(),
-            None => kv.get(Table::Accounts, hashed.as_slice())?,
+            None => match change.address.and_then(|a| known.account(a)) {
+                Some(old) => old.map(|a| a.encode_value()),
+                None => kv.get(Table::Accounts, hashed.as_slice())?,
+            },
         };
         let (after, storage_update) = outcome
             .accounts
@@ -290,9 +358,16 @@ pub fn write_changes(
                     let old = if storage_gone {
                         U256::ZERO
                     } else {
-                        match kv.get(Table::Storage, &key)? {
-                            Some(v) => crate::codec::decode_slot_value(&v)?,
-                            None => U256::ZERO,
+                        let cached = match (change.address, s.slot) {
+                            (Some(address), Some(slot)) => known.slot(address, slot),
+                            _ => None,
+                        };
+                        match cached {
+                            Some(v) => v,
+                            None => match kv.get(Table::Storage, &key)? {
+                                Some(v) => crate::codec::decode_slot_value(&v)?,
+                                None => U256::ZERO,
+                            },
                         }
                     };
                     if storage_gone {

@@ -10,7 +10,8 @@
 //! it unchanged; a snapshot is a copy of the overlay (empty at the start of a block), never of the state.
 
 use crate::changes::{
-    compute_root, AccountChange, AccountInfo, RootOutcome, SlotChange, StateChanges,
+    compute_root_with, AccountChange, AccountInfo, KnownBefore, NothingKnown, RootOutcome,
+    SlotChange, StateChanges,
 };
 use crate::error::StoreError;
 use crate::reader::StateReader;
@@ -238,6 +239,17 @@ impl BlockState {
         Ok(())
     }
 
+    /// Where the old values of the block's changes can be taken from without reading the store: the base's
+    /// read cache, which describes the base while no block is pending below (a pending block's commit
+    /// updates the shared cache while this block's base may still be the snapshot before it).
+    pub fn known_before(&self) -> &dyn KnownBefore {
+        if self.below.is_some() {
+            &NothingKnown
+        } else {
+            &self.base
+        }
+    }
+
     /// The changes and their root, computed once per version of the overlay.
     pub fn root_outcome(&self) -> Result<RootedChanges, StoreError> {
         let mut cached = self.root.lock();
@@ -250,7 +262,7 @@ impl BlockState {
             Some(below) => self.overlay.merged_over(below).to_changes(),
             None => self.overlay.to_changes(),
         };
-        let outcome = compute_root(self.base.kv().as_ref(), &changes)?;
+        let outcome = compute_root_with(self.base.kv().as_ref(), &changes, self.known_before())?;
         let both = Arc::new((changes, outcome));
         *cached = Some((self.version, both.clone()));
         Ok(both)

@@ -15,6 +15,7 @@ use crate::kv::{KvRead, Table};
 use alloy_primitives::{keccak256, Address, B256, U256};
 use dashmap::DashMap;
 use parevm_evm_core::{Bytecode, Code, StateView, ViewError, KECCAK_EMPTY};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// Entries above which a cache map is emptied rather than grown.
@@ -26,12 +27,24 @@ pub struct StateCache {
     accounts: DashMap<Address, Option<Account>, alloy_primitives::map::FbBuildHasher<20>>,
     slots: DashMap<(Address, U256), U256, alloy_primitives::map::DefaultHashBuilder>,
     code: DashMap<B256, Code, alloy_primitives::map::FbBuildHasher<32>>,
+    /// Bumped before the cached state moves to another version (a commit, an unwind), so that a reader
+    /// made for the version before can tell that the cache no longer describes its snapshot.
+    generation: AtomicU64,
 }
 
 impl StateCache {
     /// An empty cache.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Marks the start of a move to another state version; call before changing any entry.
+    pub fn next_generation(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
     }
 
     /// Records a committed account value.
@@ -51,6 +64,7 @@ impl StateCache {
 
     /// Forgets all state (code stays: it is content-addressed).
     pub fn clear_state(&self) {
+        self.next_generation();
         self.accounts.clear();
         self.slots.clear();
     }
@@ -71,17 +85,40 @@ impl StateCache {
 pub struct StateReader {
     kv: Arc<dyn KvRead>,
     cache: Arc<StateCache>,
+    /// The cache's generation when this reader was made.
+    generation: u64,
 }
 
 impl StateReader {
     /// Reads `kv` through `cache` (which must describe the same state version).
     pub fn new(kv: Arc<dyn KvRead>, cache: Arc<StateCache>) -> Self {
-        Self { kv, cache }
+        let generation = cache.generation();
+        Self {
+            kv,
+            cache,
+            generation,
+        }
     }
 
     /// The snapshot.
     pub fn kv(&self) -> &Arc<dyn KvRead> {
         &self.kv
+    }
+
+    /// The account at `address` as the read cache holds it, without reading the snapshot (`None`: not
+    /// cached, or the cache moved on to another version since this reader was made). The root and the
+    /// commit take old values from here: execution read them already.
+    pub fn cached_account(&self, address: Address) -> Option<Option<Account>> {
+        let account = self.cache.accounts.get(&address).map(|a| *a);
+        // Checked after the read: a move bumps the generation before it changes any entry.
+        account.filter(|_| self.cache.generation() == self.generation)
+    }
+
+    /// One slot as the read cache holds it, without reading the snapshot (`None`: not cached, or the
+    /// cache moved on since this reader was made).
+    pub fn cached_slot(&self, address: Address, slot: U256) -> Option<U256> {
+        let value = self.cache.slots.get(&(address, slot)).map(|v| *v);
+        value.filter(|_| self.cache.generation() == self.generation)
     }
 
     /// The account at `address`, if it exists.
@@ -182,5 +219,34 @@ impl StateView for StateReader {
         Ok(self
             .account(address)?
             .is_some_and(|a| a.storage_root != alloy_trie::EMPTY_ROOT_HASH))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kv::mem::MemKv;
+    use crate::kv::Kv;
+
+    #[test]
+    fn a_cache_that_moved_to_another_version_answers_nothing() {
+        let cache = Arc::new(StateCache::new());
+        let kv = MemKv::new();
+        let reader = StateReader::new(kv.snapshot().unwrap(), cache.clone());
+        let (address, slot) = (Address::repeat_byte(1), U256::from(7));
+        assert_eq!(reader.cached_slot(address, slot), None);
+        assert_eq!(reader.cached_account(address), None);
+        reader.slot(address, slot).unwrap();
+        reader.account(address).unwrap();
+        assert_eq!(reader.cached_slot(address, slot), Some(U256::ZERO));
+        assert_eq!(reader.cached_account(address), Some(None));
+        // A commit moves the cache on: the reader made before it no longer takes values from there.
+        cache.next_generation();
+        cache.set_slot(address, slot, U256::from(9));
+        assert_eq!(reader.cached_slot(address, slot), None);
+        assert_eq!(reader.cached_account(address), None);
+        let after = StateReader::new(kv.snapshot().unwrap(), cache.clone());
+        assert_eq!(after.cached_slot(address, slot), Some(U256::from(9)));
+        assert_eq!(after.cached_account(address), Some(None));
     }
 }

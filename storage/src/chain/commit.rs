@@ -2,7 +2,7 @@
 
 use super::read::Label;
 use super::{ChainStore, Head};
-use crate::changes::write_changes;
+use crate::changes::write_changes_with;
 use crate::codec::{encode_block_ref, encode_rlp, encode_senders, number_key, Account};
 use crate::error::StoreError;
 use crate::failpoint;
@@ -119,7 +119,7 @@ impl ChainStore {
         let started = Instant::now();
         let kv = state.base().kv().as_ref();
         let mut batch = WriteBatch::new();
-        let changeset = write_changes(kv, changes, root, &mut batch)?;
+        let changeset = write_changes_with(kv, changes, root, state.known_before(), &mut batch)?;
         batch.put(
             Table::Changesets,
             number_key(number),
@@ -137,6 +137,7 @@ impl ChainStore {
         let write = started.elapsed();
         failpoint::hit("commit-after-write")?;
 
+        self.cache.next_generation();
         for (hashed, change) in &changes.accounts {
             let Some(address) = change.address else {
                 continue;

@@ -111,8 +111,29 @@ pub fn write(op: &Op) -> AccountWrite {
 
 /// Applies `ops` as one block on the store's head and on `mirror`; commits it and returns the root.
 pub fn commit_ops(store: &ChainStore, mirror: &mut InMemoryState, ops: &[Op]) -> B256 {
+    commit_ops_with(store, mirror, ops, false)
+}
+
+/// [`commit_ops`]; with `read_first`, every account and slot the block writes is read through the block's
+/// state before any write, as execution does, so the head's read cache holds their old values.
+pub fn commit_ops_with(
+    store: &ChainStore,
+    mirror: &mut InMemoryState,
+    ops: &[Op],
+    read_first: bool,
+) -> B256 {
+    use parevm_evm_core::StateView;
     let (head, _) = store.head().expect("head");
     let mut state = store.begin_block().expect("begin");
+    if read_first {
+        for op in ops {
+            let w = write(op);
+            state.balance(w.address).expect("read account");
+            for (slot, _) in &w.storage {
+                state.storage(w.address, *slot).expect("read slot");
+            }
+        }
+    }
     for op in ops {
         let w: WriteSet = vec![write(op)];
         state.apply(&w).expect("apply");
