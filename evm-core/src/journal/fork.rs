@@ -903,17 +903,21 @@ mod tests {
     use crate::spec::SpecId;
     use revm_primitives::KECCAK_EMPTY;
 
-    /// Every account exists without code, with nonce 0 and a balance of 100.
-    struct Funded;
-    impl StateView for Funded {
+    /// Every account with the same balance and code hash: nonce 0, no code, no storage.
+    struct Uniform {
+        balance: u64,
+        code_hash: B256,
+    }
+
+    impl StateView for Uniform {
         fn balance(&self, _: Address) -> Result<U256, ViewError> {
-            Ok(U256::from(100))
+            Ok(U256::from(self.balance))
         }
         fn nonce(&self, _: Address) -> Result<u64, ViewError> {
             Ok(0)
         }
         fn code_hash(&self, _: Address) -> Result<B256, ViewError> {
-            Ok(KECCAK_EMPTY)
+            Ok(self.code_hash)
         }
         fn code_by_hash(&self, _: B256) -> Result<Code, ViewError> {
             Ok(Bytecode::empty())
@@ -929,31 +933,21 @@ mod tests {
         }
     }
 
+    /// Every account exists without code, with a balance of 100.
+    const FUNDED: Uniform = Uniform {
+        balance: 100,
+        code_hash: KECCAK_EMPTY,
+    };
     /// Every account exists (no code) and is empty (EIP-161).
-    struct Empty;
-    impl StateView for Empty {
-        fn balance(&self, _: Address) -> Result<U256, ViewError> {
-            Ok(U256::ZERO)
-        }
-        fn nonce(&self, a: Address) -> Result<u64, ViewError> {
-            Funded.nonce(a)
-        }
-        fn code_hash(&self, a: Address) -> Result<B256, ViewError> {
-            Funded.code_hash(a)
-        }
-        fn code_by_hash(&self, h: B256) -> Result<Code, ViewError> {
-            Funded.code_by_hash(h)
-        }
-        fn storage(&self, a: Address, s: U256) -> Result<U256, ViewError> {
-            Funded.storage(a, s)
-        }
-        fn block_hash(&self, n: u64) -> Result<B256, ViewError> {
-            Funded.block_hash(n)
-        }
-        fn has_storage(&self, a: Address) -> Result<bool, ViewError> {
-            Funded.has_storage(a)
-        }
-    }
+    const EMPTY: Uniform = Uniform {
+        balance: 0,
+        code_hash: KECCAK_EMPTY,
+    };
+    /// Every account is absent.
+    const ABSENT: Uniform = Uniform {
+        balance: 0,
+        code_hash: B256::ZERO,
+    };
 
     const SPEC: SpecId = SpecId::CANCUN;
     const A: Address = Address::repeat_byte(0xa1);
@@ -962,7 +956,7 @@ mod tests {
     fn emptiness_frame(seed_from: &Journal) -> (FrameReads, FrameEffects, bool) {
         let seed = Arc::new(seed_from.seed());
         let mut fork = Journal::fork(SPEC, crate::precompiles::set(SPEC), seed.clone());
-        let empty = fork.is_empty(&SeedView::new(&seed, &Funded), A).unwrap();
+        let empty = fork.is_empty(&SeedView::new(&seed, &FUNDED), A).unwrap();
         let (reads, effects, _) = fork.fork_finish();
         (reads, effects, empty)
     }
@@ -972,13 +966,13 @@ mod tests {
     fn frame_equals_inline(prepare: impl Fn(&mut Journal)) {
         let mut inline = Journal::new(SPEC);
         prepare(&mut inline);
-        let inline_empty = inline.is_empty(&Funded, A).unwrap();
+        let inline_empty = inline.is_empty(&FUNDED, A).unwrap();
         let mut committer = Journal::new(SPEC);
         prepare(&mut committer);
         let (reads, effects, empty) = emptiness_frame(&committer);
         assert_eq!(empty, inline_empty);
-        assert_eq!(committer.check_frame_reads(&Funded, &reads), Ok(Some(0)));
-        committer.apply_frame(&Funded, &reads, &effects).unwrap();
+        assert_eq!(committer.check_frame_reads(&FUNDED, &reads), Ok(Some(0)));
+        committer.apply_frame(&FUNDED, &reads, &effects).unwrap();
         assert_eq!(committer.finish().0, inline.finish().0);
     }
 
@@ -988,7 +982,7 @@ mod tests {
     #[test]
     fn emptiness_from_a_loaded_balance_reads_what_inline_reads() {
         frame_equals_inline(|j| {
-            j.balance(&Funded, A).unwrap();
+            j.balance(&FUNDED, A).unwrap();
         });
     }
 
@@ -997,7 +991,7 @@ mod tests {
     #[test]
     fn emptiness_from_a_credit_reads_what_inline_reads() {
         frame_equals_inline(|j| {
-            j.credit(&Funded, A, U256::from(5)).unwrap();
+            j.credit(&FUNDED, A, U256::from(5)).unwrap();
         });
     }
 
@@ -1014,14 +1008,14 @@ mod tests {
     fn emptiness_decided_differently_since_the_seed_is_discarded() {
         let mut committer = Journal::new(SPEC);
         let (reads, _, _) = emptiness_frame(&committer);
-        committer.balance(&Funded, A).unwrap();
-        assert_eq!(committer.check_frame_reads(&Funded, &reads), Ok(None));
+        committer.balance(&FUNDED, A).unwrap();
+        assert_eq!(committer.check_frame_reads(&FUNDED, &reads), Ok(None));
         // And the other way: known non-empty in the seed, not at the committer (a fresh journal).
         let mut seeded = Journal::new(SPEC);
-        seeded.balance(&Funded, A).unwrap();
+        seeded.balance(&FUNDED, A).unwrap();
         let (reads, _, _) = emptiness_frame(&seeded);
         assert_eq!(
-            Journal::new(SPEC).check_frame_reads(&Funded, &reads),
+            Journal::new(SPEC).check_frame_reads(&FUNDED, &reads),
             Ok(None)
         );
     }
@@ -1032,50 +1026,24 @@ mod tests {
     #[test]
     fn a_frames_touch_is_applied_whatever_the_seed_had_touched() {
         let mut seeded = Journal::new(SPEC);
-        seeded.touch(&Empty, A).unwrap();
+        seeded.touch(&EMPTY, A).unwrap();
         let seed = Arc::new(seeded.seed());
         let mut fork = Journal::fork(SPEC, crate::precompiles::set(SPEC), seed.clone());
-        fork.touch(&SeedView::new(&seed, &Empty), A).unwrap();
+        fork.touch(&SeedView::new(&seed, &EMPTY), A).unwrap();
         let (reads, effects, _) = fork.fork_finish();
         let mut committer = Journal::new(SPEC);
-        assert_eq!(committer.check_frame_reads(&Empty, &reads), Ok(Some(0)));
-        committer.apply_frame(&Empty, &reads, &effects).unwrap();
-        committer.clear_touched_empty(&Empty).unwrap();
+        assert_eq!(committer.check_frame_reads(&EMPTY, &reads), Ok(Some(0)));
+        committer.apply_frame(&EMPTY, &reads, &effects).unwrap();
+        committer.clear_touched_empty(&EMPTY).unwrap();
         let mut inline = Journal::new(SPEC);
-        inline.touch(&Empty, A).unwrap();
-        inline.clear_touched_empty(&Empty).unwrap();
+        inline.touch(&EMPTY, A).unwrap();
+        inline.clear_touched_empty(&EMPTY).unwrap();
         let (inline_reads, inline_writes, _) = inline.finish();
         assert!(inline_writes.iter().any(|w| w.address == A && w.destroyed));
         assert_eq!(
             committer.finish(),
             (inline_reads, inline_writes, Vec::new())
         );
-    }
-
-    /// A view in which every account is absent.
-    struct Absent;
-    impl StateView for Absent {
-        fn balance(&self, _: Address) -> Result<U256, ViewError> {
-            Ok(U256::ZERO)
-        }
-        fn nonce(&self, _: Address) -> Result<u64, ViewError> {
-            Ok(0)
-        }
-        fn code_hash(&self, _: Address) -> Result<B256, ViewError> {
-            Ok(B256::ZERO)
-        }
-        fn code_by_hash(&self, _: B256) -> Result<Code, ViewError> {
-            Ok(Bytecode::empty())
-        }
-        fn storage(&self, _: Address, _: U256) -> Result<U256, ViewError> {
-            Ok(U256::ZERO)
-        }
-        fn block_hash(&self, _: u64) -> Result<B256, ViewError> {
-            Ok(B256::ZERO)
-        }
-        fn has_storage(&self, _: Address) -> Result<bool, ViewError> {
-            Ok(false)
-        }
     }
 
     /// A frame forked from `committer` (as a scout's seed would be) that touches `a`, as a call to an
@@ -1085,10 +1053,10 @@ mod tests {
         let seed = Arc::new(committer.seed());
         let mut f = Journal::fork(spec, crate::precompiles::set(spec), seed.clone());
         if hashed {
-            f.code_hash(&SeedView::new(&seed, &Absent), a).unwrap();
+            f.code_hash(&SeedView::new(&seed, &ABSENT), a).unwrap();
             f.note_absent_observed(a);
         }
-        f.touch(&SeedView::new(&seed, &Absent), a).unwrap();
+        f.touch(&SeedView::new(&seed, &ABSENT), a).unwrap();
         f.fork_finish().0
     }
 
@@ -1102,11 +1070,11 @@ mod tests {
             Some(&(Location::CodeHash(a), U256::ZERO))
         );
         // An earlier sibling, run here, touched `a`: it now exists, empty.
-        committer.touch(&Absent, a).unwrap();
+        committer.touch(&ABSENT, a).unwrap();
         let before = committer.reads_len();
-        assert_eq!(committer.check_frame_reads(&Absent, &reads), Ok(Some(0)));
+        assert_eq!(committer.check_frame_reads(&ABSENT, &reads), Ok(Some(0)));
         committer
-            .apply_frame(&Absent, &reads, &FrameEffects::default())
+            .apply_frame(&ABSENT, &reads, &FrameEffects::default())
             .unwrap();
         // Running the frame here reads nothing new: the committer had loaded `a`.
         assert_eq!(committer.reads_len(), before);
@@ -1117,8 +1085,8 @@ mod tests {
         let a = Address::repeat_byte(1);
         let mut committer = Journal::new(SpecId::CANCUN);
         let reads = frame_touching(SpecId::CANCUN, &committer, a, true);
-        committer.touch(&Absent, a).unwrap();
-        assert_eq!(committer.check_frame_reads(&Absent, &reads), Ok(None));
+        committer.touch(&ABSENT, a).unwrap();
+        assert_eq!(committer.check_frame_reads(&ABSENT, &reads), Ok(None));
     }
 
     #[test]
@@ -1126,14 +1094,14 @@ mod tests {
         let a = Address::repeat_byte(1);
         let mut committer = Journal::new(SpecId::CANCUN);
         let reads = frame_touching(SpecId::CANCUN, &committer, a, false);
-        committer.credit(&Absent, a, U256::from(1)).unwrap();
-        committer.touch(&Absent, a).unwrap();
-        assert_eq!(committer.check_frame_reads(&Absent, &reads), Ok(None));
+        committer.credit(&ABSENT, a, U256::from(1)).unwrap();
+        committer.touch(&ABSENT, a).unwrap();
+        assert_eq!(committer.check_frame_reads(&ABSENT, &reads), Ok(None));
 
         let mut old = Journal::new(SpecId::TANGERINE);
         let reads = frame_touching(SpecId::TANGERINE, &old, a, false);
-        old.touch(&Absent, a).unwrap();
-        assert_eq!(old.check_frame_reads(&Absent, &reads), Ok(None));
+        old.touch(&ABSENT, a).unwrap();
+        assert_eq!(old.check_frame_reads(&ABSENT, &reads), Ok(None));
     }
 
     #[test]
@@ -1141,9 +1109,9 @@ mod tests {
         let a = Address::repeat_byte(1);
         let mut committer = Journal::new(SpecId::CANCUN);
         // The seed holds `a` (read, absent): the frame's view of it came from the seed.
-        committer.code_hash(&Absent, a).unwrap();
+        committer.code_hash(&ABSENT, a).unwrap();
         let reads = frame_touching(SpecId::CANCUN, &committer, a, false);
-        committer.touch(&Absent, a).unwrap();
-        assert_eq!(committer.check_frame_reads(&Absent, &reads), Ok(None));
+        committer.touch(&ABSENT, a).unwrap();
+        assert_eq!(committer.check_frame_reads(&ABSENT, &reads), Ok(None));
     }
 }
