@@ -24,7 +24,7 @@ mod common;
 
 use alloy_primitives::{keccak256, Address, Bytes, TxKind, B256, U256};
 use common::*;
-use parevm_evm_core::env::{AccessListItem, BlockEnv, CfgEnv, Env, TxEnv};
+use parevm_evm_core::env::{AccessListItem, CfgEnv, Env, TxEnv};
 use parevm_evm_core::frame_mode::{self, FrameMode, FrameStats};
 use parevm_evm_core::{ExecStatus, InvalidTx, SpecId, TxOutcome};
 use parevm_parallel_commit::{
@@ -913,16 +913,7 @@ fn state() -> InMemoryState {
 /// The block of `txs` under `spec` (nonces follow each sender's count of earlier transactions).
 fn block(txs: &[ProgTx], spec: SpecId) -> Vec<Env> {
     let mut nonces = HashMap::<u8, u64>::new();
-    let block = BlockEnv {
-        number: 1,
-        beneficiary: COINBASE,
-        timestamp: 1,
-        gas_limit: 30_000_000,
-        basefee: U256::from(1),
-        prevrandao: Some(B256::ZERO),
-        blob_basefee: Some(1),
-        ..Default::default()
-    };
+    let block = block_env();
     txs.iter()
         .map(|t| {
             let nonce = nonces.entry(t.from).or_insert(0);

@@ -295,11 +295,9 @@ pub struct TestBlock {
     pub envs: Vec<Env>,
 }
 
-/// Builds the block for `specs` under `spec`. Nonces follow each sender's count of earlier specs, so a
-/// sender's transactions form a chain.
-pub fn build_block(specs: &[TxSpec], spec: SpecId) -> TestBlock {
-    let mut nonces = std::collections::HashMap::<u8, u64>::new();
-    let block = BlockEnv {
+/// The block context every generated block runs in.
+pub fn block_env() -> BlockEnv {
+    BlockEnv {
         number: 1,
         beneficiary: COINBASE,
         timestamp: 1,
@@ -308,7 +306,14 @@ pub fn build_block(specs: &[TxSpec], spec: SpecId) -> TestBlock {
         prevrandao: Some(B256::ZERO),
         blob_basefee: Some(1),
         ..Default::default()
-    };
+    }
+}
+
+/// Builds the block for `specs` under `spec`. Nonces follow each sender's count of earlier specs, so a
+/// sender's transactions form a chain.
+pub fn build_block(specs: &[TxSpec], spec: SpecId) -> TestBlock {
+    let mut nonces = std::collections::HashMap::<u8, u64>::new();
+    let block = block_env();
     let envs = specs
         .iter()
         .enumerate()
