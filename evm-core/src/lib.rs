@@ -47,7 +47,7 @@ pub use outcome::{
 pub use revm_primitives::KECCAK_EMPTY;
 pub use spec::SpecId;
 pub use transact::{
-    execute_system_call, execute_tx, intrinsic_gas, run_frame_helper, ExecStats, FrameBoard,
-    TxExecution, SYSTEM_ADDRESS,
+    call_kind, execute_system_call, execute_tx, intrinsic_gas, run_frame_helper, CallKind,
+    ExecStats, FrameBoard, RedoLog, TxExecution, SYSTEM_ADDRESS,
 };
 pub use view::{AccountBasic, Location, StateView, TxIdx, ViewError};

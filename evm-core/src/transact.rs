@@ -37,7 +37,9 @@ use std::sync::Arc;
 
 mod frames;
 mod lookahead;
-pub use lookahead::{run_frame_helper, FrameBoard};
+mod redo;
+pub use lookahead::{call_kind, run_frame_helper, CallKind, FrameBoard};
+pub use redo::RedoLog;
 
 /// EIP-170 maximum deployed code size.
 const MAX_CODE_SIZE: usize = 0x6000;
@@ -131,6 +133,8 @@ pub struct TxExecution<'a> {
     top_calls: usize,
     /// [`crate::frame_mode::FrameMode::ForcedStale`]: the seed of this transaction's first helper frame.
     stale_seed: Option<Arc<crate::journal::Seed>>,
+    /// Redo points being recorded (`transact/redo.rs`), when asked for.
+    redo: Option<Box<redo::Recorder>>,
 }
 
 impl std::fmt::Debug for TxExecution<'_> {
@@ -194,6 +198,7 @@ impl<'a> TxExecution<'a> {
             scout_clock: lookahead::ScoutClock::default(),
             top_calls: 0,
             stale_seed: None,
+            redo: None,
         }
     }
 
@@ -617,6 +622,9 @@ impl<'a> TxExecution<'a> {
             && self.tracer.is_none()
             && crate::frame_mode::mode() != crate::frame_mode::FrameMode::Off;
         loop {
+            if self.redo.is_some() && self.pending.is_some() {
+                self.note_redo_point();
+            }
             if let Some(req) = self.pending.take() {
                 let top_call = self.frames.len() == 1
                     && (self.board.is_some() || self.scout.is_some())

@@ -27,6 +27,20 @@ pub enum Location {
     HasStorage(Address),
 }
 
+impl Location {
+    /// The value `view` holds at this location, in the read set's encoding (a nonce as a number, a code
+    /// hash as its big-endian bytes, storage presence as 0 or 1).
+    pub fn read_from(self, view: &dyn StateView) -> Result<U256, ViewError> {
+        Ok(match self {
+            Location::Balance(a) => view.balance(a)?,
+            Location::Nonce(a) => U256::from(view.nonce(a)?),
+            Location::CodeHash(a) => U256::from_be_bytes(view.code_hash(a)?.0),
+            Location::Storage(a, slot) => view.storage(a, slot)?,
+            Location::HasStorage(a) => U256::from(u8::from(view.has_storage(a)?)),
+        })
+    }
+}
+
 /// An account's balance, nonce and code hash, read together by [`StateView::basic`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct AccountBasic {

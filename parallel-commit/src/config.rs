@@ -30,6 +30,22 @@ pub fn set_frame_lookahead(on: bool) {
 /// The default of [`set_frame_min_time`]: about twenty helper hand-offs on two cores.
 pub const FRAME_MIN_TIME: std::time::Duration = std::time::Duration::from_micros(200);
 
+/// The default of [`ParallelConfig::redo_min_gas`]. Measured on the 55 mainnet blocks at 2 threads
+/// (`docs/benchmarks.md`): with points from 100,000 gas, 25,000 apart, a quarter of the re-executions were
+/// taken up at a point and 27% of the wasted gas was not run again, but copying the executions cost more
+/// (process CPU +5-11%); most stale reads come before a transaction's first call (the sender, the called
+/// contract's first slots). So only long transactions, where a late stale read is worth a point, take them.
+pub const REDO_MIN_GAS: u64 = 1_000_000;
+
+/// The least gas a speculative execution spends between two redo points (each copies the journal and the
+/// frame stack; the gap also grows with the gas spent, see `evm-core/src/transact/redo.rs`).
+pub const REDO_GAP: u64 = 200_000;
+
+/// Environment variable that sets [`ParallelConfig::redo_min_gas`] and [`ParallelConfig::redo_gap`] for the
+/// process (for measuring what redo points cost and save): `0` turns them off, `MIN_GAS` or
+/// `MIN_GAS/GAP` sets them.
+pub const REDO_ENV: &str = "PAREVM_REDO";
+
 /// Set by [`set_frame_min_time`].
 static FRAME_MIN_NS: AtomicU64 = AtomicU64::new(FRAME_MIN_TIME.as_nanos() as u64);
 
@@ -104,6 +120,12 @@ pub struct ParallelConfig {
     /// and selector) that still gets frame lookahead (`frame_history.rs`); 0: every transaction past
     /// [`Self::frame_min_gas`]. From [`set_frame_min_time`], [`FRAME_MIN_TIME`] by default.
     pub frame_min_ns: u64,
+    /// [`Engine::Lookahead`]: a helper's execution of a transaction whose gas limit is at least this
+    /// records redo points, and a re-execution after a failed validation is taken up at the latest point
+    /// before the first read that changed (issue 16, item 2). `u64::MAX`: never ([`REDO_ENV`]`=0`).
+    pub redo_min_gas: u64,
+    /// The least gas between two redo points ([`REDO_GAP`] by default).
+    pub redo_gap: u64,
 }
 
 impl ParallelConfig {
@@ -125,6 +147,8 @@ impl ParallelConfig {
             frame_min_gas: 300_000,
             // ORDERING: Relaxed; see `set_frame_min_time`.
             frame_min_ns: FRAME_MIN_NS.load(Ordering::Relaxed),
+            redo_min_gas: REDO_MIN_GAS,
+            redo_gap: REDO_GAP,
         }
     }
 
@@ -176,6 +200,12 @@ impl ParallelConfig {
         if FRAMES.load(Ordering::Relaxed) || env.frames {
             self.frames = true;
         }
+        if let Some((min_gas, gap)) = env.redo {
+            self.redo_min_gas = min_gas;
+            if let Some(gap) = gap {
+                self.redo_gap = gap;
+            }
+        }
         self
     }
 }
@@ -185,6 +215,8 @@ struct EnvOverrides {
     force: bool,
     chaos: Option<u64>,
     frames: bool,
+    /// [`REDO_ENV`]: the smallest gas limit (`u64::MAX`: off) and the gap, if given.
+    redo: Option<(u64, Option<u64>)>,
 }
 
 /// Reads [`FORCE_ENV`] and [`CHAOS_ENV`] on the first call and keeps what it found.
@@ -202,12 +234,39 @@ fn env_overrides() -> &'static EnvOverrides {
             force: std::env::var(FORCE_ENV).is_ok_and(|v| v.trim() == "1"),
             chaos,
             frames: std::env::var(FRAMES_ENV).is_ok_and(|v| v.trim() == "1"),
+            redo: std::env::var(REDO_ENV).ok().and_then(|v| parse_redo(&v)),
         }
     })
+}
+
+/// Parses a [`REDO_ENV`] value (`None` when malformed: the defaults stay).
+fn parse_redo(v: &str) -> Option<(u64, Option<u64>)> {
+    let (min_gas, gap) = match v.trim().split_once('/') {
+        Some((m, g)) => (m.trim(), Some(g.trim().parse().ok()?)),
+        None => (v.trim(), None),
+    };
+    match min_gas.parse().ok()? {
+        0 => Some((u64::MAX, None)),
+        m => Some((m, gap)),
+    }
 }
 
 impl Default for ParallelConfig {
     fn default() -> Self {
         Self::new(std::thread::available_parallelism().map_or(1, |n| n.get()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_redo;
+
+    #[test]
+    fn redo_setting_parses_off_min_gas_and_gap() {
+        assert_eq!(parse_redo("0"), Some((u64::MAX, None)));
+        assert_eq!(parse_redo(" 300000 "), Some((300_000, None)));
+        assert_eq!(parse_redo("300000/100000"), Some((300_000, Some(100_000))));
+        assert_eq!(parse_redo("many"), None);
+        assert_eq!(parse_redo("300000/x"), None);
     }
 }

@@ -13,7 +13,6 @@
 //! verifiers) keep their kind across blocks. Bounded: the table is emptied when it is full.
 
 use alloy_primitives::map::HashMap;
-use alloy_primitives::Address;
 use parking_lot::Mutex;
 use std::sync::OnceLock;
 
@@ -33,15 +32,10 @@ struct Seen {
 }
 
 /// A transaction's kind: the address it calls and the first four bytes of its input.
-pub(crate) type Kind = (Address, [u8; 4]);
+pub(crate) type Kind = parevm_evm_core::CallKind;
 
 /// The kind of a call of `to` with `input`.
-pub(crate) fn kind(to: Address, input: &[u8]) -> Kind {
-    let mut selector = [0u8; 4];
-    let n = input.len().min(4);
-    selector[..n].copy_from_slice(&input[..n]);
-    (to, selector)
-}
+pub(crate) use parevm_evm_core::call_kind as kind;
 
 fn table() -> &'static Mutex<HashMap<Kind, Seen>> {
     static TABLE: OnceLock<Mutex<HashMap<Kind, Seen>>> = OnceLock::new();
@@ -80,6 +74,7 @@ pub(crate) fn record(kind: Kind, ns: u64, lookahead: Option<(usize, usize)>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloy_primitives::Address;
 
     #[test]
     fn a_kind_is_worth_it_until_a_run_of_it_is_short_and_again_after_a_long_one() {

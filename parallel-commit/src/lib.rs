@@ -61,7 +61,7 @@ pub use building::{
 pub use compare::{compare_results, same_effects, ResultMismatch};
 pub use config::{
     force_parallel_path, set_frame_lookahead, set_frame_min_time, Engine, ParallelConfig,
-    CHAOS_ENV, FORCE_ENV, FRAMES_ENV, FRAME_MIN_TIME,
+    CHAOS_ENV, FORCE_ENV, FRAMES_ENV, FRAME_MIN_TIME, REDO_ENV, REDO_GAP, REDO_MIN_GAS,
 };
 pub use error::ParallelError;
 pub use executor::{execute_parallel, execute_parallel_with, BlockExecution, REPORT_ENV};

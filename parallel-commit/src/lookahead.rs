@@ -39,14 +39,16 @@ use crate::config::ParallelConfig;
 use crate::error::{panic_message, ParallelError};
 use crate::prefetch;
 use crate::report::{ExecMode, ExecReport};
-use crate::sequential::{execute_one, Overlay};
+use crate::sequential::{execute_one, map_tx_error, Overlay};
 use crate::slot::{Claimed, Reader, Slot, Slots, FREE, OWNED, PREDICTED, READY};
 use crate::strikes::Strikes;
 use crate::types::TxIdx;
 use alloy_primitives::map::AddressSet;
 use alloy_primitives::{Address, U256};
 use crossbeam_utils::{Backoff, CachePadded};
-use parevm_evm_core::{Env, InvalidTx, Location, ReadSet, StateView, TxOutcome};
+use parevm_evm_core::{
+    Env, InvalidTx, Location, ReadSet, RedoLog, StateView, TxExecution, TxOutcome,
+};
 use parking_lot::{Mutex, RwLock};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -113,6 +115,10 @@ struct Shared<'a> {
     failure: Mutex<Option<ParallelError>>,
     /// Set with `failure`, so that a waiting committer polls a flag rather than taking a lock.
     failed: AtomicBool,
+    /// Speculative executions of transactions with at least this gas limit record redo points
+    /// ([`ParallelConfig::redo_min_gas`]), at least `redo_gap` gas apart.
+    redo_min_gas: u64,
+    redo_gap: u64,
 }
 
 impl Shared<'_> {
@@ -190,16 +196,25 @@ impl Shared<'_> {
                 .is_some_and(|to| self.hot.read().contains(to))
     }
 
-    /// Executes claimed transaction `j` over `view` and publishes the outcome (a panic unwinding through
-    /// here drops `claimed`, which publishes none).
+    /// Executes claimed transaction `j` over `view` and publishes the outcome, with the execution's redo
+    /// points when its gas limit asks for them (a panic unwinding through here drops `claimed`, which
+    /// publishes none).
     fn speculate(&self, j: TxIdx, view: &dyn StateView, claimed: Claimed<'_>) {
-        let out = match execute_one(j, &self.envs[j], view) {
-            Ok(Ok(out)) => Some(out),
-            // An invalid transaction has no read set to validate; a failing view is the committer's to
-            // report if its own execution hits it too.
-            _ => None,
+        let env = &self.envs[j];
+        let mut exec = TxExecution::borrowed(env);
+        let record = env.tx.gas_limit >= self.redo_min_gas;
+        if record {
+            exec.record_redo_points(self.redo_gap);
+        }
+        // An invalid transaction has no read set to validate; a failing view is the committer's to report
+        // if its own execution hits it too.
+        let out = exec.resume(view).ok();
+        let redo = if record && out.is_some() {
+            exec.take_redo_log().map(Box::new)
+        } else {
+            None
         };
-        claimed.publish(out);
+        claimed.publish(out, redo);
     }
 
     /// A helper: speculates until nothing is left to claim. A panic stops the block with an error
@@ -377,13 +392,14 @@ fn mostly_dependent(dependent: &[bool]) -> bool {
     dependent.iter().filter(|d| **d).count() * 4 >= dependent.len() * 3
 }
 
-/// True when every read of `reads` returns the same value in `overlay` now. A location of an account the
-/// overlay has not written still holds its base value, so only written accounts are read again.
-fn still_valid(overlay: &Overlay<'_>, reads: &ReadSet) -> bool {
+/// The first read of `reads` that returns another value in `overlay` now (`None`: every read still
+/// holds). A location of an account the overlay has not written still holds its base value, so only
+/// written accounts are read again.
+fn first_stale(overlay: &Overlay<'_>, reads: &ReadSet) -> Option<usize> {
     // Reads come in runs of one account (an account's balance, nonce and code hash; a contract's
     // slots): one that was not written is looked up once per run.
     let mut unwritten: Option<&Address> = None;
-    reads.iter().all(|(loc, seen)| {
+    reads.iter().position(|(loc, seen)| {
         let address = match loc {
             Location::Balance(a)
             | Location::Nonce(a)
@@ -392,11 +408,11 @@ fn still_valid(overlay: &Overlay<'_>, reads: &ReadSet) -> bool {
             | Location::HasStorage(a) => a,
         };
         if unwritten == Some(address) {
-            return true;
+            return false;
         }
         if !overlay.has_written(address) {
             unwritten = Some(address);
-            return true;
+            return false;
         }
         let now = match loc {
             Location::Balance(a) => overlay.balance(*a),
@@ -405,9 +421,33 @@ fn still_valid(overlay: &Overlay<'_>, reads: &ReadSet) -> bool {
             Location::Storage(a, s) => overlay.storage(*a, *s),
             Location::HasStorage(a) => overlay.has_storage(*a).map(|b| U256::from(u8::from(b))),
         };
-        // A failing read is decided by the committer's own execution.
-        now.is_ok_and(|v| v == *seen)
+        // A failing read is decided by the committer's own execution (it counts as changed).
+        now.ok().is_none_or(|v| v != *seen)
     })
+}
+
+/// Re-executes transaction `i`, whose speculative outcome `spec` failed validation at read `stale`
+/// (`None`: no outcome), on `overlay`: taken up at the latest redo point of `redo` before that read when
+/// there is one (every read before it still holds, so the redo equals a run from the start), from the
+/// start otherwise.
+fn re_execute(
+    i: TxIdx,
+    env: &Env,
+    overlay: &Overlay<'_>,
+    spec: Option<TxOutcome>,
+    stale: Option<usize>,
+    redo: Option<Box<RedoLog>>,
+    report: &mut ExecReport,
+) -> Result<TxResult, ParallelError> {
+    if let (Some(out), Some(stale), Some(log)) = (spec, stale, redo) {
+        let (_, saved) = log.skipped(stale);
+        if let Some(mut exec) = TxExecution::redo(env, *log, &out.reads, stale) {
+            report.redos += 1;
+            report.redo_saved_gas += saved;
+            return map_tx_error(i, exec.resume(overlay));
+        }
+    }
+    execute_one(i, env, overlay)
 }
 
 /// Runs `envs` over `base` with the lookahead engine on `cfg.threads` threads (the caller's included).
@@ -489,6 +529,8 @@ pub(crate) fn run(
         any_hot: AtomicBool::new(false),
         failure: Mutex::new(None),
         failed: AtomicBool::new(false),
+        redo_min_gas: cfg.redo_min_gas,
+        redo_gap: cfg.redo_gap,
     };
     let helpers = Mutex::new(ExecReport::default());
     let mut committed = Err(ParallelError::Protocol {
@@ -672,9 +714,8 @@ fn commit<'a>(
                 }
             }
             window += 1;
-            let valid = spec
-                .as_ref()
-                .is_some_and(|out| still_valid(&overlay, &out.reads));
+            let stale = spec.as_ref().map(|out| first_stale(&overlay, &out.reads));
+            let valid = stale == Some(None);
             if adaptive {
                 if let Some(to) = env.tx.kind.to() {
                     learn(shared, &mut strikes, *to, valid);
@@ -685,9 +726,10 @@ fn commit<'a>(
                 spec => {
                     failed += 1;
                     report.re_executions += 1;
-                    report.wasted_gas += spec.map_or(0, |o| o.gas_used);
+                    report.wasted_gas += spec.as_ref().map_or(0, |o| o.gas_used);
                     report.executions += 1;
-                    execute_one(i, env, &overlay)?
+                    let redo = reader.take_redo(i);
+                    re_execute(i, env, &overlay, spec, stale.flatten(), redo, &mut report)?
                 }
             }
         } else {

@@ -42,6 +42,12 @@ pub struct ExecReport {
     pub validations_skipped: u64,
     /// Gas used by incarnations that were aborted.
     pub wasted_gas: u64,
+    /// Of `re_executions`, those taken up at a redo point before the first read that changed instead of
+    /// run from the start (issue 16, item 2; the lookahead engine).
+    pub redos: u64,
+    /// Gas the aborted incarnations had spent before the redo points their re-executions started at:
+    /// the part of `wasted_gas` not run again.
+    pub redo_saved_gas: u64,
     /// Gas used by the block's committed transactions.
     pub gas_used: u64,
     /// Execution time spent before parks: work a restart-based scheduler would have redone.
@@ -73,6 +79,8 @@ impl AddAssign<&ExecReport> for ExecReport {
         self.validations += o.validations;
         self.validations_skipped += o.validations_skipped;
         self.wasted_gas += o.wasted_gas;
+        self.redos += o.redos;
+        self.redo_saved_gas += o.redo_saved_gas;
         self.park_saved += o.park_saved;
         self.wasted_time += o.wasted_time;
         self.idle += o.idle;
@@ -101,7 +109,8 @@ impl fmt::Display for ExecReport {
         write!(
             f,
             "{mode} txs={} gas={} executions={} re_executions={} commit_aborts={} parks={} resumes={} \
-             serial_txs={} validations={} wasted_gas={} wasted_share={:.4} park_saved_us={} elapsed_us={}",
+             serial_txs={} validations={} wasted_gas={} wasted_share={:.4} redos={} redo_saved_gas={} \
+             park_saved_us={} elapsed_us={}",
             self.txs,
             self.gas_used,
             self.executions,
@@ -113,6 +122,8 @@ impl fmt::Display for ExecReport {
             self.validations,
             self.wasted_gas,
             self.wasted_gas_share(),
+            self.redos,
+            self.redo_saved_gas,
             self.park_saved.as_micros(),
             self.elapsed.as_micros(),
         )

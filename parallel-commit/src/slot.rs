@@ -12,7 +12,7 @@
 //! (a stall on every slot); here the committer reads the line and only ever writes it with plain stores.
 #![allow(unsafe_code)]
 
-use parevm_evm_core::TxOutcome;
+use parevm_evm_core::{RedoLog, TxOutcome};
 use std::cell::UnsafeCell;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
@@ -35,6 +35,8 @@ pub(crate) struct Slot {
     /// The speculative outcome once `state` is READY; `None` when it cannot be used (invalid on the base
     /// state, the base view failed there, or the execution panicked).
     spec: UnsafeCell<Option<TxOutcome>>,
+    /// The redo points of that execution, when it recorded any (`TxExecution::record_redo_points`).
+    redo: UnsafeCell<Option<Box<RedoLog>>>,
 }
 
 // SAFETY: `spec` is written only by the one thread whose CAS moved the slot from FREE to RUNNING (it holds
@@ -49,6 +51,7 @@ impl Slot {
         Self {
             state: AtomicU8::new(state),
             spec: UnsafeCell::new(None),
+            redo: UnsafeCell::new(None),
         }
     }
 
@@ -137,6 +140,18 @@ impl Reader<'_> {
         Some(unsafe { (*slot.spec.get()).take() })
     }
 
+    /// Moves the redo points out of slot `i` when it is READY and has some.
+    #[inline]
+    pub(crate) fn take_redo(&mut self, i: usize) -> Option<Box<RedoLog>> {
+        let slot = self.slots.get(i)?;
+        // ORDERING: as in `take`.
+        if slot.state.load(Ordering::Acquire) != READY {
+            return None;
+        }
+        // SAFETY: as in `take`.
+        unsafe { (*slot.redo.get()).take() }
+    }
+
     /// The outcome of slot `i` when it is READY and has one, to prefetch its read and write sets.
     #[inline]
     pub(crate) fn peek(&self, i: usize) -> Option<&TxOutcome> {
@@ -159,12 +174,15 @@ pub(crate) struct Claimed<'s> {
 }
 
 impl Claimed<'_> {
-    /// Writes the outcome and marks the slot READY.
+    /// Writes the outcome (and its execution's redo points) and marks the slot READY.
     #[inline]
-    pub(crate) fn publish(self, out: Option<TxOutcome>) {
+    pub(crate) fn publish(self, out: Option<TxOutcome>, redo: Option<Box<RedoLog>>) {
         // SAFETY: this token is the only one for the slot (its CAS from FREE succeeded once), and the
         // committer reads the outcome only after the Release store of READY below.
-        unsafe { *self.slot.spec.get() = out };
+        unsafe {
+            *self.slot.spec.get() = out;
+            *self.slot.redo.get() = redo;
+        }
         // Drop stores READY.
     }
 }
@@ -205,7 +223,7 @@ mod tests {
         assert_eq!(slots[0].claim().err(), Some(RUNNING));
         assert!(!slots[0].own());
         if let Some(c) = claimed {
-            c.publish(Some(outcome(21_000)));
+            c.publish(Some(outcome(21_000)), None);
         }
         assert_eq!(slots[0].state(Ordering::Acquire), READY);
         assert_eq!(reader.peek(0).map(|o| o.gas_used), Some(21_000));
@@ -242,7 +260,7 @@ mod tests {
             s.spawn(|| {
                 for j in 0..n {
                     if let Ok(c) = slots[j].claim() {
-                        c.publish(Some(outcome(j as u64)));
+                        c.publish(Some(outcome(j as u64)), None);
                     }
                 }
             });

@@ -26,7 +26,7 @@ use alloy_primitives::{keccak256, Address, Bytes, TxKind, B256, U256};
 use common::*;
 use parevm_evm_core::env::{AccessListItem, CfgEnv, Env, TxEnv};
 use parevm_evm_core::frame_mode::{self, FrameMode, FrameStats};
-use parevm_evm_core::{ExecStatus, InvalidTx, SpecId, TxOutcome};
+use parevm_evm_core::{ExecStatus, InvalidTx, Location, SpecId, TxError, TxExecution, TxOutcome};
 use parevm_parallel_commit::{
     execute_parallel_with, execute_sequential, set_frame_lookahead, Engine, ParallelConfig,
 };
@@ -977,7 +977,15 @@ enum Frames {
     Stale,
     /// Frame lookahead on threads (`set_frame_lookahead`), every transaction past the gas gate.
     Lookahead,
+    /// Frames off; the lookahead engine's speculative executions record a redo point at every call, and
+    /// each re-execution is taken up at the latest point before its first changed read (issue 16, item 2).
+    Redo,
 }
+
+/// Re-executions the lookahead engine took up at a redo point, over every `Frames::Redo` run.
+static REDOS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+/// Re-executions of the lookahead engine over every `Frames::Redo` run.
+static RE_EXECUTIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// In `Frames::Forced`, a run whose views hold still must apply every helper frame (`discarded_before`:
 /// the discard counter before it): each is seeded from its caller's journal at the call, and the view
@@ -1004,6 +1012,23 @@ fn check_in_mode(
     reference: &[Result<TxOutcome, InvalidTx>],
 ) -> Result<(), String> {
     let fail = |what: String| move |e: String| format!("{frames:?}, {what}: {e}");
+    if frames == Frames::Redo {
+        for threads in THREADS {
+            let mut cfg = ParallelConfig::forced(threads).with_engine(Engine::Lookahead);
+            cfg.adaptive = false;
+            cfg.redo_min_gas = 0;
+            cfg.redo_gap = 1;
+            let par = execute_parallel_with(envs, state, &cfg)
+                .map_err(|e| format!("redo, {threads} threads: {e}"))?;
+            REDOS.fetch_add(par.report.redos, std::sync::atomic::Ordering::Relaxed);
+            RE_EXECUTIONS.fetch_add(
+                par.report.re_executions,
+                std::sync::atomic::Ordering::Relaxed,
+            );
+            compare(reference, &par.results).map_err(fail(format!("{threads} threads")))?;
+        }
+        return Ok(());
+    }
     if frames != Frames::Lookahead {
         let before = frame_mode::stats().discarded;
         let seq = execute_sequential(envs, state);
@@ -1058,6 +1083,7 @@ fn enter(frames: Frames) {
         Frames::Forced => frame_mode::set_mode(FrameMode::Forced),
         Frames::Stale => frame_mode::set_mode(FrameMode::ForcedStale),
         Frames::Lookahead => set_frame_lookahead(true),
+        Frames::Redo => {}
     }
 }
 
@@ -1120,6 +1146,13 @@ fn generated_blocks_in(frames: Frames, cases: u32) -> FrameStats {
                 tx.program.splice(0..0, [heavy(), heavy()]);
             }
         }
+        if frames == Frames::Redo {
+            // One sender per transaction: a second transaction of a sender reads a stale nonce first,
+            // which no redo point precedes; the conflicts worth redoing are the dispatchers' slots.
+            for (i, tx) in txs.iter_mut().enumerate() {
+                tx.from = i as u8;
+            }
+        }
         let reference = check_block_in(frames, &txs, spec).map_err(TestCaseError::fail)?;
         let mut e = endings.get();
         for r in &reference {
@@ -1172,6 +1205,16 @@ fn generated_calls_equal_sequential_with_frame_lookahead() {
     // got there first, or the transaction ended).
     assert!(stats.applied + stats.discarded <= stats.run, "{stats:?}");
     assert!(stats.run > 0, "no helper frame ran: {stats:?}");
+}
+
+#[test]
+fn generated_calls_equal_sequential_with_redo_from_the_first_stale_read() {
+    let stats = generated_blocks_in(Frames::Redo, 1000);
+    let redos = REDOS.load(std::sync::atomic::Ordering::Relaxed);
+    let re_executions = RE_EXECUTIONS.load(std::sync::atomic::Ordering::Relaxed);
+    println!("Redo: {re_executions} re-executions, {redos} taken up at a redo point");
+    assert_eq!(stats.run, 0, "frames are off: {stats:?}");
+    assert!(redos > 0, "no re-execution was taken up at a redo point");
 }
 
 /// Shorthand for a call step that forwards everything.
@@ -1483,4 +1526,122 @@ fn delegated_account_runs_the_dispatcher() {
             }
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Redo from the first stale read (issue 16, item 2).
+// ---------------------------------------------------------------------------------------------------------
+
+/// Changes the value at `loc` in `state` (a balance, nonce or slot one more than it was).
+fn change(state: &mut InMemoryState, loc: Location) {
+    match loc {
+        Location::Balance(a) => {
+            let acc = state.account_mut(a);
+            acc.balance = acc.balance.wrapping_add(U256::from(1));
+        }
+        Location::Nonce(a) => state.account_mut(a).nonce += 1,
+        Location::Storage(a, slot) => {
+            let acc = state.account_mut(a);
+            let v = acc.storage.get(&slot).copied().unwrap_or_default();
+            acc.storage.insert(slot, v.wrapping_add(U256::from(1)));
+        }
+        Location::CodeHash(_) | Location::HasStorage(_) => {}
+    }
+}
+
+/// A finished execution's result as the block executors hold it.
+fn result(r: Result<TxOutcome, TxError>) -> Result<Result<TxOutcome, InvalidTx>, TestCaseError> {
+    match r {
+        Ok(out) => Ok(Ok(out)),
+        Err(TxError::Invalid(e)) => Ok(Err(e)),
+        Err(e) => Err(TestCaseError::fail(format!("view failed: {e}"))),
+    }
+}
+
+/// A generated transaction runs once recording a redo point at every call; then one location it read
+/// (or none) changes, and the execution taken up at its latest point before the first read that changed
+/// must equal a fresh run on the changed state, read set included. Every read before the point still
+/// holds, so the redo must skip exactly that work and no more.
+#[test]
+fn generated_calls_redone_from_the_first_stale_read_equal_a_fresh_run() {
+    let _guard = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    leave();
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(2000);
+    let mut runner = TestRunner::new(Config {
+        cases,
+        max_shrink_iters: 400,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let strategy = (
+        prog_tx(),
+        spec(),
+        prop::option::weighted(0.9, any::<prop::sample::Index>()),
+    );
+    // (redone from a point, run from the start, unchanged state redone from its last point)
+    let counts = std::cell::Cell::new((0u32, 0u32, 0u32));
+    let result = runner.run(&strategy, |(tx, spec, pick)| {
+        let state = state();
+        let env = block(std::slice::from_ref(&tx), spec).remove(0);
+        let mut logged = TxExecution::borrowed(&env);
+        logged.record_redo_points(1);
+        let Ok(out) = logged.resume(&state) else {
+            return Ok(());
+        };
+        let log = logged.take_redo_log();
+        let mut changed = state.clone();
+        let changeable: Vec<Location> = out
+            .reads
+            .iter()
+            .map(|(loc, _)| *loc)
+            .filter(|loc| {
+                matches!(
+                    loc,
+                    Location::Balance(_) | Location::Nonce(_) | Location::Storage(..)
+                )
+            })
+            .collect();
+        if let (Some(pick), false) = (pick, changeable.is_empty()) {
+            change(&mut changed, changeable[pick.index(changeable.len())]);
+        }
+        let first_stale = out
+            .reads
+            .iter()
+            .position(|(loc, seen)| loc.read_from(&changed).ok().is_none_or(|now| now != *seen))
+            .unwrap_or(out.reads.len());
+        let fresh = result(TxExecution::borrowed(&env).resume(&changed))?;
+        let mut c = counts.get();
+        let redone = match log.and_then(|log| TxExecution::redo(&env, log, &out.reads, first_stale))
+        {
+            Some(mut exec) => {
+                if first_stale == out.reads.len() {
+                    c.2 += 1;
+                } else {
+                    c.0 += 1;
+                }
+                result(exec.resume(&changed))?
+            }
+            None => {
+                c.1 += 1;
+                result(TxExecution::borrowed(&env).resume(&changed))?
+            }
+        };
+        counts.set(c);
+        compare(&[fresh], &[redone]).map_err(TestCaseError::fail)
+    });
+    let (redone, from_start, unchanged) = counts.get();
+    println!(
+        "redo: {cases} generated transactions, {redone} redone from a point before a changed read, \
+         {unchanged} redone on an unchanged state, {from_start} run from the start"
+    );
+    if let Err(e) = result {
+        panic!("redo: {e}");
+    }
+    assert!(
+        redone > 0 && unchanged > 0 && from_start > 0,
+        "({redone}, {unchanged}, {from_start})"
+    );
 }

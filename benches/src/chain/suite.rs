@@ -351,10 +351,12 @@ pub fn run_suite(
             .layer_stats()
             .map(|s| {
                 format!(
-                    "; layer: {} flushes of {} blocks, {} keys, {:.1} ms flushing in the background, \
-                     {} commits waited {:.1} ms",
+                    "; layer: {} flushes of {} blocks ({} to the journal, {:.1} ms), {} keys to the \
+                     tables, {:.1} ms flushing in the background, {} commits waited {:.1} ms",
                     s.flushes,
                     s.commits_flushed,
+                    s.journaled,
+                    s.journal_time.as_secs_f64() * 1e3,
                     s.entries_flushed,
                     s.flush_time.as_secs_f64() * 1e3,
                     s.waits,

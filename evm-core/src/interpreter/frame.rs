@@ -162,6 +162,34 @@ impl Frame {
         &self.code
     }
 
+    /// A copy of this frame at this point for a redo point (`transact/redo.rs`): its stack holds only
+    /// its words until [`Frame::make_runnable`].
+    pub(crate) fn snapshot(&self) -> Self {
+        Self {
+            code: self.code.clone(),
+            pc: self.pc,
+            stack: self.stack.compact_copy(),
+            memory: self.memory.clone(),
+            gas: self.gas,
+            input: self.input.clone(),
+            address: self.address,
+            caller: self.caller,
+            value: self.value,
+            is_static: self.is_static,
+            depth: self.depth,
+            return_data: self.return_data.clone(),
+            output: self.output.clone(),
+            kind: self.kind,
+            checkpoint: self.checkpoint,
+            block_pending: self.block_pending,
+        }
+    }
+
+    /// Makes a [`Frame::snapshot`] able to run again.
+    pub(crate) fn make_runnable(&mut self) {
+        self.stack.make_runnable();
+    }
+
     /// The program counter: the position of the next instruction in the code.
     pub fn pc(&self) -> usize {
         self.pc

@@ -3,7 +3,7 @@
 use super::gas::memory_cost;
 
 /// A frame's memory.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Memory {
     data: Vec<u8>,
     /// Cost already paid for the current size.

@@ -46,6 +46,21 @@ impl Stack {
         self.data.is_empty()
     }
 
+    /// A copy holding only the words, without the 1024 words of room the unchecked accessors rely on:
+    /// for a redo point (`transact/redo.rs`), which keeps it until [`Stack::make_runnable`].
+    pub(crate) fn compact_copy(&self) -> Self {
+        Self {
+            data: self.data.as_slice().to_vec(),
+        }
+    }
+
+    /// Gives a [`Stack::compact_copy`] its 1024 words of room again, so that it can run.
+    pub(crate) fn make_runnable(&mut self) {
+        if self.data.capacity() < STACK_LIMIT {
+            self.data.reserve_exact(STACK_LIMIT - self.data.len());
+        }
+    }
+
     /// Empties the stack (for reuse).
     pub(crate) fn clear(&mut self) {
         self.data.clear();

@@ -1206,6 +1206,39 @@ impl Journal {
         self.reads.len()
     }
 
+    /// A copy of this journal's state for a redo point (`transact/redo.rs`), without its read set: the
+    /// set only grows, so a redo takes the prefix it had from the finished execution's outcome
+    /// ([`Journal::restore_reads`]). `None` for a journal that records no read set (nothing could tell a
+    /// redo where to start) or that runs a helper frame (forked; never redone).
+    pub(crate) fn snapshot(&self) -> Option<Journal> {
+        if self.skip_reads || self.fork.is_some() {
+            return None;
+        }
+        Some(Journal {
+            addrs: self.addrs.clone(),
+            index: self.index.clone(),
+            accs: self.accs[..self.addrs.len()].to_vec(),
+            last: None,
+            undo: self.undo.clone(),
+            transient: self.transient.clone(),
+            scratch: Vec::new(),
+            logs: self.logs.clone(),
+            reads: Vec::new(),
+            skip_reads: false,
+            spec_spurious: self.spec_spurious,
+            warm_precompiles: self.warm_precompiles,
+            precompiles: self.precompiles,
+            fork: None,
+        })
+    }
+
+    /// Gives a journal restored from [`Journal::snapshot`] the read set it had then: `reads`, the first
+    /// [`Journal::reads_len`] entries of the read set the execution went on to record.
+    pub(crate) fn restore_reads(&mut self, reads: &[(Location, U256)]) {
+        self.reads.clear();
+        reads_room(&mut self.reads).extend_from_slice(reads);
+    }
+
     /// Addresses loaded into the journal (for diagnostics).
     pub fn touched_addresses(&self) -> HashSet<Address> {
         self.addrs.iter().copied().collect()

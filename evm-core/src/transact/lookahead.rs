@@ -1,17 +1,4 @@
 //! Frame lookahead (issue 16): a *scout* runs a transaction ahead of its committer without running the
-//! children of the top frame's calls, publishing each call as a job with a seed of its journal; *helpers*
-//! run the jobs as helper frames ([`super::frames`]), latest first; the committer takes a finished job at
-//! its own call when the job answers it and its reads still hold, and runs the call inline otherwise. It
-//! never waits for a helper. Threads belong to the caller (the block executor): evm-core only provides
-//! the board and the loops. Protocol and state diagram: `docs/frames.md`.
-//!
-//! ```text
-//! scout:     top frame, each call -> job k {request, seed} PENDING, predicted result (success, 32 bytes of 1)
-//! helper:    highest PENDING k -> RUNNING -> run -> READY (or FAILED)
-//! committer: call k -> READY: check + apply, or inline; PENDING/RUNNING: TAKEN, inline
-//! ```
-
-//! Frame lookahead (issue 16): a *scout* runs a transaction ahead of its committer without running the
 //! children of the top frame's calls, skipping the calls the committer will reach before a helper frame
 //! of it could finish and running the others itself as helper frames ([`super::frames`]) from a seed of
 //! its journal; *helpers* (threads beyond the scout's) run the jobs it leaves pending, latest first. The
@@ -344,6 +331,18 @@ pub fn run_frame_helper(env: &Env, view: &(dyn StateView + Sync), board: &FrameB
     }
 }
 
+/// The kind of a call: the address whose code runs and the first four bytes of the input (zero-padded),
+/// the unit a call's run time is remembered by (here by the scout, in `parallel-commit` per transaction).
+pub type CallKind = (Address, [u8; 4]);
+
+/// The [`CallKind`] of running `code_address`'s code with `input`.
+pub fn call_kind(code_address: Address, input: &[u8]) -> CallKind {
+    let mut selector = [0u8; 4];
+    let n = input.len().min(4);
+    selector[..n].copy_from_slice(&input[..n]);
+    (code_address, selector)
+}
+
 /// What the scout learned of its own runs: the last run time of each kind of call (code address and
 /// selector), the scout's guess for the next call of that kind.
 #[derive(Debug, Default)]
@@ -352,11 +351,8 @@ pub(super) struct ScoutClock {
 }
 
 impl ScoutClock {
-    fn kind(c: &CallRequest) -> (Address, [u8; 4]) {
-        let mut sel = [0u8; 4];
-        let n = c.input.len().min(4);
-        sel[..n].copy_from_slice(&c.input[..n]);
-        (c.code_address, sel)
+    fn kind(c: &CallRequest) -> CallKind {
+        call_kind(c.code_address, &c.input)
     }
 
     fn expected(&self, c: &CallRequest) -> Option<u64> {
