@@ -110,9 +110,10 @@ struct ChainArgs {
     /// `--memory-blocks`).
     #[arg(long, default_value_t = 1000)]
     durable_ms: u64,
-    /// Hold the latest blocks in memory over the redb file and flush them in groups of this many blocks
-    /// (or after `--durable-ms`) on a background thread, as `parevm import --memory-blocks` does (0: off,
-    /// every block is one redb transaction as `--durable-every` says).
+    /// Hold the latest blocks in memory over the redb file, make them durable every `--durable-ms` (in the
+    /// layer's journal) and write them to their tables this many blocks at a time, on a background thread,
+    /// as `parevm import --durable-every` does (0: off, every block is one redb transaction as
+    /// `--durable-every` says).
     #[arg(long, default_value_t = 0)]
     memory_blocks: u32,
     /// Keep the whole store in memory (persistent maps, no file): the floor of root + commit with every
