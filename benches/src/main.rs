@@ -124,6 +124,11 @@ struct ChainArgs {
     /// the wall time the store adds to in-memory execution.
     #[arg(long)]
     pipeline: bool,
+    /// Recompute each block's root this many times more after flushing the store and report the minimum
+    /// wall and CPU time per block (root figures that hold on a loaded machine; the other columns then
+    /// include the flushes).
+    #[arg(long, default_value_t = 0)]
+    root_repeats: usize,
 }
 
 #[derive(Debug, Args)]
@@ -318,6 +323,7 @@ fn chain(args: ChainArgs) -> anyhow::Result<()> {
         durability: durability(args.durable_every, args.durable_ms),
         memory_store: args.memory_store,
         pipeline: args.pipeline,
+        root_repeats: args.root_repeats,
         layer: (args.memory_blocks > 0).then(|| {
             parevm_storage::FlushPolicy::every(
                 args.memory_blocks,

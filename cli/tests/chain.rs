@@ -353,11 +353,17 @@ pub fn kill_during_import(kills: u32, seed: u64) -> Vec<u64> {
         let datadir = dir.path().join(format!("killed-{i}"));
         ok(&["init", "--datadir", s(&datadir), s(&genesis)]);
         let delay = Duration::from_micros(next() % (full.as_micros() as u64).max(1));
-        // Every block durable, or one durable commit per 4 blocks (the others lost to the kill).
-        let every = if i % 2 == 0 { "1" } else { "4" };
+        // Every block durable; one durable commit per 4 blocks (the others lost to the kill); or every
+        // block durable in the layer's journal and written to the tables 16 at a time (a kill leaves
+        // journal rows, applied when the database is next opened).
+        let (every, ms) = match i % 3 {
+            0 => ("1", "1000"),
+            1 => ("4", "1000"),
+            _ => ("16", "0"),
+        };
         let mut child = parevm()
             .args(["import", "--datadir", s(&datadir), s(&chain)])
-            .args(["--durable-every", every])
+            .args(["--durable-every", every, "--durable-ms", ms])
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("spawn");

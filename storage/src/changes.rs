@@ -17,7 +17,7 @@ use crate::error::StoreError;
 use crate::kv::{KvRead, Table, WriteBatch};
 use crate::reader::StateReader;
 use crate::trie::update_trie_parallel;
-use crate::trie::walk::{update_trie, LeafChange, TrieSource, TrieUpdate};
+use crate::trie::walk::{update_trie, KnownLeaf, LeafChange, TrieSource, TrieUpdate};
 use alloy_primitives::{Address, Bytes, B256, U256};
 use alloy_rlp::{RlpDecodable, RlpEncodable};
 use alloy_trie::EMPTY_ROOT_HASH;
@@ -168,12 +168,25 @@ pub fn compute_root_with(
                     .iter()
                     .map(|(k, s)| (*k, (!s.value.is_zero()).then(|| encode_slot_value(s.value))))
                     .collect();
+                // The old values the caller holds, so that the walk need not read those leaves.
+                let before: Vec<KnownLeaf> = match change.address {
+                    Some(address) => change
+                        .slots
+                        .iter()
+                        .filter_map(|(k, s)| {
+                            let old = known.slot(address, s.slot?)?;
+                            (!old.is_zero()).then(|| (*k, encode_slot_value(old)))
+                        })
+                        .collect(),
+                    None => Vec::new(),
+                };
                 let src = TrieSource {
                     kv,
                     nodes: Table::StorageTrie,
                     leaves: Table::Storage,
                     prefix: hashed.as_slice(),
                     base_empty: change.wiped || old.is_none(),
+                    before: &before,
                 };
                 let update = update_trie(src, &leaves, &[])?;
                 (update.root, Some(update))
@@ -196,12 +209,19 @@ pub fn compute_root_with(
         .iter()
         .map(|(k, _, a, _)| (*k, a.map(|a| a.encode_value())))
         .collect();
+    // Every changed account that exists afterwards was read above (or known): the walk takes its old leaf
+    // from there.
+    let before: Vec<KnownLeaf> = storage
+        .iter()
+        .filter_map(|(k, _, _, b)| Some((*k, b.clone()??)))
+        .collect();
     let src = TrieSource {
         kv,
         nodes: Table::AccountTrie,
         leaves: Table::Accounts,
         prefix: &[],
         base_empty: false,
+        before: &before,
     };
     let account_trie = if leaves.len() >= PARALLEL_ACCOUNT_LEAVES {
         update_trie_parallel(src, &leaves)?

@@ -43,6 +43,49 @@ pub struct ChainBenchOptions {
     /// After the blocks, unwind the store to genesis and replay them pipelined as `parevm import` runs:
     /// block N+1 executes on block N's overlay while N's root and commit run on a second thread.
     pub pipeline: bool,
+    /// Recompute each block's root this many times more after flushing the store (its background flush
+    /// idle) and report the minimum wall and CPU time per block: root figures that hold on a loaded machine.
+    pub root_repeats: usize,
+}
+
+/// The minimum storage-root and account-root wall time and root CPU time (all threads) of `n` more
+/// computations of `state`'s root, after a flush so that the background flush does not run meanwhile.
+fn root_repeats(
+    store: &ChainStore,
+    state: &BlockState,
+    n: usize,
+) -> Result<(Duration, Duration, Duration), BenchError> {
+    store.sync().map_err(setup)?;
+    let rooted = state.root_outcome().map_err(setup)?;
+    let mut min = (Duration::MAX, Duration::MAX, Duration::MAX);
+    for _ in 0..n {
+        let cpu = crate::cpu::process_cpu_time();
+        let outcome = parevm_storage::changes::compute_root_with(
+            state.base().kv().as_ref(),
+            &rooted.0,
+            state.known_before(),
+        )
+        .map_err(setup)?;
+        let cpu = crate::cpu::process_cpu_time().saturating_sub(cpu);
+        if outcome.root != rooted.1.root {
+            return Err(setup(format!(
+                "recomputed root {} differs from {}",
+                outcome.root, rooted.1.root
+            )));
+        }
+        min = (
+            min.0.min(outcome.storage_time),
+            min.1.min(outcome.account_time),
+            min.2.min(cpu),
+        );
+    }
+    Ok(min)
+}
+
+/// The median of `values` (sorted in place); zero when empty.
+fn median(values: &mut [Duration]) -> Duration {
+    values.sort_unstable();
+    values.get(values.len() / 2).copied().unwrap_or_default()
 }
 
 /// One block of the sequential pass, kept for the pipelined replay.
@@ -178,6 +221,7 @@ pub fn run_suite(
         );
         let (mut memory_total, mut store_total) = (Duration::ZERO, Duration::ZERO);
         let mut recorded = Vec::new();
+        let mut repeats: Vec<(Duration, Duration, Duration)> = Vec::new();
         for (b, txs) in world.blocks.iter().enumerate() {
             let number = b as u64 + 1;
             let chain = Chain { number, ..CHAIN };
@@ -204,6 +248,19 @@ pub fn run_suite(
                 )));
             }
             let root = state.state_root().map_err(setup)?;
+            if opts.root_repeats > 0 {
+                let (storage, account, cpu) = root_repeats(&store, &state, opts.root_repeats)?;
+                eprintln!(
+                    "block {number} root recomputed {} times, minimum: storage root {:.3} ms, account root {:.3} ms, CPU {:.3} ms",
+                    opts.root_repeats,
+                    storage.as_secs_f64() * 1e3,
+                    account.as_secs_f64() * 1e3,
+                    cpu.as_secs_f64() * 1e3
+                );
+                if b > 0 {
+                    repeats.push((storage, account, cpu));
+                }
+            }
             let header = Header {
                 parent_hash: head.hash,
                 number,
@@ -270,6 +327,20 @@ pub fn run_suite(
                 });
             }
         }
+        if !repeats.is_empty() {
+            let pick = |f: fn(&(Duration, Duration, Duration)) -> Duration| {
+                median(&mut repeats.iter().map(f).collect::<Vec<_>>()).as_secs_f64() * 1e3
+            };
+            eprintln!(
+                "{n} accounts, root recomputed {} times per block, medians of the minima over blocks 2-{}: \
+                 storage root {:.2} ms, account root {:.2} ms, CPU {:.2} ms",
+                opts.root_repeats,
+                world.blocks.len(),
+                pick(|r| r.0),
+                pick(|r| r.1),
+                pick(|r| r.2)
+            );
+        }
         // The blocks are only all on disk once the last group is flushed: that wait is part of the
         // store's wall time (a layer that never catches up would show here, not in the rows).
         let t = Instant::now();
@@ -280,10 +351,12 @@ pub fn run_suite(
             .layer_stats()
             .map(|s| {
                 format!(
-                    "; layer: {} flushes of {} blocks, {} keys, {:.1} ms flushing in the background, \
-                     {} commits waited {:.1} ms",
+                    "; layer: {} flushes of {} blocks ({} to the journal, {:.1} ms), {} keys to the \
+                     tables, {:.1} ms flushing in the background, {} commits waited {:.1} ms",
                     s.flushes,
                     s.commits_flushed,
+                    s.journaled,
+                    s.journal_time.as_secs_f64() * 1e3,
                     s.entries_flushed,
                     s.flush_time.as_secs_f64() * 1e3,
                     s.waits,

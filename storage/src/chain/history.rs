@@ -180,6 +180,7 @@ impl HistoricalState {
             leaves: Table::Accounts,
             prefix: &[],
             base_empty: false,
+            before: &[],
         };
         let update = update_trie(src, &leaves, &[hashed])?;
         let proof = nodes_for(&update.proof, &hashed);
@@ -205,6 +206,7 @@ impl HistoricalState {
             leaves: Table::Storage,
             prefix: hashed.as_slice(),
             base_empty: false,
+            before: &[],
         };
         let storage_update = update_trie(src, &slot_changes, &targets)?;
         let mut storage = Vec::with_capacity(slots.len());

@@ -4,17 +4,24 @@
 //! ```text
 //! commit(batch)  -> applied to the live layer (persistent ordered maps in memory): visible at once;
 //!                   after `every` commits (or when the oldest is `max_delay` old) live -> flushing
-//! flusher thread -> the flushing layer in ONE durable redb write transaction (a key written by several
-//!                   commits of the group is written once), then the layer is dropped: redb answers
-//! snapshot       -> (live, flushing, redb snapshot), read newest first; a scan merges the three
+//! flusher thread -> with `every` commits in the journal and the group: all of them written to their
+//!                   tables in ONE durable redb write transaction (a key written by several commits is
+//!                   written once, a page several keys share is copied once), the journal cleared in it,
+//!                   and the layers dropped: redb answers
+//!                -> with fewer (the group was due by time) and at most 2^20 keys: the group appended
+//!                   to the journal as a few large rows in one durable transaction (about its bytes, no
+//!                   random-key B-tree inserts), then merged into the journaled layer, readable in memory
+//! snapshot       -> (live, flushing, journaled, redb snapshot), read newest first; a scan merges them
 //! ```
-//! A group always ends at a commit, so after a crash (kill -9 included) the file holds whole commits only:
+//! So `max_delay` bounds what a crash loses while the tables' pages are rewritten only once per `every`
+//! commits. A group always ends at a commit, so after a crash (kill -9 included) the file holds whole
+//! commits only (opening it applies the journal's groups first, [`RedbKv::open`]):
 //! for a chain, a head that is a whole block whose state root matches its header, with at most the blocks
 //! still in memory lost (an importer redoes them). Upper trie nodes are rewritten by every block, so they
 //! stay in the live layer and the root walk reads them from memory. Only one flush runs at a time; when the
 //! live layer holds `max_unflushed` commits while one runs, the next commit waits for it (memory stays
-//! bounded, and that wait is the only time a commit spends on the disk). [`Kv::sync`] and closing flush
-//! everything. A failed flush is reported by every later commit and sync; what it held stays readable.
+//! bounded, and that wait is the only time a commit spends on the disk). [`Kv::sync`] makes every commit
+//! durable (to the journal or the tables); closing writes everything to the tables. A failed flush is reported by every later commit and sync; what it held stays readable.
 
 use super::redb::RedbKv;
 use super::{Kv, KvError, KvRead, LayerStats, Table, WriteBatch};
@@ -32,9 +39,9 @@ type Map = OrdMap<Bytes, Option<Bytes>>;
 /// When the live layer is flushed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FlushPolicy {
-    /// Commits per flush.
+    /// Commits per write to the tables (a group due by time before that is made durable in the journal).
     pub every: u32,
-    /// Longest time the oldest commit of the live layer waits before its group is flushed.
+    /// Longest time the oldest commit of the live layer waits before its group is made durable.
     pub max_delay: Duration,
     /// Commits the live layer may hold while a flush runs before a commit waits for that flush (0: every
     /// commit waits for the running flush, so a crash loses at most the latest commit).
@@ -72,6 +79,25 @@ struct Layer {
 }
 
 impl Layer {
+    /// This layer with `newer`'s writes over it.
+    fn merged(&self, newer: &Layer) -> Layer {
+        let mut out = self.clone();
+        for (map, newer) in out.maps.iter_mut().zip(&newer.maps) {
+            for (k, v) in newer.iter() {
+                map.insert(k.clone(), v.clone());
+            }
+        }
+        out
+    }
+
+    /// Every write, table by table, keys in order.
+    fn writes(&self) -> impl Iterator<Item = (Table, &[u8], Option<&[u8]>)> + '_ {
+        Table::ALL
+            .iter()
+            .zip(&self.maps)
+            .flat_map(|(t, m)| m.iter().map(move |(k, v)| (*t, &**k, v.as_deref())))
+    }
+
     fn apply(&mut self, batch: &WriteBatch) {
         for (table, writes) in batch.tables() {
             let map = &mut self.maps[table.index()];
@@ -108,6 +134,11 @@ struct State {
     /// The group being written to redb, readable until it is there.
     flushing: Option<Arc<Layer>>,
     flushing_commits: u32,
+    /// The groups in the journal but not in their tables yet, merged, readable until they are.
+    journaled: Option<Arc<Layer>>,
+    journaled_commits: u32,
+    /// Closing: the next group goes to the tables with the journaled ones, even if empty.
+    closing: bool,
     stop: bool,
     failed: Option<String>,
     stats: LayerStats,
@@ -119,9 +150,11 @@ impl State {
             && (self.live_commits >= policy.every || self.since.elapsed() >= policy.max_delay)
     }
 
-    /// Hands the live layer to the flusher, when none is being flushed.
+    /// Hands the live layer to the flusher, when none is being flushed (closing: also an empty one, to
+    /// write the journaled groups to their tables).
     fn start_flush(&mut self, wake: &Condvar) {
-        if self.flushing.is_none() && self.live_commits > 0 {
+        let closing = self.closing && self.journaled.is_some();
+        if self.flushing.is_none() && (self.live_commits > 0 || closing) {
             self.flushing = Some(Arc::new(std::mem::take(&mut self.live)));
             self.flushing_commits = self.live_commits;
             self.live_commits = 0;
@@ -173,6 +206,9 @@ impl LayeredKv {
                 since: Instant::now(),
                 flushing: None,
                 flushing_commits: 0,
+                journaled: None,
+                journaled_commits: 0,
+                closing: false,
                 stop: false,
                 failed: None,
                 stats: LayerStats::default(),
@@ -191,18 +227,73 @@ impl LayeredKv {
     }
 }
 
+/// Keys the journaled groups and the next one may hold in memory; above it they go to their tables (a
+/// genesis or a long group costs less written once than journaled and held).
+const JOURNAL_MAX_ENTRIES: usize = 1 << 20;
+
+/// What a flush did.
+enum Flushed {
+    /// The group and the journaled ones are in their tables.
+    Applied { entries: usize },
+    /// The group is in the journal; the journaled layer with it merged in.
+    Journaled(Arc<Layer>),
+}
+
+/// Writes `group` (with `journaled`, the groups in the journal before it): to the tables when `apply`,
+/// else to the journal as group `seq`.
+fn flush_group(
+    base: &RedbKv,
+    group: &Layer,
+    journaled: Option<&Layer>,
+    apply: bool,
+    seq: u64,
+) -> Result<Flushed, KvError> {
+    if apply {
+        let merged;
+        let all = match journaled {
+            Some(j) => {
+                merged = j.merged(group);
+                &merged
+            }
+            None => group,
+        };
+        base.commit_durable(
+            Table::ALL
+                .iter()
+                .zip(&all.maps)
+                .filter(|(_, m)| !m.is_empty())
+                .map(|(t, m)| (*t, m.iter().map(|(k, v)| (&**k, v.as_deref())))),
+            journaled.is_some(),
+        )?;
+        return Ok(Flushed::Applied {
+            entries: all.entries(),
+        });
+    }
+    base.write_journal(seq, &super::journal::encode(group.writes()))?;
+    Ok(Flushed::Journaled(Arc::new(match journaled {
+        Some(j) => j.merged(group),
+        None => group.clone(),
+    })))
+}
+
 /// The flusher: waits for a group (or for the live layer's delay to run out), writes it in one durable
-/// transaction, drops it, and goes on until told to stop.
+/// transaction (to the tables or to the journal), drops it, and goes on until told to stop.
 fn flush_loop(shared: &Shared) {
+    let mut seq = 0u64;
     loop {
-        let layer = {
+        let (layer, journaled, apply) = {
             let Ok(mut s) = shared.state.lock() else {
                 return;
             };
             loop {
                 if let Some(layer) = &s.flushing {
                     if s.failed.is_none() {
-                        break layer.clone();
+                        let entries =
+                            layer.entries() + s.journaled.as_ref().map_or(0, |l| l.entries());
+                        let apply = s.closing
+                            || s.journaled_commits + s.flushing_commits >= shared.policy.every
+                            || entries > JOURNAL_MAX_ENTRIES;
+                        break (layer.clone(), s.journaled.clone(), apply);
                     }
                 }
                 if s.stop {
@@ -229,22 +320,31 @@ fn flush_loop(shared: &Shared) {
             }
         };
         let started = Instant::now();
-        let written = shared.base.commit_durable(
-            Table::ALL
-                .iter()
-                .zip(&layer.maps)
-                .filter(|(_, m)| !m.is_empty())
-                .map(|(t, m)| (*t, m.iter().map(|(k, v)| (&**k, v.as_deref())))),
-        );
+        let written = flush_group(&shared.base, &layer, journaled.as_deref(), apply, seq);
         let Ok(mut s) = shared.state.lock() else {
             return;
         };
         match written {
-            Ok(()) => {
+            Ok(flushed) => {
+                let took = started.elapsed();
                 s.stats.flushes += 1;
                 s.stats.commits_flushed += u64::from(s.flushing_commits);
-                s.stats.entries_flushed += layer.entries() as u64;
-                s.stats.flush_time += started.elapsed();
+                s.stats.flush_time += took;
+                match flushed {
+                    Flushed::Applied { entries } => {
+                        s.stats.entries_flushed += entries as u64;
+                        s.journaled = None;
+                        s.journaled_commits = 0;
+                        seq = 0;
+                    }
+                    Flushed::Journaled(merged) => {
+                        s.stats.journaled += 1;
+                        s.stats.journal_time += took;
+                        s.journaled = Some(merged);
+                        s.journaled_commits += s.flushing_commits;
+                        seq += 1;
+                    }
+                }
                 s.flushing = None;
                 s.flushing_commits = 0;
             }
@@ -254,10 +354,32 @@ fn flush_loop(shared: &Shared) {
     }
 }
 
+impl LayeredKv {
+    /// Writes every commit to its table (the journaled groups too), leaving the journal empty.
+    fn close(&self) -> Result<(), KvError> {
+        let shared = &*self.shared;
+        let mut s = shared.lock()?;
+        s.closing = true;
+        loop {
+            if let Some(e) = &s.failed {
+                return Err(failed(e));
+            }
+            if s.flushing.is_none() {
+                if s.live_commits == 0 && s.journaled.is_none() {
+                    return Ok(());
+                }
+                s.start_flush(&shared.wake);
+            }
+            s = shared.wait(s)?;
+        }
+    }
+}
+
 impl Drop for LayeredKv {
     fn drop(&mut self) {
-        // Closing makes every commit durable, as redb's close does.
-        let _ = self.sync();
+        // Closing makes every commit durable, as redb's close does, and writes the journaled groups to
+        // their tables (the next open has nothing to apply).
+        let _ = self.close();
         if let Ok(mut s) = self.shared.state.lock() {
             s.stop = true;
             self.shared.wake.notify_all();
@@ -275,11 +397,13 @@ impl Kv for LayeredKv {
         let s = self.shared.lock()?;
         let live = s.live.clone();
         let flushing = s.flushing.clone();
+        let journaled = s.journaled.clone();
         let base = self.shared.base.snapshot()?;
         drop(s);
         Ok(Arc::new(LayeredSnapshot {
             live,
             flushing,
+            journaled,
             base,
         }))
     }
@@ -348,16 +472,18 @@ impl Kv for LayeredKv {
         let s = self.shared.lock().ok()?;
         let mut stats = s.stats;
         stats.held_commits = s.live_commits + s.flushing_commits;
-        stats.held_entries =
-            (s.live.entries() + s.flushing.as_ref().map_or(0, |l| l.entries())) as u64;
+        stats.held_entries = (s.live.entries()
+            + s.flushing.as_ref().map_or(0, |l| l.entries())
+            + s.journaled.as_ref().map_or(0, |l| l.entries())) as u64;
         Some(stats)
     }
 }
 
-/// One version: the live layer, the group being flushed, and redb under them.
+/// One version: the live layer, the group being flushed, the journaled groups, and redb under them.
 struct LayeredSnapshot {
     live: Layer,
     flushing: Option<Arc<Layer>>,
+    journaled: Option<Arc<Layer>>,
     base: Arc<dyn KvRead>,
 }
 
@@ -370,9 +496,14 @@ impl LayeredSnapshot {
     ) -> impl Iterator<Item = (&'a Bytes, &'a Option<Bytes>)> + 'a {
         let live = self.live.range(table, start);
         let flushing = self.flushing.as_deref().map(|l| l.range(table, start));
+        let journaled = self.journaled.as_deref().map(|l| l.range(table, start));
+        let older = NewerFirst {
+            newer: flushing.into_iter().flatten().peekable(),
+            older: journaled.into_iter().flatten().peekable(),
+        };
         NewerFirst {
             newer: live.peekable(),
-            older: flushing.into_iter().flatten().peekable(),
+            older: older.peekable(),
         }
     }
 }
@@ -414,6 +545,9 @@ impl KvRead for LayeredSnapshot {
             return Ok(v.map(|b| b.to_vec()));
         }
         if let Some(v) = self.flushing.as_ref().and_then(|l| l.get(table, key)) {
+            return Ok(v.map(|b| b.to_vec()));
+        }
+        if let Some(v) = self.journaled.as_ref().and_then(|l| l.get(table, key)) {
             return Ok(v.map(|b| b.to_vec()));
         }
         self.base.get(table, key)
@@ -531,32 +665,68 @@ mod tests {
         assert_eq!(snap.len(Table::Code).unwrap(), 6);
     }
 
-    /// Reads through the layers agree with a plain in-memory backend given the same commits, at every
-    /// step, whether the keys sit in the live layer, the flushing one or redb; the file holds whole groups.
-    #[test]
-    fn layered_reads_equal_a_plain_backend_over_many_groups() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("chain.redb");
-        let kv = LayeredKv::new(RedbKv::open(&path).expect("create"), policy(3)).expect("layer");
-        let plain = super::super::mem::MemKv::new();
+    /// A pseudo-random batch of round `round`: 20 puts and removals of 35 keys of the storage table.
+    fn random_batch(next: &mut impl FnMut() -> u64, round: u32) -> WriteBatch {
+        let mut b = WriteBatch::new();
+        for _ in 0..20 {
+            let key = vec![(next() % 7) as u8, (next() % 5) as u8];
+            if next().is_multiple_of(4) {
+                b.delete(Table::Storage, key);
+            } else {
+                b.put(Table::Storage, key, round.to_be_bytes().to_vec());
+            }
+        }
+        b
+    }
+
+    fn xorshift() -> impl FnMut() -> u64 {
         let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = move || {
+        move || {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
             x
-        };
+        }
+    }
+
+    /// Every entry of the storage table.
+    fn storage_of(s: &dyn KvRead) -> Vec<(Vec<u8>, Vec<u8>)> {
+        let mut out = Vec::new();
+        s.scan(Table::Storage, &[], &mut |k, v| {
+            out.push((k.to_vec(), v.to_vec()));
+            true
+        })
+        .unwrap();
+        out
+    }
+
+    /// Reads through the layers agree with a plain in-memory backend given the same commits, at every
+    /// step, whether the keys sit in the live layer, the flushing one or redb; the file holds whole groups.
+    #[test]
+    fn layered_reads_equal_a_plain_backend_over_many_groups() {
+        reads_equal_a_plain_backend(policy(3));
+    }
+
+    /// The same with every group due at once, so that most go to the journal first (read from the
+    /// journaled layer) and reach their tables five commits at a time.
+    #[test]
+    fn layered_reads_equal_a_plain_backend_through_the_journal() {
+        reads_equal_a_plain_backend(FlushPolicy {
+            every: 5,
+            max_delay: Duration::ZERO,
+            max_unflushed: 10,
+        });
+    }
+
+    fn reads_equal_a_plain_backend(policy: FlushPolicy) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("chain.redb");
+        let kv = LayeredKv::new(RedbKv::open(&path).expect("create"), policy).expect("layer");
+        let plain = super::super::mem::MemKv::new();
+        let mut next = xorshift();
         let mut held = Vec::new();
         for round in 0..40u32 {
-            let mut b = WriteBatch::new();
-            for _ in 0..20 {
-                let key = vec![(next() % 7) as u8, (next() % 5) as u8];
-                if next() % 4 == 0 {
-                    b.delete(Table::Storage, key);
-                } else {
-                    b.put(Table::Storage, key, round.to_be_bytes().to_vec());
-                }
-            }
+            let b = random_batch(&mut next, round);
             kv.commit(b.clone()).unwrap();
             plain.commit(b).unwrap();
             let (a, p) = (kv.snapshot().unwrap(), plain.snapshot().unwrap());
@@ -616,14 +786,63 @@ mod tests {
         let stats = kv.layer_stats().expect("stats");
         assert_eq!(stats.commits_flushed, 40);
         assert_eq!(stats.held_commits, 0);
-        assert!(stats.flushes >= 40 / 3 / 4, "{stats:?}");
+        assert!(
+            stats.flushes >= u64::from(40 / policy.every / 4),
+            "{stats:?}"
+        );
         let last = plain.snapshot().unwrap();
         drop(kv);
         let file = RedbKv::open(&path).expect("reopen");
-        let reopened = file.snapshot().unwrap();
         assert_eq!(
-            reopened.len(Table::Storage).unwrap(),
-            last.len(Table::Storage).unwrap()
+            file.journal_rows().unwrap(),
+            0,
+            "closing empties the journal"
+        );
+        let reopened = file.snapshot().unwrap();
+        assert_eq!(storage_of(reopened.as_ref()), storage_of(last.as_ref()));
+    }
+
+    /// What a kill -9 leaves while groups sit in the journal (a copy of the file taken while the store
+    /// is open, after `sync`): opening it applies the journal, and the tables hold every commit up to the
+    /// sync, none after.
+    #[test]
+    fn a_crash_with_groups_in_the_journal_reopens_with_every_synced_commit() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("chain.redb");
+        let crashed = dir.path().join("crashed.redb");
+        // Groups due at once, the tables written every 1000 commits: all 30 commits go to the journal.
+        let policy = FlushPolicy {
+            every: 1000,
+            max_delay: Duration::ZERO,
+            max_unflushed: 2000,
+        };
+        let kv = LayeredKv::new(RedbKv::open(&path).expect("create"), policy).expect("layer");
+        let plain = super::super::mem::MemKv::new();
+        let mut next = xorshift();
+        for round in 0..30u32 {
+            let b = random_batch(&mut next, round);
+            kv.commit(b.clone()).unwrap();
+            plain.commit(b).unwrap();
+        }
+        kv.sync().unwrap();
+        let stats = kv.layer_stats().expect("stats");
+        assert_eq!(stats.commits_flushed, 30);
+        assert_eq!(stats.entries_flushed, 0, "nothing reached the tables");
+        assert!(stats.journaled >= 1, "{stats:?}");
+        assert_eq!(kv.shared.base.journal_rows().unwrap(), stats.journaled);
+        std::fs::copy(&path, &crashed).expect("copy");
+        let synced = plain.snapshot().unwrap();
+        kv.commit(random_batch(&mut next, 30)).unwrap();
+        drop(kv);
+        let copy = RedbKv::open(&crashed).expect("open the copy");
+        assert_eq!(
+            copy.journal_rows().unwrap(),
+            0,
+            "opening applied the journal"
+        );
+        assert_eq!(
+            storage_of(copy.snapshot().unwrap().as_ref()),
+            storage_of(synced.as_ref())
         );
     }
 }

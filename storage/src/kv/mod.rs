@@ -9,6 +9,7 @@
 //! in memory and handed over whole, so a backend needs no long-lived write transaction and a crash can only
 //! lose a batch, never half of one.
 
+mod journal;
 pub mod layered;
 pub mod mem;
 pub mod redb;
@@ -182,21 +183,25 @@ pub trait Kv: Send + Sync {
 /// The work of a layered backend so far: flushes made in the background, and the waits of commits on them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct LayerStats {
-    /// Groups written to the database.
+    /// Groups written to the database (to their tables or to the journal).
     pub flushes: u64,
+    /// Of those, groups written to the journal (durable, not yet in their tables).
+    pub journaled: u64,
     /// Commits those groups held.
     pub commits_flushed: u64,
-    /// Distinct keys written by them (a key written by several commits of a group counts once).
+    /// Distinct keys written to the tables (a key written by several commits of a write counts once).
     pub entries_flushed: u64,
     /// Time the flusher spent writing them (off the committers' path).
     pub flush_time: std::time::Duration,
+    /// Of that, the time spent writing groups to the journal.
+    pub journal_time: std::time::Duration,
     /// Commits that waited for a flush (the in-memory bound was reached).
     pub waits: u64,
     /// Time they waited.
     pub waited: std::time::Duration,
-    /// Commits in memory now, not yet in the database.
+    /// Commits in memory only now, not yet durable (journaled commits are durable).
     pub held_commits: u32,
-    /// Keys in memory now.
+    /// Keys in memory now (journaled ones included, until they are in their tables).
     pub held_entries: u64,
 }
 

@@ -1,6 +1,7 @@
 //! The redb backend: every [`Table`] is a redb table of byte strings; a batch is one write transaction
 //! (redb's commit is atomic: after a crash the database holds the last durable transaction, checked on
-//! open). Also runs on redb's in-memory backend.
+//! open). Also runs on redb's in-memory backend. The layered backend's journal ([`super::journal`]) is a
+//! table of its own here; rows left in it by a crash are applied when the file is opened.
 //!
 //! ```text
 //! commit(batch) -> one write transaction -> durable now (pages written, fsync)   when the policy says so
@@ -15,9 +16,10 @@
 //! blocks, as reth's engine does with the blocks it holds in memory). Closing the database makes pending
 //! commits durable.
 
-use super::{Kv, KvError, KvRead, Table, WriteBatch};
+use super::{journal, Kv, KvError, KvRead, Table, WriteBatch};
 use parking_lot::Mutex;
-use redb::{Database, ReadableDatabase, ReadableTableMetadata, TableDefinition};
+use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -65,6 +67,10 @@ struct Pending {
     commits: u32,
     since: Instant,
 }
+
+/// The layered backend's journal: (group, chunk) -> encoded writes not yet in their tables.
+const JOURNAL: TableDefinition<'static, &'static [u8], &'static [u8]> =
+    TableDefinition::new("layer_journal");
 
 /// The definition of `table`.
 fn def(table: Table) -> TableDefinition<'static, &'static [u8], &'static [u8]> {
@@ -217,6 +223,7 @@ impl RedbKv {
             }),
         };
         kv.create_tables()?;
+        kv.replay_journal()?;
         Ok(kv)
     }
 
@@ -244,7 +251,43 @@ impl RedbKv {
         for t in Table::ALL {
             tx.open_table(def(t)).map_err(err)?;
         }
+        tx.open_table(JOURNAL).map_err(err)?;
         tx.commit().map_err(err)
+    }
+
+    /// Applies the journal rows a crash left (groups made durable but not yet written to their tables) and
+    /// clears them, in one durable transaction; nothing to do after a clean close.
+    fn replay_journal(&self) -> Result<(), KvError> {
+        let mut tables: BTreeMap<Table, BTreeMap<Vec<u8>, Option<Vec<u8>>>> = BTreeMap::new();
+        {
+            let tx = self.db.begin_read().map_err(err)?;
+            let rows = tx.open_table(JOURNAL).map_err(err)?;
+            for row in rows.iter().map_err(err)? {
+                let (_, v) = row.map_err(err)?;
+                journal::decode(v.value(), |t, k, v| {
+                    tables
+                        .entry(t)
+                        .or_default()
+                        .insert(k.to_vec(), v.map(<[u8]>::to_vec));
+                })?;
+            }
+        }
+        if tables.is_empty() {
+            return Ok(());
+        }
+        self.commit_durable(
+            tables
+                .iter()
+                .map(|(t, m)| (*t, m.iter().map(|(k, v)| (k.as_slice(), v.as_deref())))),
+            true,
+        )
+    }
+
+    /// Number of rows in the journal.
+    #[cfg(test)]
+    pub(crate) fn journal_rows(&self) -> Result<u64, KvError> {
+        let tx = self.db.begin_read().map_err(err)?;
+        tx.open_table(JOURNAL).map_err(err)?.len().map_err(err)
     }
 }
 
@@ -301,8 +344,13 @@ impl KvRead for Snapshot {
 
 impl RedbKv {
     /// Writes `tables` (per table, keys in order; `None` removes) in one durable write transaction,
-    /// whatever the durability policy: the layered backend's flush of many blocks at once.
-    pub(crate) fn commit_durable<'a, I, E>(&self, tables: I) -> Result<(), KvError>
+    /// whatever the durability policy, emptying the journal in the same transaction when `clear_journal`:
+    /// the layered backend's write of many blocks at once.
+    pub(crate) fn commit_durable<'a, I, E>(
+        &self,
+        tables: I,
+        clear_journal: bool,
+    ) -> Result<(), KvError>
     where
         I: IntoIterator<Item = (Table, E)>,
         E: IntoIterator<Item = (&'a [u8], Option<&'a [u8]>)>,
@@ -322,6 +370,27 @@ impl RedbKv {
                 }
             }
             crate::failpoint::hit("kv-commit-mid-batch")?;
+        }
+        if clear_journal {
+            let mut rows = tx.open_table(JOURNAL).map_err(err)?;
+            while rows.pop_first().map_err(err)?.is_some() {}
+        }
+        crate::failpoint::hit("kv-before-commit")?;
+        tx.commit().map_err(err)
+    }
+
+    /// Appends `rows` (one group's encoded writes) to the journal as group `seq`, in one durable write
+    /// transaction.
+    pub(crate) fn write_journal(&self, seq: u64, rows: &[Vec<u8>]) -> Result<(), KvError> {
+        let _pending = self.pending.lock();
+        let tx = self.db.begin_write().map_err(err)?;
+        {
+            let mut t = tx.open_table(JOURNAL).map_err(err)?;
+            for (chunk, row) in rows.iter().enumerate() {
+                t.insert(&journal::row_key(seq, chunk as u32)[..], row.as_slice())
+                    .map_err(err)?;
+                crate::failpoint::hit("kv-commit-mid-batch")?;
+            }
         }
         crate::failpoint::hit("kv-before-commit")?;
         tx.commit().map_err(err)

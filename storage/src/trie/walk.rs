@@ -4,6 +4,7 @@ use super::leaf_hash::LeafHashes;
 use crate::codec::{decode_branch, key_path, path_key};
 use crate::kv::{KvError, KvRead, Table};
 use alloy_primitives::B256;
+use alloy_trie::nodes::LeafNodeRef;
 use alloy_trie::proof::{ProofNodes, ProofRetainer};
 use alloy_trie::{BranchNodeCompact, HashBuilder, Nibbles};
 
@@ -20,7 +21,15 @@ pub struct TrieSource<'a> {
     pub prefix: &'a [u8],
     /// The trie is empty before the changes (a wiped storage): ignore what the tables hold.
     pub base_empty: bool,
+    /// Old values of changed keys that the caller already holds (sorted by key; keys absent before are not
+    /// listed). Where a changed key's old leaf is the only thing under a hashed child of a stored branch
+    /// (checked: the hash of that leaf node equals the child's stored hash), the walk takes it from here
+    /// instead of scanning the leaf table. A wrong or stale value fails the check and is not used.
+    pub before: &'a [KnownLeaf],
 }
+
+/// A changed key's value before the changes: hashed key and leaf value.
+pub type KnownLeaf = (B256, Vec<u8>);
 
 /// What the walk produced.
 #[derive(Clone, Debug, Default)]
@@ -297,6 +306,7 @@ impl<'a, S: Sink> Walk<'a, S> {
             return Ok(());
         }
         let in_tree = node.tree_mask.is_bit_set(nibble);
+        let stored_hash = hash;
         // A stored hash of a child that is not a stored branch may be a leaf's, which changes when the leaf
         // moves up: where a key under this node is removed, the node may collapse, so read the leaves.
         let hash = hash.filter(|_| in_tree || !self.deletes_under(&path));
@@ -308,9 +318,47 @@ impl<'a, S: Sink> Walk<'a, S> {
                 let node = self.node_at(&child)?;
                 self.node(child, &node)?;
             }
-            _ => self.region(child, Some(in_tree))?,
+            _ => match stored_hash.filter(|_| !in_tree) {
+                // A hashed child outside the tree: when it is the old leaf of a changed key, that leaf is all
+                // the child held, and the caller knows its value.
+                Some(h) => match self.known_leaf(&child, h) {
+                    Some(old) => self.merge_leaves(&child, vec![old]),
+                    None => self.region(child, Some(false))?,
+                },
+                None => self.region(child, Some(in_tree))?,
+            },
         }
         Ok(())
+    }
+
+    /// The changes under `region` (sorted).
+    fn changes_under(&self, region: &Nibbles) -> &'a [(Nibbles, Option<&'a [u8]>)] {
+        let lo = self.changes.partition_point(|(k, _)| k < region);
+        let hi = lo + self.changes[lo..].partition_point(|(k, _)| k.starts_with(region));
+        &self.changes[lo..hi]
+    }
+
+    /// The old leaf of a changed key under `child` whose leaf node (its key below the parent branch) hashes
+    /// to `hash`, the child's stored hash, with the value the caller knows (`TrieSource::before`). A subtrie's
+    /// hash commits to all it holds, so that leaf is then the child's only content.
+    fn known_leaf(&self, child: &Nibbles, hash: B256) -> Option<(Nibbles, Vec<u8>)> {
+        if self.src.before.is_empty() || self.src.base_empty {
+            return None;
+        }
+        let mut rlp = Vec::with_capacity(128);
+        for (key, _) in self.changes_under(child) {
+            let packed = B256::from_slice(&key.pack());
+            let Ok(i) = self.src.before.binary_search_by(|(k, _)| k.cmp(&packed)) else {
+                continue;
+            };
+            let old = &self.src.before[i].1;
+            rlp.clear();
+            let node = LeafNodeRef::new(&key.slice(child.len()..), old).rlp(&mut rlp);
+            if node.as_hash() == Some(hash) {
+                return Some((*key, old.clone()));
+            }
+        }
+        None
     }
 
     /// The stored branch node at `path`, which the parent's masks promise.
@@ -347,9 +395,13 @@ impl<'a, S: Sink> Walk<'a, S> {
                 true
             })?;
         }
-        let lo = self.changes.partition_point(|(k, _)| k < region);
-        let hi = lo + self.changes[lo..].partition_point(|(k, _)| k.starts_with(region));
-        let mut changes = self.changes[lo..hi].iter().peekable();
+        self.merge_leaves(region, stored);
+        Ok(())
+    }
+
+    /// Emits `stored` (the leaves under `region` before, sorted) merged with the changes under `region`.
+    fn merge_leaves(&mut self, region: &Nibbles, stored: Vec<(Nibbles, Vec<u8>)>) {
+        let mut changes = self.changes_under(region).iter().peekable();
         let mut stored = stored.into_iter().peekable();
         loop {
             let next_stored = stored.peek().map(|s| s.0);
@@ -374,7 +426,6 @@ impl<'a, S: Sink> Walk<'a, S> {
                 self.out.leaf(k, &v);
             }
         }
-        Ok(())
     }
 
     /// Emits the new leaves under `region` whose keys satisfy `keep`.
@@ -388,5 +439,120 @@ impl<'a, S: Sink> Walk<'a, S> {
                 self.out.leaf(*k, v);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::encode_branch;
+    use crate::kv::mem::MemKv;
+    use crate::kv::{Kv, WriteBatch};
+    use alloy_primitives::keccak256;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A snapshot that counts the scans of the leaf table.
+    struct Counting<'a> {
+        inner: &'a dyn KvRead,
+        leaf_scans: AtomicUsize,
+    }
+
+    impl KvRead for Counting<'_> {
+        fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, KvError> {
+            self.inner.get(table, key)
+        }
+
+        fn scan(
+            &self,
+            table: Table,
+            start: &[u8],
+            visit: &mut dyn FnMut(&[u8], &[u8]) -> bool,
+        ) -> Result<(), KvError> {
+            if table == Table::Accounts {
+                self.leaf_scans.fetch_add(1, Ordering::SeqCst);
+            }
+            self.inner.scan(table, start, visit)
+        }
+
+        fn len(&self, table: Table) -> Result<u64, KvError> {
+            self.inner.len(table)
+        }
+    }
+
+    fn source<'a>(kv: &'a dyn KvRead, before: &'a [KnownLeaf]) -> TrieSource<'a> {
+        TrieSource {
+            kv,
+            nodes: Table::AccountTrie,
+            leaves: Table::Accounts,
+            prefix: &[],
+            base_empty: false,
+            before,
+        }
+    }
+
+    /// 300 leaves of 70 bytes (their leaf nodes are hashed) stored with the nodes of their full build.
+    fn stored() -> (MemKv, Vec<KnownLeaf>) {
+        let state: Vec<KnownLeaf> = {
+            let mut s: Vec<KnownLeaf> = (0u64..300)
+                .map(|i| (keccak256(i.to_be_bytes()), vec![i as u8; 70]))
+                .collect();
+            s.sort();
+            s
+        };
+        let empty = MemKv::new();
+        let snap = empty.snapshot().unwrap();
+        let mut src = source(snap.as_ref(), &[]);
+        src.base_empty = true;
+        let all: Vec<LeafChange> = state.iter().map(|(k, v)| (*k, Some(v.clone()))).collect();
+        let built = update_trie(src, &all, &[]).unwrap();
+        let kv = MemKv::new();
+        let mut batch = WriteBatch::new();
+        for (k, v) in &state {
+            batch.put(Table::Accounts, k.to_vec(), v.clone());
+        }
+        for (path, node) in &built.updated {
+            batch.put(Table::AccountTrie, path_key(&[], path), encode_branch(node));
+        }
+        kv.commit(batch).unwrap();
+        (kv, state)
+    }
+
+    #[test]
+    fn a_known_old_leaf_checked_against_its_stored_hash_replaces_the_leaf_scan() {
+        let (kv, state) = stored();
+        let snap = kv.snapshot().unwrap();
+        let (key, old) = state[123].clone();
+        let changes: Vec<LeafChange> = vec![(key, Some(vec![7; 71]))];
+        let run = |before: &[KnownLeaf]| {
+            let counting = Counting {
+                inner: snap.as_ref(),
+                leaf_scans: AtomicUsize::new(0),
+            };
+            let update = update_trie(source(&counting, before), &changes, &[]).unwrap();
+            (update, counting.leaf_scans.load(Ordering::SeqCst))
+        };
+        let (read, scans_read) = run(&[]);
+        let (known, scans_known) = run(&[(key, old.clone())]);
+        // A wrong old value does not hash to the stored hash: the leaf is read as without it.
+        let (wrong, scans_wrong) = run(&[(key, vec![9; 70])]);
+        assert_eq!(scans_read, 1);
+        assert_eq!(scans_known, 0);
+        assert_eq!(scans_wrong, 1);
+        for other in [&known, &wrong] {
+            assert_eq!(other.root, read.root);
+            assert_eq!(other.removed, read.removed);
+            assert_eq!(other.updated, read.updated);
+        }
+        // And the root is the full build's of the state after the change.
+        let mut hb = HashBuilder::default();
+        for (k, v) in &state {
+            let v = if *k == key {
+                &changes[0].1.as_ref().unwrap()[..]
+            } else {
+                &v[..]
+            };
+            hb.add_leaf(Nibbles::unpack(k), v);
+        }
+        assert_eq!(read.root, hb.root());
     }
 }
