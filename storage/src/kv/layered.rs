@@ -10,8 +10,9 @@
 //!                   and the layers dropped: redb answers
 //!                -> with fewer (the group was due by time) and at most 2^20 keys: the group appended
 //!                   to the journal as a few large rows in one durable transaction (about its bytes, no
-//!                   random-key B-tree inserts), then merged into the journaled layer, readable in memory
-//! snapshot       -> (live, flushing, journaled, redb snapshot), read newest first; a scan merges them
+//!                   random-key B-tree inserts), then kept in the journaled list, readable in memory
+//! snapshot       -> (live, flushing, journaled groups, redb snapshot), read newest first; a scan merges
+//!                   them
 //! ```
 //! So `max_delay` bounds what a crash loses while the tables' pages are rewritten only once per `every`
 //! commits. A group always ends at a commit, so after a crash (kill -9 included) the file holds whole
@@ -78,18 +79,26 @@ struct Layer {
     maps: [Map; Table::ALL.len()],
 }
 
-impl Layer {
-    /// This layer with `newer`'s writes over it.
-    fn merged(&self, newer: &Layer) -> Layer {
-        let mut out = self.clone();
-        for (map, newer) in out.maps.iter_mut().zip(&newer.maps) {
-            for (k, v) in newer.iter() {
-                map.insert(k.clone(), v.clone());
-            }
-        }
-        out
-    }
+/// Entries of one table in key order.
+type Entries<'a> = Box<dyn Iterator<Item = (&'a Bytes, &'a Option<Bytes>)> + 'a>;
 
+/// The entries of `table` from `start` in `layers` (oldest first), in key order, the newest write per key.
+fn newest_of<'a>(
+    layers: impl Iterator<Item = &'a Layer>,
+    table: Table,
+    start: &[u8],
+) -> Entries<'a> {
+    let mut merged: Entries<'a> = Box::new(std::iter::empty());
+    for layer in layers {
+        merged = Box::new(NewerFirst {
+            newer: layer.range(table, start).peekable(),
+            older: merged.peekable(),
+        });
+    }
+    merged
+}
+
+impl Layer {
     /// Every write, table by table, keys in order.
     fn writes(&self) -> impl Iterator<Item = (Table, &[u8], Option<&[u8]>)> + '_ {
         Table::ALL
@@ -134,8 +143,9 @@ struct State {
     /// The group being written to redb, readable until it is there.
     flushing: Option<Arc<Layer>>,
     flushing_commits: u32,
-    /// The groups in the journal but not in their tables yet, merged, readable until they are.
-    journaled: Option<Arc<Layer>>,
+    /// The groups in the journal but not in their tables yet, oldest first, readable until they are (kept
+    /// apart: merging each into the others would copy paths of a map of up to 2^20 keys per group).
+    journaled: Vec<Arc<Layer>>,
     journaled_commits: u32,
     /// Closing: the next group goes to the tables with the journaled ones, even if empty.
     closing: bool,
@@ -153,7 +163,7 @@ impl State {
     /// Hands the live layer to the flusher, when none is being flushed (closing: also an empty one, to
     /// write the journaled groups to their tables).
     fn start_flush(&mut self, wake: &Condvar) {
-        let closing = self.closing && self.journaled.is_some();
+        let closing = self.closing && !self.journaled.is_empty();
         if self.flushing.is_none() && (self.live_commits > 0 || closing) {
             self.flushing = Some(Arc::new(std::mem::take(&mut self.live)));
             self.flushing_commits = self.live_commits;
@@ -206,7 +216,7 @@ impl LayeredKv {
                 since: Instant::now(),
                 flushing: None,
                 flushing_commits: 0,
-                journaled: None,
+                journaled: Vec::new(),
                 journaled_commits: 0,
                 closing: false,
                 stop: false,
@@ -235,45 +245,44 @@ const JOURNAL_MAX_ENTRIES: usize = 1 << 20;
 enum Flushed {
     /// The group and the journaled ones are in their tables.
     Applied { entries: usize },
-    /// The group is in the journal; the journaled layer with it merged in.
-    Journaled(Arc<Layer>),
+    /// The group is in the journal.
+    Journaled,
 }
 
-/// Writes `group` (with `journaled`, the groups in the journal before it): to the tables when `apply`,
-/// else to the journal as group `seq`.
+/// Writes `group` (with `journaled`, the groups in the journal before it, oldest first): to the tables when
+/// `apply`, else to the journal as group `seq`.
 fn flush_group(
     base: &RedbKv,
-    group: &Layer,
-    journaled: Option<&Layer>,
+    group: &Arc<Layer>,
+    journaled: &[Arc<Layer>],
     apply: bool,
     seq: u64,
 ) -> Result<Flushed, KvError> {
     if apply {
-        let merged;
-        let all = match journaled {
-            Some(j) => {
-                merged = j.merged(group);
-                &merged
-            }
-            None => group,
-        };
+        let entries = std::cell::Cell::new(0usize);
+        let layers = || journaled.iter().chain([group]).map(|l| &**l);
         base.commit_durable(
             Table::ALL
                 .iter()
-                .zip(&all.maps)
-                .filter(|(_, m)| !m.is_empty())
-                .map(|(t, m)| (*t, m.iter().map(|(k, v)| (&**k, v.as_deref())))),
-            journaled.is_some(),
+                .filter(|t| layers().any(|l| !l.maps[t.index()].is_empty()))
+                .map(|t| {
+                    let entries = &entries;
+                    (
+                        *t,
+                        newest_of(layers(), *t, &[]).map(move |(k, v)| {
+                            entries.set(entries.get() + 1);
+                            (&**k, v.as_deref())
+                        }),
+                    )
+                }),
+            !journaled.is_empty(),
         )?;
         return Ok(Flushed::Applied {
-            entries: all.entries(),
+            entries: entries.get(),
         });
     }
     base.write_journal(seq, &super::journal::encode(group.writes()))?;
-    Ok(Flushed::Journaled(Arc::new(match journaled {
-        Some(j) => j.merged(group),
-        None => group.clone(),
-    })))
+    Ok(Flushed::Journaled)
 }
 
 /// The flusher: waits for a group (or for the live layer's delay to run out), writes it in one durable
@@ -288,8 +297,8 @@ fn flush_loop(shared: &Shared) {
             loop {
                 if let Some(layer) = &s.flushing {
                     if s.failed.is_none() {
-                        let entries =
-                            layer.entries() + s.journaled.as_ref().map_or(0, |l| l.entries());
+                        let entries = layer.entries()
+                            + s.journaled.iter().map(|l| l.entries()).sum::<usize>();
                         let apply = s.closing
                             || s.journaled_commits + s.flushing_commits >= shared.policy.every
                             || entries > JOURNAL_MAX_ENTRIES;
@@ -320,7 +329,7 @@ fn flush_loop(shared: &Shared) {
             }
         };
         let started = Instant::now();
-        let written = flush_group(&shared.base, &layer, journaled.as_deref(), apply, seq);
+        let written = flush_group(&shared.base, &layer, &journaled, apply, seq);
         let Ok(mut s) = shared.state.lock() else {
             return;
         };
@@ -333,14 +342,14 @@ fn flush_loop(shared: &Shared) {
                 match flushed {
                     Flushed::Applied { entries } => {
                         s.stats.entries_flushed += entries as u64;
-                        s.journaled = None;
+                        s.journaled.clear();
                         s.journaled_commits = 0;
                         seq = 0;
                     }
-                    Flushed::Journaled(merged) => {
+                    Flushed::Journaled => {
                         s.stats.journaled += 1;
                         s.stats.journal_time += took;
-                        s.journaled = Some(merged);
+                        s.journaled.push(layer);
                         s.journaled_commits += s.flushing_commits;
                         seq += 1;
                     }
@@ -365,7 +374,7 @@ impl LayeredKv {
                 return Err(failed(e));
             }
             if s.flushing.is_none() {
-                if s.live_commits == 0 && s.journaled.is_none() {
+                if s.live_commits == 0 && s.journaled.is_empty() {
                     return Ok(());
                 }
                 s.start_flush(&shared.wake);
@@ -474,7 +483,8 @@ impl Kv for LayeredKv {
         stats.held_commits = s.live_commits + s.flushing_commits;
         stats.held_entries = (s.live.entries()
             + s.flushing.as_ref().map_or(0, |l| l.entries())
-            + s.journaled.as_ref().map_or(0, |l| l.entries())) as u64;
+            + s.journaled.iter().map(|l| l.entries()).sum::<usize>())
+            as u64;
         Some(stats)
     }
 }
@@ -483,7 +493,7 @@ impl Kv for LayeredKv {
 struct LayeredSnapshot {
     live: Layer,
     flushing: Option<Arc<Layer>>,
-    journaled: Option<Arc<Layer>>,
+    journaled: Vec<Arc<Layer>>,
     base: Arc<dyn KvRead>,
 }
 
@@ -496,10 +506,10 @@ impl LayeredSnapshot {
     ) -> impl Iterator<Item = (&'a Bytes, &'a Option<Bytes>)> + 'a {
         let live = self.live.range(table, start);
         let flushing = self.flushing.as_deref().map(|l| l.range(table, start));
-        let journaled = self.journaled.as_deref().map(|l| l.range(table, start));
+        let journaled = newest_of(self.journaled.iter().map(|l| &**l), table, start);
         let older = NewerFirst {
             newer: flushing.into_iter().flatten().peekable(),
-            older: journaled.into_iter().flatten().peekable(),
+            older: journaled.peekable(),
         };
         NewerFirst {
             newer: live.peekable(),
@@ -547,8 +557,10 @@ impl KvRead for LayeredSnapshot {
         if let Some(v) = self.flushing.as_ref().and_then(|l| l.get(table, key)) {
             return Ok(v.map(|b| b.to_vec()));
         }
-        if let Some(v) = self.journaled.as_ref().and_then(|l| l.get(table, key)) {
-            return Ok(v.map(|b| b.to_vec()));
+        for layer in self.journaled.iter().rev() {
+            if let Some(v) = layer.get(table, key) {
+                return Ok(v.map(|b| b.to_vec()));
+            }
         }
         self.base.get(table, key)
     }
