@@ -26,8 +26,10 @@
 
 use super::redb::RedbKv;
 use super::{Kv, KvError, KvRead, LayerStats, Table, WriteBatch};
+use alloy_primitives::map::{DefaultHashBuilder, HashSet};
 use imbl::OrdMap;
 use std::cmp::Ordering;
+use std::hash::BuildHasher;
 use std::ops::Bound;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -77,6 +79,28 @@ impl FlushPolicy {
 #[derive(Clone, Default)]
 struct Layer {
     maps: [Map; Table::ALL.len()],
+    /// Set once the layer is frozen (flushing or journaled, never written again): the hashes of its keys.
+    filter: Option<Arc<KeyFilter>>,
+}
+
+/// The hashes of a frozen layer's keys. A read of a version some groups old passes every layer above the
+/// one holding its key (a trie node unchanged for a while: all of them, then redb); a hash lookup answers
+/// "not here" for most of them instead of a walk down each ordered map. Equal hashes of different keys only
+/// send the read to the map.
+struct KeyFilter {
+    state: DefaultHashBuilder,
+    hashes: HashSet<u64>,
+}
+
+impl KeyFilter {
+    fn hash(state: &DefaultHashBuilder, table: Table, key: &[u8]) -> u64 {
+        state.hash_one((table.index(), key))
+    }
+
+    /// False when the layer holds no write to `key` in `table`.
+    fn may_hold(&self, table: Table, key: &[u8]) -> bool {
+        self.hashes.contains(&Self::hash(&self.state, table, key))
+    }
 }
 
 /// Entries of one table in key order.
@@ -107,7 +131,20 @@ impl Layer {
             .flat_map(|(t, m)| m.iter().map(move |(k, v)| (*t, &**k, v.as_deref())))
     }
 
+    /// The layer, no longer written, with the filter of its keys.
+    fn frozen(mut self) -> Arc<Layer> {
+        let state = DefaultHashBuilder::default();
+        let mut hashes = HashSet::with_capacity_and_hasher(self.entries(), Default::default());
+        for (table, map) in Table::ALL.iter().zip(&self.maps) {
+            hashes.extend(map.keys().map(|k| KeyFilter::hash(&state, *table, k)));
+        }
+        self.filter = Some(Arc::new(KeyFilter { state, hashes }));
+        Arc::new(self)
+    }
+
     fn apply(&mut self, batch: &WriteBatch) {
+        // Only the live layer is written, and it has no filter; a written layer would outgrow its filter.
+        self.filter = None;
         for (table, writes) in batch.tables() {
             let map = &mut self.maps[table.index()];
             for (k, v) in writes {
@@ -118,6 +155,13 @@ impl Layer {
 
     /// The newest write to `key`: `Some(None)` for a removal.
     fn get(&self, table: Table, key: &[u8]) -> Option<Option<&Bytes>> {
+        if self
+            .filter
+            .as_ref()
+            .is_some_and(|f| !f.may_hold(table, key))
+        {
+            return None;
+        }
         self.maps[table.index()].get(key).map(Option::as_ref)
     }
 
@@ -165,7 +209,7 @@ impl State {
     fn start_flush(&mut self, wake: &Condvar) {
         let closing = self.closing && !self.journaled.is_empty();
         if self.flushing.is_none() && (self.live_commits > 0 || closing) {
-            self.flushing = Some(Arc::new(std::mem::take(&mut self.live)));
+            self.flushing = Some(std::mem::take(&mut self.live).frozen());
             self.flushing_commits = self.live_commits;
             self.live_commits = 0;
             wake.notify_all();
@@ -675,6 +719,35 @@ mod tests {
         let kv = RedbKv::open(&path).expect("reopen");
         let snap = kv.snapshot().unwrap();
         assert_eq!(snap.len(Table::Code).unwrap(), 6);
+    }
+
+    /// A frozen layer answers every read as the same layer unfrozen: its keys in their tables, and nothing
+    /// for keys it does not hold (in no table, or only in another one).
+    #[test]
+    fn a_frozen_layers_filter_answers_reads_as_its_maps() {
+        let mut next = xorshift();
+        let mut layer = Layer::default();
+        for round in 0..5 {
+            layer.apply(&random_batch(&mut next, round));
+        }
+        let mut b = WriteBatch::new();
+        b.put(Table::Code, vec![1, 2], vec![3]);
+        b.delete(Table::Code, vec![4]);
+        layer.apply(&b);
+        let frozen = layer.clone().frozen();
+        assert!(frozen.filter.is_some());
+        let mut held = 0;
+        for table in [Table::Storage, Table::Code, Table::Accounts] {
+            for key in (0u8..8)
+                .flat_map(|a| (0u8..6).map(move |b| vec![a, b]))
+                .chain([vec![4]])
+            {
+                let want = layer.get(table, &key);
+                held += usize::from(want.is_some());
+                assert_eq!(frozen.get(table, &key), want, "{table:?} {key:?}");
+            }
+        }
+        assert_eq!(held, layer.entries());
     }
 
     /// A pseudo-random batch of round `round`: 20 puts and removals of 35 keys of the storage table.
