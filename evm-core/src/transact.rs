@@ -621,6 +621,7 @@ impl<'a> TxExecution<'a> {
         let frames_on = !self.helper
             && self.tracer.is_none()
             && crate::frame_mode::mode() != crate::frame_mode::FrameMode::Off;
+        let mut keccak = interpreter::keccak_memo::KeccakMemo::new();
         loop {
             if self.redo.is_some() && self.pending.is_some() {
                 self.note_redo_point();
@@ -665,6 +666,7 @@ impl<'a> TxExecution<'a> {
                     view_error: None,
                     request: None,
                     tracer: self.tracer.as_deref_mut().map(|t| t as &mut dyn Tracer),
+                    keccak: &mut keccak,
                     ctl: Ctl::Continue,
                     stop_ip: std::ptr::null(),
                 };

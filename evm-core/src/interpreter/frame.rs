@@ -217,6 +217,8 @@ pub struct Ctx<'a> {
     pub request: Option<FrameRequest>,
     /// EIP-3155 tracer, when tracing.
     pub tracer: Option<&'a mut dyn Tracer>,
+    /// KECCAK256 results of this run of the transaction's frames.
+    pub keccak: &'a mut super::keccak_memo::KeccakMemo,
     /// Why a block-table instruction stopped the loop (it returns null); [`Ctl::Continue`] otherwise.
     pub ctl: Ctl,
     /// Set with [`Ctx::ctl`]: the position just past the opcode of the instruction that stopped the block loop

@@ -9,6 +9,7 @@ pub(crate) mod buffers;
 pub mod frame;
 pub mod gas;
 pub(crate) mod instructions;
+pub mod keccak_memo;
 pub mod memory;
 pub mod names;
 pub mod stack;

@@ -6,7 +6,7 @@ use crate::interpreter::gas::{copy_cost, KECCAK_WORD};
 use crate::interpreter::stack::Sp;
 use crate::interpreter::{Ctl, Ctx, Frame};
 use crate::outcome::HaltReason;
-use alloy_primitives::{keccak256, U256};
+use alloy_primitives::U256;
 
 #[inline(always)]
 fn push_address(sp: &mut Sp, a: alloy_primitives::Address) -> Ctl {
@@ -15,13 +15,13 @@ fn push_address(sp: &mut Sp, a: alloy_primitives::Address) -> Ctl {
 }
 
 /// KECCAK256: 30 static + 6 per word + expansion.
-pub fn keccak256_op(f: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
+pub fn keccak256_op(f: &mut Frame, ctx: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
     let offset = sp.pop();
     let len = sp.pop();
     let l = crate::gas_try!(as_usize(len));
     crate::charge!(f, KECCAK_WORD * (l as u64).div_ceil(32));
     let (o, l) = crate::gas_try!(expand(f, offset, len));
-    let h = keccak256(f.memory.slice(o, l));
+    let h = ctx.keccak.hash(f.memory.slice(o, l));
     sp.push(U256::from_be_bytes(h.0));
     Ctl::Continue
 }
