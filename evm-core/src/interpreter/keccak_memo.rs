@@ -28,9 +28,10 @@ const EMPTY: Entry = Entry {
     hash: B256::ZERO,
 };
 
-/// The table, see the module docs.
+/// The table, see the module docs. It is filled in at the first hash, so a transaction that hashes
+/// nothing (a plain transfer) pays one word of set-up for it.
 pub struct KeccakMemo {
-    entries: [Entry; WAYS],
+    entries: Option<[Entry; WAYS]>,
 }
 
 impl Default for KeccakMemo {
@@ -42,9 +43,7 @@ impl Default for KeccakMemo {
 impl KeccakMemo {
     /// An empty memo.
     pub const fn new() -> Self {
-        Self {
-            entries: [EMPTY; WAYS],
-        }
+        Self { entries: None }
     }
 
     /// `keccak256(input)`, from the table when this input was hashed before in this run.
@@ -56,7 +55,7 @@ impl KeccakMemo {
         }
         // A mapping slot's input ends with the slot number and holds the key's last byte at its middle.
         let way = (input[len - 1] ^ input[(len - 1) / 2]) as usize & (WAYS - 1);
-        let e = &mut self.entries[way];
+        let e = &mut self.entries.get_or_insert_with(|| [EMPTY; WAYS])[way];
         if e.len as usize == len && e.input[..len] == *input {
             return e.hash;
         }
