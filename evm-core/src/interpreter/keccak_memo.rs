@@ -55,6 +55,8 @@ impl KeccakMemo {
         }
         // A mapping slot's input ends with the slot number and holds the key's last byte at its middle.
         let way = (input[len - 1] ^ input[(len - 1) / 2]) as usize & (WAYS - 1);
+        // Lazily: the table is 776 bytes, written only by a run that hashes.
+        #[allow(clippy::unnecessary_lazy_evaluations)]
         let e = &mut self.entries.get_or_insert_with(|| [EMPTY; WAYS])[way];
         if e.len as usize == len && e.input[..len] == *input {
             return e.hash;
