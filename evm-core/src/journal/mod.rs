@@ -443,14 +443,15 @@ impl Journal {
         acc.orig_code_hash = b.code_hash;
         acc.code_hash = Some(b.code_hash);
         if !self.skip_reads {
-            reads_room(&mut self.reads).extend([
-                (Location::Nonce(address), U256::from(b.nonce)),
-                (Location::Balance(address), b.balance),
-                (
-                    Location::CodeHash(address),
-                    U256::from_be_bytes(b.code_hash.0),
-                ),
-            ]);
+            // One push each: `extend` from an array built the three entries on the stack and copied
+            // them with a `memcpy` call.
+            let reads = reads_room(&mut self.reads);
+            reads.push((Location::Nonce(address), U256::from(b.nonce)));
+            reads.push((Location::Balance(address), b.balance));
+            reads.push((
+                Location::CodeHash(address),
+                U256::from_be_bytes(b.code_hash.0),
+            ));
         }
         Ok(())
     }
@@ -1111,16 +1112,24 @@ impl Journal {
         let live = self.addrs.len();
         order.extend(0..live as AccIdx);
         order.sort_unstable_by_key(|&i| self.accs[i as usize].address);
-        let mut writes = Vec::with_capacity(live);
+        let mut writes: Vec<AccountWrite> = Vec::with_capacity(live);
         for &i in &order {
             let acc = &self.accs[i as usize];
-            let mut w = AccountWrite::new(acc.address);
+            // Each write is built where it is kept and taken off again when it changes nothing:
+            // `resize_with` writes the new entry in place, where building it on the stack and pushing it
+            // copied its bytes with a `memcpy` call per account.
+            let n = writes.len();
+            writes.resize_with(n + 1, || AccountWrite::new(acc.address));
+            let Some(w) = writes.last_mut() else {
+                continue;
+            };
             if acc.destroyed {
                 // Deleting an account that never existed changes nothing.
                 let existed = acc.orig_code_hash != B256::ZERO || acc.code_hash.is_none();
                 if existed {
                     w.destroyed = true;
-                    writes.push(w);
+                } else {
+                    writes.pop();
                 }
                 continue;
             }
@@ -1154,13 +1163,13 @@ impl Journal {
                 slots.sort_unstable_by_key(|(k, _)| *k);
                 w.storage = slots;
             }
-            if w.balance.is_some()
+            let changes = w.balance.is_some()
                 || w.nonce.is_some()
                 || w.code.is_some()
                 || w.storage_reset
-                || !w.storage.is_empty()
-            {
-                writes.push(w);
+                || !w.storage.is_empty();
+            if !changes {
+                writes.pop();
             }
         }
         self.scratch = order;
@@ -1251,14 +1260,7 @@ impl Drop for Journal {
         if self.accs.capacity() == 0 {
             return;
         }
-        pool::give(Tables {
-            addrs: std::mem::take(&mut self.addrs),
-            index: std::mem::take(&mut self.index),
-            accs: std::mem::take(&mut self.accs),
-            undo: std::mem::take(&mut self.undo),
-            transient: std::mem::take(&mut self.transient),
-            scratch: std::mem::take(&mut self.scratch),
-        });
+        pool::give(self);
     }
 }
 
@@ -1304,22 +1306,32 @@ mod pool {
             })
     }
 
-    /// Clears `t` and keeps it for the next journal of this thread (or frees it).
-    pub(super) fn give(mut t: Tables) {
-        if t.accs.capacity() > MAX_ACCOUNTS {
+    /// Clears the tables of `j` and keeps them for the next journal of this thread (or leaves them to
+    /// `j`'s drop). They are moved field by field into their place in the pool (`resize_with`): a
+    /// `Tables` value pushed whole was copied with a `memcpy` call.
+    pub(super) fn give(j: &mut super::Journal) {
+        if j.accs.capacity() > MAX_ACCOUNTS {
             return;
         }
         // The account entries stay: the next journal resets each in place when it adds an account
         // (`addrs` holds how many are live).
-        t.addrs.clear();
-        t.index.clear();
-        t.undo.clear();
-        t.transient.clear();
+        j.addrs.clear();
+        j.index.clear();
+        j.undo.clear();
+        j.transient.clear();
         // `try_with`: a journal dropped while the thread exits finds the pool gone; it is freed instead.
         let _ = POOL.try_with(|p| {
             let mut p = p.borrow_mut();
-            if p.len() < MAX_POOLED {
-                p.push(t);
+            let n = p.len();
+            if n < MAX_POOLED {
+                p.resize_with(n + 1, || Tables {
+                    addrs: std::mem::take(&mut j.addrs),
+                    index: std::mem::take(&mut j.index),
+                    accs: std::mem::take(&mut j.accs),
+                    undo: std::mem::take(&mut j.undo),
+                    transient: std::mem::take(&mut j.transient),
+                    scratch: std::mem::take(&mut j.scratch),
+                });
             }
         });
     }
