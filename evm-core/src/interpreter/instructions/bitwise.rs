@@ -1,6 +1,6 @@
 //! Comparisons and bit operations: LT, GT, SLT, SGT, EQ, ISZERO, AND, OR, XOR, NOT, BYTE, SHL, SHR, SAR, CLZ.
 
-use crate::interpreter::stack::Sp;
+use crate::interpreter::stack::{word, Sp};
 use crate::interpreter::{Ctl, Ctx, Frame};
 use alloy_primitives::{I256, U256};
 
@@ -40,42 +40,42 @@ pub fn sgt(_: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
 /// EQ
 pub fn eq(_: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
     let (a, b) = sp.pop_top();
-    *b = flag(a == *b);
+    *b = flag(a == word(b));
     Ctl::Continue
 }
 
 /// ISZERO
 pub fn iszero(_: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
     let a = sp.top();
-    *a = flag(a.is_zero());
+    *a = flag(word(a).is_zero());
     Ctl::Continue
 }
 
 /// AND
 pub fn and(_: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
     let (a, b) = sp.pop_top();
-    *b &= a;
+    *b = word(b) & a;
     Ctl::Continue
 }
 
 /// OR
 pub fn or(_: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
     let (a, b) = sp.pop_top();
-    *b |= a;
+    *b = word(b) | a;
     Ctl::Continue
 }
 
 /// XOR
 pub fn xor(_: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
     let (a, b) = sp.pop_top();
-    *b ^= a;
+    *b = word(b) ^ a;
     Ctl::Continue
 }
 
 /// NOT
 pub fn not(_: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
     let a = sp.top();
-    *a = !*a;
+    *a = !word(a);
     Ctl::Continue
 }
 
