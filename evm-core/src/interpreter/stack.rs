@@ -87,7 +87,7 @@ impl Stack {
         unsafe {
             let len = self.data.len() - 1;
             self.data.set_len(len);
-            self.data.as_ptr().add(len).read()
+            load_word(self.data.as_ptr().add(len))
         }
     }
 
@@ -96,7 +96,7 @@ impl Stack {
     pub(crate) fn peek(&self, n: usize) -> U256 {
         debug_assert!(n < self.data.len());
         // SAFETY: the dispatch loop checked depth > n for this opcode.
-        unsafe { *self.data.get_unchecked(self.data.len() - 1 - n) }
+        unsafe { load_word(self.data.as_ptr().add(self.data.len() - 1 - n)) }
     }
 
     /// Mutable reference to the top word.
@@ -282,6 +282,14 @@ impl Sp {
 pub(crate) fn word(r: &U256) -> U256 {
     // SAFETY: a reference is valid for reading the whole word.
     unsafe { load_word(r) }
+}
+
+/// True when `w` is zero, tested on its limbs in registers (ruint's `is_zero` compares the array, which
+/// LLVM does by spilling the word and comparing it with vector loads).
+#[inline(always)]
+pub(crate) fn is_zero_word(w: U256) -> bool {
+    let l = w.as_limbs();
+    (l[0] | l[1] | l[2] | l[3]) == 0
 }
 
 /// Reads the stack word at `p` as four 8-byte loads, never wider.

@@ -1,7 +1,7 @@
 //! ADD, MUL, SUB, DIV, SDIV, MOD, SMOD, ADDMOD, MULMOD, EXP, SIGNEXTEND.
 
 use crate::interpreter::gas::exp_cost;
-use crate::interpreter::stack::Sp;
+use crate::interpreter::stack::{is_zero_word, word, Sp};
 use crate::interpreter::{Ctl, Ctx, Frame};
 use alloy_primitives::U256;
 
@@ -29,10 +29,11 @@ pub fn sub(_: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
 /// DIV (x / 0 = 0)
 pub fn div(_: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
     let (a, b) = sp.pop_top();
-    *b = if b.is_zero() {
+    let d = word(b);
+    *b = if is_zero_word(d) {
         U256::ZERO
     } else {
-        a.wrapping_div(*b)
+        a.wrapping_div(d)
     };
     Ctl::Continue
 }
@@ -47,11 +48,12 @@ fn abs_sign(x: U256) -> (U256, bool) {
 /// SDIV (two's complement, MIN / -1 = MIN). Done on magnitudes: signed 256-bit division is slow.
 pub fn sdiv(_: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
     let (a, b) = sp.pop_top();
-    *b = if b.is_zero() {
+    let d = word(b);
+    *b = if is_zero_word(d) {
         U256::ZERO
     } else {
         let (ua, na) = abs_sign(a);
-        let (ub, nb) = abs_sign(*b);
+        let (ub, nb) = abs_sign(d);
         let q = ua.wrapping_div(ub);
         if na != nb {
             q.wrapping_neg()
@@ -65,10 +67,11 @@ pub fn sdiv(_: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
 /// MOD (x % 0 = 0)
 pub fn rem(_: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
     let (a, b) = sp.pop_top();
-    *b = if b.is_zero() {
+    let d = word(b);
+    *b = if is_zero_word(d) {
         U256::ZERO
     } else {
-        a.wrapping_rem(*b)
+        a.wrapping_rem(d)
     };
     Ctl::Continue
 }
@@ -76,11 +79,12 @@ pub fn rem(_: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
 /// SMOD (result takes the sign of the dividend)
 pub fn smod(_: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
     let (a, b) = sp.pop_top();
-    *b = if b.is_zero() {
+    let d = word(b);
+    *b = if is_zero_word(d) {
         U256::ZERO
     } else {
         let (ua, na) = abs_sign(a);
-        let (ub, _) = abs_sign(*b);
+        let (ub, _) = abs_sign(d);
         let r = ua.wrapping_rem(ub);
         if na {
             r.wrapping_neg()
@@ -122,7 +126,8 @@ pub fn signextend(_: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
     if b < U256::from(31) {
         let bit = b.to::<usize>() * 8 + 7;
         let mask = (U256::from(1) << bit) - U256::from(1);
-        *x = if x.bit(bit) { *x | !mask } else { *x & mask };
+        let v = word(x);
+        *x = if v.bit(bit) { v | !mask } else { v & mask };
     }
     Ctl::Continue
 }

@@ -1,6 +1,6 @@
 //! Comparisons and bit operations: LT, GT, SLT, SGT, EQ, ISZERO, AND, OR, XOR, NOT, BYTE, SHL, SHR, SAR, CLZ.
 
-use crate::interpreter::stack::{word, Sp};
+use crate::interpreter::stack::{is_zero_word, word, Sp};
 use crate::interpreter::{Ctl, Ctx, Frame};
 use alloy_primitives::{I256, U256};
 
@@ -47,7 +47,7 @@ pub fn eq(_: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
 /// ISZERO
 pub fn iszero(_: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
     let a = sp.top();
-    *a = flag(word(a).is_zero());
+    *a = flag(is_zero_word(word(a)));
     Ctl::Continue
 }
 

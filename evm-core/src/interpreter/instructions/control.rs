@@ -1,7 +1,7 @@
 //! STOP, JUMP, JUMPI, PC, JUMPDEST, RETURN, REVERT, INVALID.
 
 use super::expand;
-use crate::interpreter::stack::Sp;
+use crate::interpreter::stack::{is_zero_word, Sp};
 use crate::interpreter::table::Next;
 use crate::interpreter::{Ctl, Ctx, Frame};
 use crate::outcome::HaltReason;
@@ -37,7 +37,7 @@ pub fn jump(f: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
 /// JUMPI
 pub fn jumpi(f: &mut Frame, _: &mut Ctx<'_>, sp: &mut Sp) -> Ctl {
     let d = super::as_usize_saturated(sp.peek(0));
-    let taken = !sp.peek(1).is_zero();
+    let taken = !is_zero_word(sp.peek(1));
     sp.drop_n(2);
     if taken {
         return jump_to(f, d);
@@ -129,7 +129,7 @@ pub(crate) fn push_jumpi_block<const N: usize>(
 ) -> Next {
     // SAFETY: `ip` is just past a PUSHn inside the code, followed by its N immediates and the JUMPI.
     let (d, past) = unsafe { (target::<N>(ip), ip.add(N + 1)) };
-    let taken = !sp.peek(0).is_zero();
+    let taken = !is_zero_word(sp.peek(0));
     sp.drop_n(1);
     if taken {
         return (jump_known(f, ctx, d, sp, past), sp);
@@ -152,7 +152,7 @@ pub(crate) fn jump_block(f: &mut Frame, ctx: &mut Ctx<'_>, mut sp: Sp, ip: *cons
 /// JUMPI of the block table: the fall-through begins a block.
 pub(crate) fn jumpi_block(f: &mut Frame, ctx: &mut Ctx<'_>, mut sp: Sp, ip: *const u8) -> Next {
     let d = super::as_usize_saturated(sp.peek(0));
-    let taken = !sp.peek(1).is_zero();
+    let taken = !is_zero_word(sp.peek(1));
     sp.drop_n(2);
     if taken {
         return (jump_block_to(f, ctx, d, sp, ip), sp);
