@@ -68,7 +68,13 @@ const POPCOUNT8: [u8; 256] = {
 };
 
 /// Analysed contract code.
-#[derive(Debug)]
+///
+/// Aligned to a cache line so that, inside its `Arc` ([`Code`]), the fields the interpreter reads on every
+/// jump lie on lines of their own, away from the reference counts: threads that execute the same contract
+/// at once bump those counts on every load of the code, and a field sharing their line would be fetched
+/// from the other core after each bump.
+#[derive(Clone, Debug)]
+#[repr(align(64))]
 pub struct Bytecode {
     original: Bytes,
     /// The code as the block loop runs it: followed by [`PADDING`] STOP bytes, with each `PUSH1`/`PUSH2` of a
@@ -203,11 +209,14 @@ impl Bytecode {
     }
 
     /// The empty code.
+    ///
+    /// One per thread: every account without code is loaded as this, and one `Arc` shared by all threads
+    /// would move its reference counts' cache line between the cores on every load (see `code_twins`).
     pub fn empty() -> Code {
-        static EMPTY: OnceLock<Code> = OnceLock::new();
-        EMPTY
-            .get_or_init(|| Arc::new(Self::with_hash(Bytes::new(), KECCAK_EMPTY)))
-            .clone()
+        thread_local! {
+            static EMPTY: Code = Arc::new(Bytecode::with_hash(Bytes::new(), KECCAK_EMPTY));
+        }
+        EMPTY.with(Arc::clone)
     }
 
     /// The code as deployed.

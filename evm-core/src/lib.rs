@@ -22,6 +22,7 @@
 
 #[allow(unsafe_code)] // One unchecked jump-table lookup whose index analysis bounds.
 pub mod code;
+pub mod code_twins;
 pub mod env;
 pub mod error;
 pub mod frame_mode;

@@ -46,6 +46,7 @@ use crate::types::TxIdx;
 use alloy_primitives::map::AddressSet;
 use alloy_primitives::{Address, U256};
 use crossbeam_utils::{Backoff, CachePadded};
+use parevm_evm_core::code_twins::ThreadTwins;
 use parevm_evm_core::{
     Env, InvalidTx, Location, ReadSet, RedoLog, StateView, TxExecution, TxOutcome,
 };
@@ -220,6 +221,8 @@ impl Shared<'_> {
     /// A helper: speculates until nothing is left to claim. A panic stops the block with an error
     /// naming the transaction (the slot is released so that the committer does not wait on it).
     fn help(&self) -> ExecReport {
+        // Threads that run one contract at once each keep their own copy of its code (`code_twins`).
+        let _twins = ThreadTwins::enable();
         let mut report = ExecReport::default();
         let current = std::cell::Cell::new(None);
         let r = catch_unwind(AssertUnwindSafe(|| {
@@ -548,6 +551,7 @@ pub(crate) fn run(
         // Helpers leave once speculation stops: also when the committer returns early or unwinds (a
         // helper held back by `AHEAD` would otherwise wait for it forever).
         let _stop = StopOnDrop(&shared.stop);
+        let _twins = ThreadTwins::enable();
         committed = catch_unwind(AssertUnwindSafe(|| {
             commit(&shared, mine, from, cfg.adaptive, &current)
         }))

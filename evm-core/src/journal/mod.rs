@@ -528,8 +528,13 @@ impl Journal {
         let hash = self.code_hash_at(view, i)?;
         let code = if hash == B256::ZERO || hash == KECCAK_EMPTY {
             Bytecode::empty()
+        } else if let Some(twin) = crate::code_twins::get(&hash) {
+            // Content-addressed: the view would answer the same code (see `code_twins`).
+            twin
         } else {
-            view.code_by_hash(hash)?
+            let code = view.code_by_hash(hash)?;
+            crate::code_twins::offer(&hash, &code);
+            code
         };
         self.at(i).code = Some(code.clone());
         Ok(code)
