@@ -887,7 +887,9 @@ mod tests {
 
     #[test]
     fn every_third_run_past_the_first_is_the_committers_and_none_without_the_cost_model() {
-        let kept: Vec<usize> = (0..12).filter(|&c| committer_run(Some((2, 3)), c)).collect();
+        let kept: Vec<usize> = (0..12)
+            .filter(|&c| committer_run(Some((2, 3)), c))
+            .collect();
         assert_eq!(kept, vec![5, 8, 11]);
         assert!((0..12).all(|c| !committer_run(None, c)));
         assert!(!any_dependent(&[false; 20]));
