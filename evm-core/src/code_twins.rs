@@ -157,7 +157,7 @@ mod tests {
         load(&hash, &shared, TWIN_AFTER - 1);
         assert!(get(&hash).is_none(), "too few loads make no twin");
         offer(&hash, &shared);
-        let twin = get(&hash).expect("twin after the second load");
+        let twin = get(&hash).expect("twin after TWIN_AFTER loads");
         assert!(!Arc::ptr_eq(&twin, &shared), "a copy of its own");
         assert_eq!(twin.bytes(), shared.bytes());
         assert_eq!(twin.hash(), hash);
