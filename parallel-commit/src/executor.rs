@@ -5,15 +5,17 @@ use crate::config::{Engine, ParallelConfig};
 use crate::error::ParallelError;
 use crate::pools::kept_pool;
 use crate::report::{ExecMode, ExecReport};
-use crate::sequential::try_execute_sequential;
+use crate::sequential::execute_sequential_final;
 use crate::worker::{Block, CommitFilter};
 use parevm_evm_core::{Env, InvalidTx, StateView, TxOutcome};
 use parking_lot::Mutex;
 use std::cell::Cell;
 use std::time::{Duration, Instant};
 
-/// The result of executing a block: one entry per transaction, in block order, identical to
-/// [`crate::execute_sequential`], and what it cost.
+/// The result of executing a block: one entry per transaction, in block order, with the effects of
+/// [`crate::execute_sequential`]'s ([`crate::same_effects`]), and what it cost. An outcome's read set is
+/// the sequential path's when the engine recorded one (a speculative execution it validated), empty for a
+/// transaction it executed final on the committed state (nothing validates those reads).
 #[derive(Debug)]
 pub struct BlockExecution {
     /// Per transaction: its outcome, or why it is invalid (an invalid transaction writes nothing).
@@ -88,7 +90,8 @@ pub(crate) fn run(
         let results = if cfg.frames && helpers > 0 {
             crate::frames::execute_with_frames(envs, base, helpers, cfg)?
         } else {
-            try_execute_sequential(envs, base)?
+            // One thread in block order: nothing is validated, so no read sets are recorded.
+            execute_sequential_final(envs, base)?
         };
         let report = ExecReport {
             mode: ExecMode::Sequential,

@@ -39,7 +39,7 @@ use crate::config::ParallelConfig;
 use crate::error::{panic_message, ParallelError};
 use crate::prefetch;
 use crate::report::{ExecMode, ExecReport};
-use crate::sequential::{execute_one, map_tx_error, Overlay};
+use crate::sequential::{execute_final, map_tx_error, Overlay};
 use crate::slot::{Claimed, Reader, Slot, Slots, FREE, OWNED, PREDICTED, READY};
 use crate::strikes::Strikes;
 use crate::types::TxIdx;
@@ -478,7 +478,7 @@ fn re_execute(
             return map_tx_error(i, exec.resume(overlay));
         }
     }
-    execute_one(i, env, overlay)
+    execute_final(i, env, overlay)
 }
 
 /// Runs `envs` over `base` with the lookahead engine on `cfg.threads` threads (the caller's included).
@@ -493,7 +493,7 @@ pub(crate) fn run(
     let dependent = predicted_dependent(envs);
     let chain = cfg.adaptive && mostly_dependent(&dependent);
     let Some(pool) = pool.filter(|_| threads > 1 && !chain) else {
-        let results = crate::sequential::try_execute_sequential(envs, base)?;
+        let results = crate::sequential::execute_sequential_final(envs, base)?;
         let report = ExecReport {
             mode: ExecMode::Sequential,
             txs: envs.len(),
@@ -647,7 +647,7 @@ impl Committed<'_> {
     fn execute_final(&mut self, i: TxIdx, env: &Env) -> Result<(), ParallelError> {
         self.report.serial_txs += 1;
         self.report.executions += 1;
-        let r = execute_one(i, env, &self.overlay)?;
+        let r = execute_final(i, env, &self.overlay)?;
         self.push(r);
         Ok(())
     }
@@ -782,7 +782,7 @@ fn commit<'a>(
         } else {
             report.serial_txs += 1;
             report.executions += 1;
-            execute_one(i, env, &overlay)?
+            execute_final(i, env, &overlay)?
         };
         if window == WINDOW {
             // Speculation that fails three times in four costs more than it saves: stop it (the

@@ -57,6 +57,37 @@ pub(crate) fn execute_one(
     map_tx_error(tx, TxExecution::borrowed(env).resume(view))
 }
 
+/// Executes one transaction over `view` to completion as [`execute_one`] does, recording no read set:
+/// for an execution that is final (every lower transaction committed, its writes applied next), whose
+/// reads nobody validates. Its outcome's `reads` is empty; everything else is the same.
+pub(crate) fn execute_final(
+    tx: usize,
+    env: &Env,
+    view: &dyn StateView,
+) -> Result<Result<TxOutcome, InvalidTx>, ParallelError> {
+    let mut exec = TxExecution::borrowed(env);
+    exec.skip_read_set();
+    map_tx_error(tx, exec.resume(view))
+}
+
+/// Executes `envs` in order over `base` as [`try_execute_sequential`] does, recording no read sets (see
+/// [`execute_final`]): the parallel engines' path for a block they run on one thread.
+pub(crate) fn execute_sequential_final(
+    envs: &[Env],
+    base: &(dyn StateView + Sync),
+) -> Result<Vec<Result<TxOutcome, InvalidTx>>, ParallelError> {
+    let mut overlay = Overlay::with_capacity(base, envs.len());
+    let mut results = Vec::with_capacity(envs.len());
+    for (tx, env) in envs.iter().enumerate() {
+        let r = execute_final(tx, env, &overlay)?;
+        if let Ok(out) = &r {
+            overlay.apply(&out.writes);
+        }
+        results.push(r);
+    }
+    Ok(results)
+}
+
 /// A transaction's execution result as the block executors return it: an invalid transaction is a
 /// result, a failing or not-ready base view an error naming transaction `tx`.
 pub(crate) fn map_tx_error(
