@@ -25,6 +25,7 @@ pub mod engine;
 pub mod error;
 pub mod frames;
 pub mod interp;
+pub mod limits;
 pub mod mainnet;
 pub mod newpayload;
 pub mod plot;

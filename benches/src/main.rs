@@ -32,6 +32,9 @@ enum Suite {
     Interp(InterpArgs),
     /// Recorded mainnet blocks: parevm sequential and parallel per thread count, revm sequential.
     Mainnet(MainnetArgs),
+    /// Recorded mainnet blocks: the transaction-level limit of each on P threads (critical path of its
+    /// read-after-write dependencies, each transaction timed alone on the sequential path).
+    Limits(LimitsArgs),
     /// Generated blocks (transfers, ERC-20, swaps, a dependent chain, a hot mix) on 1..N threads.
     Synthetic(SyntheticArgs),
     /// Blocks of one heavy transaction whose work is inside its call frames (a pairing verifier, a
@@ -48,6 +51,19 @@ enum Suite {
     /// One engine only, in a loop, for instruction-count profilers (`valgrind --tool=callgrind`): an
     /// interp case (`--case`) or a synthetic block (`--workload`). Nothing is timed.
     Profile(ProfileArgs),
+}
+
+#[derive(Debug, Args)]
+struct LimitsArgs {
+    /// Block numbers (all of the set when none).
+    #[arg(long, value_delimiter = ',')]
+    blocks: Vec<u64>,
+    /// Thread counts the limit is given for.
+    #[arg(long, value_delimiter = ',', default_value = "2,4,8")]
+    threads: Vec<usize>,
+    /// Passes over each block; each transaction's time is its minimum.
+    #[arg(long, default_value_t = 5)]
+    runs: u32,
 }
 
 #[derive(Debug, Args)]
@@ -268,8 +284,43 @@ fn main() -> anyhow::Result<()> {
         Suite::Synthetic(args) => synthetic(args),
         Suite::Chain(args) => chain(args),
         Suite::Profile(args) => profile(args),
+        Suite::Limits(args) => limits(args),
         Suite::Newpayload(args) => newpayload(args),
     }
+}
+
+fn limits(args: LimitsArgs) -> anyhow::Result<()> {
+    if args.threads.contains(&0) {
+        bail!("--threads must be positive");
+    }
+    let dir = mainnet::block::default_dir().context("locating the mainnet blocks")?;
+    let rows = parevm_benches::limits::mainnet_limits(&dir, &args.blocks, args.runs)?;
+    print!(
+        "{:>9} {:>5} {:>9} {:>9} {:>6} {:>6}",
+        "block", "txs", "total ms", "cp ms", "cp txs", "dep"
+    );
+    for t in &args.threads {
+        print!(" {:>6}", format!("P={t}"));
+    }
+    println!();
+    for r in &rows {
+        print!(
+            "{:>9} {:>5} {:>9.3} {:>9.3} {:>6} {:>6}",
+            r.number, r.txs, r.total_ms, r.critical_ms, r.critical_txs, r.dependent_txs
+        );
+        for t in &args.threads {
+            print!(" {:>6.2}", r.limit(*t));
+        }
+        println!();
+    }
+    let total: f64 = rows.iter().map(|r| r.total_ms).sum();
+    print!("aggregate (sum of totals / sum of bounds)");
+    for t in &args.threads {
+        let bounds: f64 = rows.iter().map(|r| r.total_ms / r.limit(*t)).sum();
+        print!("  P={t}: {:.2}", total / bounds);
+    }
+    println!();
+    Ok(())
 }
 
 fn profile(args: ProfileArgs) -> anyhow::Result<()> {
