@@ -26,7 +26,7 @@ pub(crate) fn execute_with_frames(
     helpers: usize,
     cfg: &ParallelConfig,
 ) -> Result<Vec<Result<TxOutcome, InvalidTx>>, ParallelError> {
-    let mut overlay = Overlay::with_capacity(base, envs.len());
+    let mut overlay = Overlay::for_block(base, envs.len());
     let mut results = Vec::with_capacity(envs.len());
     for (tx, env) in envs.iter().enumerate() {
         let kind = match env.tx.kind {

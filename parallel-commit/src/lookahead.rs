@@ -512,7 +512,7 @@ pub(crate) fn run(
         .iter()
         .fold(0u64, |t, e| t.saturating_add(e.tx.gas_limit.max(1)));
     let mut mine = Committed {
-        overlay: Overlay::with_capacity(base, envs.len()),
+        overlay: Overlay::for_block(base, envs.len()),
         results: Vec::with_capacity(envs.len()),
         report: ExecReport::default(),
     };
