@@ -34,10 +34,20 @@ pub fn try_execute_sequential(
     envs: &[Env],
     base: &(dyn StateView + Sync),
 ) -> Result<Vec<Result<TxOutcome, InvalidTx>>, ParallelError> {
+    execute_in_order(envs, base, execute_one)
+}
+
+/// Executes `envs` in order over `base` with `execute` (which records a read set or not), each valid
+/// transaction's writes applied to the overlay before the next one runs.
+fn execute_in_order(
+    envs: &[Env],
+    base: &(dyn StateView + Sync),
+    execute: impl Fn(usize, &Env, &dyn StateView) -> Result<Result<TxOutcome, InvalidTx>, ParallelError>,
+) -> Result<Vec<Result<TxOutcome, InvalidTx>>, ParallelError> {
     let mut overlay = Overlay::for_block(base, envs.len());
     let mut results = Vec::with_capacity(envs.len());
     for (tx, env) in envs.iter().enumerate() {
-        let r = execute_one(tx, env, &overlay)?;
+        let r = execute(tx, env, &overlay)?;
         if let Ok(out) = &r {
             overlay.apply(&out.writes);
         }
@@ -74,16 +84,7 @@ pub(crate) fn execute_sequential_final(
     envs: &[Env],
     base: &(dyn StateView + Sync),
 ) -> Result<Vec<Result<TxOutcome, InvalidTx>>, ParallelError> {
-    let mut overlay = Overlay::for_block(base, envs.len());
-    let mut results = Vec::with_capacity(envs.len());
-    for (tx, env) in envs.iter().enumerate() {
-        let r = execute_final(tx, env, &overlay)?;
-        if let Ok(out) = &r {
-            overlay.apply(&out.writes);
-        }
-        results.push(r);
-    }
-    Ok(results)
+    execute_in_order(envs, base, execute_final)
 }
 
 /// A transaction's execution result as the block executors return it: an invalid transaction is a
