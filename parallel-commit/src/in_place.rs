@@ -6,8 +6,8 @@
 //! and the state ends as `InMemoryState::apply` of every valid transaction's writes in order.
 
 use crate::error::ParallelError;
-use crate::sequential::map_tx_error;
-use parevm_evm_core::{Env, InvalidTx, TxExecution, TxOutcome};
+use crate::sequential::execute_final;
+use parevm_evm_core::{Env, InvalidTx, TxOutcome};
 use parevm_state::InMemoryState;
 
 /// Executes `envs` in order on `state`, applying each valid transaction's writes to it. Invalid
@@ -18,9 +18,7 @@ pub fn execute_in_place(
 ) -> Result<Vec<Result<TxOutcome, InvalidTx>>, ParallelError> {
     let mut results = Vec::with_capacity(envs.len());
     for (tx, env) in envs.iter().enumerate() {
-        let mut exec = TxExecution::borrowed(env);
-        exec.skip_read_set();
-        let r = map_tx_error(tx, exec.resume(&*state))?;
+        let r = execute_final(tx, env, &*state)?;
         if let Ok(out) = &r {
             state.apply(&out.writes);
         }
