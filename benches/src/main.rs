@@ -313,11 +313,12 @@ fn limits(args: LimitsArgs) -> anyhow::Result<()> {
         }
         println!();
     }
-    let total: f64 = rows.iter().map(|r| r.total_ms).sum();
     print!("aggregate (sum of totals / sum of bounds)");
     for t in &args.threads {
-        let bounds: f64 = rows.iter().map(|r| r.total_ms / r.limit(*t)).sum();
-        print!("  P={t}: {:.2}", total / bounds);
+        match parevm_benches::limits::aggregate(&rows, *t) {
+            Some(a) => print!("  P={t}: {a:.2}"),
+            None => print!("  P={t}: -"),
+        }
     }
     println!();
     Ok(())
