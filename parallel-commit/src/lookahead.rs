@@ -19,8 +19,9 @@
 //! for every transaction no helper has done, and for the others a validation that costs a few map lookups
 //! (a location the overlay has not written still holds its base value: no read at all). It never waits
 //! for a helper unless the helper is running the very transaction it needs, it leaves calls to a target
-//! whose speculative executions keep failing (a hot counter) to itself, and it stops the helpers when
-//! their executions keep failing validation. Transactions a static look at the block predicts to
+//! whose speculative executions keep failing (a hot counter) or that it saw create a contract (CREATE
+//! bumps the creator's nonce) to itself, it calls the helpers in only for work they may take, and it
+//! stops the helpers when their executions keep failing validation. Transactions a static look at the block predicts to
 //! depend on a lower one (the sender already sent, or received value, earlier in the block) are never
 //! given to helpers, and a block that is mostly such transactions runs on the sequential path alone.
 //!
@@ -508,9 +509,16 @@ pub(crate) fn run(
     // alone for `CALL_IN_AFTER` and the work left at its pace so far (time per unit of gas limit) is at
     // least `MIN_WORK_LEFT`. A block done sooner never wakes a helper thread, nor sets anything up for
     // one.
-    let total = envs
-        .iter()
-        .fold(0u64, |t, e| t.saturating_add(e.tx.gas_limit.max(1)));
+    // Units of gas limit in all, and of the transactions a helper may take (not predicted dependent,
+    // not calling a target learned to create contracts): the work the helpers are called in for.
+    let (mut total, mut open) = (0u64, 0u64);
+    for (e, d) in envs.iter().zip(&dependent) {
+        total = total.saturating_add(e.tx.gas_limit.max(1));
+        if !d {
+            open = open.saturating_add(e.tx.gas_limit.max(1));
+        }
+    }
+    let mut creators = Creators::default();
     let mut mine = Committed {
         overlay: Overlay::for_block(base, envs.len()),
         results: Vec::with_capacity(envs.len()),
@@ -524,14 +532,28 @@ pub(crate) fn run(
             // The clock is read once per `CHECK_EVERY` of gas limit: per transaction it cost a few
             // percent of a block of plain transfers.
             if i + 1 < envs.len() && done >= next_check {
-                if call_in_now(cfg.adaptive, start, done, total) {
+                if call_in_now(cfg.adaptive, start, done, open) {
                     break;
                 }
                 next_check = done.saturating_add(CHECK_EVERY);
             }
             current.set(Some(i));
-            mine.execute_final(i, &envs[i])?;
-            done = done.saturating_add(envs[i].tx.gas_limit.max(1));
+            let env = &envs[i];
+            mine.execute_final(i, env)?;
+            let gas = env.tx.gas_limit.max(1);
+            done = done.saturating_add(gas);
+            if !dependent[i] && !creators.has(env) {
+                open = open.saturating_sub(gas);
+            }
+            if let Some(to) = mine.results.last().and_then(|r| creating_target(env, r)) {
+                if creators.add(to) {
+                    open = open.saturating_sub(creators.open_gas_to(
+                        to,
+                        &envs[i + 1..],
+                        &dependent[i + 1..],
+                    ));
+                }
+            }
             i += 1;
         }
         Ok(i)
@@ -570,8 +592,9 @@ pub(crate) fn run(
         cursor: CachePadded::new(AtomicUsize::new(first + 1)),
         committed: CachePadded::new(AtomicUsize::new(from)),
         stop: AtomicBool::new(false),
-        hot: RwLock::new(AddressSet::default()),
-        any_hot: AtomicBool::new(false),
+        // Targets seen creating contracts while alone are hot from the start.
+        any_hot: AtomicBool::new(!creators.list.is_empty()),
+        hot: RwLock::new(creators.list.into_iter().collect()),
         failure: Mutex::new(None),
         failed: AtomicBool::new(false),
         redo_min_gas: cfg.redo_min_gas,
@@ -611,9 +634,9 @@ pub(crate) fn run(
     Ok((results, report))
 }
 
-/// True when the committer, `done` units of gas limit into a block of `total` after working alone since
-/// `start`, should call the helpers in (see `run`).
-fn call_in_now(adaptive: bool, start: Instant, done: u64, total: u64) -> bool {
+/// True when the committer, `done` units of gas limit into a block after working alone since `start`,
+/// with `open` units left that helpers may take, should call the helpers in (see `run`).
+fn call_in_now(adaptive: bool, start: Instant, done: u64, open: u64) -> bool {
     if !adaptive {
         return true;
     }
@@ -622,7 +645,7 @@ fn call_in_now(adaptive: bool, start: Instant, done: u64, total: u64) -> bool {
         return false;
     }
     let pace = elapsed.as_nanos() as f64 / done.max(1) as f64;
-    pace * (total.saturating_sub(done) as f64) >= MIN_WORK_LEFT.as_nanos() as f64
+    pace * (open as f64) >= MIN_WORK_LEFT.as_nanos() as f64
 }
 
 /// The error for a panic with `payload` while executing `tx` (a scheduler panic when none).
@@ -793,6 +816,14 @@ fn commit<'a>(
             }
             (window, failed) = (0, 0);
         }
+        if adaptive {
+            if let Some(to) = creating_target(env, &r) {
+                if shared.hot.write().insert(to) {
+                    // ORDERING: Relaxed; see `Shared::is_hot`.
+                    shared.any_hot.store(true, Ordering::Relaxed);
+                }
+            }
+        }
         if let Ok(out) = &r {
             overlay.apply(&out.writes);
             report.gas_used += out.gas_used;
@@ -800,6 +831,57 @@ fn commit<'a>(
         results.push(r);
     }
     Ok((results, report))
+}
+
+/// The call target of `env` when its result `r` changed the target's nonce: a contract that created
+/// contracts (CREATE reads and bumps the creator's nonce), so that every later call to it that creates
+/// one too reads a nonce this transaction wrote. Its speculative executions would fail validation (block
+/// 2462997: six calls to one contract that creates, each helper speculation of them failed), so its calls
+/// are left to the committer like those of a hot target.
+fn creating_target(env: &Env, r: &TxResult) -> Option<Address> {
+    let to = env.tx.kind.to()?;
+    if *to == env.tx.caller {
+        return None;
+    }
+    let out = r.as_ref().ok()?;
+    out.writes
+        .iter()
+        .any(|w| w.address == *to && w.nonce.is_some())
+        .then_some(*to)
+}
+
+/// Most targets learned to create contracts while the committer works alone that take the helpers'
+/// share of the block from the call-in decision: each costs a pass over the rest of the block.
+const MAX_CREATORS: usize = 8;
+
+/// The targets the committer learned to create contracts while working alone ([`creating_target`]).
+#[derive(Default)]
+struct Creators {
+    list: Vec<Address>,
+}
+
+impl Creators {
+    /// True when `env` calls a known creator.
+    fn has(&self, env: &Env) -> bool {
+        !self.list.is_empty() && env.tx.kind.to().is_some_and(|to| self.list.contains(to))
+    }
+
+    /// Adds `to`; true when it is new and within [`MAX_CREATORS`].
+    fn add(&mut self, to: Address) -> bool {
+        if self.list.len() >= MAX_CREATORS || self.list.contains(&to) {
+            return false;
+        }
+        self.list.push(to);
+        true
+    }
+
+    /// Units of gas limit of the transactions of `rest` that call `to` and are not predicted dependent.
+    fn open_gas_to(&self, to: Address, rest: &[Env], dependent: &[bool]) -> u64 {
+        rest.iter()
+            .zip(dependent)
+            .filter(|(e, d)| !**d && e.tx.kind.to() == Some(&to))
+            .fold(0u64, |g, (e, _)| g.saturating_add(e.tx.gas_limit.max(1)))
+    }
 }
 
 /// Cache lines of a speculative outcome's read set, and of its write set, prefetched ahead.

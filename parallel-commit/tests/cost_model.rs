@@ -7,7 +7,7 @@
 mod common;
 
 use alloy_primitives::{Address, Bytes, TxKind, U256};
-use common::{block_env, compare, HEAVY};
+use common::{block_env, compare, FACTORY, HEAVY};
 use parevm_evm_core::env::{CfgEnv, Env, TxEnv};
 use parevm_evm_core::SpecId;
 use parevm_parallel_commit::{
@@ -100,6 +100,60 @@ fn lookahead_with_the_cost_model_equals_sequential_on_independent_blocks() {
                 "call_every {call_every}, {threads} threads: the helpers were called in ({:?})",
                 par.report
             );
+        }
+    }
+}
+
+/// `envs` with every `every`-th transaction (from the `offset`-th) a call of `FACTORY` instead, with input
+/// (a bare call of one target would be predicted dependent) and no value.
+fn with_factory_calls(mut envs: Vec<Env>, every: usize, offset: usize) -> Vec<Env> {
+    for e in envs.iter_mut().skip(offset).step_by(every) {
+        e.tx.kind = TxKind::Call(FACTORY);
+        e.tx.data = Bytes::from_static(&[1, 2, 3, 4]);
+        e.tx.gas_limit = 200_000;
+        e.tx.value = U256::ZERO;
+    }
+    envs
+}
+
+/// Calls of a contract that creates contracts (`FACTORY`: each CREATE reads and bumps its nonce, so every
+/// call depends on the one before) are left to the committer once it has committed one: the helpers never
+/// speculate on them (no speculation fails), and a block of nothing else never calls the helpers in.
+#[test]
+fn calls_of_a_creating_contract_are_left_to_the_committer() {
+    let state = state();
+    // Only factory calls; then every third one beside `HEAVY` calls and transfers.
+    for (name, envs) in [
+        ("factory only", with_factory_calls(block(0), 1, 0)),
+        ("mixed", with_factory_calls(block(3), 3, 1)),
+    ] {
+        let seq = execute_sequential(&envs, &state);
+        assert!(
+            seq.iter()
+                .all(|r| r.as_ref().is_ok_and(|o| o.status.is_success())),
+            "every transaction of the block succeeds ({name})"
+        );
+        for threads in [2, 4] {
+            let cfg = ParallelConfig::forced(threads).with_engine(Engine::Lookahead);
+            let par = execute_parallel_with(&envs, &state, &cfg).expect("executes");
+            compare(&seq, &par.results)
+                .unwrap_or_else(|e| panic!("{name}, {threads} threads: {e}"));
+            let r = &par.report;
+            assert_eq!(
+                r.re_executions, 0,
+                "{name}, {threads} threads: no speculation failed ({r:?})"
+            );
+            if name == "factory only" {
+                assert_eq!(r.mode, ExecMode::Sequential, "nothing for helpers: {r:?}");
+                assert_eq!(r.validations, 0, "{r:?}");
+            } else {
+                // Whether a helper got to speculate before the committer reached its runs depends on
+                // the machine's load; that it was called in does not.
+                assert!(
+                    matches!(r.mode, ExecMode::Parallel { .. }),
+                    "the other calls called the helpers in: {r:?}"
+                );
+            }
         }
     }
 }
