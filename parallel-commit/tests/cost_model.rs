@@ -157,3 +157,30 @@ fn calls_of_a_creating_contract_are_left_to_the_committer() {
         }
     }
 }
+
+/// A block of transfers with one `HEAVY` call whose gas limit is over a tenth of the block's, which a
+/// helper takes first, out of block order (`lookahead.rs`, `GIANT_SHARE`), at several places in the block:
+/// results equal sequential execution.
+#[test]
+fn a_giant_taken_out_of_order_equals_sequential() {
+    let state = state();
+    for at in [1usize, 300, 599] {
+        let mut envs = block(0);
+        envs[at].tx.kind = TxKind::Call(HEAVY);
+        envs[at].tx.data = Bytes::from_static(&[1, 2, 3, 4]);
+        envs[at].tx.gas_limit = 2_000_000;
+        envs[at].tx.value = U256::ZERO;
+        let seq = execute_sequential(&envs, &state);
+        assert!(
+            seq.iter()
+                .all(|r| r.as_ref().is_ok_and(|o| o.status.is_success())),
+            "every transaction of the block succeeds (giant at {at})"
+        );
+        for threads in [2, 4] {
+            let cfg = ParallelConfig::forced(threads).with_engine(Engine::Lookahead);
+            let par = execute_parallel_with(&envs, &state, &cfg).expect("executes");
+            compare(&seq, &par.results)
+                .unwrap_or_else(|e| panic!("giant at {at}, {threads} threads: {e}"));
+        }
+    }
+}
