@@ -7,11 +7,15 @@
 //! transaction itself on the overlay, as the sequential path does.
 //!
 //! ```text
-//!  helpers:    claim(cursor) -> a run of consecutive txs j..k -> execute each over the base state -> READY
+//!  helpers:    first the block's giant, if any (the largest gas limit, a tenth of the block's or more)
+//!              claim(cursor) -> a run of consecutive txs j..k -> execute each over the base state -> READY
+//!                (once a validation failed: over the base plus the helper's own earlier speculative writes)
 //!  committer:  for i in block order:
 //!                READY   -> validate reads in the overlay -> equal: commit | changed: re-execute on the overlay
 //!                FREE    -> take it, execute on the overlay (final), commit
 //!                RUNNING -> claim a run and execute it speculatively on the overlay meanwhile, else wait
+//!                  (once a validation failed, or when i is a long one: on a layer of its own speculative
+//!                   writes over the overlay, predicted-dependent txs too, as far ahead as it likes)
 //!              overlay.apply(writes of i)
 //! ```
 //!
@@ -21,8 +25,8 @@
 //! for a helper unless the helper is running the very transaction it needs, it leaves calls to a target
 //! whose speculative executions keep failing (a hot counter) or that it saw create a contract (CREATE
 //! bumps the creator's nonce) to itself, it calls the helpers in only for work they may take, and it
-//! stops the helpers when their executions keep failing validation. Transactions a static look at the block predicts to
-//! depend on a lower one (the sender already sent, or received value, earlier in the block) are never
+//! stops the helpers when their executions keep failing validation. Transactions a static look at the
+//! block predicts to depend on a lower one (the sender already sent, or received value, earlier in the block) are never
 //! given to helpers, and a block that is mostly such transactions runs on the sequential path alone.
 //!
 //! Slot states (one `AtomicU8` per transaction; its READY store publishes the outcome, no lock, see
@@ -30,6 +34,7 @@
 //! ```text
 //!  FREE --helper/committer claim--> RUNNING --execution done--> READY --committer--> (committed)
 //!  FREE --committer reaches it--> OWNED      PREDICTED (predicted dependent): left to the committer
+//!  PREDICTED --committer's chained speculation--> RUNNING --> READY
 //! ```
 //!
 //! Threads hand work over in runs of consecutive transactions (about ten plain transfers, see
@@ -151,6 +156,9 @@ struct Shared<'a> {
     /// A transaction whose gas limit is a large share of the block's ([`GIANT_SHARE`]), for the first
     /// helper to take before anything else (`usize::MAX`: none, or taken).
     giant: AtomicUsize,
+    /// A gas limit of at least this ([`GIANT_SHARE`] of the block's) marks a transaction likely to run
+    /// long: the committer waiting for one speculates as after a failed validation (see `commit`).
+    long_gas: u64,
     /// Set by the committer at the block's first failed validation: from then on each helper executes
     /// on its own earlier speculative writes over the base, so that a transaction reading what one the
     /// same helper executed before it wrote sees that write, as the committer will (most failed
@@ -178,6 +186,11 @@ fn committer_run(committer_runs: Option<(usize, usize)>, c: usize) -> bool {
 impl<'a> Shared<'a> {
     /// Claims the next run of transactions past the committer for speculative executions.
     fn claim(&self) -> Claim {
+        self.claim_within(AHEAD)
+    }
+
+    /// Claims the next run of transactions starting at most `ahead` past the committer.
+    fn claim_within(&self, ahead: usize) -> Claim {
         // ORDERING: Relaxed: `stop` only ends speculation early; nothing is read through it.
         if self.stop.load(Ordering::Relaxed) {
             return Claim::Done;
@@ -189,7 +202,7 @@ impl<'a> Shared<'a> {
             return Claim::Done;
         }
         // ORDERING: Relaxed: a stale position only lets speculation run a little further ahead.
-        if self.chunks[c] > self.committed.load(Ordering::Relaxed) + AHEAD {
+        if self.chunks[c] > self.committed.load(Ordering::Relaxed).saturating_add(ahead) {
             return Claim::Wait;
         }
         loop {
@@ -216,7 +229,7 @@ impl<'a> Shared<'a> {
         &self,
         start: TxIdx,
         end: TxIdx,
-        mut view: SpecView<'_, 'a>,
+        mut view: SpecView<'_, 'a, '_>,
         current: &std::cell::Cell<Option<TxIdx>>,
     ) -> u64 {
         let mut executions = 0;
@@ -228,7 +241,12 @@ impl<'a> Shared<'a> {
             if self.is_hot(j) {
                 continue;
             }
-            match self.slots[j].claim() {
+            let slot = &self.slots[j];
+            let claimed = match slot.claim() {
+                Err(PREDICTED) if matches!(view, SpecView::Committer(_)) => slot.claim_predicted(),
+                c => c,
+            };
+            match claimed {
                 Ok(claimed) => {
                     current.set(Some(j));
                     executions += 1;
@@ -257,7 +275,7 @@ impl<'a> Shared<'a> {
     /// Executes claimed transaction `j` over `view` and publishes the outcome, with the execution's redo
     /// points when its gas limit asks for them (a panic unwinding through here drops `claimed`, which
     /// publishes none).
-    fn speculate(&self, j: TxIdx, view: &mut SpecView<'_, 'a>, claimed: Claimed<'_>) {
+    fn speculate(&self, j: TxIdx, view: &mut SpecView<'_, 'a, '_>, claimed: Claimed<'_>) {
         let env = &self.envs[j];
         let mut exec = TxExecution::borrowed(env);
         let record = env.tx.gas_limit >= self.redo_min_gas;
@@ -268,6 +286,13 @@ impl<'a> Shared<'a> {
         // if its own execution hits it too.
         let out = match view {
             SpecView::Fixed(v) => exec.resume(*v).ok(),
+            SpecView::Committer(layer) => {
+                let out = exec.resume(&**layer).ok();
+                if let Some(o) = &out {
+                    layer.apply(&o.writes);
+                }
+                out
+            }
             SpecView::Helper(layer) => {
                 // ORDERING: Relaxed: the flag only decides where the helper's later executions read.
                 if layer.is_none() && self.chain.load(Ordering::Relaxed) {
@@ -347,9 +372,13 @@ impl<'a> Shared<'a> {
 }
 
 /// The state a speculative execution runs on.
-enum SpecView<'v, 'a> {
-    /// A view it only reads (the committer's overlay while it waits).
+enum SpecView<'v, 'a, 'c> {
+    /// A view it only reads (the committer's overlay while it waits, before any validation failed).
     Fixed(&'v dyn StateView),
+    /// The committer's, while it waits once validations have failed: its layer of its own speculative
+    /// writes over its overlay, which each execution extends; it speculates predicted-dependent
+    /// transactions too (their dependence is likely in the layer) and runs past [`AHEAD`].
+    Committer(&'v mut Overlay<'c>),
     /// A helper's: the base, or once the block's speculations fail, its layer of its own speculative
     /// writes over the base, which each execution extends (see `Shared::chain`).
     Helper(&'v mut Option<Overlay<'a>>),
@@ -667,6 +696,7 @@ pub(crate) fn run(
         any_hot: AtomicBool::new(!creators.list.is_empty()),
         hot: RwLock::new(creators.list.into_iter().collect()),
         chain: AtomicBool::new(false),
+        long_gas: (GIANT_SHARE * total as f64) as u64,
         giant: AtomicUsize::new(giant(envs, &dependent, from).unwrap_or(usize::MAX)),
         failure: Mutex::new(None),
         failed: AtomicBool::new(false),
@@ -803,6 +833,9 @@ fn commit<'a>(
         prefetch_outcome(&reader, i + 1);
         let slot = &shared.slots[i];
         let backoff = Backoff::new();
+        // While waiting once validations have failed (`Shared::chain`): the committer's own speculative
+        // writes over its overlay, dropped before the overlay takes transaction `i`'s writes.
+        let mut layer: Option<Overlay<'_>> = None;
         let ready = loop {
             // ORDERING: Acquire pairs with the Release store of READY in `Shared::speculate`.
             match slot.state(Ordering::Acquire) {
@@ -836,9 +869,23 @@ fn commit<'a>(
                             return Err(e);
                         }
                     }
-                    if let Claim::Chunk(start, end) = shared.claim() {
-                        report.executions +=
-                            shared.speculate_run(start, end, SpecView::Fixed(&overlay), current);
+                    // ORDERING: Relaxed; see `Shared::chain`.
+                    let chained =
+                        shared.chain.load(Ordering::Relaxed) || env.tx.gas_limit >= shared.long_gas;
+                    let claim = if chained {
+                        shared.claim_within(usize::MAX)
+                    } else {
+                        shared.claim()
+                    };
+                    if let Claim::Chunk(start, end) = claim {
+                        let view = if chained {
+                            SpecView::Committer(layer.get_or_insert_with(|| {
+                                Overlay::with_capacity(&overlay, 4 * CHUNK_TXS)
+                            }))
+                        } else {
+                            SpecView::Fixed(&overlay)
+                        };
+                        report.executions += shared.speculate_run(start, end, view, current);
                         backoff.reset();
                     } else {
                         backoff.snooze();
@@ -846,6 +893,7 @@ fn commit<'a>(
                 }
             }
         };
+        drop(layer);
         current.set(Some(i));
         let r = if ready {
             report.validations += 1;

@@ -39,7 +39,8 @@ pub(crate) struct Slot {
     redo: UnsafeCell<Option<Box<RedoLog>>>,
 }
 
-// SAFETY: `spec` is written only by the one thread whose CAS moved the slot from FREE to RUNNING (it holds
+// SAFETY: `spec` is written only by the one thread whose CAS moved the slot from FREE (or, the committer's,
+// from PREDICTED) to RUNNING (it holds
 // the `Claimed` token), before its Release store of READY, and read only through the block's one `Reader`
 // after an Acquire load of READY. No two threads ever access `spec` without that happens-before edge
 // between them.
@@ -68,6 +69,16 @@ impl Slot {
         // claim ordered after the committer's own CAS on the same slot; Relaxed on failure.
         self.state
             .compare_exchange(FREE, RUNNING, Ordering::Acquire, Ordering::Relaxed)
+            .map(|_| Claimed { slot: self })
+    }
+
+    /// Takes a PREDICTED slot for a speculative execution by the committer (only the committer ever
+    /// leaves PREDICTED, so this never races a helper); `Err` holds the state found.
+    #[inline]
+    pub(crate) fn claim_predicted(&self) -> Result<Claimed<'_>, u8> {
+        // ORDERING: as in `claim`.
+        self.state
+            .compare_exchange(PREDICTED, RUNNING, Ordering::Acquire, Ordering::Relaxed)
             .map(|_| Claimed { slot: self })
     }
 
@@ -177,7 +188,7 @@ impl Claimed<'_> {
     /// Writes the outcome (and its execution's redo points) and marks the slot READY.
     #[inline]
     pub(crate) fn publish(self, out: Option<TxOutcome>, redo: Option<Box<RedoLog>>) {
-        // SAFETY: this token is the only one for the slot (its CAS from FREE succeeded once), and the
+        // SAFETY: this token is the only one for the slot (its CAS to RUNNING succeeded once), and the
         // committer reads the outcome only after the Release store of READY below.
         unsafe {
             *self.slot.spec.get() = out;
@@ -249,6 +260,21 @@ mod tests {
         assert_eq!(slots[0].claim().err(), Some(OWNED));
         assert_eq!(slots[1].claim().err(), Some(PREDICTED));
         assert!(!slots[1].own());
+    }
+
+    #[test]
+    fn only_a_predicted_slot_is_claimed_as_predicted_and_its_outcome_is_read() {
+        let slots = Slots::new([FREE, PREDICTED]);
+        let mut reader = slots.reader().expect("the first reader");
+        assert_eq!(slots[0].claim_predicted().err(), Some(FREE));
+        let claimed = slots[1].claim_predicted().ok();
+        assert_eq!(slots[1].claim_predicted().err(), Some(RUNNING));
+        assert_eq!(slots[1].claim().err(), Some(RUNNING));
+        if let Some(c) = claimed {
+            c.publish(Some(outcome(30_000)), None);
+        }
+        let taken = reader.take(1).map(|o| o.map(|o| o.gas_used));
+        assert_eq!(taken, Some(Some(30_000)));
     }
 
     #[test]
