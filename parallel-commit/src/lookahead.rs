@@ -26,8 +26,9 @@
 //! whose speculative executions keep failing (a hot counter) or that it saw create a contract (CREATE
 //! bumps the creator's nonce) to itself, it calls the helpers in only for work they may take, and it
 //! stops the helpers when their executions keep failing validation. Transactions a static look at the
-//! block predicts to depend on a lower one (the sender already sent, or received value, earlier in the block) are never
-//! given to helpers, and a block that is mostly such transactions runs on the sequential path alone.
+//! block predicts to depend on a lower one (the sender already sent, or received value, earlier in the
+//! block) are never given to helpers, and a block that is mostly such transactions runs on the sequential
+//! path alone.
 //!
 //! Slot states (one `AtomicU8` per transaction; its READY store publishes the outcome, no lock, see
 //! `slot.rs`):
@@ -375,9 +376,10 @@ impl<'a> Shared<'a> {
 enum SpecView<'v, 'a, 'c> {
     /// A view it only reads (the committer's overlay while it waits, before any validation failed).
     Fixed(&'v dyn StateView),
-    /// The committer's, while it waits once validations have failed: its layer of its own speculative
-    /// writes over its overlay, which each execution extends; it speculates predicted-dependent
-    /// transactions too (their dependence is likely in the layer) and runs past [`AHEAD`].
+    /// The committer's, while it waits once a validation has failed or for a long transaction (see
+    /// `Shared::long_gas`): its layer of its own speculative writes over its overlay, which each execution
+    /// extends; it speculates predicted-dependent transactions too (their dependence is likely in the
+    /// layer) and runs past [`AHEAD`].
     Committer(&'v mut Overlay<'c>),
     /// A helper's: the base, or once the block's speculations fail, its layer of its own speculative
     /// writes over the base, which each execution extends (see `Shared::chain`).
@@ -645,7 +647,11 @@ pub(crate) fn run(
             if !dependent[i] && !creators.has(env) {
                 open = open.saturating_sub(gas);
             }
-            if let Some(to) = mine.results.last().and_then(|r| creating_target(env, r)) {
+            let created = cfg
+                .adaptive
+                .then(|| mine.results.last().and_then(|r| creating_target(env, r)))
+                .flatten();
+            if let Some(to) = created {
                 if creators.add(to) {
                     open = open.saturating_sub(creators.open_gas_to(
                         to,
@@ -833,8 +839,9 @@ fn commit<'a>(
         prefetch_outcome(&reader, i + 1);
         let slot = &shared.slots[i];
         let backoff = Backoff::new();
-        // While waiting once validations have failed (`Shared::chain`): the committer's own speculative
-        // writes over its overlay, dropped before the overlay takes transaction `i`'s writes.
+        // While waiting once a validation has failed or for a long transaction (`SpecView::Committer`):
+        // the committer's own speculative writes over its overlay, dropped before the overlay takes
+        // transaction `i`'s writes.
         let mut layer: Option<Overlay<'_>> = None;
         let ready = loop {
             // ORDERING: Acquire pairs with the Release store of READY in `Shared::speculate`.
