@@ -750,7 +750,10 @@ fn call_in_now(adaptive: bool, start: Instant, done: u64, open: u64) -> bool {
         return true;
     }
     let elapsed = start.elapsed();
-    if elapsed < CALL_IN_AFTER {
+    // No pace before the first transaction: the block's setup alone can take `CALL_IN_AFTER` on a
+    // loaded machine (a fresh process's page faults), and a pace over no work called helpers in before
+    // anything was learnt about the block (a creator, its real pace).
+    if elapsed < CALL_IN_AFTER || done == 0 {
         return false;
     }
     let pace = elapsed.as_nanos() as f64 / done.max(1) as f64;
