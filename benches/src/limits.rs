@@ -251,6 +251,7 @@ mod tests {
             created_address: None,
             reads,
             writes,
+            balance_bounds: Vec::new(),
         })
     }
 

@@ -16,6 +16,8 @@
 //!   [`TxExecution::resume`] continues from the blocked instruction.
 //! - Fee and value credits to accounts whose balance the transaction never read are commutative deltas
 //!   ([`outcome::BalanceWrite::Add`]).
+//! - A contract balance read only to check that it covers payments out is reported with the least value
+//!   that passes those checks ([`TxOutcome::balance_bounds`]), so a validator can take a changed one.
 //! - Chain-specific rules plug in through [`rules::ChainRules`]; Ethereum mainnet is [`rules::Ethereum`].
 #![warn(missing_docs)]
 #![deny(unsafe_code)]

@@ -147,4 +147,9 @@ pub struct TxOutcome {
     pub reads: ReadSet,
     /// State changes, the beneficiary's fee credit included.
     pub writes: WriteSet,
+    /// Balances read only to check that they cover transfers out, each with the least value for which
+    /// every such check passes as it did (see `Journal::balance_bounds`). A validator that finds such a
+    /// read changed to a value at least the bound may take the outcome with that read's value replaced
+    /// and the account's balance write moved by the difference: that is what re-executing gives.
+    pub balance_bounds: Vec<(Address, U256)>,
 }

@@ -874,13 +874,10 @@ impl<'a> TxExecution<'a> {
         // Reads.
         let from = self.journal.idx(c.caller);
         let to = self.journal.idx(c.target);
-        let caller_balance = if c.transfer.is_zero() {
-            U256::ZERO
-        } else {
-            self.journal.balance_at(view, from)?
-        };
+        let covered =
+            c.transfer.is_zero() || self.journal.balance_covers_at(view, from, c.transfer)?;
         self.journal.code_hash_at(view, to)?;
-        if !c.transfer.is_zero() && caller_balance < c.transfer {
+        if !covered {
             let r = if depth == 0 {
                 // Only a deposit (or a run without the balance check) gets here at the top level.
                 FrameResult {
@@ -1302,6 +1299,7 @@ impl TxExecution<'_> {
         let Some(top) = self.top.take() else {
             return Err(ViewError::Backend("transaction finished without a result".into()).into());
         };
+        let balance_bounds = self.journal.balance_bounds();
         let (reads, writes, logs) = self.journal.finish();
         Ok(TxOutcome {
             status: top.status,
@@ -1316,6 +1314,7 @@ impl TxExecution<'_> {
             created_address: top.created,
             reads,
             writes,
+            balance_bounds,
         })
     }
 
@@ -1324,6 +1323,7 @@ impl TxExecution<'_> {
         let Some(top) = self.top.take() else {
             return Err(ViewError::Backend("system call finished without a result".into()).into());
         };
+        let balance_bounds = self.journal.balance_bounds();
         let (reads, writes, logs) = self.journal.finish();
         Ok(TxOutcome {
             status: top.status,
@@ -1338,6 +1338,7 @@ impl TxExecution<'_> {
             created_address: None,
             reads,
             writes,
+            balance_bounds,
         })
     }
 }

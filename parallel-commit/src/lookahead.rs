@@ -12,6 +12,8 @@
 //!                (once a validation failed: over the base plus the helper's own earlier speculative writes)
 //!  committer:  for i in block order:
 //!                READY   -> validate reads in the overlay -> equal: commit | changed: re-execute on the overlay
+//!                           (a changed balance read only to check a payment, still covering it: commit
+//!                            with the read and the balance write moved to the new value)
 //!                FREE    -> take it, execute on the overlay (final), commit
 //!                RUNNING -> claim a run and execute it speculatively on the overlay meanwhile, else wait
 //!                  (once a validation failed, or when i is a long one: on a layer of its own speculative
@@ -55,7 +57,7 @@ use alloy_primitives::{Address, U256};
 use crossbeam_utils::{Backoff, CachePadded};
 use parevm_evm_core::code_twins::ThreadTwins;
 use parevm_evm_core::{
-    Env, InvalidTx, Location, ReadSet, RedoLog, StateView, TxExecution, TxOutcome,
+    BalanceWrite, Env, InvalidTx, Location, ReadSet, RedoLog, StateView, TxExecution, TxOutcome,
 };
 use parking_lot::{Mutex, RwLock};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -529,11 +531,11 @@ fn mostly_dependent(dependent: &[bool]) -> bool {
 /// The first read of `reads` that returns another value in `overlay` now (`None`: every read still
 /// holds). A location of an account the overlay has not written still holds its base value, so only
 /// written accounts are read again.
-fn first_stale(overlay: &Overlay<'_>, reads: &ReadSet) -> Option<usize> {
+fn first_stale(overlay: &Overlay<'_>, reads: &ReadSet, from: usize) -> Option<usize> {
     // Reads come in runs of one account (an account's balance, nonce and code hash; a contract's
     // slots): one that was not written is looked up once per run.
     let mut unwritten: Option<&Address> = None;
-    reads.iter().position(|(loc, seen)| {
+    let stale = reads[from..].iter().position(|(loc, seen)| {
         let address = match loc {
             Location::Balance(a)
             | Location::Nonce(a)
@@ -557,7 +559,72 @@ fn first_stale(overlay: &Overlay<'_>, reads: &ReadSet) -> Option<usize> {
         };
         // A failing read is decided by the committer's own execution (it counts as changed).
         now.ok().is_none_or(|v| v != *seen)
-    })
+    });
+    stale.map(|k| from + k)
+}
+
+/// Makes `out` the outcome executing its transaction on `overlay` gives, when every read that changed
+/// from read `stale` on is a balance the transaction used only to check that it covered transfers out
+/// and that still does (`TxOutcome::balance_bounds`): the execution would run exactly the same, so the
+/// read takes the new value and the account's balance write moves by the difference. True when it did;
+/// false (and `out` unchanged) when a read needs re-execution.
+///
+/// Block 19426586's failed speculations were mostly of this kind: swaps that end unwrapping ETH read the
+/// ETH balance of WETH, which every wrap and unwrap before them in the block changed.
+fn repair_balances(overlay: &Overlay<'_>, out: &mut TxOutcome, stale: usize) -> bool {
+    if out.balance_bounds.is_empty() {
+        return false;
+    }
+    // Every changed read first, changing nothing: (read index, new value, new balance write).
+    let mut moves: Vec<(usize, U256, Option<U256>)> = Vec::new();
+    let mut k = stale;
+    loop {
+        let (Location::Balance(a), seen) = out.reads[k] else {
+            return false;
+        };
+        let Some(&(_, bound)) = out.balance_bounds.iter().find(|(b, _)| *b == a) else {
+            return false;
+        };
+        let Ok(now) = overlay.balance(a) else {
+            return false;
+        };
+        // Whether the balance is zero decides whether a contract's emptiness (EIP-161) needs its code hash
+        // read; the bound keeps that question's answer, not the reads asked on the way to it.
+        if now < bound || now.is_zero() != seen.is_zero() {
+            return false;
+        }
+        let written = match out
+            .writes
+            .iter()
+            .find(|w| w.address == a)
+            .map(|w| w.balance)
+        {
+            Some(Some(BalanceWrite::Set(b))) => match (b + now).checked_sub(seen) {
+                Some(moved) => Some(moved),
+                None => return false,
+            },
+            Some(Some(BalanceWrite::Add(_))) => return false,
+            Some(None) | None => None,
+        };
+        moves.push((k, now, written));
+        match first_stale(overlay, &out.reads, k + 1) {
+            Some(next) => k = next,
+            None => break,
+        }
+    }
+    for (k, now, written) in moves {
+        let a = match out.reads[k] {
+            (Location::Balance(a), _) => a,
+            _ => continue,
+        };
+        out.reads[k].1 = now;
+        if let Some(b) = written {
+            if let Some(w) = out.writes.iter_mut().find(|w| w.address == a) {
+                w.balance = Some(BalanceWrite::Set(b));
+            }
+        }
+    }
+    true
 }
 
 /// Re-executes transaction `i`, whose speculative outcome `spec` failed validation at read `stale`
@@ -916,7 +983,17 @@ fn commit<'a>(
                 }
             }
             window += 1;
-            let stale = spec.as_ref().map(|out| first_stale(&overlay, &out.reads));
+            let mut spec = spec;
+            let stale = spec.as_mut().map(|out| {
+                let stale = first_stale(&overlay, &out.reads, 0)?;
+                match repair_balances(&overlay, out, stale) {
+                    true => {
+                        report.balance_repairs += 1;
+                        None
+                    }
+                    false => Some(stale),
+                }
+            });
             let valid = stale == Some(None);
             if adaptive {
                 if let Some(to) = env.tx.kind.to() {
@@ -1063,6 +1140,93 @@ mod tests {
                 ..Default::default()
             },
         }
+    }
+
+    /// Pays 10 wei to its caller on every call: `CALL(0xffff, CALLER, 10, 0, 0, 0, 0)`.
+    const PAYER_CODE: &[u8] = &[
+        0x60, 0, 0x60, 0, 0x60, 0, 0x60, 0, 0x60, 10, 0x33, 0x61, 0xff, 0xff, 0xf1, 0x00,
+    ];
+
+    /// A state with the payer (at 0xAA, holding `payer_balance` wei) and funded senders 1 and 2.
+    fn payer_state(payer_balance: u64) -> parevm_state::InMemoryState {
+        let mut s = parevm_state::InMemoryState::default();
+        s.insert_account(
+            Address::repeat_byte(0xaa),
+            U256::from(payer_balance),
+            1,
+            alloy_primitives::Bytes::from_static(PAYER_CODE),
+            [],
+        );
+        for sender in [1, 2] {
+            s.insert_account(
+                Address::repeat_byte(sender),
+                U256::from(10u64.pow(18)),
+                0,
+                alloy_primitives::Bytes::new(),
+                [],
+            );
+        }
+        s
+    }
+
+    fn payer_call(caller: u8) -> Env {
+        let mut e = env(caller, 0xaa, 0);
+        e.tx.gas_limit = 100_000;
+        e.tx.gas_price = U256::from(1);
+        e.block.basefee = U256::from(1);
+        e.block.gas_limit = 30_000_000;
+        e
+    }
+
+    /// Executes `env` over `view`, recording reads, as a helper does.
+    fn run(env: &Env, view: &dyn StateView) -> TxOutcome {
+        TxExecution::borrowed(env)
+            .resume(view)
+            .expect("the transaction executes")
+    }
+
+    /// Transaction 1 executed on the base state saw the payer's 100 wei; transaction 0 paid 10 of them
+    /// out first. The payer's balance was only checked to cover the payment, and still covers it: the
+    /// repaired outcome is the one executing transaction 1 after transaction 0 gives, read set included.
+    #[test]
+    fn a_payment_checked_against_a_changed_balance_is_repaired_as_re_execution_gives() {
+        let base = payer_state(100);
+        let (first, second) = (payer_call(1), payer_call(2));
+        let mut spec = run(&second, &base);
+        let payer = Address::repeat_byte(0xaa);
+        assert_eq!(spec.balance_bounds, vec![(payer, U256::from(10))]);
+        let mut overlay = Overlay::for_block(&base, 2);
+        overlay.apply(&run(&first, &base).writes);
+        let stale = first_stale(&overlay, &spec.reads, 0).expect("the payer's balance changed");
+        assert_eq!(spec.reads[stale].0, Location::Balance(payer));
+        assert!(repair_balances(&overlay, &mut spec, stale));
+        let fresh = run(&second, &overlay);
+        assert_eq!(spec.reads, fresh.reads);
+        assert_eq!(spec.writes, fresh.writes);
+        assert_eq!(spec.gas_used, fresh.gas_used);
+        assert_eq!(spec.status, fresh.status);
+        assert_eq!(first_stale(&overlay, &spec.reads, 0), None);
+    }
+
+    /// The payer held 15 wei: after transaction 0 it cannot pay transaction 1 (whose execution on the base
+    /// state did pay), so the outcome is left alone for re-execution.
+    #[test]
+    fn a_payment_the_changed_balance_no_longer_covers_is_not_repaired() {
+        let base = payer_state(15);
+        let (first, second) = (payer_call(1), payer_call(2));
+        let mut spec = run(&second, &base);
+        let before = (spec.reads.clone(), spec.writes.clone());
+        let mut overlay = Overlay::for_block(&base, 2);
+        overlay.apply(&run(&first, &base).writes);
+        let stale = first_stale(&overlay, &spec.reads, 0).expect("the payer's balance changed");
+        assert!(!repair_balances(&overlay, &mut spec, stale));
+        assert_eq!((spec.reads, spec.writes), before);
+        // Executed after transaction 0, the payment fails: the payer keeps its 5 wei.
+        let fresh = run(&second, &overlay);
+        assert!(!fresh
+            .writes
+            .iter()
+            .any(|w| w.address == Address::repeat_byte(0xaa)));
     }
 
     #[test]

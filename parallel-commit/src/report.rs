@@ -48,6 +48,10 @@ pub struct ExecReport {
     /// Gas the aborted incarnations had spent before the redo points their re-executions started at:
     /// the part of `wasted_gas` not run again.
     pub redo_saved_gas: u64,
+    /// Speculative outcomes taken although a balance they read had changed: the balance was read only to
+    /// check that it covered transfers out, and still does (`TxOutcome::balance_bounds`; the lookahead
+    /// engine). Each is a re-execution saved.
+    pub balance_repairs: u64,
     /// Gas used by the block's committed transactions.
     pub gas_used: u64,
     /// Execution time spent before parks: work a restart-based scheduler would have redone.
@@ -81,6 +85,7 @@ impl AddAssign<&ExecReport> for ExecReport {
         self.wasted_gas += o.wasted_gas;
         self.redos += o.redos;
         self.redo_saved_gas += o.redo_saved_gas;
+        self.balance_repairs += o.balance_repairs;
         self.park_saved += o.park_saved;
         self.wasted_time += o.wasted_time;
         self.idle += o.idle;
@@ -110,7 +115,7 @@ impl fmt::Display for ExecReport {
             f,
             "{mode} txs={} gas={} executions={} re_executions={} commit_aborts={} parks={} resumes={} \
              serial_txs={} validations={} wasted_gas={} wasted_share={:.4} redos={} redo_saved_gas={} \
-             park_saved_us={} elapsed_us={}",
+             balance_repairs={} park_saved_us={} elapsed_us={}",
             self.txs,
             self.gas_used,
             self.executions,
@@ -124,6 +129,7 @@ impl fmt::Display for ExecReport {
             self.wasted_gas_share(),
             self.redos,
             self.redo_saved_gas,
+            self.balance_repairs,
             self.park_saved.as_micros(),
             self.elapsed.as_micros(),
         )

@@ -221,6 +221,7 @@ mod tests {
             created_address: None,
             reads: Vec::new(),
             writes: Vec::new(),
+            balance_bounds: Vec::new(),
         }
     }
 

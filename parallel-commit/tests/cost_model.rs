@@ -7,11 +7,11 @@
 mod common;
 
 use alloy_primitives::{Address, Bytes, TxKind, U256};
-use common::{block_env, compare, FACTORY, HEAVY};
+use common::{block_env, compare, FACTORY, HEAVY, PAYER};
 use parevm_evm_core::env::{CfgEnv, Env, TxEnv};
 use parevm_evm_core::SpecId;
 use parevm_parallel_commit::{
-    execute_parallel_with, execute_sequential, Engine, ExecMode, ParallelConfig,
+    execute_parallel_with, execute_sequential, Engine, ExecMode, ExecReport, ParallelConfig,
 };
 use parevm_state::InMemoryState;
 
@@ -77,28 +77,39 @@ fn block(call_every: u16) -> Vec<Env> {
         .collect()
 }
 
-#[test]
-fn lookahead_with_the_cost_model_equals_sequential_on_independent_blocks() {
+/// Runs `envs` sequentially (every transaction must succeed) and with the lookahead engine at each of
+/// `threads` (the cost model on), checks every parallel run against the sequential one, and returns each
+/// run's report. `name` labels the failures.
+fn run_both(name: &str, envs: &[Env], threads: &[usize]) -> Vec<ExecReport> {
     let state = state();
-    for call_every in [0, 1, 3] {
-        let envs = block(call_every);
-        let seq = execute_sequential(&envs, &state);
-        assert!(
-            seq.iter()
-                .all(|r| r.as_ref().is_ok_and(|o| o.status.is_success())),
-            "every transaction of the block succeeds (call_every {call_every})"
-        );
-        for threads in [2, 4, 8] {
+    let seq = execute_sequential(envs, &state);
+    assert!(
+        seq.iter()
+            .all(|r| r.as_ref().is_ok_and(|o| o.status.is_success())),
+        "every transaction of the block succeeds ({name})"
+    );
+    threads
+        .iter()
+        .map(|&threads| {
             let cfg = ParallelConfig::forced(threads).with_engine(Engine::Lookahead);
             assert!(cfg.adaptive, "the cost model is on by default");
-            let par = execute_parallel_with(&envs, &state, &cfg).expect("executes");
+            let par = execute_parallel_with(envs, &state, &cfg).expect("executes");
             compare(&seq, &par.results)
-                .unwrap_or_else(|e| panic!("call_every {call_every}, {threads} threads: {e}"));
+                .unwrap_or_else(|e| panic!("{name}, {threads} threads: {e}"));
             assert_eq!(par.report.txs, envs.len());
+            par.report
+        })
+        .collect()
+}
+
+#[test]
+fn lookahead_with_the_cost_model_equals_sequential_on_independent_blocks() {
+    for call_every in [0, 1, 3] {
+        let name = format!("call_every {call_every}");
+        for r in run_both(&name, &block(call_every), &[2, 4, 8]) {
             assert!(
-                matches!(par.report.mode, ExecMode::Parallel { .. }),
-                "call_every {call_every}, {threads} threads: the helpers were called in ({:?})",
-                par.report
+                matches!(r.mode, ExecMode::Parallel { .. }),
+                "{name}: the helpers were called in ({r:?})"
             );
         }
     }
@@ -121,28 +132,13 @@ fn with_factory_calls(mut envs: Vec<Env>, every: usize, offset: usize) -> Vec<En
 /// speculate on them (no speculation fails), and a block of nothing else never calls the helpers in.
 #[test]
 fn calls_of_a_creating_contract_are_left_to_the_committer() {
-    let state = state();
     // Only factory calls; then every third one beside `HEAVY` calls and transfers.
     for (name, envs) in [
         ("factory only", with_factory_calls(block(0), 1, 0)),
         ("mixed", with_factory_calls(block(3), 3, 1)),
     ] {
-        let seq = execute_sequential(&envs, &state);
-        assert!(
-            seq.iter()
-                .all(|r| r.as_ref().is_ok_and(|o| o.status.is_success())),
-            "every transaction of the block succeeds ({name})"
-        );
-        for threads in [2, 4] {
-            let cfg = ParallelConfig::forced(threads).with_engine(Engine::Lookahead);
-            let par = execute_parallel_with(&envs, &state, &cfg).expect("executes");
-            compare(&seq, &par.results)
-                .unwrap_or_else(|e| panic!("{name}, {threads} threads: {e}"));
-            let r = &par.report;
-            assert_eq!(
-                r.re_executions, 0,
-                "{name}, {threads} threads: no speculation failed ({r:?})"
-            );
+        for r in run_both(name, &envs, &[2, 4]) {
+            assert_eq!(r.re_executions, 0, "{name}: no speculation failed ({r:?})");
             if name == "factory only" {
                 assert_eq!(r.mode, ExecMode::Sequential, "nothing for helpers: {r:?}");
                 assert_eq!(r.validations, 0, "{r:?}");
@@ -163,24 +159,40 @@ fn calls_of_a_creating_contract_are_left_to_the_committer() {
 /// results equal sequential execution.
 #[test]
 fn a_giant_taken_out_of_order_equals_sequential() {
-    let state = state();
     for at in [1usize, 300, 599] {
         let mut envs = block(0);
         envs[at].tx.kind = TxKind::Call(HEAVY);
         envs[at].tx.data = Bytes::from_static(&[1, 2, 3, 4]);
         envs[at].tx.gas_limit = 2_000_000;
         envs[at].tx.value = U256::ZERO;
-        let seq = execute_sequential(&envs, &state);
-        assert!(
-            seq.iter()
-                .all(|r| r.as_ref().is_ok_and(|o| o.status.is_success())),
-            "every transaction of the block succeeds (giant at {at})"
-        );
-        for threads in [2, 4] {
-            let cfg = ParallelConfig::forced(threads).with_engine(Engine::Lookahead);
-            let par = execute_parallel_with(&envs, &state, &cfg).expect("executes");
-            compare(&seq, &par.results)
-                .unwrap_or_else(|e| panic!("giant at {at}, {threads} threads: {e}"));
+        run_both(&format!("giant at {at}"), &envs, &[2, 4]);
+    }
+}
+
+/// Every third transaction asks `PAYER` for 1 wei (a WETH withdrawal in miniature: the contract's balance
+/// is read only to check that it covers the payment). Each payment changes the balance every later one
+/// read, so each speculation of them reads a stale balance; all of them are taken as they are, their read
+/// and balance write moved to the committed balance (`lookahead.rs`, `repair_balances`), none re-executed.
+/// Whether a helper speculates a payment before the committer commits the one before depends on the
+/// machine's load, so of ten rounds at least one must have taken a changed balance.
+#[test]
+fn payments_checked_against_a_changed_balance_are_taken_not_re_executed() {
+    let mut envs = block(0);
+    for e in envs.iter_mut().step_by(3) {
+        e.tx.kind = TxKind::Call(PAYER);
+        e.tx.data = U256::from(1).to_be_bytes::<32>().to_vec().into();
+        e.tx.gas_limit = 100_000;
+        e.tx.value = U256::ZERO;
+    }
+    let mut repairs = 0;
+    for _ in 0..10 {
+        for r in run_both("payments", &envs, &[2, 4]) {
+            assert_eq!(r.re_executions, 0, "no speculation re-executed ({r:?})");
+            repairs += r.balance_repairs;
         }
     }
+    assert!(
+        repairs > 0,
+        "some speculation read a changed balance and was taken"
+    );
 }

@@ -850,6 +850,7 @@ impl Journal {
         if let Some(b) = e.balance {
             let old = acc.balance.unwrap_or(acc.orig_balance + acc.credit);
             acc.balance = Some(b);
+            acc.balance_used = true;
             acc.credit = U256::ZERO;
             undo.push(Undo::Balance(i, old));
         }

@@ -5,6 +5,9 @@
 //! needs it, and the value seen is appended to the read set. Credits to an account whose balance was never
 //! read (fees, value received) stay *blind*: they become a commutative [`BalanceWrite::Add`] in the write set,
 //! so hot recipients create no read dependency between transactions.
+//! A loaded balance used only to check that it covers payments out (a contract sending value) is reported
+//! with the least value that passes every such check ([`Journal::balance_bounds`]): a validator may take
+//! a changed balance at or above it without re-executing.
 //!
 //! Every load method reads before it changes anything, so a [`ViewError::NotReady`] leaves the journal
 //! exactly as it was and the caller can retry the same step after resuming.
@@ -62,6 +65,12 @@ struct JAccount {
     orig_balance: U256,
     /// Credits received while `balance` was unread.
     credit: U256,
+    /// The loaded balance was used for more than checks that it covers a transfer out (see
+    /// [`Journal::balance_bounds`]).
+    balance_used: bool,
+    /// The least loaded balance (`orig_balance`) with which every check that the balance covers a
+    /// transfer out passes as it did.
+    balance_bound: U256,
     nonce: Option<u64>,
     orig_nonce: u64,
     code_hash: Option<B256>,
@@ -85,6 +94,8 @@ impl JAccount {
         self.balance = None;
         self.orig_balance = U256::ZERO;
         self.credit = U256::ZERO;
+        self.balance_used = false;
+        self.balance_bound = U256::ZERO;
         self.nonce = None;
         self.orig_nonce = 0;
         self.code_hash = None;
@@ -393,16 +404,50 @@ impl Journal {
     }
 
     /// [`Journal::balance`] of the account at `i` (inline when loaded, [`Journal::load_balance`] when not).
+    /// The value is the caller's to use as it likes: the account leaves [`Journal::balance_bounds`].
     #[inline]
     pub(crate) fn balance_at(
         &mut self,
         view: &dyn StateView,
         i: AccIdx,
     ) -> Result<U256, ViewError> {
+        let b = self.loaded_balance_at(view, i)?;
+        self.accs[i as usize].balance_used = true;
+        Ok(b)
+    }
+
+    /// The balance of the account at `i`, loaded when it is not, without marking it used.
+    #[inline]
+    fn loaded_balance_at(&mut self, view: &dyn StateView, i: AccIdx) -> Result<U256, ViewError> {
         match self.accs[i as usize].balance {
             Some(b) => Ok(b),
             None => self.load_balance(view, i),
         }
+    }
+
+    /// Whether the balance of the account at `i` covers a transfer of `amount` out of it. A check that
+    /// passes uses the balance only as a lower bound: it raises the account's bound (the least loaded
+    /// value with which it would pass too) and leaves it in [`Journal::balance_bounds`]; one that fails
+    /// uses the value itself.
+    pub(crate) fn balance_covers_at(
+        &mut self,
+        view: &dyn StateView,
+        i: AccIdx,
+        amount: U256,
+    ) -> Result<bool, ViewError> {
+        let b = self.loaded_balance_at(view, i)?;
+        let acc = &mut self.accs[i as usize];
+        if b < amount {
+            acc.balance_used = true;
+            return Ok(false);
+        }
+        // The balance is the loaded value plus what this transaction moved since; the check passes for
+        // every loaded value down to `orig_balance - (b - amount)`.
+        let least = acc.orig_balance.saturating_sub(b - amount);
+        if least > acc.balance_bound {
+            acc.balance_bound = least;
+        }
+        Ok(true)
     }
 
     /// Reads the balance of the account at `i`, not loaded yet.
@@ -884,14 +929,18 @@ impl Journal {
         to: AccIdx,
         value: U256,
     ) -> Result<bool, ViewError> {
-        let from_balance = self.balance_at(view, from)?;
+        let covered = self.balance_covers_at(view, from, value)?;
         // Read everything the credit needs before changing anything.
         self.code_hash_at(view, to)?;
-        if from_balance < value {
+        if !covered {
             return Ok(false);
         }
         if !value.is_zero() {
-            self.set_balance_at(view, from, from_balance - value)?;
+            // Loaded by the check above; the new value is relative to it, so the account keeps its bound.
+            let acc = &mut self.accs[from as usize];
+            let old = acc.balance.unwrap_or_default();
+            acc.balance = Some(old - value);
+            self.undo.push(Undo::Balance(from, old));
         }
         self.credit_at(view, to, value)?;
         Ok(true)
@@ -1106,6 +1155,32 @@ impl Journal {
             }
         }
         true
+    }
+
+    /// The accounts whose balance this transaction loaded (a read in its read set) and used only in checks
+    /// that it covers a transfer out, each with the least loaded value for which every such check passes
+    /// as it did: contracts only (code that neither this transaction nor EIP-161 changes), so that whether
+    /// the account is empty never depended on the balance. Run with any loaded value at least the bound,
+    /// the transaction does exactly the same, and its balance write moves by the difference: a validator
+    /// may take a changed read of such a balance instead of re-executing (`TxOutcome::balance_bounds`).
+    /// Empty when reads are not recorded. Call before [`Journal::finish`].
+    pub fn balance_bounds(&self) -> Vec<(Address, U256)> {
+        if self.skip_reads {
+            return Vec::new();
+        }
+        self.accs[..self.addrs.len()]
+            .iter()
+            .filter(|a| {
+                a.balance.is_some()
+                    && !a.balance_used
+                    && !a.created
+                    && !a.destroyed
+                    && a.code_hash == Some(a.orig_code_hash)
+                    && a.orig_code_hash != B256::ZERO
+                    && a.orig_code_hash != KECCAK_EMPTY
+            })
+            .map(|a| (a.address, a.balance_bound))
+            .collect()
     }
 
     /// Takes the read set, write set and logs out of the journal (what is left goes back to this thread's
@@ -1372,6 +1447,98 @@ mod tests {
         fn has_storage(&self, _: Address) -> Result<bool, ViewError> {
             Ok(true)
         }
+    }
+
+    /// Every account is a contract (a code hash neither absent nor empty) with a balance of 100.
+    struct Contracts;
+    impl StateView for Contracts {
+        fn balance(&self, _: Address) -> Result<U256, ViewError> {
+            Ok(U256::from(100))
+        }
+        fn nonce(&self, _: Address) -> Result<u64, ViewError> {
+            Ok(1)
+        }
+        fn code_hash(&self, _: Address) -> Result<B256, ViewError> {
+            Ok(B256::repeat_byte(0xc0))
+        }
+        fn code_by_hash(&self, _: B256) -> Result<Code, ViewError> {
+            Ok(Bytecode::empty())
+        }
+        fn storage(&self, _: Address, _: U256) -> Result<U256, ViewError> {
+            Ok(U256::ZERO)
+        }
+        fn block_hash(&self, _: u64) -> Result<B256, ViewError> {
+            Ok(B256::ZERO)
+        }
+        fn has_storage(&self, _: Address) -> Result<bool, ViewError> {
+            Ok(false)
+        }
+    }
+
+    /// A contract that pays out twice, with a credit between, keeps the least loaded balance that would
+    /// have paid both: 100 loaded, 30 out (70 left), 20 in (90), 60 out: passes for any loaded value of
+    /// at least 100 - (90 - 60) = 70; the first payment alone needed 30.
+    #[test]
+    fn a_balance_only_checked_for_payments_is_bounded() {
+        let (a, b) = (Address::repeat_byte(1), Address::repeat_byte(2));
+        let mut j = Journal::new(SpecId::CANCUN);
+        j.code_hash(&Contracts, a).unwrap();
+        assert!(j.transfer(&Contracts, a, b, U256::from(30)).unwrap());
+        j.credit(&Contracts, a, U256::from(20)).unwrap();
+        assert!(j.transfer(&Contracts, a, b, U256::from(60)).unwrap());
+        assert_eq!(j.balance_bounds(), vec![(a, U256::from(70))]);
+        let (reads, writes, _) = j.finish();
+        assert!(reads.contains(&(Location::Balance(a), U256::from(100))));
+        assert_eq!(writes[0].balance, Some(BalanceWrite::Set(U256::from(30))));
+    }
+
+    /// A zero-value call still loads the caller's balance; it bounds nothing.
+    #[test]
+    fn a_zero_payment_leaves_a_bound_of_zero() {
+        let (a, b) = (Address::repeat_byte(1), Address::repeat_byte(2));
+        let mut j = Journal::new(SpecId::CANCUN);
+        j.code_hash(&Contracts, a).unwrap();
+        assert!(j.transfer(&Contracts, a, b, U256::ZERO).unwrap());
+        assert_eq!(j.balance_bounds(), vec![(a, U256::ZERO)]);
+    }
+
+    /// Any other use of the balance, a payment that fails, an account without code, or one whose code the
+    /// transaction changed: no bound (the validator must see the exact value).
+    #[test]
+    fn other_uses_of_a_balance_leave_no_bound() {
+        let (a, b) = (Address::repeat_byte(1), Address::repeat_byte(2));
+        let run = |f: &dyn Fn(&mut Journal)| {
+            let mut j = Journal::new(SpecId::CANCUN);
+            j.code_hash(&Contracts, a).unwrap();
+            f(&mut j);
+            j.balance_bounds()
+        };
+        assert_eq!(
+            run(&|j| {
+                j.transfer(&Contracts, a, b, U256::from(1)).unwrap();
+            })
+            .len(),
+            1
+        );
+        assert!(run(&|j| {
+            j.transfer(&Contracts, a, b, U256::from(1)).unwrap();
+            j.balance(&Contracts, a).unwrap();
+        })
+        .is_empty());
+        assert!(run(&|j| {
+            assert!(!j.transfer(&Contracts, a, b, U256::from(101)).unwrap());
+        })
+        .is_empty());
+        assert!(run(&|j| {
+            let i = j.idx(a);
+            j.set_code_hash_at(i, B256::repeat_byte(0xc1), None);
+            j.transfer(&Contracts, a, b, U256::from(1)).unwrap();
+        })
+        .is_empty());
+        // An account without code: its emptiness may turn on the balance.
+        let mut j = Journal::new(SpecId::CANCUN);
+        j.transfer(&Empty(None), a, b, U256::from(1)).unwrap();
+        assert!(j.balance_bounds().is_empty());
     }
 
     #[test]

@@ -39,6 +39,11 @@ pub const TOKEN: Address = Address::repeat_byte(0xca);
 /// CREATE2s (salt `calldata[0..32]`, forwarding the call value) a contract whose init code selfdestructs
 /// to its creator: created and destroyed in one transaction (deleted under Cancun's EIP-6780 too).
 pub const FACTORY3: Address = Address::repeat_byte(0xcd);
+/// Pays its caller `calldata[0..32]` wei (a WETH withdrawal, without the token): its balance is read only
+/// to check that it covers the payment, which a validator may take against a changed balance.
+pub const PAYER: Address = Address::repeat_byte(0xce);
+/// What [`PAYER`] holds at the block's start: a few payments' worth, so that blocks also drain it.
+pub const PAYER_FUNDS: u64 = 2_000;
 
 const TOKEN_CODE: [u8; 45] = [
     0x33, 0x54, 0x60, 0x20, 0x35, 0x80, 0x82, 0x10, 0x60, 0x28, 0x57, 0x80, 0x82, 0x03, 0x33, 0x55,
@@ -69,6 +74,10 @@ const LOOPER_CODE: [u8; 4] = [0x5b, 0x60, 0x00, 0x56];
 const BALANCE_READER_CODE: [u8; 8] = [0x60, 0x00, 0x35, 0x31, 0x60, 0x00, 0x55, 0x00];
 const FORWARDER_CODE: [u8; 16] = [
     0x60, 0x00, 0x60, 0x00, 0x60, 0x00, 0x60, 0x00, 0x34, 0x60, 0x00, 0x35, 0x5a, 0xf1, 0x50, 0x00,
+];
+/// `CALL(GAS, CALLER, calldata[0..32], 0, 0, 0, 0)`, then STOP.
+const PAYER_CODE: [u8; 16] = [
+    0x60, 0x00, 0x60, 0x00, 0x60, 0x00, 0x60, 0x00, 0x60, 0x00, 0x35, 0x33, 0x5a, 0xf1, 0x50, 0x00,
 ];
 
 /// Calldata word 0 = 0: counter on slot 0; anything else: SELFDESTRUCT to the caller.
@@ -171,6 +180,7 @@ pub fn base_state() -> InMemoryState {
         [],
     );
     s.insert_account(FORWARDER, U256::ZERO, 1, code(&FORWARDER_CODE), []);
+    s.insert_account(PAYER, U256::from(PAYER_FUNDS), 1, code(&PAYER_CODE), []);
     s.insert_account(HEAVY, U256::ZERO, 1, code(&HEAVY_CODE), []);
     let counter_init = init_returning(&COUNTER_CODE);
     s.insert_account(
@@ -237,6 +247,8 @@ pub enum TxSpec {
     ReadBalance { from: u8, who: u8 },
     /// Forwards value through a contract to an EOA.
     Forward { from: u8, to: u8, value: u64 },
+    /// Sends `value` to [`PAYER`], which pays `amount` back (nothing when it holds less).
+    Withdraw { from: u8, amount: u64, value: u64 },
     /// CREATE through FACTORY.
     Create { from: u8 },
     /// CREATE2 through FACTORY2 (same salt twice collides unless destroyed in between; salt 2 collides with
@@ -267,6 +279,7 @@ impl TxSpec {
             | TxSpec::Oog { from }
             | TxSpec::ReadBalance { from, .. }
             | TxSpec::Forward { from, .. }
+            | TxSpec::Withdraw { from, .. }
             | TxSpec::Create { from }
             | TxSpec::Create2 { from, .. }
             | TxSpec::Child { from, .. }
@@ -355,6 +368,12 @@ pub fn build_block(specs: &[TxSpec], spec: SpecId) -> TestBlock {
                     addr_word(eoa(to % (RICH + POOR))),
                     100_000,
                 ),
+                TxSpec::Withdraw { amount, value, .. } => (
+                    TxKind::Call(PAYER),
+                    value,
+                    Bytes::from(U256::from(amount).to_be_bytes::<32>().to_vec()),
+                    100_000,
+                ),
                 TxSpec::Create { .. } => (TxKind::Call(FACTORY), 0, Bytes::new(), 200_000),
                 TxSpec::Create2 { salt, .. } => (
                     TxKind::Call(FACTORY2),
@@ -434,6 +453,7 @@ pub fn any_tx() -> impl Strategy<Value = TxSpec> {
         1 => sender().prop_map(|from| TxSpec::Oog { from }),
         1 => (sender(), 0u8..48).prop_map(|(from, who)| TxSpec::ReadBalance { from, who }),
         1 => (sender(), 0..RICH + POOR, value).prop_map(|(from, to, value)| TxSpec::Forward { from, to, value }),
+        2 => (sender(), 0u64..800, prop_oneof![3 => Just(0u64), 1 => 1u64..600]).prop_map(|(from, amount, value)| TxSpec::Withdraw { from, amount, value }),
         1 => sender().prop_map(|from| TxSpec::Create { from }),
         1 => (sender(), 0u8..3).prop_map(|(from, salt)| TxSpec::Create2 { from, salt }),
         1 => (sender(), 0u8..3, any::<bool>()).prop_map(|(from, salt, destroy)| TxSpec::Child { from, salt, destroy }),
