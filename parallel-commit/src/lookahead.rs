@@ -1031,7 +1031,9 @@ fn commit<'a>(
         }
         if adaptive {
             if let Some(to) = creating_target(env, &r) {
-                if shared.hot.write().insert(to) {
+                // A known creator is read under the shared lock: its every call would otherwise take the
+                // write lock the helpers' `is_hot` reads wait on.
+                if !shared.hot.read().contains(&to) && shared.hot.write().insert(to) {
                     // ORDERING: Relaxed; see `Shared::is_hot`.
                     shared.any_hot.store(true, Ordering::Relaxed);
                 }
