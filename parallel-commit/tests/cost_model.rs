@@ -169,6 +169,20 @@ fn a_giant_taken_out_of_order_equals_sequential() {
     }
 }
 
+/// A block of transfers whose last transaction is a `HEAVY` call with an ordinary gas limit (no giant):
+/// the first helper takes the block's last run first, out of block order (`lookahead.rs`, `Shared::tail`).
+/// Results equal sequential execution.
+#[test]
+fn the_tail_taken_first_equals_sequential() {
+    let mut envs = block(0);
+    let last = envs.len() - 1;
+    envs[last].tx.kind = TxKind::Call(HEAVY);
+    envs[last].tx.data = Bytes::from_static(&[1, 2, 3, 4]);
+    envs[last].tx.gas_limit = 200_000;
+    envs[last].tx.value = U256::ZERO;
+    run_both("a heavy last transaction", &envs, &[2, 4]);
+}
+
 /// Every third transaction asks `PAYER` for 1 wei (a WETH withdrawal in miniature: the contract's balance
 /// is read only to check that it covers the payment). Each payment changes the balance every later one
 /// read, so each speculation of them reads a stale balance; all of them are taken as they are, their read
