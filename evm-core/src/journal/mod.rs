@@ -22,6 +22,8 @@ use revm_primitives::KECCAK_EMPTY;
 use std::hash::{Hash, Hasher};
 
 mod fork;
+#[cfg(test)]
+mod test_views;
 pub use fork::{FrameEffects, FrameReads, Seed, SeedView};
 
 /// The RIPEMD-160 precompile, whose touch survives a revert (the block 2675119 consensus quirk).
@@ -1450,30 +1452,10 @@ mod tests {
     }
 
     /// Every account is a contract (a code hash neither absent nor empty) with a balance of 100.
-    struct Contracts;
-    impl StateView for Contracts {
-        fn balance(&self, _: Address) -> Result<U256, ViewError> {
-            Ok(U256::from(100))
-        }
-        fn nonce(&self, _: Address) -> Result<u64, ViewError> {
-            Ok(1)
-        }
-        fn code_hash(&self, _: Address) -> Result<B256, ViewError> {
-            Ok(B256::repeat_byte(0xc0))
-        }
-        fn code_by_hash(&self, _: B256) -> Result<Code, ViewError> {
-            Ok(Bytecode::empty())
-        }
-        fn storage(&self, _: Address, _: U256) -> Result<U256, ViewError> {
-            Ok(U256::ZERO)
-        }
-        fn block_hash(&self, _: u64) -> Result<B256, ViewError> {
-            Ok(B256::ZERO)
-        }
-        fn has_storage(&self, _: Address) -> Result<bool, ViewError> {
-            Ok(false)
-        }
-    }
+    const CONTRACTS: test_views::Uniform = test_views::Uniform {
+        balance: 100,
+        code_hash: B256::repeat_byte(0xc0),
+    };
 
     /// A contract that pays out twice, with a credit between, keeps the least loaded balance that would
     /// have paid both: 100 loaded, 30 out (70 left), 20 in (90), 60 out: passes for any loaded value of
@@ -1482,10 +1464,10 @@ mod tests {
     fn a_balance_only_checked_for_payments_is_bounded() {
         let (a, b) = (Address::repeat_byte(1), Address::repeat_byte(2));
         let mut j = Journal::new(SpecId::CANCUN);
-        j.code_hash(&Contracts, a).unwrap();
-        assert!(j.transfer(&Contracts, a, b, U256::from(30)).unwrap());
-        j.credit(&Contracts, a, U256::from(20)).unwrap();
-        assert!(j.transfer(&Contracts, a, b, U256::from(60)).unwrap());
+        j.code_hash(&CONTRACTS, a).unwrap();
+        assert!(j.transfer(&CONTRACTS, a, b, U256::from(30)).unwrap());
+        j.credit(&CONTRACTS, a, U256::from(20)).unwrap();
+        assert!(j.transfer(&CONTRACTS, a, b, U256::from(60)).unwrap());
         assert_eq!(j.balance_bounds(), vec![(a, U256::from(70))]);
         let (reads, writes, _) = j.finish();
         assert!(reads.contains(&(Location::Balance(a), U256::from(100))));
@@ -1497,8 +1479,8 @@ mod tests {
     fn a_zero_payment_leaves_a_bound_of_zero() {
         let (a, b) = (Address::repeat_byte(1), Address::repeat_byte(2));
         let mut j = Journal::new(SpecId::CANCUN);
-        j.code_hash(&Contracts, a).unwrap();
-        assert!(j.transfer(&Contracts, a, b, U256::ZERO).unwrap());
+        j.code_hash(&CONTRACTS, a).unwrap();
+        assert!(j.transfer(&CONTRACTS, a, b, U256::ZERO).unwrap());
         assert_eq!(j.balance_bounds(), vec![(a, U256::ZERO)]);
     }
 
@@ -1509,30 +1491,30 @@ mod tests {
         let (a, b) = (Address::repeat_byte(1), Address::repeat_byte(2));
         let run = |f: &dyn Fn(&mut Journal)| {
             let mut j = Journal::new(SpecId::CANCUN);
-            j.code_hash(&Contracts, a).unwrap();
+            j.code_hash(&CONTRACTS, a).unwrap();
             f(&mut j);
             j.balance_bounds()
         };
         assert_eq!(
             run(&|j| {
-                j.transfer(&Contracts, a, b, U256::from(1)).unwrap();
+                j.transfer(&CONTRACTS, a, b, U256::from(1)).unwrap();
             })
             .len(),
             1
         );
         assert!(run(&|j| {
-            j.transfer(&Contracts, a, b, U256::from(1)).unwrap();
-            j.balance(&Contracts, a).unwrap();
+            j.transfer(&CONTRACTS, a, b, U256::from(1)).unwrap();
+            j.balance(&CONTRACTS, a).unwrap();
         })
         .is_empty());
         assert!(run(&|j| {
-            assert!(!j.transfer(&Contracts, a, b, U256::from(101)).unwrap());
+            assert!(!j.transfer(&CONTRACTS, a, b, U256::from(101)).unwrap());
         })
         .is_empty());
         assert!(run(&|j| {
             let i = j.idx(a);
             j.set_code_hash_at(i, B256::repeat_byte(0xc1), None);
-            j.transfer(&Contracts, a, b, U256::from(1)).unwrap();
+            j.transfer(&CONTRACTS, a, b, U256::from(1)).unwrap();
         })
         .is_empty());
         // An account without code: its emptiness may turn on the balance.
