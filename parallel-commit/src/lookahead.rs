@@ -26,8 +26,8 @@
 //! for every transaction no helper has done, and for the others a validation that costs a few map lookups
 //! (a location the overlay has not written still holds its base value: no read at all). It never waits
 //! for a helper unless the helper is running the very transaction it needs, it leaves calls to a target
-//! whose speculative executions keep failing (a hot counter) or that it saw create a contract (CREATE
-//! bumps the creator's nonce) to itself, it calls the helpers in only for work they may take, and it
+//! whose speculative executions keep failing (a hot counter) or that it or a helper saw create a contract
+//! (CREATE bumps the creator's nonce) to itself, it calls the helpers in only for work they may take, and it
 //! stops the helpers when their executions keep failing validation. Transactions a static look at the
 //! block predicts to depend on a lower one (the sender already sent, or received value, earlier in the
 //! block) are never given to helpers, and a block that is mostly such transactions runs on the sequential
@@ -157,6 +157,9 @@ struct Shared<'a> {
     /// balance): their transactions are left to the committer. `any_hot` spares the lock while empty.
     hot: RwLock<AddressSet>,
     any_hot: AtomicBool,
+    /// The cost model is on: a call target seen creating a contract, by the committer or in a helper's
+    /// speculation, becomes hot (see [`creating_target`]).
+    learn_creators: bool,
     /// A transaction whose gas limit is a large share of the block's ([`GIANT_SHARE`]), for the first
     /// helper to take before anything else (`usize::MAX`: none, or taken).
     giant: AtomicUsize,
@@ -272,6 +275,15 @@ impl<'a> Shared<'a> {
         executions
     }
 
+    /// Makes `to` hot. A known target is checked under the shared lock: every call of a known creator
+    /// would otherwise take the write lock the helpers' `is_hot` reads wait on.
+    fn make_hot(&self, to: Address) {
+        if !self.hot.read().contains(&to) && self.hot.write().insert(to) {
+            // ORDERING: Relaxed; see `Shared::is_hot`.
+            self.any_hot.store(true, Ordering::Relaxed);
+        }
+    }
+
     /// True when transaction `j` calls a target learned to be hot.
     fn is_hot(&self, j: TxIdx) -> bool {
         // ORDERING: Relaxed: a late view of a new hot target only costs one more doomed speculation.
@@ -321,6 +333,14 @@ impl<'a> Shared<'a> {
                 }
             }
         };
+        // A helper learns a creator from its own speculation: the committer may be far behind (called in
+        // before it committed the block's first call of it, then descheduled), and every helper
+        // speculating the creator's later calls over the base would fail validation.
+        if self.learn_creators {
+            if let Some(to) = out.as_ref().and_then(|o| creating_target(env, o)) {
+                self.make_hot(to);
+            }
+        }
         let redo = if record && out.is_some() {
             exec.take_redo_log().map(Box::new)
         } else {
@@ -730,7 +750,10 @@ pub(crate) fn run(
             }
             let created = cfg
                 .adaptive
-                .then(|| mine.results.last().and_then(|r| creating_target(env, r)))
+                .then(|| {
+                    let out = mine.results.last()?.as_ref().ok()?;
+                    creating_target(env, out)
+                })
                 .flatten();
             if let Some(to) = created {
                 if creators.add(to) {
@@ -791,6 +814,7 @@ pub(crate) fn run(
         // Targets seen creating contracts while alone are hot from the start.
         any_hot: AtomicBool::new(!creators.list.is_empty()),
         hot: RwLock::new(creators.list.into_iter().collect()),
+        learn_creators: cfg.adaptive,
         chain: AtomicBool::new(false),
         long_gas: (GIANT_SHARE * total as f64) as u64,
         giant: AtomicUsize::new(giant_at),
@@ -1054,13 +1078,8 @@ fn commit<'a>(
             (window, failed) = (0, 0);
         }
         if adaptive {
-            if let Some(to) = creating_target(env, &r) {
-                // A known creator is read under the shared lock: its every call would otherwise take the
-                // write lock the helpers' `is_hot` reads wait on.
-                if !shared.hot.read().contains(&to) && shared.hot.write().insert(to) {
-                    // ORDERING: Relaxed; see `Shared::is_hot`.
-                    shared.any_hot.store(true, Ordering::Relaxed);
-                }
+            if let Some(to) = r.as_ref().ok().and_then(|o| creating_target(env, o)) {
+                shared.make_hot(to);
             }
         }
         if let Ok(out) = &r {
@@ -1072,17 +1091,16 @@ fn commit<'a>(
     Ok((results, report))
 }
 
-/// The call target of `env` when its result `r` changed the target's nonce: a contract that created
+/// The call target of `env` when its outcome `out` changed the target's nonce: a contract that created
 /// contracts (CREATE reads and bumps the creator's nonce), so that every later call to it that creates
 /// one too reads a nonce this transaction wrote. Its speculative executions would fail validation (block
 /// 2462997: six calls to one contract that creates, each helper speculation of them failed), so its calls
 /// are left to the committer like those of a hot target.
-fn creating_target(env: &Env, r: &TxResult) -> Option<Address> {
+fn creating_target(env: &Env, out: &TxOutcome) -> Option<Address> {
     let to = env.tx.kind.to()?;
     if *to == env.tx.caller {
         return None;
     }
-    let out = r.as_ref().ok()?;
     out.writes
         .iter()
         .any(|w| w.address == *to && w.nonce.is_some())
@@ -1142,9 +1160,8 @@ fn prefetch_outcome(reader: &Reader<'_>, i: TxIdx) {
 /// Records whether a speculative execution of a call to `to` held; a target whose executions failed at
 /// least twice and more often than they held becomes hot (see `Shared::hot`, `strikes.rs`).
 fn learn(shared: &Shared<'_>, strikes: &mut Strikes, to: Address, valid: bool) {
-    if strikes.record(to, valid) && shared.hot.write().insert(to) {
-        // ORDERING: Relaxed; see `Shared::is_hot`.
-        shared.any_hot.store(true, Ordering::Relaxed);
+    if strikes.record(to, valid) {
+        shared.make_hot(to);
     }
 }
 

@@ -128,8 +128,12 @@ fn with_factory_calls(mut envs: Vec<Env>, every: usize, offset: usize) -> Vec<En
 }
 
 /// Calls of a contract that creates contracts (`FACTORY`: each CREATE reads and bumps its nonce, so every
-/// call depends on the one before) are left to the committer once it has committed one: the helpers never
-/// speculate on them (no speculation fails), and a block of nothing else never calls the helpers in.
+/// call depends on the one before) are left to the committer once it, or a helper speculating one, has
+/// seen one create: a block of nothing else never calls the helpers in, and in a mixed block each helper
+/// speculates at most the one factory call it started before any thread had seen one, so at most one
+/// speculation per helper fails. (The committer may call the helpers in before it committed the block's
+/// first factory call and then lose its core: on CI's 2-core machine at 4 threads, 14 failed before
+/// helpers learnt creators from their own speculations.)
 #[test]
 fn calls_of_a_creating_contract_are_left_to_the_committer() {
     // Only factory calls; then every third one beside `HEAVY` calls and transfers.
@@ -137,12 +141,16 @@ fn calls_of_a_creating_contract_are_left_to_the_committer() {
         ("factory only", with_factory_calls(block(0), 1, 0)),
         ("mixed", with_factory_calls(block(3), 3, 1)),
     ] {
-        for r in run_both(name, &envs, &[2, 4]) {
-            assert_eq!(r.re_executions, 0, "{name}: no speculation failed ({r:?})");
+        for (r, threads) in run_both(name, &envs, &[2, 4]).into_iter().zip([2u64, 4]) {
             if name == "factory only" {
+                assert_eq!(r.re_executions, 0, "{name}: no speculation failed ({r:?})");
                 assert_eq!(r.mode, ExecMode::Sequential, "nothing for helpers: {r:?}");
                 assert_eq!(r.validations, 0, "{r:?}");
             } else {
+                assert!(
+                    r.re_executions < threads,
+                    "{name}: at most one failed speculation per helper ({r:?})"
+                );
                 // Whether a helper got to speculate before the committer reached its runs depends on
                 // the machine's load; that it was called in does not.
                 assert!(
@@ -188,9 +196,14 @@ fn the_tail_taken_first_equals_sequential() {
 /// read, so each speculation of them reads a stale balance; all of them are taken as they are, their read
 /// and balance write moved to the committed balance (`lookahead.rs`, `repair_balances`), none re-executed.
 /// Whether a helper speculates a payment before the committer commits the one before depends on the
-/// machine's load, so of ten rounds at least one must have taken a changed balance.
+/// machine's load (under two busy processes on a 2-core machine, the helpers often get no core before the
+/// committer is done), so rounds run until one has taken a changed balance.
 #[test]
 fn payments_checked_against_a_changed_balance_are_taken_not_re_executed() {
+    /// Rounds (each the block at 2 and at 4 threads) before the test gives up on seeing a repair. Under
+    /// two busy processes on this 2-core machine, 50 runs of the test saw their first repair after 1 to
+    /// 79 rounds (median 9).
+    const MAX_ROUNDS: usize = 1000;
     let mut envs = block(0);
     for e in envs.iter_mut().step_by(3) {
         e.tx.kind = TxKind::Call(PAYER);
@@ -198,8 +211,10 @@ fn payments_checked_against_a_changed_balance_are_taken_not_re_executed() {
         e.tx.gas_limit = 100_000;
         e.tx.value = U256::ZERO;
     }
+    let mut rounds = 0;
     let mut repairs = 0;
-    for _ in 0..10 {
+    while repairs == 0 && rounds < MAX_ROUNDS {
+        rounds += 1;
         for r in run_both("payments", &envs, &[2, 4]) {
             assert_eq!(r.re_executions, 0, "no speculation re-executed ({r:?})");
             repairs += r.balance_repairs;
@@ -207,6 +222,6 @@ fn payments_checked_against_a_changed_balance_are_taken_not_re_executed() {
     }
     assert!(
         repairs > 0,
-        "some speculation read a changed balance and was taken"
+        "in {rounds} rounds some speculation read a changed balance and was taken"
     );
 }
