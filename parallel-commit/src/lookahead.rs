@@ -160,16 +160,17 @@ struct Shared<'a> {
     /// The cost model is on: a call target seen creating a contract, by the committer or in a helper's
     /// speculation, becomes hot (see [`creating_target`]).
     learn_creators: bool,
-    /// A transaction whose gas limit is a large share of the block's ([`GIANT_SHARE`]), for the first
-    /// helper to take before anything else (`usize::MAX`: none, or taken).
-    giant: AtomicUsize,
-    /// Where the block's last run starts, for the first helper to take after the giant when there is
-    /// none (`usize::MAX`: none, or taken): the tail is what helpers walking in order reach last, and a
-    /// long transaction there is the block's critical path with nothing to mark it (19932703: Scroll's
+    /// The transactions `start..end` the first helper takes before anything else, over the base, out of
+    /// block order: the block's giant, a transaction whose gas limit is a large share of the block's
+    /// ([`GIANT_SHARE`]), else its last run (the tail), when it lies past where speculation reaches from
+    /// the committer's start. The tail is what helpers walking in order reach last, and a long
+    /// transaction there is the block's critical path with nothing to mark it (19932703: Scroll's
     /// `finalizeBundle`, 3.8 ms of 6.2 ms, ordinary gas limit, last of 143). Measured on the 55 mainnet
     /// blocks at 2 threads, interleaved (`docs/benchmarks.md`): 19932703 1.09-1.16x -> 1.54-1.58x,
     /// aggregate 1.38-1.42 -> 1.40-1.45 in normal passes.
-    tail: AtomicUsize,
+    first_run: Option<(TxIdx, TxIdx)>,
+    /// Set by the helper that takes `first_run`.
+    first_taken: AtomicBool,
     /// A gas limit of at least this ([`GIANT_SHARE`] of the block's) marks a transaction likely to run
     /// long: the committer waiting for one speculates as after a failed validation (see `commit`).
     long_gas: u64,
@@ -361,18 +362,13 @@ impl<'a> Shared<'a> {
         let mut layer = None;
         let r = catch_unwind(AssertUnwindSafe(|| {
             let backoff = Backoff::new();
-            // ORDERING: Relaxed: the swap hands the transaction to one helper; its slot's CAS decides.
-            let giant = self.giant.swap(usize::MAX, Ordering::Relaxed);
-            if giant != usize::MAX {
-                // Over the base: the layer holds writes in block order, and this one is out of it.
-                report.executions +=
-                    self.speculate_run(giant, giant + 1, SpecView::Fixed(self.base), &current);
-            }
-            let tail = self.tail.swap(usize::MAX, Ordering::Relaxed);
-            if tail != usize::MAX {
-                let end = self.envs.len();
-                report.executions +=
-                    self.speculate_run(tail, end, SpecView::Fixed(self.base), &current);
+            // ORDERING: Relaxed: the swap hands the run to one helper; each slot's CAS decides.
+            if let Some((start, end)) = self.first_run {
+                if !self.first_taken.swap(true, Ordering::Relaxed) {
+                    // Over the base: the layer holds writes in block order, and this run is out of it.
+                    report.executions +=
+                        self.speculate_run(start, end, SpecView::Fixed(self.base), &current);
+                }
             }
             loop {
                 match self.claim() {
@@ -597,6 +593,17 @@ fn first_stale(overlay: &Overlay<'_>, reads: &ReadSet, from: usize) -> Option<us
     stale.map(|k| from + k)
 }
 
+/// One changed balance read [`repair_balances`] takes.
+struct BalanceMove {
+    /// The read's index in the read set.
+    read: usize,
+    /// The balance on the committer's overlay.
+    now: U256,
+    /// The account's balance write, when the transaction wrote one: its index in the write set and its
+    /// value moved by the read's change.
+    write: Option<(usize, U256)>,
+}
+
 /// Makes `out` the outcome executing its transaction on `overlay` gives, when every read that changed
 /// from read `stale` on is a balance the transaction used only to check that it covered transfers out
 /// and that still does (`TxOutcome::balance_bounds`): the execution would run exactly the same, so the
@@ -609,8 +616,8 @@ fn repair_balances(overlay: &Overlay<'_>, out: &mut TxOutcome, stale: usize) -> 
     if out.balance_bounds.is_empty() {
         return false;
     }
-    // Every changed read first, changing nothing: (read index, new value, new balance write).
-    let mut moves: Vec<(usize, U256, Option<U256>)> = Vec::new();
+    // Every changed read first, changing nothing.
+    let mut moves: Vec<BalanceMove> = Vec::new();
     let mut k = stale;
     loop {
         let (Location::Balance(a), seen) = out.reads[k] else {
@@ -627,35 +634,31 @@ fn repair_balances(overlay: &Overlay<'_>, out: &mut TxOutcome, stale: usize) -> 
         if now < bound || now.is_zero() != seen.is_zero() {
             return false;
         }
-        let written = match out
-            .writes
-            .iter()
-            .find(|w| w.address == a)
-            .map(|w| w.balance)
-        {
-            Some(Some(BalanceWrite::Set(b))) => match (b + now).checked_sub(seen) {
-                Some(moved) => Some(moved),
-                None => return false,
+        let written = match out.writes.iter().position(|w| w.address == a) {
+            Some(w) => match out.writes[w].balance {
+                Some(BalanceWrite::Set(b)) => match (b + now).checked_sub(seen) {
+                    Some(moved) => Some((w, moved)),
+                    None => return false,
+                },
+                Some(BalanceWrite::Add(_)) => return false,
+                None => None,
             },
-            Some(Some(BalanceWrite::Add(_))) => return false,
-            Some(None) | None => None,
+            None => None,
         };
-        moves.push((k, now, written));
+        moves.push(BalanceMove {
+            read: k,
+            now,
+            write: written,
+        });
         match first_stale(overlay, &out.reads, k + 1) {
             Some(next) => k = next,
             None => break,
         }
     }
-    for (k, now, written) in moves {
-        let a = match out.reads[k] {
-            (Location::Balance(a), _) => a,
-            _ => continue,
-        };
-        out.reads[k].1 = now;
-        if let Some(b) = written {
-            if let Some(w) = out.writes.iter_mut().find(|w| w.address == a) {
-                w.balance = Some(BalanceWrite::Set(b));
-            }
+    for m in moves {
+        out.reads[m.read].1 = m.now;
+        if let Some((w, b)) = m.write {
+            out.writes[w].balance = Some(BalanceWrite::Set(b));
         }
     }
     true
@@ -793,14 +796,12 @@ pub(crate) fn run(
             FREE
         }
     });
-    let giant_at = giant(envs, &dependent, from).unwrap_or(usize::MAX);
-    // The block's last run, taken first when there is no giant and it lies past where speculation
-    // reaches from the committer's start (see `Shared::tail`).
+    // The giant, else the block's last run when it lies past where speculation reaches from the
+    // committer's start (see `Shared::first_run`).
     let last_run = chunks[chunks.len() - 2];
-    let tail_at = if giant_at == usize::MAX && last_run > from + AHEAD {
-        last_run
-    } else {
-        usize::MAX
+    let first_run = match giant(envs, &dependent, from) {
+        Some(g) => Some((g, g + 1)),
+        None => (last_run > from + AHEAD).then_some((last_run, envs.len())),
     };
     let shared = Shared {
         envs,
@@ -817,8 +818,8 @@ pub(crate) fn run(
         learn_creators: cfg.adaptive,
         chain: AtomicBool::new(false),
         long_gas: (GIANT_SHARE * total as f64) as u64,
-        giant: AtomicUsize::new(giant_at),
-        tail: AtomicUsize::new(tail_at),
+        first_run,
+        first_taken: AtomicBool::new(false),
         failure: Mutex::new(None),
         failed: AtomicBool::new(false),
         redo_min_gas: cfg.redo_min_gas,

@@ -178,7 +178,7 @@ fn a_giant_taken_out_of_order_equals_sequential() {
 }
 
 /// A block of transfers whose last transaction is a `HEAVY` call with an ordinary gas limit (no giant):
-/// the first helper takes the block's last run first, out of block order (`lookahead.rs`, `Shared::tail`).
+/// the first helper takes the block's last run first, out of block order (`lookahead.rs`, `Shared::first_run`).
 /// Results equal sequential execution.
 #[test]
 fn the_tail_taken_first_equals_sequential() {
