@@ -177,8 +177,24 @@ fn a_giant_taken_out_of_order_equals_sequential() {
     }
 }
 
+/// Two giants (each over a tenth of the block's gas limit), which helpers take first, the larger first,
+/// out of block order (`lookahead.rs`, `giants`): results equal sequential execution.
+#[test]
+fn two_giants_taken_out_of_order_equal_sequential() {
+    for (a, b) in [(1usize, 2usize), (100, 500), (599, 3)] {
+        let mut envs = block(0);
+        for (at, gas_limit) in [(a, 2_000_000), (b, 3_000_000)] {
+            envs[at].tx.kind = TxKind::Call(HEAVY);
+            envs[at].tx.data = Bytes::from_static(&[1, 2, 3, 4]);
+            envs[at].tx.gas_limit = gas_limit;
+            envs[at].tx.value = U256::ZERO;
+        }
+        run_both(&format!("giants at {a} and {b}"), &envs, &[2, 4]);
+    }
+}
+
 /// A block of transfers whose last transaction is a `HEAVY` call with an ordinary gas limit (no giant):
-/// the first helper takes the block's last run first, out of block order (`lookahead.rs`, `Shared::first_run`).
+/// the first helper takes the block's last run first, out of block order (`lookahead.rs`, `Shared::first_runs`).
 /// Results equal sequential execution.
 #[test]
 fn the_tail_taken_first_equals_sequential() {
