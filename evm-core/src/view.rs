@@ -28,6 +28,18 @@ pub enum Location {
 }
 
 impl Location {
+    /// The account the location belongs to.
+    #[inline]
+    pub fn address(&self) -> &Address {
+        match self {
+            Location::Balance(a)
+            | Location::Nonce(a)
+            | Location::CodeHash(a)
+            | Location::Storage(a, _)
+            | Location::HasStorage(a) => a,
+        }
+    }
+
     /// The value `view` holds at this location, in the read set's encoding (a nonce as a number, a code
     /// hash as its big-endian bytes, storage presence as 0 or 1).
     pub fn read_from(self, view: &dyn StateView) -> Result<U256, ViewError> {

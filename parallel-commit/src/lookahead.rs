@@ -310,29 +310,19 @@ impl<'a> Shared<'a> {
         }
         // An invalid transaction has no read set to validate; a failing view is the committer's to report
         // if its own execution hits it too.
-        let out = match view {
-            SpecView::Fixed(v) => exec.resume(*v).ok(),
-            SpecView::Committer(layer) => {
-                let out = exec.resume(&**layer).ok();
-                if let Some(o) = &out {
-                    layer.apply(&o.writes);
-                }
-                out
-            }
+        // Over a layer of earlier speculative writes, whether the execution read an account the layer
+        // holds (see `Slot::layered`).
+        let (out, layered) = match view {
+            SpecView::Fixed(v) => (exec.resume(*v).ok(), false),
+            SpecView::Committer(layer) => run_on_layer(&mut exec, layer),
             SpecView::Helper(layer) => {
                 // ORDERING: Relaxed: the flag only decides where the helper's later executions read.
                 if layer.is_none() && self.chain.load(Ordering::Relaxed) {
                     **layer = Some(Overlay::for_block(self.base, self.envs.len() - j));
                 }
                 match layer.as_mut() {
-                    Some(layer) => {
-                        let out = exec.resume(&*layer).ok();
-                        if let Some(o) = &out {
-                            layer.apply(&o.writes);
-                        }
-                        out
-                    }
-                    None => exec.resume(self.base).ok(),
+                    Some(layer) => run_on_layer(&mut exec, layer),
+                    None => (exec.resume(self.base).ok(), false),
                 }
             }
         };
@@ -349,7 +339,7 @@ impl<'a> Shared<'a> {
         } else {
             None
         };
-        claimed.publish(out, redo);
+        claimed.publish(out, redo, layered);
     }
 
     /// A helper: speculates until nothing is left to claim. A panic stops the block with an error
@@ -405,6 +395,22 @@ impl<'a> Shared<'a> {
         }
         report
     }
+}
+
+/// Runs `exec` over `layer` (speculative writes of earlier transactions over a view) and extends the
+/// layer with its writes. The flag: the execution read an account the layer had written, a value that
+/// need not be the base's nor the committer's (a speculation that went wrong wrote it), so that its
+/// validation must check every read, also of accounts the committer has not written (`first_stale`).
+fn run_on_layer(exec: &mut TxExecution<'_>, layer: &mut Overlay<'_>) -> (Option<TxOutcome>, bool) {
+    let Some(out) = exec.resume(&*layer).ok() else {
+        return (None, false);
+    };
+    let layered = out
+        .reads
+        .iter()
+        .any(|(loc, _)| layer.has_written(loc.address()));
+    layer.apply(&out.writes);
+    (Some(out), layered)
 }
 
 /// The state a speculative execution runs on.
@@ -563,23 +569,24 @@ fn mostly_dependent(dependent: &[bool]) -> bool {
 
 /// The first read of `reads` that returns another value in `overlay` now (`None`: every read still
 /// holds). A location of an account the overlay has not written still holds its base value, so only
-/// written accounts are read again.
-fn first_stale(overlay: &Overlay<'_>, reads: &ReadSet, from: usize) -> Option<usize> {
+/// written accounts are read again, unless the execution read what its layer held (`layered`, see
+/// `Slot::layered`): a value a wrong speculation wrote to an account the committed transactions never
+/// write differs from the base with nothing written to tell.
+fn first_stale(
+    overlay: &Overlay<'_>,
+    reads: &ReadSet,
+    from: usize,
+    layered: bool,
+) -> Option<usize> {
     // Reads come in runs of one account (an account's balance, nonce and code hash; a contract's
     // slots): one that was not written is looked up once per run.
     let mut unwritten: Option<&Address> = None;
     let stale = reads[from..].iter().position(|(loc, seen)| {
-        let address = match loc {
-            Location::Balance(a)
-            | Location::Nonce(a)
-            | Location::CodeHash(a)
-            | Location::Storage(a, _)
-            | Location::HasStorage(a) => a,
-        };
+        let address = loc.address();
         if unwritten == Some(address) {
             return false;
         }
-        if !overlay.has_written(address) {
+        if !layered && !overlay.has_written(address) {
             unwritten = Some(address);
             return false;
         }
@@ -611,11 +618,16 @@ struct BalanceMove {
 /// from read `stale` on is a balance the transaction used only to check that it covered transfers out
 /// and that still does (`TxOutcome::balance_bounds`): the execution would run exactly the same, so the
 /// read takes the new value and the account's balance write moves by the difference. True when it did;
-/// false (and `out` unchanged) when a read needs re-execution.
+/// false (and `out` unchanged) when a read needs re-execution. `layered` as for [`first_stale`].
 ///
 /// Block 19426586's failed speculations were mostly of this kind: swaps that end unwrapping ETH read the
 /// ETH balance of WETH, which every wrap and unwrap before them in the block changed.
-fn repair_balances(overlay: &Overlay<'_>, out: &mut TxOutcome, stale: usize) -> bool {
+fn repair_balances(
+    overlay: &Overlay<'_>,
+    out: &mut TxOutcome,
+    stale: usize,
+    layered: bool,
+) -> bool {
     if out.balance_bounds.is_empty() {
         return false;
     }
@@ -653,7 +665,7 @@ fn repair_balances(overlay: &Overlay<'_>, out: &mut TxOutcome, stale: usize) -> 
             now,
             write: written,
         });
-        match first_stale(overlay, &out.reads, k + 1) {
+        match first_stale(overlay, &out.reads, k + 1, layered) {
             Some(next) => k = next,
             None => break,
         }
@@ -1030,6 +1042,7 @@ fn commit<'a>(
         let r = if ready {
             report.validations += 1;
             // READY above: the slot holds its outcome (or `None`: re-execute).
+            let layered = reader.layered(i);
             let spec = reader.take(i).flatten();
             if let Some(out) = &spec {
                 // The storage of its writes, applied after the validation below.
@@ -1040,8 +1053,8 @@ fn commit<'a>(
             window += 1;
             let mut spec = spec;
             let stale = spec.as_mut().map(|out| {
-                let stale = first_stale(&overlay, &out.reads, 0)?;
-                match repair_balances(&overlay, out, stale) {
+                let stale = first_stale(&overlay, &out.reads, 0, layered)?;
+                match repair_balances(&overlay, out, stale, layered) {
                     true => {
                         report.balance_repairs += 1;
                         None
@@ -1247,15 +1260,16 @@ mod tests {
         assert_eq!(spec.balance_bounds, vec![(payer, U256::from(10))]);
         let mut overlay = Overlay::for_block(&base, 2);
         overlay.apply(&run(&first, &base).writes);
-        let stale = first_stale(&overlay, &spec.reads, 0).expect("the payer's balance changed");
+        let stale =
+            first_stale(&overlay, &spec.reads, 0, false).expect("the payer's balance changed");
         assert_eq!(spec.reads[stale].0, Location::Balance(payer));
-        assert!(repair_balances(&overlay, &mut spec, stale));
+        assert!(repair_balances(&overlay, &mut spec, stale, false));
         let fresh = run(&second, &overlay);
         assert_eq!(spec.reads, fresh.reads);
         assert_eq!(spec.writes, fresh.writes);
         assert_eq!(spec.gas_used, fresh.gas_used);
         assert_eq!(spec.status, fresh.status);
-        assert_eq!(first_stale(&overlay, &spec.reads, 0), None);
+        assert_eq!(first_stale(&overlay, &spec.reads, 0, false), None);
     }
 
     /// The payer held 15 wei: after transaction 0 it cannot pay transaction 1 (whose execution on the base
@@ -1268,8 +1282,9 @@ mod tests {
         let before = (spec.reads.clone(), spec.writes.clone());
         let mut overlay = Overlay::for_block(&base, 2);
         overlay.apply(&run(&first, &base).writes);
-        let stale = first_stale(&overlay, &spec.reads, 0).expect("the payer's balance changed");
-        assert!(!repair_balances(&overlay, &mut spec, stale));
+        let stale =
+            first_stale(&overlay, &spec.reads, 0, false).expect("the payer's balance changed");
+        assert!(!repair_balances(&overlay, &mut spec, stale, false));
         assert_eq!((spec.reads, spec.writes), before);
         // Executed after transaction 0, the payment fails: the payer keeps its 5 wei.
         let fresh = run(&second, &overlay);

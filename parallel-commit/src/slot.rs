@@ -37,6 +37,10 @@ pub(crate) struct Slot {
     spec: UnsafeCell<Option<TxOutcome>>,
     /// The redo points of that execution, when it recorded any (`TxExecution::record_redo_points`).
     redo: UnsafeCell<Option<Box<RedoLog>>>,
+    /// The execution read a location of an account its layer of earlier speculative writes held: its
+    /// reads of accounts the committer has not written need not be base values, and validation checks
+    /// every read (`lookahead.rs`, `first_stale`).
+    layered: UnsafeCell<bool>,
 }
 
 // SAFETY: `spec` is written only by the one thread whose CAS moved the slot from FREE (or, the committer's,
@@ -53,6 +57,7 @@ impl Slot {
             state: AtomicU8::new(state),
             spec: UnsafeCell::new(None),
             redo: UnsafeCell::new(None),
+            layered: UnsafeCell::new(false),
         }
     }
 
@@ -163,6 +168,21 @@ impl Reader<'_> {
         unsafe { (*slot.redo.get()).take() }
     }
 
+    /// True when slot `i` is READY and its execution read what its layer of earlier speculative writes
+    /// held (see [`Slot::layered`]).
+    #[inline]
+    pub(crate) fn layered(&self, i: usize) -> bool {
+        let Some(slot) = self.slots.get(i) else {
+            return false;
+        };
+        // ORDERING: as in `take`.
+        if slot.state.load(Ordering::Acquire) != READY {
+            return false;
+        }
+        // SAFETY: as in `take`; no writer touches a READY slot.
+        unsafe { *slot.layered.get() }
+    }
+
     /// The outcome of slot `i` when it is READY and has one, to prefetch its read and write sets.
     #[inline]
     pub(crate) fn peek(&self, i: usize) -> Option<&TxOutcome> {
@@ -185,14 +205,16 @@ pub(crate) struct Claimed<'s> {
 }
 
 impl Claimed<'_> {
-    /// Writes the outcome (and its execution's redo points) and marks the slot READY.
+    /// Writes the outcome (and its execution's redo points, and whether it read what its layer held,
+    /// see [`Slot::layered`]) and marks the slot READY.
     #[inline]
-    pub(crate) fn publish(self, out: Option<TxOutcome>, redo: Option<Box<RedoLog>>) {
+    pub(crate) fn publish(self, out: Option<TxOutcome>, redo: Option<Box<RedoLog>>, layered: bool) {
         // SAFETY: this token is the only one for the slot (its CAS to RUNNING succeeded once), and the
         // committer reads the outcome only after the Release store of READY below.
         unsafe {
             *self.slot.spec.get() = out;
             *self.slot.redo.get() = redo;
+            *self.slot.layered.get() = layered;
         }
         // Drop stores READY.
     }
@@ -235,7 +257,7 @@ mod tests {
         assert_eq!(slots[0].claim().err(), Some(RUNNING));
         assert!(!slots[0].own());
         if let Some(c) = claimed {
-            c.publish(Some(outcome(21_000)), None);
+            c.publish(Some(outcome(21_000)), None, false);
         }
         assert_eq!(slots[0].state(Ordering::Acquire), READY);
         assert_eq!(reader.peek(0).map(|o| o.gas_used), Some(21_000));
@@ -272,7 +294,7 @@ mod tests {
         assert_eq!(slots[1].claim_predicted().err(), Some(RUNNING));
         assert_eq!(slots[1].claim().err(), Some(RUNNING));
         if let Some(c) = claimed {
-            c.publish(Some(outcome(30_000)), None);
+            c.publish(Some(outcome(30_000)), None, false);
         }
         let taken = reader.take(1).map(|o| o.map(|o| o.gas_used));
         assert_eq!(taken, Some(Some(30_000)));
@@ -287,7 +309,7 @@ mod tests {
             s.spawn(|| {
                 for j in 0..n {
                     if let Ok(c) = slots[j].claim() {
-                        c.publish(Some(outcome(j as u64)), None);
+                        c.publish(Some(outcome(j as u64)), None, false);
                     }
                 }
             });
