@@ -24,7 +24,8 @@
 //!
 //! Why it is never much slower than the sequential path: the committer does the sequential path's work
 //! for every transaction no helper has done, and for the others a validation that costs a few map lookups
-//! (a location the overlay has not written still holds its base value: no read at all). It never waits
+//! (a location the overlay has not written still holds its base value: no read at all, unless the
+//! execution read what a layer of speculative writes held, see `first_stale`). It never waits
 //! for a helper unless the helper is running the very transaction it needs, it leaves calls to a target
 //! whose speculative executions keep failing (a hot counter) or that it or a helper saw create a contract
 //! (CREATE bumps the creator's nonce) to itself, it calls the helpers in only for work they may take, and it
