@@ -137,6 +137,13 @@ const CALL_IN_AFTER: Duration = Duration::from_micros(40);
 /// transactions and 19 us took 40 us on two threads when helpers were called in at once).
 const MIN_WORK_LEFT: Duration = Duration::from_micros(150);
 
+/// ... except before its first transaction, with no pace yet: then it calls them in at once when the
+/// transactions they may take hold at least this much gas limit. A long first transaction otherwise ran
+/// alone (9069000: its second, 0.43 ms of a 2.2 ms block, after a first of 5 us; 18988207: its first,
+/// 0.32 ms). Measured on the 55 mainnet blocks at 2 threads (`docs/benchmarks.md`): 1.44-1.48x -> 1.48-1.50x
+/// in aggregate over five interleaved runs each; with 2 M gas, more blocks ran over 5% slower.
+const OPEN_AT_ONCE: u64 = 5_000_000;
+
 /// While alone, the committer asks whether to call the helpers in once per this much gas limit (about
 /// ten plain transfers; before every transaction of a block of large ones).
 const CHECK_EVERY: u64 = 200_000;
@@ -201,6 +208,27 @@ fn committer_run(committer_runs: Option<(usize, usize)>, c: usize) -> bool {
     committer_runs.is_some_and(|(first, n)| c > first && (c - first).is_multiple_of(n))
 }
 
+/// A run of at least this much gas limit is never the committer's: a long transaction it executes
+/// itself holds every commit behind it, while one a helper executes leaves the committer validating
+/// the rest meanwhile (17666333: a 2 ms transaction of 2 M gas limit, 3.5% of the block's, fell in a
+/// committer's run when the runs shifted by one, and the block went from 1.44x to 1.29x).
+const COMMITTER_RUN_MAX_GAS: u64 = 500_000;
+
+/// True when run `c` of `chunks` is the committer's: one of `committer_runs` and short enough
+/// ([`COMMITTER_RUN_MAX_GAS`]).
+fn committers(
+    committer_runs: Option<(usize, usize)>,
+    envs: &[Env],
+    chunks: &[TxIdx],
+    c: usize,
+) -> bool {
+    committer_run(committer_runs, c)
+        && envs[chunks[c]..chunks[c + 1]]
+            .iter()
+            .fold(0u64, |g, e| g.saturating_add(e.tx.gas_limit))
+            < COMMITTER_RUN_MAX_GAS
+}
+
 impl<'a> Shared<'a> {
     /// Claims the next run of transactions past the committer for speculative executions.
     fn claim(&self) -> Claim {
@@ -229,7 +257,7 @@ impl<'a> Shared<'a> {
             if c >= runs {
                 return Claim::Done;
             }
-            if !committer_run(self.committer_runs, c) {
+            if !committers(self.committer_runs, self.envs, &self.chunks, c) {
                 return Claim::Chunk(self.chunks[c], self.chunks[c + 1]);
             }
         }
@@ -364,13 +392,17 @@ impl<'a> Shared<'a> {
                 report.executions +=
                     self.speculate_run(start, end, SpecView::Fixed(self.base), &current);
             }
+            let mut reach = Reach::default();
             loop {
-                match self.claim() {
+                // ORDERING: Relaxed; see `claim_within`.
+                let ahead = reach.ahead(self.committed.load(Ordering::Relaxed));
+                match self.claim_within(ahead) {
                     Claim::Chunk(start, end) => {
                         report.executions +=
                             self.speculate_run(start, end, SpecView::Helper(&mut layer), &current);
                         backoff.reset();
                     }
+                    Claim::Wait if reach.waiting() => {}
                     Claim::Wait if backoff.is_completed() => {
                         let slept = Instant::now();
                         std::thread::sleep(std::time::Duration::from_micros(20));
@@ -395,6 +427,47 @@ impl<'a> Shared<'a> {
             self.stop.store(true, Ordering::Relaxed);
         }
         report
+    }
+}
+
+/// How far past the committer a helper claims: [`AHEAD`], widened by another [`AHEAD`] for each
+/// [`STALL`] the committer's published position has stood still since the helper first found nothing
+/// to claim. The committer then executes one long transaction itself (on 17666333 a 2 ms one of its
+/// own runs, during which the helper, 64 transactions ahead, idled for 1.5 ms); it learns nothing
+/// that would make speculating further ahead a waste until it moves on.
+#[derive(Default)]
+struct Reach {
+    /// The committer's position last seen.
+    pos: TxIdx,
+    /// When a helper first found nothing to claim with the committer at `pos`.
+    since: Option<Instant>,
+}
+
+/// See [`Reach`].
+const STALL: Duration = Duration::from_micros(50);
+
+impl Reach {
+    /// The distance past the committer at `pos` that a helper may claim now.
+    fn ahead(&mut self, pos: TxIdx) -> usize {
+        if pos != self.pos {
+            self.pos = pos;
+            self.since = None;
+        }
+        let stalls = self.since.map_or(0, |t| {
+            let n = t.elapsed().as_nanos() / STALL.as_nanos();
+            usize::try_from(n).unwrap_or(usize::MAX)
+        });
+        AHEAD.saturating_mul(stalls.saturating_add(1))
+    }
+
+    /// Notes that the helper found nothing to claim. True the first time at this position: the
+    /// helper asks again at once, with the clock started.
+    fn waiting(&mut self) -> bool {
+        if self.since.is_some() {
+            return false;
+        }
+        self.since = Some(Instant::now());
+        true
     }
 }
 
@@ -729,8 +802,8 @@ pub(crate) fn run(
     // The committer starts alone, exactly as the sequential path runs, and calls the helpers in before
     // transaction `i` (its next) when that pays: always without the cost model, else once it has worked
     // alone for `CALL_IN_AFTER` and the work left at its pace so far (time per unit of gas limit) is at
-    // least `MIN_WORK_LEFT`. A block done sooner never wakes a helper thread, nor sets anything up for
-    // one.
+    // least `MIN_WORK_LEFT`, or before its first when the helpers' share is `OPEN_AT_ONCE`. A block
+    // done sooner never wakes a helper thread, nor sets anything up for one.
     // Units of gas limit in all, and of the transactions a helper may take (not predicted dependent,
     // not calling a target learned to create contracts): the work the helpers are called in for.
     let (mut total, mut open) = (0u64, 0u64);
@@ -800,25 +873,26 @@ pub(crate) fn run(
     let first = chunks.partition_point(|&start| start <= from) - 1;
     let committer_runs =
         (cfg.adaptive && !any_dependent(&dependent)).then_some((first, COMMITTER_RUN_EVERY));
+    // The giants, else the block's last run when it lies past where speculation reaches from the
+    // committer's start (see `Shared::first_runs`).
+    let giants = giants(envs, &dependent, from);
     // The committer's runs are PREDICTED: no helper takes their slots, and the committer executes them.
+    // A giant in one stays FREE: the helpers take it first, and the committer does not wait for it.
     let mut run_of = 0;
+    let mut kept = committers(committer_runs, envs, &chunks, 0);
     let states = dependent.iter().enumerate().map(|(i, d)| {
         while chunks[run_of + 1] <= i {
             run_of += 1;
+            kept = committers(committer_runs, envs, &chunks, run_of);
         }
-        if *d || committer_run(committer_runs, run_of) {
+        if *d || (kept && !giants.contains(&i)) {
             PREDICTED
         } else {
             FREE
         }
     });
-    // The giants, else the block's last run when it lies past where speculation reaches from the
-    // committer's start (see `Shared::first_runs`).
     let last_run = chunks[chunks.len() - 2];
-    let mut first_runs: Vec<(TxIdx, TxIdx)> = giants(envs, &dependent, from)
-        .into_iter()
-        .map(|g| (g, g + 1))
-        .collect();
+    let mut first_runs: Vec<(TxIdx, TxIdx)> = giants.iter().map(|&g| (g, g + 1)).collect();
     if first_runs.is_empty() && last_run > from + AHEAD {
         first_runs.push((last_run, envs.len()));
     }
@@ -884,11 +958,15 @@ fn call_in_now(adaptive: bool, start: Instant, done: u64, open: u64) -> bool {
     if !adaptive {
         return true;
     }
-    let elapsed = start.elapsed();
     // No pace before the first transaction: the block's setup alone can take `CALL_IN_AFTER` on a
     // loaded machine (a fresh process's page faults), and a pace over no work called helpers in before
-    // anything was learnt about the block (a creator, its real pace).
-    if elapsed < CALL_IN_AFTER || done == 0 {
+    // anything was learnt about the block (its real pace). Only a block with much work for the
+    // helpers calls them in then ([`OPEN_AT_ONCE`]); a helper learns creators itself.
+    if done == 0 {
+        return open >= OPEN_AT_ONCE;
+    }
+    let elapsed = start.elapsed();
+    if elapsed < CALL_IN_AFTER {
         return false;
     }
     let pace = elapsed.as_nanos() as f64 / done.max(1) as f64;

@@ -129,9 +129,10 @@ fn with_factory_calls(mut envs: Vec<Env>, every: usize, offset: usize) -> Vec<En
 
 /// Calls of a contract that creates contracts (`FACTORY`: each CREATE reads and bumps its nonce, so every
 /// call depends on the one before) are left to the committer once it, or a helper speculating one, has
-/// seen one create: a block of nothing else never calls the helpers in, and in a mixed block each helper
-/// speculates at most the one factory call it started before any thread had seen one, so at most one
-/// speculation per helper fails. (The committer may call the helpers in before it committed the block's
+/// seen one create: in a block of nothing else and in a mixed block alike, each helper speculates at most
+/// the one factory call it started before any thread had seen one, so at most one speculation per helper
+/// fails. (A block of 120 M gas limit calls the helpers in before its first transaction, before anything
+/// is known of it: `lookahead.rs`, `OPEN_AT_ONCE`.) (The committer may call the helpers in before it committed the block's
 /// first factory call and then lose its core: on CI's 2-core machine at 4 threads, 14 failed before
 /// helpers learnt creators from their own speculations.)
 #[test]
@@ -143,9 +144,15 @@ fn calls_of_a_creating_contract_are_left_to_the_committer() {
     ] {
         for (r, threads) in run_both(name, &envs, &[2, 4]).into_iter().zip([2u64, 4]) {
             if name == "factory only" {
-                assert_eq!(r.re_executions, 0, "{name}: no speculation failed ({r:?})");
-                assert_eq!(r.mode, ExecMode::Sequential, "nothing for helpers: {r:?}");
-                assert_eq!(r.validations, 0, "{r:?}");
+                assert!(
+                    r.re_executions < threads,
+                    "{name}: at most one failed speculation per helper ({r:?})"
+                );
+                // Every speculation of a factory call fails: at most one per helper ran.
+                assert!(
+                    r.executions < r.txs as u64 + threads,
+                    "{name}: at most one speculation per helper ({r:?})"
+                );
             } else {
                 assert!(
                     r.re_executions < threads,
