@@ -112,16 +112,13 @@ const COMMITTER_RUN_EVERY: usize = 3;
 const GIANT_SHARE: f64 = 0.1;
 
 /// The transactions helpers take first ([`GIANT_SHARE`]), largest gas limit first: those after `from`
-/// whose gas limit is at least the share of the block's total and that are not predicted dependent.
+/// whose gas limit is at least `least` (that share of the block's total) and that are not predicted
+/// dependent.
 /// Not only the largest: block 18988207's two (6 M and 5 M of 38 M) ran 0.24 ms and 3.4 ms, and the
 /// second, taken by no one first, started 1.15 ms into a 4.9 ms block.
-fn giants(envs: &[Env], dependent: &[bool], from: TxIdx) -> Vec<TxIdx> {
-    let total = envs
-        .iter()
-        .fold(0u64, |t, e| t.saturating_add(e.tx.gas_limit));
-    let least = GIANT_SHARE * total as f64;
+fn giants(envs: &[Env], dependent: &[bool], from: TxIdx, least: u64) -> Vec<TxIdx> {
     let mut giants: Vec<TxIdx> = (from + 1..envs.len())
-        .filter(|&i| !dependent[i] && envs[i].tx.gas_limit as f64 >= least)
+        .filter(|&i| !dependent[i] && envs[i].tx.gas_limit >= least)
         .collect();
     giants.sort_by_key(|&i| std::cmp::Reverse(envs[i].tx.gas_limit));
     giants
@@ -198,12 +195,12 @@ struct Shared<'a> {
     /// ([`ParallelConfig::redo_min_gas`]), at least `redo_gap` gas apart.
     redo_min_gas: u64,
     redo_gap: u64,
-    /// Runs `first + k * n` (k >= 1) for `Some((first, n))` are the committer's (see
-    /// [`COMMITTER_RUN_EVERY`]): helpers skip them.
-    committer_runs: Option<(usize, usize)>,
+    /// Per run: kept for the committer ([`committers`]); helpers skip it.
+    kept: Box<[bool]>,
 }
 
-/// True when run `c` is kept for the committer under `committer_runs` (see [`Shared::committer_runs`]).
+/// True when run `c` is one of `committer_runs`: runs `first + k * n` (k >= 1) for `Some((first, n))`
+/// (see [`COMMITTER_RUN_EVERY`]; [`committers`] adds the cap on their gas).
 fn committer_run(committer_runs: Option<(usize, usize)>, c: usize) -> bool {
     committer_runs.is_some_and(|(first, n)| c > first && (c - first).is_multiple_of(n))
 }
@@ -257,7 +254,7 @@ impl<'a> Shared<'a> {
             if c >= runs {
                 return Claim::Done;
             }
-            if !committers(self.committer_runs, self.envs, &self.chunks, c) {
+            if !self.kept[c] {
                 return Claim::Chunk(self.chunks[c], self.chunks[c + 1]);
             }
         }
@@ -875,17 +872,19 @@ pub(crate) fn run(
         (cfg.adaptive && !any_dependent(&dependent)).then_some((first, COMMITTER_RUN_EVERY));
     // The giants, else the block's last run when it lies past where speculation reaches from the
     // committer's start (see `Shared::first_runs`).
-    let giants = giants(envs, &dependent, from);
+    let long_gas = (GIANT_SHARE * total as f64) as u64;
+    let giants = giants(envs, &dependent, from, long_gas);
+    let kept: Box<[bool]> = (0..chunks.len() - 1)
+        .map(|c| committers(committer_runs, envs, &chunks, c))
+        .collect();
     // The committer's runs are PREDICTED: no helper takes their slots, and the committer executes them.
     // A giant in one stays FREE: the helpers take it first, and the committer does not wait for it.
     let mut run_of = 0;
-    let mut kept = committers(committer_runs, envs, &chunks, 0);
     let states = dependent.iter().enumerate().map(|(i, d)| {
         while chunks[run_of + 1] <= i {
             run_of += 1;
-            kept = committers(committer_runs, envs, &chunks, run_of);
         }
-        if *d || (kept && !giants.contains(&i)) {
+        if *d || (kept[run_of] && !giants.contains(&i)) {
             PREDICTED
         } else {
             FREE
@@ -910,14 +909,14 @@ pub(crate) fn run(
         hot: RwLock::new(creators.list.into_iter().collect()),
         learn_creators: cfg.adaptive,
         chain: AtomicBool::new(false),
-        long_gas: (GIANT_SHARE * total as f64) as u64,
+        long_gas,
         first_runs,
         first_next: AtomicUsize::new(0),
         failure: Mutex::new(None),
         failed: AtomicBool::new(false),
         redo_min_gas: cfg.redo_min_gas,
         redo_gap: cfg.redo_gap,
-        committer_runs,
+        kept,
     };
     let helpers = Mutex::new(ExecReport::default());
     let mut committed = Err(ParallelError::Protocol {
@@ -1379,6 +1378,11 @@ mod tests {
             let mut e = env(caller, caller.wrapping_add(100), 0);
             e.tx.gas_limit = gas_limit;
             e
+        };
+        // A tenth of the block's gas limit, as `run` passes it.
+        let giants = |envs: &[Env], dependent: &[bool], from| {
+            let total: u64 = envs.iter().map(|e| e.tx.gas_limit).sum();
+            giants(envs, dependent, from, (GIANT_SHARE * total as f64) as u64)
         };
         // 100 k of 1.9 M: under a tenth.
         let flat: Vec<Env> = (0..19).map(|i| with_limit(i, 100_000)).collect();
