@@ -8,7 +8,8 @@
 //!
 //! ```text
 //!  helpers:    first the block's giants, if any (gas limit a tenth of the block's or more, largest
-//!              first), else the block's last run (the tail, which in-order helpers reach last)
+//!              first), else the block's last run (the tail, which in-order helpers reach last), then
+//!              the other transactions of 1.5 M gas limit or more (largest first)
 //!              claim(cursor) -> a run of consecutive txs j..k -> execute each over the base state -> READY
 //!                (once a validation failed: over the base plus the helper's own earlier speculative writes)
 //!  committer:  for i in block order:
@@ -18,7 +19,8 @@
 //!                FREE    -> take it, execute on the overlay (final), commit
 //!                RUNNING -> claim a run and execute it speculatively on the overlay meanwhile, else wait
 //!                  (once a validation failed, or when i is a long one: on a layer of its own speculative
-//!                   writes over the overlay, predicted-dependent txs too, as far ahead as it likes)
+//!                   writes over the overlay, predicted-dependent txs too, as far ahead as it likes; for
+//!                   a long one its own kept runs too, so that the layer holds every write in order)
 //!              overlay.apply(writes of i)
 //! ```
 //!
@@ -111,9 +113,16 @@ const COMMITTER_RUN_EVERY: usize = 3;
 /// 2% in aggregate over none (12522062 1.39x -> 1.53x, 19929064 1.15x -> 1.61x).
 const GIANT_SHARE: f64 = 0.1;
 
-/// The transactions helpers take first ([`GIANT_SHARE`]), largest gas limit first: those after `from`
-/// whose gas limit is at least `least` (that share of the block's total) and that are not predicted
-/// dependent.
+/// A transaction past the committer with at least this gas limit is taken by a helper first too, after
+/// those of [`GIANT_SHARE`] and the block's tail (see `Shared::first_runs`). In blocks of many small
+/// transactions a long one holds a small share of the block's gas limit: 17666333's 2.3 ms transaction
+/// (2 M gas limit, 3.5% of 56.6 M) started 2.4 ms into the block when a helper reached it in order, and
+/// the block ended 2.2 ms after that, the committer validating alone (6.1 ms at 2 threads; 5.3-5.4 ms
+/// with it taken first).
+const GIANT_GAS: u64 = 1_500_000;
+
+/// The transactions helpers take first ([`GIANT_SHARE`], [`GIANT_GAS`]), largest gas limit first: those
+/// after `from` whose gas limit is at least `least` and that are not predicted dependent.
 /// Not only the largest: block 18988207's two (6 M and 5 M of 38 M) ran 0.24 ms and 3.4 ms, and the
 /// second, taken by no one first, started 1.15 ms into a 4.9 ms block.
 fn giants(envs: &[Env], dependent: &[bool], from: TxIdx, least: u64) -> Vec<TxIdx> {
@@ -122,6 +131,32 @@ fn giants(envs: &[Env], dependent: &[bool], from: TxIdx, least: u64) -> Vec<TxId
         .collect();
     giants.sort_by_key(|&i| std::cmp::Reverse(envs[i].tx.gas_limit));
     giants
+}
+
+/// The runs helpers take first, in this order (`Shared::first_runs`), and the giants among them: the
+/// giants of [`GIANT_SHARE`] (`long_gas`), else the block's last run of `chunks` when it lies past where
+/// speculation reaches from the committer's start `from`, then the giants of [`GIANT_GAS`] not in it.
+fn first_runs(
+    envs: &[Env],
+    dependent: &[bool],
+    from: TxIdx,
+    long_gas: u64,
+    chunks: &[TxIdx],
+) -> (Vec<TxIdx>, Vec<(TxIdx, TxIdx)>) {
+    let mut giants = giants(envs, dependent, from, long_gas.min(GIANT_GAS));
+    let shares = giants
+        .iter()
+        .take_while(|&&g| envs[g].tx.gas_limit >= long_gas)
+        .count();
+    let mut runs: Vec<(TxIdx, TxIdx)> = giants[..shares].iter().map(|&g| (g, g + 1)).collect();
+    let last_run = chunks[chunks.len() - 2];
+    if shares == 0 && last_run > from + AHEAD {
+        runs.push((last_run, envs.len()));
+        // A giant in the tail runs with it.
+        giants.retain(|&g| g < last_run);
+    }
+    runs.extend(giants[shares..].iter().map(|&g| (g, g + 1)));
+    (giants, runs)
 }
 
 /// The committer publishes its position to the helpers once per this many transactions.
@@ -168,9 +203,10 @@ struct Shared<'a> {
     /// speculation, becomes hot (see [`creating_target`]).
     learn_creators: bool,
     /// Runs of transactions `start..end` helpers take before anything else, over the base, out of block
-    /// order, one at a time, in this order: the block's giants, transactions whose gas limit is a large
-    /// share of the block's ([`giants`]), else its last run (the tail), when it lies past where
-    /// speculation reaches from the committer's start. The tail is what helpers walking in order reach
+    /// order, one at a time, in this order ([`first_runs`]): the block's giants, transactions whose gas
+    /// limit is a large share of the block's ([`giants`]), else its last run (the tail), when it lies
+    /// past where speculation reaches from the committer's start; then the transactions of
+    /// [`GIANT_GAS`] or more not among them. The tail is what helpers walking in order reach
     /// last, and a long transaction there is the block's critical path with nothing to mark it
     /// (19932703: Scroll's `finalizeBundle`, 3.8 ms of 6.2 ms, ordinary gas limit, last of 143).
     /// Measured on the 55 mainnet blocks at 2 threads, interleaved (`docs/benchmarks.md`): 19932703
@@ -229,11 +265,13 @@ fn committers(
 impl<'a> Shared<'a> {
     /// Claims the next run of transactions past the committer for speculative executions.
     fn claim(&self) -> Claim {
-        self.claim_within(AHEAD)
+        self.claim_within(AHEAD, false)
     }
 
-    /// Claims the next run of transactions starting at most `ahead` past the committer.
-    fn claim_within(&self, ahead: usize) -> Claim {
+    /// Claims the next run of transactions starting at most `ahead` past the committer; runs kept for
+    /// the committer too when `kept_too` (the committer's own speculation while it waits for a long
+    /// transaction).
+    fn claim_within(&self, ahead: usize, kept_too: bool) -> Claim {
         // ORDERING: Relaxed: `stop` only ends speculation early; nothing is read through it.
         if self.stop.load(Ordering::Relaxed) {
             return Claim::Done;
@@ -254,7 +292,7 @@ impl<'a> Shared<'a> {
             if c >= runs {
                 return Claim::Done;
             }
-            if !self.kept[c] {
+            if kept_too || !self.kept[c] {
                 return Claim::Chunk(self.chunks[c], self.chunks[c + 1]);
             }
         }
@@ -330,7 +368,7 @@ impl<'a> Shared<'a> {
     fn speculate(&self, j: TxIdx, view: &mut SpecView<'_, 'a, '_>, claimed: Claimed<'_>) {
         let env = &self.envs[j];
         let mut exec = TxExecution::borrowed(env);
-        let record = env.tx.gas_limit >= self.redo_min_gas;
+        let record = env.tx.gas_limit >= self.redo_min_gas && self.redo_pays(view);
         if record {
             exec.record_redo_points(self.redo_gap);
         }
@@ -368,6 +406,19 @@ impl<'a> Shared<'a> {
         claimed.publish(out, redo, layered);
     }
 
+    /// Whether a speculative execution over `view` is likely enough to fail validation for redo points
+    /// ([`ParallelConfig::redo_min_gas`]) to pay: always without the cost model; with it, once the block
+    /// has seen a failed validation (`chain`), or on the committer's layer of its own speculative writes.
+    /// Each point copies the journal and the frame stack: on block 16257471 they cost the 13.6 M gas
+    /// limit transaction a helper runs first, and whose speculation holds, about a tenth of its 3.7 ms,
+    /// while over the 55 mainnet blocks redos saved about 0.4 M gas a pass (`docs/benchmarks.md`).
+    fn redo_pays(&self, view: &SpecView<'_, 'a, '_>) -> bool {
+        // ORDERING: Relaxed; see `Shared::chain`.
+        !self.learn_creators
+            || matches!(view, SpecView::Committer(_))
+            || self.chain.load(Ordering::Relaxed)
+    }
+
     /// A helper: speculates until nothing is left to claim. A panic stops the block with an error
     /// naming the transaction (the slot is released so that the committer does not wait on it).
     fn help(&self) -> ExecReport {
@@ -393,7 +444,7 @@ impl<'a> Shared<'a> {
             loop {
                 // ORDERING: Relaxed; see `claim_within`.
                 let ahead = reach.ahead(self.committed.load(Ordering::Relaxed));
-                match self.claim_within(ahead) {
+                match self.claim_within(ahead, false) {
                     Claim::Chunk(start, end) => {
                         report.executions +=
                             self.speculate_run(start, end, SpecView::Helper(&mut layer), &current);
@@ -873,7 +924,7 @@ pub(crate) fn run(
     // The giants, else the block's last run when it lies past where speculation reaches from the
     // committer's start (see `Shared::first_runs`).
     let long_gas = (GIANT_SHARE * total as f64) as u64;
-    let giants = giants(envs, &dependent, from, long_gas);
+    let (giants, first_runs) = first_runs(envs, &dependent, from, long_gas, &chunks);
     let kept: Box<[bool]> = (0..chunks.len() - 1)
         .map(|c| committers(committer_runs, envs, &chunks, c))
         .collect();
@@ -890,11 +941,6 @@ pub(crate) fn run(
             FREE
         }
     });
-    let last_run = chunks[chunks.len() - 2];
-    let mut first_runs: Vec<(TxIdx, TxIdx)> = giants.iter().map(|&g| (g, g + 1)).collect();
-    if first_runs.is_empty() && last_run > from + AHEAD {
-        first_runs.push((last_run, envs.len()));
-    }
     let shared = Shared {
         envs,
         base,
@@ -1091,11 +1137,17 @@ fn commit<'a>(
                             return Err(e);
                         }
                     }
+                    // Waiting for a long transaction, the committer speculates every run after
+                    // it, its own kept runs included, in block order on its layer: a run it skipped
+                    // left its writes out of the layer, and every later read of them went stale
+                    // (15537394: a mint counter that 20 calls after its 26 M gas creation bump; the
+                    // 16 calls after a kept run all failed and ran again after the creation, one by
+                    // one: 1.6 ms -> 1.1 ms at 2 threads with them in the layer).
+                    let long = env.tx.gas_limit >= shared.long_gas;
                     // ORDERING: Relaxed; see `Shared::chain`.
-                    let chained =
-                        shared.chain.load(Ordering::Relaxed) || env.tx.gas_limit >= shared.long_gas;
+                    let chained = shared.chain.load(Ordering::Relaxed) || long;
                     let claim = if chained {
-                        shared.claim_within(usize::MAX)
+                        shared.claim_within(usize::MAX, long)
                     } else {
                         shared.claim()
                     };
@@ -1370,6 +1422,52 @@ mod tests {
             .writes
             .iter()
             .any(|w| w.address == Address::repeat_byte(0xaa)));
+    }
+
+    #[test]
+    fn first_runs_are_the_large_shares_then_the_tail_then_the_large_gas_limits() {
+        let with_limit = |caller: u8, gas_limit: u64| {
+            let mut e = env(caller, caller.wrapping_add(100), 0);
+            e.tx.gas_limit = gas_limit;
+            e
+        };
+        // 200 transactions of 100 k (runs of two), 20 M of gas limit before the changes below.
+        let mut envs: Vec<Env> = (0..200).map(|i| with_limit(i as u8, 100_000)).collect();
+        for (i, e) in envs.iter_mut().enumerate() {
+            // Distinct senders, and calls with input (not bare): nothing predicted dependent.
+            let mut a = [0u8; 20];
+            a[18] = (i >> 8) as u8 + 1;
+            a[19] = i as u8;
+            e.tx.caller = Address::from(a);
+            e.tx.data = alloy_primitives::Bytes::from_static(&[1]);
+        }
+        let runs_of = |envs: &[Env]| {
+            let total: u64 = envs.iter().map(|e| e.tx.gas_limit).sum();
+            let long_gas = (GIANT_SHARE * total as f64) as u64;
+            first_runs(
+                envs,
+                &predicted_dependent(envs),
+                0,
+                long_gas,
+                &chunk_starts(envs),
+            )
+        };
+        // Nothing large: only the tail.
+        let (giants, runs) = runs_of(&envs);
+        assert!(giants.is_empty());
+        assert_eq!(runs, [(198, 200)]);
+        // A 2 M gas limit (a tenth of 24.4 M is more): after the tail; one in the tail runs with it.
+        envs[50].tx.gas_limit = 2_000_000;
+        envs[199].tx.gas_limit = 2_000_000;
+        let (giants, runs) = runs_of(&envs);
+        assert_eq!(giants, [50]);
+        assert_eq!(runs, [(199, 200), (50, 51)]);
+        // A large share: first, and no tail; the 2 M ones after it, largest first.
+        envs[120].tx.gas_limit = 8_000_000;
+        envs[50].tx.gas_limit = 1_500_000;
+        let (giants, runs) = runs_of(&envs);
+        assert_eq!(giants, [120, 199, 50]);
+        assert_eq!(runs, [(120, 121), (199, 200), (50, 51)]);
     }
 
     #[test]
