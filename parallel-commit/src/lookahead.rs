@@ -199,9 +199,10 @@ struct Shared<'a> {
     /// balance): their transactions are left to the committer. `any_hot` spares the lock while empty.
     hot: RwLock<AddressSet>,
     any_hot: AtomicBool,
-    /// The cost model is on: a call target seen creating a contract, by the committer or in a helper's
-    /// speculation, becomes hot (see [`creating_target`]).
-    learn_creators: bool,
+    /// The cost model is on ([`ParallelConfig::adaptive`]): a call target seen creating a contract, by the
+    /// committer or in a helper's speculation, becomes hot (see [`creating_target`]), and speculations
+    /// record redo points only where a failure is likely (see [`Shared::redo_pays`]).
+    adaptive: bool,
     /// Runs of transactions `start..end` helpers take before anything else, over the base, out of block
     /// order, one at a time, in this order ([`first_runs`]): the block's giants, transactions whose gas
     /// limit is a large share of the block's ([`giants`]), else its last run (the tail), when it lies
@@ -393,7 +394,7 @@ impl<'a> Shared<'a> {
         // A helper learns a creator from its own speculation: the committer may be far behind (called in
         // before it committed the block's first call of it, then descheduled), and every helper
         // speculating the creator's later calls over the base would fail validation.
-        if self.learn_creators {
+        if self.adaptive {
             if let Some(to) = out.as_ref().and_then(|o| creating_target(env, o)) {
                 self.make_hot(to);
             }
@@ -414,7 +415,7 @@ impl<'a> Shared<'a> {
     /// while over the 55 mainnet blocks redos saved about 0.4 M gas a pass (`docs/benchmarks.md`).
     fn redo_pays(&self, view: &SpecView<'_, 'a, '_>) -> bool {
         // ORDERING: Relaxed; see `Shared::chain`.
-        !self.learn_creators
+        !self.adaptive
             || matches!(view, SpecView::Committer(_))
             || self.chain.load(Ordering::Relaxed)
     }
@@ -953,7 +954,7 @@ pub(crate) fn run(
         // Targets seen creating contracts while alone are hot from the start.
         any_hot: AtomicBool::new(!creators.list.is_empty()),
         hot: RwLock::new(creators.list.into_iter().collect()),
-        learn_creators: cfg.adaptive,
+        adaptive: cfg.adaptive,
         chain: AtomicBool::new(false),
         long_gas,
         first_runs,
