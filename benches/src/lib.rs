@@ -18,6 +18,7 @@
 
 pub mod chain;
 pub mod check;
+pub mod core_latency;
 #[allow(unsafe_code)] // `getrusage` for process CPU time (a libc call).
 pub mod cpu;
 pub mod data;

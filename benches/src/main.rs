@@ -527,6 +527,7 @@ fn synthetic(args: SyntheticArgs) -> anyhow::Result<()> {
     };
     let rows = synthetic::run_suite(&opts).context("synthetic suite")?;
     print!("{}", report::synthetic_table(&rows));
+    print_round_trips();
     report::write(&args.out, "synthetic.csv", &report::synthetic_csv(&rows))?;
     report::write(&args.out, "synthetic.svg", &report::synthetic_svg(&rows))?;
     eprintln!(
@@ -534,6 +535,14 @@ fn synthetic(args: SyntheticArgs) -> anyhow::Result<()> {
         args.out.join("synthetic.csv").display()
     );
     Ok(())
+}
+
+/// The inter-core round trips the suite measured (one after each workload or block), so that its
+/// parallel figures are read with the machine's state beside them.
+fn print_round_trips() {
+    if let Some(s) = parevm_benches::core_latency::summary() {
+        println!("inter-core round trip (one cache line between two threads): {s}");
+    }
 }
 
 /// `--threads` as given, else 1, 2, 4, ... up to the available parallelism; zero is refused.
@@ -581,6 +590,7 @@ fn mainnet(args: MainnetArgs) -> anyhow::Result<()> {
     print!("{}", mainnet::report::block_table(&rows));
     println!();
     print!("{}", mainnet::report::summary_text(&summary));
+    print_round_trips();
     report::write(
         &args.out,
         "mainnet.csv",

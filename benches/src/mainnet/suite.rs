@@ -89,13 +89,15 @@ pub fn run_suite(opts: &MainnetOptions) -> Result<Vec<BlockRow>, BenchError> {
         let revm = RevmBlock::new(b, &set)?;
         check(b, &revm, &opts.threads)?;
         let row = measure(b, &revm, opts);
+        let rt = crate::core_latency::probe();
         eprintln!(
-            "{:>9} {:<16} txs={:<5} seq {:>8.2} ms, revm {:>8.2} ms",
+            "{:>9} {:<16} txs={:<5} seq {:>8.2} ms, revm {:>8.2} ms, inter-core round trip {} ns",
             row.number,
             row.fork,
             row.txs,
             row.seq.wall.as_secs_f64() * 1e3,
-            row.revm.wall.as_secs_f64() * 1e3
+            row.revm.wall.as_secs_f64() * 1e3,
+            rt.as_nanos()
         );
         rows.push(row);
     }

@@ -143,7 +143,11 @@ fn measure(w: &Workload, opts: &SyntheticOptions) -> Result<Vec<SyntheticRow>, B
     let import = configs - 2;
     let mut samples: Vec<Samples> = vec![Samples::default(); configs];
     let mut re_exec = vec![0u64; configs];
+    let mut probes = Vec::with_capacity(opts.runs as usize);
     for round in 0..=opts.runs.max(1) as usize {
+        if round > 0 {
+            probes.push(crate::core_latency::probe());
+        }
         for k in 0..configs {
             let c = (k + round) % configs;
             let (wall, cpu) = if c == 0 {
@@ -172,6 +176,15 @@ fn measure(w: &Workload, opts: &SyntheticOptions) -> Result<Vec<SyntheticRow>, B
             }
         }
     }
+    let mut rt: Vec<u128> = probes.iter().map(Duration::as_nanos).collect();
+    rt.sort_unstable();
+    eprintln!(
+        "{}: inter-core round trip between rounds: median {} ns, min {}, max {}",
+        w.name,
+        rt.get(rt.len() / 2).copied().unwrap_or_default(),
+        rt.first().copied().unwrap_or_default(),
+        rt.last().copied().unwrap_or_default()
+    );
     let seq = &samples[0];
     let base = median(&seq.wall);
     let row = |engine, threads, s: &Samples, re_executions| SyntheticRow {
