@@ -71,7 +71,7 @@ pub fn force_parallel_path(on: bool) {
 pub enum Engine {
     /// The calling thread commits in block order on the sequential path's overlay while helpers execute
     /// the transactions ahead of it against the base state; a helper's outcome is committed when its
-    /// reads still hold (`lookahead.rs`). Falls back to one thread when the block is predicted to be a
+    /// reads still hold (`lookahead/`). Falls back to one thread when the block is predicted to be a
     /// chain. The default: it never costs much more than the sequential path.
     #[default]
     Lookahead,

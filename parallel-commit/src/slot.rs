@@ -39,7 +39,7 @@ pub(crate) struct Slot {
     redo: UnsafeCell<Option<Box<RedoLog>>>,
     /// The execution read a location of an account its layer of earlier speculative writes held: its
     /// reads of accounts the committer has not written need not be base values, and validation checks
-    /// every read (`lookahead.rs`, `first_stale`).
+    /// every read (`lookahead/committer.rs`, `first_stale`).
     layered: UnsafeCell<bool>,
 }
 

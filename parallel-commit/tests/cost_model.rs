@@ -1,7 +1,7 @@
 //! The lookahead engine with its cost model on (the default configuration), on blocks long enough for it
 //! to call its helpers in: results equal sequential execution, transaction by transaction. The property
 //! tests (`equivalence.rs`) run the lookahead engine with the cost model off, which never keeps runs for
-//! the committer (`lookahead.rs`, `COMMITTER_RUN_EVERY`) nor gives code twins a reason to be made
+//! the committer (`lookahead/schedule.rs`, `COMMITTER_RUN_EVERY`) nor gives code twins a reason to be made
 //! (`evm-core/src/code_twins.rs`); these blocks take both paths.
 
 mod common;
@@ -48,7 +48,7 @@ fn block(call_every: u16) -> Vec<Env> {
         .map(|i| {
             let call = call_every > 0 && i % call_every == 0;
             // The calls carry input (the contract ignores it): bare calls of one target would be predicted
-            // dependent (`lookahead.rs`), and then the committer keeps no runs.
+            // dependent (`lookahead/predict.rs`), and then the committer keeps no runs.
             let (kind, data, gas_limit) = if call {
                 (
                     TxKind::Call(HEAVY),
@@ -132,7 +132,7 @@ fn with_factory_calls(mut envs: Vec<Env>, every: usize, offset: usize) -> Vec<En
 /// seen one create: in a block of nothing else and in a mixed block alike, each helper speculates at most
 /// the one factory call it started before any thread had seen one, so at most one speculation per helper
 /// fails. (A block of 120 M gas limit calls the helpers in before its first transaction, before anything
-/// is known of it: `lookahead.rs`, `OPEN_AT_ONCE`.) (The committer may call the helpers in before it committed the block's
+/// is known of it: `lookahead/mod.rs`, `OPEN_AT_ONCE`.) (The committer may call the helpers in before it committed the block's
 /// first factory call and then lose its core: on CI's 2-core machine at 4 threads, 14 failed before
 /// helpers learnt creators from their own speculations.)
 #[test]
@@ -170,7 +170,7 @@ fn calls_of_a_creating_contract_are_left_to_the_committer() {
 }
 
 /// A block of transfers with one `HEAVY` call whose gas limit is over a tenth of the block's, which a
-/// helper takes first, out of block order (`lookahead.rs`, `GIANT_SHARE`), at several places in the block:
+/// helper takes first, out of block order (`lookahead/schedule.rs`, `GIANT_SHARE`), at several places in the block:
 /// results equal sequential execution.
 #[test]
 fn a_giant_taken_out_of_order_equals_sequential() {
@@ -185,7 +185,7 @@ fn a_giant_taken_out_of_order_equals_sequential() {
 }
 
 /// Two giants (each over a tenth of the block's gas limit), which helpers take first, the larger first,
-/// out of block order (`lookahead.rs`, `giants`): results equal sequential execution.
+/// out of block order (`lookahead/schedule.rs`, `giants`): results equal sequential execution.
 #[test]
 fn two_giants_taken_out_of_order_equal_sequential() {
     for (a, b) in [(1usize, 2usize), (100, 500), (599, 3)] {
@@ -201,7 +201,7 @@ fn two_giants_taken_out_of_order_equal_sequential() {
 }
 
 /// A block of transfers whose last transaction is a `HEAVY` call with an ordinary gas limit (no giant):
-/// the first helper takes the block's last run first, out of block order (`lookahead.rs`, `Shared::first_runs`).
+/// the first helper takes the block's last run first, out of block order (`lookahead/schedule.rs`, `first_runs`).
 /// Results equal sequential execution.
 #[test]
 fn the_tail_taken_first_equals_sequential() {
@@ -217,7 +217,7 @@ fn the_tail_taken_first_equals_sequential() {
 /// Every third transaction asks `PAYER` for 1 wei (a WETH withdrawal in miniature: the contract's balance
 /// is read only to check that it covers the payment). Each payment changes the balance every later one
 /// read, so each speculation of them reads a stale balance; all of them are taken as they are, their read
-/// and balance write moved to the committed balance (`lookahead.rs`, `repair_balances`), none re-executed.
+/// and balance write moved to the committed balance (`lookahead/committer.rs`, `repair_balances`), none re-executed.
 /// Whether a helper speculates a payment before the committer commits the one before depends on the
 /// machine's load (under two busy processes on a 2-core machine, the helpers often get no core before the
 /// committer is done), so rounds run until one has taken a changed balance.
