@@ -29,27 +29,22 @@ pub fn probe() -> Duration {
         s.spawn(|| {
             let mut v = 1;
             while v < total {
-                // ORDERING: Acquire/Release pairs with the other thread's; only the value matters here.
-                while line.0.load(Ordering::Acquire) != v {
-                    std::hint::spin_loop();
-                }
+                wait_for(&line, v);
+                // ORDERING: Release hands the turn to the other thread's Acquire load in `wait_for`.
                 line.0.store(v + 1, Ordering::Release);
                 v += 2;
             }
         });
         // Wait for the other thread to be running before the clock starts.
+        // ORDERING: as above, here and in the loop below.
         line.0.store(1, Ordering::Release);
-        while line.0.load(Ordering::Acquire) != 2 {
-            std::hint::spin_loop();
-        }
+        wait_for(&line, 2);
         let start = Instant::now();
         let mut v = 2;
         while v < total {
             line.0.store(v + 1, Ordering::Release);
             v += 2;
-            while line.0.load(Ordering::Acquire) != v {
-                std::hint::spin_loop();
-            }
+            wait_for(&line, v);
         }
         start.elapsed()
     });
@@ -59,6 +54,24 @@ pub fn probe() -> Duration {
     }
     per
 }
+
+/// Spins until `line` holds `v`, yielding now and then: on a machine with one CPU the other thread runs
+/// only when this one gives the CPU up (a round trip then costs a scheduler switch, as it should read).
+fn wait_for(line: &Line, v: u64) {
+    let mut spins = 0u32;
+    // ORDERING: Acquire pairs with the other thread's Release store; only the value matters here.
+    while line.0.load(Ordering::Acquire) != v {
+        spins += 1;
+        if spins.is_multiple_of(YIELD_EVERY) {
+            std::thread::yield_now();
+        } else {
+            std::hint::spin_loop();
+        }
+    }
+}
+
+/// Spins between yields in [`wait_for`]: far more than a round trip between two running cores takes.
+const YIELD_EVERY: u32 = 1_000;
 
 /// `"median M ns, min A, max B over N probes"`, or `None` before the first probe.
 pub fn summary() -> Option<String> {
