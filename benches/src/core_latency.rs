@@ -73,9 +73,16 @@ fn wait_for(line: &Line, v: u64) {
 /// Spins between yields in [`wait_for`]: far more than a round trip between two running cores takes.
 const YIELD_EVERY: u32 = 1_000;
 
-/// `"median M ns, min A, max B over N probes"`, or `None` before the first probe.
+/// `"median M ns, min A, max B over N probes"` for every probe of this process, or `None` before the
+/// first.
 pub fn summary() -> Option<String> {
-    let mut p = PROBES.lock().ok()?.clone();
+    let p = PROBES.lock().ok()?.clone();
+    spread(&p)
+}
+
+/// `"median M ns, min A, max B over N probes"` for round trips `ns` (nanoseconds), or `None` when empty.
+pub fn spread(ns: &[f64]) -> Option<String> {
+    let mut p = ns.to_vec();
     if p.is_empty() {
         return None;
     }
@@ -99,5 +106,14 @@ mod tests {
         assert!(d > Duration::ZERO);
         let s = summary().expect("one probe kept");
         assert!(s.contains("probes"), "{s}");
+    }
+
+    #[test]
+    fn a_spread_names_median_min_max_and_count() {
+        assert_eq!(spread(&[]), None);
+        assert_eq!(
+            spread(&[90.0, 60.0, 300.0]).as_deref(),
+            Some("median 90 ns, min 60, max 300 over 3 probes")
+        );
     }
 }

@@ -537,8 +537,8 @@ fn synthetic(args: SyntheticArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The inter-core round trips the suite measured (one after each workload or block), so that its
-/// parallel figures are read with the machine's state beside them.
+/// The inter-core round trips the suite measured (between synthetic rounds, after each mainnet block),
+/// so that its parallel figures are read with the machine's state beside them.
 fn print_round_trips() {
     if let Some(s) = parevm_benches::core_latency::summary() {
         println!("inter-core round trip (one cache line between two threads): {s}");

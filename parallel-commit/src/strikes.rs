@@ -1,6 +1,7 @@
 //! The lookahead committer's per-call-target record of speculative outcomes that failed validation and
-//! that held, from which it learns hot targets (`lookahead/committer.rs`, `learn`): a target whose outcomes failed
-//! at least twice and more often than they held is hot, and helpers leave its calls to the committer.
+//! that held, from which it learns hot targets (`lookahead/committer.rs`, `learn`): a target whose
+//! outcomes failed at least twice and more often than they held is hot, and helpers leave its calls to
+//! the committer.
 //!
 //! Every validated outcome counts once, so this sits on the committer's path for every transaction. An
 //! exact map entry per target cost about 8% of the committer's time on a block of plain transfers (every

@@ -176,15 +176,10 @@ fn measure(w: &Workload, opts: &SyntheticOptions) -> Result<Vec<SyntheticRow>, B
             }
         }
     }
-    let mut rt: Vec<u128> = probes.iter().map(Duration::as_nanos).collect();
-    rt.sort_unstable();
-    eprintln!(
-        "{}: inter-core round trip between rounds: median {} ns, min {}, max {}",
-        w.name,
-        rt.get(rt.len() / 2).copied().unwrap_or_default(),
-        rt.first().copied().unwrap_or_default(),
-        rt.last().copied().unwrap_or_default()
-    );
+    let rt: Vec<f64> = probes.iter().map(|d| d.as_secs_f64() * 1e9).collect();
+    if let Some(rt) = crate::core_latency::spread(&rt) {
+        eprintln!("{}: inter-core round trip between rounds: {rt}", w.name);
+    }
     let seq = &samples[0];
     let base = median(&seq.wall);
     let row = |engine, threads, s: &Samples, re_executions| SyntheticRow {
