@@ -37,6 +37,13 @@ const HELPER_GAS_CAP: u64 = 1 << 21;
 /// wait for the rest.
 const LEAD_QUARTERS: u64 = 8;
 
+/// A call of a kind the scout has run is *light* when its last run took under this share (in percent)
+/// of the committer's time per call: the scout skips it whatever its lead. Running it would save the
+/// committer little more than the check and the apply cost, while the scout's time is worth more on the
+/// heavy calls further on (a bundle's validations against its executions: `docs/benchmarks.md`, "Frames
+/// (issue 16): the scout skips light calls").
+const LIGHT_PERCENT: u64 = 50;
+
 /// Discarded helper frames (more than applied) after which the scout of a transaction runs no more.
 const STRIKES: usize = 2;
 
@@ -343,37 +350,50 @@ pub fn call_kind(code_address: Address, input: &[u8]) -> CallKind {
     (code_address, selector)
 }
 
-/// What the scout learned of its own runs: the last run time of each kind of call (code address and
-/// selector), the scout's guess for the next call of that kind.
+/// What the scout learned of its own runs: the last run time of each kind of call (the hash of the code
+/// that runs and the selector), the scout's guess for the next call of that kind. Keyed by code, not by
+/// address: the accounts of a bundle (or the proxies of a router's pools) are many addresses running one
+/// code, and the first of them tells the time of the others.
 #[derive(Debug, Default)]
 pub(super) struct ScoutClock {
-    runs: Vec<(Address, [u8; 4], u64)>,
+    runs: Vec<(B256, [u8; 4], u64)>,
 }
 
 impl ScoutClock {
-    fn kind(c: &CallRequest) -> CallKind {
-        call_kind(c.code_address, &c.input)
+    fn kind(c: &CallRequest) -> (B256, [u8; 4]) {
+        (c.code.hash(), call_kind(c.code_address, &c.input).1)
     }
 
     fn expected(&self, c: &CallRequest) -> Option<u64> {
-        let (a, s) = Self::kind(c);
+        let (h, s) = Self::kind(c);
         self.runs
             .iter()
-            .find(|(ra, rs, _)| *ra == a && *rs == s)
+            .find(|(rh, rs, _)| *rh == h && *rs == s)
             .map(|r| r.2)
     }
 
     fn record(&mut self, c: &CallRequest, ns: u64) {
-        let (a, s) = Self::kind(c);
+        let (h, s) = Self::kind(c);
         match self
             .runs
             .iter_mut()
-            .find(|(ra, rs, _)| *ra == a && *rs == s)
+            .find(|(rh, rs, _)| *rh == h && *rs == s)
         {
             Some(r) => r.2 = ns,
-            None => self.runs.push((a, s, ns)),
+            None => self.runs.push((h, s, ns)),
         }
     }
+}
+
+/// Whether the scout should run a call it expects to take `expected` (its kind's last run, if any) when
+/// the committer is expected to reach it in `reach` at `per_call` a call: not when the call is light
+/// ([`LIGHT_PERCENT`]), and only when the committer will arrive after a run of it ends (with
+/// [`LEAD_QUARTERS`] of margin; a kind not run yet is taken to last one of the committer's calls).
+fn worth_running(expected: Option<u64>, reach: u64, per_call: u64) -> bool {
+    let light =
+        expected.is_some_and(|e| e.saturating_mul(100) < per_call.saturating_mul(LIGHT_PERCENT));
+    let run = expected.unwrap_or(per_call);
+    !light && reach.saturating_mul(4) >= run.saturating_mul(LEAD_QUARTERS)
 }
 
 impl<'b> TxExecution<'b> {
@@ -432,10 +452,7 @@ impl<'b> TxExecution<'b> {
         let expected = self.scout_clock.expected(c);
         let worth = !board.struck()
             && match board.time_to_reach(k) {
-                Some((reach, per_call)) => {
-                    let run = expected.unwrap_or(per_call);
-                    reach.saturating_mul(4) >= run.saturating_mul(LEAD_QUARTERS)
-                }
+                Some((reach, per_call)) => worth_running(expected, reach, per_call),
                 // Before the committer's first call: any call but the first is at least one call away.
                 None => k > 0,
             };
@@ -535,12 +552,13 @@ mod tests {
     use crate::code::Bytecode;
     use crate::interpreter::CallScheme;
 
-    fn request(to: u8, selector: [u8; 4]) -> CallRequest {
+    /// A call of `to` running code whose one byte is `code`.
+    fn request(to: u8, code: u8, selector: [u8; 4]) -> CallRequest {
         CallRequest {
             scheme: CallScheme::Call,
             target: Address::repeat_byte(to),
             code_address: Address::repeat_byte(to),
-            code: Bytecode::empty(),
+            code: Arc::new(Bytecode::new(Bytes::from(vec![code]))),
             caller: Address::repeat_byte(0xee),
             transfer: U256::ZERO,
             apparent_value: U256::ZERO,
@@ -555,14 +573,32 @@ mod tests {
     #[test]
     fn the_scout_expects_a_call_to_take_what_the_last_of_its_kind_took() {
         let mut clock = ScoutClock::default();
-        let (a, b) = (request(1, [1, 2, 3, 4]), request(1, [9, 9, 9, 9]));
+        let (a, b) = (request(1, 0, [1, 2, 3, 4]), request(1, 0, [9, 9, 9, 9]));
         assert_eq!(clock.expected(&a), None);
         clock.record(&a, 40_000);
         clock.record(&b, 8_000);
         clock.record(&a, 50_000);
         assert_eq!(clock.expected(&a), Some(50_000));
         assert_eq!(clock.expected(&b), Some(8_000));
-        assert_eq!(clock.expected(&request(2, [1, 2, 3, 4])), None);
+        // Another account running the same code is the same kind (a bundle's accounts); other code is not.
+        assert_eq!(clock.expected(&request(2, 0, [1, 2, 3, 4])), Some(50_000));
+        assert_eq!(clock.expected(&request(1, 1, [1, 2, 3, 4])), None);
+    }
+
+    #[test]
+    fn the_scout_runs_heavy_calls_it_has_time_for_and_never_light_ones() {
+        // The committer at 20 us a call, 100 us away.
+        let (reach, per_call) = (100_000, 20_000);
+        // Heavy (40 us, twice the committer's pace): run with a lead of 2.5 runs, not with 1.25.
+        assert!(worth_running(Some(40_000), reach, per_call));
+        assert!(!worth_running(Some(80_000), reach, per_call));
+        // Light (under half the committer's pace): skipped however far away the committer is.
+        assert!(!worth_running(Some(9_000), reach, per_call));
+        assert!(!worth_running(Some(9_000), 10 * reach, per_call));
+        assert!(worth_running(Some(10_000), reach, per_call));
+        // Not run yet: taken as one of the committer's calls.
+        assert!(worth_running(None, reach, per_call));
+        assert!(!worth_running(None, 30_000, per_call));
     }
 
     #[test]
@@ -583,7 +619,7 @@ mod tests {
         let board = FrameBoard::new();
         for state in [JobState::Running, JobState::Pending] {
             board.jobs().push(Job {
-                request: request(1, [0; 4]),
+                request: request(1, 0, [0; 4]),
                 seed: Arc::default(),
                 state,
             });
