@@ -30,6 +30,7 @@ use parevm_evm_core::{
 };
 use parevm_parallel_commit::{execute_building, SkipReason};
 use parevm_state::InMemoryState;
+use parevm_storage::MemRoot;
 use std::sync::Arc;
 
 /// The context of the next block, chosen by whoever drives mining (the devnet's clock, an Engine API call).
@@ -156,6 +157,7 @@ fn system_call(
 pub fn build_block(
     config: &ChainConfig,
     state: &mut InMemoryState,
+    root: &mut MemRoot,
     parent: &ChainBlock,
     params: &BlockParams,
     candidates: &[Arc<PoolTx>],
@@ -245,7 +247,7 @@ pub fn build_block(
         parent_hash: parent.hash,
         ommers_hash: EMPTY_OMMER_ROOT_HASH,
         beneficiary: params.beneficiary,
-        state_root: state.state_root(),
+        state_root: root.root(state)?,
         transactions_root: proofs::calculate_transaction_root(&envelopes),
         receipts_root: receipts_root(&typed),
         logs_bloom: logs_bloom(&typed),

@@ -80,6 +80,9 @@ pub enum ChainError {
     /// A snapshot id that does not exist (or was used already).
     #[error("unknown snapshot {0}")]
     UnknownSnapshot(u64),
+    /// The state root could not be computed (its in-memory trie is inconsistent).
+    #[error("state root: {0}")]
+    Root(#[from] parevm_storage::StoreError),
     /// The durable copy of the chain could not keep a change.
     #[error(transparent)]
     Journal(#[from] crate::journal::JournalError),

@@ -28,6 +28,7 @@ use parevm_block::header::next_base_fee;
 use parevm_evm_core::{SpecId, StateView};
 use parevm_parallel_commit::SkipReason;
 use parevm_state::InMemoryState;
+use parevm_storage::MemRoot;
 use parking_lot::{Mutex, MutexGuard, RwLock};
 use std::sync::Arc;
 use tokio::sync::broadcast;
@@ -60,6 +61,8 @@ impl ChainSnapshot {
 
 struct Inner {
     state: InMemoryState,
+    /// Keeps the state root incremental: each block re-hashes only what differs from the last root's state.
+    root: MemRoot,
     store: BlockStore,
     history: History,
 }
@@ -134,6 +137,7 @@ impl Chain {
         Arc::new(Self {
             inner: RwLock::new(Inner {
                 state,
+                root: MemRoot::new(),
                 store,
                 history: History::new(config.history),
             }),
@@ -340,7 +344,14 @@ impl Chain {
             block,
             undo,
             skipped,
-        } = build_block(&self.config, &mut inner.state, &parent, params, &candidates)?;
+        } = build_block(
+            &self.config,
+            &mut inner.state,
+            &mut inner.root,
+            &parent,
+            params,
+            &candidates,
+        )?;
         if let Some(j) = self.journal() {
             // Durable before anyone can see it; a block that cannot be kept is undone.
             let changes = StateChanges::after(&undo, &inner.state);

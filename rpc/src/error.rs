@@ -144,9 +144,10 @@ impl From<ChainError> for RpcError {
                 RpcError::Server(e.to_string())
             }
             ChainError::UnknownSnapshot(_) => RpcError::InvalidParams(e.to_string()),
-            ChainError::State(_) | ChainError::Build(_) | ChainError::Journal(_) => {
-                RpcError::Internal(e.to_string())
-            }
+            ChainError::State(_)
+            | ChainError::Build(_)
+            | ChainError::Root(_)
+            | ChainError::Journal(_) => RpcError::Internal(e.to_string()),
         }
     }
 }

@@ -42,6 +42,8 @@
 //!   [`parevm_evm_core::StateView`] for `eth_call`, plus `account`, `slot` and `proof` for `eth_getProof`).
 //!
 //! ## Choices
+//! - A state held in memory gets the same incremental root through [`MemRoot`] (the chain service's, for
+//!   `parevm dev`): its leaves and nodes in a [`kv::mem::MemKv`], the state diffed against the last root's.
 //! - The incremental trie lives here (`trie/`), not in `parevm-state`: it is inseparable from the stored
 //!   node tables and the hashed state layout it walks, while `parevm-state` stays the plain in-memory world
 //!   with the from-scratch root that the property tests hold this one equal to.
@@ -65,6 +67,7 @@ pub mod error;
 pub mod failpoint;
 pub mod import;
 pub mod kv;
+pub mod mem_root;
 pub mod overlay;
 pub mod reader;
 pub mod stats;
@@ -79,4 +82,5 @@ pub use error::StoreError;
 pub use kv::layered::FlushPolicy;
 pub use kv::redb::Durability;
 pub use kv::LayerStats;
+pub use mem_root::MemRoot;
 pub use overlay::BlockState;
