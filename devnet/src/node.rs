@@ -92,6 +92,9 @@ pub struct Devnet {
     snapshots: Mutex<(u64, HashMap<u64, Saved>)>,
     /// Serializes mining so automine, interval and manual blocks never interleave.
     mining: Mutex<()>,
+    /// The process is stopping: a run of blocks (`anvil_mine` of millions) ends at the next block instead
+    /// of holding the shutdown until it is done.
+    stopping: AtomicBool,
 }
 
 impl std::fmt::Debug for Devnet {
@@ -163,6 +166,7 @@ impl Devnet {
             impersonated: Mutex::new(HashSet::default()),
             snapshots: Mutex::new((0, HashMap::default())),
             mining: Mutex::new(()),
+            stopping: AtomicBool::new(false),
             options,
         }))
     }
@@ -275,7 +279,14 @@ impl Devnet {
         }
     }
 
-    /// Mines `n` blocks; with `interval`, each block's timestamp is `interval` seconds after its parent's.
+    /// Stops mining for good: a run of blocks in progress ends after its current block, and no block is
+    /// mined after (called when the process is asked to stop).
+    pub fn stop_mining(&self) {
+        self.stopping.store(true, Ordering::Release);
+    }
+
+    /// Mines `n` blocks (fewer once [`Devnet::stop_mining`] was called); with `interval`, each block's
+    /// timestamp is `interval` seconds after its parent's.
     pub fn mine_blocks(
         &self,
         n: u64,
@@ -284,6 +295,9 @@ impl Devnet {
         let _guard = self.mining.lock();
         let mut out = Vec::with_capacity(n.min(1024) as usize);
         for _ in 0..n {
+            if self.stopping.load(Ordering::Acquire) {
+                break;
+            }
             let parent = self.chain.head();
             let ts = interval.map(|i| parent.header.timestamp.saturating_add(i));
             let params = self.params_after(&parent, ts);

@@ -182,6 +182,9 @@ async fn serve(dev: Arc<Devnet>, args: &Args, dump: Option<PathBuf>) -> anyhow::
         });
     }
     wait_for_signal().await;
+    // A long run of blocks (anvil_mine of millions) would otherwise hold the exit until it ends: the runtime
+    // waits for its blocking task.
+    dev.stop_mining();
     let _ = server.handle.stop();
     if let Some(path) = dump {
         state_file::write(&dev.chain, &path)
