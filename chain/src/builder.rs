@@ -247,7 +247,7 @@ pub fn build_block(
         parent_hash: parent.hash,
         ommers_hash: EMPTY_OMMER_ROOT_HASH,
         beneficiary: params.beneficiary,
-        state_root: root.root(state)?,
+        state_root: root.root_after(state, undo.accounts(), undo.slots())?,
         transactions_root: proofs::calculate_transaction_root(&envelopes),
         receipts_root: receipts_root(&typed),
         logs_bloom: logs_bloom(&typed),

@@ -259,6 +259,7 @@ impl Chain {
     pub fn edit_state<R>(&self, f: impl FnOnce(&mut InMemoryState) -> R) -> R {
         let mut inner = self.inner.write();
         let r = f(&mut inner.state);
+        inner.root.invalidate();
         self.journal_state(&inner);
         let state = &inner.state;
         self.pool
@@ -357,6 +358,7 @@ impl Chain {
             let changes = StateChanges::after(&undo, &inner.state);
             if let Err(e) = j.block_mined(&block, &changes) {
                 undo.restore(&mut inner.state);
+                inner.root.invalidate();
                 return Err(e.into());
             }
         }
@@ -403,6 +405,7 @@ impl Chain {
         inner.store.truncate_above(snapshot.head);
         inner.history.truncate_above(snapshot.head);
         inner.state = snapshot.state;
+        inner.root.invalidate();
         self.journal_state(&inner);
         let state = &inner.state;
         self.pool
@@ -417,6 +420,7 @@ impl Chain {
         inner.store = BlockStore::new(genesis.clone());
         inner.history.clear();
         inner.state = state;
+        inner.root.invalidate();
         inner.state.set_block_hash(0, genesis.hash);
         self.journal_state(&inner);
         self.pool.lock().clear();

@@ -33,6 +33,15 @@ pub struct MemRoot {
     kv: MemKv,
     mirror: AddressMap<AccountState>,
     root: Option<B256>,
+    /// The mirror equals the state apart from what the caller lists to [`MemRoot::root_after`] (false at
+    /// first and after [`MemRoot::invalidate`]: the next root compares everything).
+    exact: bool,
+}
+
+/// Which slots of an account a diff compares.
+enum Slots<'a> {
+    All,
+    Listed(&'a [U256]),
 }
 
 /// Old slot values from the mirror (the version the [`MemKv`] holds), so that the walk and the batch do not
@@ -65,6 +74,53 @@ impl MemRoot {
     /// the state of the previous call.
     pub fn root(&mut self, state: &InMemoryState) -> Result<B256, StoreError> {
         let changes = self.diff(state);
+        self.apply(state, changes)
+    }
+
+    /// The state changed in ways the caller does not list (an edit, a revert): the next root compares the
+    /// whole state.
+    pub fn invalidate(&mut self) {
+        self.exact = false;
+    }
+
+    /// [`MemRoot::root`] when everything that changed since the last root is among `accounts` and `slots`
+    /// (a block's write sets, as the chain's `BlockUndo` records them): only those are compared, so the
+    /// cost follows the block, not the state. After [`MemRoot::invalidate`] (or on the first call) the
+    /// whole state is compared instead.
+    pub fn root_after(
+        &mut self,
+        state: &InMemoryState,
+        accounts: impl IntoIterator<Item = Address>,
+        slots: impl IntoIterator<Item = (Address, U256)>,
+    ) -> Result<B256, StoreError> {
+        if !self.exact {
+            return self.root(state);
+        }
+        let mut listed: AddressMap<Vec<U256>> = AddressMap::default();
+        for a in accounts {
+            listed.entry(a).or_default();
+        }
+        for (a, slot) in slots {
+            listed.entry(a).or_default().push(slot);
+        }
+        let mut changes = StateChanges::default();
+        for (address, slots) in &listed {
+            let now = state.account(address);
+            if let Some(change) = self.account_change(address, now, Slots::Listed(slots)) {
+                changes.accounts.insert(keccak256(address), change);
+            }
+        }
+        // Test builds hold the listed changes to the whole diff (every client test of the devnet runs this).
+        debug_assert_eq!(
+            changes,
+            self.diff(state),
+            "a change the caller did not list"
+        );
+        self.apply(state, changes)
+    }
+
+    fn apply(&mut self, state: &InMemoryState, changes: StateChanges) -> Result<B256, StoreError> {
+        self.exact = true;
         if let (Some(root), true) = (self.root, changes.accounts.is_empty()) {
             return Ok(root);
         }
@@ -113,60 +169,77 @@ impl MemRoot {
     fn diff(&self, state: &InMemoryState) -> StateChanges {
         let mut changes = StateChanges::default();
         for (address, now) in state.accounts() {
-            let before = self.mirror.get(address);
-            let mut change = AccountChange {
-                address: Some(*address),
-                info: Some(AccountInfo {
-                    nonce: now.nonce,
-                    balance: now.balance,
-                    code_hash: now.code_hash,
-                }),
-                ..Default::default()
-            };
-            let mut slot = |slot: U256, value: U256| {
-                change.slots.insert(
-                    keccak256(slot.to_be_bytes::<32>()),
-                    SlotChange {
-                        slot: Some(slot),
-                        value,
-                    },
-                );
-            };
-            let same_info = before.is_some_and(|b| {
-                b.nonce == now.nonce && b.balance == now.balance && b.code_hash == now.code_hash
-            });
-            for (k, v) in &now.storage {
-                let old = before
-                    .and_then(|b| b.storage.get(k).copied())
-                    .unwrap_or_default();
-                if old != *v {
-                    slot(*k, *v);
-                }
-            }
-            if let Some(b) = before {
-                for (k, v) in &b.storage {
-                    if !v.is_zero() && now.storage.get(k).is_none_or(|n| n.is_zero()) {
-                        slot(*k, U256::ZERO);
-                    }
-                }
-            }
-            if !same_info || !change.slots.is_empty() {
+            if let Some(change) = self.account_change(address, Some(now), Slots::All) {
                 changes.accounts.insert(keccak256(address), change);
             }
         }
         for address in self.mirror.keys() {
             if state.account(address).is_none() {
-                changes.accounts.insert(
-                    keccak256(address),
-                    AccountChange {
-                        address: Some(*address),
-                        info: None,
-                        ..Default::default()
-                    },
-                );
+                if let Some(change) = self.account_change(address, None, Slots::All) {
+                    changes.accounts.insert(keccak256(address), change);
+                }
             }
         }
         changes
+    }
+
+    /// How `address` (now `now`) differs from the mirror, comparing `slots`; `None` when it does not.
+    fn account_change(
+        &self,
+        address: &Address,
+        now: Option<&AccountState>,
+        slots: Slots<'_>,
+    ) -> Option<AccountChange> {
+        let before = self.mirror.get(address);
+        let Some(now) = now else {
+            // Gone: its leaf and its whole storage go.
+            return before.map(|_| AccountChange {
+                address: Some(*address),
+                info: None,
+                ..Default::default()
+            });
+        };
+        let mut change = AccountChange {
+            address: Some(*address),
+            info: Some(AccountInfo {
+                nonce: now.nonce,
+                balance: now.balance,
+                code_hash: now.code_hash,
+            }),
+            ..Default::default()
+        };
+        let value = |a: Option<&AccountState>, k: &U256| {
+            a.and_then(|a| a.storage.get(k).copied())
+                .unwrap_or_default()
+        };
+        let mut compare = |k: &U256| {
+            let (old, new) = (value(before, k), value(Some(now), k));
+            if old != new {
+                change.slots.insert(
+                    keccak256(k.to_be_bytes::<32>()),
+                    SlotChange {
+                        slot: Some(*k),
+                        value: new,
+                    },
+                );
+            }
+        };
+        match slots {
+            Slots::All => {
+                now.storage.keys().for_each(&mut compare);
+                if let Some(b) = before {
+                    b.storage
+                        .keys()
+                        .filter(|k| !now.storage.contains_key(*k))
+                        .for_each(&mut compare);
+                }
+            }
+            Slots::Listed(listed) => listed.iter().for_each(&mut compare),
+        }
+        let same_info = before.is_some_and(|b| {
+            b.nonce == now.nonce && b.balance == now.balance && b.code_hash == now.code_hash
+        });
+        (!same_info || !change.slots.is_empty()).then_some(change)
     }
 }
 
@@ -191,15 +264,21 @@ mod tests {
     }
 
     /// One random change: an account's balance or nonce, its code, a slot set or cleared, an account
-    /// removed or created with storage.
-    fn mutate(state: &mut InMemoryState, rng: &mut Rng) {
+    /// removed or created with storage. Lists what it may have changed in `touched` (as a block's undo
+    /// record does: the account, and each slot written, or every old slot of an account replaced).
+    fn mutate(state: &mut InMemoryState, rng: &mut Rng, touched: &mut Vec<(Address, U256)>) {
         let address = Address::with_last_byte(rng.below(24) as u8);
+        touched.push((address, U256::MAX));
+        if let Some(old) = state.account(&address) {
+            touched.extend(old.storage.keys().map(|k| (address, *k)));
+        }
         match rng.below(8) {
             0 => {
                 let slots: Vec<_> = (0..rng.below(40))
                     .map(|_| (U256::from(rng.below(64)), U256::from(rng.next())))
                     .collect();
                 let code = Bytes::from(vec![0x60, rng.below(4) as u8]);
+                touched.extend(slots.iter().map(|(k, _)| (address, *k)));
                 state.insert_account(address, U256::from(rng.next()), rng.below(5), code, slots);
             }
             1 => {
@@ -208,14 +287,14 @@ mod tests {
             2 => state.account_mut(address).balance = U256::from(rng.below(3)),
             3 => state.account_mut(address).nonce += 1,
             4 => {
-                state
-                    .account_mut(address)
-                    .storage
-                    .remove(&U256::from(rng.below(64)));
+                let slot = U256::from(rng.below(64));
+                touched.push((address, slot));
+                state.account_mut(address).storage.remove(&slot);
             }
             _ => {
                 let value = U256::from(rng.below(4));
                 let slot = U256::from(rng.below(64));
+                touched.push((address, slot));
                 let acc = state.account_mut(address);
                 if value.is_zero() {
                     acc.storage.remove(&slot);
@@ -234,9 +313,10 @@ mod tests {
             let mut keeper = MemRoot::new();
             assert_eq!(keeper.root(&state).unwrap(), EMPTY_ROOT_HASH);
             let mut saved = Vec::new();
+            let mut touched = Vec::new();
             for step in 0..120 {
                 for _ in 0..=rng.below(6) {
-                    mutate(&mut state, &mut rng);
+                    mutate(&mut state, &mut rng, &mut touched);
                 }
                 match rng.below(10) {
                     // A snapshot, and later a revert to one (`evm_snapshot` / `evm_revert`).
@@ -244,18 +324,33 @@ mod tests {
                     1 if !saved.is_empty() => {
                         let i = rng.below(saved.len() as u64) as usize;
                         state = saved[i].clone();
+                        keeper.invalidate();
                     }
                     // Everything removed (`anvil_reset` to an empty state).
-                    2 if rng.below(8) == 0 => state = InMemoryState::new(),
+                    2 if rng.below(8) == 0 => {
+                        state = InMemoryState::new();
+                        keeper.invalidate();
+                    }
                     _ => {}
                 }
-                // Roots are not asked after every change: a diff may span several.
-                if rng.below(3) > 0 {
-                    assert_eq!(
-                        keeper.root(&state).unwrap(),
-                        state.state_root(),
-                        "seed {seed}, step {step}"
-                    );
+                // Roots are not asked after every change: a diff may span several. Half of them are told
+                // what changed (a block's undo record), half compare everything.
+                let root = match rng.below(4) {
+                    0 => None,
+                    1 => Some(keeper.root(&state).unwrap()),
+                    _ => {
+                        let accounts: Vec<Address> = touched.iter().map(|t| t.0).collect();
+                        let slots: Vec<(Address, U256)> = touched
+                            .iter()
+                            .filter(|t| t.1 != U256::MAX)
+                            .copied()
+                            .collect();
+                        Some(keeper.root_after(&state, accounts, slots).unwrap())
+                    }
+                };
+                if let Some(root) = root {
+                    assert_eq!(root, state.state_root(), "seed {seed}, step {step}");
+                    touched.clear();
                 }
             }
             assert_eq!(keeper.root(&state).unwrap(), state.state_root());
