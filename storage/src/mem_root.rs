@@ -2,7 +2,8 @@
 //! in-memory mode (the devnet's default).
 //!
 //! ```text
-//! InMemoryState (after a block, a revert, an anvil_set*) ──diff against the mirror──> StateChanges
+//! InMemoryState after a block ── the block's accounts and slots vs the mirror ──┐
+//!               after an edit, a revert, a reset ── the whole state vs the mirror ┴─> StateChanges
 //!   -> compute_root_with(MemKv of the last root's leaves and trie nodes)   changed paths only
 //!   -> write_changes_with -> MemKv::commit; the mirror takes the changes       -> root
 //! ```
@@ -10,9 +11,10 @@
 //! block grows with its state: the EIP-2935 and EIP-4788 ring buffers alone reach 16,382 slots after 8,191
 //! blocks (about 8 ms a block here), and a test contract's storage adds its own. Here the state is
 //! compared with a mirror of the state of the last root (an equality test per account and slot, no hash),
-//! and only what differs is re-hashed, through the same walk as the persistent store's. Comparing instead of
-//! tracking writes keeps it right whatever changed the state: blocks, `evm_revert`, `anvil_setStorageAt`,
-//! a loaded state file.
+//! and only what differs is re-hashed, through the same walk as the persistent store's. After a block only
+//! what the block wrote is compared ([`MemRoot::root_after`]); whatever else changes the state (`evm_revert`,
+//! `anvil_setStorageAt`, a loaded state file) makes the caller [`MemRoot::invalidate`] it, and the next root
+//! compares everything, so it stays right without tracking those writes.
 
 use crate::changes::{
     compute_root_with, write_changes_with, AccountChange, AccountInfo, KnownBefore, SlotChange,
