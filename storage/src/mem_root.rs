@@ -122,10 +122,12 @@ impl MemRoot {
     }
 
     fn apply(&mut self, state: &InMemoryState, changes: StateChanges) -> Result<B256, StoreError> {
-        self.exact = true;
         if let (Some(root), true) = (self.root, changes.accounts.is_empty()) {
+            self.exact = true;
             return Ok(root);
         }
+        // Until the mirror has taken these changes, a failure below leaves it behind the state.
+        self.exact = false;
         let snapshot = self.kv.snapshot()?;
         let known = Mirror(&self.mirror);
         let outcome = compute_root_with(&*snapshot, &changes, &known)?;
@@ -163,6 +165,7 @@ impl MemRoot {
             outcome.root
         };
         self.root = Some(root);
+        self.exact = true;
         Ok(root)
     }
 
