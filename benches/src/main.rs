@@ -264,7 +264,9 @@ struct SyntheticArgs {
 
 #[derive(Debug, Args)]
 struct FramesArgs {
-    /// Workloads to run (comma-separated): pairing_verifier_4, pairing_verifier_16, multicall3_erc20.
+    /// Workloads to run (comma-separated): pairing_verifier_4, pairing_verifier_16, bls_g1_msm_64,
+    /// multicall3_erc20, bundle_4337 (the default: all five), and multicall3_floor (Multicall3's batch with
+    /// targets that only return `true`: its top frame's share).
     #[arg(long, value_delimiter = ',')]
     workloads: Vec<String>,
     /// Thread counts of the parallel configuration (comma-separated).

@@ -10,6 +10,8 @@
 //!   `transfer` calls, one to each of 16 ERC-20 tokens (pevm's `ERC20Token`) in which Multicall3 holds a
 //!   balance, each to a fresh recipient.
 //! - `bundle_4337`: an ERC-4337-style entry point running 16 independent user operations (`bundle.rs`).
+//! - `multicall3_floor` (not in the default list): `multicall3_erc20`'s transaction with targets that
+//!   only return `true`, to measure the part of the batch no frame-level scheme runs beside its top frame.
 
 use super::pairing::valid_input;
 use crate::error::BenchError;
@@ -34,7 +36,8 @@ pub fn build(name: &str) -> Result<Workload, BenchError> {
         "pairing_verifier_4" => Ok(pairing_verifier("pairing_verifier_4", 4)),
         "pairing_verifier_16" => Ok(pairing_verifier("pairing_verifier_16", 16)),
         "bls_g1_msm_64" => Ok(bls_g1_msm(64)),
-        "multicall3_erc20" => multicall3_erc20(16),
+        "multicall3_erc20" => multicall3_erc20(16, false),
+        "multicall3_floor" => multicall3_erc20(16, true),
         "bundle_4337" => super::bundle::bundle_4337(16),
         other => Err(BenchError::Setup {
             case: other.into(),
@@ -139,7 +142,13 @@ sol! {
     function aggregate3(Call3[] calls) external payable returns (Result3[] returnData);
 }
 
-fn multicall3_erc20(n: usize) -> Result<Workload, BenchError> {
+/// Returns one word of 1 (`true`) whatever it is called with: `multicall3_floor`'s targets.
+const RETURN_TRUE_CODE: [u8; 8] = [0x60, 0x01, 0x5f, 0x52, 0x60, 0x20, 0x5f, 0xf3];
+
+/// Multicall3's batch of `n` transfers; with `floor`, each target is a contract that only returns
+/// `true` (the same calls, the same top frame and call setup, children that cost almost nothing): the
+/// part of the batch that no frame-level scheme can run beside the top frame.
+fn multicall3_erc20(n: usize, floor: bool) -> Result<Workload, BenchError> {
     let code = hex::decode(MULTICALL3_RUNTIME.trim()).map_err(|e| BenchError::Setup {
         case: "multicall3_erc20".into(),
         reason: format!("benches/data/multicall3_runtime.hex: {e}"),
@@ -154,12 +163,11 @@ fn multicall3_erc20(n: usize) -> Result<Workload, BenchError> {
     let mut calls = Vec::with_capacity(n);
     for i in 0..n {
         let token = rng.address();
-        accounts.push(pevm_token(
-            token,
-            "Gold Token",
-            &format!("G{i}"),
-            &[MULTICALL3],
-        )?);
+        accounts.push(if floor {
+            Account::contract(token, Bytes::from_static(&RETURN_TRUE_CODE), Vec::new())
+        } else {
+            pevm_token(token, "Gold Token", &format!("G{i}"), &[MULTICALL3])?
+        });
         calls.push(Call3 {
             target: token,
             allowFailure: false,
@@ -167,7 +175,11 @@ fn multicall3_erc20(n: usize) -> Result<Workload, BenchError> {
         });
     }
     Ok(Workload {
-        name: "multicall3_erc20",
+        name: if floor {
+            "multicall3_floor"
+        } else {
+            "multicall3_erc20"
+        },
         chain: CHAIN,
         accounts,
         txs: vec![Tx {
@@ -205,5 +217,17 @@ mod tests {
             }
         }
         precompile_split::set_threads(1);
+    }
+
+    /// The floor variant makes the same 16 successful calls (the suite's checks pass) for less gas than
+    /// the transfers: only the children changed.
+    #[test]
+    fn multicall3_floor_runs_the_same_batch_with_cheap_children() {
+        let floor = build("multicall3_floor").expect("the floor block builds");
+        let real = build("multicall3_erc20").expect("the transfer block builds");
+        assert_eq!(floor.txs[0].data, real.txs[0].data, "the same calls");
+        let floor_gas = check(&floor, &prepare(&floor), &[2]).expect("the checks pass");
+        let real_gas = check(&real, &prepare(&real), &[2]).expect("the checks pass");
+        assert!(floor_gas < real_gas / 2, "{floor_gas} against {real_gas}");
     }
 }
