@@ -54,6 +54,9 @@ pub enum PoolError {
     /// The transaction type is not enabled on this chain.
     #[error("transaction type not supported")]
     TxType,
+    /// Its nonce is 2^64 - 1, which no account can reach a transaction with (EIP-2681).
+    #[error("nonce has max value")]
+    NonceMax,
     /// The EVM rejects it for another reason.
     #[error("{0}")]
     Invalid(InvalidTx),

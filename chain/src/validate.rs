@@ -29,6 +29,9 @@ pub fn validate_tx(
     if !spec.is_enabled_in(type_fork) {
         return Err(PoolError::TxType.into());
     }
+    if env.nonce == u64::MAX {
+        return Err(PoolError::NonceMax.into());
+    }
     if env.chain_id.is_some_and(|id| id != cfg.chain_id) {
         return Err(PoolError::ChainId.into());
     }

@@ -27,13 +27,19 @@ pub use node::{Devnet, DevnetOptions, Mining};
 use parevm_rpc::{RpcContext, RunningServer, ServerOptions};
 use std::sync::Arc;
 
-/// Serves `dev` over HTTP and WebSocket: the eth namespaces and the dev methods on one port.
-pub async fn serve(dev: Arc<Devnet>, opts: &ServerOptions) -> Result<RunningServer, DevnetError> {
+/// Every method `parevm dev` answers: the eth namespaces over `dev`'s chain and the dev methods.
+pub fn rpc_module(dev: &Arc<Devnet>) -> Result<jsonrpsee::RpcModule<RpcContext>, DevnetError> {
     let ctx = RpcContext::new(dev.chain.clone(), dev.clone());
     let mut module = parevm_rpc::eth_module(ctx.clone());
     module
         .merge(methods::dev_module(dev.clone(), ctx))
         .map_err(|e| DevnetError::Server(e.to_string()))?;
+    Ok(module)
+}
+
+/// Serves `dev` over HTTP and WebSocket: the eth namespaces and the dev methods on one port.
+pub async fn serve(dev: Arc<Devnet>, opts: &ServerOptions) -> Result<RunningServer, DevnetError> {
+    let module = rpc_module(&dev)?;
     if let Mining::Interval(every) = dev.options.mining {
         dev.set_interval(Some(every));
     }

@@ -206,9 +206,15 @@ impl Devnet {
             tracing::warn!("interval mining needs a runtime; not started");
             return;
         };
+        // An interval too long for the clock to reach (`evm_setIntervalMining(2^64 - 1)`) mines nothing:
+        // the task waits for ever rather than overflowing the first deadline.
+        let first = tokio::time::Instant::now().checked_add(every);
         let me = Arc::downgrade(self);
         let task = rt.spawn(async move {
-            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+            let Some(first) = first else {
+                return std::future::pending::<()>().await;
+            };
+            let mut tick = tokio::time::interval_at(first, every);
             loop {
                 tick.tick().await;
                 let Some(dev) = me.upgrade() else { return };

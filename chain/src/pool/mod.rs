@@ -122,10 +122,11 @@ impl TxPool {
         queue: &BTreeMap<u64, Arc<PoolTx>>,
         state_nonce: u64,
     ) -> impl Iterator<Item = &Arc<PoolTx>> {
-        let mut expect = state_nonce;
+        let mut expect = Some(state_nonce);
         queue.range(state_nonce..).map_while(move |(n, t)| {
-            (*n == expect).then(|| {
-                expect += 1;
+            (Some(*n) == expect).then(|| {
+                // The run ends at nonce 2^64 - 1, whatever follows.
+                expect = n.checked_add(1);
                 t
             })
         })

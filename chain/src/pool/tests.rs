@@ -148,3 +148,14 @@ proptest! {
         prop_assert_eq!(pending.len() + queued.len(), p.len());
     }
 }
+
+#[test]
+fn a_run_up_to_the_largest_nonce_ends_there() {
+    let mut p = TxPool::new(TxOrder::Fees, 100);
+    let top = u64::MAX;
+    assert!(p.add(tx(1, top - 1, 10, 0), top - 1).expect("add").pending);
+    assert!(p.add(tx(1, top, 10, 0), top - 1).expect("add").pending);
+    let (pending, queued) = p.split(|_| top - 1);
+    assert_eq!(nonces(&pending), vec![(1, top - 1), (1, top)]);
+    assert!(queued.is_empty());
+}

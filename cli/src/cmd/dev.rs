@@ -78,7 +78,7 @@ pub struct Args {
     /// Keep the chain on disk in this folder.
     #[arg(long)]
     pub datadir: Option<PathBuf>,
-    /// OP-Stack rules.
+    /// OP-Stack rules: refused (anvil's flag, accepted so that the answer says where the OP rules are).
     #[arg(long)]
     pub optimism: bool,
     /// Worker threads for block building (default: all cores).
@@ -105,7 +105,10 @@ fn spec(name: &str) -> anyhow::Result<SpecId> {
 /// Runs the devnet until it is stopped.
 pub fn run(args: Args) -> anyhow::Result<bool> {
     if args.optimism {
-        bail!("--optimism needs the OP chain rules (issue 10), which have not landed yet");
+        bail!(
+            "--optimism is not supported: parevm dev runs Ethereum's rules; the OP-Stack rules run in \
+             `parevm node` (an OP execution client behind a rollup node) and `parevm optest`"
+        );
     }
     let mut chain = ChainConfig {
         chain_id: args.chain_id,

@@ -62,7 +62,7 @@ pub fn pending_nonce(ctx: &RpcContext, address: Address, state_nonce: u64) -> u6
     pending
         .iter()
         .filter(|t| t.sender == address)
-        .map(|t| t.nonce() + 1)
+        .map(|t| t.nonce().saturating_add(1))
         .max()
         .unwrap_or(state_nonce)
         .max(state_nonce)
