@@ -10,138 +10,28 @@ use alloy_primitives::U256;
 use parevm_chain::ChainConfig;
 use parevm_devnet::accounts::{DEFAULT_DERIVATION_PATH, DEFAULT_MNEMONIC};
 use parevm_devnet::{rpc_module, Devnet, DevnetOptions, Mining};
+use parevm_testkit::bad_params::{
+    in_flight, panics, param_sets, record_panics, request, well_formed, ADDR, DEV0,
+};
 use serde_json::{json, Value};
-use std::sync::{Mutex, Once};
 use std::time::Duration;
 
-/// The call in flight, for the panic hook.
-static CURRENT: Mutex<String> = Mutex::new(String::new());
-/// Panics seen: the call in flight and the panic's message.
-static PANICS: Mutex<Vec<String>> = Mutex::new(Vec::new());
-
-fn record_panics() {
-    static HOOK: Once = Once::new();
-    HOOK.call_once(|| {
-        let default = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            let call = CURRENT.lock().map(|c| c.clone()).unwrap_or_default();
-            if let Ok(mut p) = PANICS.lock() {
-                p.push(format!("{call}: {info}"));
-            }
-            default(info);
-        }));
-    });
-}
-
-const DEV0: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
-const ADDR: &str = "0x00000000000000000000000000000000000000aa";
-
-/// The parameter lists every method is called with (`None`: no `params` member at all).
-fn param_sets() -> Vec<Option<Value>> {
-    let max64 = "0xffffffffffffffff";
-    let over64 = "0x10000000000000000";
-    let max256 = format!("0x{}", "f".repeat(64));
-    let over256 = format!("0x1{}", "0".repeat(64));
-    let hash0 = format!("0x{}", "00".repeat(32));
-    let hash_ff = format!("0x{}", "ff".repeat(32));
-    let sets = vec![
-        json!(null),
-        json!([]),
-        json!({}),
-        json!({"a": 1}),
-        json!("0x1"),
-        json!([null]),
-        json!([null, null, null, null, null]),
-        json!(["0x"]),
-        json!(["0xzz"]),
-        json!(["-1"]),
-        json!([-1]),
-        json!([1.5]),
-        json!([1e300]),
-        json!([true]),
-        json!([""]),
-        json!([[]]),
-        json!([{}]),
-        serde_json::from_str(&format!("[{}1{}]", "[".repeat(40), "]".repeat(40)))
-            .expect("nested arrays parse"),
-        json!(["0x0"]),
-        json!(["0x1"]),
-        json!(["0x2"]),
-        json!([max64]),
-        json!([over64]),
-        json!([max256]),
-        json!([over256]),
-        json!([18446744073709551615u64]),
-        json!(["latest"]),
-        json!(["pending"]),
-        json!(["earliest"]),
-        json!(["safe"]),
-        json!(["finalized"]),
-        json!(["notatag"]),
-        json!([ADDR]),
-        json!([ADDR, "latest"]),
-        json!([ADDR, max64]),
-        json!([ADDR, "0x0", "latest"]),
-        json!([ADDR, max256, "latest"]),
-        json!([ADDR, max256, max256]),
-        json!([ADDR, "0x0", max256]),
-        json!([ADDR, "0xfe"]),
-        json!([ADDR, "0xef00"]),
-        json!([DEV0, max256]),
-        json!([DEV0, max64]),
-        json!([ADDR, [hash0.clone(), hash_ff.clone()], "latest"]),
-        json!([ADDR, ["0x1"], "latest"]),
-        json!([hash0]),
-        json!([hash_ff, true]),
-        json!([hash0, "0x0"]),
-        json!(["0x0", true]),
-        json!([max64, false]),
-        json!(["latest", max64]),
-        json!([{"to": ADDR, "gas": max64}]),
-        json!([{"to": ADDR, "gas": over64}]),
-        json!([{"from": DEV0, "to": ADDR, "value": max256}]),
-        json!([{"from": DEV0, "to": ADDR, "value": "0x1", "gasPrice": max256}]),
-        json!([{"from": DEV0, "to": ADDR, "maxFeePerGas": "0x1", "maxPriorityFeePerGas": max256}]),
-        json!([{"from": DEV0, "to": ADDR, "nonce": max64}]),
-        json!([{"from": DEV0, "data": "0xfe"}]),
-        json!([{"from": DEV0, "data": "0x5b5f56"}, "latest"]),
-        json!([{"from": ADDR, "to": DEV0, "value": "0x1"}]),
-        json!([{"from": DEV0, "to": ADDR, "gas": "0x0"}]),
-        json!([{"from": DEV0, "to": ADDR, "type": "0x7f"}]),
-        json!([{"from": DEV0, "to": ADDR, "chainId": max64}]),
-        json!([{"to": ADDR}, "latest", {ADDR: {"balance": max256, "code": "0xfe"}}]),
-        json!([{"to": ADDR}, "latest", {ADDR: {"state": {"0x1": "0x2"}, "stateDiff": {"0x1": "0x2"}}}]),
-        json!([{"to": ADDR}, "latest", null, {"number": max64, "time": max64, "gasLimit": "0x0"}]),
-        json!([{"fromBlock": "0x0", "toBlock": max64}]),
-        json!([{"fromBlock": max64, "toBlock": "0x0"}]),
-        json!([{"blockHash": hash0, "fromBlock": "0x0"}]),
-        json!([{"address": [ADDR, DEV0], "topics": [[hash0, null], null, [hash0], [hash0], [hash0]]}]),
-        json!([max64, "latest", [0, 50, 100]]),
-        json!(["0x1", "latest", [101]]),
-        json!(["0x1", "latest", [50, 10]]),
-        json!(["0x1", "latest", [-1]]),
-        json!(["0x400", max64, []]),
-        json!([{"tracer": "callTracer"}]),
-        json!([hash0, {"tracer": "noSuchTracer"}]),
-        json!([hash0, {"tracer": "prestateTracer", "tracerConfig": {"diffMode": true}}]),
-        json!([{"blockStateCalls": [{"calls": [{"from": DEV0, "to": ADDR, "value": max256}]}]}, "latest"]),
-        json!([{"blockStateCalls": [{"blockOverrides": {"number": max64, "time": "0x0"}}], "validation": true}]),
-        json!(["newHeads"]),
-        json!(["logs", {"address": "0x1"}]),
-        json!(["0x1f8b"]),
-        json!([format!("0x1f8b08{}", "00".repeat(40))]),
-        json!(["0x02f8"]),
-        json!([format!("0x02{}", "c0".repeat(8))]),
-        json!(["0xf86c"]),
-        json!(["0x2", max64]),
-        json!(["0x2", "0x0"]),
-        json!([{"forking": {"jsonRpcUrl": "http://127.0.0.1:1"}}]),
-        json!([{"timestamp": max64}]),
-        json!([{"blocks": "0x2", "timestamp": max64}]),
-    ];
-    std::iter::once(None)
-        .chain(sets.into_iter().map(Some))
-        .collect()
+fn options() -> DevnetOptions {
+    DevnetOptions {
+        chain: ChainConfig {
+            threads: 2,
+            ..ChainConfig::default()
+        },
+        accounts: 10,
+        balance: U256::from(10_000u64) * U256::from(10u64).pow(U256::from(18u64)),
+        mnemonic: DEFAULT_MNEMONIC.into(),
+        derivation_path: DEFAULT_DERIVATION_PATH.into(),
+        mining: Mining::Auto,
+        auto_impersonate: false,
+        genesis_timestamp: Some(1_700_000_000),
+        log_blocks: false,
+        datadir: None,
+    }
 }
 
 /// Calls left out, each with its reason: `anvil_mine` and `hardhat_mine` mine as many blocks as their
@@ -164,32 +54,10 @@ fn left_out(method: &str, params: &Option<Value>) -> bool {
     }
 }
 
-/// A JSON-RPC answer: `result`, or `error` with an integer code and a message.
-fn well_formed(answer: &Value) -> bool {
-    answer.get("result").is_some()
-        || answer
-            .get("error")
-            .is_some_and(|e| e["code"].is_i64() && e["message"].is_string())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_method_answers_bad_parameters_without_a_panic() {
     record_panics();
-    let options = DevnetOptions {
-        chain: ChainConfig {
-            threads: 2,
-            ..ChainConfig::default()
-        },
-        accounts: 10,
-        balance: U256::from(10_000u64) * U256::from(10u64).pow(U256::from(18u64)),
-        mnemonic: DEFAULT_MNEMONIC.into(),
-        derivation_path: DEFAULT_DERIVATION_PATH.into(),
-        mining: Mining::Auto,
-        auto_impersonate: false,
-        genesis_timestamp: Some(1_700_000_000),
-        log_blocks: false,
-        datadir: None,
-    };
+    let options = options();
     let dev = Devnet::new(options, None).expect("the devnet starts");
     let module = rpc_module(&dev).expect("the methods register");
     let mut methods: Vec<&str> = module.method_names().collect();
@@ -206,14 +74,8 @@ async fn every_method_answers_bad_parameters_without_a_panic() {
                 skipped += 1;
                 continue;
             }
-            let mut req = json!({"jsonrpc": "2.0", "id": round * 1000 + i, "method": method});
-            if let Some(p) = params {
-                req["params"] = p.clone();
-            }
-            let text = req.to_string();
-            if let Ok(mut c) = CURRENT.lock() {
-                *c = text.clone();
-            }
+            let text = request(method, round * 1000 + i, params.as_ref());
+            in_flight(&text);
             let answer =
                 tokio::time::timeout(Duration::from_secs(60), module.raw_json_request(&text, 16))
                     .await;
@@ -235,7 +97,7 @@ async fn every_method_answers_bad_parameters_without_a_panic() {
             }
         }
     }
-    let panics = PANICS.lock().map(|p| p.clone()).unwrap_or_default();
+    let panics = panics();
     eprintln!(
         "{rounds} rounds of {} methods x {} parameter lists: {calls} calls ({errors} answered with an error), \
          {skipped} left out, {} malformed answers, {} panics",
@@ -275,10 +137,8 @@ async fn call(
     method: &str,
     params: Value,
 ) -> Value {
-    let text = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
-    if let Ok(mut c) = CURRENT.lock() {
-        *c = text.clone();
-    }
+    let text = request(method, 1, Some(&params));
+    in_flight(&text);
     let (raw, _) =
         tokio::time::timeout(Duration::from_secs(60), module.raw_json_request(&text, 16))
             .await
@@ -297,21 +157,7 @@ async fn call(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_devnet_at_its_edges_answers_and_recovers() {
     record_panics();
-    let options = DevnetOptions {
-        chain: ChainConfig {
-            threads: 2,
-            ..ChainConfig::default()
-        },
-        accounts: 10,
-        balance: U256::from(10_000u64) * U256::from(10u64).pow(U256::from(18u64)),
-        mnemonic: DEFAULT_MNEMONIC.into(),
-        derivation_path: DEFAULT_DERIVATION_PATH.into(),
-        mining: Mining::Auto,
-        auto_impersonate: false,
-        genesis_timestamp: Some(1_700_000_000),
-        log_blocks: false,
-        datadir: None,
-    };
+    let options = options();
     let dev = Devnet::new(options, None).expect("the devnet starts");
     let m = rpc_module(&dev).expect("the methods register");
     let max64 = "0xffffffffffffffff";
@@ -378,7 +224,7 @@ async fn a_devnet_at_its_edges_answers_and_recovers() {
     let snap = call(&m, "evm_snapshot", json!([])).await;
     answers.push(call(&m, "evm_revert", json!([snap["result"].clone()])).await);
     answers.push(call(&m, "anvil_dumpState", json!([])).await);
-    let panics = PANICS.lock().map(|p| p.clone()).unwrap_or_default();
+    let panics = panics();
     assert!(panics.is_empty(), "panics:\n{}", panics.join("\n"));
     let errors = answers.iter().filter(|a| a.get("error").is_some()).count();
     eprintln!(

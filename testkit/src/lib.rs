@@ -9,11 +9,13 @@
 //! http::post(addr, body, authorization?) -> Answer { status, body }     (raw: replayed request/response pairs,
 //!                                                                 401 checks)
 //! rpc::Rpc::call(method, params) -> result | panic               (typed: JSON-RPC envelopes, tokens)
+//! bad_params::param_sets() + well_formed + record_panics           (sweeps of every method, in process)
 //! ```
 //! Blocking on purpose: callers are plain `#[test]`s or move the call to a blocking thread.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod bad_params;
 pub mod http;
 pub mod op_genesis;
 pub mod rpc;

@@ -1,0 +1,107 @@
+//! Every method of `parevm node`'s auth port (Engine API and eth), in OP mode and in Ethereum mode,
+//! called with wrong and extreme parameters (`parevm_testkit::bad_params`: absent, wrong types,
+//! malformed hex, numbers at and past 2^64 and 2^256, block tags, payloads and forkchoice attributes with
+//! extreme fields). Each call must come back as a JSON-RPC answer (a result, or an error with a code and
+//! a message) and nothing may panic; afterwards the head is where it was.
+
+mod common;
+
+use common::*;
+use jsonrpsee::RpcModule;
+use parevm_node::{ethereum::EthereumChain, server, NodeChain, OpNode};
+use parevm_storage::ChainStore;
+use parevm_testkit::bad_params::{
+    in_flight, panics, param_sets, record_panics, request, well_formed,
+};
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Calls every method of `module` with every parameter list, twice over; returns the methods, the calls
+/// and how many were answered with an error, and panics with every call that was not answered.
+async fn sweep<C: Send + Sync + 'static>(module: &RpcModule<C>) -> (usize, usize, usize) {
+    let mut methods: Vec<&str> = module.method_names().collect();
+    methods.sort_unstable();
+    let sets = param_sets();
+    let (mut calls, mut errors) = (0usize, 0usize);
+    let mut malformed = Vec::new();
+    for (round, method) in std::iter::repeat_n(&methods, 2).flatten().enumerate() {
+        for (i, params) in sets.iter().enumerate() {
+            let text = request(method, round * 1000 + i, params.as_ref());
+            in_flight(&text);
+            calls += 1;
+            let answer =
+                tokio::time::timeout(Duration::from_secs(60), module.raw_json_request(&text, 16))
+                    .await;
+            let raw = match answer {
+                Err(_) => {
+                    malformed.push(format!("{text}: no answer within 60 s"));
+                    continue;
+                }
+                Ok(Err(e)) => {
+                    malformed.push(format!("{text}: {e}"));
+                    continue;
+                }
+                Ok(Ok((raw, _))) => raw,
+            };
+            match serde_json::from_str::<Value>(raw.get()) {
+                Ok(v) if well_formed(&v) => errors += usize::from(v.get("error").is_some()),
+                _ => malformed.push(format!("{text}: answered {}", raw.get())),
+            }
+        }
+    }
+    assert!(
+        malformed.is_empty(),
+        "malformed answers:\n{}",
+        malformed.join("\n")
+    );
+    assert_eq!(calls, 2 * methods.len() * sets.len());
+    (methods.len(), calls, errors)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn op_mode_answers_bad_parameters_without_a_panic() {
+    record_panics();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let chain = NodeChain::load(&write_genesis(dir.path()), None).expect("the test chain loads");
+    let node = Arc::new(
+        OpNode::open(chain, ChainStore::open_in_memory().expect("store"), 2).expect("node"),
+    );
+    let head = node.store().head().expect("head");
+    let (methods, calls, errors) = sweep(&server::auth_module(node.clone())).await;
+    eprintln!("OP mode: {methods} methods, {calls} calls, {errors} answered with an error");
+    let panics = panics();
+    assert!(panics.is_empty(), "panics:\n{}", panics.join("\n"));
+    assert!(methods >= 30, "{methods} methods");
+    assert_eq!(
+        node.store().head().expect("head"),
+        head,
+        "nothing moved the head"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ethereum_mode_answers_bad_parameters_without_a_panic() {
+    record_panics();
+    let genesis = serde_json::json!({
+        "config": {
+            "chainId": 1337, "homesteadBlock": 0, "eip150Block": 0, "eip155Block": 0, "eip158Block": 0,
+            "byzantiumBlock": 0, "constantinopleBlock": 0, "petersburgBlock": 0, "istanbulBlock": 0,
+            "berlinBlock": 0, "londonBlock": 0, "mergeNetsplitBlock": 0, "terminalTotalDifficulty": 0,
+            "shanghaiTime": 0, "cancunTime": 0, "pragueTime": 0
+        },
+        "alloc": {"0x00000000000000000000000000000000000000aa": {"balance": "0x1000"}},
+        "gasLimit": "0x1c9c380", "difficulty": "0x0", "timestamp": "0x0", "extraData": "0x",
+        "baseFeePerGas": "0x3b9aca00"
+    });
+    let genesis =
+        parevm_block::genesis::parse_genesis(&genesis.to_string()).expect("the genesis parses");
+    let chain = Arc::new(
+        EthereumChain::open(ChainStore::open_in_memory().expect("store"), &genesis).expect("chain"),
+    );
+    let (methods, calls, errors) = sweep(&server::ethereum_auth_module(chain)).await;
+    eprintln!("Ethereum mode: {methods} methods, {calls} calls, {errors} answered with an error");
+    let panics = panics();
+    assert!(panics.is_empty(), "panics:\n{}", panics.join("\n"));
+    assert!(methods >= 30, "{methods} methods");
+}
