@@ -149,10 +149,6 @@ pub fn estimate_gas(a: &Args, c: &dyn EthBackend) -> EthResult<Value> {
     }
 }
 
-/// How many times `eth_createAccessList` re-runs with the list found so far before giving up on a fixed
-/// point (a list that warms what it reads changes gas, not what is read, so two runs usually agree).
-const ACCESS_LIST_ROUNDS: usize = 8;
-
 /// True for the precompile addresses (0x01..=0x11 and P256VERIFY's 0x100), which an access list leaves out.
 fn is_precompile(a: &alloy_primitives::Address) -> bool {
     let b = a.as_slice();
@@ -160,50 +156,6 @@ fn is_precompile(a: &alloy_primitives::Address) -> bool {
         let n = u16::from_be_bytes([b[18], b[19]]);
         (1..=0x11).contains(&n) || n == 0x100
     }
-}
-
-/// The access list an outcome implies: every storage slot read or written, by contract, and every other
-/// account read, except the sender, the recipient (or created contract), the fee recipient and precompiles
-/// (geth's access-list tracer leaves the first two and precompiles out; the fee recipient is read by the
-/// fee payment, which geth's opcode tracer does not see).
-fn access_list_of(
-    out: &parevm_evm_core::TxOutcome,
-    exclude: &[alloy_primitives::Address],
-) -> Vec<parevm_evm_core::env::AccessListItem> {
-    use parevm_evm_core::Location;
-    use std::collections::{BTreeMap, BTreeSet};
-    let mut list: BTreeMap<alloy_primitives::Address, BTreeSet<alloy_primitives::B256>> =
-        BTreeMap::new();
-    let mut slot = |a: alloy_primitives::Address, s: U256| {
-        list.entry(a)
-            .or_default()
-            .insert(alloy_primitives::B256::from(s.to_be_bytes::<32>()));
-    };
-    for (loc, _) in &out.reads {
-        if let Location::Storage(a, s) = loc {
-            slot(*a, *s);
-        }
-    }
-    for w in &out.writes {
-        for (s, _) in &w.storage {
-            slot(w.address, *s);
-        }
-    }
-    for (loc, _) in &out.reads {
-        let a = match loc {
-            Location::Balance(a) | Location::Nonce(a) | Location::CodeHash(a) => a,
-            _ => continue,
-        };
-        if !exclude.contains(a) && !is_precompile(a) {
-            list.entry(*a).or_default();
-        }
-    }
-    list.into_iter()
-        .map(|(address, keys)| parevm_evm_core::env::AccessListItem {
-            address,
-            storage_keys: keys.into_iter().collect(),
-        })
-        .collect()
 }
 
 /// `eth_createAccessList(request, block?)`: runs the call, takes the accounts and slots it touched as the
@@ -234,26 +186,14 @@ pub fn create_access_list(a: &Args, c: &dyn EthBackend) -> EthResult<Value> {
             &state,
         )
         .map_err(rpc)?;
-        let list = access_list_of(&out, &exclude);
+        let list = parevm_rpc::access_list::list_of(&out, &exclude, is_precompile);
         rounds += 1;
-        if list == tx.access_list || rounds >= ACCESS_LIST_ROUNDS {
+        if list == tx.access_list || rounds >= parevm_rpc::access_list::ROUNDS {
             tx.access_list = list;
             break;
         }
         tx.access_list = list;
     }
-    let list: Vec<Value> = tx
-        .access_list
-        .iter()
-        .map(|i| serde_json::json!({ "address": i.address, "storageKeys": i.storage_keys }))
-        .collect();
-    let mut answer = serde_json::json!({ "accessList": list, "gasUsed": U256::from(out.gas_used) });
-    if !out.status.is_success() {
-        let why = match out.status {
-            parevm_evm_core::ExecStatus::Halt(h) => format!("{h:?}"),
-            _ => "execution reverted".to_owned(),
-        };
-        answer["error"] = Value::String(why);
-    }
+    let answer = parevm_rpc::access_list::answer(&tx.access_list, &out);
     Ok(answer)
 }

@@ -16,6 +16,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod access_list;
 pub mod context;
 pub mod convert;
 pub mod debug;

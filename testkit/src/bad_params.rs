@@ -186,3 +186,143 @@ pub fn param_sets() -> Vec<Option<Value>> {
         .chain(sets.into_iter().map(Some))
         .collect()
 }
+
+/// A small deterministic generator (xorshift64*) for the mutation sweeps: the same seed, the same calls.
+#[derive(Clone, Debug)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator from `seed` (0 is replaced, xorshift needs a non-zero state).
+    pub fn new(seed: u64) -> Self {
+        Self(seed.max(1))
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// A number below `n` (`n` > 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n.max(1) as u64) as usize
+    }
+}
+
+/// A value to put where a parameter or a field was: edges of every type the methods take.
+fn edge_value(rng: &mut Rng) -> Value {
+    let max256 = format!("0x{}", "f".repeat(64));
+    let pool = [
+        Value::Null,
+        json!(0),
+        json!(-1),
+        json!(1.5),
+        json!(true),
+        json!(""),
+        json!("0x"),
+        json!("0x0"),
+        json!("0x1"),
+        json!("0xzz"),
+        json!("0xffffffffffffffff"),
+        json!("0x10000000000000000"),
+        json!(max256),
+        json!(format!("0x1{}", "0".repeat(64))),
+        json!("latest"),
+        json!("pending"),
+        json!("earliest"),
+        json!({}),
+        json!([]),
+        json!([null]),
+        json!(ADDR),
+        json!(format!("0x{}", "00".repeat(32))),
+        json!(format!("0x{}", "ab".repeat(3000))),
+    ];
+    pool[rng.below(pool.len())].clone()
+}
+
+/// A hex string changed at the byte level: a byte flipped, cut short, made longer, or an odd nibble.
+fn mutate_hex(s: &str, rng: &mut Rng) -> String {
+    let digits = s.trim_start_matches("0x");
+    let mut bytes: Vec<u8> = (0..digits.len() / 2)
+        .filter_map(|i| u8::from_str_radix(digits.get(2 * i..2 * i + 2)?, 16).ok())
+        .collect();
+    match rng.below(5) {
+        0 if !bytes.is_empty() => {
+            let i = rng.below(bytes.len());
+            bytes[i] ^= 1 << rng.below(8);
+        }
+        1 if !bytes.is_empty() => bytes.truncate(rng.below(bytes.len())),
+        2 => bytes.extend((0..1 + rng.below(40)).map(|_| rng.next_u64() as u8)),
+        3 if !bytes.is_empty() => {
+            let i = rng.below(bytes.len());
+            bytes[i] = [0x00, 0x7f, 0x80, 0xb7, 0xb8, 0xbf, 0xc0, 0xf7, 0xf8, 0xff][rng.below(10)];
+        }
+        _ => return format!("{s}{}", ["0", "g", "00"][rng.below(3)]),
+    }
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("0x{hex}")
+}
+
+/// Changes one place of `v`, chosen at random at any depth: a value replaced by an edge value, a hex
+/// string changed at the byte level, a member removed, an element removed or repeated.
+pub fn mutate(v: &mut Value, rng: &mut Rng) {
+    // Walks down while a coin says so and there is somewhere to go.
+    let descend = rng.below(4) != 0;
+    match v {
+        Value::Array(items) if descend && !items.is_empty() => {
+            let i = rng.below(items.len());
+            match rng.below(8) {
+                0 => {
+                    items.remove(i);
+                }
+                1 => {
+                    let copy = items[i].clone();
+                    items.insert(i, copy);
+                }
+                _ => mutate(&mut items[i], rng),
+            }
+        }
+        Value::Object(map) if descend && !map.is_empty() => {
+            let key = map
+                .keys()
+                .nth(rng.below(map.len()))
+                .cloned()
+                .unwrap_or_default();
+            if rng.below(8) == 0 {
+                map.remove(&key);
+            } else if let Some(inner) = map.get_mut(&key) {
+                mutate(inner, rng);
+            }
+        }
+        Value::String(s) if s.starts_with("0x") && rng.below(2) == 0 => *s = mutate_hex(s, rng),
+        _ => *v = edge_value(rng),
+    }
+}
+
+/// True for a call that asks to mine more than 16 blocks (`anvil_mine` and `hardhat_mine` by their
+/// first parameter, `evm_mine` by an options object's `blocks`): they mine as many as asked, as anvil's
+/// do, so a count of 2^64 runs for ever. Sweeps leave these out and say so.
+pub fn mines_many(method: &str, params: Option<&Value>) -> bool {
+    let Some(Value::Array(p)) = params else {
+        return false;
+    };
+    let count = match (method, p.first()) {
+        ("anvil_mine" | "hardhat_mine", Some(Value::Object(o)))
+        | ("evm_mine", Some(Value::Object(o))) => o.get("blocks"),
+        ("anvil_mine" | "hardhat_mine", first) => first,
+        _ => None,
+    };
+    match count {
+        Some(Value::String(s)) => s
+            .strip_prefix("0x")
+            .and_then(|h| u128::from_str_radix(h, 16).ok())
+            .is_none_or(|n| n > 16),
+        Some(Value::Number(n)) => n.as_f64().is_none_or(|n| n > 16.0),
+        // Anything else is refused by the parameter decoding.
+        _ => false,
+    }
+}

@@ -1,5 +1,6 @@
-//! Executing without mining: `eth_call` and `eth_estimateGas` (exact: a binary search down to the least
-//! gas that succeeds).
+//! Executing without mining: `eth_call`, `eth_estimateGas` (exact: a binary search down to the least
+//! gas that succeeds) and `eth_createAccessList` (the call run with the list it touched until the list
+//! stops changing).
 
 use crate::context::RpcContext;
 use crate::convert;
@@ -73,6 +74,37 @@ pub fn estimate_gas(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
             "gas required exceeds allowance ({cap})"
         ))),
         Estimate::Fails(out) => Err(RpcError::from_failed(out.status, out.output)),
+    }
+}
+
+/// `eth_createAccessList(request, block?)`: runs the call, takes the accounts and slots it touched as the
+/// list, and runs again with that list until it stops changing; `gasUsed` is the last run's.
+pub fn create_access_list(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
+    a.at_most(2)?;
+    let req: TransactionRequest = a.req(0)?;
+    let (number, benv, cap) = call_context(ctx, a.opt(1)?)?;
+    let mut tx = call_tx(ctx, &req, number, cap)?;
+    // The list is what a type-1 or later transaction carries (EIP-2930 lists warm nothing before Berlin).
+    if tx.tx_type == parevm_evm_core::env::tx_type::LEGACY {
+        tx.tx_type = parevm_evm_core::env::tx_type::EIP2930;
+    }
+    let target = match tx.kind {
+        alloy_primitives::TxKind::Call(to) => to,
+        alloy_primitives::TxKind::Create => tx.caller.create(tx.nonce),
+    };
+    let exclude = [tx.caller, target, benv.beneficiary];
+    let spec = ctx.chain.config().spec;
+    let mut rounds = 0;
+    loop {
+        let out = ctx.chain.call(tx.clone(), number, benv.clone())?;
+        let list = crate::access_list::list_of(&out, &exclude, |a| {
+            parevm_evm_core::precompiles::is_precompile(spec, a)
+        });
+        rounds += 1;
+        if list == tx.access_list || rounds >= crate::access_list::ROUNDS {
+            return Ok(crate::access_list::answer(&list, &out));
+        }
+        tx.access_list = list;
     }
 }
 

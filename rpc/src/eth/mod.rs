@@ -162,6 +162,7 @@ pub fn register(m: &mut RpcModule<RpcContext>) {
 
     blocking(m, "eth_call", exec::call);
     blocking(m, "eth_estimateGas", exec::estimate_gas);
+    blocking(m, "eth_createAccessList", exec::create_access_list);
     blocking(m, "eth_sendRawTransaction", send::send_raw_transaction);
     blocking(m, "eth_sendTransaction", send::send_transaction);
     method(m, "eth_sign", send::sign);
