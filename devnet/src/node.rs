@@ -62,6 +62,25 @@ pub struct DevnetOptions {
     pub datadir: Option<std::path::PathBuf>,
 }
 
+impl Default for DevnetOptions {
+    /// anvil's defaults: chain 31337, 10 accounts of 10,000 ETH from the test mnemonic, automine, the
+    /// chain in memory, genesis at the current time, no block lines.
+    fn default() -> Self {
+        Self {
+            chain: ChainConfig::default(),
+            accounts: 10,
+            balance: U256::from(10_000u64) * U256::from(10u64).pow(U256::from(18u64)),
+            mnemonic: crate::accounts::DEFAULT_MNEMONIC.into(),
+            derivation_path: crate::accounts::DEFAULT_DERIVATION_PATH.into(),
+            mining: Mining::Auto,
+            auto_impersonate: false,
+            genesis_timestamp: None,
+            log_blocks: false,
+            datadir: None,
+        }
+    }
+}
+
 /// Overrides for the next block(s).
 #[derive(Clone, Debug)]
 struct Overrides {

@@ -2,10 +2,8 @@
 //! reads and writes (not the sender, the recipient's account entry only where it has slots, no
 //! precompiles), and a transaction sent with that list uses exactly the `gasUsed` it reported.
 
-use alloy_primitives::U256;
 use parevm_chain::ChainConfig;
-use parevm_devnet::accounts::{DEFAULT_DERIVATION_PATH, DEFAULT_MNEMONIC};
-use parevm_devnet::{rpc_module, Devnet, DevnetOptions, Mining};
+use parevm_devnet::{rpc_module, Devnet, DevnetOptions};
 use parevm_testkit::bad_params::{request, DEV0};
 use serde_json::{json, Value};
 
@@ -38,15 +36,8 @@ async fn the_list_names_what_the_call_touches_and_its_gas_is_what_the_transactio
             threads: 1,
             ..ChainConfig::default()
         },
-        accounts: 2,
-        balance: U256::from(10u64).pow(U256::from(22u64)),
-        mnemonic: DEFAULT_MNEMONIC.into(),
-        derivation_path: DEFAULT_DERIVATION_PATH.into(),
-        mining: Mining::Auto,
-        auto_impersonate: false,
         genesis_timestamp: Some(1_700_000_000),
-        log_blocks: false,
-        datadir: None,
+        ..DevnetOptions::default()
     };
     let dev = Devnet::new(options, None).expect("the devnet starts");
     let m = rpc_module(&dev).expect("the methods register");

@@ -6,10 +6,8 @@
 //! resets), so later calls also meet a devnet left in odd states. Afterwards the devnet still mines and
 //! answers.
 
-use alloy_primitives::U256;
 use parevm_chain::ChainConfig;
-use parevm_devnet::accounts::{DEFAULT_DERIVATION_PATH, DEFAULT_MNEMONIC};
-use parevm_devnet::{rpc_module, Devnet, DevnetOptions, Mining};
+use parevm_devnet::{rpc_module, Devnet, DevnetOptions};
 use parevm_testkit::bad_params::{
     in_flight, mines_many, panics, param_sets, record_panics, request, well_formed, ADDR, DEV0,
 };
@@ -22,15 +20,8 @@ fn options() -> DevnetOptions {
             threads: 2,
             ..ChainConfig::default()
         },
-        accounts: 10,
-        balance: U256::from(10_000u64) * U256::from(10u64).pow(U256::from(18u64)),
-        mnemonic: DEFAULT_MNEMONIC.into(),
-        derivation_path: DEFAULT_DERIVATION_PATH.into(),
-        mining: Mining::Auto,
-        auto_impersonate: false,
         genesis_timestamp: Some(1_700_000_000),
-        log_blocks: false,
-        datadir: None,
+        ..DevnetOptions::default()
     }
 }
 

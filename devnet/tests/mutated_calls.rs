@@ -12,8 +12,7 @@ use alloy_primitives::{hex, Address, Bytes, TxKind, U256};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use parevm_chain::ChainConfig;
-use parevm_devnet::accounts::{DEFAULT_DERIVATION_PATH, DEFAULT_MNEMONIC};
-use parevm_devnet::{rpc_module, Devnet, DevnetOptions, Mining};
+use parevm_devnet::{rpc_module, Devnet, DevnetOptions};
 use parevm_testkit::bad_params::{
     in_flight, mines_many, mutate, panics, record_panics, request, well_formed, Rng, ADDR, DEV0,
 };
@@ -29,15 +28,8 @@ fn options() -> DevnetOptions {
             threads: 2,
             ..ChainConfig::default()
         },
-        accounts: 10,
-        balance: U256::from(10_000u64) * U256::from(10u64).pow(U256::from(18u64)),
-        mnemonic: DEFAULT_MNEMONIC.into(),
-        derivation_path: DEFAULT_DERIVATION_PATH.into(),
-        mining: Mining::Auto,
-        auto_impersonate: false,
         genesis_timestamp: Some(1_700_000_000),
-        log_blocks: false,
-        datadir: None,
+        ..DevnetOptions::default()
     }
 }
 
@@ -94,7 +86,7 @@ fn corpus(raw: &str, dump: &Value) -> Vec<(&'static str, Value)> {
         ("eth_getFilterChanges", json!(["0x1"])),
         (
             "debug_traceCall",
-            json!([call, "latest", {"tracer": "callTracer", "tracerConfig": {"onlyTopCall": true}}]),
+            json!([call, "latest", {"tracer": "callTracer", "tracerConfig": {"onlyTopCall": true, "withLog": true}}]),
         ),
         (
             "debug_traceCall",

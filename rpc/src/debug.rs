@@ -62,12 +62,10 @@ pub fn trace_one(
                 .clone()
                 .into_call_config()
                 .map_err(|e| RpcError::InvalidParams(e.to_string()))?;
+            let mut tracer = CallTracer::new(cfg.only_top_call.unwrap_or(false));
             if cfg.with_log == Some(true) {
-                return Err(RpcError::Unsupported(
-                    "callTracer withLog is not supported yet".into(),
-                ));
+                tracer = tracer.with_logs();
             }
-            let tracer = CallTracer::new(cfg.only_top_call.unwrap_or(false));
             let mut exec = TxExecution::new(env.clone());
             exec.set_tracer(Box::new(tracer.clone()));
             let out = run(&mut exec)?;

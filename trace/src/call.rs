@@ -1,12 +1,22 @@
 //! `callTracer`: the tree of calls and creations a transaction made, with gas, input, output, errors and the
-//! revert reason, in geth's shape. `onlyTopCall` keeps the top frame only.
+//! revert reason, in geth's shape. `onlyTopCall` keeps the top frame only; `withLog` adds each frame's logs
+//! (address, topics, data, `position`: how many calls the frame had made before the log, and `index`: the
+//! log's place among all the transaction emitted), and, as geth, drops the logs of a frame that failed and
+//! of everything below it.
 
-use alloy_primitives::{Address, Bytes, U256};
-use alloy_rpc_types_trace::geth::CallFrame;
-use parevm_evm_core::interpreter::{CallScheme, FrameEntry, FrameStart, Tracer};
+use alloy_primitives::{Address, Bytes, B256, U256};
+use alloy_rpc_types_trace::geth::{CallFrame, CallLogFrame};
+use parevm_evm_core::interpreter::{CallScheme, Ctl, Frame, FrameEntry, FrameStart, Tracer};
 use parevm_evm_core::{ExecStatus, HaltReason};
 use parking_lot::Mutex;
 use std::sync::Arc;
+
+/// A LOG instruction's operands: memory offset and length (when both fit a `usize`) and its topics.
+#[derive(Debug)]
+struct PendingLog {
+    range: Option<(usize, usize)>,
+    topics: Vec<B256>,
+}
 
 #[derive(Debug, Default)]
 struct Buffer {
@@ -14,12 +24,19 @@ struct Buffer {
     stack: Vec<CallFrame>,
     /// The finished top frame.
     done: Option<CallFrame>,
+    /// A LOG instruction about to run, taken before it pops its operands.
+    pending_log: Option<PendingLog>,
+    /// Calls each open frame has made so far (beside `stack`; counted under `onlyTopCall` too).
+    children: Vec<u64>,
+    /// Logs emitted so far in the transaction, those of frames that later failed included.
+    logs_emitted: u64,
 }
 
 /// The call tracer. Clones share one buffer.
 #[derive(Clone, Debug, Default)]
 pub struct CallTracer {
     only_top: bool,
+    with_log: bool,
     buf: Arc<Mutex<Buffer>>,
 }
 
@@ -44,8 +61,15 @@ impl CallTracer {
     pub fn new(only_top: bool) -> Self {
         Self {
             only_top,
+            with_log: false,
             buf: Arc::default(),
         }
+    }
+
+    /// The same tracer recording each frame's logs (`withLog`).
+    pub fn with_logs(mut self) -> Self {
+        self.with_log = true;
+        self
     }
 
     /// The finished tree; the top frame's gas is what execution got (the limit less intrinsic gas) and its
@@ -53,12 +77,83 @@ impl CallTracer {
     pub fn frame(&self, gas_used: u64) -> Option<CallFrame> {
         let mut top = self.buf.lock().done.take()?;
         top.gas_used = U256::from(gas_used);
+        clear_failed_logs(&mut top, false);
         Some(top)
     }
 }
 
+/// Drops the logs of failed frames and of every frame below one (their logs were reverted).
+fn clear_failed_logs(f: &mut CallFrame, parent_failed: bool) {
+    let failed = parent_failed || f.error.is_some();
+    if failed {
+        f.logs.clear();
+    }
+    for c in &mut f.calls {
+        clear_failed_logs(c, failed);
+    }
+}
+
+/// LOG0..LOG4.
+const LOG0: u8 = 0xa0;
+const LOG4: u8 = 0xa4;
+
 impl Tracer for CallTracer {
-    fn step(&mut self, _: &parevm_evm_core::interpreter::Frame, _: u8, _: i64) {}
+    fn step(&mut self, frame: &Frame, op: u8, _: i64) {
+        if !self.with_log || !(LOG0..=LOG4).contains(&op) {
+            return;
+        }
+        let stack = frame.stack();
+        let topics = usize::from(op - LOG0);
+        let Some(base) = stack.len().checked_sub(2 + topics) else {
+            return; // stack underflow: the instruction halts
+        };
+        // Offset and length on top, then the topics, first topic nearest the top.
+        let (offset, len) = (stack[stack.len() - 1], stack[stack.len() - 2]);
+        let range = usize::try_from(offset).ok().zip(usize::try_from(len).ok());
+        let topics = stack[base..base + topics]
+            .iter()
+            .rev()
+            .map(|t| B256::from(t.to_be_bytes::<32>()))
+            .collect();
+        self.buf.lock().pending_log = Some(PendingLog { range, topics });
+    }
+
+    fn step_end(&mut self, frame: &Frame, op: u8, ctl: Ctl) {
+        if !self.with_log || !(LOG0..=LOG4).contains(&op) {
+            return;
+        }
+        let mut b = self.buf.lock();
+        let Some(PendingLog { range, topics }) = b.pending_log.take() else {
+            return;
+        };
+        if matches!(ctl, Ctl::Halt(_)) {
+            return;
+        }
+        let data = match range {
+            Some((_, 0)) => Bytes::new(),
+            // The instruction ran, so memory covers the range.
+            Some((offset, len))
+                if offset
+                    .checked_add(len)
+                    .is_some_and(|e| e <= frame.memory.len()) =>
+            {
+                Bytes::copy_from_slice(frame.memory.slice(offset, len))
+            }
+            _ => return,
+        };
+        let index = b.logs_emitted;
+        b.logs_emitted += 1;
+        let position = b.children.last().copied().unwrap_or(0);
+        if let Some(current) = b.stack.last_mut() {
+            current.logs.push(CallLogFrame {
+                address: Some(frame.address),
+                topics: Some(topics),
+                data: Some(data),
+                position: Some(position),
+                index: Some(index),
+            });
+        }
+    }
 
     fn frame_start(&mut self, s: &FrameStart<'_>) {
         let typ = match s.entry {
@@ -73,7 +168,12 @@ impl Tracer for CallTracer {
             FrameEntry::Call(CallScheme::DelegateCall | CallScheme::StaticCall) => None,
             _ => Some(s.value),
         };
-        self.buf.lock().stack.push(CallFrame {
+        let mut b = self.buf.lock();
+        if let Some(calls) = b.children.last_mut() {
+            *calls += 1;
+        }
+        b.children.push(0);
+        b.stack.push(CallFrame {
             from: s.from,
             gas: U256::from(s.gas_limit),
             to: Some(s.to),
@@ -89,6 +189,7 @@ impl Tracer for CallTracer {
         let Some(mut f) = b.stack.pop() else {
             return;
         };
+        b.children.pop();
         f.gas_used = f.gas.saturating_sub(U256::from(gas_left));
         let is_create = f.typ.starts_with("CREATE");
         match status {
