@@ -105,3 +105,86 @@ async fn ethereum_mode_answers_bad_parameters_without_a_panic() {
     assert!(panics.is_empty(), "panics:\n{}", panics.join("\n"));
     assert!(methods >= 30, "{methods} methods");
 }
+
+/// A real OP block (the L1-info deposit, a user deposit, two transfers) built by one node, then fed to a
+/// second node 3,000 times changed at one to three places at any depth (`parevm_testkit::bad_params::mutate`:
+/// fields set to edge values, hex cut short, lengthened or with a byte flipped, transactions removed or
+/// repeated), through `engine_newPayloadV4` and, with mutated attributes, `engine_forkchoiceUpdatedV3`.
+/// Every call is answered, nothing panics, and afterwards the second node takes the unchanged block as
+/// VALID and moves its head to it: no bad payload left anything behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mutated_payloads_are_answered_and_leave_nothing_behind() {
+    use alloy_primitives::{Address, B256};
+    use parevm_testkit::bad_params::{mutate, Rng};
+    use serde_json::json;
+    record_panics();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let builder = start(dir.path(), None, 1).await;
+    let genesis = builder.node.genesis_hash();
+    let txs = vec![
+        l1_info_deposit(1),
+        user_deposit(
+            1,
+            Address::repeat_byte(0x55),
+            Address::repeat_byte(0x77),
+            5_000_000_000,
+        ),
+        transfer(0, Address::repeat_byte(0x77), 1_000),
+        transfer(1, Address::repeat_byte(0x78), 1_000),
+    ];
+    let env = build(builder.server.addr, genesis, 2, &txs, 1).await;
+    let valid = new_payload_params(&env);
+    let hash: B256 =
+        serde_json::from_value(env["executionPayload"]["blockHash"].clone()).expect("a block hash");
+    let follower_dir = tempfile::tempdir().expect("temp dir");
+    let chain = NodeChain::load(&write_genesis(follower_dir.path()), None).expect("the test chain");
+    let node = Arc::new(
+        OpNode::open(chain, ChainStore::open_in_memory().expect("store"), 1).expect("node"),
+    );
+    let m = server::auth_module(node.clone());
+    let fcu_valid = json!([fc(genesis), attributes(4, &[l1_info_deposit(2)], 3)]);
+    let mut rng = Rng::new(0xb10c_5eed);
+    let (mut calls, mut errors, mut malformed) = (0usize, 0usize, Vec::new());
+    for n in 0..3_000 {
+        let (method, mut params) = if n % 4 == 3 {
+            ("engine_forkchoiceUpdatedV3", fcu_valid.clone())
+        } else {
+            ("engine_newPayloadV4", valid.clone())
+        };
+        for _ in 0..1 + rng.below(3) {
+            mutate(&mut params, &mut rng);
+        }
+        let text = request(method, n, Some(&params));
+        in_flight(&text);
+        calls += 1;
+        match tokio::time::timeout(Duration::from_secs(60), m.raw_json_request(&text, 16)).await {
+            Ok(Ok((raw, _))) => match serde_json::from_str::<Value>(raw.get()) {
+                Ok(v) if well_formed(&v) => errors += usize::from(v.get("error").is_some()),
+                _ => malformed.push(format!("{text}: answered {}", raw.get())),
+            },
+            Ok(Err(e)) => malformed.push(format!("{text}: {e}")),
+            Err(_) => malformed.push(format!("{text}: no answer within 60 s")),
+        }
+    }
+    let panics = panics();
+    eprintln!("{calls} mutated Engine API calls: {errors} answered with an error, {} malformed, {} panics", malformed.len(), panics.len());
+    assert!(panics.is_empty(), "panics:\n{}", panics.join("\n"));
+    assert!(malformed.is_empty(), "malformed:\n{}", malformed.join("\n"));
+    // The unchanged block is still VALID on the follower, and forkchoice moves its head there.
+    let (raw, _) = m
+        .raw_json_request(&request("engine_newPayloadV4", 1, Some(&valid)), 1)
+        .await
+        .expect("an answer");
+    let st: Value = serde_json::from_str(raw.get()).expect("JSON");
+    assert_eq!(st["result"]["status"], "VALID", "{st}");
+    let (raw, _) = m
+        .raw_json_request(
+            &request("engine_forkchoiceUpdatedV3", 2, Some(&json!([fc(hash)]))),
+            1,
+        )
+        .await
+        .expect("an answer");
+    let fcu: Value = serde_json::from_str(raw.get()).expect("JSON");
+    assert_eq!(fcu["result"]["payloadStatus"]["status"], "VALID", "{fcu}");
+    assert_eq!(node.store().head().expect("head").0.hash, hash);
+}
