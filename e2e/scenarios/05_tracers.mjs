@@ -1,5 +1,6 @@
-// Tracers: debug_traceTransaction with the struct logger, callTracer (nested calls, reverts) and
-// prestateTracer (plain and diffMode) on the same transactions, debug_traceCall and debug_traceBlockByNumber.
+// Tracers: debug_traceTransaction with the struct logger, callTracer (nested calls, reverts, with logs) and
+// prestateTracer (plain and diffMode) on the same transactions, debug_traceCall and debug_traceBlockByNumber;
+// eth_createAccessList of the same calls.
 import { encodeFunctionData, parseEther } from 'viem';
 import { receipt, rpc } from '../lib/node.mjs';
 
@@ -45,6 +46,8 @@ export default async function (t) {
     'struct logs with memory': { enableMemory: true, disableStorage: true },
     callTracer: { tracer: 'callTracer' },
     'callTracer top only': { tracer: 'callTracer', tracerConfig: { onlyTopCall: true } },
+    'callTracer with logs': { tracer: 'callTracer', tracerConfig: { withLog: true } },
+    'callTracer top only with logs': { tracer: 'callTracer', tracerConfig: { onlyTopCall: true, withLog: true } },
     prestateTracer: { tracer: 'prestateTracer' },
     'prestateTracer diff': { tracer: 'prestateTracer', tracerConfig: { diffMode: true } },
   };
@@ -57,6 +60,15 @@ export default async function (t) {
   t.rec('traceCall callTracer', await call('debug_traceCall', [{ from: a0, to: demo, data: relayed, gas: '0x100000' }, 'latest', { tracer: 'callTracer' }]));
   t.rec('traceCall struct logs', await call('debug_traceCall', [{ from: a0, to: token, data: transfer, gas: '0x100000' }, 'latest', {}]));
   t.rec('traceCall prestate', await call('debug_traceCall', [{ from: a0, to: token, data: transfer, gas: '0x100000' }, 'latest', { tracer: 'prestateTracer' }]));
+  t.rec('traceCall callTracer with logs', await call('debug_traceCall', [{ from: a0, to: demo, data: relayed, gas: '0x100000' }, 'latest', { tracer: 'callTracer', tracerConfig: { withLog: true } }]));
+  // An access list's order carries no meaning (anvil lists in the order it touched, parevm by address):
+  // both are compared sorted.
+  const sortedList = (r) => (r && r.accessList
+    ? { ...r, accessList: r.accessList.map((e) => ({ ...e, storageKeys: [...e.storageKeys].sort() })).sort((x, y) => x.address.localeCompare(y.address)) }
+    : r);
+  t.rec('createAccessList transfer', sortedList(await call('eth_createAccessList', [{ from: a0, to: token, data: transfer }])));
+  t.rec('createAccessList relay', sortedList(await call('eth_createAccessList', [{ from: a0, to: demo, data: relayed }, 'latest'])));
+  t.rec('createAccessList plain value', sortedList(await call('eth_createAccessList', [{ from: a0, to: a1, value: '0x64' }])));
   const n = (await receipt(t.url, txs.relay)).blockNumber;
   t.rec('traceBlockByNumber callTracer', await call('debug_traceBlockByNumber', [n, { tracer: 'callTracer' }]));
   t.rec('unknown tx', (await call('debug_traceTransaction', ['0x' + '22'.repeat(32), {}])).error !== undefined);
