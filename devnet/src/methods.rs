@@ -149,6 +149,23 @@ fn set_balance(a: &Args, c: &DevCtx) -> RpcResult<Value> {
     ok_null()
 }
 
+/// `anvil_addBalance(address, amount)`: adds to the balance; a sum past 2^256 - 1 is refused.
+fn add_balance(a: &Args, c: &DevCtx) -> RpcResult<Value> {
+    a.at_most(2)?;
+    let addr: Address = a.req(0)?;
+    let amount: U256 = a.req(1)?;
+    let added = c.dev.chain.edit_state(|s| {
+        let acc = s.account_mut(addr);
+        acc.balance.checked_add(amount).map(|b| acc.balance = b)
+    });
+    if added.is_none() {
+        return Err(RpcError::InvalidParams(format!(
+            "balance of {addr} plus {amount} exceeds 2^256 - 1"
+        )));
+    }
+    ok_null()
+}
+
 fn set_code(a: &Args, c: &DevCtx) -> RpcResult<Value> {
     let addr: Address = a.req(0)?;
     let code: Bytes = a.req(1)?;
@@ -285,6 +302,8 @@ pub fn dev_module(dev: Arc<Devnet>, rpc: Arc<RpcContext>) -> RpcModule<DevCtx> {
     alias(&mut m, "hardhat_mine", "anvil_mine");
     blocking(&mut m, "evm_snapshot", evm_snapshot);
     blocking(&mut m, "evm_revert", evm_revert);
+    alias(&mut m, "anvil_snapshot", "evm_snapshot");
+    alias(&mut m, "anvil_revert", "evm_revert");
     method(&mut m, "evm_increaseTime", evm_increase_time);
     alias(&mut m, "anvil_increaseTime", "evm_increaseTime");
     method(&mut m, "evm_setNextBlockTimestamp", set_next_timestamp);
@@ -305,6 +324,7 @@ pub fn dev_module(dev: Arc<Devnet>, rpc: Arc<RpcContext>) -> RpcModule<DevCtx> {
     method(&mut m, "evm_setBlockGasLimit", set_block_gas_limit);
     alias(&mut m, "anvil_setBlockGasLimit", "evm_setBlockGasLimit");
     method(&mut m, "anvil_setBalance", set_balance);
+    method(&mut m, "anvil_addBalance", add_balance);
     method(&mut m, "anvil_setCode", set_code);
     method(&mut m, "anvil_setNonce", set_nonce);
     method(&mut m, "anvil_setStorageAt", set_storage_at);

@@ -1,5 +1,6 @@
 // Dev methods: snapshot/revert, time travel, impersonation, state setters, manual mining with a pool,
-// anvil_mine with an interval, dropping transactions, base fee and gas limit overrides, interval mining.
+// anvil_mine with an interval, dropping transactions, base fee and gas limit overrides, interval mining;
+// signing without sending (personal_sign, eth_signTransaction), anvil_addBalance, anvil_snapshot/revert.
 import { receipt, rpc, until } from '../lib/node.mjs';
 
 export default async function (t) {
@@ -122,4 +123,16 @@ export default async function (t) {
   t.rec('reset', await call('anvil_reset'));
   t.rec('number after reset', await call('eth_blockNumber'));
   t.rec('balance after reset', await call('eth_getBalance', [a0, 'latest']));
+
+  // Signing without sending, on the fresh chain (the same nonce, fees and gas on both).
+  t.rec('personal_sign', await call('personal_sign', ['0xdeadbeef', a0]));
+  t.rec('personal_sign equals eth_sign', (await call('personal_sign', ['0x1234', a0])) === (await call('eth_sign', [a0, '0x1234'])));
+  t.rec('signTransaction', await call('eth_signTransaction', [{ from: a0, to: a1, value: '0x1' }]));
+  t.rec('signTransaction sent nothing', await call('eth_getTransactionCount', [a0, 'pending']));
+  // anvil_addBalance, and anvil_snapshot / anvil_revert (evm_snapshot's and evm_revert's anvil names).
+  const snap = await call('anvil_snapshot');
+  t.rec('addBalance', await call('anvil_addBalance', [a1, '0x10']));
+  t.rec('balance after addBalance', await call('eth_getBalance', [a1, 'latest']));
+  t.rec('anvil_revert', await call('anvil_revert', [snap]));
+  t.rec('balance after anvil_revert', await call('eth_getBalance', [a1, 'latest']));
 }

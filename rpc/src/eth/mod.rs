@@ -166,6 +166,8 @@ pub fn register(m: &mut RpcModule<RpcContext>) {
     blocking(m, "eth_sendRawTransaction", send::send_raw_transaction);
     blocking(m, "eth_sendTransaction", send::send_transaction);
     method(m, "eth_sign", send::sign);
+    method(m, "personal_sign", send::personal_sign);
+    blocking(m, "eth_signTransaction", send::sign_transaction);
 
     method(m, "eth_gasPrice", fees::gas_price);
     method(m, "eth_maxPriorityFeePerGas", fees::max_priority_fee);

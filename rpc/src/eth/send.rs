@@ -1,5 +1,6 @@
 //! Sending transactions: signed bytes (`eth_sendRawTransaction`) or a request the driver signs for one of
-//! its accounts (`eth_sendTransaction`: nonce, gas and fees filled in as anvil fills them), and `eth_sign`.
+//! its accounts (`eth_sendTransaction`: nonce, gas and fees filled in as anvil fills them); signing without
+//! sending (`eth_signTransaction`, `eth_sign`, `personal_sign`).
 
 use crate::context::RpcContext;
 use crate::convert;
@@ -10,7 +11,7 @@ use crate::params::Args;
 use crate::register::json;
 use alloy_consensus::transaction::SignerRecoverable;
 use alloy_consensus::TxEnvelope;
-use alloy_eips::eip2718::Decodable2718;
+use alloy_eips::eip2718::{Decodable2718, Encodable2718};
 use alloy_eips::{BlockId, BlockNumberOrTag};
 use alloy_primitives::{Address, Bytes};
 use alloy_rpc_types_eth::TransactionRequest;
@@ -81,6 +82,31 @@ pub fn send_transaction(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
     submit(ctx, tx)
 }
 
+/// `eth_signTransaction(request)`: the request filled as `eth_sendTransaction` fills it and signed by one of
+/// the driver's accounts, as EIP-2718 bytes; nothing is sent. An impersonated sender has no key, so it is
+/// refused as anvil refuses it.
+pub fn sign_transaction(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
+    a.at_most(1)?;
+    let mut req: TransactionRequest = a.req(0)?;
+    let accounts = ctx.driver.accounts();
+    let from = match req.from {
+        Some(f) => f,
+        None => *accounts
+            .first()
+            .ok_or_else(|| RpcError::Server("no from address and no accounts".into()))?,
+    };
+    if !accounts.contains(&from) {
+        return Err(RpcError::InvalidParams("No Signer available".into()));
+    }
+    req.from = Some(from);
+    fill_request(ctx, &mut req)?;
+    let typed = req
+        .build_typed_tx()
+        .map_err(|_| RpcError::InvalidParams("incomplete transaction request".into()))?;
+    let signed = ctx.driver.sign_transaction(from, typed)?;
+    json(Bytes::from(signed.envelope.encoded_2718()))
+}
+
 /// Fills nonce, chain id, gas and fees the way anvil does for `eth_sendTransaction`.
 pub fn fill_request(ctx: &RpcContext, req: &mut TransactionRequest) -> RpcResult<()> {
     let from = req.from.unwrap_or_default();
@@ -121,8 +147,18 @@ pub fn fill_request(ctx: &RpcContext, req: &mut TransactionRequest) -> RpcResult
 
 /// `eth_sign(address, data)`.
 pub fn sign(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
+    a.at_most(2)?;
     let address: Address = a.req(0)?;
     let data: Bytes = a.req(1)?;
+    let sig = ctx.driver.sign_message(address, &data)?;
+    json(Bytes::from(sig.as_bytes().to_vec()))
+}
+
+/// `personal_sign(data, address)`: `eth_sign` with its parameters the other way round (EIP-191).
+pub fn personal_sign(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
+    a.at_most(3)?;
+    let data: Bytes = a.req(0)?;
+    let address: Address = a.req(1)?;
     let sig = ctx.driver.sign_message(address, &data)?;
     json(Bytes::from(sig.as_bytes().to_vec()))
 }
