@@ -1,6 +1,7 @@
 //! Block time on a devnet: the wall clock plus an offset (`evm_increaseTime`, `anvil_setTime`), an exact
-//! timestamp for the next block (`evm_setNextBlockTimestamp`, after which time runs on from there), never
-//! earlier than the parent (blocks in the same second share it, as anvil's do).
+//! timestamp for the next block (`evm_setNextBlockTimestamp`, after which time runs on from there), or a
+//! fixed step after the parent (`anvil_setBlockTimestampInterval`); never earlier than the parent (blocks
+//! in the same second share it, as anvil's do).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -18,6 +19,8 @@ pub struct Clock {
     offset: i128,
     /// The exact timestamp of the next block, if set.
     next_exact: Option<u64>,
+    /// Each block this many seconds after its parent, if set.
+    interval: Option<u64>,
 }
 
 impl Clock {
@@ -43,9 +46,24 @@ impl Clock {
         self.next_exact = Some(t);
     }
 
+    /// Each next block `secs` after its parent (`anvil_setBlockTimestampInterval`).
+    pub fn set_interval(&mut self, secs: u64) {
+        self.interval = Some(secs);
+    }
+
+    /// Back to the wall clock; true when an interval was set (`anvil_removeBlockTimestampInterval`).
+    pub fn remove_interval(&mut self) -> bool {
+        self.interval.take().is_some()
+    }
+
     /// The timestamp the next block would get after a parent at `parent`.
     pub fn peek(&self, parent: u64) -> u64 {
-        self.next_exact.unwrap_or_else(|| self.time()).max(parent)
+        match (self.next_exact, self.interval) {
+            (Some(t), _) => t,
+            (None, Some(i)) => parent.saturating_add(i),
+            (None, None) => self.time(),
+        }
+        .max(parent)
     }
 
     /// Records that a block was mined at `t`: an exact timestamp is used up and time runs on from `t`.
@@ -72,5 +90,20 @@ mod tests {
         let before = c.time();
         c.increase(100);
         assert!(c.time() >= before + 100);
+    }
+
+    #[test]
+    fn an_interval_steps_from_the_parent_until_removed() {
+        let mut c = Clock::default();
+        c.set_interval(7);
+        assert_eq!(c.peek(1_000), 1_007);
+        c.set_next(5_000);
+        assert_eq!(c.peek(1_000), 5_000, "an exact timestamp comes first");
+        c.mined(5_000);
+        assert_eq!(c.peek(5_000), 5_007);
+        assert_eq!(c.peek(u64::MAX), u64::MAX);
+        assert!(c.remove_interval());
+        assert!(!c.remove_interval());
+        assert!(c.peek(0) >= 5_000);
     }
 }

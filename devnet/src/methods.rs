@@ -235,6 +235,55 @@ fn drop_transaction(a: &Args, c: &DevCtx) -> RpcResult<Value> {
     json(c.dev.chain.pool().remove(&hash).map(|t| t.hash))
 }
 
+/// `anvil_removePoolTransactions(address)`: drops every pooled transaction of `address`.
+fn remove_pool_transactions(a: &Args, c: &DevCtx) -> RpcResult<Value> {
+    a.at_most(1)?;
+    let sender: Address = a.req(0)?;
+    c.dev.chain.pool().remove_sender(&sender);
+    ok_null()
+}
+
+/// `anvil_setBlockTimestampInterval(seconds)`: each next block that many seconds after its parent.
+fn set_block_timestamp_interval(a: &Args, c: &DevCtx) -> RpcResult<Value> {
+    a.at_most(1)?;
+    let secs: Num = a.req(0)?;
+    c.dev.clock().set_interval(secs.0);
+    ok_null()
+}
+
+/// `anvil_removeBlockTimestampInterval()`: back to the clock; true when an interval was set.
+fn remove_block_timestamp_interval(a: &Args, c: &DevCtx) -> RpcResult<Value> {
+    a.at_most(0)?;
+    json(c.dev.clock().remove_interval())
+}
+
+/// `anvil_setLoggingEnabled(bool)`: the line per mined block on or off.
+fn set_logging_enabled(a: &Args, c: &DevCtx) -> RpcResult<Value> {
+    a.at_most(1)?;
+    let on: bool = a.req(0)?;
+    c.dev.set_logging(on);
+    ok_null()
+}
+
+/// `eth_sendUnsignedTransaction(request)`: `eth_sendTransaction` from any `from`, unsigned, as if it were
+/// impersonated (anvil's).
+fn send_unsigned_transaction(a: &Args, c: &DevCtx) -> RpcResult<Value> {
+    a.at_most(1)?;
+    let mut req: alloy_rpc_types_eth::TransactionRequest = a.req(0)?;
+    let from = req
+        .from
+        .ok_or_else(|| RpcError::InvalidParams("missing from".into()))?;
+    parevm_rpc::eth::send::fill_request(&c.rpc, &mut req)?;
+    let typed = req
+        .build_typed_tx()
+        .map_err(|_| RpcError::InvalidParams("incomplete transaction request".into()))?;
+    let tx = parevm_rpc::eth::send::pool_tx_with_sender(
+        crate::accounts::impersonated(&from, typed),
+        from,
+    );
+    parevm_rpc::eth::send::submit(&c.rpc, tx)
+}
+
 fn drop_all(_: &Args, c: &DevCtx) -> RpcResult<Value> {
     c.dev.chain.pool().clear();
     ok_null()
@@ -335,6 +384,27 @@ pub fn dev_module(dev: Arc<Devnet>, rpc: Arc<RpcContext>) -> RpcModule<DevCtx> {
     method(&mut m, "anvil_setCoinbase", set_coinbase);
     method(&mut m, "anvil_dropTransaction", drop_transaction);
     method(&mut m, "anvil_dropAllTransactions", drop_all);
+    method(
+        &mut m,
+        "anvil_removePoolTransactions",
+        remove_pool_transactions,
+    );
+    method(
+        &mut m,
+        "anvil_setBlockTimestampInterval",
+        set_block_timestamp_interval,
+    );
+    method(
+        &mut m,
+        "anvil_removeBlockTimestampInterval",
+        remove_block_timestamp_interval,
+    );
+    method(&mut m, "anvil_setLoggingEnabled", set_logging_enabled);
+    blocking(
+        &mut m,
+        "eth_sendUnsignedTransaction",
+        send_unsigned_transaction,
+    );
     blocking(&mut m, "anvil_reset", reset);
     method(&mut m, "anvil_nodeInfo", node_info);
     method(&mut m, "anvil_metadata", metadata);

@@ -114,6 +114,8 @@ pub struct Devnet {
     /// The process is stopping: a run of blocks (`anvil_mine` of millions) ends at the next block instead
     /// of holding the shutdown until it is done.
     stopping: AtomicBool,
+    /// Print a line per mined block (`--silent` off; `anvil_setLoggingEnabled`).
+    logging: AtomicBool,
 }
 
 impl std::fmt::Debug for Devnet {
@@ -186,6 +188,7 @@ impl Devnet {
             snapshots: Mutex::new((0, HashMap::default())),
             mining: Mutex::new(()),
             stopping: AtomicBool::new(false),
+            logging: AtomicBool::new(options.log_blocks),
             options,
         }))
     }
@@ -304,6 +307,11 @@ impl Devnet {
         }
     }
 
+    /// Turns the line per mined block on or off (`anvil_setLoggingEnabled`).
+    pub fn set_logging(&self, on: bool) {
+        self.logging.store(on, Ordering::Relaxed);
+    }
+
     /// Stops mining for good: a run of blocks in progress ends after its current block, and no block is
     /// mined after (called when the process is asked to stop).
     pub fn stop_mining(&self) {
@@ -336,7 +344,7 @@ impl Devnet {
                     clock.set_time(params.timestamp);
                 }
             }
-            if self.options.log_blocks {
+            if self.logging.load(Ordering::Relaxed) {
                 let b = &mined.block;
                 println!(
                     "Block {} | {} txs | {} gas | {:.2} ms | {}",

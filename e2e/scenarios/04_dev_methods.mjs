@@ -1,6 +1,7 @@
 // Dev methods: snapshot/revert, time travel, impersonation, state setters, manual mining with a pool,
 // anvil_mine with an interval, dropping transactions, base fee and gas limit overrides, interval mining;
-// signing without sending (personal_sign, eth_signTransaction), anvil_addBalance, anvil_snapshot/revert.
+// signing without sending (personal_sign, eth_signTransaction), anvil_addBalance, anvil_snapshot/revert,
+// block timestamp intervals, unsigned sends, removing a sender's pooled transactions, logging on/off.
 import { receipt, rpc, until } from '../lib/node.mjs';
 
 export default async function (t) {
@@ -135,4 +136,32 @@ export default async function (t) {
   t.rec('balance after addBalance', await call('eth_getBalance', [a1, 'latest']));
   t.rec('anvil_revert', await call('anvil_revert', [snap]));
   t.rec('balance after anvil_revert', await call('eth_getBalance', [a1, 'latest']));
+
+  // An unsigned transaction from an account no one holds the key of, mined by hand (whether automine is on
+  // here is what the steps above left; both chains agree on it).
+  const stranger = '0x000000000000000000000000000000000000beef';
+  await call('anvil_setBalance', [stranger, '0xde0b6b3a7640000']);
+  const unsigned = await call('eth_sendUnsignedTransaction', [{ from: stranger, to: a1, value: '0x5' }]);
+  await call('evm_mine');
+  t.rec('sendUnsignedTransaction status', (await receipt(t.url, unsigned)).status);
+  t.rec('sendUnsignedTransaction from', (await call('eth_getTransactionByHash', [unsigned])).from);
+
+  // A sender's pooled transactions removed at once.
+  await call('evm_setAutomine', [false]);
+  await call('eth_sendTransaction', [{ from: a0, to: a1, value: '0x1' }]);
+  await call('eth_sendTransaction', [{ from: a0, to: a1, value: '0x2' }]);
+  t.rec('pool before removePoolTransactions', await call('txpool_status'));
+  t.rec('removePoolTransactions', await call('anvil_removePoolTransactions', [a0]));
+  t.rec('pool after removePoolTransactions', await call('txpool_status'));
+  await call('evm_setAutomine', [true]);
+  t.rec('setLoggingEnabled', await call('anvil_setLoggingEnabled', [false]));
+
+  // Each block 5 s after its parent, then back to the clock.
+  t.rec('setBlockTimestampInterval', await call('anvil_setBlockTimestampInterval', [5]));
+  await call('evm_mine');
+  const first = Number((await block()).timestamp);
+  await call('evm_mine');
+  t.rec('blocks 5 s apart', Number((await block()).timestamp) - first);
+  t.rec('removeBlockTimestampInterval', await call('anvil_removeBlockTimestampInterval'));
+  t.rec('removeBlockTimestampInterval again', await call('anvil_removeBlockTimestampInterval'));
 }

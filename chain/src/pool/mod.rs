@@ -145,6 +145,17 @@ impl TxPool {
         Some(tx)
     }
 
+    /// Removes every transaction of `sender` (anvil_removePoolTransactions); returns how many.
+    pub fn remove_sender(&mut self, sender: &Address) -> usize {
+        let Some(q) = self.senders.remove(sender) else {
+            return 0;
+        };
+        for tx in q.values() {
+            self.by_hash.remove(&tx.hash);
+        }
+        q.len()
+    }
+
     /// Removes every transaction.
     pub fn clear(&mut self) {
         self.senders.clear();
