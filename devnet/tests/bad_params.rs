@@ -6,31 +6,20 @@
 //! resets), so later calls also meet a devnet left in odd states. Afterwards the devnet still mines and
 //! answers.
 
-use parevm_chain::ChainConfig;
-use parevm_devnet::{rpc_module, Devnet, DevnetOptions};
+mod common;
+
+use common::devnet;
 use parevm_testkit::bad_params::{
-    in_flight, mines_many, panics, param_sets, record_panics, request, well_formed, ADDR, DEV0,
+    ask, in_flight, mines_many, panics, param_sets, record_panics, request, result_of, well_formed,
+    ADDR, DEV0,
 };
 use serde_json::{json, Value};
 use std::time::Duration;
 
-fn options() -> DevnetOptions {
-    DevnetOptions {
-        chain: ChainConfig {
-            threads: 2,
-            ..ChainConfig::default()
-        },
-        genesis_timestamp: Some(1_700_000_000),
-        ..DevnetOptions::default()
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_method_answers_bad_parameters_without_a_panic() {
     record_panics();
-    let options = options();
-    let dev = Devnet::new(options, None).expect("the devnet starts");
-    let module = rpc_module(&dev).expect("the methods register");
+    let (_dev, module) = devnet(2);
     let mut methods: Vec<&str> = module.method_names().collect();
     methods.sort_unstable();
     let sets = param_sets();
@@ -47,25 +36,10 @@ async fn every_method_answers_bad_parameters_without_a_panic() {
                 continue;
             }
             let text = request(method, round * 1000 + i, params.as_ref());
-            in_flight(&text);
-            let answer =
-                tokio::time::timeout(Duration::from_secs(60), module.raw_json_request(&text, 16))
-                    .await;
             calls += 1;
-            let answer = match answer {
-                Err(_) => {
-                    malformed.push(format!("{text}: no answer within 60 s"));
-                    continue;
-                }
-                Ok(Err(e)) => {
-                    malformed.push(format!("{text}: {e}"));
-                    continue;
-                }
-                Ok(Ok((raw, _subscription))) => raw,
-            };
-            match serde_json::from_str::<Value>(answer.get()) {
-                Ok(v) if well_formed(&v) => errors += usize::from(v.get("error").is_some()),
-                _ => malformed.push(format!("{text}: answered {}", answer.get())),
+            match ask(&module, &text).await {
+                Ok(error) => errors += usize::from(error),
+                Err(why) => malformed.push(why),
             }
         }
     }
@@ -89,18 +63,12 @@ async fn every_method_answers_bad_parameters_without_a_panic() {
     assert!(methods.len() >= 100, "{} methods", methods.len());
     // The devnet still works: a fresh start (the sweep reset it, changed its clock and limits) mines and
     // answers.
-    let reset = r#"{"jsonrpc":"2.0","id":1,"method":"anvil_reset","params":[]}"#;
-    let (raw, _) = module.raw_json_request(reset, 1).await.expect("reset");
-    assert!(raw.get().contains("\"result\""), "{}", raw.get());
-    let mine = r#"{"jsonrpc":"2.0","id":2,"method":"evm_mine","params":[]}"#;
-    let (raw, _) = module.raw_json_request(mine, 1).await.expect("mine");
-    assert!(raw.get().contains("\"result\""), "{}", raw.get());
-    let number = r#"{"jsonrpc":"2.0","id":3,"method":"eth_blockNumber","params":[]}"#;
-    let (raw, _) = module
-        .raw_json_request(number, 1)
-        .await
-        .expect("block number");
-    assert!(raw.get().contains("\"0x1\""), "{}", raw.get());
+    result_of(&module, "anvil_reset", json!([])).await;
+    result_of(&module, "evm_mine", json!([])).await;
+    assert_eq!(
+        result_of(&module, "eth_blockNumber", json!([])).await,
+        "0x1"
+    );
 }
 
 /// One call through the module; the answer as JSON (which must be well formed).
@@ -129,9 +97,7 @@ async fn call(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_devnet_at_its_edges_answers_and_recovers() {
     record_panics();
-    let options = options();
-    let dev = Devnet::new(options, None).expect("the devnet starts");
-    let m = rpc_module(&dev).expect("the methods register");
+    let (_dev, m) = devnet(2);
     let max64 = "0xffffffffffffffff";
     let max256 = format!("0x{}", "f".repeat(64));
     let dev1 = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";

@@ -4,29 +4,15 @@
 //! positions its calls gave them. (The same answers as anvil 1.7.1 for this contract, compared by hand on
 //! 2026-12-06.)
 
-use parevm_chain::ChainConfig;
-use parevm_devnet::{rpc_module, Devnet, DevnetOptions};
-use parevm_testkit::bad_params::{request, DEV0};
+use parevm_testkit::bad_params::{result_of, DEV0};
+mod common;
+
+use common::devnet;
 use serde_json::{json, Value};
 
 const C: &str = "0x00000000000000000000000000000000000000cc";
 const D: &str = "0x00000000000000000000000000000000000000dd";
 const E: &str = "0x00000000000000000000000000000000000000ee";
-
-async fn call(
-    m: &jsonrpsee::RpcModule<parevm_rpc::RpcContext>,
-    method: &str,
-    params: Value,
-) -> Value {
-    let (raw, _) = m
-        .raw_json_request(&request(method, 1, Some(&params)), 1)
-        .await
-        .expect("an answer");
-    let v: Value = serde_json::from_str(raw.get()).expect("JSON");
-    v.get("result")
-        .cloned()
-        .unwrap_or_else(|| panic!("{method}: {v}"))
-}
 
 fn word(n: u8) -> String {
     format!("0x{}{n:02x}", "00".repeat(31))
@@ -61,19 +47,7 @@ fn logs(frame: &Value) -> Vec<(String, String, String, Vec<String>)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn call_tracer_reports_each_frames_logs_as_geth_does() {
-    let dev = Devnet::new(
-        DevnetOptions {
-            chain: ChainConfig {
-                threads: 1,
-                ..ChainConfig::default()
-            },
-            genesis_timestamp: Some(1_700_000_000),
-            ..DevnetOptions::default()
-        },
-        None,
-    )
-    .expect("the devnet starts");
-    let m = rpc_module(&dev).expect("the methods register");
+    let (_dev, m) = devnet(1);
     // C: LOG1 of memory 0x1e..0x20 (0xabcd) with topic 0x11; CALL D; LOG0 of a word; CALL E; LOG2 of
     // nothing with topics 0x22, 0x33. D: LOG1 with topic 0xdd. E: LOG0, then REVERT.
     let code_c = format!(
@@ -83,13 +57,13 @@ async fn call_tracer_reports_each_frames_logs_as_geth_does() {
         e = &E[2..]
     )
     .replace(' ', "");
-    call(&m, "anvil_setCode", json!([C, code_c])).await;
-    call(&m, "anvil_setCode", json!([D, "0x60dd60006000a100"])).await;
-    call(&m, "anvil_setCode", json!([E, "0x60006000a060006000fd"])).await;
+    result_of(&m, "anvil_setCode", json!([C, code_c])).await;
+    result_of(&m, "anvil_setCode", json!([D, "0x60dd60006000a100"])).await;
+    result_of(&m, "anvil_setCode", json!([E, "0x60006000a060006000fd"])).await;
     let req = json!({"from": DEV0, "to": C, "gas": "0x100000"});
     let trace =
         |cfg: Value| json!([req.clone(), "latest", {"tracer": "callTracer", "tracerConfig": cfg}]);
-    let full = call(&m, "debug_traceCall", trace(json!({"withLog": true}))).await;
+    let full = result_of(&m, "debug_traceCall", trace(json!({"withLog": true}))).await;
     let c = C.to_string();
     assert_eq!(
         logs(&full),
@@ -118,7 +92,7 @@ async fn call_tracer_reports_each_frames_logs_as_geth_does() {
     assert_eq!(full["calls"][1]["error"], "execution reverted");
     assert!(full["calls"][1].get("logs").is_none(), "{full}");
     // onlyTopCall: no children, the same top-frame logs and positions.
-    let top = call(
+    let top = result_of(
         &m,
         "debug_traceCall",
         trace(json!({"withLog": true, "onlyTopCall": true})),
@@ -127,6 +101,6 @@ async fn call_tracer_reports_each_frames_logs_as_geth_does() {
     assert!(top.get("calls").is_none(), "{top}");
     assert_eq!(logs(&top), logs(&full));
     // Without withLog, no logs.
-    let plain = call(&m, "debug_traceCall", trace(json!({}))).await;
+    let plain = result_of(&m, "debug_traceCall", trace(json!({}))).await;
     assert!(plain.get("logs").is_none(), "{plain}");
 }

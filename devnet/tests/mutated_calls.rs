@@ -6,32 +6,22 @@
 //! panic. Where `bad_params.rs` mostly meets the parameter decoding, these reach the handlers with
 //! almost-valid input.
 
+mod common;
+
 use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
 use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{hex, Address, Bytes, TxKind, U256};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
-use parevm_chain::ChainConfig;
-use parevm_devnet::{rpc_module, Devnet, DevnetOptions};
+use common::devnet;
+use parevm_devnet::Devnet;
 use parevm_testkit::bad_params::{
-    in_flight, mines_many, mutate, panics, record_panics, request, well_formed, Rng, ADDR, DEV0,
+    ask, in_flight, mines_many, mutate, panics, record_panics, request, Rng, ADDR, DEV0,
 };
 use serde_json::{json, Value};
-use std::time::Duration;
 
 /// Mutated calls per run.
 const CALLS: usize = 20_000;
-
-fn options() -> DevnetOptions {
-    DevnetOptions {
-        chain: ChainConfig {
-            threads: 2,
-            ..ChainConfig::default()
-        },
-        genesis_timestamp: Some(1_700_000_000),
-        ..DevnetOptions::default()
-    }
-}
 
 /// A signed EIP-1559 transfer from the second dev account (the first sends the corpus' other
 /// transactions), as raw hex.
@@ -120,8 +110,7 @@ fn corpus(raw: &str, dump: &Value) -> Vec<(&'static str, Value)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn almost_valid_calls_are_answered_without_a_panic() {
     record_panics();
-    let dev = Devnet::new(options(), None).expect("the devnet starts");
-    let m = rpc_module(&dev).expect("the methods register");
+    let (dev, m) = devnet(2);
     let raw = raw_transfer(&dev, 0);
     let (dump, _) = m
         .raw_json_request(&request("anvil_dumpState", 1, Some(&json!([]))), 1)
@@ -155,16 +144,9 @@ async fn almost_valid_calls_are_answered_without_a_panic() {
             continue;
         }
         let text = request(method, n, Some(&params));
-        in_flight(&text);
-        let answer =
-            tokio::time::timeout(Duration::from_secs(60), m.raw_json_request(&text, 16)).await;
-        match answer {
-            Ok(Ok((raw, _))) => match serde_json::from_str::<Value>(raw.get()) {
-                Ok(v) if well_formed(&v) => errors += usize::from(v.get("error").is_some()),
-                _ => malformed.push(format!("{text}: answered {}", raw.get())),
-            },
-            Ok(Err(e)) => malformed.push(format!("{text}: {e}")),
-            Err(_) => malformed.push(format!("{text}: no answer within 60 s")),
+        match ask(&m, &text).await {
+            Ok(error) => errors += usize::from(error),
+            Err(why) => malformed.push(why),
         }
     }
     let panics = panics();

@@ -10,12 +10,8 @@ use common::*;
 use jsonrpsee::RpcModule;
 use parevm_node::{ethereum::EthereumChain, server, NodeChain, OpNode};
 use parevm_storage::ChainStore;
-use parevm_testkit::bad_params::{
-    in_flight, panics, param_sets, record_panics, request, well_formed,
-};
-use serde_json::Value;
+use parevm_testkit::bad_params::{ask, panics, param_sets, record_panics, request, result_of};
 use std::sync::Arc;
-use std::time::Duration;
 
 /// Calls every method of `module` with every parameter list, twice over; returns the methods, the calls
 /// and how many were answered with an error, and panics with every call that was not answered.
@@ -28,25 +24,10 @@ async fn sweep<C: Send + Sync + 'static>(module: &RpcModule<C>) -> (usize, usize
     for (round, method) in std::iter::repeat_n(&methods, 2).flatten().enumerate() {
         for (i, params) in sets.iter().enumerate() {
             let text = request(method, round * 1000 + i, params.as_ref());
-            in_flight(&text);
             calls += 1;
-            let answer =
-                tokio::time::timeout(Duration::from_secs(60), module.raw_json_request(&text, 16))
-                    .await;
-            let raw = match answer {
-                Err(_) => {
-                    malformed.push(format!("{text}: no answer within 60 s"));
-                    continue;
-                }
-                Ok(Err(e)) => {
-                    malformed.push(format!("{text}: {e}"));
-                    continue;
-                }
-                Ok(Ok((raw, _))) => raw,
-            };
-            match serde_json::from_str::<Value>(raw.get()) {
-                Ok(v) if well_formed(&v) => errors += usize::from(v.get("error").is_some()),
-                _ => malformed.push(format!("{text}: answered {}", raw.get())),
+            match ask(module, &text).await {
+                Ok(error) => errors += usize::from(error),
+                Err(why) => malformed.push(why),
             }
         }
     }
@@ -155,15 +136,10 @@ async fn mutated_payloads_are_answered_and_leave_nothing_behind() {
             mutate(&mut params, &mut rng);
         }
         let text = request(method, n, Some(&params));
-        in_flight(&text);
         calls += 1;
-        match tokio::time::timeout(Duration::from_secs(60), m.raw_json_request(&text, 16)).await {
-            Ok(Ok((raw, _))) => match serde_json::from_str::<Value>(raw.get()) {
-                Ok(v) if well_formed(&v) => errors += usize::from(v.get("error").is_some()),
-                _ => malformed.push(format!("{text}: answered {}", raw.get())),
-            },
-            Ok(Err(e)) => malformed.push(format!("{text}: {e}")),
-            Err(_) => malformed.push(format!("{text}: no answer within 60 s")),
+        match ask(&m, &text).await {
+            Ok(error) => errors += usize::from(error),
+            Err(why) => malformed.push(why),
         }
     }
     let panics = panics();
@@ -171,20 +147,9 @@ async fn mutated_payloads_are_answered_and_leave_nothing_behind() {
     assert!(panics.is_empty(), "panics:\n{}", panics.join("\n"));
     assert!(malformed.is_empty(), "malformed:\n{}", malformed.join("\n"));
     // The unchanged block is still VALID on the follower, and forkchoice moves its head there.
-    let (raw, _) = m
-        .raw_json_request(&request("engine_newPayloadV4", 1, Some(&valid)), 1)
-        .await
-        .expect("an answer");
-    let st: Value = serde_json::from_str(raw.get()).expect("JSON");
-    assert_eq!(st["result"]["status"], "VALID", "{st}");
-    let (raw, _) = m
-        .raw_json_request(
-            &request("engine_forkchoiceUpdatedV3", 2, Some(&json!([fc(hash)]))),
-            1,
-        )
-        .await
-        .expect("an answer");
-    let fcu: Value = serde_json::from_str(raw.get()).expect("JSON");
-    assert_eq!(fcu["result"]["payloadStatus"]["status"], "VALID", "{fcu}");
+    let st = result_of(&m, "engine_newPayloadV4", valid).await;
+    assert_eq!(st["status"], "VALID", "{st}");
+    let fcu = result_of(&m, "engine_forkchoiceUpdatedV3", json!([fc(hash)])).await;
+    assert_eq!(fcu["payloadStatus"]["status"], "VALID", "{fcu}");
     assert_eq!(node.store().head().expect("head").0.hash, hash);
 }

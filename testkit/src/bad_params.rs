@@ -56,6 +56,43 @@ pub fn request(method: &str, id: usize, params: Option<&Value>) -> String {
     req.to_string()
 }
 
+/// Calls `request` on `module` in process and judges the answer: `Ok(true)` for an error object, `Ok(false)`
+/// for a result, `Err` with a line saying what was wrong (no answer within 60 s, no JSON-RPC answer).
+pub async fn ask<C: Send + Sync + 'static>(
+    module: &jsonrpsee::RpcModule<C>,
+    request: &str,
+) -> Result<bool, String> {
+    in_flight(request);
+    let limit = std::time::Duration::from_secs(60);
+    let raw = match tokio::time::timeout(limit, module.raw_json_request(request, 16)).await {
+        Ok(Ok((raw, _))) => raw,
+        Ok(Err(e)) => return Err(format!("{request}: {e}")),
+        Err(_) => return Err(format!("{request}: no answer within 60 s")),
+    };
+    match serde_json::from_str::<Value>(raw.get()) {
+        Ok(v) if well_formed(&v) => Ok(v.get("error").is_some()),
+        _ => Err(format!("{request}: answered {}", raw.get())),
+    }
+}
+
+/// Calls `method(params)` on `module` and returns its `result`; panics with the answer otherwise.
+pub async fn result_of<C: Send + Sync + 'static>(
+    module: &jsonrpsee::RpcModule<C>,
+    method: &str,
+    params: Value,
+) -> Value {
+    let text = request(method, 1, Some(&params));
+    in_flight(&text);
+    let (raw, _) = module
+        .raw_json_request(&text, 1)
+        .await
+        .unwrap_or_else(|e| panic!("{text}: {e}"));
+    let v: Value = serde_json::from_str(raw.get()).unwrap_or_else(|e| panic!("{text}: {e}"));
+    v.get("result")
+        .cloned()
+        .unwrap_or_else(|| panic!("{method}: {v}"))
+}
+
 /// The first dev account of the default mnemonic.
 pub const DEV0: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
 /// An account without code.

@@ -64,6 +64,18 @@ pub fn send_raw_transaction(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
 
 /// `eth_sendTransaction(request)`.
 pub fn send_transaction(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
+    let (from, typed) = filled(a, ctx, None)?;
+    let tx = ctx.driver.sign_transaction(from, typed)?;
+    submit(ctx, tx)
+}
+
+/// The request in `a` with `from` (the first account when absent; refused unless in `only` when given)
+/// and nonce, chain id, gas and fees filled in as anvil fills them, as a transaction to sign.
+fn filled(
+    a: &Args,
+    ctx: &RpcContext,
+    only: Option<&[Address]>,
+) -> RpcResult<(Address, alloy_consensus::TypedTransaction)> {
     let mut req: TransactionRequest = a.req(0)?;
     let from = match req.from {
         Some(f) => f,
@@ -73,29 +85,7 @@ pub fn send_transaction(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
             .first()
             .ok_or_else(|| RpcError::Server("no from address and no accounts".into()))?,
     };
-    req.from = Some(from);
-    fill_request(ctx, &mut req)?;
-    let typed = req
-        .build_typed_tx()
-        .map_err(|_| RpcError::InvalidParams("incomplete transaction request".into()))?;
-    let tx = ctx.driver.sign_transaction(from, typed)?;
-    submit(ctx, tx)
-}
-
-/// `eth_signTransaction(request)`: the request filled as `eth_sendTransaction` fills it and signed by one of
-/// the driver's accounts, as EIP-2718 bytes; nothing is sent. An impersonated sender has no key, so it is
-/// refused as anvil refuses it.
-pub fn sign_transaction(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
-    a.at_most(1)?;
-    let mut req: TransactionRequest = a.req(0)?;
-    let accounts = ctx.driver.accounts();
-    let from = match req.from {
-        Some(f) => f,
-        None => *accounts
-            .first()
-            .ok_or_else(|| RpcError::Server("no from address and no accounts".into()))?,
-    };
-    if !accounts.contains(&from) {
+    if only.is_some_and(|accounts| !accounts.contains(&from)) {
         return Err(RpcError::InvalidParams("No Signer available".into()));
     }
     req.from = Some(from);
@@ -103,6 +93,15 @@ pub fn sign_transaction(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
     let typed = req
         .build_typed_tx()
         .map_err(|_| RpcError::InvalidParams("incomplete transaction request".into()))?;
+    Ok((from, typed))
+}
+
+/// `eth_signTransaction(request)`: the request filled as `eth_sendTransaction` fills it and signed by one of
+/// the driver's accounts, as EIP-2718 bytes; nothing is sent. An impersonated sender has no key, so it is
+/// refused as anvil refuses it.
+pub fn sign_transaction(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
+    a.at_most(1)?;
+    let (from, typed) = filled(a, ctx, Some(&ctx.driver.accounts()))?;
     let signed = ctx.driver.sign_transaction(from, typed)?;
     json(Bytes::from(signed.envelope.encoded_2718()))
 }
@@ -148,17 +147,18 @@ pub fn fill_request(ctx: &RpcContext, req: &mut TransactionRequest) -> RpcResult
 /// `eth_sign(address, data)`.
 pub fn sign(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
     a.at_most(2)?;
-    let address: Address = a.req(0)?;
-    let data: Bytes = a.req(1)?;
-    let sig = ctx.driver.sign_message(address, &data)?;
-    json(Bytes::from(sig.as_bytes().to_vec()))
+    sign_as(ctx, a.req(0)?, &a.req::<Bytes>(1)?)
 }
 
-/// `personal_sign(data, address)`: `eth_sign` with its parameters the other way round (EIP-191).
+/// `personal_sign(data, address)`: `eth_sign` with its parameters the other way round (EIP-191; a third,
+/// a password, is ignored as anvil ignores it).
 pub fn personal_sign(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
     a.at_most(3)?;
-    let data: Bytes = a.req(0)?;
-    let address: Address = a.req(1)?;
-    let sig = ctx.driver.sign_message(address, &data)?;
+    sign_as(ctx, a.req(1)?, &a.req::<Bytes>(0)?)
+}
+
+/// The EIP-191 signature of `data` by `address`, as 65 bytes.
+fn sign_as(ctx: &RpcContext, address: Address, data: &[u8]) -> RpcResult<Value> {
+    let sig = ctx.driver.sign_message(address, data)?;
     json(Bytes::from(sig.as_bytes().to_vec()))
 }
