@@ -269,14 +269,11 @@ fn set_logging_enabled(a: &Args, c: &DevCtx) -> RpcResult<Value> {
 /// impersonated (anvil's).
 fn send_unsigned_transaction(a: &Args, c: &DevCtx) -> RpcResult<Value> {
     a.at_most(1)?;
-    let mut req: alloy_rpc_types_eth::TransactionRequest = a.req(0)?;
-    let from = req
-        .from
-        .ok_or_else(|| RpcError::InvalidParams("missing from".into()))?;
-    parevm_rpc::eth::send::fill_request(&c.rpc, &mut req)?;
-    let typed = req
-        .build_typed_tx()
-        .map_err(|_| RpcError::InvalidParams("incomplete transaction request".into()))?;
+    let req: alloy_rpc_types_eth::TransactionRequest = a.req(0)?;
+    if req.from.is_none() {
+        return Err(RpcError::InvalidParams("missing from".into()));
+    }
+    let (from, typed) = parevm_rpc::eth::send::filled(a, &c.rpc, None)?;
     let tx = parevm_rpc::eth::send::pool_tx_with_sender(
         crate::accounts::impersonated(&from, typed),
         from,

@@ -69,9 +69,10 @@ pub fn send_transaction(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
     submit(ctx, tx)
 }
 
-/// The request in `a` with `from` (the first account when absent; refused unless in `only` when given)
-/// and nonce, chain id, gas and fees filled in as anvil fills them, as a transaction to sign.
-fn filled(
+/// The request in `a` (parameter 0) with `from` (the first account when absent; refused unless in `only`
+/// when given) and nonce, chain id, gas and fees filled in as anvil fills them, as a transaction to sign
+/// (`eth_sendTransaction`, `eth_signTransaction`, the devnet's `eth_sendUnsignedTransaction`).
+pub fn filled(
     a: &Args,
     ctx: &RpcContext,
     only: Option<&[Address]>,
