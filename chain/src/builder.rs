@@ -67,6 +67,8 @@ pub struct Built {
 pub fn cfg_env(config: &ChainConfig) -> CfgEnv {
     let mut cfg = CfgEnv::new(config.chain_id, config.spec);
     cfg.blob = blob_params(config.spec);
+    cfg.disable_tx_gas_cap = !config.enforce_tx_gas_cap;
+    cfg.limit_code_size = config.code_size_limit;
     cfg
 }
 
@@ -103,9 +105,10 @@ pub fn block_env(
 /// EIP-7825 (Osaka): the most gas one transaction may ask for.
 pub const TX_GAS_LIMIT_CAP: u64 = 1 << 24;
 
-/// The most gas a transaction may use in a block with `block_gas_limit` under `config`'s fork.
+/// The most gas a transaction may use in a block with `block_gas_limit` under `config`'s fork (the EIP-7825
+/// cap only where the chain enforces it).
 pub fn tx_gas_cap(config: &ChainConfig, block_gas_limit: u64) -> u64 {
-    if config.spec.is_enabled_in(SpecId::OSAKA) {
+    if config.enforce_tx_gas_cap && config.spec.is_enabled_in(SpecId::OSAKA) {
         block_gas_limit.min(TX_GAS_LIMIT_CAP)
     } else {
         block_gas_limit
@@ -222,7 +225,12 @@ pub fn build_block(
             cumulative_gas_used: cumulative,
             effective_gas_price: u128::try_from(cand.env.effective_gas_price(basefee))
                 .unwrap_or(u128::MAX),
-            contract_address: outcome.created_address,
+            // geth's receipt names the address a creation targets whether or not it succeeded.
+            contract_address: cand
+                .env
+                .kind
+                .is_create()
+                .then(|| cand.sender.create(cand.env.nonce)),
             bloom: *receipt.logs_bloom(),
             logs: outcome.logs,
             output: outcome.output,

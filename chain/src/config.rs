@@ -54,6 +54,14 @@ pub struct ChainConfig {
     pub threads: usize,
     /// How many recent blocks keep the reverse diffs that answer state queries at older blocks.
     pub history: usize,
+    /// Enforce the EIP-7825 transaction gas cap (2^24) from Osaka on. Off by default, as in anvil
+    /// (`--enable-tx-gas-limit` turns it on): a transaction may then use up to the block's gas limit.
+    pub enforce_tx_gas_cap: bool,
+    /// EIP-170 code size limit in bytes (anvil's `--code-size-limit`; init code may be twice it); `None`:
+    /// the fork's limit. `Some(usize::MAX)` disables it (`--disable-code-size-limit`).
+    pub code_size_limit: Option<usize>,
+    /// Number of the genesis block (a genesis file's `number`, anvil's `--init`); 0 by default.
+    pub genesis_number: u64,
 }
 
 impl Default for ChainConfig {
@@ -67,6 +75,9 @@ impl Default for ChainConfig {
             order: TxOrder::Fees,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             history: 8192,
+            enforce_tx_gas_cap: false,
+            code_size_limit: None,
+            genesis_number: 0,
         }
     }
 }

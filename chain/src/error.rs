@@ -39,6 +39,17 @@ pub enum PoolError {
     /// Its gas limit is above the block's.
     #[error("exceeds block gas limit")]
     GasLimit,
+    /// Its gas limit is above the EIP-7825 cap the chain enforces.
+    #[error("transaction gas limit {0} exceeds the maximum allowed gas limit {cap}", cap = crate::builder::TX_GAS_LIMIT_CAP)]
+    GasLimitAboveCap(u64),
+    /// A creation whose init code is longer than the chain allows (EIP-3860).
+    #[error("max initcode size exceeded: code size {size} limit {limit}")]
+    InitCodeTooLarge {
+        /// Length of the init code.
+        size: usize,
+        /// The chain's limit.
+        limit: usize,
+    },
     /// Its gas limit is below its intrinsic gas.
     #[error("intrinsic gas too low")]
     IntrinsicGas,

@@ -38,6 +38,22 @@ pub fn validate_tx(
     if env.gas_limit > gas_limit {
         return Err(PoolError::GasLimit.into());
     }
+    if spec.is_enabled_in(SpecId::OSAKA)
+        && !cfg.disable_tx_gas_cap
+        && env.gas_limit > crate::builder::TX_GAS_LIMIT_CAP
+    {
+        return Err(PoolError::GasLimitAboveCap(env.gas_limit).into());
+    }
+    if spec.is_enabled_in(SpecId::SHANGHAI)
+        && env.kind.is_create()
+        && env.data.len() > cfg.max_initcode_size()
+    {
+        return Err(PoolError::InitCodeTooLarge {
+            size: env.data.len(),
+            limit: cfg.max_initcode_size(),
+        }
+        .into());
+    }
     let full = Env {
         cfg: cfg.clone(),
         block: BlockEnv::default(),

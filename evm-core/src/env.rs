@@ -3,6 +3,10 @@
 use crate::rules::{ChainRules, ETHEREUM};
 use crate::spec::SpecId;
 use alloy_primitives::{Address, Bytes, TxKind, B256, U256};
+use revm_primitives::eip3860::MAX_INITCODE_SIZE;
+
+/// EIP-170: the most bytes a deployed contract's code may hold, unless the chain sets its own limit.
+pub const MAX_CODE_SIZE: usize = 0x6000;
 
 /// Block-level context visible to the EVM.
 #[derive(Clone, Debug, Default)]
@@ -188,6 +192,12 @@ pub struct CfgEnv {
     /// Skip the checks geth's `SkipTransactionChecks` skips for calls that are not signed transactions
     /// (`eth_simulateV1`): the EIP-7825 gas cap and the EIP-3607 sender-code check.
     pub skip_transaction_checks: bool,
+    /// Skip the EIP-7825 transaction gas cap for signed transactions too (anvil's default, which enforces
+    /// it only with `--enable-tx-gas-limit`).
+    pub disable_tx_gas_cap: bool,
+    /// EIP-170 code size limit in bytes, when a chain sets its own (anvil's `--code-size-limit`); the
+    /// EIP-3860 init code limit is then twice it. `None`: the fork's limits (0x6000 and 0xC000).
+    pub limit_code_size: Option<usize>,
 }
 
 impl CfgEnv {
@@ -202,7 +212,20 @@ impl CfgEnv {
             disable_balance_check: false,
             disable_base_fee: false,
             skip_transaction_checks: false,
+            disable_tx_gas_cap: false,
+            limit_code_size: None,
         }
+    }
+
+    /// The most bytes a deployed contract's code may hold (EIP-170).
+    pub fn max_code_size(&self) -> usize {
+        self.limit_code_size.unwrap_or(MAX_CODE_SIZE)
+    }
+
+    /// The most bytes a creation's init code may hold (EIP-3860): twice the code size limit.
+    pub fn max_initcode_size(&self) -> usize {
+        self.limit_code_size
+            .map_or(MAX_INITCODE_SIZE, |l| l.saturating_mul(2))
     }
 
     /// The same configuration under `rules`.

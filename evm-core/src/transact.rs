@@ -31,7 +31,7 @@ use crate::spec::SpecId;
 use crate::view::{StateView, ViewError};
 use alloy_primitives::{Address, Bytes, TxKind, B256, U256};
 use revm_precompile::Precompiles;
-use revm_primitives::{eip3860::MAX_INITCODE_SIZE, eip7702, CALL_STACK_LIMIT, KECCAK_EMPTY};
+use revm_primitives::{eip7702, CALL_STACK_LIMIT, KECCAK_EMPTY};
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -42,7 +42,6 @@ pub use lookahead::{call_kind, run_frame_helper, CallKind, FrameBoard};
 pub use redo::RedoLog;
 
 /// EIP-170 maximum deployed code size.
-const MAX_CODE_SIZE: usize = 0x6000;
 /// EIP-7825 transaction gas cap (Osaka).
 const TX_GAS_LIMIT_CAP: u64 = 1 << 24;
 /// EIP-4844 gas per blob.
@@ -324,6 +323,7 @@ impl<'a> TxExecution<'a> {
         }
         if spec.is_enabled_in(SpecId::OSAKA)
             && !cfg.skip_transaction_checks
+            && !cfg.disable_tx_gas_cap
             && tx.gas_limit > TX_GAS_LIMIT_CAP
         {
             return Err(InvalidTx::GasLimitAboveCap(tx.gas_limit).into());
@@ -343,7 +343,10 @@ impl<'a> TxExecution<'a> {
             return Err(InvalidTx::FeeBelowBaseFee.into());
         }
         let is_create = tx.kind.is_create();
-        if spec.is_enabled_in(SpecId::SHANGHAI) && is_create && tx.data.len() > MAX_INITCODE_SIZE {
+        if spec.is_enabled_in(SpecId::SHANGHAI)
+            && is_create
+            && tx.data.len() > cfg.max_initcode_size()
+        {
             return Err(InvalidTx::InitCodeTooLarge(tx.data.len()).into());
         }
         if tx.tx_type == tx_type::EIP4844 {
@@ -730,7 +733,7 @@ impl<'a> TxExecution<'a> {
         let mut deployed = None;
         let mut status = status;
         if let (FrameKind::Create { address }, ExecStatus::Success) = (frame.kind, status) {
-            match deposit_code(spec, frame) {
+            match deposit_code(spec, self.env.cfg.max_code_size(), frame) {
                 Ok(Some(code)) => {
                     if self.tracer.is_some() {
                         deployed = Some(frame.output.clone());
@@ -1377,12 +1380,16 @@ pub fn execute_system_call(
 
 /// Checks and charges the deployment of a creation frame's output. `Ok(Some(code))` to install,
 /// `Ok(None)` for a Frontier out-of-gas deposit (creation succeeds without code).
-fn deposit_code(spec: SpecId, frame: &mut Frame) -> Result<Option<Code>, HaltReason> {
+fn deposit_code(
+    spec: SpecId,
+    max_code_size: usize,
+    frame: &mut Frame,
+) -> Result<Option<Code>, HaltReason> {
     let out = &frame.output;
     if spec.is_enabled_in(SpecId::LONDON) && out.first() == Some(&0xef) {
         return Err(HaltReason::InvalidCodePrefix);
     }
-    if spec.is_enabled_in(SpecId::SPURIOUS_DRAGON) && out.len() > MAX_CODE_SIZE {
+    if spec.is_enabled_in(SpecId::SPURIOUS_DRAGON) && out.len() > max_code_size {
         return Err(HaltReason::CodeSizeLimit);
     }
     let cost = gas::CODE_DEPOSIT * out.len() as u64;

@@ -9,7 +9,6 @@ use crate::outcome::HaltReason;
 use crate::spec::SpecId;
 use crate::view_try;
 use alloy_primitives::{Bytes, U256};
-use revm_primitives::eip3860::MAX_INITCODE_SIZE;
 
 /// EIP-150: all but one 64th of what is left.
 #[inline]
@@ -152,7 +151,7 @@ fn create_common(f: &mut Frame, ctx: &mut Ctx<'_>, create2: bool) -> Ctl {
     let words = (l as u64).div_ceil(32);
     if spec.is_enabled_in(SpecId::SHANGHAI) {
         // EIP-3860: limit and meter init code.
-        if l > MAX_INITCODE_SIZE {
+        if l > ctx.env.cfg.max_initcode_size() {
             return Ctl::Halt(HaltReason::OutOfGas);
         }
         crate::charge!(f, gas::INITCODE_WORD * words);
