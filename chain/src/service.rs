@@ -22,7 +22,7 @@ use crate::store::BlockStore;
 use crate::validate::validate_tx;
 use alloy_consensus::{Header, EMPTY_OMMER_ROOT_HASH};
 use alloy_eips::eip7685::EMPTY_REQUESTS_HASH;
-use alloy_primitives::{Address, Bytes, B256, U256};
+use alloy_primitives::{Bytes, B256, U256};
 use alloy_trie::EMPTY_ROOT_HASH;
 use parevm_block::header::next_base_fee;
 use parevm_evm_core::{SpecId, StateView};
@@ -97,7 +97,7 @@ pub fn genesis_block(
     let spec = config.spec;
     let header = Header {
         ommers_hash: EMPTY_OMMER_ROOT_HASH,
-        beneficiary: Address::ZERO,
+        beneficiary: config.coinbase,
         state_root: state.state_root(),
         transactions_root: EMPTY_ROOT_HASH,
         receipts_root: EMPTY_ROOT_HASH,
@@ -125,7 +125,12 @@ pub fn genesis_block(
 impl Chain {
     /// A chain starting from `state` with a genesis block at `timestamp`.
     pub fn new(config: ChainConfig, state: InMemoryState, timestamp: u64) -> Arc<Self> {
-        let genesis = Arc::new(genesis_block(&config, &state, timestamp, 0));
+        let genesis = Arc::new(genesis_block(
+            &config,
+            &state,
+            timestamp,
+            config.genesis_number,
+        ));
         Self::from_parts(config, state, BlockStore::new(genesis))
     }
 
@@ -213,6 +218,11 @@ impl Chain {
     /// The newest block.
     pub fn head(&self) -> SharedBlock {
         self.inner.read().store.head().clone()
+    }
+
+    /// The first block of the chain (its genesis, at `genesis_number`).
+    pub fn genesis(&self) -> SharedBlock {
+        self.inner.read().store.first().clone()
     }
 
     /// Block `number`.
@@ -415,13 +425,18 @@ impl Chain {
 
     /// Starts over from `state` with a new genesis at `timestamp` (anvil_reset); the pool is emptied.
     pub fn reset(&self, state: InMemoryState, timestamp: u64) {
-        let genesis = Arc::new(genesis_block(&self.config, &state, timestamp, 0));
+        let genesis = Arc::new(genesis_block(
+            &self.config,
+            &state,
+            timestamp,
+            self.config.genesis_number,
+        ));
         let mut inner = self.inner.write();
         inner.store = BlockStore::new(genesis.clone());
         inner.history.clear();
         inner.state = state;
         inner.root.invalidate();
-        inner.state.set_block_hash(0, genesis.hash);
+        inner.state.set_block_hash(genesis.number(), genesis.hash);
         self.journal_state(&inner);
         self.pool.lock().clear();
     }

@@ -33,6 +33,12 @@ impl BlockStore {
         self.blocks.push(block);
     }
 
+    /// The first block (genesis).
+    pub fn first(&self) -> &SharedBlock {
+        // The store is created with a genesis block and never truncated below it.
+        &self.blocks[0]
+    }
+
     /// The newest block.
     pub fn head(&self) -> &SharedBlock {
         // The store is created with a genesis block and never truncated below it.

@@ -24,6 +24,16 @@ pub struct Clock {
 }
 
 impl Clock {
+    /// A clock whose time is `start` now and runs on from there (anvil's `--timestamp`: the genesis time,
+    /// and the blocks after it follow at the wall clock's pace); the wall clock when `None`.
+    pub fn starting_at(start: Option<u64>) -> Self {
+        let mut c = Self::default();
+        if let Some(t) = start {
+            c.set_time(t);
+        }
+        c
+    }
+
     /// The current devnet time.
     pub fn time(&self) -> u64 {
         (now() as i128 + self.offset).clamp(0, u64::MAX as i128) as u64
@@ -90,6 +100,13 @@ mod tests {
         let before = c.time();
         c.increase(100);
         assert!(c.time() >= before + 100);
+    }
+
+    #[test]
+    fn a_start_time_runs_on_from_there() {
+        let c = Clock::starting_at(Some(5));
+        assert!(c.time() >= 5 && c.time() < 10);
+        assert!(Clock::starting_at(None).time() >= now());
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod banner;
 pub mod clock;
 pub mod datadir;
 pub mod error;
+pub mod genesis;
 pub mod methods;
 pub mod node;
 pub mod state_file;

@@ -316,7 +316,7 @@ fn metadata(_: &Args, c: &DevCtx) -> RpcResult<Value> {
     json(serde_json::json!({
         "clientVersion": parevm_rpc::Driver::client_version(&*c.dev),
         "chainId": c.dev.chain.config().chain_id,
-        "instanceId": c.dev.chain.block_by_number(0).map(|b| b.hash),
+        "instanceId": c.dev.chain.genesis().hash,
         "latestBlockNumber": head.number(),
         "latestBlockHash": head.hash,
         "forkedNetwork": null,

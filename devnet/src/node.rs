@@ -10,14 +10,13 @@
 
 use crate::accounts::{impersonated, DevAccounts};
 use crate::clock::Clock;
+use crate::genesis::genesis_state;
 use alloy_consensus::TypedTransaction;
-use alloy_eips::eip2935::{HISTORY_STORAGE_ADDRESS, HISTORY_STORAGE_CODE};
 use alloy_primitives::map::{HashMap, HashSet};
 use alloy_primitives::{keccak256, Address, Bytes, Signature, B256, U256};
 use parevm_chain::{
     Added, BlockParams, Chain, ChainConfig, ChainError, ChainSnapshot, PoolTx, SharedBlock,
 };
-use parevm_evm_core::SpecId;
 use parevm_rpc::eth::send::{pool_tx_from_envelope, pool_tx_with_sender};
 use parevm_rpc::{Driver, RpcError, RpcResult};
 use parevm_state::InMemoryState;
@@ -60,6 +59,10 @@ pub struct DevnetOptions {
     pub log_blocks: bool,
     /// Keep the chain in this folder (`--datadir`): resumed from it when it holds one.
     pub datadir: Option<std::path::PathBuf>,
+    /// Put the CREATE2 deployer at its usual address in genesis (anvil's default; `--no-create2` off).
+    pub create2_deployer: bool,
+    /// Accounts of a genesis file (`--init`), laid over the dev accounts in genesis.
+    pub init_alloc: Arc<std::collections::BTreeMap<Address, parevm_block::genesis::GenesisAccount>>,
 }
 
 impl Default for DevnetOptions {
@@ -77,6 +80,8 @@ impl Default for DevnetOptions {
             genesis_timestamp: None,
             log_blocks: false,
             datadir: None,
+            create2_deployer: true,
+            init_alloc: Arc::default(),
         }
     }
 }
@@ -126,25 +131,6 @@ impl std::fmt::Debug for Devnet {
     }
 }
 
-/// The genesis state: every dev account with `balance`, and from Prague on the EIP-2935 block-hash history
-/// contract, which anvil predeploys too.
-pub fn genesis_state(accounts: &[Address], balance: U256, spec: SpecId) -> InMemoryState {
-    let mut s = InMemoryState::new();
-    for a in accounts {
-        s.insert_account(*a, balance, 0, Bytes::new(), []);
-    }
-    if spec.is_enabled_in(SpecId::PRAGUE) {
-        s.insert_account(
-            HISTORY_STORAGE_ADDRESS,
-            U256::ZERO,
-            0,
-            HISTORY_STORAGE_CODE.clone(),
-            [],
-        );
-    }
-    s
-}
-
 impl Devnet {
     /// Builds the devnet (the interval miner starts with [`Devnet::start_interval`] inside a runtime).
     pub fn new(
@@ -156,16 +142,19 @@ impl Devnet {
             &options.derivation_path,
             options.accounts,
         )?;
-        let state = state.unwrap_or_else(|| {
-            genesis_state(&accounts.addresses(), options.balance, options.chain.spec)
-        });
+        let state = state.unwrap_or_else(|| genesis_state(&options, &accounts.addresses()));
         let ts = options.genesis_timestamp.unwrap_or_else(crate::clock::now);
+        // A new chain's clock starts at its genesis time; a resumed one runs on the wall clock.
+        let mut clock = Clock::starting_at(options.genesis_timestamp);
         let chain = match &options.datadir {
             None => Chain::new(options.chain.clone(), state, ts),
             Some(dir) => {
                 let dd = crate::datadir::Datadir::open(dir, options.chain.chain_id)?;
                 let chain = match dd.recover()? {
-                    Some(r) => Chain::restore(options.chain.clone(), r.state, r.blocks)?,
+                    Some(r) => {
+                        clock = Clock::default();
+                        Chain::restore(options.chain.clone(), r.state, r.blocks)?
+                    }
                     None => Chain::new(options.chain.clone(), state, ts),
                 };
                 chain.set_journal(Arc::new(dd))?;
@@ -182,7 +171,7 @@ impl Devnet {
             auto_impersonate: AtomicBool::new(options.auto_impersonate),
             chain,
             accounts,
-            clock: Mutex::new(Clock::default()),
+            clock: Mutex::new(clock),
             interval: Mutex::new(None),
             impersonated: Mutex::new(HashSet::default()),
             snapshots: Mutex::new((0, HashMap::default())),
@@ -390,13 +379,13 @@ impl Devnet {
     /// Starts the chain over from genesis (`anvil_reset`).
     pub fn reset(&self) {
         let _guard = self.mining.lock();
-        let state = genesis_state(
-            &self.accounts.addresses(),
-            self.options.balance,
-            self.options.chain.spec,
-        );
-        self.chain.reset(state, crate::clock::now());
-        *self.clock.lock() = Clock::default();
+        let state = genesis_state(&self.options, &self.accounts.addresses());
+        let ts = self
+            .options
+            .genesis_timestamp
+            .unwrap_or_else(crate::clock::now);
+        self.chain.reset(state, ts);
+        *self.clock.lock() = Clock::starting_at(self.options.genesis_timestamp);
         self.snapshots.lock().1.clear();
     }
 }

@@ -1,5 +1,6 @@
-// forge and cast, unchanged: `forge script --broadcast` deploys and calls a contract (compiled by solc-js
-// through e2e/solc-forge.cjs, since forge cannot download solc here), then cast reads and writes the chain.
+// forge and cast, unchanged: `forge script --broadcast` deploys and calls a contract, once plainly and once
+// salted (`new C{salt: s}()`, which forge sends through the CREATE2 deployer anvil keeps in genesis), compiled
+// by solc-js through e2e/solc-forge.cjs since forge cannot download solc here; then cast reads and writes.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -23,6 +24,8 @@ export default async function (t) {
   t.rec('broadcast receipts', bc.receipts.map((r) => ({ status: r.status, gasUsed: r.gasUsed, contractAddress: r.contractAddress, logs: r.logs.length })));
   const counter = bc.transactions[0].contractAddress;
   const cast = (...args) => run(t.bins.cast, [...args, '--rpc-url', t.url]);
+  const salted = bc.transactions[2].contractAddress;
+  t.rec('salted deployment', { to: bc.transactions[2].transaction.to, address: salted, size: cast('codesize', salted), number: cast('call', salted, 'number()(uint256)') });
   t.rec('cast chain-id', cast('chain-id'));
   // forge sends the script's two transactions back to back: anvil (mining asynchronously) may pack them
   // into one block, parevm mines one block per transaction; so block numbers, balances and later

@@ -71,7 +71,7 @@ impl RpcContext {
     /// The block a tag names; `None` for a number or hash the chain does not have.
     pub fn block_by_tag(&self, tag: BlockNumberOrTag) -> Option<SharedBlock> {
         match tag {
-            BlockNumberOrTag::Earliest => self.chain.block_by_number(0),
+            BlockNumberOrTag::Earliest => Some(self.chain.genesis()),
             BlockNumberOrTag::Number(n) => self.chain.block_by_number(n),
             _ => Some(self.chain.head()),
         }

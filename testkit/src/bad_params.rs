@@ -93,6 +93,25 @@ pub async fn result_of<C: Send + Sync + 'static>(
         .unwrap_or_else(|| panic!("{method}: {v}"))
 }
 
+/// Calls `method(params)` on `module` and returns its error's message; panics when it answers a result.
+pub async fn error_of<C: Send + Sync + 'static>(
+    module: &jsonrpsee::RpcModule<C>,
+    method: &str,
+    params: Value,
+) -> String {
+    let text = request(method, 1, Some(&params));
+    in_flight(&text);
+    let (raw, _) = module
+        .raw_json_request(&text, 1)
+        .await
+        .unwrap_or_else(|e| panic!("{text}: {e}"));
+    let v: Value = serde_json::from_str(raw.get()).unwrap_or_else(|e| panic!("{text}: {e}"));
+    match v["error"]["message"].as_str() {
+        Some(m) => m.to_string(),
+        None => panic!("{method}: expected an error, got {v}"),
+    }
+}
+
 /// The first dev account of the default mnemonic.
 pub const DEV0: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
 /// An account without code.

@@ -24,9 +24,9 @@ pub struct Args {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1")]
     pub host: IpAddr,
-    /// Chain id.
-    #[arg(long, default_value_t = 31337)]
-    pub chain_id: u64,
+    /// Chain id [default: 31337, or the `--init` file's].
+    #[arg(long)]
+    pub chain_id: Option<u64>,
     /// Number of dev accounts.
     #[arg(long, short = 'a', default_value_t = 10)]
     pub accounts: usize,
@@ -45,9 +45,9 @@ pub struct Args {
     /// Block gas limit.
     #[arg(long, default_value_t = 30_000_000)]
     pub gas_limit: u64,
-    /// Base fee of the first block, in wei.
-    #[arg(long, default_value_t = 1_000_000_000)]
-    pub base_fee: u64,
+    /// Base fee of the first block, in wei [default: 1000000000, or the `--init` file's].
+    #[arg(long, alias = "block-base-fee-per-gas")]
+    pub base_fee: Option<u64>,
     /// Candidate order across senders: fees or fifo.
     #[arg(long, default_value = "fees")]
     pub order: TxOrder,
@@ -60,9 +60,28 @@ pub struct Args {
     /// Impersonate every sender.
     #[arg(long)]
     pub auto_impersonate: bool,
-    /// Genesis timestamp (now by default).
+    /// Genesis timestamp (now, or the `--init` file's, by default).
     #[arg(long)]
     pub timestamp: Option<u64>,
+    /// Start from this geth-style genesis file: its accounts over the dev accounts, its chain id, timestamp,
+    /// number, base fee and coinbase unless given here.
+    #[arg(long, value_name = "PATH")]
+    pub init: Option<PathBuf>,
+    /// Leave the CREATE2 deployer (0x4e59b448...956c) out of genesis.
+    #[arg(long, alias = "no-create2")]
+    pub disable_default_create2_deployer: bool,
+    /// EIP-170 contract code size limit in bytes [default: 24576]; init code may be twice it.
+    #[arg(long, value_name = "CODE_SIZE")]
+    pub code_size_limit: Option<usize>,
+    /// No contract code size limit.
+    #[arg(long, conflicts_with = "code_size_limit")]
+    pub disable_code_size_limit: bool,
+    /// Enforce the EIP-7825 transaction gas cap (2^24) from Osaka on (off by default, as in anvil).
+    #[arg(long, alias = "tx-gas-limit")]
+    pub enable_tx_gas_limit: bool,
+    /// Write the accounts, keys, wallet, fees and genesis timestamp to this file as JSON.
+    #[arg(long, value_name = "FILE")]
+    pub config_out: Option<PathBuf>,
     /// Start from a state dump (JSON, plain or gzip).
     #[arg(long)]
     pub load_state: Option<PathBuf>,
@@ -110,14 +129,43 @@ pub fn run(args: Args) -> anyhow::Result<bool> {
              `parevm node` (an OP execution client behind a rollup node) and `parevm optest`"
         );
     }
+    let init = match &args.init {
+        Some(p) => {
+            let text =
+                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+            Some(
+                parevm_block::genesis::parse_genesis(&text)
+                    .with_context(|| format!("genesis file {}", p.display()))?,
+            )
+        }
+        None => None,
+    };
+    let defaults = ChainConfig::default();
     let mut chain = ChainConfig {
-        chain_id: args.chain_id,
+        chain_id: args
+            .chain_id
+            .or_else(|| init.as_ref().map(|g| g.config.chain_id))
+            .unwrap_or(defaults.chain_id),
         spec: spec(&args.hardfork)?,
         gas_limit: args.gas_limit,
-        base_fee: args.base_fee,
-        coinbase: Address::ZERO,
+        base_fee: match (
+            args.base_fee,
+            init.as_ref().and_then(|g| g.base_fee_per_gas),
+        ) {
+            (Some(fee), _) => fee,
+            (None, Some(fee)) => u64::try_from(fee).context("the --init file's baseFeePerGas")?,
+            (None, None) => defaults.base_fee,
+        },
+        coinbase: init.as_ref().map_or(Address::ZERO, |g| g.coinbase),
         order: args.order,
-        ..ChainConfig::default()
+        enforce_tx_gas_cap: args.enable_tx_gas_limit,
+        code_size_limit: if args.disable_code_size_limit {
+            Some(usize::MAX)
+        } else {
+            args.code_size_limit
+        },
+        genesis_number: init.as_ref().and_then(|g| g.number).unwrap_or(0),
+        ..defaults
     };
     if let Some(t) = args.threads {
         chain.threads = t.max(1);
@@ -147,11 +195,17 @@ pub fn run(args: Args) -> anyhow::Result<bool> {
         derivation_path: args.derivation_path.clone(),
         mining,
         auto_impersonate: args.auto_impersonate,
-        genesis_timestamp: args.timestamp,
+        genesis_timestamp: args.timestamp.or(init.as_ref().map(|g| g.timestamp)),
         log_blocks: !args.silent,
         datadir: args.datadir.clone(),
+        create2_deployer: !args.disable_default_create2_deployer,
+        init_alloc: Arc::new(init.map(|g| g.alloc).unwrap_or_default()),
     };
     let dev = Devnet::new(options, state)?;
+    if let Some(path) = &args.config_out {
+        let text = serde_json::to_string(&parevm_devnet::banner::config_out(&dev))?;
+        std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
