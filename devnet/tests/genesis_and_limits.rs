@@ -164,3 +164,22 @@ async fn a_genesis_file_sets_accounts_and_the_first_number() {
     let code = result_of(&m, "eth_getCode", json!([unknown, "0x10"])).await;
     assert_eq!(code, "0x60104060005260206000f3");
 }
+
+/// Without the EIP-7825 cap an estimate searches up to the block gas limit, but never above what the sender
+/// can pay at the fee it offers (geth's allowance): with a block gas limit near 2^63 a transfer still
+/// estimates, and `eth_sendTransaction` (which estimates to fill the gas) still sends it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_estimate_stays_within_what_the_sender_can_pay() {
+    let (_dev, m) = devnet_with(options(ChainConfig::default()));
+    result_of(&m, "anvil_setBlockGasLimit", json!(["0x7fffffffffffffff"])).await;
+    let transfer = json!({"from": DEV0, "to": ADDR, "value": "0x1", "maxFeePerGas": "0x77359400"});
+    let gas = result_of(&m, "eth_estimateGas", json!([transfer])).await;
+    assert_eq!(gas, "0x5208");
+    let sent = receipt_of(&m, json!({"from": DEV0, "to": ADDR, "value": "0x1"})).await;
+    assert_eq!(sent["gasUsed"], "0x5208", "{sent}");
+    // A sender that cannot pay is refused when it sends.
+    result_of(&m, "anvil_impersonateAccount", json!([ADDR])).await;
+    let poor = json!({"from": ADDR, "to": DEV0, "value": "0x1"});
+    let e = error_of(&m, "eth_sendTransaction", json!([poor])).await;
+    assert_eq!(e, "insufficient funds for gas * price + value");
+}

@@ -109,7 +109,7 @@ pub fn create_access_list(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
 }
 
 /// The most gas the sender can pay for at the request's price (all of it when the price is zero).
-fn affordable_gas(ctx: &RpcContext, tx: &TxEnv, number: u64) -> RpcResult<u64> {
+pub(crate) fn affordable_gas(ctx: &RpcContext, tx: &TxEnv, number: u64) -> RpcResult<u64> {
     if tx.gas_price.is_zero() {
         return Ok(u64::MAX);
     }

@@ -135,9 +135,18 @@ pub fn fill_request(ctx: &RpcContext, req: &mut TransactionRequest) -> RpcResult
         let id = Some(BlockId::Number(BlockNumberOrTag::Pending));
         let (number, benv, cap) = call_context(ctx, id)?;
         let tx = convert::call_tx(req, cap);
+        // As `eth_estimateGas`: no more gas than the sender can pay for at its fee (geth's allowance), so a
+        // block gas limit near 2^64 does not fail the search for want of funds. A sender who cannot pay
+        // even a transfer is left to the pool, which says "insufficient funds".
+        let afford = crate::eth::exec::affordable_gas(ctx, &tx, number)?;
+        let search = if afford >= 21_000 {
+            afford.min(cap)
+        } else {
+            cap
+        };
         // A transaction that fails even with all the gas allowed is still sent, with that gas, and mined as
         // a failure (anvil does the same; the receipt tells the client what happened).
-        req.gas = Some(match ctx.chain.estimate_gas(tx, number, benv, cap)? {
+        req.gas = Some(match ctx.chain.estimate_gas(tx, number, benv, search)? {
             Estimate::Gas(g) => g,
             Estimate::Fails(_) => cap,
         });
@@ -156,6 +165,18 @@ pub fn sign(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
 pub fn personal_sign(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
     a.at_most(3)?;
     sign_as(ctx, a.req(1)?, &a.req::<Bytes>(0)?)
+}
+
+/// `eth_signTypedData_v4(address, typedData)`: the signature of the document's EIP-712 hash (the document
+/// as an object or as a JSON string, which is how ethers and viem send it).
+pub fn sign_typed_data(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
+    a.at_most(2)?;
+    let address: Address = a.req(0)?;
+    let doc: Value = a.req(1)?;
+    let hash =
+        crate::eip712::signing_hash(&doc).map_err(|e| RpcError::InvalidParams(e.to_string()))?;
+    let sig = ctx.driver.sign_hash(address, hash)?;
+    json(Bytes::from(sig.as_bytes().to_vec()))
 }
 
 /// The EIP-191 signature of `data` by `address`, as 65 bytes.
