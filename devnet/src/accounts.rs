@@ -92,6 +92,16 @@ impl DevAccounts {
                 .map_err(|e| DevnetError::Sign(e.to_string())),
         )
     }
+
+    /// Signs a 32-byte hash as `from` with no prefix (EIP-712); `None` when `from` is no dev account.
+    pub fn sign_hash(&self, from: &Address, hash: &B256) -> Option<Result<Signature, DevnetError>> {
+        let signer = self.signer(from)?;
+        Some(
+            signer
+                .sign_hash_sync(hash)
+                .map_err(|e| DevnetError::Sign(e.to_string())),
+        )
+    }
 }
 
 /// The envelope of a transaction sent as an impersonated account: a placeholder signature that makes the

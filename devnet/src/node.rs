@@ -421,6 +421,13 @@ impl Driver for Devnet {
         }
     }
 
+    fn sign_hash(&self, address: Address, hash: B256) -> RpcResult<Signature> {
+        match self.accounts.sign_hash(&address, &hash) {
+            Some(r) => r.map_err(|e| RpcError::Internal(e.to_string())),
+            None => Err(RpcError::InvalidParams("No Signer available".into())),
+        }
+    }
+
     fn submitted(&self, added: &Added) -> RpcResult<()> {
         if self.automine() && added.pending {
             self.mine_blocks(1, None)?;

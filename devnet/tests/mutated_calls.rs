@@ -1,6 +1,6 @@
 //! Valid calls of the methods with the deepest handlers (calls, estimates, access lists, traces with
 //! every tracer, logs and filters, proofs, fee history, signed raw transactions, state dumps and loads,
-//! mining with intervals), each then changed at one place at any depth (a field set to an edge value, a
+//! mining with intervals, typed data to sign), each then changed at one place at any depth (a field set to an edge value, a
 //! hex string cut short, lengthened or with a byte flipped, a member or element removed or repeated),
 //! thousands of times from a fixed seed. Every call must come back as a JSON-RPC answer and nothing may
 //! panic. Where `bad_params.rs` mostly meets the parameter decoding, these reach the handlers with
@@ -104,6 +104,22 @@ fn corpus(raw: &str, dump: &Value) -> Vec<(&'static str, Value)> {
         ("anvil_setCode", json!([ADDR, "0x600160005260206000f3"])),
         ("anvil_loadState", json!([dump])),
         ("eth_sign", json!([DEV0, "0xdeadbeef"])),
+        (
+            "eth_signTypedData_v4",
+            json!([DEV0, {
+                "types": {
+                    "EIP712Domain": [{"name": "name", "type": "string"}, {"name": "chainId", "type": "uint256"}],
+                    "Person": [{"name": "name", "type": "string"}, {"name": "wallets", "type": "address[]"}],
+                    "Mail": [{"name": "from", "type": "Person"}, {"name": "to", "type": "Person[2]"},
+                             {"name": "delta", "type": "int8"}, {"name": "tag", "type": "bytes4"}]
+                },
+                "primaryType": "Mail",
+                "domain": {"name": "M", "chainId": "0x7a69"},
+                "message": {"from": {"name": "a", "wallets": [ADDR, DEV0]},
+                            "to": [{"name": "b", "wallets": []}, {"name": "c", "wallets": [ADDR]}],
+                            "delta": -5, "tag": "0xdeadbeef"}
+            }]),
+        ),
     ]
 }
 

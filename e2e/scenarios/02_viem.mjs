@@ -74,4 +74,14 @@ export default async function (t) {
   t.rec('nonce', await pub.getTransactionCount({ address: account }));
   t.rec('code size', (await pub.getCode({ address: token })).length);
   t.rec('storage slot 1', await pub.getStorageAt({ address: token, slot: '0x1' }));
+  // An EIP-2612 permit signed by the node's account (eth_signTypedData_v4, the document as a JSON string).
+  t.rec('signTypedData permit', await wallet.signTypedData({
+    domain: { name: 'Token', version: '1', chainId: chain.id, verifyingContract: token },
+    types: { Permit: [
+      { name: 'owner', type: 'address' }, { name: 'spender', type: 'address' }, { name: 'value', type: 'uint256' },
+      { name: 'nonce', type: 'uint256' }, { name: 'deadline', type: 'uint256' },
+    ] },
+    primaryType: 'Permit',
+    message: { owner: account, spender: to, value: parseEther('1.5'), nonce: 0n, deadline: 2n ** 255n },
+  }));
 }

@@ -49,5 +49,20 @@ export default async function (t) {
   t.rec('count', await demo.count());
   t.rec('block number', await provider.send('eth_blockNumber', []));
   t.rec('tx count', await provider.getTransactionCount(await signer.getAddress(), 'pending'));
+  // Typed data signed by the node (eth_signTypedData_v4): nested structs, arrays, a negative int, bytes.
+  const domain = { name: 'Ether Mail', version: '1', chainId: 31337, verifyingContract: await demo.getAddress(), salt: ethers.id('s') };
+  const types = {
+    Person: [{ name: 'name', type: 'string' }, { name: 'wallets', type: 'address[]' }],
+    Mail: [{ name: 'from', type: 'Person' }, { name: 'to', type: 'Person[]' }, { name: 'contents', type: 'string' },
+      { name: 'delta', type: 'int32' }, { name: 'blob', type: 'bytes' }, { name: 'tag', type: 'bytes4' }],
+  };
+  const mail = {
+    from: { name: 'Cow', wallets: [await signer.getAddress(), to] },
+    to: [{ name: 'Bob', wallets: [] }, { name: 'Eve', wallets: [to] }],
+    contents: 'Hello, Bob!', delta: -42, blob: '0x0102030405', tag: '0xdeadbeef',
+  };
+  const sig = await signer.signTypedData(domain, types, mail);
+  t.rec('signTypedData', sig);
+  t.rec('signTypedData recovers the signer', ethers.verifyTypedData(domain, types, mail, sig) === (await signer.getAddress()));
   provider.destroy();
 }

@@ -35,6 +35,12 @@ pub trait Driver: Send + Sync + 'static {
         Err(RpcError::Server(format!("no signer for {address}")))
     }
 
+    /// Signs a 32-byte hash as `address`, without a prefix (`eth_signTypedData_v4`'s EIP-712 hash).
+    fn sign_hash(&self, address: Address, hash: B256) -> RpcResult<Signature> {
+        let _ = hash;
+        Err(RpcError::Server(format!("no signer for {address}")))
+    }
+
     /// Called after a transaction entered the pool; a devnet mines it here when automining. Runs on a
     /// blocking thread.
     fn submitted(&self, added: &Added) -> RpcResult<()> {

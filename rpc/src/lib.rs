@@ -20,6 +20,7 @@ pub mod access_list;
 pub mod context;
 pub mod convert;
 pub mod debug;
+pub mod eip712;
 pub mod error;
 pub mod eth;
 pub mod fee_history;

@@ -167,6 +167,7 @@ pub fn register(m: &mut RpcModule<RpcContext>) {
     blocking(m, "eth_sendTransaction", send::send_transaction);
     method(m, "eth_sign", send::sign);
     method(m, "personal_sign", send::personal_sign);
+    method(m, "eth_signTypedData_v4", send::sign_typed_data);
     blocking(m, "eth_signTransaction", send::sign_transaction);
 
     method(m, "eth_gasPrice", fees::gas_price);
