@@ -8,7 +8,7 @@ use parevm_rpc::params::Args;
 use parevm_rpc::register::{alias, blocking, json, method};
 use parevm_rpc::{RpcContext, RpcError, RpcResult};
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -42,8 +42,8 @@ fn ok_null() -> RpcResult<Value> {
     Ok(Value::Null)
 }
 
-fn evm_mine(a: &Args, c: &DevCtx) -> RpcResult<Value> {
-    // evm_mine(timestamp?) or evm_mine({ timestamp?, blocks? })
+/// Mines as `evm_mine(timestamp?)` or `evm_mine({ timestamp?, blocks? })` asks; the blocks mined.
+fn mine_as_asked(a: &Args, c: &DevCtx) -> RpcResult<Vec<parevm_chain::SharedBlock>> {
     #[derive(Deserialize)]
     struct Opts {
         timestamp: Option<Num>,
@@ -65,8 +65,30 @@ fn evm_mine(a: &Args, c: &DevCtx) -> RpcResult<Value> {
     if let Some(t) = ts {
         c.dev.clock().set_next(t);
     }
-    c.dev.mine_blocks(blocks, None)?;
+    Ok(c.dev.mine_blocks(blocks, None)?)
+}
+
+fn evm_mine(a: &Args, c: &DevCtx) -> RpcResult<Value> {
+    mine_as_asked(a, c)?;
     json("0x0")
+}
+
+/// `evm_mine_detailed` / `anvil_mine_detailed`: mines as `evm_mine` and answers the blocks with their
+/// transactions in full, each with its call's `output`, as anvil does.
+fn evm_mine_detailed(a: &Args, c: &DevCtx) -> RpcResult<Value> {
+    let blocks = mine_as_asked(a, c)?;
+    let mut out = Vec::with_capacity(blocks.len());
+    for b in &blocks {
+        let mut v = serde_json::to_value(parevm_rpc::convert::block(b, true))
+            .map_err(|e| RpcError::Internal(e.to_string()))?;
+        if let Some(txs) = v.get_mut("transactions").and_then(Value::as_array_mut) {
+            for (tx, r) in txs.iter_mut().zip(&b.receipts) {
+                tx["output"] = json!(r.output);
+            }
+        }
+        out.push(v);
+    }
+    json(out)
 }
 
 fn anvil_mine(a: &Args, c: &DevCtx) -> RpcResult<Value> {
@@ -336,6 +358,11 @@ fn load_state(a: &Args, c: &DevCtx) -> RpcResult<Value> {
     json(true)
 }
 
+/// `anvil_getGenesisTime`: the first block's timestamp, as a plain number.
+fn genesis_time(_: &Args, c: &DevCtx) -> RpcResult<Value> {
+    json(c.dev.chain.genesis().header.timestamp)
+}
+
 fn interval_of(_: &Args, c: &DevCtx) -> RpcResult<Value> {
     json(c.dev.interval().map(|d| d.as_secs()))
 }
@@ -344,6 +371,9 @@ fn interval_of(_: &Args, c: &DevCtx) -> RpcResult<Value> {
 pub fn dev_module(dev: Arc<Devnet>, rpc: Arc<RpcContext>) -> RpcModule<DevCtx> {
     let mut m = RpcModule::new(DevCtx { dev, rpc });
     blocking(&mut m, "evm_mine", evm_mine);
+    blocking(&mut m, "evm_mine_detailed", evm_mine_detailed);
+    alias(&mut m, "anvil_mine_detailed", "evm_mine_detailed");
+    method(&mut m, "anvil_getGenesisTime", genesis_time);
     blocking(&mut m, "anvil_mine", anvil_mine);
     alias(&mut m, "hardhat_mine", "anvil_mine");
     blocking(&mut m, "evm_snapshot", evm_snapshot);

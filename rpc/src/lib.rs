@@ -20,6 +20,7 @@ pub mod access_list;
 pub mod context;
 pub mod convert;
 pub mod debug;
+pub mod debug_raw;
 pub mod eip712;
 pub mod error;
 pub mod eth;

@@ -6,7 +6,7 @@ use crate::error::RpcResult;
 use crate::params::Args;
 use crate::register::json;
 use alloy_eips::{BlockId, BlockNumberOrTag};
-use alloy_primitives::{B256, U256};
+use alloy_primitives::{Address, B256, U256};
 use alloy_serde::quantity;
 use serde_json::Value;
 
@@ -92,6 +92,38 @@ pub fn tx_by_hash_and_index(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
             .block_by_hash(&hash)
             .and_then(|b| convert::transaction(&b, i as usize)),
     )
+}
+
+/// `eth_getTransactionBySenderAndNonce(sender, nonce)`: the pooled or mined transaction of `sender` at
+/// `nonce` (mined ones found from the head down, up to the first block whose state has the sender's nonce
+/// at or below it).
+pub fn tx_by_sender_and_nonce(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
+    a.at_most(2)?;
+    let sender: Address = a.req(0)?;
+    let Index(nonce) = a.req(1)?;
+    let (pending, queued) = ctx.chain.pool_split();
+    let pooled = pending
+        .into_iter()
+        .chain(queued)
+        .find(|t| t.sender == sender && t.nonce() == nonce);
+    if let Some(t) = pooled {
+        return json(convert::pool_transaction(&t));
+    }
+    let head = ctx.chain.head();
+    let mut number = head.number();
+    let first = ctx.chain.genesis().number();
+    while number > first {
+        let Some(block) = ctx.chain.block_by_number(number) else {
+            break;
+        };
+        if let Some(i) = block.txs.iter().position(|t| {
+            t.sender == sender && alloy_consensus::Transaction::nonce(&t.envelope) == nonce
+        }) {
+            return json(convert::transaction(&block, i));
+        }
+        number -= 1;
+    }
+    Ok(Value::Null)
 }
 
 /// `eth_getTransactionReceipt(hash)`.

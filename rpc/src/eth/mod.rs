@@ -159,11 +159,23 @@ pub fn register(m: &mut RpcModule<RpcContext>) {
         blocks::get_transaction_receipt,
     );
     method(m, "eth_getBlockReceipts", blocks::get_block_receipts);
+    blocking(
+        m,
+        "eth_getTransactionBySenderAndNonce",
+        blocks::tx_by_sender_and_nonce,
+    );
+    blocking(m, "eth_getAccount", state::get_account);
+    blocking(m, "eth_getAccountInfo", state::get_account_info);
 
     blocking(m, "eth_call", exec::call);
     blocking(m, "eth_estimateGas", exec::estimate_gas);
     blocking(m, "eth_createAccessList", exec::create_access_list);
     blocking(m, "eth_sendRawTransaction", send::send_raw_transaction);
+    blocking(
+        m,
+        "eth_sendRawTransactionSync",
+        send::send_raw_transaction_sync,
+    );
     blocking(m, "eth_sendTransaction", send::send_transaction);
     method(m, "eth_sign", send::sign);
     method(m, "personal_sign", send::personal_sign);

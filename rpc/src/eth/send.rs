@@ -13,7 +13,7 @@ use alloy_consensus::transaction::SignerRecoverable;
 use alloy_consensus::TxEnvelope;
 use alloy_eips::eip2718::{Decodable2718, Encodable2718};
 use alloy_eips::{BlockId, BlockNumberOrTag};
-use alloy_primitives::{Address, Bytes};
+use alloy_primitives::{Address, Bytes, B256};
 use alloy_rpc_types_eth::TransactionRequest;
 use parevm_chain::{Estimate, PoolTx};
 use serde_json::Value;
@@ -60,6 +60,35 @@ pub fn send_raw_transaction(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
         ));
     }
     submit(ctx, pool_tx_from_envelope(envelope)?)
+}
+
+/// `eth_sendRawTransactionSync(bytes, timeout_ms?)` (EIP-7966): sends as `eth_sendRawTransaction` and
+/// answers with the receipt once the transaction is mined, or an error naming the hash after `timeout_ms`
+/// (2,000 by default, at most 60,000; with automining the block is made before the answer).
+pub fn send_raw_transaction_sync(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
+    a.at_most(2)?;
+    let timeout = a
+        .opt::<alloy_primitives::U64>(1)?
+        .map_or(2_000, |t| t.to::<u64>())
+        .min(60_000);
+    let hash: B256 = serde_json::from_value(send_raw_transaction(a, ctx)?)
+        .map_err(|e| RpcError::Internal(e.to_string()))?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(timeout);
+    loop {
+        if let Some(r) = ctx
+            .chain
+            .transaction(&hash)
+            .and_then(|(b, i)| convert::receipt(&b, i))
+        {
+            return json(r);
+        }
+        if std::time::Instant::now() >= deadline {
+            return Err(RpcError::Server(format!(
+                "transaction {hash} was added to the pool but not mined within {timeout} ms"
+            )));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
 }
 
 /// `eth_sendTransaction(request)`.

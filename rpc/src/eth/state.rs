@@ -1,5 +1,5 @@
 //! Account state at a block: balance, code, storage, nonce (the pending nonce counts pooled transactions),
-//! and Merkle proofs (`eth_getProof`).
+//! whole accounts (`eth_getAccount`, `eth_getAccountInfo`) and Merkle proofs (`eth_getProof`).
 
 use crate::context::RpcContext;
 use crate::error::{RpcError, RpcResult};
@@ -98,4 +98,41 @@ pub fn get_proof(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
             })
             .collect(),
     })
+}
+
+/// `eth_getAccount(address, block?)`: nonce, balance, storage root and code hash, as in the trie (the empty
+/// root and the empty code's hash for an account that does not exist). Latest block only, as proofs.
+pub fn get_account(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
+    a.at_most(2)?;
+    let address: Address = a.req(0)?;
+    let block = ctx.state_block(a.opt::<BlockId>(1)?)?;
+    if block.number() != ctx.chain.head().number() {
+        return Err(RpcError::Server(
+            "eth_getAccount is served for the latest block only".into(),
+        ));
+    }
+    let p = ctx.chain.account_proof(address, &[]);
+    json(serde_json::json!({
+        "nonce": U256::from(p.nonce),
+        "balance": p.balance,
+        "storageRoot": p.storage_hash,
+        "codeHash": p.code_hash,
+    }))
+}
+
+/// `eth_getAccountInfo(address, block?)`: balance, nonce and code in one call.
+pub fn get_account_info(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
+    a.at_most(2)?;
+    let address: Address = a.req(0)?;
+    let block = ctx.state_block(a.opt::<BlockId>(1)?)?;
+    let (balance, nonce, code) = ctx.chain.read_state(block.number(), |s| {
+        let b = s.basic(address)?;
+        let code = s.code_by_hash(b.code_hash)?;
+        Ok::<_, parevm_evm_core::ViewError>((b.balance, b.nonce, code))
+    })??;
+    json(serde_json::json!({
+        "balance": balance,
+        "nonce": U256::from(nonce),
+        "code": code.bytes(),
+    }))
 }

@@ -1,0 +1,53 @@
+//! The raw-data and whole-account methods where the client suite cannot compare with anvil: a header's RLP
+//! hashes to the block hash (`debug_getRawHeader`, which anvil lacks), a pooled transaction's bytes, proofs'
+//! latest-only rule for `eth_getAccount`, and `eth_sendRawTransactionSync` timing out without a block.
+
+mod common;
+
+use alloy_primitives::{keccak256, Bytes};
+use common::devnet;
+use parevm_testkit::bad_params::{error_of, result_of, ADDR, DEV0};
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn raw_headers_pooled_bytes_and_the_sync_send_timeout() {
+    let (_dev, m) = devnet(1);
+    result_of(&m, "evm_mine", json!([])).await;
+    let block = result_of(&m, "eth_getBlockByNumber", json!(["0x1", false])).await;
+    let raw: Bytes =
+        serde_json::from_value(result_of(&m, "debug_getRawHeader", json!(["0x1"])).await).unwrap();
+    assert_eq!(json!(keccak256(&raw)), block["hash"]);
+    assert_eq!(
+        result_of(&m, "debug_getRawHeader", json!(["0x99"])).await,
+        json!(null)
+    );
+
+    // eth_getAccount answers for the head only, as eth_getProof.
+    let e = error_of(&m, "eth_getAccount", json!([DEV0, "0x0"])).await;
+    assert_eq!(e, "eth_getAccount is served for the latest block only");
+
+    // With automine off, a pooled transaction's bytes are served, and a synchronous send times out
+    // naming its hash (the transaction stays in the pool).
+    result_of(&m, "evm_setAutomine", json!([false])).await;
+    let hash = result_of(
+        &m,
+        "eth_sendTransaction",
+        json!([{"from": DEV0, "to": ADDR, "value": "0x1"}]),
+    )
+    .await;
+    let raw = result_of(&m, "debug_getRawTransaction", json!([hash])).await;
+    assert!(raw.as_str().is_some_and(|r| r.starts_with("0x02")), "{raw}");
+    let signed = result_of(
+        &m,
+        "eth_signTransaction",
+        json!([{"from": DEV0, "to": ADDR, "value": "0x2", "nonce": "0x1", "gas": "0x5208"}]),
+    )
+    .await;
+    let e = error_of(&m, "eth_sendRawTransactionSync", json!([signed, "0x32"])).await;
+    assert!(
+        e.ends_with("was added to the pool but not mined within 50 ms"),
+        "{e}"
+    );
+    let mined = result_of(&m, "evm_mine_detailed", json!([])).await;
+    assert_eq!(mined[0]["transactions"].as_array().map(Vec::len), Some(2));
+}

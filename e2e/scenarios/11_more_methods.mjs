@@ -1,0 +1,55 @@
+// Methods tools call beyond the common ones: whole accounts (eth_getAccount, eth_getAccountInfo), raw
+// transactions and code by hash (debug_getRawTransaction, debug_codeByHash), a sender's transaction by
+// nonce (mined and pooled), mining with the mined blocks in the answer (evm_mine_detailed,
+// anvil_mine_detailed), a synchronous send (eth_sendRawTransactionSync, EIP-7966), the genesis time.
+import { receipt, rpc } from '../lib/node.mjs';
+
+const DEPLOYER = '0x4e59b44847b379578588920ca78fbf26c0b4956c';
+const NOBODY = '0x00000000000000000000000000000000000000aa';
+
+export default async function (t) {
+  const call = async (m, p = []) => {
+    const r = await rpc(t.url, m, p);
+    return r.error ? { error: r.error } : r.result;
+  };
+  const [a0, a1] = await call('eth_accounts');
+  for (const who of [DEPLOYER, a0, NOBODY]) {
+    t.rec(`eth_getAccount ${who}`, await call('eth_getAccount', [who, 'latest']));
+    t.rec(`eth_getAccountInfo ${who}`, await call('eth_getAccountInfo', [who, 'latest']));
+  }
+  const genesis = await call('eth_getBlockByNumber', ['0x0', false]);
+  const gt = await call('anvil_getGenesisTime');
+  t.rec('anvil_getGenesisTime is the first block\'s time, as a number', typeof gt === 'number' && gt === Number(genesis.timestamp));
+
+  const h = await call('eth_sendTransaction', [{ from: a0, to: a1, value: '0x1' }]);
+  await receipt(t.url, h);
+  t.rec('debug_getRawTransaction', await call('debug_getRawTransaction', [h]));
+  t.rec('debug_getRawTransaction of an unknown hash', await call('debug_getRawTransaction', ['0x' + '11'.repeat(32)]));
+  t.rec('by sender and nonce (mined)', (await call('eth_getTransactionBySenderAndNonce', [a0, '0x0'])).hash === h);
+  t.rec('by sender and a nonce not used', await call('eth_getTransactionBySenderAndNonce', [a0, '0x9']));
+  const { codeHash } = await call('eth_getAccount', [DEPLOYER, 'latest']);
+  t.rec('debug_codeByHash', await call('debug_codeByHash', [codeHash]));
+  t.rec('debug_codeByHash of an unknown hash', await call('debug_codeByHash', ['0x' + '22'.repeat(32)]));
+
+  await call('evm_setAutomine', [false]);
+  const p = await call('eth_sendTransaction', [{ from: a1, to: a0, value: '0x2' }]);
+  t.rec('by sender and nonce (pooled)', (await call('eth_getTransactionBySenderAndNonce', [a1, '0x0'])).hash === p);
+  const pick = (b) => ({
+    number: b.number,
+    gasUsed: b.gasUsed,
+    baseFeePerGas: b.baseFeePerGas,
+    txs: b.transactions.map((x) => ({ hash: x.hash, from: x.from, nonce: x.nonce, value: x.value, output: x.output })),
+  });
+  t.rec('evm_mine_detailed', (await call('evm_mine_detailed')).map(pick));
+  t.rec('anvil_mine_detailed', (await call('anvil_mine_detailed')).map(pick));
+  const head = Number((await call('eth_getBlockByNumber', ['latest', false])).timestamp);
+  const at = await call('evm_mine_detailed', [head + 1000]);
+  t.rec('evm_mine_detailed at a timestamp', at.map((b) => Number(b.timestamp) - head));
+  await call('evm_setAutomine', [true]);
+
+  const nonce = await call('eth_getTransactionCount', [a0, 'pending']);
+  const raw = await call('eth_signTransaction', [{ from: a0, to: NOBODY, value: '0x3', nonce, gas: '0x5208' }]);
+  const r = await call('eth_sendRawTransactionSync', [raw]);
+  t.rec('eth_sendRawTransactionSync', r.error ? r : { status: r.status, gasUsed: r.gasUsed, to: r.to, from: r.from, blockNumber: r.blockNumber });
+  t.rec('eth_getAccountInfo after', await call('eth_getAccountInfo', [NOBODY, 'latest']));
+}
