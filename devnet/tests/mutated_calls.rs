@@ -1,6 +1,6 @@
 //! Valid calls of the methods with the deepest handlers (calls, estimates, access lists, traces with
 //! every tracer, logs and filters, proofs, fee history, signed raw transactions, state dumps and loads,
-//! mining with intervals, typed data to sign), each then changed at one place at any depth (a field set to an edge value, a
+//! mining with intervals, typed data to sign, Parity-style traces), each then changed at one place at any depth (a field set to an edge value, a
 //! hex string cut short, lengthened or with a byte flipped, a member or element removed or repeated),
 //! thousands of times from a fixed seed. Every call must come back as a JSON-RPC answer and nothing may
 //! panic. Where `bad_params.rs` mostly meets the parameter decoding, these reach the handlers with
@@ -74,6 +74,11 @@ fn corpus(raw: &str, dump: &Value) -> Vec<(&'static str, Value)> {
             json!([{"fromBlock": "0x0", "toBlock": "latest", "address": [ADDR, DEV0]}]),
         ),
         ("eth_getFilterChanges", json!(["0x1"])),
+        ("trace_block", json!(["latest"])),
+        (
+            "trace_filter",
+            json!([{"fromBlock": "0x0", "toBlock": "latest", "fromAddress": [DEV0], "toAddress": [ADDR, DEV0], "after": 0, "count": 5}]),
+        ),
         (
             "debug_traceCall",
             json!([call, "latest", {"tracer": "callTracer", "tracerConfig": {"onlyTopCall": true, "withLog": true}}]),

@@ -13,8 +13,10 @@ export default async function (t) {
   };
   const [a0, a1] = await call('eth_accounts');
   const { Token, Demo } = t.artifacts;
+  const creations = [];
   const deploy = async (art, args = '') => {
     const h = await call('eth_sendTransaction', [{ from: a0, data: art.bytecode + args }]);
+    creations.push(h);
     return (await receipt(t.url, h)).contractAddress;
   };
   const supply = parseEther('1000').toString(16).padStart(64, '0');
@@ -72,4 +74,15 @@ export default async function (t) {
   const n = (await receipt(t.url, txs.relay)).blockNumber;
   t.rec('traceBlockByNumber callTracer', await call('debug_traceBlockByNumber', [n, { tracer: 'callTracer' }]));
   t.rec('unknown tx', (await call('debug_traceTransaction', ['0x' + '22'.repeat(32), {}])).error !== undefined);
+  // Parity-style traces (trace_*): flat call lists with trace addresses, creations, reverts.
+  for (const [tx, hash] of Object.entries({ ...txs, creation: creations[1] })) {
+    t.rec(`${tx} / trace_transaction`, await call('trace_transaction', [hash]));
+  }
+  t.rec('trace_block', await call('trace_block', [n]));
+  t.rec('trace_transaction of an unknown tx', await call('trace_transaction', ['0x' + '22'.repeat(32)]));
+  // anvil takes block numbers only (no tags) in a trace filter.
+  const last = await call('eth_blockNumber');
+  t.rec('trace_filter to the token', await call('trace_filter', [{ fromBlock: '0x1', toBlock: last, toAddress: [token] }]));
+  t.rec('trace_filter from the relay, after 1, count 2', await call('trace_filter', [{ fromBlock: '0x1', toBlock: last, fromAddress: [demo], after: 1, count: 2 }]));
+  t.rec('trace_filter of everything', (await call('trace_filter', [{ fromBlock: '0x0', toBlock: last }])).length);
 }

@@ -30,6 +30,7 @@ pub mod params;
 pub mod pubsub;
 pub mod register;
 pub mod server;
+pub mod trace_ns;
 pub mod txpool;
 
 pub use context::{Driver, RpcContext};

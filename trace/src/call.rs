@@ -72,24 +72,35 @@ impl CallTracer {
         self
     }
 
-    /// The finished tree; the top frame's gas is what execution got (the limit less intrinsic gas) and its
-    /// gasUsed the receipt's.
+    /// The finished tree in geth's shape; the top frame's gas is what execution got (the limit less
+    /// intrinsic gas) and its gasUsed the receipt's.
     pub fn frame(&self, gas_used: u64) -> Option<CallFrame> {
-        let mut top = self.buf.lock().done.take()?;
+        let mut top = self.tree()?;
         top.gas_used = U256::from(gas_used);
-        clear_failed_logs(&mut top, false);
+        geth_shape(&mut top, false);
         Some(top)
+    }
+
+    /// The finished tree as recorded: every frame's gasUsed is its own (the top frame's without intrinsic
+    /// gas or refunds), a failed creation keeps the address it targeted in `to`, and failed frames keep
+    /// their logs. What Parity-style traces are built from ([`crate::parity`]).
+    pub fn tree(&self) -> Option<CallFrame> {
+        self.buf.lock().done.take()
     }
 }
 
-/// Drops the logs of failed frames and of every frame below one (their logs were reverted).
-fn clear_failed_logs(f: &mut CallFrame, parent_failed: bool) {
+/// geth's callTracer rules over a recorded tree: a failed frame's logs, and those of every frame below it,
+/// are dropped (they were reverted), and a failed creation has no `to`.
+fn geth_shape(f: &mut CallFrame, parent_failed: bool) {
     let failed = parent_failed || f.error.is_some();
     if failed {
         f.logs.clear();
     }
+    if f.error.is_some() && f.typ.starts_with("CREATE") {
+        f.to = None;
+    }
     for c in &mut f.calls {
-        clear_failed_logs(c, failed);
+        geth_shape(c, failed);
     }
 }
 
@@ -209,9 +220,6 @@ impl Tracer for CallTracer {
         }
         if is_create && status.is_success() {
             f.output = Some(output.clone());
-        }
-        if f.error.is_some() && is_create {
-            f.to = None;
         }
         let only_top = self.only_top;
         match b.stack.last_mut() {

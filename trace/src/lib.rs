@@ -8,6 +8,7 @@
 //! replayed transaction -> TxExecution + Tracer hooks (step, frame_start, frame_end, log)
 //!   StructLogger  -> DefaultFrame { gas, failed, returnValue, structLogs }
 //!   CallTracer    -> CallFrame tree (type, from, to, value, gas, gasUsed, input, output, error, calls, logs)
+//!                 -> parity::flatten: Parity-style flat traces (`trace_transaction`, `trace_block`)
 //! TxOutcome (read and write sets) + the state before the transaction
 //!   prestate      -> PreStateFrame::Default | PreStateFrame::Diff
 //! ```
@@ -15,6 +16,7 @@
 #![warn(missing_docs)]
 
 pub mod call;
+pub mod parity;
 pub mod prestate;
 pub mod struct_log;
 

@@ -1,0 +1,176 @@
+//! The `trace_*` namespace (Parity style, as anvil serves it): `trace_transaction`, `trace_block` and
+//! `trace_filter`, each a flat list of calls and creations built from the call tracer's tree
+//! (`parevm_trace::parity`).
+//!
+//! ```text
+//! trace_transaction: Chain::replay(hash)       -> CallTracer::tree -> parity::flatten (block, position)
+//! trace_block:       Chain::replay_block       -> the same per transaction, in block order
+//! trace_filter:      trace_block over the range -> from/to address filters -> after, count
+//! ```
+
+use crate::context::RpcContext;
+use crate::error::{invalid_tx, RpcError, RpcResult};
+use crate::params::Args;
+use crate::register::{blocking, json};
+use alloy_eips::BlockNumberOrTag;
+use alloy_primitives::{Address, B256};
+use alloy_rpc_types_trace::parity::{Action, LocalizedTransactionTrace, TraceOutput};
+use jsonrpsee::RpcModule;
+use parevm_chain::SharedBlock;
+use parevm_evm_core::{Env, StateView, TxError, TxExecution};
+use parevm_trace::parity::{flatten, TxPlace};
+use parevm_trace::CallTracer;
+use serde_json::Value;
+
+/// Most blocks one `trace_filter` call replays.
+pub const FILTER_BLOCKS: u64 = 1_000;
+
+/// The Parity traces of the transaction `env` at `place`, run on `view`.
+fn traces_of(
+    env: &Env,
+    view: &dyn StateView,
+    place: &TxPlace,
+) -> RpcResult<Vec<LocalizedTransactionTrace>> {
+    let tracer = CallTracer::new(false);
+    let mut exec = TxExecution::new(env.clone());
+    exec.set_tracer(Box::new(tracer.clone()));
+    exec.resume(view).map_err(|e| match e {
+        TxError::Invalid(i) => invalid_tx(&i),
+        TxError::View(v) => RpcError::Internal(v.to_string()),
+    })?;
+    let tree = tracer
+        .tree()
+        .ok_or_else(|| RpcError::Internal("call tracer saw no frame".into()))?;
+    Ok(flatten(&tree, place))
+}
+
+fn place(block: &SharedBlock, i: usize) -> TxPlace {
+    TxPlace {
+        block_hash: block.hash,
+        block_number: block.number(),
+        tx_hash: block.txs[i].hash,
+        tx_position: i as u64,
+    }
+}
+
+/// Every trace of `block`, transaction by transaction.
+fn block_traces(
+    ctx: &RpcContext,
+    block: &SharedBlock,
+) -> RpcResult<Vec<LocalizedTransactionTrace>> {
+    let per_tx = ctx.chain.replay_block(block, None, |env, view, i| {
+        traces_of(env, view, &place(block, i))
+    })?;
+    let mut out = Vec::new();
+    for t in per_tx {
+        out.extend(t?);
+    }
+    Ok(out)
+}
+
+/// `trace_transaction(hash)`: an empty list for a transaction the chain does not have (anvil's answer).
+fn trace_transaction(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
+    a.at_most(1)?;
+    let hash: B256 = a.req(0)?;
+    let Some((block, index)) = ctx.chain.transaction(&hash) else {
+        return json(Vec::<Value>::new());
+    };
+    let at = place(&block, index);
+    let r = ctx
+        .chain
+        .replay(&hash, |env, view| traces_of(env, view, &at))?;
+    json(r.transpose()?.unwrap_or_default())
+}
+
+/// `trace_block(block)`: null for a block the chain does not have.
+fn trace_block(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
+    a.at_most(1)?;
+    let tag: BlockNumberOrTag = a.req(0)?;
+    match ctx.block_by_tag(tag) {
+        Some(block) => json(block_traces(ctx, &block)?),
+        None => Ok(Value::Null),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct TraceFilter {
+    from_block: Option<BlockNumberOrTag>,
+    to_block: Option<BlockNumberOrTag>,
+    from_address: Option<Vec<Address>>,
+    to_address: Option<Vec<Address>>,
+    after: Option<u64>,
+    count: Option<u64>,
+}
+
+/// The address a trace goes to: the callee, or the contract a creation made.
+fn target(t: &LocalizedTransactionTrace) -> Option<Address> {
+    match (&t.trace.action, &t.trace.result) {
+        (Action::Call(c), _) => Some(c.to),
+        (_, Some(TraceOutput::Create(c))) => Some(c.address),
+        _ => None,
+    }
+}
+
+fn source(t: &LocalizedTransactionTrace) -> Option<Address> {
+    match &t.trace.action {
+        Action::Call(c) => Some(c.from),
+        Action::Create(c) => Some(c.from),
+        _ => None,
+    }
+}
+
+/// `trace_filter({fromBlock, toBlock, fromAddress, toAddress, after, count})`: the traces of the range
+/// (at most [`FILTER_BLOCKS`] blocks) from one of `fromAddress` and to one of `toAddress` (either list
+/// absent or empty: any), skipping `after` and keeping at most `count`.
+fn trace_filter(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
+    a.at_most(1)?;
+    let f: TraceFilter = a.req(0)?;
+    let number = |tag: Option<BlockNumberOrTag>, default: u64| match tag {
+        None => Ok(default),
+        Some(t) => ctx
+            .block_by_tag(t)
+            .map(|b| b.number())
+            .ok_or_else(|| RpcError::InvalidParams(format!("unknown block {t}"))),
+    };
+    let head = ctx.chain.head().number();
+    let (from, to) = (number(f.from_block, head)?, number(f.to_block, head)?);
+    if from > to {
+        return Err(RpcError::InvalidParams(format!(
+            "fromBlock {from} is after toBlock {to}"
+        )));
+    }
+    if to - from >= FILTER_BLOCKS {
+        return Err(RpcError::InvalidParams(format!(
+            "a range of {} blocks is more than {FILTER_BLOCKS}",
+            to - from + 1
+        )));
+    }
+    let wanted = |list: &Option<Vec<Address>>, a: Option<Address>| match list {
+        Some(l) if !l.is_empty() => a.is_some_and(|a| l.contains(&a)),
+        _ => true,
+    };
+    let mut out = Vec::new();
+    for n in from..=to {
+        let Some(block) = ctx.chain.block_by_number(n) else {
+            continue;
+        };
+        out.extend(
+            block_traces(ctx, &block)?
+                .into_iter()
+                .filter(|t| wanted(&f.from_address, source(t)) && wanted(&f.to_address, target(t))),
+        );
+    }
+    let after = usize::try_from(f.after.unwrap_or(0)).unwrap_or(usize::MAX);
+    let count = f
+        .count
+        .map_or(usize::MAX, |c| usize::try_from(c).unwrap_or(usize::MAX));
+    json(out.into_iter().skip(after).take(count).collect::<Vec<_>>())
+}
+
+/// Registers the methods.
+pub fn register(m: &mut RpcModule<RpcContext>) {
+    blocking(m, "trace_transaction", trace_transaction);
+    blocking(m, "trace_block", trace_block);
+    blocking(m, "trace_filter", trace_filter);
+}
