@@ -43,6 +43,11 @@ export default async function (t) {
     'relay revert': await send(demo, failing, { gas: '0x30000' }),
     'plain value': await mined(await call('eth_sendTransaction', [{ from: a0, to: a1, value: '0x64' }])),
   };
+  // A contract whose code is CALLER SELFDESTRUCT, created with a balance: called directly (with value) and
+  // through Demo.relay, it sends its balance on (Cancun: the code stays).
+  const sd = (await receipt(t.url, await call('eth_sendTransaction', [{ from: a0, data: '0x6133ff6000526002601ef3', value: '0x10' }]))).contractAddress;
+  txs.selfdestruct = await send(sd, '0x', { value: '0x7' });
+  txs['relayed selfdestruct'] = await send(demo, encodeFunctionData({ abi: Demo.abi, functionName: 'relay', args: [sd, '0x'] }), { value: '0x3' });
   const tracers = {
     'struct logs': {},
     'struct logs with memory': { enableMemory: true, disableStorage: true },

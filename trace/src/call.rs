@@ -1,5 +1,5 @@
 //! `callTracer`: the tree of calls and creations a transaction made, with gas, input, output, errors and the
-//! revert reason, in geth's shape. `onlyTopCall` keeps the top frame only; `withLog` adds each frame's logs
+//! revert reason, in geth's shape (a SELFDESTRUCT is an entry among its frame's calls, as geth records it). `onlyTopCall` keeps the top frame only; `withLog` adds each frame's logs
 //! (address, topics, data, `position`: how many calls the frame had made before the log, and `index`: the
 //! log's place among all the transaction emitted), and, as geth, drops the logs of a frame that failed and
 //! of everything below it.
@@ -193,6 +193,24 @@ impl Tracer for CallTracer {
             typ: typ.to_string(),
             ..Default::default()
         });
+    }
+
+    fn selfdestruct(&mut self, address: Address, beneficiary: Address, value: U256) {
+        // geth's shape: a SELFDESTRUCT entry among the calls of the frame that ran it, with no gas; under
+        // `onlyTopCall` only the top frame's.
+        let mut b = self.buf.lock();
+        if self.only_top && b.stack.len() > 1 {
+            return;
+        }
+        if let Some(current) = b.stack.last_mut() {
+            current.calls.push(CallFrame {
+                from: address,
+                to: Some(beneficiary),
+                value: Some(value),
+                typ: "SELFDESTRUCT".to_string(),
+                ..Default::default()
+            });
+        }
     }
 
     fn frame_end(&mut self, status: ExecStatus, gas_left: u64, output: &Bytes, _depth: usize) {

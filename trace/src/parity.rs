@@ -11,14 +11,14 @@
 //! As in revm-inspectors (anvil's tracer): the top call's `gas` is the transaction's limit less its
 //! intrinsic gas and its `gasUsed` what execution used (no intrinsic gas, no refund); a reverted frame keeps
 //! its result (the revert data as output) beside `error: "Reverted"`; a frame that halted has no result; a
-//! DELEGATECALL carries the value its caller was called with, a STATICCALL none. Not recorded:
-//! SELFDESTRUCT entries (`suicide`), which the call tracer does not see.
+//! DELEGATECALL carries the value its caller was called with, a STATICCALL none; a SELFDESTRUCT is a
+//! `suicide` entry after its frame's calls, one of its subtraces.
 
 use alloy_primitives::{Address, B256, U256};
 use alloy_rpc_types_trace::geth::CallFrame;
 use alloy_rpc_types_trace::parity::{
     Action, CallAction, CallOutput, CallType, CreateAction, CreateOutput, CreationMethod,
-    LocalizedTransactionTrace, TraceOutput, TransactionTrace,
+    LocalizedTransactionTrace, SelfdestructAction, TraceOutput, TransactionTrace,
 };
 
 /// Where a transaction sits: the fields every one of its traces carries.
@@ -55,6 +55,27 @@ pub fn flatten(tree: &CallFrame, place: &TxPlace) -> Vec<LocalizedTransactionTra
     out
 }
 
+/// A SELFDESTRUCT entry: Parity's `suicide` (the contract, where its balance went, and how much).
+fn suicide(f: &CallFrame, address: &[usize], place: &TxPlace) -> LocalizedTransactionTrace {
+    LocalizedTransactionTrace {
+        trace: TransactionTrace {
+            action: Action::Selfdestruct(SelfdestructAction {
+                address: f.from,
+                refund_address: f.to.unwrap_or(Address::ZERO),
+                balance: f.value.unwrap_or_default(),
+            }),
+            error: None,
+            result: None,
+            subtraces: 0,
+            trace_address: address.to_vec(),
+        },
+        block_hash: Some(place.block_hash),
+        block_number: Some(place.block_number),
+        transaction_hash: Some(place.tx_hash),
+        transaction_position: Some(place.tx_position),
+    }
+}
+
 fn walk(
     f: &CallFrame,
     caller_value: U256,
@@ -62,6 +83,10 @@ fn walk(
     place: &TxPlace,
     out: &mut Vec<LocalizedTransactionTrace>,
 ) {
+    if f.typ == "SELFDESTRUCT" {
+        out.push(suicide(f, address, place));
+        return;
+    }
     let gas = u64::try_from(f.gas).unwrap_or(u64::MAX);
     let gas_used = u64::try_from(f.gas_used).unwrap_or(u64::MAX);
     let output = f.output.clone().unwrap_or_default();
@@ -155,7 +180,14 @@ mod tests {
         let mut halted = frame("STATICCALL", 40, 40, vec![]);
         halted.error = Some("invalid opcode: INVALID".into());
         halted.value = None;
-        let mut delegate = frame("DELEGATECALL", 60, 30, vec![halted]);
+        let destruct = CallFrame {
+            typ: "SELFDESTRUCT".into(),
+            from: Address::with_last_byte(2),
+            to: Some(Address::with_last_byte(3)),
+            value: Some(U256::from(11)),
+            ..Default::default()
+        };
+        let mut delegate = frame("DELEGATECALL", 60, 30, vec![halted, destruct]);
         delegate.value = None;
         let tree = frame("CALL", 100, 90, vec![reverted, delegate]);
         let place = TxPlace {
@@ -166,9 +198,24 @@ mod tests {
         };
         let t = flatten(&tree, &place);
         let addresses: Vec<_> = t.iter().map(|x| x.trace.trace_address.clone()).collect();
-        assert_eq!(addresses, vec![vec![], vec![0], vec![1], vec![1, 0]]);
+        assert_eq!(
+            addresses,
+            vec![vec![], vec![0], vec![1], vec![1, 0], vec![1, 1]]
+        );
         let subtraces: Vec<_> = t.iter().map(|x| x.trace.subtraces).collect();
-        assert_eq!(subtraces, vec![2, 0, 1, 0]);
+        assert_eq!(subtraces, vec![2, 0, 2, 0, 0]);
+        let Action::Selfdestruct(sd) = &t[4].trace.action else {
+            panic!("a suicide entry")
+        };
+        assert_eq!(
+            (sd.address, sd.refund_address, sd.balance),
+            (
+                Address::with_last_byte(2),
+                Address::with_last_byte(3),
+                U256::from(11)
+            )
+        );
+        assert!(t[4].trace.result.is_none());
         assert_eq!(t[1].trace.error.as_deref(), Some("Reverted"));
         assert!(t[1].trace.result.is_some(), "a revert keeps its result");
         assert_eq!(t[3].trace.error.as_deref(), Some("Bad instruction"));

@@ -284,6 +284,9 @@ pub trait Tracer {
     /// A call or creation frame starts.
     fn frame_start(&mut self, _start: &FrameStart<'_>) {}
 
+    /// SELFDESTRUCT ran in the frame at `address`: `value` (its whole balance) went to `beneficiary`.
+    fn selfdestruct(&mut self, _address: Address, _beneficiary: Address, _value: U256) {}
+
     /// The most recently started frame still open (at `depth`) ended with `status`, `gas_left` and
     /// `output` (the deployed code for a successful creation).
     fn frame_end(

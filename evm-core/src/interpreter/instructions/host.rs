@@ -233,5 +233,8 @@ pub fn selfdestruct(f: &mut Frame, ctx: &mut Ctx<'_>) -> Ctl {
     if deletes {
         ctx.journal.mark_destroyed(me);
     }
+    if let Some(t) = ctx.tracer.as_deref_mut() {
+        t.selfdestruct(me, target, balance);
+    }
     Ctl::Stop
 }
