@@ -91,6 +91,9 @@ pub enum ChainError {
     /// Block building failed inside the engine.
     #[error("block building failed: {0}")]
     Build(String),
+    /// A rollback deeper than the chain.
+    #[error("{0}")]
+    Rollback(String),
     /// A snapshot id that does not exist (or was used already).
     #[error("unknown snapshot {0}")]
     UnknownSnapshot(u64),

@@ -122,6 +122,14 @@ impl History {
         }
     }
 
+    /// Takes block `number`'s diff off when it is the newest kept (a rollback of that block).
+    pub fn pop(&mut self, number: u64) -> Option<BlockUndo> {
+        if self.undos.back().is_some_and(|(n, _)| *n == number) {
+            return self.undos.pop_back().map(|(_, u)| u);
+        }
+        None
+    }
+
     /// Forgets everything (the state was replaced wholesale).
     pub fn clear(&mut self) {
         self.undos.clear();

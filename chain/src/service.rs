@@ -290,7 +290,7 @@ impl Chain {
             .header
             .base_fee_per_gas
             .unwrap_or(self.config.base_fee);
-        if parent.number() == 0 {
+        if parent.number() == self.config.genesis_number {
             return parent_fee;
         }
         next_base_fee(parent.header.gas_used, parent.header.gas_limit, parent_fee)
@@ -421,6 +421,41 @@ impl Chain {
         self.pool
             .lock()
             .prune(|a| state.nonce(a).unwrap_or_default());
+    }
+
+    /// Takes the newest `depth` blocks off (`anvil_rollback`): their diffs restore the state before them,
+    /// their transactions are dropped (not returned to the pool), and the pool loses what the older nonces
+    /// make invalid. Refused, changing nothing, when `depth` reaches the genesis block or beyond the
+    /// blocks whose diffs are kept.
+    pub fn rollback(&self, depth: u64) -> Result<u64, ChainError> {
+        let mut inner = self.inner.write();
+        let head = inner.store.head().number();
+        let first = inner.store.first().number();
+        if depth > head - first {
+            return Err(ChainError::Rollback(format!(
+                "Rollback depth must not exceed current chain height: current height {}, depth {depth}",
+                head - first
+            )));
+        }
+        let target = head - depth;
+        if depth > 0 && !inner.history.covers(target, head) {
+            return Err(ChainError::StatePruned(target));
+        }
+        for n in (target + 1..=head).rev() {
+            let Some(undo) = inner.history.pop(n) else {
+                // `covers` said every diff is kept; a gap means the state was edited wholesale since.
+                return Err(ChainError::StatePruned(n - 1));
+            };
+            undo.restore(&mut inner.state);
+        }
+        inner.store.truncate_above(target);
+        inner.root.invalidate();
+        self.journal_state(&inner);
+        let state = &inner.state;
+        self.pool
+            .lock()
+            .prune(|a| state.nonce(a).unwrap_or_default());
+        Ok(target)
     }
 
     /// Starts over from `state` with a new genesis at `timestamp` (anvil_reset); the pool is emptied.

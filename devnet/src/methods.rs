@@ -358,6 +358,15 @@ fn load_state(a: &Args, c: &DevCtx) -> RpcResult<Value> {
     json(true)
 }
 
+/// `anvil_rollback(depth)`: the newest `depth` blocks (1 when null) taken off; their transactions are
+/// dropped, as anvil drops them.
+fn rollback(a: &Args, c: &DevCtx) -> RpcResult<Value> {
+    a.at_most(1)?;
+    let depth = a.req::<Option<Num>>(0)?.map_or(1, |n| n.0);
+    c.dev.rollback(depth)?;
+    ok_null()
+}
+
 /// `anvil_getGenesisTime`: the first block's timestamp, as a plain number.
 fn genesis_time(_: &Args, c: &DevCtx) -> RpcResult<Value> {
     json(c.dev.chain.genesis().header.timestamp)
@@ -374,6 +383,7 @@ pub fn dev_module(dev: Arc<Devnet>, rpc: Arc<RpcContext>) -> RpcModule<DevCtx> {
     blocking(&mut m, "evm_mine_detailed", evm_mine_detailed);
     alias(&mut m, "anvil_mine_detailed", "evm_mine_detailed");
     method(&mut m, "anvil_getGenesisTime", genesis_time);
+    blocking(&mut m, "anvil_rollback", rollback);
     blocking(&mut m, "anvil_mine", anvil_mine);
     alias(&mut m, "hardhat_mine", "anvil_mine");
     blocking(&mut m, "evm_snapshot", evm_snapshot);

@@ -376,6 +376,12 @@ impl Devnet {
         true
     }
 
+    /// Takes the newest `depth` blocks off (`anvil_rollback`), with mining held off meanwhile.
+    pub fn rollback(&self, depth: u64) -> Result<u64, ChainError> {
+        let _guard = self.mining.lock();
+        self.chain.rollback(depth)
+    }
+
     /// Starts the chain over from genesis (`anvil_reset`).
     pub fn reset(&self) {
         let _guard = self.mining.lock();

@@ -156,6 +156,8 @@ async fn a_genesis_file_sets_accounts_and_the_first_number() {
     assert_eq!(receipt["blockNumber"], "0x11", "{receipt}");
     let block = result_of(&m, "eth_getBlockByNumber", json!(["0x11", false])).await;
     assert_eq!(block["parentHash"], earliest["hash"]);
+    // The first block after genesis keeps the genesis base fee, whatever the genesis number.
+    assert_eq!(block["baseFeePerGas"], earliest["baseFeePerGas"]);
     // The contract at 0xbb returns BLOCKHASH(16): the genesis block's hash.
     let call = json!({"to": "0x00000000000000000000000000000000000000bb"});
     let answer = result_of(&m, "eth_call", json!([call, "latest"])).await;

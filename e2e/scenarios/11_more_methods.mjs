@@ -1,7 +1,8 @@
 // Methods tools call beyond the common ones: whole accounts (eth_getAccount, eth_getAccountInfo), raw
 // transactions and code by hash (debug_getRawTransaction, debug_codeByHash), a sender's transaction by
 // nonce (mined and pooled), mining with the mined blocks in the answer (evm_mine_detailed,
-// anvil_mine_detailed), a synchronous send (eth_sendRawTransactionSync, EIP-7966), the genesis time.
+// anvil_mine_detailed), a synchronous send (eth_sendRawTransactionSync, EIP-7966), the genesis time, and
+// anvil_rollback.
 import { receipt, rpc } from '../lib/node.mjs';
 
 const DEPLOYER = '0x4e59b44847b379578588920ca78fbf26c0b4956c';
@@ -52,4 +53,18 @@ export default async function (t) {
   const r = await call('eth_sendRawTransactionSync', [raw]);
   t.rec('eth_sendRawTransactionSync', r.error ? r : { status: r.status, gasUsed: r.gasUsed, to: r.to, from: r.from, blockNumber: r.blockNumber });
   t.rec('eth_getAccountInfo after', await call('eth_getAccountInfo', [NOBODY, 'latest']));
+
+  // anvil_rollback: the newest blocks off, their transactions dropped, the state before them back.
+  const before = await call('eth_blockNumber');
+  t.rec('anvil_rollback 1', await call('anvil_rollback', [1]));
+  t.rec('after rollback', {
+    number: Number(await call('eth_blockNumber')) - Number(before),
+    nobody: await call('eth_getBalance', [NOBODY, 'latest']),
+    nonce: await call('eth_getTransactionCount', [a0, 'latest']),
+    pool: await call('txpool_status'),
+    receipt: await call('eth_getTransactionReceipt', [r.transactionHash]),
+  });
+  t.rec('anvil_rollback too deep', await call('anvil_rollback', [1000]));
+  t.rec('anvil_rollback null', await call('anvil_rollback', [null]));
+  t.rec('mined after rollback', Number(await call('evm_mine') === '0x0') + Number(await call('eth_blockNumber')) - Number(before));
 }

@@ -143,7 +143,9 @@ impl From<ChainError> for RpcError {
             ChainError::BlockNotFound(_) | ChainError::StatePruned(_) => {
                 RpcError::Server(e.to_string())
             }
-            ChainError::UnknownSnapshot(_) => RpcError::InvalidParams(e.to_string()),
+            ChainError::UnknownSnapshot(_) | ChainError::Rollback(_) => {
+                RpcError::InvalidParams(e.to_string())
+            }
             ChainError::State(_)
             | ChainError::Build(_)
             | ChainError::Root(_)
