@@ -16,6 +16,7 @@ pub mod accounts;
 pub mod banner;
 pub mod clock;
 pub mod datadir;
+pub mod erc20;
 pub mod error;
 pub mod genesis;
 pub mod methods;

@@ -358,6 +358,20 @@ fn load_state(a: &Args, c: &DevCtx) -> RpcResult<Value> {
     json(true)
 }
 
+/// `anvil_dealERC20(owner, token, amount)`.
+fn deal_erc20(a: &Args, c: &DevCtx) -> RpcResult<Value> {
+    a.at_most(3)?;
+    crate::erc20::deal(c, a.req(0)?, a.req(1)?, a.req(2)?)?;
+    ok_null()
+}
+
+/// `anvil_setERC20Allowance(owner, spender, token, amount)`.
+fn set_erc20_allowance(a: &Args, c: &DevCtx) -> RpcResult<Value> {
+    a.at_most(4)?;
+    crate::erc20::set_allowance(c, a.req(0)?, a.req(1)?, a.req(2)?, a.req(3)?)?;
+    ok_null()
+}
+
 /// `anvil_rollback(depth)`: the newest `depth` blocks (1 when null) taken off; their transactions are
 /// dropped, as anvil drops them.
 fn rollback(a: &Args, c: &DevCtx) -> RpcResult<Value> {
@@ -384,6 +398,8 @@ pub fn dev_module(dev: Arc<Devnet>, rpc: Arc<RpcContext>) -> RpcModule<DevCtx> {
     alias(&mut m, "anvil_mine_detailed", "evm_mine_detailed");
     method(&mut m, "anvil_getGenesisTime", genesis_time);
     blocking(&mut m, "anvil_rollback", rollback);
+    blocking(&mut m, "anvil_dealERC20", deal_erc20);
+    blocking(&mut m, "anvil_setERC20Allowance", set_erc20_allowance);
     blocking(&mut m, "anvil_mine", anvil_mine);
     alias(&mut m, "hardhat_mine", "anvil_mine");
     blocking(&mut m, "evm_snapshot", evm_snapshot);

@@ -6,6 +6,7 @@ contract Token {
     string public name = "Demo";
     uint256 public totalSupply;
     mapping(address => uint256) public balanceOf;
+    mapping(address => mapping(address => uint256)) public allowance;
 
     event Transfer(address indexed from, address indexed to, uint256 value);
 
@@ -15,6 +16,11 @@ contract Token {
         balanceOf[msg.sender] = supply;
         totalSupply = supply;
         emit Transfer(address(0), msg.sender, supply);
+    }
+
+    function approve(address spender, uint256 amount) external returns (bool) {
+        allowance[msg.sender][spender] = amount;
+        return true;
     }
 
     function transfer(address to, uint256 amount) external returns (bool) {

@@ -2,7 +2,7 @@
 // transactions and code by hash (debug_getRawTransaction, debug_codeByHash), a sender's transaction by
 // nonce (mined and pooled), mining with the mined blocks in the answer (evm_mine_detailed,
 // anvil_mine_detailed), a synchronous send (eth_sendRawTransactionSync, EIP-7966), the genesis time, and
-// anvil_rollback.
+// anvil_rollback, anvil_dealERC20 and anvil_setERC20Allowance.
 import { receipt, rpc } from '../lib/node.mjs';
 
 const DEPLOYER = '0x4e59b44847b379578588920ca78fbf26c0b4956c';
@@ -66,5 +66,16 @@ export default async function (t) {
   });
   t.rec('anvil_rollback too deep', await call('anvil_rollback', [1000]));
   t.rec('anvil_rollback null', await call('anvil_rollback', [null]));
+  // anvil's ERC-20 cheats on the suite's token: the slot behind balanceOf / allowance found and set.
+  const { Token } = t.artifacts;
+  const th = await call('eth_sendTransaction', [{ from: a0, data: Token.bytecode + '64'.padStart(64, '0') }]);
+  const token = (await receipt(t.url, th)).contractAddress;
+  const word = (a) => a.slice(2).toLowerCase().padStart(64, '0');
+  t.rec('anvil_dealERC20', await call('anvil_dealERC20', [a1, token, '0x3039']));
+  t.rec('balanceOf after the deal', await call('eth_call', [{ to: token, data: '0x70a08231' + word(a1) }, 'latest']));
+  t.rec('the owner keeps its balance', await call('eth_call', [{ to: token, data: '0x70a08231' + word(a0) }, 'latest']));
+  t.rec('anvil_setERC20Allowance', await call('anvil_setERC20Allowance', [a0, a1, token, '0x309']));
+  t.rec('allowance after', await call('eth_call', [{ to: token, data: '0xdd62ed3e' + word(a0) + word(a1) }, 'latest']));
+  t.rec('anvil_dealERC20 on an account without code', await call('anvil_dealERC20', [a1, NOBODY, '0x1']));
   t.rec('mined after rollback', Number(await call('evm_mine') === '0x0') + Number(await call('eth_blockNumber')) - Number(before));
 }
