@@ -1,6 +1,7 @@
 // forge and cast, unchanged: `forge script --broadcast` deploys and calls a contract, once plainly and once
 // salted (`new C{salt: s}()`, which forge sends through the CREATE2 deployer anvil keeps in genesis), compiled
-// by solc-js through e2e/solc-forge.cjs since forge cannot download solc here; then cast reads and writes.
+// by solc-js through e2e/solc-forge.cjs since forge cannot download solc here; then cast reads and writes,
+// and `forge test --fork-url` forks the chain and runs a test against the deployed contract's state.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -40,6 +41,12 @@ export default async function (t) {
   t.rec('cast estimate', cast('estimate', counter, 'set(uint256)', '9', '--from', '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'));
   t.rec('cast storage', cast('storage', counter, '0'));
   t.rec('cast rpc', cast('rpc', 'eth_getTransactionCount', '0x70997970C51812dc3A010C7d01b50e0d17dc79C8', 'latest'));
+  // forge test forking this chain: its state read over RPC at the head, written on forge's own copy.
+  const forked = execFileSync(t.bins.forge, ['test', '--use', solc, '--fork-url', t.url, '--offline'], {
+    cwd: dir, encoding: 'utf8', timeout: 600_000, env: { ...process.env, NO_COLOR: '1', COUNTER: counter },
+  });
+  const verdict = forked.match(/\[(PASS|FAIL)[^\]]*\] (\w+)\(\) \(gas: (\d+)\)/);
+  t.rec('forge test --fork-url', verdict ? verdict.slice(1) : forked);
   t.rec('cast logs', JSON.parse(cast('logs', '--from-block', '0', '--address', counter, '--json')).map((l) => ({ data: l.data, topics: l.topics })));
   fs.rmSync(dir, { recursive: true, force: true });
 }
