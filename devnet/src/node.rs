@@ -61,6 +61,8 @@ pub struct DevnetOptions {
     pub datadir: Option<std::path::PathBuf>,
     /// Put the CREATE2 deployer at its usual address in genesis (anvil's default; `--no-create2` off).
     pub create2_deployer: bool,
+    /// Blocks the `safe` tag trails the head (`finalized`: twice as many), anvil's `--slots-in-an-epoch`.
+    pub slots_in_an_epoch: u64,
     /// Accounts of a genesis file (`--init`), laid over the dev accounts in genesis.
     pub init_alloc: Arc<std::collections::BTreeMap<Address, parevm_block::genesis::GenesisAccount>>,
 }
@@ -81,6 +83,7 @@ impl Default for DevnetOptions {
             log_blocks: false,
             datadir: None,
             create2_deployer: true,
+            slots_in_an_epoch: 32,
             init_alloc: Arc::default(),
         }
     }
@@ -425,6 +428,10 @@ impl Driver for Devnet {
             Some(r) => r.map_err(|e| RpcError::Internal(e.to_string())),
             None => Err(RpcError::InvalidParams("No Signer available".into())),
         }
+    }
+
+    fn safe_lag(&self) -> u64 {
+        self.options.slots_in_an_epoch
     }
 
     fn sign_hash(&self, address: Address, hash: B256) -> RpcResult<Signature> {

@@ -2,7 +2,7 @@
 // transactions and code by hash (debug_getRawTransaction, debug_codeByHash), a sender's transaction by
 // nonce (mined and pooled), mining with the mined blocks in the answer (evm_mine_detailed,
 // anvil_mine_detailed), a synchronous send (eth_sendRawTransactionSync, EIP-7966), the genesis time, and
-// anvil_rollback, anvil_dealERC20 and anvil_setERC20Allowance.
+// anvil_rollback, anvil_dealERC20 and anvil_setERC20Allowance, the safe and finalized tags.
 import { receipt, rpc } from '../lib/node.mjs';
 
 const DEPLOYER = '0x4e59b44847b379578588920ca78fbf26c0b4956c';
@@ -77,5 +77,12 @@ export default async function (t) {
   t.rec('anvil_setERC20Allowance', await call('anvil_setERC20Allowance', [a0, a1, token, '0x309']));
   t.rec('allowance after', await call('eth_call', [{ to: token, data: '0xdd62ed3e' + word(a0) + word(a1) }, 'latest']));
   t.rec('anvil_dealERC20 on an account without code', await call('anvil_dealERC20', [a1, NOBODY, '0x1']));
+  // The safe and finalized tags trail the head by one and two epochs of 32 blocks (never before genesis).
+  const tags = async () => Object.fromEntries(await Promise.all(['latest', 'safe', 'finalized'].map(
+    async (tag) => [tag, (await call('eth_getBlockByNumber', [tag, false])).number])));
+  t.rec('tags early', await tags());
+  await call('anvil_mine', ['0x50']);
+  t.rec('tags after 80 blocks', await tags());
+  t.rec('balance at finalized', await call('eth_getBalance', [NOBODY, 'finalized']));
   t.rec('mined after rollback', Number(await call('evm_mine') === '0x0') + Number(await call('eth_blockNumber')) - Number(before));
 }

@@ -41,6 +41,12 @@ pub trait Driver: Send + Sync + 'static {
         Err(RpcError::Server(format!("no signer for {address}")))
     }
 
+    /// How many blocks the `safe` tag trails the head (`finalized` trails twice as far); 0: both name the
+    /// head. anvil's devnet trails one epoch of 32 slots.
+    fn safe_lag(&self) -> u64 {
+        0
+    }
+
     /// Called after a transaction entered the pool; a devnet mines it here when automining. Runs on a
     /// blocking thread.
     fn submitted(&self, added: &Added) -> RpcResult<()> {
@@ -76,9 +82,17 @@ impl RpcContext {
 
     /// The block a tag names; `None` for a number or hash the chain does not have.
     pub fn block_by_tag(&self, tag: BlockNumberOrTag) -> Option<SharedBlock> {
+        let trailing = |lag: u64| {
+            let head = self.chain.head();
+            let first = self.chain.genesis().number();
+            let n = head.number().saturating_sub(lag).max(first);
+            self.chain.block_by_number(n).or(Some(head))
+        };
         match tag {
             BlockNumberOrTag::Earliest => Some(self.chain.genesis()),
             BlockNumberOrTag::Number(n) => self.chain.block_by_number(n),
+            BlockNumberOrTag::Safe => trailing(self.driver.safe_lag()),
+            BlockNumberOrTag::Finalized => trailing(self.driver.safe_lag().saturating_mul(2)),
             _ => Some(self.chain.head()),
         }
     }

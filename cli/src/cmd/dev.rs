@@ -79,6 +79,9 @@ pub struct Args {
     /// Enforce the EIP-7825 transaction gas cap (2^24) from Osaka on (off by default, as in anvil).
     #[arg(long, alias = "tx-gas-limit")]
     pub enable_tx_gas_limit: bool,
+    /// Blocks the `safe` tag trails the head; `finalized` trails twice as many.
+    #[arg(long, default_value_t = 32)]
+    pub slots_in_an_epoch: u64,
     /// Write the accounts, keys, wallet, fees and genesis timestamp to this file as JSON.
     #[arg(long, value_name = "FILE")]
     pub config_out: Option<PathBuf>,
@@ -199,6 +202,7 @@ pub fn run(args: Args) -> anyhow::Result<bool> {
         log_blocks: !args.silent,
         datadir: args.datadir.clone(),
         create2_deployer: !args.disable_default_create2_deployer,
+        slots_in_an_epoch: args.slots_in_an_epoch,
         init_alloc: Arc::new(init.map(|g| g.alloc).unwrap_or_default()),
     };
     let dev = Devnet::new(options, state)?;
