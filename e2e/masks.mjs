@@ -14,6 +14,11 @@ export const masks = [
     reason: 'anvil keeps its base-fee tracker across evm_revert (the next block continues the reverted chain\'s fee); parevm computes it from the parent block (EIP-1559)',
   },
   {
+    scenario: /more_methods/,
+    leaf: /^base fee after rollback$/,
+    reason: 'as after evm_revert: anvil keeps its base-fee tracker across anvil_rollback (the next block continues the rolled-back chain\'s fee); parevm computes it from the parent block (EIP-1559)',
+  },
+  {
     scenario: /tracers/,
     leaf: /^unknown tx$/,
     reason: 'anvil answers an empty struct-log frame for a transaction it does not have; parevm answers an error (-32000, transaction not found) as geth does',

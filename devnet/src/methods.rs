@@ -481,6 +481,20 @@ pub fn dev_module(dev: Arc<Devnet>, rpc: Arc<RpcContext>) -> RpcModule<DevCtx> {
         ("hardhat_dropTransaction", "anvil_dropTransaction"),
         ("hardhat_reset", "anvil_reset"),
         ("hardhat_metadata", "anvil_metadata"),
+        ("hardhat_addBalance", "anvil_addBalance"),
+        (
+            "hardhat_autoImpersonateAccount",
+            "anvil_autoImpersonateAccount",
+        ),
+        ("hardhat_dropAllTransactions", "anvil_dropAllTransactions"),
+        ("hardhat_dumpState", "anvil_dumpState"),
+        ("hardhat_loadState", "anvil_loadState"),
+        ("hardhat_setLoggingEnabled", "anvil_setLoggingEnabled"),
+        ("hardhat_dealERC20", "anvil_dealERC20"),
+        ("anvil_setERC20Balance", "anvil_dealERC20"),
+        ("evm_setAccountNonce", "anvil_setNonce"),
+        ("tenderly_setBalance", "anvil_setBalance"),
+        ("tenderly_addBalance", "anvil_addBalance"),
     ] {
         alias(&mut m, h, a);
     }

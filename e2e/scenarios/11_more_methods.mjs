@@ -54,6 +54,20 @@ export default async function (t) {
   t.rec('eth_sendRawTransactionSync', r.error ? r : { status: r.status, gasUsed: r.gasUsed, to: r.to, from: r.from, blockNumber: r.blockNumber });
   t.rec('eth_getAccountInfo after', await call('eth_getAccountInfo', [NOBODY, 'latest']));
 
+  // Raw transactions by block and index, a filled request, a synchronous eth_sendTransaction, hardhat's
+  // and tenderly's names for anvil's methods, eth_networkId.
+  const sent = await call('eth_sendTransactionSync', [{ from: a1, to: NOBODY, value: '0x5' }]);
+  t.rec('eth_sendTransactionSync', { status: sent.status, gasUsed: sent.gasUsed, to: sent.to, from: sent.from });
+  t.rec('eth_getRawTransactionByHash', await call('eth_getRawTransactionByHash', [sent.transactionHash]));
+  t.rec('raw by number and index', (await call('eth_getRawTransactionByBlockNumberAndIndex', [sent.blockNumber, '0x0'])) === (await call('eth_getRawTransactionByHash', [sent.transactionHash])));
+  t.rec('raw by hash and index', (await call('eth_getRawTransactionByBlockHashAndIndex', [sent.blockHash, '0x0'])) === (await call('eth_getRawTransactionByHash', [sent.transactionHash])));
+  t.rec('raw by number and a missing index', await call('eth_getRawTransactionByBlockNumberAndIndex', [sent.blockNumber, '0x5']));
+  t.rec('eth_fillTransaction', await call('eth_fillTransaction', [{ from: a1, to: NOBODY, value: '0x1' }]));
+  t.rec('eth_networkId', await call('eth_networkId'));
+  t.rec('hardhat_addBalance', await call('hardhat_addBalance', [NOBODY, '0x10']));
+  t.rec('tenderly_setBalance', await call('tenderly_setBalance', [NOBODY, '0x20']));
+  t.rec('evm_setAccountNonce', await call('evm_setAccountNonce', [NOBODY, '0x3']));
+  t.rec('after the aliases', await call('eth_getAccountInfo', [NOBODY, 'latest']));
   // anvil_rollback: the newest blocks off, their transactions dropped, the state before them back.
   const before = await call('eth_blockNumber');
   t.rec('anvil_rollback 1', await call('anvil_rollback', [1]));
@@ -64,6 +78,8 @@ export default async function (t) {
     pool: await call('txpool_status'),
     receipt: await call('eth_getTransactionReceipt', [r.transactionHash]),
   });
+  await call('evm_mine');
+  t.rec('base fee after rollback', (await call('eth_getBlockByNumber', ['latest', false])).baseFeePerGas);
   t.rec('anvil_rollback too deep', await call('anvil_rollback', [1000]));
   t.rec('anvil_rollback null', await call('anvil_rollback', [null]));
   // anvil's ERC-20 cheats on the suite's token: the slot behind balanceOf / allowance found and set.

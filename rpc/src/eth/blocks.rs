@@ -6,8 +6,9 @@ use crate::error::RpcResult;
 use crate::params::Args;
 use crate::register::json;
 use alloy_eips::{BlockId, BlockNumberOrTag};
-use alloy_primitives::{Address, B256, U256};
+use alloy_primitives::{Address, Bytes, B256, U256};
 use alloy_serde::quantity;
+use parevm_chain::SharedBlock;
 use serde_json::Value;
 
 /// `eth_blockNumber`.
@@ -124,6 +125,38 @@ pub fn tx_by_sender_and_nonce(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
         number -= 1;
     }
     Ok(Value::Null)
+}
+
+/// The EIP-2718 bytes of transaction `i` of `block`.
+fn raw_at(block: &SharedBlock, i: usize) -> Option<Bytes> {
+    block.txs.get(i).map(|t| {
+        Bytes::from(alloy_eips::eip2718::Encodable2718::encoded_2718(
+            &t.envelope,
+        ))
+    })
+}
+
+/// `eth_getRawTransactionByHash(hash)`: a mined or pooled transaction's bytes, or null.
+pub fn raw_tx_by_hash(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
+    crate::debug_raw::raw_transaction(a, ctx)
+}
+
+/// `eth_getRawTransactionByBlockNumberAndIndex(tag, index)`.
+pub fn raw_tx_by_number_and_index(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
+    let tag: BlockNumberOrTag = a.req(0)?;
+    let Index(i) = a.req(1)?;
+    json(ctx.block_by_tag(tag).and_then(|b| raw_at(&b, i as usize)))
+}
+
+/// `eth_getRawTransactionByBlockHashAndIndex(hash, index)`.
+pub fn raw_tx_by_hash_and_index(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
+    let hash: B256 = a.req(0)?;
+    let Index(i) = a.req(1)?;
+    json(
+        ctx.chain
+            .block_by_hash(&hash)
+            .and_then(|b| raw_at(&b, i as usize)),
+    )
 }
 
 /// `eth_getTransactionReceipt(hash)`.

@@ -159,6 +159,17 @@ pub fn register(m: &mut RpcModule<RpcContext>) {
         blocks::get_transaction_receipt,
     );
     method(m, "eth_getBlockReceipts", blocks::get_block_receipts);
+    method(m, "eth_getRawTransactionByHash", blocks::raw_tx_by_hash);
+    method(
+        m,
+        "eth_getRawTransactionByBlockNumberAndIndex",
+        blocks::raw_tx_by_number_and_index,
+    );
+    method(
+        m,
+        "eth_getRawTransactionByBlockHashAndIndex",
+        blocks::raw_tx_by_hash_and_index,
+    );
     blocking(
         m,
         "eth_getTransactionBySenderAndNonce",
@@ -177,6 +188,8 @@ pub fn register(m: &mut RpcModule<RpcContext>) {
         send::send_raw_transaction_sync,
     );
     blocking(m, "eth_sendTransaction", send::send_transaction);
+    blocking(m, "eth_sendTransactionSync", send::send_transaction_sync);
+    blocking(m, "eth_fillTransaction", send::fill_transaction);
     method(m, "eth_sign", send::sign);
     method(m, "personal_sign", send::personal_sign);
     method(m, "eth_signTypedData_v4", send::sign_typed_data);
@@ -196,6 +209,7 @@ pub fn register(m: &mut RpcModule<RpcContext>) {
     method(m, "eth_uninstallFilter", uninstall_filter);
 
     method(m, "net_version", net_version);
+    method(m, "eth_networkId", net_version);
     method(m, "net_listening", net_listening);
     method(m, "net_peerCount", net_peer_count);
     method(m, "web3_clientVersion", client_version);

@@ -67,12 +67,26 @@ pub fn send_raw_transaction(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
 /// (2,000 by default, at most 60,000; with automining the block is made before the answer).
 pub fn send_raw_transaction_sync(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
     a.at_most(2)?;
-    let timeout = a
-        .opt::<alloy_primitives::U64>(1)?
-        .map_or(2_000, |t| t.to::<u64>())
-        .min(60_000);
-    let hash: B256 = serde_json::from_value(send_raw_transaction(a, ctx)?)
-        .map_err(|e| RpcError::Internal(e.to_string()))?;
+    let hash = send_raw_transaction(a, ctx)?;
+    receipt_within(ctx, hash, a.opt::<alloy_primitives::U64>(1)?)
+}
+
+/// `eth_sendTransactionSync(request, timeout_ms?)`: `eth_sendTransaction`, answered with the receipt as
+/// `eth_sendRawTransactionSync` answers.
+pub fn send_transaction_sync(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
+    a.at_most(2)?;
+    let hash = send_transaction(a, ctx)?;
+    receipt_within(ctx, hash, a.opt::<alloy_primitives::U64>(1)?)
+}
+
+/// The receipt of the just-sent transaction `hash` (a JSON hash), waited for up to `timeout` ms.
+fn receipt_within(
+    ctx: &RpcContext,
+    hash: Value,
+    timeout: Option<alloy_primitives::U64>,
+) -> RpcResult<Value> {
+    let timeout = timeout.map_or(2_000, |t| t.to::<u64>()).min(60_000);
+    let hash: B256 = serde_json::from_value(hash).map_err(|e| RpcError::Internal(e.to_string()))?;
     let deadline = std::time::Instant::now() + std::time::Duration::from_millis(timeout);
     loop {
         if let Some(r) = ctx
@@ -89,6 +103,25 @@ pub fn send_raw_transaction_sync(a: &Args, ctx: &RpcContext) -> RpcResult<Value>
         }
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
+}
+
+/// `eth_fillTransaction(request)`: the request with nonce, gas and fees filled as `eth_sendTransaction`
+/// fills them, unsigned: `raw` (its EIP-2718 bytes with a zero signature) and `tx` (the transaction
+/// object), as anvil answers.
+pub fn fill_transaction(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
+    a.at_most(1)?;
+    let (from, typed) = filled(a, ctx, None)?;
+    let unsigned = TxEnvelope::from(alloy_consensus::SignableTransaction::into_signed(
+        typed,
+        alloy_primitives::Signature::new(
+            alloy_primitives::U256::ZERO,
+            alloy_primitives::U256::ZERO,
+            false,
+        ),
+    ));
+    let raw = Bytes::from(unsigned.encoded_2718());
+    let tx = convert::pool_transaction(&pool_tx_with_sender(unsigned, from));
+    json(serde_json::json!({ "raw": raw, "tx": tx }))
 }
 
 /// `eth_sendTransaction(request)`.
