@@ -341,14 +341,27 @@ impl Chain {
 
     /// Mines the next block from the pool's executable transactions.
     pub fn mine(&self, params: &BlockParams) -> Result<Mined, ChainError> {
+        self.mine_with(params, None)
+    }
+
+    /// [`Chain::mine`] with exactly `txs` as the candidates, in that order, instead of the pool's best
+    /// (`anvil_reorg`'s blocks); the pool is left as it is but for what the new state makes invalid.
+    pub fn mine_with(
+        &self,
+        params: &BlockParams,
+        txs: Option<Vec<Arc<PoolTx>>>,
+    ) -> Result<Mined, ChainError> {
         let mut inner = self.inner.write();
         let inner = &mut *inner;
         let basefee = U256::from(params.base_fee);
-        let candidates = {
-            let state = &inner.state;
-            self.pool
-                .lock()
-                .best(|a| state.nonce(a).unwrap_or_default(), basefee)
+        let candidates = match txs {
+            Some(txs) => txs,
+            None => {
+                let state = &inner.state;
+                self.pool
+                    .lock()
+                    .best(|a| state.nonce(a).unwrap_or_default(), basefee)
+            }
         };
         let parent = inner.store.head().clone();
         let Built {

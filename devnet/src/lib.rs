@@ -21,6 +21,7 @@ pub mod error;
 pub mod genesis;
 pub mod methods;
 pub mod node;
+pub mod reorg;
 pub mod state_file;
 
 pub use error::DevnetError;

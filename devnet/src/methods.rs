@@ -372,6 +372,16 @@ fn set_erc20_allowance(a: &Args, c: &DevCtx) -> RpcResult<Value> {
     ok_null()
 }
 
+/// `anvil_reorg(depth, [[tx, block index], ...])`.
+fn reorg(a: &Args, c: &DevCtx) -> RpcResult<Value> {
+    a.at_most(2)?;
+    let depth: Num = a.req(0)?;
+    let pairs: Vec<(crate::reorg::TxData, Num)> = a.opt(1)?.unwrap_or_default();
+    let pairs = pairs.into_iter().map(|(t, n)| (t, n.0)).collect();
+    crate::reorg::reorg(c, depth.0, pairs)?;
+    ok_null()
+}
+
 /// `anvil_rollback(depth)`: the newest `depth` blocks (1 when null) taken off; their transactions are
 /// dropped, as anvil drops them.
 fn rollback(a: &Args, c: &DevCtx) -> RpcResult<Value> {
@@ -398,6 +408,7 @@ pub fn dev_module(dev: Arc<Devnet>, rpc: Arc<RpcContext>) -> RpcModule<DevCtx> {
     alias(&mut m, "anvil_mine_detailed", "evm_mine_detailed");
     method(&mut m, "anvil_getGenesisTime", genesis_time);
     blocking(&mut m, "anvil_rollback", rollback);
+    blocking(&mut m, "anvil_reorg", reorg);
     blocking(&mut m, "anvil_dealERC20", deal_erc20);
     blocking(&mut m, "anvil_setERC20Allowance", set_erc20_allowance);
     blocking(&mut m, "anvil_mine", anvil_mine);

@@ -323,33 +323,53 @@ impl Devnet {
             if self.stopping.load(Ordering::Acquire) {
                 break;
             }
-            let parent = self.chain.head();
-            let ts = interval.map(|i| parent.header.timestamp.saturating_add(i));
-            let params = self.params_after(&parent, ts);
-            let started = std::time::Instant::now();
-            let mined = self.chain.mine(&params)?;
-            self.overrides.lock().next_base_fee = None;
-            {
-                let mut clock = self.clock.lock();
-                clock.mined(params.timestamp);
-                if interval.is_some() {
-                    clock.set_time(params.timestamp);
-                }
-            }
-            if self.logging.load(Ordering::Relaxed) {
-                let b = &mined.block;
-                println!(
-                    "Block {} | {} txs | {} gas | {:.2} ms | {}",
-                    b.number(),
-                    b.txs.len(),
-                    b.header.gas_used,
-                    started.elapsed().as_secs_f64() * 1e3,
-                    b.hash
-                );
-            }
-            out.push(mined.block);
+            out.push(self.mine_one(interval, None)?);
         }
         Ok(out)
+    }
+
+    /// One block after the head, with the pool's best or exactly `txs`; the mining lock is the caller's.
+    fn mine_one(
+        &self,
+        interval: Option<u64>,
+        txs: Option<Vec<Arc<PoolTx>>>,
+    ) -> Result<SharedBlock, ChainError> {
+        let parent = self.chain.head();
+        let ts = interval.map(|i| parent.header.timestamp.saturating_add(i));
+        let params = self.params_after(&parent, ts);
+        let started = std::time::Instant::now();
+        let mined = self.chain.mine_with(&params, txs)?;
+        self.overrides.lock().next_base_fee = None;
+        {
+            let mut clock = self.clock.lock();
+            clock.mined(params.timestamp);
+            if interval.is_some() {
+                clock.set_time(params.timestamp);
+            }
+        }
+        if self.logging.load(Ordering::Relaxed) {
+            let b = &mined.block;
+            println!(
+                "Block {} | {} txs | {} gas | {:.2} ms | {}",
+                b.number(),
+                b.txs.len(),
+                b.header.gas_used,
+                started.elapsed().as_secs_f64() * 1e3,
+                b.hash
+            );
+        }
+        Ok(mined.block)
+    }
+
+    /// `anvil_reorg`: the newest `per_block.len()` blocks taken off and as many mined in their place, block
+    /// `i` with exactly the transactions `per_block[i]`.
+    pub fn reorg(&self, per_block: Vec<Vec<Arc<PoolTx>>>) -> Result<(), ChainError> {
+        let _guard = self.mining.lock();
+        self.chain.rollback(per_block.len() as u64)?;
+        for txs in per_block {
+            self.mine_one(None, Some(txs))?;
+        }
+        Ok(())
     }
 
     /// Saves the chain and clock; returns the snapshot id.

@@ -2,7 +2,7 @@
 // transactions and code by hash (debug_getRawTransaction, debug_codeByHash), a sender's transaction by
 // nonce (mined and pooled), mining with the mined blocks in the answer (evm_mine_detailed,
 // anvil_mine_detailed), a synchronous send (eth_sendRawTransactionSync, EIP-7966), the genesis time, and
-// anvil_rollback, anvil_dealERC20 and anvil_setERC20Allowance, the safe and finalized tags.
+// anvil_reorg, anvil_rollback, anvil_dealERC20 and anvil_setERC20Allowance, the safe and finalized tags.
 import { receipt, rpc } from '../lib/node.mjs';
 
 const DEPLOYER = '0x4e59b44847b379578588920ca78fbf26c0b4956c';
@@ -68,6 +68,21 @@ export default async function (t) {
   t.rec('tenderly_setBalance', await call('tenderly_setBalance', [NOBODY, '0x20']));
   t.rec('evm_setAccountNonce', await call('evm_setAccountNonce', [NOBODY, '0x3']));
   t.rec('after the aliases', await call('eth_getAccountInfo', [NOBODY, 'latest']));
+  // anvil_reorg: the newest two blocks replaced by two new ones holding the given transactions.
+  await call('eth_sendTransaction', [{ from: a0, to: a1, value: '0x1' }]);
+  await call('eth_sendTransaction', [{ from: a0, to: a1, value: '0x1' }]);
+  const reorgHead = Number(await call('eth_blockNumber'));
+  const rawForReorg = await call('eth_signTransaction', [{ from: a1, to: NOBODY, value: '0x6', nonce: await call('eth_getTransactionCount', [a1, 'latest']), gas: '0x5208' }]);
+  t.rec('anvil_reorg', await call('anvil_reorg', [2, [[{ from: a0, to: NOBODY, value: '0x9' }, 0], [{ from: a0, to: NOBODY, value: '0x8' }, 1], [rawForReorg, 1]]]));
+  const newBlocks = [];
+  for (const n of [reorgHead - 1, reorgHead]) {
+    const b = await call('eth_getBlockByNumber', ['0x' + n.toString(16), true]);
+    newBlocks.push(b.transactions.map((x) => ({ from: x.from, to: x.to, value: x.value, nonce: x.nonce })));
+  }
+  t.rec('the new blocks', { head: Number(await call('eth_blockNumber')) - reorgHead, newBlocks });
+  t.rec('after the reorg', { nobody: await call('eth_getBalance', [NOBODY, 'latest']), nonce: await call('eth_getTransactionCount', [a0, 'latest']) });
+  t.rec('anvil_reorg too deep', await call('anvil_reorg', [100000, []]));
+  t.rec('anvil_reorg index past depth', await call('anvil_reorg', [1, [[{ from: a0, to: NOBODY, value: '0x1' }, 1]]]));
   // anvil_rollback: the newest blocks off, their transactions dropped, the state before them back.
   const before = await call('eth_blockNumber');
   t.rec('anvil_rollback 1', await call('anvil_rollback', [1]));

@@ -139,7 +139,15 @@ pub fn filled(
     ctx: &RpcContext,
     only: Option<&[Address]>,
 ) -> RpcResult<(Address, alloy_consensus::TypedTransaction)> {
-    let mut req: TransactionRequest = a.req(0)?;
+    filled_request(a.req(0)?, ctx, only)
+}
+
+/// [`filled`] for a request already parsed.
+pub fn filled_request(
+    mut req: TransactionRequest,
+    ctx: &RpcContext,
+    only: Option<&[Address]>,
+) -> RpcResult<(Address, alloy_consensus::TypedTransaction)> {
     let from = match req.from {
         Some(f) => f,
         None => *ctx
