@@ -263,6 +263,12 @@ fn blob_params(
 /// The world state holding exactly `alloc` (storage entries with value zero are left out, as in the trie).
 pub fn alloc_state(alloc: &BTreeMap<Address, GenesisAccount>) -> InMemoryState {
     let mut state = InMemoryState::new();
+    insert_alloc(&mut state, alloc);
+    state
+}
+
+/// Puts every account of `alloc` into `state`, each replacing what `state` held at its address.
+pub fn insert_alloc(state: &mut InMemoryState, alloc: &BTreeMap<Address, GenesisAccount>) {
     for (address, account) in alloc {
         let storage = account
             .storage
@@ -277,7 +283,6 @@ pub fn alloc_state(alloc: &BTreeMap<Address, GenesisAccount>) -> InMemoryState {
             storage,
         );
     }
-    state
 }
 
 /// The genesis header for `genesis` with state root `state_root` under the rules `fork` in force at

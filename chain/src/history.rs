@@ -122,6 +122,20 @@ impl History {
         }
     }
 
+    /// True when block `number`'s diff is kept.
+    pub fn has(&self, number: u64) -> bool {
+        let Some((oldest, _)) = self.undos.front() else {
+            return false;
+        };
+        let Some(i) = number.checked_sub(*oldest) else {
+            return false;
+        };
+        usize::try_from(i)
+            .ok()
+            .and_then(|i| self.undos.get(i))
+            .is_some_and(|(n, _)| *n == number)
+    }
+
     /// Takes block `number`'s diff off when it is the newest kept (a rollback of that block).
     pub fn pop(&mut self, number: u64) -> Option<BlockUndo> {
         if self.undos.back().is_some_and(|(n, _)| *n == number) {

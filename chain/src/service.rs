@@ -269,13 +269,20 @@ impl Chain {
     pub fn edit_state<R>(&self, f: impl FnOnce(&mut InMemoryState) -> R) -> R {
         let mut inner = self.inner.write();
         let r = f(&mut inner.state);
+        self.state_changed(&mut inner);
+        r
+    }
+
+    /// After the head state changed outside a block (an edit, a revert, a rollback): the next root is
+    /// computed over the whole state, the durable copy takes a checkpoint, and the pool drops what the
+    /// state's nonces make invalid.
+    fn state_changed(&self, inner: &mut Inner) {
         inner.root.invalidate();
-        self.journal_state(&inner);
+        self.journal_state(inner);
         let state = &inner.state;
         self.pool
             .lock()
             .prune(|a| state.nonce(a).unwrap_or_default());
-        r
     }
 
     /// The base fee the block after the head gets under EIP-1559.
@@ -428,12 +435,7 @@ impl Chain {
         inner.store.truncate_above(snapshot.head);
         inner.history.truncate_above(snapshot.head);
         inner.state = snapshot.state;
-        inner.root.invalidate();
-        self.journal_state(&inner);
-        let state = &inner.state;
-        self.pool
-            .lock()
-            .prune(|a| state.nonce(a).unwrap_or_default());
+        self.state_changed(&mut inner);
     }
 
     /// Takes the newest `depth` blocks off (`anvil_rollback`): their diffs restore the state before them,
@@ -454,20 +456,18 @@ impl Chain {
         if depth > 0 && !inner.history.covers(target, head) {
             return Err(ChainError::StatePruned(target));
         }
+        // `covers` says every diff above the target is kept (the history is contiguous up to the head);
+        // each is still checked before anything changes.
+        if (target + 1..=head).any(|n| !inner.history.has(n)) {
+            return Err(ChainError::StatePruned(target));
+        }
         for n in (target + 1..=head).rev() {
-            let Some(undo) = inner.history.pop(n) else {
-                // `covers` said every diff is kept; a gap means the state was edited wholesale since.
-                return Err(ChainError::StatePruned(n - 1));
-            };
-            undo.restore(&mut inner.state);
+            if let Some(undo) = inner.history.pop(n) {
+                undo.restore(&mut inner.state);
+            }
         }
         inner.store.truncate_above(target);
-        inner.root.invalidate();
-        self.journal_state(&inner);
-        let state = &inner.state;
-        self.pool
-            .lock()
-            .prune(|a| state.nonce(a).unwrap_or_default());
+        self.state_changed(&mut inner);
         Ok(target)
     }
 

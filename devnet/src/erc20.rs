@@ -51,17 +51,6 @@ fn ask(c: &DevCtx, token: Address, data: &Bytes) -> RpcResult<(Option<U256>, Vec
     Ok((answer, slots))
 }
 
-fn put(c: &DevCtx, token: Address, slot: U256, value: U256) {
-    c.dev.chain.edit_state(|s| {
-        let acc = s.account_mut(token);
-        if value.is_zero() {
-            acc.storage.remove(&slot);
-        } else {
-            acc.storage.insert(slot, value);
-        }
-    });
-}
-
 /// Sets the slot behind `token`'s getter answer to `amount`; `what` names it in the refusal.
 fn set_through_getter(
     c: &DevCtx,
@@ -76,11 +65,11 @@ fn set_through_getter(
             .dev
             .chain
             .read_state(c.dev.chain.head().number(), |s| s.storage(token, slot))??;
-        put(c, token, slot, amount);
+        c.dev.set_storage(token, slot, amount);
         if ask(c, token, &data)?.0 == Some(amount) {
             return Ok(());
         }
-        put(c, token, slot, old);
+        c.dev.set_storage(token, slot, old);
     }
     Err(RpcError::Internal(format!(
         "Unable to set ERC20 {what}, no slot found"

@@ -48,20 +48,7 @@ pub fn genesis_state(options: &DevnetOptions, accounts: &[Address]) -> InMemoryS
             [],
         );
     }
-    for (address, account) in options.init_alloc.iter() {
-        let storage = account
-            .storage
-            .iter()
-            .flatten()
-            .map(|(k, v)| (U256::from_be_bytes(k.0), U256::from_be_bytes(v.0)));
-        s.insert_account(
-            *address,
-            account.balance,
-            account.nonce.unwrap_or(0),
-            account.code.clone().unwrap_or_default(),
-            storage,
-        );
-    }
+    parevm_block::genesis::insert_alloc(&mut s, &options.init_alloc);
     s
 }
 

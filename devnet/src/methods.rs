@@ -209,15 +209,7 @@ fn set_storage_at(a: &Args, c: &DevCtx) -> RpcResult<Value> {
     let addr: Address = a.req(0)?;
     let slot: U256 = a.req(1)?;
     let value: B256 = a.req(2)?;
-    let value = U256::from_be_bytes(value.0);
-    c.dev.chain.edit_state(|s| {
-        let acc = s.account_mut(addr);
-        if value.is_zero() {
-            acc.storage.remove(&slot);
-        } else {
-            acc.storage.insert(slot, value);
-        }
-    });
+    c.dev.set_storage(addr, slot, U256::from_be_bytes(value.0));
     json(true)
 }
 

@@ -399,6 +399,18 @@ impl Devnet {
         true
     }
 
+    /// Sets one storage slot of the head state outside any block (`anvil_setStorageAt`, the ERC-20 cheats).
+    pub fn set_storage(&self, address: Address, slot: U256, value: U256) {
+        self.chain.edit_state(|s| {
+            let acc = s.account_mut(address);
+            if value.is_zero() {
+                acc.storage.remove(&slot);
+            } else {
+                acc.storage.insert(slot, value);
+            }
+        });
+    }
+
     /// Takes the newest `depth` blocks off (`anvil_rollback`), with mining held off meanwhile.
     pub fn rollback(&self, depth: u64) -> Result<u64, ChainError> {
         let _guard = self.mining.lock();

@@ -75,8 +75,8 @@ pub async fn ask<C: Send + Sync + 'static>(
     }
 }
 
-/// Calls `method(params)` on `module` and returns its `result`; panics with the answer otherwise.
-pub async fn result_of<C: Send + Sync + 'static>(
+/// Calls `method(params)` on `module` and returns the whole answer (panics when there is none).
+async fn answer_of<C: Send + Sync + 'static>(
     module: &jsonrpsee::RpcModule<C>,
     method: &str,
     params: Value,
@@ -87,7 +87,16 @@ pub async fn result_of<C: Send + Sync + 'static>(
         .raw_json_request(&text, 1)
         .await
         .unwrap_or_else(|e| panic!("{text}: {e}"));
-    let v: Value = serde_json::from_str(raw.get()).unwrap_or_else(|e| panic!("{text}: {e}"));
+    serde_json::from_str(raw.get()).unwrap_or_else(|e| panic!("{text}: {e}"))
+}
+
+/// Calls `method(params)` on `module` and returns its `result`; panics with the answer otherwise.
+pub async fn result_of<C: Send + Sync + 'static>(
+    module: &jsonrpsee::RpcModule<C>,
+    method: &str,
+    params: Value,
+) -> Value {
+    let v = answer_of(module, method, params).await;
     v.get("result")
         .cloned()
         .unwrap_or_else(|| panic!("{method}: {v}"))
@@ -99,13 +108,7 @@ pub async fn error_of<C: Send + Sync + 'static>(
     method: &str,
     params: Value,
 ) -> String {
-    let text = request(method, 1, Some(&params));
-    in_flight(&text);
-    let (raw, _) = module
-        .raw_json_request(&text, 1)
-        .await
-        .unwrap_or_else(|e| panic!("{text}: {e}"));
-    let v: Value = serde_json::from_str(raw.get()).unwrap_or_else(|e| panic!("{text}: {e}"));
+    let v = answer_of(module, method, params).await;
     match v["error"]["message"].as_str() {
         Some(m) => m.to_string(),
         None => panic!("{method}: expected an error, got {v}"),
