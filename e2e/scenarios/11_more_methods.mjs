@@ -1,8 +1,9 @@
 // Methods tools call beyond the common ones: whole accounts (eth_getAccount, eth_getAccountInfo), raw
 // transactions and code by hash (debug_getRawTransaction, debug_codeByHash), a sender's transaction by
 // nonce (mined and pooled), mining with the mined blocks in the answer (evm_mine_detailed,
-// anvil_mine_detailed), a synchronous send (eth_sendRawTransactionSync, EIP-7966), the genesis time, and
-// anvil_reorg, anvil_rollback, anvil_dealERC20 and anvil_setERC20Allowance, the safe and finalized tags.
+// anvil_mine_detailed), synchronous sends (EIP-7966), the genesis time, eth_config (EIP-7910), raw
+// transactions by block and index, filled requests, anvil's aliases, anvil_reorg, anvil_rollback,
+// anvil_dealERC20 and anvil_setERC20Allowance, the safe and finalized tags.
 import { receipt, rpc } from '../lib/node.mjs';
 
 const DEPLOYER = '0x4e59b44847b379578588920ca78fbf26c0b4956c';
@@ -64,6 +65,7 @@ export default async function (t) {
   t.rec('raw by number and a missing index', await call('eth_getRawTransactionByBlockNumberAndIndex', [sent.blockNumber, '0x5']));
   t.rec('eth_fillTransaction', await call('eth_fillTransaction', [{ from: a1, to: NOBODY, value: '0x1' }]));
   t.rec('eth_networkId', await call('eth_networkId'));
+  t.rec('eth_config', await call('eth_config'));
   t.rec('hardhat_addBalance', await call('hardhat_addBalance', [NOBODY, '0x10']));
   t.rec('tenderly_setBalance', await call('tenderly_setBalance', [NOBODY, '0x20']));
   t.rec('evm_setAccountNonce', await call('evm_setAccountNonce', [NOBODY, '0x3']));

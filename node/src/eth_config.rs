@@ -13,99 +13,28 @@
 use crate::eth::{json, server, store, EthBackend, EthResult};
 use crate::ethereum::EthereumChain;
 use alloy_eip2124::ForkHash;
-use alloy_primitives::{address, Address, U64};
-use parevm_evm_core::SpecId;
-use serde_json::{json, Map, Value};
+use parevm_rpc::eth_config::{fork_config as describe, ForkFacts, MAINNET_DEPOSIT_CONTRACT};
+use serde_json::{json, Value};
 
-/// The deposit contract of mainnet, used when the chain config names none (EIP-6110).
-const MAINNET_DEPOSIT_CONTRACT: Address = address!("0x00000000219ab540356cbb839cbe05303d7705fa");
-
-/// Precompiles by the fork that introduced them, with EIP-7910's names.
-const PRECOMPILES: &[(SpecId, &str, u64)] = &[
-    (SpecId::FRONTIER, "ECREC", 0x01),
-    (SpecId::FRONTIER, "SHA256", 0x02),
-    (SpecId::FRONTIER, "RIPEMD160", 0x03),
-    (SpecId::FRONTIER, "ID", 0x04),
-    (SpecId::BYZANTIUM, "MODEXP", 0x05),
-    (SpecId::BYZANTIUM, "BN254_ADD", 0x06),
-    (SpecId::BYZANTIUM, "BN254_MUL", 0x07),
-    (SpecId::BYZANTIUM, "BN254_PAIRING", 0x08),
-    (SpecId::ISTANBUL, "BLAKE2F", 0x09),
-    (SpecId::CANCUN, "KZG_POINT_EVALUATION", 0x0a),
-    (SpecId::PRAGUE, "BLS12_G1ADD", 0x0b),
-    (SpecId::PRAGUE, "BLS12_G1MSM", 0x0c),
-    (SpecId::PRAGUE, "BLS12_G2ADD", 0x0d),
-    (SpecId::PRAGUE, "BLS12_G2MSM", 0x0e),
-    (SpecId::PRAGUE, "BLS12_PAIRING_CHECK", 0x0f),
-    (SpecId::PRAGUE, "BLS12_MAP_FP_TO_G1", 0x10),
-    (SpecId::PRAGUE, "BLS12_MAP_FP2_TO_G2", 0x11),
-    (SpecId::OSAKA, "P256VERIFY", 0x100),
-];
-
-fn addr_hex(a: Address) -> String {
-    format!("0x{}", hex::encode(a))
-}
-
-/// The config object of the timed fork active from `time`.
+/// The config object of the timed fork active from `time` (described by parevm-rpc's shared
+/// `fork_config`).
 fn fork_config(c: &EthereumChain, time: u64, fork_id: ForkHash) -> EthResult<Value> {
     let fork = c
         .spec()
         .schedule
         .at(u64::MAX, time)
         .ok_or_else(|| server(format!("no fork at timestamp {time}")))?;
-    let spec = fork.spec;
-    let mut precompiles = Map::new();
-    for (since, name, at) in PRECOMPILES {
-        if spec.is_enabled_in(*since) {
-            let a = Address::from_word(alloy_primitives::B256::from(alloy_primitives::U256::from(
-                *at,
-            )));
-            precompiles.insert((*name).to_owned(), Value::String(addr_hex(a)));
-        }
-    }
-    let mut system = Map::new();
-    if spec.is_enabled_in(SpecId::CANCUN) {
-        system.insert(
-            "BEACON_ROOTS_ADDRESS".into(),
-            addr_hex(alloy_eips::eip4788::BEACON_ROOTS_ADDRESS).into(),
-        );
-    }
-    if spec.is_enabled_in(SpecId::PRAGUE) {
-        let deposit = c
+    Ok(describe(&ForkFacts {
+        spec: fork.spec,
+        blob: fork.blob,
+        activation_time: time,
+        chain_id: c.chain_id(),
+        fork_id,
+        deposit_contract: c
             .spec()
             .config
             .deposit_contract_address
-            .unwrap_or(MAINNET_DEPOSIT_CONTRACT);
-        system.insert(
-            "CONSOLIDATION_REQUEST_PREDEPLOY_ADDRESS".into(),
-            addr_hex(alloy_eips::eip7251::CONSOLIDATION_REQUEST_PREDEPLOY_ADDRESS).into(),
-        );
-        system.insert("DEPOSIT_CONTRACT_ADDRESS".into(), addr_hex(deposit).into());
-        system.insert(
-            "HISTORY_STORAGE_ADDRESS".into(),
-            addr_hex(alloy_eips::eip2935::HISTORY_STORAGE_ADDRESS).into(),
-        );
-        system.insert(
-            "WITHDRAWAL_REQUEST_PREDEPLOY_ADDRESS".into(),
-            addr_hex(alloy_eips::eip7002::WITHDRAWAL_REQUEST_PREDEPLOY_ADDRESS).into(),
-        );
-    }
-    let blob = if spec.is_enabled_in(SpecId::CANCUN) {
-        json!({
-            "target": fork.blob.target,
-            "max": fork.blob.max,
-            "baseFeeUpdateFraction": fork.blob.update_fraction,
-        })
-    } else {
-        Value::Null
-    };
-    Ok(json!({
-        "activationTime": time,
-        "blobSchedule": blob,
-        "chainId": U64::from(c.chain_id()),
-        "forkId": format!("0x{}", hex::encode(fork_id.0)),
-        "precompiles": precompiles,
-        "systemContracts": system,
+            .unwrap_or(MAINNET_DEPOSIT_CONTRACT),
     }))
 }
 

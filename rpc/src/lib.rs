@@ -24,6 +24,7 @@ pub mod debug_raw;
 pub mod eip712;
 pub mod error;
 pub mod eth;
+pub mod eth_config;
 pub mod fee_history;
 pub mod filters;
 pub mod params;

@@ -210,6 +210,7 @@ pub fn register(m: &mut RpcModule<RpcContext>) {
 
     method(m, "net_version", net_version);
     method(m, "eth_networkId", net_version);
+    method(m, "eth_config", crate::eth_config::eth_config);
     method(m, "net_listening", net_listening);
     method(m, "net_peerCount", net_peer_count);
     method(m, "web3_clientVersion", client_version);
