@@ -1,7 +1,8 @@
 //! What `parevm dev` starts with and allows, as anvil 1.7.1 does: the CREATE2 deployer in genesis (and not
 //! with `--no-create2`), a genesis file's accounts and number (`--init`), the code size limit and its
-//! overrides (`--code-size-limit`, `--disable-code-size-limit`), and the EIP-7825 transaction gas cap, off
-//! unless `--enable-tx-gas-limit`.
+//! overrides (`--code-size-limit`, `--disable-code-size-limit`), the EIP-7825 transaction gas cap, off
+//! unless `--enable-tx-gas-limit` (with estimates kept within what a sender can pay), and the states kept
+//! for older blocks (`--prune-history`).
 
 use alloy_primitives::{keccak256, Address, B256};
 use parevm_chain::ChainConfig;
@@ -184,4 +185,22 @@ async fn an_estimate_stays_within_what_the_sender_can_pay() {
     let poor = json!({"from": ADDR, "to": DEV0, "value": "0x1"});
     let e = error_of(&m, "eth_sendTransaction", json!([poor])).await;
     assert_eq!(e, "insufficient funds for gas * price + value");
+}
+
+/// `--prune-history N`: the states of at most N blocks below the head answer queries; older ones are
+/// refused by name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pruned_history_keeps_only_the_newest_states() {
+    let (_dev, m) = devnet_with(options(ChainConfig {
+        history: 2,
+        ..ChainConfig::default()
+    }));
+    result_of(&m, "anvil_mine", json!(["0x3"])).await;
+    let kept = result_of(&m, "eth_getBalance", json!([DEV0, "0x1"])).await;
+    assert_eq!(
+        kept,
+        result_of(&m, "eth_getBalance", json!([DEV0, "latest"])).await
+    );
+    let e = error_of(&m, "eth_getBalance", json!([DEV0, "0x0"])).await;
+    assert_eq!(e, "state at block 0 is no longer kept (history limit)");
 }

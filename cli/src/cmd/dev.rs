@@ -79,6 +79,10 @@ pub struct Args {
     /// Enforce the EIP-7825 transaction gas cap (2^24) from Osaka on (off by default, as in anvil).
     #[arg(long, alias = "tx-gas-limit")]
     pub enable_tx_gas_limit: bool,
+    /// Keep the states of at most N blocks below the head for queries at older blocks (without N: none,
+    /// only the head's) [default: 8192].
+    #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "0")]
+    pub prune_history: Option<usize>,
     /// Blocks the `safe` tag trails the head; `finalized` trails twice as many.
     #[arg(long, default_value_t = 32)]
     pub slots_in_an_epoch: u64,
@@ -168,6 +172,7 @@ pub fn run(args: Args) -> anyhow::Result<bool> {
             args.code_size_limit
         },
         genesis_number: init.as_ref().and_then(|g| g.number).unwrap_or(0),
+        history: args.prune_history.unwrap_or(defaults.history),
         ..defaults
     };
     if let Some(t) = args.threads {
