@@ -51,3 +51,46 @@ async fn raw_headers_pooled_bytes_and_the_sync_send_timeout() {
     let mined = result_of(&m, "evm_mine_detailed", json!([])).await;
     assert_eq!(mined[0]["transactions"].as_array().map(Vec::len), Some(2));
 }
+
+/// A sender's transaction by nonce among many blocks (the binary search over kept states), and the scan
+/// when the states are no longer kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transactions_by_sender_and_nonce_across_blocks() {
+    let (_dev, m) = devnet(1);
+    let mut hashes = Vec::new();
+    for _ in 0..5 {
+        let h = result_of(
+            &m,
+            "eth_sendTransaction",
+            json!([{"from": DEV0, "to": ADDR, "value": "0x1"}]),
+        )
+        .await;
+        hashes.push(h);
+        result_of(&m, "anvil_mine", json!(["0x3"])).await;
+    }
+    for (n, h) in hashes.iter().enumerate() {
+        let tx = result_of(
+            &m,
+            "eth_getTransactionBySenderAndNonce",
+            json!([DEV0, format!("0x{n:x}")]),
+        )
+        .await;
+        assert_eq!(&tx["hash"], h, "nonce {n}");
+    }
+    let none = result_of(
+        &m,
+        "eth_getTransactionBySenderAndNonce",
+        json!([DEV0, "0x9"]),
+    )
+    .await;
+    assert_eq!(none, json!(null));
+    // With the nonce lowered by hand the fast path does not apply; the scan still finds the transaction.
+    result_of(&m, "anvil_setNonce", json!([DEV0, "0x0"])).await;
+    let tx = result_of(
+        &m,
+        "eth_getTransactionBySenderAndNonce",
+        json!([DEV0, "0x3"]),
+    )
+    .await;
+    assert_eq!(tx["hash"], hashes[3]);
+}

@@ -96,8 +96,8 @@ pub fn tx_by_hash_and_index(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
 }
 
 /// `eth_getTransactionBySenderAndNonce(sender, nonce)`: the pooled or mined transaction of `sender` at
-/// `nonce` (mined ones found from the head down, up to the first block whose state has the sender's nonce
-/// at or below it).
+/// `nonce` (a mined one found by a binary search over the kept states' nonces, else by a scan from the
+/// head down).
 pub fn tx_by_sender_and_nonce(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
     a.at_most(2)?;
     let sender: Address = a.req(0)?;
@@ -110,19 +110,37 @@ pub fn tx_by_sender_and_nonce(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
     if let Some(t) = pooled {
         return json(convert::pool_transaction(&t));
     }
-    let head = ctx.chain.head();
-    let mut number = head.number();
-    let first = ctx.chain.genesis().number();
-    while number > first {
-        let Some(block) = ctx.chain.block_by_number(number) else {
-            break;
-        };
-        if let Some(i) = block.txs.iter().position(|t| {
+    let in_block = |n: u64| {
+        let block = ctx.chain.block_by_number(n)?;
+        let i = block.txs.iter().position(|t| {
             t.sender == sender && alloy_consensus::Transaction::nonce(&t.envelope) == nonce
-        }) {
-            return json(convert::transaction(&block, i));
+        })?;
+        convert::transaction(&block, i)
+    };
+    let head = ctx.chain.head().number();
+    let first = ctx.chain.genesis().number();
+    // Fast path: nonces only grow in blocks, so the block that used `nonce` is the first whose state has a
+    // higher one; a binary search over the kept states finds it.
+    let nonce_at = |n: u64| ctx.chain.read_state(n, |s| s.nonce(sender)).ok()?.ok();
+    if nonce_at(first).is_some_and(|v| v <= nonce) && nonce_at(head).is_some_and(|v| v > nonce) {
+        let (mut lo, mut hi) = (first, head);
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            match nonce_at(mid) {
+                Some(v) if v > nonce => hi = mid,
+                Some(_) => lo = mid,
+                None => break,
+            }
         }
-        number -= 1;
+        if let Some(tx) = in_block(hi) {
+            return json(tx);
+        }
+    }
+    // Otherwise (states no longer kept, nonces edited by hand): every block from the head down.
+    for n in (first + 1..=head).rev() {
+        if let Some(tx) = in_block(n) {
+            return json(tx);
+        }
     }
     Ok(Value::Null)
 }
