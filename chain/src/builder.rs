@@ -102,8 +102,7 @@ pub fn block_env(
     }
 }
 
-/// EIP-7825 (Osaka): the most gas one transaction may ask for.
-pub const TX_GAS_LIMIT_CAP: u64 = 1 << 24;
+pub use parevm_evm_core::TX_GAS_LIMIT_CAP;
 
 /// The most gas a transaction may use in a block with `block_gas_limit` under `config`'s fork (the EIP-7825
 /// cap only where the chain enforces it).

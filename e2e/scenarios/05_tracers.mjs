@@ -90,4 +90,29 @@ export default async function (t) {
   t.rec('trace_filter to the token', await call('trace_filter', [{ fromBlock: '0x1', toBlock: last, toAddress: [token] }]));
   t.rec('trace_filter from the relay, after 1, count 2', await call('trace_filter', [{ fromBlock: '0x1', toBlock: last, fromAddress: [demo], after: 1, count: 2 }]));
   t.rec('trace_filter of everything', (await call('trace_filter', [{ fromBlock: '0x0', toBlock: last }])).length);
+
+  // Halts, each in a transaction of its own (gas given, so that nothing is estimated): tiny contracts whose
+  // code halts one way; a static call into a store halts the child only. Each traced by callTracer and as
+  // Parity traces, whose error wording differs per halt.
+  const runtime = async (hex) => {
+    const n = hex.length / 2;
+    const init = (0x5f + n).toString(16) + hex + '600052' + '60' + n.toString(16).padStart(2, '0') + '60' + (32 - n).toString(16).padStart(2, '0') + 'f3';
+    return (await receipt(t.url, await call('eth_sendTransaction', [{ from: a0, data: '0x' + init }]))).contractAddress;
+  };
+  const store = await runtime('600160005500');
+  const halts = {
+    'stack underflow': await runtime('01'),
+    'invalid opcode': await runtime('fe'),
+    'undefined opcode': await runtime('0c'),
+    'bad jump': await runtime('600056'),
+    'return data out of bounds': await runtime('6001600060003e'),
+    'static store': await runtime('600060006000600073' + store.slice(2).toLowerCase() + '5afa00'),
+    'out of gas': await runtime('5b600056'),
+  };
+  for (const [name, to] of Object.entries(halts)) {
+    const h = await send(to, '0x', { gas: '0x10000' });
+    t.rec(`${name} / callTracer`, await call('debug_traceTransaction', [h, { tracer: 'callTracer' }]));
+    t.rec(`${name} / trace_transaction`, await call('trace_transaction', [h]));
+    t.rec(`${name} / eth_call`, await call('eth_call', [{ from: a0, to, gas: '0x10000' }]));
+  }
 }

@@ -51,6 +51,6 @@ pub use revm_primitives::KECCAK_EMPTY;
 pub use spec::SpecId;
 pub use transact::{
     call_kind, execute_system_call, execute_tx, intrinsic_gas, run_frame_helper, CallKind,
-    ExecStats, FrameBoard, RedoLog, TxExecution, SYSTEM_ADDRESS,
+    ExecStats, FrameBoard, RedoLog, TxExecution, SYSTEM_ADDRESS, TX_GAS_LIMIT_CAP,
 };
 pub use view::{AccountBasic, Location, StateView, TxIdx, ViewError};

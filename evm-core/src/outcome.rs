@@ -14,8 +14,10 @@ pub enum HaltReason {
     StackUnderflow,
     /// Pushed onto a full stack.
     StackOverflow,
-    /// Undefined opcode or INVALID (0xfe).
+    /// An undefined opcode.
     InvalidOpcode,
+    /// The designated INVALID opcode (0xFE, EIP-141).
+    DesignatedInvalid,
     /// Jump to a non-JUMPDEST.
     InvalidJump,
     /// State change inside STATICCALL.
@@ -47,6 +49,7 @@ impl HaltReason {
             HaltReason::StackUnderflow => "stack underflow",
             HaltReason::StackOverflow => "stack limit reached 1024 (1023)",
             HaltReason::InvalidOpcode => "invalid opcode",
+            HaltReason::DesignatedInvalid => "invalid opcode: INVALID",
             HaltReason::InvalidJump => "invalid jump destination",
             HaltReason::StaticStateChange => "write protection",
             HaltReason::ReturnDataOutOfBounds => "return data out of bounds",
@@ -57,6 +60,75 @@ impl HaltReason {
             HaltReason::NonceOverflow => "nonce uint64 overflow",
             HaltReason::OutOfFunds => "insufficient balance for transfer",
             HaltReason::FailedDeposit => "failed deposit",
+        }
+    }
+
+    /// Every halt reason, for lookups by wording.
+    pub const ALL: [HaltReason; 15] = [
+        HaltReason::OutOfGas,
+        HaltReason::StackUnderflow,
+        HaltReason::StackOverflow,
+        HaltReason::InvalidOpcode,
+        HaltReason::DesignatedInvalid,
+        HaltReason::InvalidJump,
+        HaltReason::StaticStateChange,
+        HaltReason::ReturnDataOutOfBounds,
+        HaltReason::CreateCollision,
+        HaltReason::CodeSizeLimit,
+        HaltReason::InvalidCodePrefix,
+        HaltReason::PrecompileError,
+        HaltReason::NonceOverflow,
+        HaltReason::OutOfFunds,
+        HaltReason::FailedDeposit,
+    ];
+
+    /// revm's name of the halt (its `InstructionResult`), which reth, op-reth and anvil print in errors
+    /// ("EVM error OutOfOffset") and, where geth has no wording of its own, in traces.
+    pub fn revm_name(self) -> &'static str {
+        match self {
+            HaltReason::OutOfGas => "OutOfGas",
+            HaltReason::StackUnderflow => "StackUnderflow",
+            HaltReason::StackOverflow => "StackOverflow",
+            HaltReason::InvalidOpcode => "OpcodeNotFound",
+            HaltReason::DesignatedInvalid => "InvalidFEOpcode",
+            HaltReason::InvalidJump => "InvalidJump",
+            HaltReason::StaticStateChange => "StateChangeDuringStaticCall",
+            HaltReason::ReturnDataOutOfBounds => "OutOfOffset",
+            HaltReason::CreateCollision => "CreateCollision",
+            HaltReason::CodeSizeLimit => "CreateContractSizeLimit",
+            HaltReason::InvalidCodePrefix => "CreateContractStartingWithEF",
+            HaltReason::PrecompileError => "PrecompileError",
+            HaltReason::NonceOverflow => "NonceOverflow",
+            HaltReason::OutOfFunds => "OutOfFunds",
+            HaltReason::FailedDeposit => "FailedDeposit",
+        }
+    }
+
+    /// The wording of the RPC call tracers of reth, op-reth and anvil (revm-inspectors, geth style):
+    /// geth's for the halts geth names the same way, revm's halt name for the others.
+    pub fn inspector_message(self) -> &'static str {
+        match self {
+            HaltReason::OutOfGas => "out of gas",
+            HaltReason::StackOverflow => "Out of stack",
+            HaltReason::InvalidOpcode => "invalid opcode",
+            HaltReason::DesignatedInvalid => "invalid opcode: INVALID",
+            HaltReason::InvalidJump => "invalid jump destination",
+            HaltReason::PrecompileError => "precompiled failed",
+            HaltReason::OutOfFunds => "insufficient balance for transfer",
+            h => h.revm_name(),
+        }
+    }
+
+    /// The wording of Parity-style traces (`trace_*`) in reth, op-reth and anvil.
+    pub fn parity_message(self) -> &'static str {
+        match self {
+            HaltReason::OutOfGas => "Out of gas",
+            HaltReason::StackOverflow => "Out of stack",
+            HaltReason::InvalidOpcode | HaltReason::DesignatedInvalid => "Bad instruction",
+            HaltReason::InvalidJump => "Bad jump destination",
+            HaltReason::PrecompileError => "Built-in failed",
+            HaltReason::OutOfFunds => "Insufficient balance for transfer",
+            h => h.inspector_message(),
         }
     }
 }
@@ -152,4 +224,33 @@ pub struct TxOutcome {
     /// read changed to a value at least the bound may take the outcome with that read's value replaced
     /// and the account's balance write moved by the difference: that is what re-executing gives.
     pub balance_bounds: Vec<(Address, U256)>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::HaltReason;
+    use std::collections::HashSet;
+
+    /// Parity traces find a halt by its recorded wording, so each wording names one halt; `ALL` lists each
+    /// halt once.
+    #[test]
+    fn halt_wordings_name_one_halt_each() {
+        let all: HashSet<_> = HaltReason::ALL.iter().collect();
+        assert_eq!(all.len(), HaltReason::ALL.len());
+        let words: HashSet<_> = HaltReason::ALL
+            .iter()
+            .map(|h| h.inspector_message())
+            .collect();
+        assert_eq!(words.len(), HaltReason::ALL.len());
+        let names: HashSet<_> = HaltReason::ALL.iter().map(|h| h.revm_name()).collect();
+        assert_eq!(names.len(), HaltReason::ALL.len());
+        assert_eq!(
+            HaltReason::DesignatedInvalid.parity_message(),
+            "Bad instruction"
+        );
+        assert_eq!(
+            HaltReason::ReturnDataOutOfBounds.parity_message(),
+            "OutOfOffset"
+        );
+    }
 }

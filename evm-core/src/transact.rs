@@ -41,9 +41,8 @@ mod redo;
 pub use lookahead::{call_kind, run_frame_helper, CallKind, FrameBoard};
 pub use redo::RedoLog;
 
-/// EIP-170 maximum deployed code size.
-/// EIP-7825 transaction gas cap (Osaka).
-const TX_GAS_LIMIT_CAP: u64 = 1 << 24;
+/// EIP-7825 (Osaka): the most gas one transaction may ask for; the chain, the pool and the RPC cap with it.
+pub const TX_GAS_LIMIT_CAP: u64 = 1 << 24;
 /// EIP-4844 gas per blob.
 const GAS_PER_BLOB: u64 = 1 << 17;
 

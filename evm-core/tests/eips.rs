@@ -150,6 +150,26 @@ fn clz_osaka_only() {
     );
 }
 
+// ----- EIP-141 INVALID against undefined opcodes -----
+
+/// The designated INVALID (0xfe) and an undefined opcode halt alike but are told apart (RPC errors and
+/// traces name them differently), also for 0x0c..=0x0f, which the block loop's copy of the code rewrites.
+#[test]
+fn designated_invalid_and_undefined_opcodes_halt_apart() {
+    let (out, _) = run(SpecId::PRAGUE, &[0x60, 0x01, 0xfe], &[]);
+    assert_eq!(out.status, ExecStatus::Halt(HaltReason::DesignatedInvalid));
+    assert_eq!(out.gas_used, 1_000_000);
+    for op in [0x0c, 0x0f, 0x21, 0xef] {
+        let (out, _) = run(SpecId::PRAGUE, &[0x60, 0x01, op], &[]);
+        assert_eq!(
+            out.status,
+            ExecStatus::Halt(HaltReason::InvalidOpcode),
+            "opcode {op:#x}"
+        );
+        assert_eq!(out.gas_used, 1_000_000);
+    }
+}
+
 // ----- EIP-3855 PUSH0 (Shanghai) -----
 
 #[test]

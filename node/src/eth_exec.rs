@@ -21,14 +21,11 @@ use jsonrpsee::types::ErrorObjectOwned;
 use jsonrpsee::RpcModule;
 use parevm_chain::call::{call_on, estimate_on, out_of_gas};
 use parevm_chain::Estimate;
-use parevm_evm_core::{CfgEnv, Env, SpecId, StateView, TxEnv};
+use parevm_evm_core::{CfgEnv, Env, SpecId, StateView, TxEnv, TX_GAS_LIMIT_CAP};
 use parevm_rpc::params::Args;
 use parevm_rpc::RpcError;
 use parevm_storage::HistoricalState;
 use serde_json::Value;
-
-/// EIP-7825 (Osaka): the most gas one transaction may ask for.
-const TX_GAS_LIMIT_CAP: u64 = 1 << 24;
 
 /// An Ethereum-mode method body.
 pub(crate) type Handler = fn(&Args, &EthereumChain) -> EthResult<Value>;

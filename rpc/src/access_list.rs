@@ -63,7 +63,7 @@ pub fn answer(list: &[AccessListItem], out: &TxOutcome) -> Value {
     let mut answer = json!({ "accessList": items, "gasUsed": U256::from(out.gas_used) });
     if !out.status.is_success() {
         let why = match out.status {
-            ExecStatus::Halt(h) => format!("{h:?}"),
+            ExecStatus::Halt(h) => h.revm_name().to_owned(),
             _ => "execution reverted".to_owned(),
         };
         answer["error"] = Value::String(why);

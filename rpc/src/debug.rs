@@ -9,7 +9,7 @@
 //! ```
 
 use crate::context::RpcContext;
-use crate::error::{invalid_tx, RpcError, RpcResult};
+use crate::error::{RpcError, RpcResult};
 use crate::eth::exec::{call_context, call_tx};
 use crate::params::Args;
 use crate::register::{blocking, json};
@@ -21,7 +21,7 @@ use alloy_rpc_types_trace::geth::{
 };
 use jsonrpsee::RpcModule;
 use parevm_chain::SharedBlock;
-use parevm_evm_core::{Env, StateView, TxError, TxExecution};
+use parevm_evm_core::{Env, StateView, TxExecution};
 use parevm_trace::prestate::PrestateOptions;
 use parevm_trace::{prestate, CallTracer, StructLogConfig, StructLogger};
 use serde_json::Value;
@@ -32,12 +32,7 @@ pub fn trace_one(
     view: &dyn StateView,
     opts: &GethDebugTracingOptions,
 ) -> RpcResult<GethTrace> {
-    let run = |exec: &mut TxExecution| {
-        exec.resume(view).map_err(|e| match e {
-            TxError::Invalid(i) => invalid_tx(&i),
-            TxError::View(v) => RpcError::Internal(v.to_string()),
-        })
-    };
+    let run = |exec: &mut TxExecution| exec.resume(view).map_err(RpcError::from);
     match &opts.tracer {
         None => {
             let c = &opts.config;

@@ -5,7 +5,7 @@
 use alloy_primitives::Bytes;
 use jsonrpsee::types::ErrorObjectOwned;
 use parevm_chain::{CallError, ChainError, PoolError};
-use parevm_evm_core::{ExecStatus, HaltReason, InvalidTx};
+use parevm_evm_core::{ExecStatus, HaltReason, InvalidTx, TxError};
 
 /// JSON-RPC error codes.
 pub mod code {
@@ -35,7 +35,7 @@ pub enum RpcError {
     #[error("execution reverted")]
     Reverted(Bytes),
     /// The EVM halted (out of gas, invalid opcode...).
-    #[error("EVM error {0:?}")]
+    #[error("EVM error {}", .0.revm_name())]
     Halted(HaltReason),
     /// The transaction was refused.
     #[error("{0}")]
@@ -122,9 +122,11 @@ impl From<RpcError> for ErrorObjectOwned {
             RpcError::Reverted(out) => {
                 ErrorObjectOwned::owned(code::EXECUTION_REVERTED, revert_message(&out), Some(out))
             }
-            RpcError::Halted(h) => {
-                ErrorObjectOwned::owned(code::INTERNAL, format!("EVM error {h:?}"), None::<()>)
-            }
+            RpcError::Halted(h) => ErrorObjectOwned::owned(
+                code::INTERNAL,
+                format!("EVM error {}", h.revm_name()),
+                None::<()>,
+            ),
             RpcError::Rejected(m) => {
                 ErrorObjectOwned::owned(code::TRANSACTION_REJECTED, m, None::<()>)
             }
@@ -168,6 +170,17 @@ impl From<CallError> for RpcError {
         match e {
             CallError::Chain(c) => c.into(),
             CallError::Invalid(i) => invalid_tx(&i),
+        }
+    }
+}
+
+/// A traced replay's failure: a transaction the EVM refuses as anvil reports it, a state read that failed
+/// as an internal error.
+impl From<TxError> for RpcError {
+    fn from(e: TxError) -> Self {
+        match e {
+            TxError::Invalid(i) => invalid_tx(&i),
+            TxError::View(v) => RpcError::Internal(v.to_string()),
         }
     }
 }

@@ -9,7 +9,7 @@
 //! ```
 
 use crate::context::RpcContext;
-use crate::error::{invalid_tx, RpcError, RpcResult};
+use crate::error::{RpcError, RpcResult};
 use crate::params::Args;
 use crate::register::{blocking, json};
 use alloy_eips::BlockNumberOrTag;
@@ -17,7 +17,7 @@ use alloy_primitives::{Address, B256};
 use alloy_rpc_types_trace::parity::{Action, LocalizedTransactionTrace, TraceOutput};
 use jsonrpsee::RpcModule;
 use parevm_chain::SharedBlock;
-use parevm_evm_core::{Env, StateView, TxError, TxExecution};
+use parevm_evm_core::{Env, StateView, TxExecution};
 use parevm_trace::parity::{flatten, TxPlace};
 use parevm_trace::CallTracer;
 use serde_json::Value;
@@ -34,10 +34,7 @@ fn traces_of(
     let tracer = CallTracer::new(false);
     let mut exec = TxExecution::new(env.clone());
     exec.set_tracer(Box::new(tracer.clone()));
-    exec.resume(view).map_err(|e| match e {
-        TxError::Invalid(i) => invalid_tx(&i),
-        TxError::View(v) => RpcError::Internal(v.to_string()),
-    })?;
+    exec.resume(view)?;
     let tree = tracer
         .tree()
         .ok_or_else(|| RpcError::Internal("call tracer saw no frame".into()))?;

@@ -234,7 +234,7 @@ impl Tracer for CallTracer {
                     f.output = Some(output.clone());
                 }
             }
-            ExecStatus::Halt(h) => f.error = Some(halt_message(h).into()),
+            ExecStatus::Halt(h) => f.error = Some(h.inspector_message().into()),
         }
         if is_create && status.is_success() {
             f.output = Some(output.clone());

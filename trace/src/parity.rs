@@ -20,6 +20,7 @@ use alloy_rpc_types_trace::parity::{
     Action, CallAction, CallOutput, CallType, CreateAction, CreateOutput, CreationMethod,
     LocalizedTransactionTrace, SelfdestructAction, TraceOutput, TransactionTrace,
 };
+use parevm_evm_core::HaltReason;
 
 /// Where a transaction sits: the fields every one of its traces carries.
 #[derive(Clone, Copy, Debug)]
@@ -34,18 +35,16 @@ pub struct TxPlace {
     pub tx_position: u64,
 }
 
-/// Parity's wording of an error geth's call tracer recorded.
-fn parity_error(geth: &str) -> String {
-    match geth {
-        "execution reverted" => "Reverted".into(),
-        "invalid jump destination" => "Bad jump destination".into(),
-        "insufficient balance for transfer" => "Insufficient balance for transfer".into(),
-        "precompile failed" => "Built-in failed".into(),
-        "stack limit reached 1024 (1023)" => "Out of stack".into(),
-        m if m.starts_with("out of gas") => "Out of gas".into(),
-        m if m.starts_with("invalid opcode") => "Bad instruction".into(),
-        m => m.into(),
+/// Parity's wording of an error the call tracer recorded ([`HaltReason::inspector_message`] or a revert).
+fn parity_error(recorded: &str) -> String {
+    if recorded == "execution reverted" {
+        return "Reverted".into();
     }
+    HaltReason::ALL
+        .iter()
+        .find(|h| h.inspector_message() == recorded)
+        .map_or(recorded, |h| h.parity_message())
+        .into()
 }
 
 /// The traces of one transaction from its recorded call tree.

@@ -66,7 +66,7 @@ fn run_blocks(frame: &mut Frame, ctx: &mut Ctx<'_>, table: &[BlockInstr; 256]) -
         sp = next_sp;
         if next.is_null() {
             frame.stack.set_sp(sp);
-            let ctl = std::mem::replace(&mut ctx.ctl, Ctl::Continue);
+            let mut ctl = std::mem::replace(&mut ctx.ctl, Ctl::Continue);
             // Every null answer goes through `control::step`, which records the position just past the
             // stopping opcode; the loop set `stop_ip` inside this code before it started.
             debug_assert!({
@@ -76,6 +76,12 @@ fn run_blocks(frame: &mut Frame, ctx: &mut Ctx<'_>, table: &[BlockInstr; 256]) -
             // SAFETY: `stop_ip` points into the padded code that starts at `base` (asserted above).
             let past = unsafe { ctx.stop_ip.offset_from(base) } as usize;
             frame.pc = if ctl == Ctl::Blocked { past - 1 } else { past };
+            // This loop's copy of the code holds INVALID where the deployed code has an undefined opcode of
+            // the fused-jump range (see `crate::code`): that halt is an undefined opcode's.
+            if ctl == Ctl::Halt(HaltReason::DesignatedInvalid) && frame.code.op_at(past - 1) != 0xfe
+            {
+                ctl = Ctl::Halt(HaltReason::InvalidOpcode);
+            }
             return ctl;
         }
         ip = next;

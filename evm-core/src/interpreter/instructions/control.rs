@@ -13,9 +13,9 @@ pub fn stop(_: &mut Frame, _: &mut Ctx<'_>, _: &mut Sp) -> Ctl {
     Ctl::Stop
 }
 
-/// INVALID and every undefined opcode.
+/// INVALID (0xFE); undefined opcodes halt in the tables' own entries.
 pub fn invalid(_: &mut Frame, _: &mut Ctx<'_>, _: &mut Sp) -> Ctl {
-    Ctl::Halt(HaltReason::InvalidOpcode)
+    Ctl::Halt(HaltReason::DesignatedInvalid)
 }
 
 #[inline(always)]
