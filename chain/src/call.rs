@@ -7,7 +7,7 @@
 //! ```
 
 use crate::block::ChainBlock;
-use crate::builder::{block_env, cfg_env, BlockParams};
+use crate::builder::{block_env, BlockParams};
 use crate::error::ChainError;
 use crate::service::Chain;
 use alloy_primitives::B256;
@@ -74,7 +74,7 @@ pub fn block_env_of(chain: &Chain, block: &ChainBlock) -> BlockEnv {
 
 /// Call settings: no nonce check, no base-fee floor (a zero gas price is allowed).
 fn call_cfg(chain: &Chain) -> CfgEnv {
-    let mut cfg = cfg_env(chain.config());
+    let mut cfg = chain.cfg_env();
     cfg.disable_nonce_check = true;
     cfg.disable_base_fee = true;
     cfg
@@ -137,7 +137,7 @@ impl Chain {
         mut f: impl FnMut(&Env, &dyn StateView, usize) -> R,
     ) -> Result<Vec<R>, CallError> {
         let parent = block.number().saturating_sub(1);
-        let mut cfg = cfg_env(self.config());
+        let mut cfg = self.cfg_env();
         cfg.disable_nonce_check = false;
         let benv = block_env_of(self, block);
         let end = last.map_or(block.txs.len(), |l| (l + 1).min(block.txs.len()));

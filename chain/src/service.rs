@@ -25,11 +25,12 @@ use alloy_eips::eip7685::EMPTY_REQUESTS_HASH;
 use alloy_primitives::{Bytes, B256, U256};
 use alloy_trie::EMPTY_ROOT_HASH;
 use parevm_block::header::next_base_fee;
-use parevm_evm_core::{SpecId, StateView};
+use parevm_evm_core::{CfgEnv, SpecId, StateView};
 use parevm_parallel_commit::SkipReason;
 use parevm_state::InMemoryState;
 use parevm_storage::MemRoot;
 use parking_lot::{Mutex, MutexGuard, RwLock};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use tokio::sync::broadcast;
 
@@ -70,6 +71,8 @@ struct Inner {
 /// The chain service.
 pub struct Chain {
     config: ChainConfig,
+    /// The chain id in force: the configuration's until `anvil_setChainId` changes it.
+    chain_id: AtomicU64,
     inner: RwLock<Inner>,
     pool: Mutex<TxPool>,
     new_blocks: broadcast::Sender<SharedBlock>,
@@ -81,7 +84,7 @@ pub struct Chain {
 impl std::fmt::Debug for Chain {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Chain")
-            .field("chain_id", &self.config.chain_id)
+            .field("chain_id", &self.chain_id())
             .field("head", &self.head().number())
             .finish()
     }
@@ -147,6 +150,7 @@ impl Chain {
                 history: History::new(config.history),
             }),
             pool: Mutex::new(TxPool::new(config.order, POOL_LIMIT)),
+            chain_id: AtomicU64::new(config.chain_id),
             config,
             new_blocks,
             new_pending,
@@ -210,9 +214,27 @@ impl Chain {
         }
     }
 
-    /// The configuration.
+    /// The configuration the chain started with (its chain id may have changed since: [`Chain::chain_id`]).
     pub fn config(&self) -> &ChainConfig {
         &self.config
+    }
+
+    /// The chain id transactions must carry now, which the CHAINID opcode reads.
+    pub fn chain_id(&self) -> u64 {
+        self.chain_id.load(Ordering::Relaxed)
+    }
+
+    /// Changes the chain id (anvil's `anvil_setChainId`): from now on, transactions must carry it and
+    /// CHAINID reads it; the blocks and the pool are kept.
+    pub fn set_chain_id(&self, id: u64) {
+        self.chain_id.store(id, Ordering::Relaxed);
+    }
+
+    /// The EVM settings of the next block, calls and traces: the configuration's, with the chain id in force.
+    pub fn cfg_env(&self) -> CfgEnv {
+        let mut cfg = cfg_env(&self.config);
+        cfg.chain_id = self.chain_id();
+        cfg
     }
 
     /// The newest block.
@@ -311,7 +333,7 @@ impl Chain {
         basefee: u64,
     ) -> Result<Added, ChainError> {
         let inner = self.inner.read();
-        let cfg = cfg_env(&self.config);
+        let cfg = self.cfg_env();
         let state_nonce = inner.state.nonce(tx.sender)?;
         if tx.nonce() < state_nonce {
             return Err(PoolError::NonceTooLow {
@@ -376,7 +398,10 @@ impl Chain {
             undo,
             skipped,
         } = build_block(
-            &self.config,
+            &ChainConfig {
+                chain_id: self.chain_id(),
+                ..self.config.clone()
+            },
             &mut inner.state,
             &mut inner.root,
             &parent,

@@ -244,6 +244,14 @@ fn set_coinbase(a: &Args, c: &DevCtx) -> RpcResult<Value> {
     ok_null()
 }
 
+/// `anvil_setChainId(id)`: transactions must carry `id` from now on and CHAINID reads it; the blocks so far
+/// and the pool stay (a pooled transaction signed for the old id is left out of blocks, as anvil does).
+fn set_chain_id(a: &Args, c: &DevCtx) -> RpcResult<Value> {
+    let id: Num = a.req(0)?;
+    c.dev.chain.set_chain_id(id.0);
+    ok_null()
+}
+
 fn drop_transaction(a: &Args, c: &DevCtx) -> RpcResult<Value> {
     let hash: B256 = a.req(0)?;
     json(c.dev.chain.pool().remove(&hash).map(|t| t.hash))
@@ -317,7 +325,7 @@ fn node_info(_: &Args, c: &DevCtx) -> RpcResult<Value> {
         "transactionOrder": cfg.order.to_string(),
         "environment": {
             "baseFee": U256::from(next.base_fee),
-            "chainId": cfg.chain_id,
+            "chainId": c.dev.chain.chain_id(),
             "gasLimit": U256::from(next.gas_limit),
             "gasPrice": U256::from(next.base_fee as u128 + 1_000_000_000),
         },
@@ -329,7 +337,7 @@ fn metadata(_: &Args, c: &DevCtx) -> RpcResult<Value> {
     let head = c.dev.chain.head();
     json(serde_json::json!({
         "clientVersion": parevm_rpc::Driver::client_version(&*c.dev),
-        "chainId": c.dev.chain.config().chain_id,
+        "chainId": c.dev.chain.chain_id(),
         "instanceId": c.dev.chain.genesis().hash,
         "latestBlockNumber": head.number(),
         "latestBlockHash": head.hash,
@@ -438,6 +446,7 @@ pub fn dev_module(dev: Arc<Devnet>, rpc: Arc<RpcContext>) -> RpcModule<DevCtx> {
     method(&mut m, "anvil_autoImpersonateAccount", auto_impersonate);
     method(&mut m, "anvil_setNextBlockBaseFeePerGas", set_next_base_fee);
     method(&mut m, "anvil_setCoinbase", set_coinbase);
+    method(&mut m, "anvil_setChainId", set_chain_id);
     method(&mut m, "anvil_dropTransaction", drop_transaction);
     method(&mut m, "anvil_dropAllTransactions", drop_all);
     method(

@@ -1,6 +1,7 @@
 //! The raw-data and whole-account methods where the client suite cannot compare with anvil: a header's RLP
 //! hashes to the block hash (`debug_getRawHeader`, which anvil lacks), a pooled transaction's bytes, proofs'
-//! latest-only rule for `eth_getAccount`, and `eth_sendRawTransactionSync` timing out without a block.
+//! latest-only rule for `eth_getAccount`, `eth_sendRawTransactionSync` timing out without a block, and the
+//! dev signer after `anvil_setChainId` (anvil's keeps the old id).
 
 mod common;
 
@@ -93,4 +94,30 @@ async fn transactions_by_sender_and_nonce_across_blocks() {
     )
     .await;
     assert_eq!(tx["hash"], hashes[3]);
+}
+
+/// After `anvil_setChainId` the dev accounts sign for the new id (anvil 1.7.1 keeps signing for the old one
+/// and refuses its own sends): the transaction is mined carrying the new id, a hex id is taken too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dev_signer_follows_set_chain_id() {
+    let (_dev, m) = devnet(1);
+    assert_eq!(
+        result_of(&m, "anvil_setChainId", json!(["0x539"])).await,
+        json!(null)
+    );
+    assert_eq!(
+        result_of(&m, "eth_chainId", json!([])).await,
+        json!("0x539")
+    );
+    let hash = result_of(
+        &m,
+        "eth_sendTransaction",
+        json!([{"from": DEV0, "to": ADDR, "value": "0x1"}]),
+    )
+    .await;
+    let tx = result_of(&m, "eth_getTransactionByHash", json!([hash])).await;
+    assert_eq!(tx["chainId"], json!("0x539"));
+    assert_eq!(tx["blockNumber"], json!("0x1"));
+    let e = error_of(&m, "anvil_setChainId", json!(["chain"])).await;
+    assert!(!e.is_empty());
 }

@@ -3,7 +3,8 @@
 // nonce (mined and pooled), mining with the mined blocks in the answer (evm_mine_detailed,
 // anvil_mine_detailed), synchronous sends (EIP-7966), the genesis time, eth_config (EIP-7910), raw
 // transactions by block and index, filled requests, anvil's aliases, anvil_reorg, anvil_rollback,
-// anvil_dealERC20 and anvil_setERC20Allowance, the safe and finalized tags.
+// anvil_dealERC20 and anvil_setERC20Allowance, the safe and finalized tags, anvil_setChainId.
+import { mnemonicToAccount } from 'viem/accounts';
 import { receipt, rpc } from '../lib/node.mjs';
 
 const DEPLOYER = '0x4e59b44847b379578588920ca78fbf26c0b4956c';
@@ -118,4 +119,30 @@ export default async function (t) {
   t.rec('tags after 80 blocks', await tags());
   t.rec('balance at finalized', await call('eth_getBalance', [NOBODY, 'finalized']));
   t.rec('mined after rollback', Number(await call('evm_mine') === '0x0') + Number(await call('eth_blockNumber')) - Number(before));
+
+  // anvil_setChainId: the new id in eth_chainId, net_version and CHAINID; a transaction signed for the old
+  // id is refused, one signed for the new id mined; then the old id again. (anvil 1.7.1's own signer keeps
+  // the old id, so its eth_sendTransaction fails after the change; parevm signs with the id in force. The
+  // transaction for the new id is signed here, as a wallet would.)
+  // Runtime CHAINID PUSH1 0 MSTORE PUSH1 32 PUSH1 0 RETURN (9 bytes), returned by its init code.
+  const init = '0x68' + '4660005260206000f3' + '600052' + '6009' + '6017' + 'f3';
+  const chainIdReader = (await receipt(t.url, await call('eth_sendTransaction', [{ from: a0, data: init }]))).contractAddress;
+  const nonce0 = await call('eth_getTransactionCount', [a0, 'latest']);
+  const oldSigned = await call('eth_signTransaction', [{ from: a0, to: NOBODY, value: '0x7', nonce: nonce0, gas: '0x5208' }]);
+  t.rec('anvil_setChainId', await call('anvil_setChainId', [1337]));
+  t.rec('eth_chainId after setChainId', await call('eth_chainId'));
+  t.rec('net_version after setChainId', await call('net_version'));
+  t.rec('CHAINID after setChainId', await call('eth_call', [{ to: chainIdReader }, 'latest']));
+  const stale = await call('eth_sendRawTransaction', [oldSigned]);
+  t.rec('a transaction signed for the old id is refused', stale.error !== undefined);
+  const wallet = mnemonicToAccount('test test test test test test test test test test test junk');
+  const fresh = await wallet.signTransaction({
+    chainId: 1337, type: 'eip1559', to: NOBODY, value: 8n, nonce: Number(nonce0), gas: 21000n,
+    maxFeePerGas: 10_000_000_000n, maxPriorityFeePerGas: 1n,
+  });
+  const newTx = await call('eth_sendRawTransaction', [fresh]);
+  t.rec('a transaction for the new id is mined', (await receipt(t.url, newTx)).status);
+  t.rec('its chainId', (await call('eth_getTransactionByHash', [newTx])).chainId);
+  t.rec('anvil_setChainId back', await call('anvil_setChainId', [31337]));
+  t.rec('eth_chainId back', await call('eth_chainId'));
 }

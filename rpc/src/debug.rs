@@ -115,7 +115,7 @@ fn trace_call(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
     let opts: GethDebugTracingOptions = a.opt(2)?.unwrap_or_default();
     let (number, block, cap) = call_context(ctx, id)?;
     let tx = call_tx(ctx, &req, number, cap)?;
-    let mut cfg = parevm_chain::cfg_env(ctx.chain.config());
+    let mut cfg = ctx.chain.cfg_env();
     cfg.disable_nonce_check = true;
     cfg.disable_base_fee = true;
     let env = Env { cfg, block, tx };

@@ -127,7 +127,7 @@ pub fn eth_config(_: &Args, ctx: &RpcContext) -> RpcResult<Value> {
         spec: config.spec,
         blob: parevm_chain::builder::blob_params(config.spec),
         activation_time: 0,
-        chain_id: config.chain_id,
+        chain_id: ctx.chain.chain_id(),
         fork_id: ForkHash::from(ctx.chain.genesis().hash),
         deposit_contract: MAINNET_DEPOSIT_CONTRACT,
     };

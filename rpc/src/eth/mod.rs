@@ -17,7 +17,7 @@ use jsonrpsee::RpcModule;
 use serde_json::Value;
 
 fn chain_id(_: &Args, ctx: &RpcContext) -> RpcResult<Value> {
-    json(U64::from(ctx.chain.config().chain_id))
+    json(U64::from(ctx.chain.chain_id()))
 }
 
 fn accounts(_: &Args, ctx: &RpcContext) -> RpcResult<Value> {
@@ -78,7 +78,7 @@ fn uninstall_filter(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
 }
 
 fn net_version(_: &Args, ctx: &RpcContext) -> RpcResult<Value> {
-    json(ctx.chain.config().chain_id.to_string())
+    json(ctx.chain.chain_id().to_string())
 }
 
 fn net_listening(_: &Args, _: &RpcContext) -> RpcResult<Value> {

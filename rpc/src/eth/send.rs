@@ -186,7 +186,7 @@ pub fn fill_request(ctx: &RpcContext, req: &mut TransactionRequest) -> RpcResult
         let state = ctx.chain.read_state(head, |s| s.nonce(from))??;
         req.nonce = Some(pending_nonce(ctx, from, state));
     }
-    req.chain_id.get_or_insert(ctx.chain.config().chain_id);
+    req.chain_id.get_or_insert(ctx.chain.chain_id());
     if req.to.is_none() {
         req.to = Some(alloy_primitives::TxKind::Create);
     }
