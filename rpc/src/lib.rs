@@ -8,6 +8,7 @@
 //!   eth_sendTransaction      -> Driver::sign_transaction -> Chain::add_transaction -> Driver::submitted
 //!   eth_subscribe            -> Chain's broadcast of new blocks and pending transactions
 //!   debug_trace*             -> Chain::replay + tracers (struct logs, callTracer, prestateTracer)
+//!   trace_* / ots_*          -> the call tracer's tree as Parity traces, Otterscan's views of them
 //!   txpool_*                 -> Chain's pool
 //! ```
 //! The [`context::Driver`] trait is the seam to whoever drives the chain: `parevm dev` (dev accounts,
@@ -27,6 +28,7 @@ pub mod eth;
 pub mod eth_config;
 pub mod fee_history;
 pub mod filters;
+pub mod ots;
 pub mod params;
 pub mod pubsub;
 pub mod register;

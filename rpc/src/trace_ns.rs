@@ -51,7 +51,7 @@ fn place(block: &SharedBlock, i: usize) -> TxPlace {
 }
 
 /// Every trace of `block`, transaction by transaction.
-fn block_traces(
+pub(crate) fn block_traces(
     ctx: &RpcContext,
     block: &SharedBlock,
 ) -> RpcResult<Vec<LocalizedTransactionTrace>> {
@@ -65,18 +65,26 @@ fn block_traces(
     Ok(out)
 }
 
-/// `trace_transaction(hash)`: an empty list for a transaction the chain does not have (anvil's answer).
-fn trace_transaction(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
-    a.at_most(1)?;
-    let hash: B256 = a.req(0)?;
-    let Some((block, index)) = ctx.chain.transaction(&hash) else {
-        return json(Vec::<Value>::new());
+/// The traces of the mined transaction `hash`; `None` for a transaction the chain does not have.
+pub(crate) fn tx_traces(
+    ctx: &RpcContext,
+    hash: &B256,
+) -> RpcResult<Option<Vec<LocalizedTransactionTrace>>> {
+    let Some((block, index)) = ctx.chain.transaction(hash) else {
+        return Ok(None);
     };
     let at = place(&block, index);
     let r = ctx
         .chain
-        .replay(&hash, |env, view| traces_of(env, view, &at))?;
-    json(r.transpose()?.unwrap_or_default())
+        .replay(hash, |env, view| traces_of(env, view, &at))?;
+    r.transpose()
+}
+
+/// `trace_transaction(hash)`: an empty list for a transaction the chain does not have (anvil's answer).
+fn trace_transaction(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
+    a.at_most(1)?;
+    let hash: B256 = a.req(0)?;
+    json(tx_traces(ctx, &hash)?.unwrap_or_default())
 }
 
 /// `trace_block(block)`: null for a block the chain does not have.

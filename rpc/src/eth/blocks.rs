@@ -110,12 +110,24 @@ pub fn tx_by_sender_and_nonce(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
     if let Some(t) = pooled {
         return json(convert::pool_transaction(&t));
     }
+    json(
+        mined_by_sender_and_nonce(ctx, sender, nonce)
+            .and_then(|(block, i)| convert::transaction(&block, i)),
+    )
+}
+
+/// The block and position of the mined transaction of `sender` with `nonce`.
+pub fn mined_by_sender_and_nonce(
+    ctx: &RpcContext,
+    sender: Address,
+    nonce: u64,
+) -> Option<(SharedBlock, usize)> {
     let in_block = |n: u64| {
         let block = ctx.chain.block_by_number(n)?;
         let i = block.txs.iter().position(|t| {
             t.sender == sender && alloy_consensus::Transaction::nonce(&t.envelope) == nonce
         })?;
-        convert::transaction(&block, i)
+        Some((block, i))
     };
     let head = ctx.chain.head().number();
     let first = ctx.chain.genesis().number();
@@ -132,17 +144,12 @@ pub fn tx_by_sender_and_nonce(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
                 None => break,
             }
         }
-        if let Some(tx) = in_block(hi) {
-            return json(tx);
+        if let Some(found) = in_block(hi) {
+            return Some(found);
         }
     }
     // Otherwise (states no longer kept, nonces edited by hand): every block from the head down.
-    for n in (first + 1..=head).rev() {
-        if let Some(tx) = in_block(n) {
-            return json(tx);
-        }
-    }
-    Ok(Value::Null)
+    (first + 1..=head).rev().find_map(in_block)
 }
 
 /// The EIP-2718 bytes of transaction `i` of `block`.
