@@ -1,6 +1,6 @@
 // The Otterscan namespace (ots_*, API level 8) and erigon_getHeaderByNumber, which an Otterscan explorer
 // calls: a transaction's calls, internal operations (value relayed, creations by a transaction and by a
-// factory with CREATE and CREATE2, a self-destruct) and revert data; a block's details and paged
+// factory with CREATE and CREATE2, failed creations, self-destructs) and revert data; a block's details and paged
 // transactions with receipts; an address's history before and after a block, paged; a contract's creator.
 import { encodeFunctionData } from 'viem';
 import { receipt, rpc } from '../lib/node.mjs';
@@ -53,6 +53,9 @@ export default async function (t) {
   const child = '0x' + (await call('eth_getStorageAt', [factory, '0x0', 'latest'])).slice(-40);
   txs['child selfdestruct'] = await send({ to: createChild, value: '0x9' });
   txs['relayed selfdestruct'] = await send({ to: demo, data: relay(child, '0x'), value: '0x4' });
+  // Creations that fail: init code that reverts (PUSH0 PUSH0 REVERT) and one that halts (INVALID).
+  txs['factory CREATE reverted'] = await send({ to: factory, data: '0x5f5ffd', value: '0x5', gas: '0x30000' });
+  txs['factory CREATE halted'] = await send({ to: factory, data: '0xfe', value: '0x6', gas: '0x30000' });
 
   for (const [name, h] of Object.entries(txs)) {
     t.rec(`${name} / ots_traceTransaction`, await call('ots_traceTransaction', [h]));

@@ -3,7 +3,8 @@
 //! details and paged transactions with receipts, an address's transaction history, a contract's creator.
 //!
 //! ```text
-//! ots_traceTransaction, ots_getInternalOperations    -> trace_ns::tx_traces (Parity traces of one replay)
+//! ots_traceTransaction                                -> trace_ns::tx_traces (Parity traces of one replay)
+//! ots_getInternalOperations                           -> trace_ns::tx_tree (the call tracer's tree)
 //! ots_getContractCreator, ots_searchTransactions*    -> trace_ns::block_traces over blocks (replayed)
 //! ots_getBlockDetails*, ots_getBlockTransactions     -> convert::{block, transaction, receipt}
 //! ots_getTransactionError                            -> Chain::replay without a tracer: the revert data
@@ -19,22 +20,21 @@ use crate::error::{RpcError, RpcResult};
 use crate::eth::blocks::mined_by_sender_and_nonce;
 use crate::params::Args;
 use crate::register::{blocking, json, method};
-use crate::trace_ns::{block_traces, tx_traces};
+use crate::trace_ns::{block_traces, tx_traces, tx_tree};
 use alloy_eips::{BlockId, BlockNumberOrTag};
 use alloy_primitives::{Address, Bytes, B256, U256, U64};
 use alloy_rpc_types_eth::{Block, BlockTransactions};
+use alloy_rpc_types_trace::geth::CallFrame;
 use alloy_rpc_types_trace::otterscan::{
     BlockDetails, ContractCreator, InternalIssuance, InternalOperation, OperationType, OtsBlock,
     OtsBlockTransactions, OtsReceipt, OtsTransactionReceipt, TraceEntry, TransactionsWithReceipts,
 };
-use alloy_rpc_types_trace::parity::{
-    Action, CallType, CreationMethod, LocalizedTransactionTrace, SelfdestructAction, TraceOutput,
-};
+use alloy_rpc_types_trace::parity::{Action, TraceOutput};
 use jsonrpsee::RpcModule;
 use parevm_chain::SharedBlock;
 use parevm_evm_core::{ExecStatus, TxExecution};
 use serde_json::Value;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 /// The Otterscan API level served (what Otterscan requires, as anvil answers).
 pub const API_LEVEL: u64 = 8;
@@ -211,73 +211,54 @@ fn trace_transaction(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
     )
 }
 
-/// The internal operations of a transaction's traces: value moved by plain calls, creations, and
-/// self-destructs. A frame that ran SELFDESTRUCT is reported as the self-destruct (its beneficiary and the
-/// balance it moved) in its own place, not as its call (revm-inspectors keeps the self-destruct on the
-/// frame); its Parity `suicide` entry, one of the frame's subtraces, is not reported again. A creation that
-/// failed has no result to name its address, so it is reported with the zero address (anvil names the
-/// address it would have had; not compared in the client suite).
-pub fn internal_operations(traces: &[LocalizedTransactionTrace]) -> Vec<InternalOperation> {
-    let destroyed: HashMap<&[usize], &SelfdestructAction> = traces
-        .iter()
-        .filter_map(|t| match &t.trace.action {
-            Action::Selfdestruct(s) => t
-                .trace
-                .trace_address
-                .split_last()
-                .map(|(_, parent)| (parent, s)),
+/// The internal operations of a transaction's call tree, in call order: value moved by plain calls,
+/// creations (with the address, also of one that failed), and self-destructs. A frame that ran SELFDESTRUCT
+/// is reported as the self-destruct (its beneficiary and the balance it moved) in its own place, not as its
+/// call: revm-inspectors keeps the self-destruct on the frame, which anvil reports.
+pub fn internal_operations(top: &CallFrame) -> Vec<InternalOperation> {
+    fn walk(f: &CallFrame, out: &mut Vec<InternalOperation>) {
+        let value = f.value.unwrap_or_default();
+        let to = f.to.unwrap_or(Address::ZERO);
+        let destruct = f.calls.iter().find(|c| c.typ == "SELFDESTRUCT");
+        let kind = match (destruct, f.typ.as_str()) {
+            (Some(_), _) => Some(OperationType::OpSelfDestruct),
+            (None, "CALL") if !value.is_zero() => Some(OperationType::OpTransfer),
+            (None, "CREATE") => Some(OperationType::OpCreate),
+            (None, "CREATE2") => Some(OperationType::OpCreate2),
             _ => None,
-        })
-        .collect();
-    let op = |r#type, from, to, value| InternalOperation {
-        r#type,
-        from,
-        to,
-        value,
-    };
-    traces
-        .iter()
-        .filter_map(|t| {
-            let trace = &t.trace;
-            if matches!(trace.action, Action::Selfdestruct(_)) {
-                return None;
-            }
-            if let Some(s) = destroyed.get(trace.trace_address.as_slice()) {
-                return Some(op(
-                    OperationType::OpSelfDestruct,
-                    s.address,
-                    s.refund_address,
-                    s.balance,
-                ));
-            }
-            match &trace.action {
-                Action::Call(c) if c.call_type == CallType::Call && !c.value.is_zero() => {
-                    Some(op(OperationType::OpTransfer, c.from, c.to, c.value))
-                }
-                Action::Create(c) => {
-                    let kind = match c.creation_method {
-                        CreationMethod::Create2 => OperationType::OpCreate2,
-                        _ => OperationType::OpCreate,
-                    };
-                    let created = match &trace.result {
-                        Some(TraceOutput::Create(out)) => out.address,
-                        _ => Address::ZERO,
-                    };
-                    Some(op(kind, c.from, created, c.value))
-                }
-                _ => None,
-            }
-        })
-        .collect()
+        };
+        if let Some(r#type) = kind {
+            let (from, to, value) = match destruct {
+                Some(d) => (
+                    d.from,
+                    d.to.unwrap_or_default(),
+                    d.value.unwrap_or_default(),
+                ),
+                None => (f.from, to, value),
+            };
+            out.push(InternalOperation {
+                r#type,
+                from,
+                to,
+                value,
+            });
+        }
+        for c in f.calls.iter().filter(|c| c.typ != "SELFDESTRUCT") {
+            walk(c, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(top, &mut out);
+    out
 }
 
 /// `ots_getInternalOperations(hash)`.
 fn get_internal_operations(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
     a.at_most(1)?;
     let hash: B256 = a.req(0)?;
-    let traces = tx_traces(ctx, &hash)?
+    let tree = tx_tree(ctx, &hash)?
         .ok_or_else(|| RpcError::Server(format!("transaction {hash} not found")))?;
-    json(internal_operations(&traces))
+    json(internal_operations(&tree))
 }
 
 /// The last creation of `address` in `block`.

@@ -14,6 +14,7 @@ use crate::params::Args;
 use crate::register::{blocking, json};
 use alloy_eips::BlockNumberOrTag;
 use alloy_primitives::{Address, B256};
+use alloy_rpc_types_trace::geth::CallFrame;
 use alloy_rpc_types_trace::parity::{Action, LocalizedTransactionTrace, TraceOutput};
 use jsonrpsee::RpcModule;
 use parevm_chain::SharedBlock;
@@ -25,20 +26,30 @@ use serde_json::Value;
 /// Most blocks one `trace_filter` call replays.
 pub const FILTER_BLOCKS: u64 = 1_000;
 
+/// The call tree of the transaction `env`, run on `view`, as the call tracer records it.
+fn tree_of(env: &Env, view: &dyn StateView) -> RpcResult<CallFrame> {
+    let tracer = CallTracer::new(false);
+    let mut exec = TxExecution::new(env.clone());
+    exec.set_tracer(Box::new(tracer.clone()));
+    exec.resume(view)?;
+    tracer
+        .tree()
+        .ok_or_else(|| RpcError::Internal("call tracer saw no frame".into()))
+}
+
 /// The Parity traces of the transaction `env` at `place`, run on `view`.
 fn traces_of(
     env: &Env,
     view: &dyn StateView,
     place: &TxPlace,
 ) -> RpcResult<Vec<LocalizedTransactionTrace>> {
-    let tracer = CallTracer::new(false);
-    let mut exec = TxExecution::new(env.clone());
-    exec.set_tracer(Box::new(tracer.clone()));
-    exec.resume(view)?;
-    let tree = tracer
-        .tree()
-        .ok_or_else(|| RpcError::Internal("call tracer saw no frame".into()))?;
-    Ok(flatten(&tree, place))
+    Ok(flatten(&tree_of(env, view)?, place))
+}
+
+/// The recorded call tree of the mined transaction `hash`; `None` for a transaction the chain does not
+/// have.
+pub(crate) fn tx_tree(ctx: &RpcContext, hash: &B256) -> RpcResult<Option<CallFrame>> {
+    ctx.chain.replay(hash, tree_of)?.transpose()
 }
 
 fn place(block: &SharedBlock, i: usize) -> TxPlace {
