@@ -155,11 +155,12 @@ fn system_call(
 }
 
 /// Builds the block after `parent` from `candidates` on `state`, which ends up holding the block's
-/// post-state (and the block's hash for BLOCKHASH).
+/// post-state (and the block's hash for BLOCKHASH). Without `root` the state root is not computed and the
+/// header carries zero (anvil's pending block).
 pub fn build_block(
     config: &ChainConfig,
     state: &mut InMemoryState,
-    root: &mut MemRoot,
+    root: Option<&mut MemRoot>,
     parent: &ChainBlock,
     params: &BlockParams,
     candidates: &[Arc<PoolTx>],
@@ -254,7 +255,10 @@ pub fn build_block(
         parent_hash: parent.hash,
         ommers_hash: EMPTY_OMMER_ROOT_HASH,
         beneficiary: params.beneficiary,
-        state_root: root.root_after(state, undo.accounts(), undo.slots())?,
+        state_root: match root {
+            Some(root) => root.root_after(state, undo.accounts(), undo.slots())?,
+            None => B256::ZERO,
+        },
         transactions_root: proofs::calculate_transaction_root(&envelopes),
         receipts_root: receipts_root(&typed),
         logs_bloom: logs_bloom(&typed),

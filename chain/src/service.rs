@@ -368,6 +368,27 @@ impl Chain {
         self.pool_split().0.len()
     }
 
+    /// The block that mining with `params` would make now, on a copy of the head state, without its state
+    /// root (zero, as anvil's pending block): the pool's executable transactions after the head. Nothing
+    /// changes.
+    pub fn pending_block(&self, params: &BlockParams) -> Result<ChainBlock, ChainError> {
+        let inner = self.inner.read();
+        let basefee = U256::from(params.base_fee);
+        let candidates = self
+            .pool
+            .lock()
+            .best(|a| inner.state.nonce(a).unwrap_or_default(), basefee);
+        let parent = inner.store.head().clone();
+        let mut state = inner.state.clone();
+        drop(inner);
+        let config = ChainConfig {
+            chain_id: self.chain_id(),
+            ..self.config.clone()
+        };
+        let built = build_block(&config, &mut state, None, &parent, params, &candidates)?;
+        Ok(built.block)
+    }
+
     /// Mines the next block from the pool's executable transactions.
     pub fn mine(&self, params: &BlockParams) -> Result<Mined, ChainError> {
         self.mine_with(params, None)
@@ -403,7 +424,7 @@ impl Chain {
                 ..self.config.clone()
             },
             &mut inner.state,
-            &mut inner.root,
+            Some(&mut inner.root),
             &parent,
             params,
             &candidates,

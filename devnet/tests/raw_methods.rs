@@ -1,11 +1,11 @@
 //! The raw-data and whole-account methods where the client suite cannot compare with anvil: a header's RLP
 //! hashes to the block hash (`debug_getRawHeader`, which anvil lacks), a pooled transaction's bytes, proofs'
 //! latest-only rule for `eth_getAccount`, `eth_sendRawTransactionSync` timing out without a block, and the
-//! dev signer after `anvil_setChainId` (anvil's keeps the old id).
+//! dev signer after `anvil_setChainId` (anvil's keeps the old id), and the pending block left unmined.
 
 mod common;
 
-use alloy_primitives::{keccak256, Bytes};
+use alloy_primitives::{keccak256, Bytes, B256};
 use common::devnet;
 use parevm_testkit::bad_params::{error_of, result_of, ADDR, DEV0};
 use serde_json::json;
@@ -120,4 +120,40 @@ async fn the_dev_signer_follows_set_chain_id() {
     assert_eq!(tx["blockNumber"], json!("0x1"));
     let e = error_of(&m, "anvil_setChainId", json!(["chain"])).await;
     assert!(!e.is_empty());
+}
+
+/// `pending` is the block mining would make now: head + 1 with the pooled transaction, its state root
+/// zero (not computed), and nothing changes until a block is mined.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pending_block_is_built_and_dropped() {
+    let (_dev, m) = devnet(1);
+    result_of(&m, "evm_setAutomine", json!([false])).await;
+    let hash = result_of(
+        &m,
+        "eth_sendTransaction",
+        json!([{"from": DEV0, "to": ADDR, "value": "0x5"}]),
+    )
+    .await;
+    for _ in 0..2 {
+        let pending = result_of(&m, "eth_getBlockByNumber", json!(["pending", false])).await;
+        assert_eq!(pending["number"], json!("0x1"));
+        assert_eq!(pending["transactions"], json!([hash]));
+        assert_eq!(pending["gasUsed"], json!("0x5208"));
+        assert_eq!(pending["stateRoot"], json!(B256::ZERO));
+        assert_eq!(
+            result_of(&m, "eth_getBalance", json!([ADDR, "latest"])).await,
+            json!("0x0")
+        );
+        assert_eq!(
+            result_of(&m, "eth_blockNumber", json!([])).await,
+            json!("0x0")
+        );
+    }
+    result_of(&m, "evm_mine", json!([])).await;
+    let mined = result_of(&m, "eth_getBlockByNumber", json!(["latest", false])).await;
+    assert_eq!(mined["transactions"], json!([hash]));
+    assert_ne!(mined["stateRoot"], json!(B256::ZERO));
+    let pending = result_of(&m, "eth_getBlockByNumber", json!(["pending", true])).await;
+    assert_eq!(pending["number"], json!("0x2"));
+    assert_eq!(pending["transactions"], json!([]));
 }

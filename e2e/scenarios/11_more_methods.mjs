@@ -3,7 +3,8 @@
 // nonce (mined and pooled), mining with the mined blocks in the answer (evm_mine_detailed,
 // anvil_mine_detailed), synchronous sends (EIP-7966), the genesis time, eth_config (EIP-7910), raw
 // transactions by block and index, filled requests, anvil's aliases, anvil_reorg, anvil_rollback,
-// anvil_dealERC20 and anvil_setERC20Allowance, the safe and finalized tags, anvil_setChainId.
+// anvil_dealERC20 and anvil_setERC20Allowance, the safe and finalized tags, anvil_setChainId, the pending
+// block.
 import { mnemonicToAccount } from 'viem/accounts';
 import { receipt, rpc } from '../lib/node.mjs';
 
@@ -71,6 +72,20 @@ export default async function (t) {
   t.rec('tenderly_setBalance', await call('tenderly_setBalance', [NOBODY, '0x20']));
   t.rec('evm_setAccountNonce', await call('evm_setAccountNonce', [NOBODY, '0x3']));
   t.rec('after the aliases', await call('eth_getAccountInfo', [NOBODY, 'latest']));
+  // The pending block: what mining would make now (head + 1, the pool's transactions, no state root).
+  await call('evm_setAutomine', [false]);
+  t.rec('pending block, empty pool', await call('eth_getBlockByNumber', ['pending', false]));
+  const q1 = await call('eth_sendTransaction', [{ from: a0, to: NOBODY, value: '0x11' }]);
+  const q2 = await call('eth_sendTransaction', [{ from: a1, to: NOBODY, value: '0x12', data: '0x1234' }]);
+  t.rec('pending block', await call('eth_getBlockByNumber', ['pending', false]));
+  t.rec('pending block, full', await call('eth_getBlockByNumber', ['pending', true]));
+  t.rec('pending transaction count', await call('eth_getBlockTransactionCountByNumber', ['pending']));
+  t.rec('the head did not move', await call('eth_getBlockTransactionCountByNumber', ['latest']));
+  await call('evm_mine');
+  await call('evm_setAutomine', [true]);
+  const minedBlock = await call('eth_getBlockByNumber', ['latest', false]);
+  t.rec('mined as pending said', [q1, q2].every((h) => minedBlock.transactions.includes(h)));
+
   // anvil_reorg: the newest two blocks replaced by two new ones holding the given transactions.
   await call('eth_sendTransaction', [{ from: a0, to: a1, value: '0x1' }]);
   await call('eth_sendTransaction', [{ from: a0, to: a1, value: '0x1' }]);

@@ -8,7 +8,7 @@ use crate::register::json;
 use alloy_eips::{BlockId, BlockNumberOrTag};
 use alloy_primitives::{Address, Bytes, B256, U256};
 use alloy_serde::quantity;
-use parevm_chain::SharedBlock;
+use parevm_chain::{ChainBlock, SharedBlock};
 use serde_json::Value;
 
 /// `eth_blockNumber`.
@@ -16,11 +16,22 @@ pub fn block_number(_: &Args, ctx: &RpcContext) -> RpcResult<Value> {
     json(U256::from(ctx.chain.head().number()))
 }
 
-/// `eth_getBlockByNumber(tag, full)`.
+/// `eth_getBlockByNumber(tag, full)`; `pending` is the block mining would make now (see
+/// [`pending_block`]).
 pub fn get_block_by_number(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
     let tag: BlockNumberOrTag = a.req(0)?;
     let full: bool = a.opt(1)?.unwrap_or(false);
+    if tag == BlockNumberOrTag::Pending {
+        return json(convert::block(&pending_block(ctx)?, full));
+    }
     json(ctx.block_by_tag(tag).map(|b| convert::block(&b, full)))
+}
+
+/// The pending block, as anvil answers for `pending`: the next block built from the pool's executable
+/// transactions on the head state with the next block's parameters, its state root zero (not computed),
+/// nothing mined.
+pub fn pending_block(ctx: &RpcContext) -> RpcResult<ChainBlock> {
+    Ok(ctx.chain.pending_block(&ctx.driver.next_block())?)
 }
 
 /// `eth_getBlockByHash(hash, full)`.
@@ -37,6 +48,9 @@ pub fn get_block_by_hash(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
 /// `eth_getBlockTransactionCountByNumber(tag)`.
 pub fn tx_count_by_number(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
     let tag: BlockNumberOrTag = a.req(0)?;
+    if tag == BlockNumberOrTag::Pending {
+        return json(U256::from(pending_block(ctx)?.txs.len()));
+    }
     json(ctx.block_by_tag(tag).map(|b| U256::from(b.txs.len())))
 }
 
