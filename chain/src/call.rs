@@ -10,7 +10,7 @@ use crate::block::ChainBlock;
 use crate::builder::{block_env, BlockParams};
 use crate::error::ChainError;
 use crate::service::Chain;
-use alloy_primitives::B256;
+use alloy_primitives::{Bytes, B256};
 use parevm_evm_core::{
     intrinsic_gas, BlockEnv, CfgEnv, Env, ExecStatus, HaltReason, InvalidTx, StateView, TxEnv,
     TxError, TxExecution, TxOutcome, ViewError,
@@ -80,6 +80,21 @@ fn call_cfg(chain: &Chain) -> CfgEnv {
     cfg
 }
 
+/// What `eth_call` answers for a run that succeeded: its return data, or for a creation the code it
+/// deployed (the init code's return data), as geth and anvil answer.
+pub fn call_output(out: &TxOutcome) -> Bytes {
+    match out.created_address {
+        Some(created) => out
+            .writes
+            .iter()
+            .find(|w| w.address == created)
+            .and_then(|w| w.code.as_ref())
+            .map(|(_, code)| code.bytes().clone())
+            .unwrap_or_default(),
+        None => out.output.clone(),
+    }
+}
+
 fn run(env: Env, view: &dyn StateView) -> Result<TxOutcome, CallError> {
     Ok(TxExecution::new(env).resume(view)?)
 }
@@ -93,6 +108,24 @@ impl Chain {
             tx,
         };
         self.read_state(number, |view| run(env, view))?
+    }
+
+    /// [`Chain::call`] on the state after the pending block built with `params`
+    /// ([`Chain::pending_block`]); with `fill_nonce` the caller's nonce is read from that state.
+    pub fn call_pending(
+        &self,
+        mut tx: TxEnv,
+        fill_nonce: bool,
+        params: &BlockParams,
+        block: BlockEnv,
+    ) -> Result<TxOutcome, CallError> {
+        let cfg = call_cfg(self);
+        self.read_pending_state(params, |view| {
+            if fill_nonce {
+                tx.nonce = view.nonce(tx.caller)?;
+            }
+            run(Env { cfg, block, tx }, view)
+        })?
     }
 
     /// The least gas limit with which `tx` succeeds (at most `cap`), found by binary search on the state

@@ -372,6 +372,25 @@ impl Chain {
     /// root (zero, as anvil's pending block): the pool's executable transactions after the head. Nothing
     /// changes.
     pub fn pending_block(&self, params: &BlockParams) -> Result<ChainBlock, ChainError> {
+        Ok(self.build_pending(params)?.0)
+    }
+
+    /// Runs `f` on the state after the pending block ([`Chain::pending_block`]): the head state with the
+    /// pool's executable transactions applied. Nothing changes.
+    pub fn read_pending_state<R>(
+        &self,
+        params: &BlockParams,
+        f: impl FnOnce(&(dyn StateView + Sync)) -> R,
+    ) -> Result<R, ChainError> {
+        let (_, state) = self.build_pending(params)?;
+        Ok(f(&state))
+    }
+
+    /// The pending block and the state after it, built on a copy of the head state.
+    fn build_pending(
+        &self,
+        params: &BlockParams,
+    ) -> Result<(ChainBlock, InMemoryState), ChainError> {
         let inner = self.inner.read();
         let basefee = U256::from(params.base_fee);
         let candidates = self
@@ -386,7 +405,7 @@ impl Chain {
             ..self.config.clone()
         };
         let built = build_block(&config, &mut state, None, &parent, params, &candidates)?;
-        Ok(built.block)
+        Ok((built.block, state))
     }
 
     /// Mines the next block from the pool's executable transactions.

@@ -1,7 +1,8 @@
 //! The raw-data and whole-account methods where the client suite cannot compare with anvil: a header's RLP
 //! hashes to the block hash (`debug_getRawHeader`, which anvil lacks), a pooled transaction's bytes, proofs'
 //! latest-only rule for `eth_getAccount`, `eth_sendRawTransactionSync` timing out without a block, and the
-//! dev signer after `anvil_setChainId` (anvil's keeps the old id), and the pending block left unmined.
+//! dev signer after `anvil_setChainId` (anvil's keeps the old id), the pending block and state left
+//! unmined, and a creation's `eth_call` answering the code it would deploy.
 
 mod common;
 
@@ -148,7 +149,22 @@ async fn the_pending_block_is_built_and_dropped() {
             result_of(&m, "eth_blockNumber", json!([])).await,
             json!("0x0")
         );
+        // State at `pending` is after the pooled transfer.
+        assert_eq!(
+            result_of(&m, "eth_getBalance", json!([ADDR, "pending"])).await,
+            json!("0x5")
+        );
     }
+    // A creation's eth_call answers the code it would deploy (init code returning PUSH0), as geth does.
+    assert_eq!(
+        result_of(
+            &m,
+            "eth_call",
+            json!([{"from": DEV0, "data": "0x605f5f5360016000f3"}, "pending"])
+        )
+        .await,
+        json!("0x5f")
+    );
     result_of(&m, "evm_mine", json!([])).await;
     let mined = result_of(&m, "eth_getBlockByNumber", json!(["latest", false])).await;
     assert_eq!(mined["transactions"], json!([hash]));

@@ -81,6 +81,13 @@ export default async function (t) {
   t.rec('pending block, full', await call('eth_getBlockByNumber', ['pending', true]));
   t.rec('pending transaction count', await call('eth_getBlockTransactionCountByNumber', ['pending']));
   t.rec('the head did not move', await call('eth_getBlockTransactionCountByNumber', ['latest']));
+  // State at `pending` is after the pool's transactions: a balance, and a call (a creation whose init code
+  // returns BALANCE(NOBODY)).
+  const balanceOf = (addr) => '0x73' + addr.slice(2) + '315f5260205ff3';
+  for (const tag of ['pending', 'latest']) {
+    t.rec(`balance at ${tag}`, await call('eth_getBalance', [NOBODY, tag]));
+    t.rec(`eth_call at ${tag}`, await call('eth_call', [{ from: a0, data: balanceOf(NOBODY) }, tag]));
+  }
   await call('evm_mine');
   await call('evm_setAutomine', [true]);
   const minedBlock = await call('eth_getBlockByNumber', ['latest', false]);

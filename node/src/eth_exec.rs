@@ -122,7 +122,7 @@ pub fn call(a: &Args, c: &dyn EthBackend) -> EthResult<Value> {
     if !out.status.is_success() {
         return Err(rpc(RpcError::from_failed(out.status, out.output)));
     }
-    json(out.output)
+    json(parevm_chain::call::call_output(&out))
 }
 
 /// `eth_estimateGas(request, block?)`: the binary search on the gas limit, capped by what the sender can

@@ -118,6 +118,23 @@ impl RpcContext {
         })
     }
 
+    /// Runs `f` on the state a query at `id` reads: after the block `id` names (latest when not given),
+    /// or for `pending` after the pending block (the head state with the pool's executable transactions
+    /// applied, as anvil answers).
+    pub fn read_state_at<R>(
+        &self,
+        id: Option<BlockId>,
+        f: impl FnOnce(&(dyn parevm_evm_core::StateView + Sync)) -> R,
+    ) -> RpcResult<R> {
+        if Self::is_pending(id) {
+            return Ok(self
+                .chain
+                .read_pending_state(&self.driver.next_block(), f)?);
+        }
+        let block = self.state_block(id)?;
+        Ok(self.chain.read_state(block.number(), f)?)
+    }
+
     /// True when `id` names the pending block.
     pub fn is_pending(id: Option<BlockId>) -> bool {
         matches!(id, Some(BlockId::Number(BlockNumberOrTag::Pending)))

@@ -11,7 +11,7 @@ use alloy_eips::BlockId;
 use alloy_primitives::U256;
 use alloy_rpc_types_eth::TransactionRequest;
 use parevm_chain::builder::tx_gas_cap;
-use parevm_chain::call::out_of_gas;
+use parevm_chain::call::{call_output, out_of_gas};
 use parevm_chain::{block_env, block_env_of, Estimate};
 use parevm_evm_core::{BlockEnv, TxEnv};
 use serde_json::Value;
@@ -52,13 +52,22 @@ pub fn call_tx(
 /// `eth_call(request, block?)`.
 pub fn call(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
     let req: TransactionRequest = a.req(0)?;
-    let (number, benv, cap) = call_context(ctx, a.opt(1)?)?;
-    let tx = call_tx(ctx, &req, number, cap)?;
-    let out = ctx.chain.call(tx, number, benv)?;
+    let id = a.opt(1)?;
+    let (number, benv, cap) = call_context(ctx, id)?;
+    let out = if RpcContext::is_pending(id) {
+        // On the state after the pending block (the pool's transactions applied), as anvil calls.
+        let tx = convert::call_tx(&req, cap);
+        let params = ctx.driver.next_block();
+        ctx.chain
+            .call_pending(tx, req.nonce.is_none(), &params, benv)?
+    } else {
+        let tx = call_tx(ctx, &req, number, cap)?;
+        ctx.chain.call(tx, number, benv)?
+    };
     if !out.status.is_success() {
         return Err(RpcError::from_failed(out.status, out.output));
     }
-    json(out.output)
+    json(call_output(&out))
 }
 
 /// `eth_estimateGas(request, block?)`.

@@ -1,4 +1,5 @@
-//! Account state at a block: balance, code, storage, nonce (the pending nonce counts pooled transactions),
+//! Account state at a block: balance, code, storage (at `pending`: after the pending block), nonce (the
+//! pending nonce counts pooled transactions),
 //! whole accounts (`eth_getAccount`, `eth_getAccountInfo`) and Merkle proofs (`eth_getProof`).
 
 use crate::context::RpcContext;
@@ -12,18 +13,14 @@ use serde_json::Value;
 /// `eth_getBalance(address, block?)`.
 pub fn get_balance(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
     let address: Address = a.req(0)?;
-    let block = ctx.state_block(a.opt::<BlockId>(1)?)?;
-    let v = ctx
-        .chain
-        .read_state(block.number(), |s| s.balance(address))??;
+    let v = ctx.read_state_at(a.opt::<BlockId>(1)?, |s| s.balance(address))??;
     json(v)
 }
 
 /// `eth_getCode(address, block?)`.
 pub fn get_code(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
     let address: Address = a.req(0)?;
-    let block = ctx.state_block(a.opt::<BlockId>(1)?)?;
-    let code = ctx.chain.read_state(block.number(), |s| {
+    let code = ctx.read_state_at(a.opt::<BlockId>(1)?, |s| {
         let hash = s.code_hash(address)?;
         s.code_by_hash(hash)
     })??;
@@ -34,10 +31,7 @@ pub fn get_code(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
 pub fn get_storage_at(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
     let address: Address = a.req(0)?;
     let slot: U256 = a.req(1)?;
-    let block = ctx.state_block(a.opt::<BlockId>(2)?)?;
-    let v = ctx
-        .chain
-        .read_state(block.number(), |s| s.storage(address, slot))??;
+    let v = ctx.read_state_at(a.opt::<BlockId>(2)?, |s| s.storage(address, slot))??;
     json(B256::from(v.to_be_bytes::<32>()))
 }
 
