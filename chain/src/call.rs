@@ -110,6 +110,26 @@ impl Chain {
         self.read_state(number, |view| run(env, view))?
     }
 
+    /// [`Chain::estimate_gas`] on the state after the pending block built with `params`; `cap` gets that
+    /// state and the request (its nonce filled from the state with `fill_nonce`) and answers the most gas.
+    pub fn estimate_gas_pending(
+        &self,
+        mut tx: TxEnv,
+        fill_nonce: bool,
+        params: &BlockParams,
+        block: BlockEnv,
+        cap: impl FnOnce(&dyn StateView, &TxEnv) -> Result<u64, ViewError>,
+    ) -> Result<(u64, Estimate), CallError> {
+        let cfg = call_cfg(self);
+        self.read_pending_state(params, |view| {
+            if fill_nonce {
+                tx.nonce = view.nonce(tx.caller)?;
+            }
+            let cap = cap(view, &tx)?;
+            Ok((cap, estimate_on(view, &cfg, &block, &tx, cap)?))
+        })?
+    }
+
     /// [`Chain::call`] on the state after the pending block built with `params`
     /// ([`Chain::pending_block`]); with `fill_nonce` the caller's nonce is read from that state.
     pub fn call_pending(

@@ -87,6 +87,8 @@ export default async function (t) {
   for (const tag of ['pending', 'latest']) {
     t.rec(`balance at ${tag}`, await call('eth_getBalance', [NOBODY, tag]));
     t.rec(`eth_call at ${tag}`, await call('eth_call', [{ from: a0, data: balanceOf(NOBODY) }, tag]));
+    const spend = await call('eth_estimateGas', [{ from: NOBODY, to: a0, value: '0x30', data: '0x01' }, tag]);
+    t.rec(`estimate of a spend only the pool funds, at ${tag}`, spend.error === undefined ? spend : 'fails');
   }
   await call('evm_mine');
   await call('evm_setAutomine', [true]);

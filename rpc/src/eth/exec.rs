@@ -13,7 +13,7 @@ use alloy_rpc_types_eth::TransactionRequest;
 use parevm_chain::builder::tx_gas_cap;
 use parevm_chain::call::{call_output, out_of_gas};
 use parevm_chain::{block_env, block_env_of, Estimate};
-use parevm_evm_core::{BlockEnv, TxEnv};
+use parevm_evm_core::{BlockEnv, StateView, TxEnv, ViewError};
 use serde_json::Value;
 
 /// The state block, its EVM context and the gas cap of a call at `id`.
@@ -75,9 +75,20 @@ pub fn estimate_gas(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
     let req: TransactionRequest = a.req(0)?;
     let id = a.opt(1)?;
     let (number, benv, block_cap) = call_context(ctx, id)?;
-    let tx = call_tx(ctx, &req, number, block_cap)?;
-    let cap = affordable_gas(ctx, &tx, number)?.min(tx.gas_limit);
-    match ctx.chain.estimate_gas(tx, number, benv, cap)? {
+    let (cap, estimate) = if RpcContext::is_pending(id) {
+        // On the state after the pending block (the pool's transactions applied), as anvil estimates.
+        let tx = convert::call_tx(&req, block_cap);
+        let params = ctx.driver.next_block();
+        ctx.chain
+            .estimate_gas_pending(tx, req.nonce.is_none(), &params, benv, |view, tx| {
+                Ok(affordable_on(view, tx)?.min(tx.gas_limit))
+            })?
+    } else {
+        let tx = call_tx(ctx, &req, number, block_cap)?;
+        let cap = affordable_gas(ctx, &tx, number)?.min(tx.gas_limit);
+        (cap, ctx.chain.estimate_gas(tx, number, benv, cap)?)
+    };
+    match estimate {
         Estimate::Gas(g) => json(U256::from(g)),
         Estimate::Fails(out) if out_of_gas(&out) => Err(RpcError::Rejected(format!(
             "gas required exceeds allowance ({cap})"
@@ -117,13 +128,17 @@ pub fn create_access_list(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
     }
 }
 
-/// The most gas the sender can pay for at the request's price (all of it when the price is zero).
+/// The most gas the sender can pay for at the request's price on the state after block `number` (all of
+/// it when the price is zero).
 pub(crate) fn affordable_gas(ctx: &RpcContext, tx: &TxEnv, number: u64) -> RpcResult<u64> {
+    Ok(ctx.chain.read_state(number, |s| affordable_on(s, tx))??)
+}
+
+/// The most gas the sender can pay for at the request's price on `view`.
+fn affordable_on(view: &dyn StateView, tx: &TxEnv) -> Result<u64, ViewError> {
     if tx.gas_price.is_zero() {
         return Ok(u64::MAX);
     }
-    let balance = ctx.chain.read_state(number, |s| s.balance(tx.caller))??;
-    let left = balance.saturating_sub(tx.value);
-    let gas = left / tx.gas_price;
-    Ok(u64::try_from(gas).unwrap_or(u64::MAX))
+    let left = view.balance(tx.caller)?.saturating_sub(tx.value);
+    Ok(u64::try_from(left / tx.gas_price).unwrap_or(u64::MAX))
 }
