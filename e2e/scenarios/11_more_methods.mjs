@@ -89,6 +89,9 @@ export default async function (t) {
     t.rec(`eth_call at ${tag}`, await call('eth_call', [{ from: a0, data: balanceOf(NOBODY) }, tag]));
     const spend = await call('eth_estimateGas', [{ from: NOBODY, to: a0, value: '0x30', data: '0x01' }, tag]);
     t.rec(`estimate of a spend only the pool funds, at ${tag}`, spend.error === undefined ? spend : 'fails');
+    const traced = await call('debug_traceCall', [{ from: NOBODY, to: a0, value: '0x30', data: '0x01' }, tag, { tracer: 'callTracer' }]);
+    t.rec(`traceCall of that spend, at ${tag}`, traced.error === undefined ? traced : 'fails');
+    t.rec(`transaction 0 of the block, at ${tag}`, (await call('eth_getTransactionByBlockNumberAndIndex', [tag, '0x0'])) === null);
   }
   await call('evm_mine');
   await call('evm_setAutomine', [true]);

@@ -119,9 +119,8 @@ fn trace_call(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
     cfg.disable_nonce_check = true;
     cfg.disable_base_fee = true;
     let env = Env { cfg, block, tx };
-    let trace = ctx
-        .chain
-        .read_state(number, |view| trace_one(&env, view, &opts))??;
+    // At `pending`, on the state after the pending block (anvil's answer).
+    let trace = ctx.read_state_at(id, |view| trace_one(&env, view, &opts))??;
     json(trace)
 }
 

@@ -88,10 +88,14 @@ pub fn get_transaction_by_hash(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
 #[derive(serde::Deserialize)]
 struct Index(#[serde(with = "quantity")] u64);
 
-/// `eth_getTransactionByBlockNumberAndIndex(tag, index)`.
+/// `eth_getTransactionByBlockNumberAndIndex(tag, index)`; null at `pending` (anvil's answer: a pending
+/// transaction is found by its hash).
 pub fn tx_by_number_and_index(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
     let tag: BlockNumberOrTag = a.req(0)?;
     let Index(i) = a.req(1)?;
+    if tag == BlockNumberOrTag::Pending {
+        return Ok(Value::Null);
+    }
     json(
         ctx.block_by_tag(tag)
             .and_then(|b| convert::transaction(&b, i as usize)),
@@ -184,6 +188,9 @@ pub fn raw_tx_by_hash(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
 pub fn raw_tx_by_number_and_index(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
     let tag: BlockNumberOrTag = a.req(0)?;
     let Index(i) = a.req(1)?;
+    if tag == BlockNumberOrTag::Pending {
+        return Ok(Value::Null);
+    }
     json(ctx.block_by_tag(tag).and_then(|b| raw_at(&b, i as usize)))
 }
 
