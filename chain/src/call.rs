@@ -72,14 +72,6 @@ pub fn block_env_of(chain: &Chain, block: &ChainBlock) -> BlockEnv {
     )
 }
 
-/// Call settings: no nonce check, no base-fee floor (a zero gas price is allowed).
-fn call_cfg(chain: &Chain) -> CfgEnv {
-    let mut cfg = chain.cfg_env();
-    cfg.disable_nonce_check = true;
-    cfg.disable_base_fee = true;
-    cfg
-}
-
 /// What `eth_call` answers for a run that succeeded: its return data, or for a creation the code it
 /// deployed (the init code's return data), as geth and anvil answer.
 pub fn call_output(out: &TxOutcome) -> Bytes {
@@ -103,49 +95,67 @@ impl Chain {
     /// Executes `tx` on the state after block `number` in a context `block`, without changing anything.
     pub fn call(&self, tx: TxEnv, number: u64, block: BlockEnv) -> Result<TxOutcome, CallError> {
         let env = Env {
-            cfg: call_cfg(self),
+            cfg: self.call_cfg(),
             block,
             tx,
         };
         self.read_state(number, |view| run(env, view))?
     }
 
+    /// Call settings: no nonce check, no base-fee floor (a zero gas price is allowed).
+    pub fn call_cfg(&self) -> CfgEnv {
+        let mut cfg = self.cfg_env();
+        cfg.disable_nonce_check = true;
+        cfg.disable_base_fee = true;
+        cfg
+    }
+
+    /// Runs `f` with the call settings on the state after the pending block built with `params`
+    /// ([`Chain::pending_block`]) and `tx`, whose nonce is read from that state with `fill_nonce`.
+    fn on_pending<R>(
+        &self,
+        mut tx: TxEnv,
+        fill_nonce: bool,
+        params: &BlockParams,
+        f: impl FnOnce(&dyn StateView, CfgEnv, TxEnv) -> Result<R, CallError>,
+    ) -> Result<R, CallError> {
+        let cfg = self.call_cfg();
+        self.read_pending_state(params, |view| {
+            if fill_nonce {
+                tx.nonce = view.nonce(tx.caller)?;
+            }
+            f(view, cfg, tx)
+        })?
+    }
+
     /// [`Chain::estimate_gas`] on the state after the pending block built with `params`; `cap` gets that
     /// state and the request (its nonce filled from the state with `fill_nonce`) and answers the most gas.
     pub fn estimate_gas_pending(
         &self,
-        mut tx: TxEnv,
+        tx: TxEnv,
         fill_nonce: bool,
         params: &BlockParams,
         block: BlockEnv,
         cap: impl FnOnce(&dyn StateView, &TxEnv) -> Result<u64, ViewError>,
     ) -> Result<(u64, Estimate), CallError> {
-        let cfg = call_cfg(self);
-        self.read_pending_state(params, |view| {
-            if fill_nonce {
-                tx.nonce = view.nonce(tx.caller)?;
-            }
+        self.on_pending(tx, fill_nonce, params, |view, cfg, tx| {
             let cap = cap(view, &tx)?;
             Ok((cap, estimate_on(view, &cfg, &block, &tx, cap)?))
-        })?
+        })
     }
 
-    /// [`Chain::call`] on the state after the pending block built with `params`
-    /// ([`Chain::pending_block`]); with `fill_nonce` the caller's nonce is read from that state.
+    /// [`Chain::call`] on the state after the pending block built with `params`; with `fill_nonce` the
+    /// caller's nonce is read from that state.
     pub fn call_pending(
         &self,
-        mut tx: TxEnv,
+        tx: TxEnv,
         fill_nonce: bool,
         params: &BlockParams,
         block: BlockEnv,
     ) -> Result<TxOutcome, CallError> {
-        let cfg = call_cfg(self);
-        self.read_pending_state(params, |view| {
-            if fill_nonce {
-                tx.nonce = view.nonce(tx.caller)?;
-            }
+        self.on_pending(tx, fill_nonce, params, |view, cfg, tx| {
             run(Env { cfg, block, tx }, view)
-        })?
+        })
     }
 
     /// The least gas limit with which `tx` succeeds (at most `cap`), found by binary search on the state
@@ -157,7 +167,7 @@ impl Chain {
         block: BlockEnv,
         cap: u64,
     ) -> Result<Estimate, CallError> {
-        let cfg = call_cfg(self);
+        let cfg = self.call_cfg();
         self.read_state(number, |view| estimate_on(view, &cfg, &block, &tx, cap))?
     }
 

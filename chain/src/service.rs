@@ -230,11 +230,17 @@ impl Chain {
         self.chain_id.store(id, Ordering::Relaxed);
     }
 
+    /// The configuration in force: the start configuration with the chain id in force.
+    fn config_now(&self) -> ChainConfig {
+        ChainConfig {
+            chain_id: self.chain_id(),
+            ..self.config.clone()
+        }
+    }
+
     /// The EVM settings of the next block, calls and traces: the configuration's, with the chain id in force.
     pub fn cfg_env(&self) -> CfgEnv {
-        let mut cfg = cfg_env(&self.config);
-        cfg.chain_id = self.chain_id();
-        cfg
+        cfg_env(&self.config_now())
     }
 
     /// The newest block.
@@ -400,11 +406,14 @@ impl Chain {
         let parent = inner.store.head().clone();
         let mut state = inner.state.clone();
         drop(inner);
-        let config = ChainConfig {
-            chain_id: self.chain_id(),
-            ..self.config.clone()
-        };
-        let built = build_block(&config, &mut state, None, &parent, params, &candidates)?;
+        let built = build_block(
+            &self.config_now(),
+            &mut state,
+            None,
+            &parent,
+            params,
+            &candidates,
+        )?;
         Ok((built.block, state))
     }
 
@@ -438,10 +447,7 @@ impl Chain {
             undo,
             skipped,
         } = build_block(
-            &ChainConfig {
-                chain_id: self.chain_id(),
-                ..self.config.clone()
-            },
+            &self.config_now(),
             &mut inner.state,
             Some(&mut inner.root),
             &parent,

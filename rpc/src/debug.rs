@@ -115,10 +115,11 @@ fn trace_call(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
     let opts: GethDebugTracingOptions = a.opt(2)?.unwrap_or_default();
     let (number, block, cap) = call_context(ctx, id)?;
     let tx = call_tx(ctx, &req, number, cap)?;
-    let mut cfg = ctx.chain.cfg_env();
-    cfg.disable_nonce_check = true;
-    cfg.disable_base_fee = true;
-    let env = Env { cfg, block, tx };
+    let env = Env {
+        cfg: ctx.chain.call_cfg(),
+        block,
+        tx,
+    };
     // At `pending`, on the state after the pending block (anvil's answer).
     let trace = ctx.read_state_at(id, |view| trace_one(&env, view, &opts))??;
     json(trace)

@@ -378,11 +378,11 @@ fn search_before(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
     // Blocks past the head do not exist: the walk starts at the head at the latest.
     for n in (to..=from.min(best)).rev() {
         if let Some(block) = ctx.chain.block_by_number(n) {
-            let found = touching(ctx, &block, address)?;
+            // Full before this block: stop without replaying it.
             if hashes.len() >= size {
                 break;
             }
-            hashes.extend(found);
+            hashes.extend(touching(ctx, &block, address)?);
         }
         if n == to {
             last_page = true;
@@ -413,11 +413,11 @@ fn search_after(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
             last_page = true;
         }
         if let Some(block) = ctx.chain.block_by_number(n) {
-            let found = touching(ctx, &block, address)?;
+            // Full before this block: stop without replaying it.
             if hashes.len() >= size {
                 break;
             }
-            hashes.extend(found);
+            hashes.extend(touching(ctx, &block, address)?);
         }
         if n == best {
             first_page = true;
