@@ -158,6 +158,17 @@ impl History {
                 .is_some_and(|(oldest, _)| *oldest <= number + 1)
     }
 
+    /// Turns `state`, the head state, into the state after block `number` by undoing the kept blocks
+    /// above it, newest first (the caller checked [`History::covers`]).
+    pub fn restore_to(&self, state: &mut InMemoryState, number: u64) {
+        for (n, undo) in self.undos.iter().rev() {
+            if *n <= number {
+                break;
+            }
+            undo.restore(state);
+        }
+    }
+
     /// The state at block `number` (its post-state), for a head at `head`.
     pub fn view_at<'a>(&self, state: &'a InMemoryState, number: u64) -> HistoricView<'a> {
         let mut accounts: HashMap<Address, AccountBefore> = HashMap::default();

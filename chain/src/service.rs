@@ -560,6 +560,24 @@ impl Chain {
         self.pool.lock().clear();
     }
 
+    /// A copy of the state after block `number` (at most the head) and that block: the head state with
+    /// the kept diffs of the blocks above it undone (`eth_simulateV1` builds its blocks on it).
+    pub fn state_at(&self, number: u64) -> Result<(InMemoryState, SharedBlock), ChainError> {
+        let inner = self.inner.read();
+        let head = inner.store.head().number();
+        let block = inner
+            .store
+            .by_number(number.min(head))
+            .ok_or_else(|| ChainError::BlockNotFound(number.to_string()))?
+            .clone();
+        if !inner.history.covers(number, head) {
+            return Err(ChainError::StatePruned(number));
+        }
+        let mut state = inner.state.clone();
+        inner.history.restore_to(&mut state, number);
+        Ok((state, block))
+    }
+
     /// A copy of the head state (state dumps).
     pub fn state_copy(&self) -> (InMemoryState, SharedBlock) {
         let inner = self.inner.read();

@@ -49,6 +49,9 @@ pub enum RpcError {
     /// A method that exists but is not available in this mode.
     #[error("{0}")]
     Unsupported(String),
+    /// An error with its own code (`eth_simulateV1`'s execution-apis codes).
+    #[error("{1}")]
+    Coded(i32, String),
 }
 
 impl RpcError {
@@ -131,6 +134,7 @@ impl From<RpcError> for ErrorObjectOwned {
                 ErrorObjectOwned::owned(code::TRANSACTION_REJECTED, m, None::<()>)
             }
             RpcError::Internal(m) => ErrorObjectOwned::owned(code::INTERNAL, m, None::<()>),
+            RpcError::Coded(c, m) => ErrorObjectOwned::owned(c, m, None::<()>),
             RpcError::Server(m) | RpcError::Unsupported(m) => {
                 ErrorObjectOwned::owned(code::SERVER, m, None::<()>)
             }

@@ -10,6 +10,7 @@
 //!   debug_trace*             -> Chain::replay + tracers (struct logs, callTracer, prestateTracer)
 //!   trace_* / ots_*          -> the call tracer's tree as Parity traces, Otterscan's views of them
 //!   txpool_*                 -> Chain's pool
+//!   eth_simulateV1           -> simulate: blocks built on a copy of the state, never kept
 //! ```
 //! The [`context::Driver`] trait is the seam to whoever drives the chain: `parevm dev` (dev accounts,
 //! automine) now, the OP node's Engine API later. Dev methods live in `parevm-devnet` and are merged into
@@ -33,6 +34,7 @@ pub mod params;
 pub mod pubsub;
 pub mod register;
 pub mod server;
+pub mod simulate;
 pub mod trace_ns;
 pub mod txpool;
 

@@ -76,7 +76,7 @@ pub async fn ask<C: Send + Sync + 'static>(
 }
 
 /// Calls `method(params)` on `module` and returns the whole answer (panics when there is none).
-async fn answer_of<C: Send + Sync + 'static>(
+pub async fn answer_of<C: Send + Sync + 'static>(
     module: &jsonrpsee::RpcModule<C>,
     method: &str,
     params: Value,

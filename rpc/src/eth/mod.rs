@@ -180,6 +180,7 @@ pub fn register(m: &mut RpcModule<RpcContext>) {
 
     blocking(m, "eth_call", exec::call);
     blocking(m, "eth_estimateGas", exec::estimate_gas);
+    blocking(m, "eth_simulateV1", crate::simulate::chain::simulate_v1);
     blocking(m, "eth_createAccessList", exec::create_access_list);
     blocking(m, "eth_sendRawTransaction", send::send_raw_transaction);
     blocking(

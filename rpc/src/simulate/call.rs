@@ -10,8 +10,8 @@
 //! InvalidTx -> -38010..-38025 / -32602 / -32603
 //! ```
 
-use crate::engine_api::EngineError;
-use crate::eth::EthResult;
+use super::{err, SimResult};
+use crate::error::RpcError;
 use alloy_consensus::transaction::RlpEcdsaEncodableTx;
 use alloy_consensus::{
     EthereumTxEnvelope, SignableTransaction, Signed, TxEip1559, TxEip4844, TxEip7702, TxLegacy,
@@ -90,10 +90,6 @@ pub struct SimCall {
     pub capped: bool,
 }
 
-fn err(code: i32, message: impl Into<String>) -> EngineError {
-    EngineError::new(code, message)
-}
-
 /// The call `req` with geth's defaults, as the next call of a block that has `block_gas_left`, under
 /// `base_fee` (`None` before London).
 pub fn prepare_call(
@@ -103,7 +99,7 @@ pub fn prepare_call(
     budget: &GasBudget,
     base_fee: Option<u64>,
     chain_id: u64,
-) -> EthResult<SimCall> {
+) -> SimResult<SimCall> {
     let from = req.from.unwrap_or_default();
     let nonce = match req.nonce {
         Some(n) => n,
@@ -241,7 +237,7 @@ pub fn prepare_call(
         Some(p) => (U256::from(p), None),
         None => (U256::from(max_fee), Some(U256::from(tip))),
     };
-    let mut tx = parevm_rpc::convert::call_tx(req, gas);
+    let mut tx = crate::convert::call_tx(req, gas);
     tx.tx_type = ty;
     tx.caller = from;
     tx.gas_limit = gas;
@@ -264,7 +260,7 @@ pub fn prepare_call(
 }
 
 /// A transaction the checks refuse, as `eth_simulateV1` reports it (geth's `txValidationError`).
-pub fn invalid_call(e: &TxError) -> EngineError {
+pub fn invalid_call(e: &TxError) -> RpcError {
     let c = match e {
         TxError::Invalid(i) => match i {
             InvalidTx::NonceMismatch { tx, state } if tx < state => code::NONCE_TOO_LOW,
@@ -288,7 +284,7 @@ pub fn invalid_call(e: &TxError) -> EngineError {
 
 /// The writes of `overrides` on `state`, in address order (geth's `StateOverride.Apply`, precompile moves
 /// aside: see the caller). `state` with `stateDiff` both set is refused.
-pub fn override_writes(overrides: &StateOverride, state: &dyn StateView) -> EthResult<WriteSet> {
+pub fn override_writes(overrides: &StateOverride, state: &dyn StateView) -> SimResult<WriteSet> {
     let mut addresses: Vec<&Address> = overrides.keys().collect();
     addresses.sort();
     let mut out = WriteSet::new();
