@@ -4,7 +4,7 @@
 // anvil_mine_detailed), synchronous sends (EIP-7966), the genesis time, eth_config (EIP-7910), raw
 // transactions by block and index, filled requests, anvil's aliases, anvil_reorg, anvil_rollback,
 // anvil_dealERC20 and anvil_setERC20Allowance, the safe and finalized tags, anvil_setChainId, the pending
-// block.
+// block, eth_requestAccounts, eth_getStorageValues.
 import { mnemonicToAccount } from 'viem/accounts';
 import { receipt, rpc } from '../lib/node.mjs';
 
@@ -172,4 +172,13 @@ export default async function (t) {
   t.rec('its chainId', (await call('eth_getTransactionByHash', [newTx])).chainId);
   t.rec('anvil_setChainId back', await call('anvil_setChainId', [31337]));
   t.rec('eth_chainId back', await call('eth_chainId'));
+
+  // eth_requestAccounts (EIP-1102: the dev accounts), eth_getStorageValues (several accounts' slots on
+  // one state, at most 1,024 slots).
+  t.rec('eth_requestAccounts', await call('eth_requestAccounts'));
+  const stored = (await receipt(t.url, await call('eth_sendTransaction', [{ from: a0, data: '0x602a6000556007600155' }]))).contractAddress;
+  const slot = (n) => '0x' + n.toString(16).padStart(64, '0');
+  t.rec('eth_getStorageValues', await call('eth_getStorageValues', [{ [stored]: [slot(0), slot(1), slot(2)], [NOBODY]: [slot(0)], [a1]: [] }, 'latest']));
+  t.rec('eth_getStorageValues at block 1', await call('eth_getStorageValues', [{ [stored]: [slot(0)] }, '0x1']));
+  t.rec('eth_getStorageValues of 1025 slots', (await call('eth_getStorageValues', [{ [stored]: Array.from({ length: 1025 }, (_, i) => slot(i)) }])).error?.code);
 }

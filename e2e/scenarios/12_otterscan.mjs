@@ -1,7 +1,8 @@
 // The Otterscan namespace (ots_*, API level 8) and erigon_getHeaderByNumber, which an Otterscan explorer
 // calls: a transaction's calls, internal operations (value relayed, creations by a transaction and by a
 // factory with CREATE and CREATE2, failed creations, self-destructs) and revert data; a block's details and paged
-// transactions with receipts; an address's history before and after a block, paged; a contract's creator.
+// transactions with receipts; an address's history before and after a block, paged; a contract's creator;
+// the blocks replayed with state diffs.
 import { encodeFunctionData } from 'viem';
 import { receipt, rpc } from '../lib/node.mjs';
 
@@ -105,5 +106,10 @@ export default async function (t) {
       t.rec(`ots_searchTransactionsBefore ${who} ${at} ${size}`, await call('ots_searchTransactionsBefore', [addr, at, size]));
       t.rec(`ots_searchTransactionsAfter ${who} ${at} ${size}`, await call('ots_searchTransactionsAfter', [addr, at, size]));
     }
+  }
+  // The same blocks again with state diffs (trace_replayBlockTransactions): creations by a factory,
+  // failed creations and self-destructs, direct and relayed.
+  for (let b = 1; b <= head; b++) {
+    t.rec(`replay block ${b}`, await call('trace_replayBlockTransactions', ['0x' + b.toString(16), ['trace', 'stateDiff']]));
   }
 }

@@ -168,5 +168,6 @@ pub fn register(m: &mut RpcModule<RpcContext>) {
     blocking(m, "debug_traceBlockByHash", trace_block_by_hash);
     crate::debug_raw::register(m);
     crate::trace_ns::register(m);
+    crate::trace_replay::register(m);
     crate::ots::register(m);
 }

@@ -9,6 +9,7 @@
 //!   eth_subscribe            -> Chain's broadcast of new blocks and pending transactions
 //!   debug_trace*             -> Chain::replay + tracers (struct logs, callTracer, prestateTracer)
 //!   trace_* / ots_*          -> the call tracer's tree as Parity traces, Otterscan's views of them
+//!   trace_replayBlock*       -> a block run again: traces and state diffs (trace_replay)
 //!   txpool_*                 -> Chain's pool
 //!   eth_simulateV1           -> simulate: blocks built on a copy of the state, never kept
 //! ```
@@ -36,6 +37,7 @@ pub mod register;
 pub mod server;
 pub mod simulate;
 pub mod trace_ns;
+pub mod trace_replay;
 pub mod txpool;
 
 pub use context::{Driver, RpcContext};

@@ -107,6 +107,7 @@ pub fn register(m: &mut RpcModule<RpcContext>) {
     method(m, "eth_chainId", chain_id);
     method(m, "eth_blockNumber", blocks::block_number);
     method(m, "eth_accounts", accounts);
+    method(m, "eth_requestAccounts", accounts);
     method(m, "eth_coinbase", coinbase);
     method(m, "eth_syncing", syncing);
     method(m, "eth_mining", mining);
@@ -119,6 +120,7 @@ pub fn register(m: &mut RpcModule<RpcContext>) {
     method(m, "eth_getBalance", state::get_balance);
     method(m, "eth_getCode", state::get_code);
     method(m, "eth_getStorageAt", state::get_storage_at);
+    method(m, "eth_getStorageValues", state::get_storage_values);
     method(m, "eth_getTransactionCount", state::get_transaction_count);
     blocking(m, "eth_getProof", state::get_proof);
 

@@ -8,7 +8,9 @@ use crate::params::Args;
 use crate::register::json;
 use alloy_eips::BlockId;
 use alloy_primitives::{Address, B256, U256};
+use parevm_evm_core::ViewError;
 use serde_json::Value;
+use std::collections::BTreeMap;
 
 /// `eth_getBalance(address, block?)`.
 pub fn get_balance(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
@@ -33,6 +35,37 @@ pub fn get_storage_at(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
     let slot: U256 = a.req(1)?;
     let v = ctx.read_state_at(a.opt::<BlockId>(2)?, |s| s.storage(address, slot))??;
     json(B256::from(v.to_be_bytes::<32>()))
+}
+
+/// Most slots one `eth_getStorageValues` call reads (anvil's limit).
+pub const MAX_STORAGE_VALUES: usize = 1024;
+
+/// `eth_getStorageValues({address: [slot, ...]}, block?)`: every slot's value, by address, read on one
+/// state.
+pub fn get_storage_values(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
+    a.at_most(2)?;
+    let req: BTreeMap<Address, Vec<B256>> = a.req(0)?;
+    let total: usize = req.values().map(Vec::len).sum();
+    if total > MAX_STORAGE_VALUES {
+        return Err(RpcError::InvalidParams(format!(
+            "total slot count {total} exceeds limit {MAX_STORAGE_VALUES}"
+        )));
+    }
+    let values = ctx.read_state_at(a.opt::<BlockId>(1)?, |s| {
+        req.iter()
+            .map(|(address, slots)| {
+                let values = slots
+                    .iter()
+                    .map(|k| {
+                        let v = s.storage(*address, U256::from_be_bytes(k.0))?;
+                        Ok(B256::from(v.to_be_bytes::<32>()))
+                    })
+                    .collect::<Result<Vec<B256>, ViewError>>()?;
+                Ok((*address, values))
+            })
+            .collect::<Result<BTreeMap<Address, Vec<B256>>, ViewError>>()
+    })??;
+    json(values)
 }
 
 /// `eth_getTransactionCount(address, block?)`; `pending` adds the sender's executable pooled
