@@ -110,54 +110,6 @@ impl Chain {
         cfg
     }
 
-    /// Runs `f` with the call settings on the state after the pending block built with `params`
-    /// ([`Chain::pending_block`]) and `tx`, whose nonce is read from that state with `fill_nonce`.
-    fn on_pending<R>(
-        &self,
-        mut tx: TxEnv,
-        fill_nonce: bool,
-        params: &BlockParams,
-        f: impl FnOnce(&dyn StateView, CfgEnv, TxEnv) -> Result<R, CallError>,
-    ) -> Result<R, CallError> {
-        let cfg = self.call_cfg();
-        self.read_pending_state(params, |view| {
-            if fill_nonce {
-                tx.nonce = view.nonce(tx.caller)?;
-            }
-            f(view, cfg, tx)
-        })?
-    }
-
-    /// [`Chain::estimate_gas`] on the state after the pending block built with `params`; `cap` gets that
-    /// state and the request (its nonce filled from the state with `fill_nonce`) and answers the most gas.
-    pub fn estimate_gas_pending(
-        &self,
-        tx: TxEnv,
-        fill_nonce: bool,
-        params: &BlockParams,
-        block: BlockEnv,
-        cap: impl FnOnce(&dyn StateView, &TxEnv) -> Result<u64, ViewError>,
-    ) -> Result<(u64, Estimate), CallError> {
-        self.on_pending(tx, fill_nonce, params, |view, cfg, tx| {
-            let cap = cap(view, &tx)?;
-            Ok((cap, estimate_on(view, &cfg, &block, &tx, cap)?))
-        })
-    }
-
-    /// [`Chain::call`] on the state after the pending block built with `params`; with `fill_nonce` the
-    /// caller's nonce is read from that state.
-    pub fn call_pending(
-        &self,
-        tx: TxEnv,
-        fill_nonce: bool,
-        params: &BlockParams,
-        block: BlockEnv,
-    ) -> Result<TxOutcome, CallError> {
-        self.on_pending(tx, fill_nonce, params, |view, cfg, tx| {
-            run(Env { cfg, block, tx }, view)
-        })
-    }
-
     /// The least gas limit with which `tx` succeeds (at most `cap`), found by binary search on the state
     /// after block `number`.
     pub fn estimate_gas(

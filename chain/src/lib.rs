@@ -24,6 +24,7 @@ pub mod config;
 pub mod error;
 pub mod history;
 pub mod journal;
+pub mod overrides;
 pub mod pool;
 pub mod proof;
 pub mod service;

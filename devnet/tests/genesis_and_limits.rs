@@ -184,7 +184,10 @@ async fn an_estimate_stays_within_what_the_sender_can_pay() {
     result_of(&m, "anvil_impersonateAccount", json!([ADDR])).await;
     let poor = json!({"from": ADDR, "to": DEV0, "value": "0x1"});
     let e = error_of(&m, "eth_sendTransaction", json!([poor])).await;
-    assert_eq!(e, "insufficient funds for gas * price + value");
+    assert_eq!(
+        e, "Insufficient funds for gas * price + value",
+        "anvil's words"
+    );
 }
 
 /// `--prune-history N`: the states of at most N blocks below the head answer queries; older ones are

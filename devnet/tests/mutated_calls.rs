@@ -55,7 +55,7 @@ fn corpus(raw: &str, dump: &Value) -> Vec<(&'static str, Value)> {
         ("eth_call", json!([call, "latest"])),
         (
             "eth_call",
-            json!([call, "latest", {ADDR: {"code": "0x60016000526020600020", "balance": "0x10", "stateDiff": {"0x0": hash}}}, {"number": "0x10", "time": "0x70000000", "baseFee": "0x0"}]),
+            json!([call, "latest", {ADDR: {"code": "0x60016000526020600020", "balance": "0x10", "stateDiff": {hash.clone(): hash}}}, {"number": "0x10", "time": "0x70000000", "baseFee": "0x0"}]),
         ),
         ("eth_estimateGas", json!([call, "latest"])),
         ("eth_createAccessList", json!([call, "latest"])),

@@ -10,14 +10,15 @@
 
 use crate::context::RpcContext;
 use crate::error::{RpcError, RpcResult};
-use crate::eth::exec::{call_context, call_tx};
+use crate::eth::overrides::{run_with_overrides, CallOverrides};
 use crate::params::Args;
 use crate::register::{blocking, json};
 use alloy_eips::{BlockId, BlockNumberOrTag};
 use alloy_primitives::B256;
 use alloy_rpc_types_eth::TransactionRequest;
 use alloy_rpc_types_trace::geth::{
-    GethDebugBuiltInTracerType, GethDebugTracerType, GethDebugTracingOptions, GethTrace,
+    GethDebugBuiltInTracerType, GethDebugTracerType, GethDebugTracingCallOptions,
+    GethDebugTracingOptions, GethTrace,
 };
 use jsonrpsee::RpcModule;
 use parevm_chain::SharedBlock;
@@ -110,18 +111,18 @@ fn trace_transaction(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
 }
 
 fn trace_call(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
+    a.at_most(3)?;
     let req: TransactionRequest = a.req(0)?;
     let id: Option<BlockId> = a.opt(1)?;
-    let opts: GethDebugTracingOptions = a.opt(2)?.unwrap_or_default();
-    let (number, block, cap) = call_context(ctx, id)?;
-    let tx = call_tx(ctx, &req, number, cap)?;
-    let env = Env {
-        cfg: ctx.chain.call_cfg(),
-        block,
-        tx,
+    let opts: GethDebugTracingCallOptions = a.opt(2)?.unwrap_or_default();
+    let overrides = CallOverrides {
+        state: opts.state_overrides,
+        block: opts.block_overrides,
     };
     // At `pending`, on the state after the pending block (anvil's answer).
-    let trace = ctx.read_state_at(id, |view| trace_one(&env, view, &opts))??;
+    let trace = run_with_overrides(ctx, &req, id, &overrides, |view, cfg, block, tx| {
+        trace_one(&Env { cfg, block, tx }, view, &opts.tracing_options)
+    })?;
     json(trace)
 }
 

@@ -160,10 +160,13 @@ impl From<ChainError> for RpcError {
     }
 }
 
+/// anvil's words (-32003) for a sender that cannot pay, whether a call, an estimate or the pool finds it.
+const INSUFFICIENT_FUNDS: &str = "Insufficient funds for gas * price + value";
+
 impl From<PoolError> for RpcError {
     fn from(e: PoolError) -> Self {
         match e {
-            PoolError::InsufficientFunds { .. } => RpcError::Server(e.to_string()),
+            PoolError::InsufficientFunds { .. } => RpcError::Rejected(INSUFFICIENT_FUNDS.into()),
             _ => RpcError::Rejected(e.to_string()),
         }
     }
@@ -192,9 +195,7 @@ impl From<TxError> for RpcError {
 /// How anvil reports a transaction the EVM refuses in a call.
 pub fn invalid_tx(i: &InvalidTx) -> RpcError {
     match i {
-        InvalidTx::InsufficientFunds { .. } => {
-            RpcError::Server("insufficient funds for gas * price + value".into())
-        }
+        InvalidTx::InsufficientFunds { .. } => RpcError::Rejected(INSUFFICIENT_FUNDS.into()),
         InvalidTx::IntrinsicGasTooLow { .. } => RpcError::Server("intrinsic gas too low".into()),
         InvalidTx::NonceMismatch { tx, state } if tx < state => {
             RpcError::Rejected("nonce too low".into())

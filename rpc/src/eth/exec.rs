@@ -5,15 +5,16 @@
 use crate::context::RpcContext;
 use crate::convert;
 use crate::error::{RpcError, RpcResult};
+use crate::eth::overrides::{run_with_overrides, CallOverrides};
 use crate::params::Args;
 use crate::register::json;
 use alloy_eips::BlockId;
 use alloy_primitives::U256;
 use alloy_rpc_types_eth::TransactionRequest;
 use parevm_chain::builder::tx_gas_cap;
-use parevm_chain::call::{call_output, out_of_gas};
+use parevm_chain::call::{call_on, call_output, estimate_on, out_of_gas};
 use parevm_chain::{block_env, block_env_of, Estimate};
-use parevm_evm_core::{BlockEnv, StateView, TxEnv, ViewError};
+use parevm_evm_core::{BlockEnv, Env, StateView, TxEnv, ViewError};
 use serde_json::Value;
 
 /// The state block, its EVM context and the gas cap of a call at `id`.
@@ -49,45 +50,42 @@ pub fn call_tx(
     Ok(tx)
 }
 
-/// `eth_call(request, block?)`.
+/// The state and block overrides at positions `state` and `state + 1` of a call's parameters.
+fn overrides_at(a: &Args, state: usize) -> RpcResult<CallOverrides> {
+    Ok(CallOverrides {
+        state: a.opt(state)?,
+        block: a.opt(state + 1)?,
+    })
+}
+
+/// `eth_call(request, block?, stateOverrides?, blockOverrides?)`: at `pending` on the state after the
+/// pending block (the pool's transactions applied), as anvil calls.
 pub fn call(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
+    a.at_most(4)?;
     let req: TransactionRequest = a.req(0)?;
     let id = a.opt(1)?;
-    let (number, benv, cap) = call_context(ctx, id)?;
-    let out = if RpcContext::is_pending(id) {
-        // On the state after the pending block (the pool's transactions applied), as anvil calls.
-        let tx = convert::call_tx(&req, cap);
-        let params = ctx.driver.next_block();
-        ctx.chain
-            .call_pending(tx, req.nonce.is_none(), &params, benv)?
-    } else {
-        let tx = call_tx(ctx, &req, number, cap)?;
-        ctx.chain.call(tx, number, benv)?
-    };
+    let overrides = overrides_at(a, 2)?;
+    let out = run_with_overrides(ctx, &req, id, &overrides, |view, cfg, block, tx| {
+        Ok(call_on(Env { cfg, block, tx }, view)?)
+    })?;
     if !out.status.is_success() {
         return Err(RpcError::from_failed(out.status, out.output));
     }
     json(call_output(&out))
 }
 
-/// `eth_estimateGas(request, block?)`.
+/// `eth_estimateGas(request, block?, stateOverrides?, blockOverrides?)`: the least gas that succeeds, at
+/// most what the sender can pay for at the request's price; at `pending` on the state after the pending
+/// block, as anvil estimates.
 pub fn estimate_gas(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
+    a.at_most(4)?;
     let req: TransactionRequest = a.req(0)?;
     let id = a.opt(1)?;
-    let (number, benv, block_cap) = call_context(ctx, id)?;
-    let (cap, estimate) = if RpcContext::is_pending(id) {
-        // On the state after the pending block (the pool's transactions applied), as anvil estimates.
-        let tx = convert::call_tx(&req, block_cap);
-        let params = ctx.driver.next_block();
-        ctx.chain
-            .estimate_gas_pending(tx, req.nonce.is_none(), &params, benv, |view, tx| {
-                Ok(affordable_on(view, tx)?.min(tx.gas_limit))
-            })?
-    } else {
-        let tx = call_tx(ctx, &req, number, block_cap)?;
-        let cap = affordable_gas(ctx, &tx, number)?.min(tx.gas_limit);
-        (cap, ctx.chain.estimate_gas(tx, number, benv, cap)?)
-    };
+    let overrides = overrides_at(a, 2)?;
+    let (cap, estimate) = run_with_overrides(ctx, &req, id, &overrides, |view, cfg, block, tx| {
+        let cap = affordable_on(view, &tx)?.min(tx.gas_limit);
+        Ok((cap, estimate_on(view, &cfg, &block, &tx, cap)?))
+    })?;
     match estimate {
         Estimate::Gas(g) => json(U256::from(g)),
         Estimate::Fails(out) if out_of_gas(&out) => Err(RpcError::Rejected(format!(

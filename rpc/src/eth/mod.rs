@@ -3,6 +3,7 @@
 pub mod blocks;
 pub mod exec;
 pub mod fees;
+pub mod overrides;
 pub mod send;
 pub mod state;
 

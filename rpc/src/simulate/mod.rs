@@ -306,7 +306,7 @@ impl Simulator<'_> {
         let cfg = c.cfg_env(&fork);
 
         if let Some(overrides) = &p.state {
-            self.check_precompiles(overrides, spec)?;
+            refuse_precompile_overrides(overrides, spec)?;
             let writes = override_writes(overrides, &*state)?;
             state.apply(&writes).map_err(block_err)?;
         }
@@ -462,36 +462,35 @@ impl Simulator<'_> {
             withdrawals,
         })
     }
+}
 
-    /// Precompile moves are checked as geth checks them (an account that is not a precompile cannot be
-    /// moved), then refused: evm-core runs the fork's fixed set. Code over a precompile is refused too.
-    fn check_precompiles(
-        &self,
-        overrides: &alloy_rpc_types_eth::state::StateOverride,
-        spec: SpecId,
-    ) -> SimResult<()> {
-        let mut addresses: Vec<_> = overrides.keys().collect();
-        addresses.sort();
-        for address in addresses {
-            let o = &overrides[address];
-            let is_precompile = precompiles::is_precompile(spec, address);
-            if o.move_precompile_to.is_some() && !is_precompile {
-                return Err(err(
-                    code::SERVER,
-                    format!("account {address} is not a precompile"),
-                ));
-            }
-            if o.move_precompile_to.is_some() || (is_precompile && o.code.is_some()) {
-                return Err(err(
-                    code::SERVER,
-                    format!(
-                        "overriding precompile {address} is not supported (evm-core runs the fork's fixed set)"
-                    ),
-                ));
-            }
+/// Precompile moves are checked as geth checks them (an account that is not a precompile cannot be
+/// moved), then refused: evm-core runs the fork's fixed set. Code over a precompile is refused too.
+pub fn refuse_precompile_overrides(
+    overrides: &alloy_rpc_types_eth::state::StateOverride,
+    spec: SpecId,
+) -> SimResult<()> {
+    let mut addresses: Vec<_> = overrides.keys().collect();
+    addresses.sort();
+    for address in addresses {
+        let o = &overrides[address];
+        let is_precompile = precompiles::is_precompile(spec, address);
+        if o.move_precompile_to.is_some() && !is_precompile {
+            return Err(err(
+                code::SERVER,
+                format!("account {address} is not a precompile"),
+            ));
         }
-        Ok(())
+        if o.move_precompile_to.is_some() || (is_precompile && o.code.is_some()) {
+            return Err(err(
+                code::SERVER,
+                format!(
+                    "overriding precompile {address} is not supported (evm-core runs the fork's fixed set)"
+                ),
+            ));
+        }
     }
+    Ok(())
 }
 
 /// One call's entry of the `calls` list (geth's `simCallResult`).
