@@ -99,8 +99,9 @@ export default async function (t) {
   t.rec('mined as pending said', [q1, q2].every((h) => minedBlock.transactions.includes(h)));
 
   // anvil_reorg: the newest two blocks replaced by two new ones holding the given transactions.
-  await call('eth_sendTransaction', [{ from: a0, to: a1, value: '0x1' }]);
-  await call('eth_sendTransaction', [{ from: a0, to: a1, value: '0x1' }]);
+  // Each send waited for: anvil mines in the background, so its head may lag the send's answer.
+  await receipt(t.url, await call('eth_sendTransaction', [{ from: a0, to: a1, value: '0x1' }]));
+  await receipt(t.url, await call('eth_sendTransaction', [{ from: a0, to: a1, value: '0x1' }]));
   const reorgHead = Number(await call('eth_blockNumber'));
   const rawForReorg = await call('eth_signTransaction', [{ from: a1, to: NOBODY, value: '0x6', nonce: await call('eth_getTransactionCount', [a1, 'latest']), gas: '0x5208' }]);
   t.rec('anvil_reorg', await call('anvil_reorg', [2, [[{ from: a0, to: NOBODY, value: '0x9' }, 0], [{ from: a0, to: NOBODY, value: '0x8' }, 1], [rawForReorg, 1]]]));
