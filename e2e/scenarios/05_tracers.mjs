@@ -115,11 +115,11 @@ export default async function (t) {
     t.rec(`${name} / trace_transaction`, await call('trace_transaction', [h]));
     t.rec(`${name} / eth_call`, await call('eth_call', [{ from: a0, to, gas: '0x10000' }]));
   }
-  // Every block again, with traces and state diffs (trace_replayBlockTransactions): creations, relays,
-  // reverts and the halts above.
+  // Every block again, with traces, state diffs and instruction traces (trace_replayBlockTransactions):
+  // creations, relays, reverts and the halts above.
   const head = Number(await call('eth_blockNumber'));
   for (let b = 1; b <= head; b++) {
-    t.rec(`replay block ${b}`, await call('trace_replayBlockTransactions', ['0x' + b.toString(16), ['trace', 'stateDiff']]));
+    t.rec(`replay block ${b}`, await call('trace_replayBlockTransactions', ['0x' + b.toString(16), ['trace', 'stateDiff', 'vmTrace']]));
   }
   t.rec('replay latest, state diff only', await call('trace_replayBlockTransactions', ['latest', ['stateDiff']]));
   t.rec('replay latest, nothing asked', await call('trace_replayBlockTransactions', ['latest', []]));

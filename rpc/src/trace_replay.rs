@@ -1,7 +1,8 @@
 //! `trace_replayBlockTransactions` (Parity style, as anvil serves it): every transaction of a block run
 //! again on the state before it, answered with its output and, by the trace types asked for, its flat
-//! call traces (`trace`) and its state diff (`stateDiff`: each changed account's balance, nonce, code and
-//! storage before and after, as revm-inspectors' `populate_state_diff` reports them).
+//! call traces (`trace`), its state diff (`stateDiff`: each changed account's balance, nonce, code and
+//! storage before and after, as revm-inspectors' `populate_state_diff` reports them) and its
+//! instruction trace (`vmTrace`, `parevm_trace::vm`).
 //!
 //! ```text
 //! block -> Chain::replay_block: per transaction (env, state before it)
@@ -9,8 +10,8 @@
 //!   -> trace: parity::flatten(tree) without block placement
 //!   -> stateDiff: writes against the state before: created (no balance before) -> "+"; otherwise
 //!      "*" {from, to} where different, "=" where not; unchanged accounts left out
+//!   -> vmTrace: a second run with VmTracer, codes from the state before
 //! ```
-//! `vmTrace` (an instruction-level trace) is refused by name: not built.
 
 use crate::context::RpcContext;
 use crate::error::{RpcError, RpcResult};
@@ -28,7 +29,7 @@ use parevm_evm_core::{
     AccountWrite, BalanceWrite, Env, ExecStatus, StateView, TxExecution, ViewError, KECCAK_EMPTY,
 };
 use parevm_trace::parity::{flatten, TxPlace};
-use parevm_trace::CallTracer;
+use parevm_trace::{CallTracer, VmTracer};
 use serde_json::Value;
 use std::collections::HashSet;
 
@@ -150,12 +151,22 @@ fn replay(
     } else {
         None
     };
+    let vm_trace = if types.contains(&TraceType::VmTrace) {
+        // A second run with the instruction recorder; the state before the transaction gives the codes.
+        let recorder = VmTracer::new(env.cfg.spec);
+        let mut exec = TxExecution::new(env.clone());
+        exec.set_tracer(Box::new(recorder.clone()));
+        exec.resume(view)?;
+        Some(recorder.vm_trace(|address| code_bytes(view, view.code_hash(address)?))?)
+    } else {
+        None
+    };
     Ok(TraceResultsWithTransactionHash {
         full_trace: TraceResults {
             output,
             state_diff,
             trace,
-            vm_trace: None,
+            vm_trace,
         },
         transaction_hash: place.tx_hash,
     })
@@ -166,11 +177,6 @@ fn replay_block_transactions(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
     a.at_most(2)?;
     let id: BlockId = a.req(0)?;
     let types: HashSet<TraceType> = a.req(1)?;
-    if types.contains(&TraceType::VmTrace) {
-        return Err(RpcError::Unsupported(
-            "vmTrace is not supported (trace and stateDiff are)".into(),
-        ));
-    }
     let block = ctx.state_block(Some(id))?;
     let per_tx = ctx.chain.replay_block(&block, None, |env, view, i| {
         let place = TxPlace {

@@ -434,6 +434,12 @@ pub fn tables(spec: SpecId) -> &'static Tables {
     TABLES[spec as usize].get_or_init(|| Box::new(build(spec).0))
 }
 
+/// How many words `op` pushes onto the stack (zero for an undefined opcode), as of the latest fork: what a
+/// tracer reads back after the instruction (Parity's `vmTrace`).
+pub fn stack_outputs(op: u8) -> usize {
+    facts()[op as usize].outputs as usize
+}
+
 /// Fork-independent opcode facts for block analysis: stack shape and static gas as of the latest fork. An
 /// opcode a fork does not have yet halts there, so its facts in an earlier fork only decide the halt reason.
 pub(crate) fn facts() -> &'static [OpFacts; 256] {
