@@ -1,7 +1,8 @@
 //! `eth_simulateV1` on the dev chain, where the client suite cannot compare with anvil (anvil 1.7.1's
 //! simulated blocks are numbered from 0 with a zero parent hash, state root and block context): blocks
 //! built on the head and on an earlier block, the dev chain's settings in force (chain id after
-//! `anvil_setChainId`, no execution requests), geth's execution-apis error codes, and nothing kept.
+//! `anvil_setChainId`, no execution requests), geth's execution-apis error codes, nothing kept, and a
+//! differential check: simulated blocks against the same transactions mined (status, gas, logs, bloom).
 
 mod common;
 
@@ -178,4 +179,97 @@ async fn a_creation_answers_its_code_and_a_revert_its_data_as_geth() {
         "the revert data in the error"
     );
     assert_eq!(sim[0]["transactions"].as_array().map(Vec::len), Some(2));
+}
+
+/// Init code of a counter: each call adds one to slot 0, logs the new value under topic 0xaa and returns
+/// it; it takes any value sent.
+const COUNTER_INIT: &str = "0x6015600a5f3960155ff35f54600101805f55805f5260aa60205fa160205ff3";
+
+/// A simulated block and the same transactions mined agree on every call: status, gas used and logs,
+/// and on the block's gas used and logs bloom. Transactions drawn from a fixed seed: value transfers,
+/// calls of a counter (which logs), value sent to it, from two senders.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn simulated_calls_equal_the_same_transactions_mined() {
+    let (_dev, m) = devnet(1);
+    let dev1 = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+    let init = COUNTER_INIT.replace(' ', "");
+    let created = result_of(
+        &m,
+        "eth_sendTransaction",
+        json!([{"from": DEV0, "data": init}]),
+    )
+    .await;
+    let r = result_of(&m, "eth_getTransactionReceipt", json!([created])).await;
+    let counter = r["contractAddress"]
+        .as_str()
+        .expect("a creation")
+        .to_owned();
+    let mut seed = 0x5eed_u64;
+    let mut next = || {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        seed >> 33
+    };
+    let mut logs_seen = 0;
+    for round in 0..4 {
+        let calls: Vec<Value> = (0..8)
+            .map(|_| {
+                let from = if next() % 2 == 0 { DEV0 } else { dev1 };
+                match next() % 3 {
+                    0 => json!({"from": from, "to": ADDR, "value": hex(1 + next() % 1000)}),
+                    1 => json!({"from": from, "to": counter}),
+                    _ => json!({"from": from, "to": counter, "value": hex(next() % 5)}),
+                }
+            })
+            .collect();
+        let sim = result_of(
+            &m,
+            "eth_simulateV1",
+            json!([{"blockStateCalls": [{"calls": calls}]}]),
+        )
+        .await;
+        let block = &sim[0];
+        result_of(&m, "evm_setAutomine", json!([false])).await;
+        let mut hashes = Vec::new();
+        for c in &calls {
+            hashes.push(result_of(&m, "eth_sendTransaction", json!([c])).await);
+        }
+        result_of(&m, "evm_mine", json!([])).await;
+        result_of(&m, "evm_setAutomine", json!([true])).await;
+        let mined = result_of(&m, "eth_getBlockByNumber", json!(["latest", false])).await;
+        assert_eq!(
+            mined["transactions"].as_array().map(Vec::len),
+            Some(8),
+            "round {round}"
+        );
+        assert_eq!(block["gasUsed"], mined["gasUsed"], "round {round}");
+        assert_eq!(block["logsBloom"], mined["logsBloom"], "round {round}");
+        for (i, h) in hashes.iter().enumerate() {
+            let r = result_of(&m, "eth_getTransactionReceipt", json!([h])).await;
+            let c = &block["calls"][i];
+            assert_eq!(c["status"], r["status"], "round {round} call {i}");
+            assert_eq!(c["gasUsed"], r["gasUsed"], "round {round} call {i}");
+            let strip = |logs: &Value| -> Vec<Value> {
+                logs.as_array()
+                    .map(|l| {
+                        l.iter()
+                            .map(|x| json!([x["address"], x["topics"], x["data"], x["logIndex"]]))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            assert_eq!(
+                strip(&c["logs"]),
+                strip(&r["logs"]),
+                "round {round} call {i}"
+            );
+            assert_eq!(c["status"], json!("0x1"), "round {round} call {i}");
+            logs_seen += strip(&r["logs"]).len();
+        }
+    }
+    assert!(
+        logs_seen >= 8,
+        "the counter was called and logged: {logs_seen}"
+    );
 }
