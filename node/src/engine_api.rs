@@ -92,6 +92,10 @@ impl EngineError {
 
 impl From<RpcError> for EngineError {
     fn from(e: RpcError) -> Self {
+        if e == RpcError::InsufficientFunds {
+            // geth's and op-reth's words and code (the devnet answers anvil's).
+            return Self::new(-32000, "insufficient funds for gas * price + value");
+        }
         let obj: ErrorObjectOwned = e.into();
         Self {
             data: obj.data().and_then(|d| serde_json::from_str(d.get()).ok()),

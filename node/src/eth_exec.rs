@@ -6,26 +6,35 @@
 //!
 //! ```text
 //! request + block id -> header, ForkParams -> CfgEnv (call settings) + BlockEnv (parevm-block's)
-//!                    -> parevm_rpc::convert::call_tx -> TxEnv -> call_on / estimate_on (state_at(n))
+//!   (+ block overrides) -> state_at(n) (+ state overrides laid over it: parevm_chain::overrides)
+//!   -> parevm_rpc::convert::call_tx -> TxEnv -> call_on / estimate_on
 //! ```
 //! Calls run in the block's own context (its number, timestamp, base fee), with the nonce and base-fee
-//! checks off, as geth and the devnet do.
+//! checks off, as geth and the devnet do; `eth_call` and `eth_estimateGas` take state and block overrides
+//! as op-reth does (the rules the devnet applies, `parevm_rpc::eth::overrides`).
 
 use crate::engine_api::EngineError;
 use crate::eth::{json, resolve, server, store, EthBackend, EthResult};
 use crate::ethereum::EthereumChain;
 use alloy_eips::{BlockId, BlockNumberOrTag};
+use alloy_primitives::B256;
 use alloy_primitives::U256;
-use alloy_rpc_types_eth::TransactionRequest;
+use alloy_rpc_types_eth::state::StateOverride;
+use alloy_rpc_types_eth::{BlockOverrides, TransactionRequest};
 use jsonrpsee::types::ErrorObjectOwned;
 use jsonrpsee::RpcModule;
 use parevm_chain::call::{call_on, estimate_on, out_of_gas};
+use parevm_chain::overrides::with_overrides;
 use parevm_chain::Estimate;
 use parevm_evm_core::{CfgEnv, Env, SpecId, StateView, TxEnv, TX_GAS_LIMIT_CAP};
+use parevm_rpc::eth::overrides::apply_block_overrides;
 use parevm_rpc::params::Args;
+use parevm_rpc::simulate::call::override_writes;
+use parevm_rpc::simulate::refuse_precompile_overrides;
 use parevm_rpc::RpcError;
 use parevm_storage::HistoricalState;
 use serde_json::Value;
+use std::collections::BTreeMap;
 
 /// An Ethereum-mode method body.
 pub(crate) type Handler = fn(&Args, &EthereumChain) -> EthResult<Value>;
@@ -71,12 +80,17 @@ fn call_context(
     let (mut cfg, block) = c.call_env(&header)?;
     cfg.disable_nonce_check = true;
     cfg.disable_base_fee = true;
-    let cap = if cfg.spec.is_enabled_in(SpecId::OSAKA) {
-        header.gas_limit.min(TX_GAS_LIMIT_CAP)
-    } else {
-        header.gas_limit
-    };
+    let cap = gas_cap(&cfg, header.gas_limit);
     Ok((number, cfg, block, cap))
+}
+
+/// The most gas one call may use in a block with `gas_limit` (EIP-7825's cap from Osaka).
+fn gas_cap(cfg: &CfgEnv, gas_limit: u64) -> u64 {
+    if cfg.spec.is_enabled_in(SpecId::OSAKA) {
+        gas_limit.min(TX_GAS_LIMIT_CAP)
+    } else {
+        gas_limit
+    }
 }
 
 fn view_err(e: impl std::fmt::Display) -> EngineError {
@@ -95,49 +109,107 @@ fn zero_fees_if_unpaid(tx: &parevm_evm_core::TxEnv, block: &mut parevm_evm_core:
     }
 }
 
-/// The request's transaction (nonce from the state when the request has none), its block environment with
-/// fees zeroed when it pays none, and the state at the block: what `eth_call`, `eth_estimateGas` (3
-/// arguments at most) and `eth_createAccessList` (2) run.
+/// What a call runs with before its state is read: the request, the EVM settings, the block context
+/// (block overrides in force), the gas cap, the state at the block and the state overrides.
+struct CallParts {
+    req: TransactionRequest,
+    cfg: CfgEnv,
+    block: parevm_evm_core::BlockEnv,
+    cap: u64,
+    state: HistoricalState,
+    state_overrides: Option<StateOverride>,
+    block_hashes: BTreeMap<u64, B256>,
+}
+
+/// The parts of a call with at most `max_args` arguments: `eth_call` and `eth_estimateGas` take state and
+/// block overrides as their third and fourth (`overrides`), `eth_createAccessList` none.
 fn call_parts(
     a: &Args,
     c: &dyn EthBackend,
     max_args: usize,
-) -> EthResult<(TxEnv, CfgEnv, parevm_evm_core::BlockEnv, HistoricalState)> {
+    overrides: bool,
+) -> EthResult<CallParts> {
     a.at_most(max_args)?;
     let req: TransactionRequest = a.req(0)?;
-    let (number, cfg, mut block, cap) = call_context(c, a.opt(1)?)?;
-    let state = c.store().state_at(number).map_err(store)?;
-    let mut tx = parevm_rpc::convert::call_tx(&req, cap);
-    if req.nonce.is_none() {
-        tx.nonce = state.nonce(tx.caller).map_err(view_err)?;
+    let (number, cfg, mut block, mut cap) = call_context(c, a.opt(1)?)?;
+    let (state_overrides, block_overrides): (Option<StateOverride>, Option<BlockOverrides>) =
+        if overrides {
+            (a.opt(2)?, a.opt(3)?)
+        } else {
+            (None, None)
+        };
+    let mut block_hashes = BTreeMap::new();
+    if let Some(b) = &block_overrides {
+        apply_block_overrides(&mut block, b).map_err(rpc)?;
+        if b.gas_limit.is_some() {
+            cap = gas_cap(&cfg, block.gas_limit);
+        }
+        block_hashes = b.block_hash.clone().unwrap_or_default();
     }
-    zero_fees_if_unpaid(&tx, &mut block);
-    Ok((tx, cfg, block, state))
+    if let Some(s) = &state_overrides {
+        refuse_precompile_overrides(s, cfg.spec).map_err(rpc)?;
+    }
+    let state = c.store().state_at(number).map_err(store)?;
+    Ok(CallParts {
+        req,
+        cfg,
+        block,
+        cap,
+        state,
+        state_overrides,
+        block_hashes,
+    })
 }
 
-/// `eth_call(request, block?)`.
+/// Runs `f` with the call's transaction (nonce from the state when the request has none), settings and
+/// block context (fees zeroed when it pays none) on the state at the block with the state overrides laid
+/// over it (geth's and op-reth's rules; nothing is kept).
+fn run_call<R>(
+    p: CallParts,
+    f: impl FnOnce(&dyn StateView, TxEnv, CfgEnv, parevm_evm_core::BlockEnv) -> EthResult<R>,
+) -> EthResult<R> {
+    let writes = match &p.state_overrides {
+        Some(s) => override_writes(s, &p.state).map_err(rpc)?,
+        None => Vec::new(),
+    };
+    with_overrides(&p.state, &writes, &p.block_hashes, |view| {
+        let mut tx = parevm_rpc::convert::call_tx(&p.req, p.cap);
+        if p.req.nonce.is_none() {
+            tx.nonce = view.nonce(tx.caller).map_err(view_err)?;
+        }
+        let mut block = p.block;
+        zero_fees_if_unpaid(&tx, &mut block);
+        f(view, tx, p.cfg, block)
+    })
+}
+
+/// `eth_call(request, block?, stateOverrides?, blockOverrides?)`.
 pub fn call(a: &Args, c: &dyn EthBackend) -> EthResult<Value> {
-    let (tx, cfg, block, state) = call_parts(a, c, 3)?;
-    let out = call_on(Env { cfg, block, tx }, &state).map_err(rpc)?;
+    let out = run_call(call_parts(a, c, 4, true)?, |view, tx, cfg, block| {
+        call_on(Env { cfg, block, tx }, view).map_err(rpc)
+    })?;
     if !out.status.is_success() {
         return Err(rpc(RpcError::from_failed(out.status, out.output)));
     }
     json(parevm_chain::call::call_output(&out))
 }
 
-/// `eth_estimateGas(request, block?)`: the binary search on the gas limit, capped by what the sender can
-/// pay at the request's price (gas and value only: calls pay no L1 or operator fee on OP, as in op-reth).
+/// `eth_estimateGas(request, block?, stateOverrides?, blockOverrides?)`: the binary search on the gas
+/// limit, capped by what the sender can pay at the request's price (gas and value only: calls pay no L1
+/// or operator fee on OP, as in op-reth).
 pub fn estimate_gas(a: &Args, c: &dyn EthBackend) -> EthResult<Value> {
-    let (tx, cfg, block, state) = call_parts(a, c, 3)?;
-    // The most gas the sender can pay for at the request's price (all of it when the price is zero).
-    let affordable = if tx.gas_price.is_zero() {
-        u64::MAX
-    } else {
-        let balance = state.balance(tx.caller).map_err(view_err)?;
-        u64::try_from(balance.saturating_sub(tx.value) / tx.gas_price).unwrap_or(u64::MAX)
-    };
-    let cap = affordable.min(tx.gas_limit);
-    match estimate_on(&state, &cfg, &block, &tx, cap).map_err(rpc)? {
+    let (cap, estimate) = run_call(call_parts(a, c, 4, true)?, |view, tx, cfg, block| {
+        // The most gas the sender can pay for at the request's price (all of it when the price is zero).
+        let affordable = if tx.gas_price.is_zero() {
+            u64::MAX
+        } else {
+            let balance = view.balance(tx.caller).map_err(view_err)?;
+            u64::try_from(balance.saturating_sub(tx.value) / tx.gas_price).unwrap_or(u64::MAX)
+        };
+        let cap = affordable.min(tx.gas_limit);
+        Ok((cap, estimate_on(view, &cfg, &block, &tx, cap).map_err(rpc)?))
+    })?;
+    match estimate {
         Estimate::Gas(g) => json(U256::from(g)),
         Estimate::Fails(out) if out_of_gas(&out) => Err(rpc(RpcError::Rejected(format!(
             "gas required exceeds allowance ({cap})"
@@ -158,7 +230,19 @@ fn is_precompile(a: &alloy_primitives::Address) -> bool {
 /// `eth_createAccessList(request, block?)`: runs the call, takes the accounts and slots it touched as the
 /// list, and runs again with that list until it stops changing; `gasUsed` is the last run's.
 pub fn create_access_list(a: &Args, c: &dyn EthBackend) -> EthResult<Value> {
-    let (mut tx, cfg, block, state) = call_parts(a, c, 2)?;
+    let CallParts {
+        req,
+        cfg,
+        mut block,
+        cap,
+        state,
+        ..
+    } = call_parts(a, c, 2, false)?;
+    let mut tx = parevm_rpc::convert::call_tx(&req, cap);
+    if req.nonce.is_none() {
+        tx.nonce = state.nonce(tx.caller).map_err(view_err)?;
+    }
+    zero_fees_if_unpaid(&tx, &mut block);
     // EIP-2930 lists warm addresses only from Berlin; the list is what a type-1+ transaction would carry.
     if tx.tx_type == parevm_evm_core::env::tx_type::LEGACY {
         tx.tx_type = parevm_evm_core::env::tx_type::EIP2930;

@@ -76,3 +76,56 @@ async fn op_calls_pay_no_l1_or_operator_fee() {
     let message = v["error"]["message"].as_str().unwrap_or_default();
     assert!(message.contains("not supported in OP mode"), "{v}");
 }
+
+/// State and block overrides in `eth_call` and `eth_estimateGas`, as op-reth takes them: code and a
+/// balance laid over the stored state, the block number and a block hash changed, nothing kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_take_state_and_block_overrides() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = start(dir.path(), None, 1).await;
+    let a = n.server.addr;
+    let probe = Address::repeat_byte(0xc0);
+    let poor = Address::repeat_byte(0xd0);
+    // NUMBER, BLOCKHASH(NUMBER - 1) and BALANCE(poor) as three words.
+    let code = format!(
+        "0x435f52600143034060205273{}3160405260605ff3",
+        alloy_primitives::hex::encode(poor)
+    );
+    let hash = format!("0x{}", "ab".repeat(32));
+    let word = |n: u64| format!("{n:064x}");
+    let out = result(
+        a,
+        "eth_call",
+        json!([
+            {"to": probe}, "latest",
+            {probe.to_string(): {"code": code}, poor.to_string(): {"balance": "0x2a"}},
+            {"number": "0x64", "blockHash": {"99": hash}}
+        ]),
+    )
+    .await;
+    let expected = format!("0x{}{}{}", word(0x64), "ab".repeat(32), word(0x2a));
+    assert_eq!(out, json!(expected));
+    // A transfer only the overridden balance pays for: estimated, and refused without the override.
+    let send = json!({"from": poor, "to": probe, "value": "0x10"});
+    let gas = result(
+        a,
+        "eth_estimateGas",
+        json!([send, "latest", {poor.to_string(): {"balance": "0xde0b6b3a7640000"}}]),
+    )
+    .await;
+    assert_eq!(hexu(&gas), U256::from(21_000));
+    let v = call(a, "eth_estimateGas", json!([send, "latest"])).await;
+    assert!(v.get("error").is_some(), "{v}");
+    // Nothing kept; moving a precompile is refused by name.
+    let state = n.node.store().state_at(0).unwrap();
+    assert_eq!(state.balance(poor).unwrap(), U256::ZERO);
+    let ecrecover = Address::with_last_byte(1);
+    let v = call(
+        a,
+        "eth_call",
+        json!([{"to": probe}, "latest", {ecrecover.to_string(): {"movePrecompileToAddress": probe}}]),
+    )
+    .await;
+    let message = v["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("precompile"), "{v}");
+}

@@ -52,6 +52,10 @@ pub enum RpcError {
     /// An error with its own code (`eth_simulateV1`'s execution-apis codes).
     #[error("{1}")]
     Coded(i32, String),
+    /// The sender cannot pay gas × price + value: anvil's words and code (-32003) here; `parevm node`
+    /// answers geth's and op-reth's (-32000, lower case) for it.
+    #[error("Insufficient funds for gas * price + value")]
+    InsufficientFunds,
 }
 
 impl RpcError {
@@ -135,6 +139,9 @@ impl From<RpcError> for ErrorObjectOwned {
             }
             RpcError::Internal(m) => ErrorObjectOwned::owned(code::INTERNAL, m, None::<()>),
             RpcError::Coded(c, m) => ErrorObjectOwned::owned(c, m, None::<()>),
+            RpcError::InsufficientFunds => {
+                ErrorObjectOwned::owned(code::TRANSACTION_REJECTED, e.to_string(), None::<()>)
+            }
             RpcError::Server(m) | RpcError::Unsupported(m) => {
                 ErrorObjectOwned::owned(code::SERVER, m, None::<()>)
             }
@@ -160,13 +167,10 @@ impl From<ChainError> for RpcError {
     }
 }
 
-/// anvil's words (-32003) for a sender that cannot pay, whether a call, an estimate or the pool finds it.
-const INSUFFICIENT_FUNDS: &str = "Insufficient funds for gas * price + value";
-
 impl From<PoolError> for RpcError {
     fn from(e: PoolError) -> Self {
         match e {
-            PoolError::InsufficientFunds { .. } => RpcError::Rejected(INSUFFICIENT_FUNDS.into()),
+            PoolError::InsufficientFunds { .. } => RpcError::InsufficientFunds,
             _ => RpcError::Rejected(e.to_string()),
         }
     }
@@ -195,7 +199,7 @@ impl From<TxError> for RpcError {
 /// How anvil reports a transaction the EVM refuses in a call.
 pub fn invalid_tx(i: &InvalidTx) -> RpcError {
     match i {
-        InvalidTx::InsufficientFunds { .. } => RpcError::Rejected(INSUFFICIENT_FUNDS.into()),
+        InvalidTx::InsufficientFunds { .. } => RpcError::InsufficientFunds,
         InvalidTx::IntrinsicGasTooLow { .. } => RpcError::Server("intrinsic gas too low".into()),
         InvalidTx::NonceMismatch { tx, state } if tx < state => {
             RpcError::Rejected("nonce too low".into())
