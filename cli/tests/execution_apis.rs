@@ -209,6 +209,100 @@ fn post(addr: &str, body: &str) -> Result<String, String> {
         .map_err(|e| e.to_string())
 }
 
+/// One JSON-RPC call's `result` (panics on an error answer).
+fn rpc_result(addr: &str, method: &str, params: Value) -> Value {
+    let body = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+    let answer = post(addr, &body.to_string()).unwrap_or_else(|e| panic!("{method}: {e}"));
+    let v: Value = serde_json::from_str(&answer).unwrap_or_else(|e| panic!("{method}: {e}"));
+    v.get("result")
+        .cloned()
+        .unwrap_or_else(|| panic!("{method} {params}: {v}", params = body["params"]))
+}
+
+/// The Parity trace namespace on the imported chain (no execution-apis case covers it), held to agree
+/// with itself and with the prestate tracer: per block, `trace_block` is the transactions'
+/// `trace_transaction`s in order; `trace_replayBlockTransactions` gives each transaction's traces without
+/// block placement, a state diff whose accounts the prestate tracer's diff also names, and a vmTrace; and
+/// `trace_replayTransaction` answers what the block replay did for that transaction. Returns the numbers
+/// of transactions, traces and vmTrace instructions seen.
+fn trace_namespace_agrees_with_itself(addr: &str) -> (usize, usize, usize) {
+    let head = rpc_result(addr, "eth_blockNumber", serde_json::json!([]));
+    let head = u64::from_str_radix(head.as_str().unwrap_or("0x0").trim_start_matches("0x"), 16)
+        .expect("a block number");
+    let all = serde_json::json!(["trace", "stateDiff", "vmTrace"]);
+    let (mut txs, mut traces, mut instructions) = (0, 0, 0);
+    fn count_ops(t: &Value) -> usize {
+        t["ops"]
+            .as_array()
+            .map_or(0, |ops| ops.iter().map(|o| 1 + count_ops(&o["sub"])).sum())
+    }
+    for n in 1..=head {
+        let tag = format!("{n:#x}");
+        let block = rpc_result(addr, "trace_block", serde_json::json!([tag]));
+        let replays = rpc_result(
+            addr,
+            "trace_replayBlockTransactions",
+            serde_json::json!([tag, all]),
+        );
+        let replays = replays.as_array().expect("a list").clone();
+        let mut joined = Vec::new();
+        for r in &replays {
+            let hash = &r["transactionHash"];
+            let tx = rpc_result(addr, "trace_transaction", serde_json::json!([hash]));
+            let tx = tx.as_array().expect("a list").clone();
+            let unplaced: Vec<Value> = tx
+                .iter()
+                .map(|t| {
+                    let mut t = t.clone();
+                    for k in [
+                        "blockHash",
+                        "blockNumber",
+                        "transactionHash",
+                        "transactionPosition",
+                    ] {
+                        t.as_object_mut().map(|o| o.remove(k));
+                    }
+                    t
+                })
+                .collect();
+            assert_eq!(r["trace"], Value::Array(unplaced), "block {n} tx {hash}");
+            let single = rpc_result(
+                addr,
+                "trace_replayTransaction",
+                serde_json::json!([hash, all]),
+            );
+            let mut expected = r.clone();
+            expected
+                .as_object_mut()
+                .map(|o| o.remove("transactionHash"));
+            assert_eq!(single, expected, "block {n} tx {hash}");
+            let prestate = rpc_result(
+                addr,
+                "debug_traceTransaction",
+                serde_json::json!([hash, {"tracer": "prestateTracer", "tracerConfig": {"diffMode": true}}]),
+            );
+            for account in r["stateDiff"].as_object().expect("a state diff").keys() {
+                let named = ["pre", "post"].iter().any(|side| {
+                    prestate[side]
+                        .as_object()
+                        .is_some_and(|m| m.keys().any(|k| k.eq_ignore_ascii_case(account)))
+                });
+                assert!(
+                    named,
+                    "block {n} tx {hash}: {account} not in the prestate diff {prestate}"
+                );
+            }
+            assert!(r["vmTrace"].is_object(), "block {n} tx {hash}");
+            instructions += count_ops(&r["vmTrace"]);
+            traces += tx.len();
+            txs += 1;
+            joined.extend(tx);
+        }
+        assert_eq!(block, Value::Array(joined), "block {n}");
+    }
+    (txs, traces, instructions)
+}
+
 fn hex_encode(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -378,6 +472,10 @@ fn execution_apis_tests_against_parevm_node() {
             }
         }
     }
+    let (txs, traces, instructions) = trace_namespace_agrees_with_itself(&node.addr);
+    println!(
+        "trace namespace: {txs} transactions, {traces} traces, {instructions} vmTrace instructions"
+    );
     drop(node);
 
     println!("| method | passed | failed |\n|---|---|---|");

@@ -1,10 +1,14 @@
-//! Ethereum mode's `debug_traceTransaction` and `debug_traceBlockByNumber`/`ByHash`: a stored block is
-//! replayed on the stored state after its parent, with the tracers the devnet serves
-//! (`parevm_rpc::debug::trace_one`: struct logger, callTracer, prestateTracer).
+//! Ethereum mode's `debug_traceTransaction`, `debug_traceBlockByNumber`/`ByHash` and Parity's
+//! `trace_block`, `trace_transaction`, `trace_replayBlockTransactions` and `trace_replayTransaction` (as
+//! reth serves them): a stored block is replayed on the stored state after its parent, with the tracers
+//! the devnet serves (`parevm_rpc::debug::trace_one`: struct logger, callTracer, prestateTracer;
+//! `parevm_rpc::trace_ns::traces_of` and `parevm_rpc::trace_replay::replay`: flat traces, state diffs,
+//! `vmTrace`).
 //!
 //! ```text
 //! block -> state_at(parent) -> Overlay -> EIP-4788 / EIP-2935 system calls (as the block ran them)
-//!       -> per transaction: trace_one(env, overlay) (traced ones), execute, apply its writes
+//!       -> per transaction: f(env, overlay, place) (traced ones: a debug tracer, Parity traces or a
+//!          replay with state diff and vmTrace), execute, apply its writes
 //!       -> struct logs in geth's form (as_geth)
 //! ```
 
@@ -14,9 +18,10 @@ use crate::ethereum::EthereumChain;
 use alloy_consensus::BlockBody;
 use alloy_eips::eip2935::HISTORY_STORAGE_ADDRESS;
 use alloy_eips::eip4788::BEACON_ROOTS_ADDRESS;
-use alloy_eips::BlockNumberOrTag;
+use alloy_eips::{BlockId, BlockNumberOrTag};
 use alloy_primitives::{Bytes, B256};
 use alloy_rpc_types_trace::geth::{DefaultFrame, GethDebugTracingOptions, GethTrace};
+use alloy_rpc_types_trace::parity::TraceType;
 use jsonrpsee::RpcModule;
 use parevm_block::input::BlockTx;
 use parevm_block::system::SYSTEM_CALL_GAS;
@@ -25,7 +30,9 @@ use parevm_evm_core::{
     execute_system_call, CfgEnv, Env, SpecId, StateView, TxExecution, KECCAK_EMPTY, SYSTEM_ADDRESS,
 };
 use parevm_parallel_commit::Overlay;
+use parevm_trace::parity::TxPlace;
 use serde_json::Value;
+use std::collections::HashSet;
 
 /// Adds the debug trace methods to an Ethereum-mode module.
 pub fn register_trace(m: &mut RpcModule<EthereumChain>) {
@@ -57,16 +64,78 @@ pub fn register_trace(m: &mut RpcModule<EthereumChain>) {
         let opts: GethDebugTracingOptions = a.opt(1)?.unwrap_or_default();
         block_json(c, hash, &opts)
     });
+    register(m, "trace_block", |a, c| {
+        a.at_most(1)?;
+        let id = BlockId::Number(a.req(0)?);
+        let Some((number, hash)) = crate::eth::resolve(c, id)? else {
+            return Ok(Value::Null);
+        };
+        if number == 0 {
+            return json(Vec::<Value>::new());
+        }
+        let traced = replay_block(c, hash, None, |env, view, place| {
+            Ok(parevm_rpc::trace_ns::traces_of(env, view, place)?)
+        })?;
+        json(
+            traced
+                .into_iter()
+                .flat_map(|t| t.result)
+                .collect::<Vec<_>>(),
+        )
+    });
+    register(m, "trace_transaction", |a, c| {
+        a.at_most(1)?;
+        let hash: B256 = a.req(0)?;
+        let Some(loc) = c.store().transaction_location(&hash).map_err(store)? else {
+            return Ok(Value::Null);
+        };
+        let mut traced = replay_block(
+            c,
+            loc.block_hash,
+            Some(loc.index as usize),
+            |env, view, place| Ok(parevm_rpc::trace_ns::traces_of(env, view, place)?),
+        )?;
+        json(traced.pop().map(|t| t.result))
+    });
+    register(m, "trace_replayBlockTransactions", |a, c| {
+        a.at_most(2)?;
+        let id: BlockId = a.req(0)?;
+        let types: HashSet<TraceType> = a.req(1)?;
+        let Some((number, hash)) = crate::eth::resolve(c, id)? else {
+            return Ok(Value::Null);
+        };
+        if number == 0 {
+            return json(Vec::<Value>::new());
+        }
+        let replayed = replay_block(c, hash, None, |env, view, place| {
+            Ok(parevm_rpc::trace_replay::replay(env, view, &types, place)?)
+        })?;
+        json(replayed.into_iter().map(|t| t.result).collect::<Vec<_>>())
+    });
+    register(m, "trace_replayTransaction", |a, c| {
+        a.at_most(2)?;
+        let hash: B256 = a.req(0)?;
+        let types: HashSet<TraceType> = a.req(1)?;
+        let Some(loc) = c.store().transaction_location(&hash).map_err(store)? else {
+            return Err(server("transaction not found"));
+        };
+        let mut replayed = replay_block(
+            c,
+            loc.block_hash,
+            Some(loc.index as usize),
+            |env, view, place| Ok(parevm_rpc::trace_replay::replay(env, view, &types, place)?),
+        )?;
+        match replayed.pop() {
+            Some(t) => json(t.result.full_trace),
+            None => Err(server("transaction not found")),
+        }
+    });
 }
 
 /// Struct logs as geth writes them (the execution-apis answers): zero `refund` and empty `memory` and
 /// `returnData` left out (geth's `omitempty`; the devnet keeps anvil's form), and a successful creation's
-/// `returnValue` is the deployed code (the state after the transaction holds it).
-fn as_geth(
-    frame: &mut DefaultFrame,
-    outcome: &parevm_evm_core::TxOutcome,
-    after: &dyn StateView,
-) -> Result<(), parevm_evm_core::ViewError> {
+/// `returnValue` is the code it deployed.
+fn as_geth(frame: &mut DefaultFrame, deployed: Option<Bytes>) {
     for log in &mut frame.struct_logs {
         if log.refund_counter == Some(0) {
             log.refund_counter = None;
@@ -78,13 +147,9 @@ fn as_geth(
             log.return_data = None;
         }
     }
-    if let (Some(created), true) = (outcome.created_address, outcome.status.is_success()) {
-        let code_hash = after.code_hash(created)?;
-        if !code_hash.is_zero() && code_hash != KECCAK_EMPTY {
-            frame.return_value = after.code_by_hash(code_hash)?.bytes().clone();
-        }
+    if let Some(code) = deployed {
+        frame.return_value = code;
     }
-    Ok(())
 }
 
 fn block_json(c: &EthereumChain, hash: B256, opts: &GethDebugTracingOptions) -> EthResult<Value> {
@@ -98,13 +163,45 @@ fn block_json(c: &EthereumChain, hash: B256, opts: &GethDebugTracingOptions) -> 
 }
 
 /// Replays block `hash` and traces its transactions up to `last` (all when `None`; only `last` itself
-/// when given).
+/// when given) with the debug tracers.
 fn trace_block(
     c: &EthereumChain,
     hash: B256,
     last: Option<usize>,
     opts: &GethDebugTracingOptions,
 ) -> EthResult<Vec<(B256, Value)>> {
+    let traced = replay_block(c, hash, last, |env, view, _| {
+        Ok(parevm_rpc::debug::trace_one(env, view, opts)?)
+    })?;
+    traced
+        .into_iter()
+        .map(|t| {
+            let mut trace = t.result;
+            if let GethTrace::Default(frame) = &mut trace {
+                as_geth(frame, t.deployed);
+            }
+            Ok((t.hash, json(trace)?))
+        })
+        .collect()
+}
+
+/// One replayed transaction: what `f` made of it, its hash, and the code it deployed when it was a
+/// successful creation (the struct logger's return value).
+struct Replayed<T> {
+    result: T,
+    hash: B256,
+    deployed: Option<Bytes>,
+}
+
+/// Replays block `hash` on the stored state after its parent (the system calls first, as the block ran
+/// them) up to transaction `last` (all when `None`): `f` gets each traced transaction (every one, or only
+/// `last` when given) with the state before it and its place in the block.
+fn replay_block<T>(
+    c: &EthereumChain,
+    hash: B256,
+    last: Option<usize>,
+    mut f: impl FnMut(&Env, &dyn StateView, &TxPlace) -> EthResult<T>,
+) -> EthResult<Vec<Replayed<T>>> {
     let s = c.store();
     let Some(header) = s.header_by_hash(&hash).map_err(store)? else {
         return Err(server(format!("block {hash} not found")));
@@ -170,8 +267,14 @@ fn trace_block(
             block: block.clone(),
             tx: tx_env_with_sender(tx, sender),
         };
-        let trace = if last.is_none_or(|l| l == i) {
-            Some(parevm_rpc::debug::trace_one(&env, &overlay, opts)?)
+        let place = TxPlace {
+            block_hash: hash,
+            block_number: header.number,
+            tx_hash: *tx.tx_hash(),
+            tx_position: i as u64,
+        };
+        let traced = if last.is_none_or(|l| l == i) {
+            Some(f(&env, &overlay, &place)?)
         } else {
             None
         };
@@ -179,11 +282,25 @@ fn trace_block(
             .resume(&overlay)
             .map_err(|e| server(format!("replaying transaction {i} of block {hash}: {e}")))?;
         overlay.apply(&outcome.writes);
-        if let Some(mut trace) = trace {
-            if let GethTrace::Default(frame) = &mut trace {
-                as_geth(frame, &outcome, &overlay).map_err(view_err)?;
+        if let Some(result) = traced {
+            let mut deployed = None;
+            if let (Some(created), true) = (outcome.created_address, outcome.status.is_success()) {
+                let code_hash = overlay.code_hash(created).map_err(view_err)?;
+                if !code_hash.is_zero() && code_hash != KECCAK_EMPTY {
+                    deployed = Some(
+                        overlay
+                            .code_by_hash(code_hash)
+                            .map_err(view_err)?
+                            .bytes()
+                            .clone(),
+                    );
+                }
             }
-            out.push((*tx.tx_hash(), json(trace)?));
+            out.push(Replayed {
+                result,
+                hash: *tx.tx_hash(),
+                deployed,
+            });
         }
     }
     Ok(out)

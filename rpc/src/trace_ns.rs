@@ -37,8 +37,9 @@ fn tree_of(env: &Env, view: &dyn StateView) -> RpcResult<CallFrame> {
         .ok_or_else(|| RpcError::Internal("call tracer saw no frame".into()))
 }
 
-/// The Parity traces of the transaction `env` at `place`, run on `view`.
-fn traces_of(
+/// The Parity traces of the transaction `env` at `place`, run on `view` (`parevm node` answers with it
+/// too).
+pub fn traces_of(
     env: &Env,
     view: &dyn StateView,
     place: &TxPlace,

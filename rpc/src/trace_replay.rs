@@ -116,8 +116,9 @@ fn account_diff(view: &dyn StateView, w: &AccountWrite) -> Result<Option<Account
     Ok(Some(diff))
 }
 
-/// The transaction `env` run on `view` with the traces `types` asks for.
-fn replay(
+/// The transaction `env` at `place` run on `view` (the state before it) with the traces `types` asks
+/// for (`parevm node` answers with it too).
+pub fn replay(
     env: &Env,
     view: &dyn StateView,
     types: &HashSet<TraceType>,
