@@ -223,7 +223,8 @@ fn rpc_result(addr: &str, method: &str, params: Value) -> Value {
 /// with itself and with the prestate tracer: per block, `trace_block` is the transactions'
 /// `trace_transaction`s in order; `trace_replayBlockTransactions` gives each transaction's traces without
 /// block placement, a state diff whose accounts the prestate tracer's diff also names, and a vmTrace; and
-/// `trace_replayTransaction` answers what the block replay did for that transaction. Returns the numbers
+/// `trace_replayTransaction` answers what the block replay did for that transaction; `trace_filter` over
+/// the chain is every block's traces, filtered and paged as the same list is. Returns the numbers
 /// of transactions, traces and vmTrace instructions seen.
 fn trace_namespace_agrees_with_itself(addr: &str) -> (usize, usize, usize) {
     let head = rpc_result(addr, "eth_blockNumber", serde_json::json!([]));
@@ -231,6 +232,7 @@ fn trace_namespace_agrees_with_itself(addr: &str) -> (usize, usize, usize) {
         .expect("a block number");
     let all = serde_json::json!(["trace", "stateDiff", "vmTrace"]);
     let (mut txs, mut traces, mut instructions) = (0, 0, 0);
+    let mut every = Vec::new();
     fn count_ops(t: &Value) -> usize {
         t["ops"]
             .as_array()
@@ -298,8 +300,41 @@ fn trace_namespace_agrees_with_itself(addr: &str) -> (usize, usize, usize) {
             txs += 1;
             joined.extend(tx);
         }
+        every.extend(joined.iter().cloned());
         assert_eq!(block, Value::Array(joined), "block {n}");
     }
+    // trace_filter: the whole range is every block's traces; an address filter and a page of them are
+    // what the same filter and slice of that list give.
+    let range = serde_json::json!({"fromBlock": "0x1", "toBlock": format!("{head:#x}")});
+    let filtered = rpc_result(addr, "trace_filter", serde_json::json!([range]));
+    assert_eq!(
+        filtered,
+        Value::Array(every.clone()),
+        "trace_filter of every block"
+    );
+    let to = every
+        .iter()
+        .find_map(|t| t["action"]["to"].as_str())
+        .expect("a call")
+        .to_owned();
+    let to_it: Vec<Value> = every
+        .iter()
+        .filter(|t| t["action"]["to"].as_str() == Some(to.as_str()))
+        .cloned()
+        .collect();
+    let mut f = range.clone();
+    f["toAddress"] = serde_json::json!([to]);
+    assert_eq!(
+        rpc_result(addr, "trace_filter", serde_json::json!([f])),
+        Value::Array(to_it.clone())
+    );
+    f["after"] = serde_json::json!(1);
+    f["count"] = serde_json::json!(2);
+    let page: Vec<Value> = to_it.iter().skip(1).take(2).cloned().collect();
+    assert_eq!(
+        rpc_result(addr, "trace_filter", serde_json::json!([f])),
+        Value::Array(page)
+    );
     (txs, traces, instructions)
 }
 

@@ -1,5 +1,5 @@
 //! Ethereum mode's `debug_traceTransaction`, `debug_traceBlockByNumber`/`ByHash` and Parity's
-//! `trace_block`, `trace_transaction`, `trace_replayBlockTransactions` and `trace_replayTransaction` (as
+//! `trace_block`, `trace_transaction`, `trace_filter`, `trace_replayBlockTransactions` and `trace_replayTransaction` (as
 //! reth serves them): a stored block is replayed on the stored state after its parent, with the tracers
 //! the devnet serves (`parevm_rpc::debug::trace_one`: struct logger, callTracer, prestateTracer;
 //! `parevm_rpc::trace_ns::traces_of` and `parevm_rpc::trace_replay::replay`: flat traces, state diffs,
@@ -30,6 +30,7 @@ use parevm_evm_core::{
     execute_system_call, CfgEnv, Env, SpecId, StateView, TxExecution, KECCAK_EMPTY, SYSTEM_ADDRESS,
 };
 use parevm_parallel_commit::Overlay;
+use parevm_rpc::trace_ns::{filter_traces, TraceFilter};
 use parevm_trace::parity::TxPlace;
 use serde_json::Value;
 use std::collections::HashSet;
@@ -96,6 +97,36 @@ pub fn register_trace(m: &mut RpcModule<EthereumChain>) {
             |env, view, place| Ok(parevm_rpc::trace_ns::traces_of(env, view, place)?),
         )?;
         json(traced.pop().map(|t| t.result))
+    });
+    register(m, "trace_filter", |a, c| {
+        a.at_most(1)?;
+        let f: TraceFilter = a.req(0)?;
+        let head = c.store().head().map_err(store)?.0.number;
+        let number = |tag: Option<BlockNumberOrTag>| -> EthResult<u64> {
+            match tag {
+                None => Ok(head),
+                Some(t) => crate::eth::resolve(c, BlockId::Number(t))?
+                    .map(|(n, _)| n)
+                    .ok_or_else(|| {
+                        crate::engine_api::EngineError::from(parevm_rpc::RpcError::InvalidParams(
+                            format!("unknown block {t}"),
+                        ))
+                    }),
+            }
+        };
+        let (from, to) = (number(f.from_block)?, number(f.to_block)?);
+        let traces = filter_traces(&f, from, to, |n| {
+            let hash = match c.store().hash_by_number(n) {
+                Ok(Some(hash)) if n > 0 => hash,
+                _ => return Ok(Vec::new()),
+            };
+            let traced = replay_block(c, hash, None, |env, view, place| {
+                Ok(parevm_rpc::trace_ns::traces_of(env, view, place)?)
+            })
+            .map_err(|e| parevm_rpc::RpcError::Server(e.message))?;
+            Ok(traced.into_iter().flat_map(|t| t.result).collect())
+        })?;
+        json(traces)
     });
     register(m, "trace_replayBlockTransactions", |a, c| {
         a.at_most(2)?;

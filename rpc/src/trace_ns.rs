@@ -109,15 +109,22 @@ fn trace_block(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
     }
 }
 
+/// `trace_filter`'s parameter.
 #[derive(serde::Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct TraceFilter {
-    from_block: Option<BlockNumberOrTag>,
-    to_block: Option<BlockNumberOrTag>,
-    from_address: Option<Vec<Address>>,
-    to_address: Option<Vec<Address>>,
-    after: Option<u64>,
-    count: Option<u64>,
+pub struct TraceFilter {
+    /// First block (the head when absent).
+    pub from_block: Option<BlockNumberOrTag>,
+    /// Last block (the head when absent).
+    pub to_block: Option<BlockNumberOrTag>,
+    /// Keep traces from one of these (any when absent or empty).
+    pub from_address: Option<Vec<Address>>,
+    /// Keep traces to one of these (any when absent or empty).
+    pub to_address: Option<Vec<Address>>,
+    /// Traces to skip.
+    pub after: Option<u64>,
+    /// Most traces to keep.
+    pub count: Option<u64>,
 }
 
 /// The address a trace goes to: the callee, or the contract a creation made.
@@ -137,21 +144,15 @@ fn source(t: &LocalizedTransactionTrace) -> Option<Address> {
     }
 }
 
-/// `trace_filter({fromBlock, toBlock, fromAddress, toAddress, after, count})`: the traces of the range
-/// (at most [`FILTER_BLOCKS`] blocks) from one of `fromAddress` and to one of `toAddress` (either list
-/// absent or empty: any), skipping `after` and keeping at most `count`.
-fn trace_filter(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
-    a.at_most(1)?;
-    let f: TraceFilter = a.req(0)?;
-    let number = |tag: Option<BlockNumberOrTag>, default: u64| match tag {
-        None => Ok(default),
-        Some(t) => ctx
-            .block_by_tag(t)
-            .map(|b| b.number())
-            .ok_or_else(|| RpcError::InvalidParams(format!("unknown block {t}"))),
-    };
-    let head = ctx.chain.head().number();
-    let (from, to) = (number(f.from_block, head)?, number(f.to_block, head)?);
+/// The traces of blocks `from..=to` (`block_traces` gives a block's, at most [`FILTER_BLOCKS`] blocks)
+/// from one of `fromAddress` and to one of `toAddress` (either list absent or empty: any), skipping
+/// `after` and keeping at most `count`: `trace_filter` of the devnet and of `parevm node`.
+pub fn filter_traces(
+    f: &TraceFilter,
+    from: u64,
+    to: u64,
+    mut block_traces: impl FnMut(u64) -> RpcResult<Vec<LocalizedTransactionTrace>>,
+) -> RpcResult<Vec<LocalizedTransactionTrace>> {
     if from > to {
         return Err(RpcError::InvalidParams(format!(
             "fromBlock {from} is after toBlock {to}"
@@ -169,11 +170,8 @@ fn trace_filter(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
     };
     let mut out = Vec::new();
     for n in from..=to {
-        let Some(block) = ctx.chain.block_by_number(n) else {
-            continue;
-        };
         out.extend(
-            block_traces(ctx, &block)?
+            block_traces(n)?
                 .into_iter()
                 .filter(|t| wanted(&f.from_address, source(t)) && wanted(&f.to_address, target(t))),
         );
@@ -182,7 +180,28 @@ fn trace_filter(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
     let count = f
         .count
         .map_or(usize::MAX, |c| usize::try_from(c).unwrap_or(usize::MAX));
-    json(out.into_iter().skip(after).take(count).collect::<Vec<_>>())
+    Ok(out.into_iter().skip(after).take(count).collect())
+}
+
+/// `trace_filter({fromBlock, toBlock, fromAddress, toAddress, after, count})`.
+fn trace_filter(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
+    a.at_most(1)?;
+    let f: TraceFilter = a.req(0)?;
+    let number = |tag: Option<BlockNumberOrTag>, default: u64| match tag {
+        None => Ok(default),
+        Some(t) => ctx
+            .block_by_tag(t)
+            .map(|b| b.number())
+            .ok_or_else(|| RpcError::InvalidParams(format!("unknown block {t}"))),
+    };
+    let head = ctx.chain.head().number();
+    let (from, to) = (number(f.from_block, head)?, number(f.to_block, head)?);
+    json(filter_traces(&f, from, to, |n| {
+        match ctx.chain.block_by_number(n) {
+            Some(block) => block_traces(ctx, &block),
+            None => Ok(Vec::new()),
+        }
+    })?)
 }
 
 /// Registers the methods.
