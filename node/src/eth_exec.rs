@@ -19,18 +19,14 @@ use crate::ethereum::EthereumChain;
 use alloy_eips::{BlockId, BlockNumberOrTag};
 use alloy_primitives::B256;
 use alloy_primitives::U256;
-use alloy_rpc_types_eth::state::StateOverride;
-use alloy_rpc_types_eth::{BlockOverrides, TransactionRequest};
+use alloy_rpc_types_eth::TransactionRequest;
 use jsonrpsee::types::ErrorObjectOwned;
 use jsonrpsee::RpcModule;
 use parevm_chain::call::{call_on, estimate_on, out_of_gas};
-use parevm_chain::overrides::with_overrides;
 use parevm_chain::Estimate;
 use parevm_evm_core::{CfgEnv, Env, SpecId, StateView, TxEnv, TX_GAS_LIMIT_CAP};
-use parevm_rpc::eth::overrides::apply_block_overrides;
+use parevm_rpc::eth::overrides::{run_overridden, CallOverrides};
 use parevm_rpc::params::Args;
-use parevm_rpc::simulate::call::override_writes;
-use parevm_rpc::simulate::refuse_precompile_overrides;
 use parevm_rpc::RpcError;
 use parevm_storage::HistoricalState;
 use serde_json::Value;
@@ -110,14 +106,14 @@ fn zero_fees_if_unpaid(tx: &parevm_evm_core::TxEnv, block: &mut parevm_evm_core:
 }
 
 /// What a call runs with before its state is read: the request, the EVM settings, the block context
-/// (block overrides in force), the gas cap, the state at the block and the state overrides.
+/// (block overrides in force), the gas cap, the state at the block and the overrides.
 struct CallParts {
     req: TransactionRequest,
     cfg: CfgEnv,
     block: parevm_evm_core::BlockEnv,
     cap: u64,
     state: HistoricalState,
-    state_overrides: Option<StateOverride>,
+    overrides: CallOverrides,
     block_hashes: BTreeMap<u64, B256>,
 }
 
@@ -132,22 +128,17 @@ fn call_parts(
     a.at_most(max_args)?;
     let req: TransactionRequest = a.req(0)?;
     let (number, cfg, mut block, mut cap) = call_context(c, a.opt(1)?)?;
-    let (state_overrides, block_overrides): (Option<StateOverride>, Option<BlockOverrides>) =
-        if overrides {
-            (a.opt(2)?, a.opt(3)?)
-        } else {
-            (None, None)
-        };
-    let mut block_hashes = BTreeMap::new();
-    if let Some(b) = &block_overrides {
-        apply_block_overrides(&mut block, b).map_err(rpc)?;
-        if b.gas_limit.is_some() {
-            cap = gas_cap(&cfg, block.gas_limit);
+    let overrides = if overrides {
+        CallOverrides {
+            state: a.opt(2)?,
+            block: a.opt(3)?,
         }
-        block_hashes = b.block_hash.clone().unwrap_or_default();
-    }
-    if let Some(s) = &state_overrides {
-        refuse_precompile_overrides(s, cfg.spec).map_err(rpc)?;
+    } else {
+        CallOverrides::default()
+    };
+    let block_hashes = overrides.prepare(&mut block, cfg.spec).map_err(rpc)?;
+    if overrides.sets_gas_limit() {
+        cap = gas_cap(&cfg, block.gas_limit);
     }
     let state = c.store().state_at(number).map_err(store)?;
     Ok(CallParts {
@@ -156,7 +147,7 @@ fn call_parts(
         block,
         cap,
         state,
-        state_overrides,
+        overrides,
         block_hashes,
     })
 }
@@ -168,19 +159,26 @@ fn run_call<R>(
     p: CallParts,
     f: impl FnOnce(&dyn StateView, TxEnv, CfgEnv, parevm_evm_core::BlockEnv) -> EthResult<R>,
 ) -> EthResult<R> {
-    let writes = match &p.state_overrides {
-        Some(s) => override_writes(s, &p.state).map_err(rpc)?,
-        None => Vec::new(),
-    };
-    with_overrides(&p.state, &writes, &p.block_hashes, |view| {
-        let mut tx = parevm_rpc::convert::call_tx(&p.req, p.cap);
-        if p.req.nonce.is_none() {
-            tx.nonce = view.nonce(tx.caller).map_err(view_err)?;
-        }
-        let mut block = p.block;
-        zero_fees_if_unpaid(&tx, &mut block);
-        f(view, tx, p.cfg, block)
-    })
+    let CallParts {
+        req,
+        cfg,
+        mut block,
+        cap,
+        state,
+        overrides,
+        block_hashes,
+    } = p;
+    run_overridden(
+        &state,
+        overrides.state.as_ref(),
+        &block_hashes,
+        &req,
+        cap,
+        |view, tx| {
+            zero_fees_if_unpaid(&tx, &mut block);
+            f(view, tx, cfg, block)
+        },
+    )
 }
 
 /// `eth_call(request, block?, stateOverrides?, blockOverrides?)`.

@@ -21,7 +21,7 @@ use alloy_eips::eip4788::BEACON_ROOTS_ADDRESS;
 use alloy_eips::{BlockId, BlockNumberOrTag};
 use alloy_primitives::{Bytes, B256};
 use alloy_rpc_types_trace::geth::{DefaultFrame, GethDebugTracingOptions, GethTrace};
-use alloy_rpc_types_trace::parity::TraceType;
+use alloy_rpc_types_trace::parity::{LocalizedTransactionTrace, TraceType};
 use jsonrpsee::RpcModule;
 use parevm_block::input::BlockTx;
 use parevm_block::system::SYSTEM_CALL_GAS;
@@ -74,15 +74,7 @@ pub fn register_trace(m: &mut RpcModule<EthereumChain>) {
         if number == 0 {
             return json(Vec::<Value>::new());
         }
-        let traced = replay_block(c, hash, None, |env, view, place| {
-            Ok(parevm_rpc::trace_ns::traces_of(env, view, place)?)
-        })?;
-        json(
-            traced
-                .into_iter()
-                .flat_map(|t| t.result)
-                .collect::<Vec<_>>(),
-        )
+        json(parity_traces(c, hash, None)?)
     });
     register(m, "trace_transaction", |a, c| {
         a.at_most(1)?;
@@ -90,13 +82,7 @@ pub fn register_trace(m: &mut RpcModule<EthereumChain>) {
         let Some(loc) = c.store().transaction_location(&hash).map_err(store)? else {
             return Ok(Value::Null);
         };
-        let mut traced = replay_block(
-            c,
-            loc.block_hash,
-            Some(loc.index as usize),
-            |env, view, place| Ok(parevm_rpc::trace_ns::traces_of(env, view, place)?),
-        )?;
-        json(traced.pop().map(|t| t.result))
+        json(parity_traces(c, loc.block_hash, Some(loc.index as usize))?)
     });
     register(m, "trace_filter", |a, c| {
         a.at_most(1)?;
@@ -116,15 +102,12 @@ pub fn register_trace(m: &mut RpcModule<EthereumChain>) {
         };
         let (from, to) = (number(f.from_block)?, number(f.to_block)?);
         let traces = filter_traces(&f, from, to, |n| {
-            let hash = match c.store().hash_by_number(n) {
-                Ok(Some(hash)) if n > 0 => hash,
-                _ => return Ok(Vec::new()),
-            };
-            let traced = replay_block(c, hash, None, |env, view, place| {
-                Ok(parevm_rpc::trace_ns::traces_of(env, view, place)?)
-            })
-            .map_err(|e| parevm_rpc::RpcError::Server(e.message))?;
-            Ok(traced.into_iter().flat_map(|t| t.result).collect())
+            let server =
+                |e: crate::engine_api::EngineError| parevm_rpc::RpcError::Server(e.message);
+            match c.store().hash_by_number(n).map_err(store).map_err(server)? {
+                Some(hash) if n > 0 => parity_traces(c, hash, None).map_err(server),
+                _ => Ok(Vec::new()),
+            }
         })?;
         json(traces)
     });
@@ -161,6 +144,18 @@ pub fn register_trace(m: &mut RpcModule<EthereumChain>) {
             None => Err(server("transaction not found")),
         }
     });
+}
+
+/// The Parity traces of block `hash`'s transactions (only transaction `last` when given), in order.
+fn parity_traces(
+    c: &EthereumChain,
+    hash: B256,
+    last: Option<usize>,
+) -> EthResult<Vec<LocalizedTransactionTrace>> {
+    let traced = replay_block(c, hash, last, |env, view, place| {
+        Ok(parevm_rpc::trace_ns::traces_of(env, view, place)?)
+    })?;
+    Ok(traced.into_iter().flat_map(|t| t.result).collect())
 }
 
 /// Struct logs as geth writes them (the execution-apis answers): zero `refund` and empty `memory` and

@@ -17,11 +17,12 @@ use crate::error::{RpcError, RpcResult};
 use crate::simulate::call::override_writes;
 use crate::simulate::refuse_precompile_overrides;
 use alloy_eips::BlockId;
+use alloy_primitives::B256;
 use alloy_rpc_types_eth::state::StateOverride;
 use alloy_rpc_types_eth::{BlockOverrides, TransactionRequest};
 use parevm_chain::builder::tx_gas_cap;
 use parevm_chain::overrides::with_overrides;
-use parevm_evm_core::{BlockEnv, CfgEnv, StateView, TxEnv};
+use parevm_evm_core::{BlockEnv, CfgEnv, SpecId, StateView, TxEnv};
 use std::collections::BTreeMap;
 
 /// A call's overrides, as the request gave them.
@@ -77,6 +78,51 @@ pub fn apply_block_overrides(benv: &mut BlockEnv, o: &BlockOverrides) -> RpcResu
     Ok(())
 }
 
+impl CallOverrides {
+    /// Checks the state overrides against `spec`'s precompiles (moves and code over one are refused) and
+    /// puts the block overrides into `benv`; returns the block hashes BLOCKHASH answers first. The
+    /// devnet's and `parevm node`'s calls both start here.
+    pub fn prepare(&self, benv: &mut BlockEnv, spec: SpecId) -> RpcResult<BTreeMap<u64, B256>> {
+        if let Some(s) = &self.state {
+            refuse_precompile_overrides(s, spec)?;
+        }
+        let Some(b) = &self.block else {
+            return Ok(BTreeMap::new());
+        };
+        apply_block_overrides(benv, b)?;
+        Ok(b.block_hash.clone().unwrap_or_default())
+    }
+
+    /// True when the block overrides change the gas limit (the call's gas cap follows it).
+    pub fn sets_gas_limit(&self) -> bool {
+        self.block.as_ref().is_some_and(|b| b.gas_limit.is_some())
+    }
+}
+
+/// Runs `f` on `view` with `state` (the state overrides, if any) laid over it and BLOCKHASH answering
+/// `block_hashes` first, with the request's transaction at gas cap `cap`, its missing nonce read from that
+/// overridden state (a creation's address depends on it).
+pub fn run_overridden<R, E: From<RpcError>>(
+    view: &(dyn StateView + Sync),
+    state: Option<&StateOverride>,
+    block_hashes: &BTreeMap<u64, B256>,
+    req: &TransactionRequest,
+    cap: u64,
+    f: impl FnOnce(&dyn StateView, TxEnv) -> Result<R, E>,
+) -> Result<R, E> {
+    let writes = match state {
+        Some(s) => override_writes(s, view)?,
+        None => Vec::new(),
+    };
+    with_overrides(view, &writes, block_hashes, |v| {
+        let mut tx = convert::call_tx(req, cap);
+        if req.nonce.is_none() {
+            tx.nonce = v.nonce(tx.caller).map_err(RpcError::from)?;
+        }
+        f(v, tx)
+    })
+}
+
 /// Runs `f` for the call `req` at `id` with `overrides` in force: on the state at the block (for
 /// `pending`, after the pending block) with the state overrides laid over it, in the block context with
 /// the block overrides, with the call settings and the request's transaction, whose missing nonce is
@@ -89,30 +135,20 @@ pub fn run_with_overrides<R>(
     f: impl FnOnce(&dyn StateView, CfgEnv, BlockEnv, TxEnv) -> RpcResult<R>,
 ) -> RpcResult<R> {
     let (number, mut benv, mut cap) = call_context(ctx, id)?;
-    let mut block_hashes = BTreeMap::new();
-    if let Some(b) = &overrides.block {
-        apply_block_overrides(&mut benv, b)?;
-        if b.gas_limit.is_some() {
-            cap = tx_gas_cap(ctx.chain.config(), benv.gas_limit);
-        }
-        block_hashes = b.block_hash.clone().unwrap_or_default();
-    }
     let cfg = ctx.chain.call_cfg();
-    if let Some(s) = &overrides.state {
-        refuse_precompile_overrides(s, cfg.spec)?;
+    let block_hashes = overrides.prepare(&mut benv, cfg.spec)?;
+    if overrides.sets_gas_limit() {
+        cap = tx_gas_cap(ctx.chain.config(), benv.gas_limit);
     }
-    let run = |view: &(dyn StateView + Sync)| -> RpcResult<R> {
-        let writes = match &overrides.state {
-            Some(s) => override_writes(s, view)?,
-            None => Vec::new(),
-        };
-        with_overrides(view, &writes, &block_hashes, |v| {
-            let mut tx = convert::call_tx(req, cap);
-            if req.nonce.is_none() {
-                tx.nonce = v.nonce(tx.caller)?;
-            }
-            f(v, cfg, benv, tx)
-        })
+    let run = |view: &(dyn StateView + Sync)| {
+        run_overridden(
+            view,
+            overrides.state.as_ref(),
+            &block_hashes,
+            req,
+            cap,
+            |v, tx| f(v, cfg, benv, tx),
+        )
     };
     if RpcContext::is_pending(id) {
         ctx.chain
