@@ -24,67 +24,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-/// A simulation on a block below the head: the store keeps the trie of the head only, so the state root
-/// of a simulated block over an older state is not computed, and parevm refuses the request by name.
-const OLD_BASE: &str =
-    "eth_simulateV1 on a block below the head is refused (state root over an older state)";
-/// A state override that moves a precompile (`movePrecompileToAddress`) or puts code over one: evm-core
-/// runs the fork's fixed precompile set, so parevm refuses the override by name (the checks geth makes
-/// first, such as moving an account that is not a precompile, do answer as geth does).
-const PRECOMPILE_OVERRIDE: &str =
-    "eth_simulateV1 precompile overrides are refused (fixed precompile set)";
-
 /// Cases that fail today, each with why. Names are `<method>/<file stem>`.
-const EXPECTED_FAILURES: &[(&str, &str)] = &[
-    (
-        "eth_simulateV1/ethSimulate-empty-with-block-num-set-firstblock",
-        OLD_BASE,
-    ),
-    (
-        "eth_simulateV1/ethSimulate-empty-with-block-num-set-minusone",
-        OLD_BASE,
-    ),
-    (
-        "eth_simulateV1/ethSimulate-extcodehash-precompile",
-        PRECOMPILE_OVERRIDE,
-    ),
-    (
-        "eth_simulateV1/ethSimulate-move-ecrecover-and-call",
-        PRECOMPILE_OVERRIDE,
-    ),
-    (
-        "eth_simulateV1/ethSimulate-move-ecrecover-and-call-old-and-new",
-        PRECOMPILE_OVERRIDE,
-    ),
-    (
-        "eth_simulateV1/ethSimulate-move-ecrecover-twice-and-call",
-        PRECOMPILE_OVERRIDE,
-    ),
-    (
-        "eth_simulateV1/ethSimulate-move-two-accounts-to-same-38023",
-        PRECOMPILE_OVERRIDE,
-    ),
-    (
-        "eth_simulateV1/ethSimulate-override-ecrecover",
-        PRECOMPILE_OVERRIDE,
-    ),
-    (
-        "eth_simulateV1/ethSimulate-override-identity",
-        PRECOMPILE_OVERRIDE,
-    ),
-    (
-        "eth_simulateV1/ethSimulate-override-sha256",
-        PRECOMPILE_OVERRIDE,
-    ),
-    (
-        "eth_simulateV1/ethSimulate-use-as-many-features-as-possible",
-        PRECOMPILE_OVERRIDE,
-    ),
-];
+const EXPECTED_FAILURES: &[(&str, &str)] = &[];
 
 /// Pinned totals: every `.io` file is one case.
-const EXPECTED_PASSED: usize = 221;
-const EXPECTED_FAILED: usize = 11;
+const EXPECTED_PASSED: usize = 232;
+const EXPECTED_FAILED: usize = 0;
 
 fn parevm() -> Command {
     Command::new(env!("CARGO_BIN_EXE_parevm"))

@@ -33,6 +33,7 @@ pub mod frame_mode;
 pub mod interpreter;
 pub mod journal;
 pub mod outcome;
+pub mod precompile_moves;
 pub mod precompile_split;
 pub mod precompiles;
 pub mod rules;

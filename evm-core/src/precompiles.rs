@@ -163,6 +163,17 @@ pub fn run_in(
     if !possible(address) {
         return None;
     }
+    run_moved(precompiles, address, input, gas_limit)
+}
+
+/// [`run_in`] for a set whose precompiles may sit at any address (one with moved precompiles,
+/// [`crate::precompile_moves`]): no leading-zero shortcut.
+pub fn run_moved(
+    precompiles: &Precompiles,
+    address: &Address,
+    input: &[u8],
+    gas_limit: u64,
+) -> Option<PrecompileCall> {
     let p = precompiles.get(address)?;
     Some(match p.execute(input, gas_limit, 0) {
         Ok(out) => match out.status {

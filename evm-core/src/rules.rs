@@ -7,6 +7,8 @@
 //!              -> rules.deposits()                        deposit-style transactions (mint, no fees) or none
 //!              -> rules.extra_fee(env, state)             fees besides gas, reading state through the journal
 //!   frames     -> rules.precompiles(spec)                 precompile set and input caps (resolved once)
+//!              -> rules.warm_precompiles(spec)            the set EIP-2929 counts warm (the same, but for
+//!                                                         precompiles an RPC call's overrides moved)
 //!   finalize   -> rules.settle_extra_fee(env, fee, used)  refund of the unused part, credits to vaults
 //!              -> rules.base_fee_recipient()              burn (Ethereum) or credit a vault
 //! ```
@@ -71,6 +73,12 @@ pub trait ChainRules: Debug + Send + Sync {
     /// included). Called once per transaction.
     fn precompiles(&self, spec: SpecId) -> &'static Precompiles {
         precompiles::set(spec)
+    }
+
+    /// The precompiles EIP-2929 counts warm from a transaction's start: the chain's own set for `spec`,
+    /// even where a call's overrides moved some (`crate::precompile_moves`), as geth counts them.
+    fn warm_precompiles(&self, spec: SpecId) -> &'static Precompiles {
+        self.precompiles(spec)
     }
 
     /// Extra validity checks on a transaction (types the chain does not accept, chain-specific limits).

@@ -95,6 +95,9 @@ pub struct TxExecution<'a> {
     rules: &'static dyn ChainRules,
     /// The chain's precompiles for this fork.
     precompiles: &'static Precompiles,
+    /// `precompiles` is a call's changed set (`crate::precompile_moves`), whose precompiles may sit at
+    /// any address: looked up without the leading-zero shortcut. The journal keeps the fork's own set.
+    moved_precompiles: bool,
     /// The extra fee charged at validation (zero on Ethereum).
     extra_fee: ExtraFee,
     /// The chain's deposit rules when this transaction is a deposit.
@@ -163,6 +166,7 @@ impl<'a> TxExecution<'a> {
         let spec = env.cfg.spec;
         let rules = env.cfg.rules;
         let precompiles = rules.precompiles(spec);
+        let warm_precompiles = rules.warm_precompiles(spec);
         let deposit = if env.tx.deposit.is_some() {
             rules.deposits()
         } else {
@@ -174,10 +178,11 @@ impl<'a> TxExecution<'a> {
             spec,
             rules,
             precompiles,
+            moved_precompiles: !std::ptr::eq(precompiles, warm_precompiles),
             extra_fee: ExtraFee::default(),
             deposit,
             deposit_create_nonce: false,
-            journal: Journal::with_precompiles(spec, precompiles),
+            journal: Journal::with_precompiles(spec, warm_precompiles),
             stage: Stage::Validate,
             frames: Vec::new(),
             pending: None,
@@ -900,9 +905,12 @@ impl<'a> TxExecution<'a> {
         self.journal.transfer_at(view, from, to, c.transfer)?;
 
         {
-            if let Some(p) =
+            let ran = if self.moved_precompiles {
+                precompiles::run_moved(self.precompiles, &c.code_address, &c.input, c.gas_limit)
+            } else {
                 precompiles::run_in_static(self.precompiles, &c.code_address, &c.input, c.gas_limit)
-            {
+            };
+            if let Some(p) = ran {
                 let r = match p {
                     PrecompileCall::Success { gas_used, output } => FrameResult {
                         status: ExecStatus::Success,

@@ -127,7 +127,7 @@ fn call_parts(
 ) -> EthResult<CallParts> {
     a.at_most(max_args)?;
     let req: TransactionRequest = a.req(0)?;
-    let (number, cfg, mut block, mut cap) = call_context(c, a.opt(1)?)?;
+    let (number, mut cfg, mut block, mut cap) = call_context(c, a.opt(1)?)?;
     let overrides = if overrides {
         CallOverrides {
             state: a.opt(2)?,
@@ -136,7 +136,7 @@ fn call_parts(
     } else {
         CallOverrides::default()
     };
-    let block_hashes = overrides.prepare(&mut block, cfg.spec).map_err(rpc)?;
+    let block_hashes = overrides.prepare(&mut cfg, &mut block).map_err(rpc)?;
     if overrides.sets_gas_limit() {
         cap = gas_cap(&cfg, block.gas_limit);
     }

@@ -1,8 +1,8 @@
 //! `eth_simulateV1` of `parevm node` in Ethereum mode: the request's base block resolved in the store,
-//! a block state of the store opened on it (the head only: the store keeps the head's trie, and a state
-//! root over an older state is not computed, so another base is refused by name), and the simulation
-//! itself run by [`parevm_rpc::simulate`], the code `parevm dev` runs too. The block state is dropped
-//! afterwards: nothing reaches the store.
+//! a block state of the store opened on it (the head, or an earlier block whose reverse diffs are kept:
+//! `ChainStore::begin_block_at` reads them first and lays them under the simulated blocks' changes for
+//! their state roots), and the simulation itself run by [`parevm_rpc::simulate`], the code `parevm dev`
+//! runs too. The block state is dropped afterwards: nothing reaches the store.
 
 use crate::eth::{resolve, store, EthBackend, EthResult};
 use crate::ethereum::EthereumChain;
@@ -51,14 +51,11 @@ pub fn simulate_v1(a: &Args, c: &EthereumChain) -> EthResult<Value> {
         .header_by_hash(&base_hash)
         .map_err(store)?
         .ok_or_else(|| server("header not found"))?;
-    let mut state = c.store().begin_block().map_err(store)?;
+    // On the head, or on an earlier block whose reverse diffs are kept (its state is the head's with
+    // them read first, and the simulated blocks' roots are computed over it).
+    let mut state = c.store().begin_block_at(base.number).map_err(store)?;
     if state.parent().1 != base_hash {
-        return Err(server(format!(
-            "simulating on block {} is not supported: only on the head (the store keeps the head's trie, \
-             and a state root over an older state is not computed)",
-            base.number
-        ))
-        .into());
+        return Err(server(format!("block {} is no longer canonical", base.number)).into());
     }
     Ok(simulate(payload, &base, &mut state, c)?)
 }

@@ -116,16 +116,25 @@ async fn calls_take_state_and_block_overrides() {
     assert_eq!(hexu(&gas), U256::from(21_000));
     let v = call(a, "eth_estimateGas", json!([send, "latest"])).await;
     assert!(v.get("error").is_some(), "{v}");
-    // Nothing kept; moving a precompile is refused by name.
+    // Nothing kept.
     let state = n.node.store().state_at(0).unwrap();
     assert_eq!(state.balance(poor).unwrap(), U256::ZERO);
-    let ecrecover = Address::with_last_byte(1);
+    // A precompile moved onto the probe answers there (the identity precompile echoes its input), and
+    // moving an account that is not a precompile is refused by name.
+    let identity = Address::with_last_byte(4);
+    let echoed = result(
+        a,
+        "eth_call",
+        json!([{"to": probe, "input": "0xabcdef"}, "latest", {identity.to_string(): {"movePrecompileToAddress": probe}}]),
+    )
+    .await;
+    assert_eq!(echoed, json!("0xabcdef"));
     let v = call(
         a,
         "eth_call",
-        json!([{"to": probe}, "latest", {ecrecover.to_string(): {"movePrecompileToAddress": probe}}]),
+        json!([{"to": probe}, "latest", {probe.to_string(): {"movePrecompileToAddress": identity}}]),
     )
     .await;
     let message = v["error"]["message"].as_str().unwrap_or_default();
-    assert!(message.contains("precompile"), "{v}");
+    assert!(message.contains("is not a precompile"), "{v}");
 }

@@ -9,6 +9,7 @@
 //! It implements [`StateStore`], so the block executor, the sequential loop and the parallel executor run on
 //! it unchanged; a snapshot is a copy of the overlay (empty at the start of a block), never of the state.
 
+use crate::chain::history::Folded;
 use crate::changes::{
     compute_root_with, AccountChange, AccountInfo, KnownBefore, NothingKnown, RootOutcome,
     SlotChange, StateChanges,
@@ -116,6 +117,9 @@ pub struct BlockState {
     base: StateReader,
     /// The writes of the block below when it is not committed yet (pipelined import), read before `base`.
     below: Option<Arc<Overlay>>,
+    /// For a block on an earlier block than the head (never committed): the values at that block of
+    /// every key changed since, read before `base` and laid under the overlay for the root.
+    past: Option<Arc<Folded>>,
     /// The head this block builds on: number and hash.
     parent: (u64, B256),
     overlay: Overlay,
@@ -131,6 +135,7 @@ impl BlockState {
         Self {
             base,
             below: None,
+            past: None,
             parent,
             overlay: Overlay::default(),
             version: 0,
@@ -146,6 +151,20 @@ impl BlockState {
             below: Some(below),
             ..Self::new(base, parent)
         }
+    }
+
+    /// A block on top of block `parent`, earlier than the head `base` holds, whose values since are
+    /// `past` ([`crate::ChainStore::begin_block_at`]).
+    pub(crate) fn on_past(base: StateReader, past: Arc<Folded>, parent: (u64, B256)) -> Self {
+        Self {
+            past: Some(past),
+            ..Self::new(base, parent)
+        }
+    }
+
+    /// True for a block on an earlier block than the head (never committed).
+    pub fn is_past(&self) -> bool {
+        self.past.is_some()
     }
 
     /// Replaces the base by `base`, which must already hold the pending block below (it was committed).
@@ -183,7 +202,15 @@ impl BlockState {
         if let Some(a) = self.below.as_ref().and_then(|b| b.accounts.get(&address)) {
             return Ok(*a);
         }
-        Ok(self.base.account(address)?.map(|a| AccountInfo {
+        let account = match self
+            .past
+            .as_ref()
+            .and_then(|p| p.account(&keccak256(address)))
+        {
+            Some(a) => a,
+            None => self.base.account(address)?,
+        };
+        Ok(account.map(|a| AccountInfo {
             nonce: a.nonce,
             balance: a.balance,
             code_hash: a.code_hash,
@@ -243,7 +270,7 @@ impl BlockState {
     /// read cache, which describes the base while no block is pending below (a pending block's commit
     /// updates the shared cache while this block's base may still be the snapshot before it).
     pub fn known_before(&self) -> &dyn KnownBefore {
-        if self.below.is_some() {
+        if self.below.is_some() || self.past.is_some() {
             &NothingKnown
         } else {
             &self.base
@@ -258,10 +285,13 @@ impl BlockState {
                 return Ok(outcome.clone());
             }
         }
-        let changes = match &self.below {
+        let mut changes = match &self.below {
             Some(below) => self.overlay.merged_over(below).to_changes(),
             None => self.overlay.to_changes(),
         };
+        if let Some(past) = &self.past {
+            changes = past.under(changes);
+        }
         let outcome = compute_root_with(self.base.kv().as_ref(), &changes, self.known_before())?;
         let both = Arc::new((changes, outcome));
         *cached = Some((self.version, both.clone()));
@@ -303,6 +333,13 @@ impl StateView for BlockState {
                 }
             }
         }
+        if let Some(v) = self
+            .past
+            .as_ref()
+            .and_then(|p| p.slot(&keccak256(address), &keccak256(slot.to_be_bytes::<32>())))
+        {
+            return Ok(v);
+        }
         self.base.storage(address, slot)
     }
 
@@ -323,6 +360,13 @@ impl StateView for BlockState {
                     return Ok(false);
                 }
             }
+        }
+        if let Some(a) = self
+            .past
+            .as_ref()
+            .and_then(|p| p.account(&keccak256(address)))
+        {
+            return Ok(a.is_some_and(|a| a.storage_root != alloy_trie::EMPTY_ROOT_HASH));
         }
         if self
             .below

@@ -15,14 +15,14 @@ use crate::context::RpcContext;
 use crate::convert;
 use crate::error::{RpcError, RpcResult};
 use crate::simulate::call::override_writes;
-use crate::simulate::refuse_precompile_overrides;
+use crate::simulate::precompile_rules;
 use alloy_eips::BlockId;
 use alloy_primitives::B256;
 use alloy_rpc_types_eth::state::StateOverride;
 use alloy_rpc_types_eth::{BlockOverrides, TransactionRequest};
 use parevm_chain::builder::tx_gas_cap;
 use parevm_chain::overrides::with_overrides;
-use parevm_evm_core::{BlockEnv, CfgEnv, SpecId, StateView, TxEnv};
+use parevm_evm_core::{BlockEnv, CfgEnv, StateView, TxEnv};
 use std::collections::BTreeMap;
 
 /// A call's overrides, as the request gave them.
@@ -79,12 +79,12 @@ pub fn apply_block_overrides(benv: &mut BlockEnv, o: &BlockOverrides) -> RpcResu
 }
 
 impl CallOverrides {
-    /// Checks the state overrides against `spec`'s precompiles (moves and code over one are refused) and
-    /// puts the block overrides into `benv`; returns the block hashes BLOCKHASH answers first. The
-    /// devnet's and `parevm node`'s calls both start here.
-    pub fn prepare(&self, benv: &mut BlockEnv, spec: SpecId) -> RpcResult<BTreeMap<u64, B256>> {
+    /// Puts the state overrides' precompile changes into `cfg` (moved and overridden precompiles,
+    /// [`precompile_rules`]) and the block overrides into `benv`; returns the block hashes BLOCKHASH
+    /// answers first. The devnet's and `parevm node`'s calls both start here.
+    pub fn prepare(&self, cfg: &mut CfgEnv, benv: &mut BlockEnv) -> RpcResult<BTreeMap<u64, B256>> {
         if let Some(s) = &self.state {
-            refuse_precompile_overrides(s, spec)?;
+            cfg.rules = precompile_rules(s, cfg.rules, cfg.spec)?;
         }
         let Some(b) = &self.block else {
             return Ok(BTreeMap::new());
@@ -135,8 +135,8 @@ pub fn run_with_overrides<R>(
     f: impl FnOnce(&dyn StateView, CfgEnv, BlockEnv, TxEnv) -> RpcResult<R>,
 ) -> RpcResult<R> {
     let (number, mut benv, mut cap) = call_context(ctx, id)?;
-    let cfg = ctx.chain.call_cfg();
-    let block_hashes = overrides.prepare(&mut benv, cfg.spec)?;
+    let mut cfg = ctx.chain.call_cfg();
+    let block_hashes = overrides.prepare(&mut cfg, &mut benv)?;
     if overrides.sets_gas_limit() {
         cap = tx_gas_cap(ctx.chain.config(), benv.gas_limit);
     }

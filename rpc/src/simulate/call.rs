@@ -282,8 +282,8 @@ pub fn invalid_call(e: &TxError) -> RpcError {
     err(c, format!("err: {e}"))
 }
 
-/// The writes of `overrides` on `state`, in address order (geth's `StateOverride.Apply`, precompile moves
-/// aside: see the caller). `state` with `stateDiff` both set is refused.
+/// The writes of `overrides` on `state`, in address order (geth's `StateOverride.Apply`; its precompile
+/// moves are [`super::precompile_rules`]). `state` with `stateDiff` both set is refused.
 pub fn override_writes(overrides: &StateOverride, state: &dyn StateView) -> SimResult<WriteSet> {
     let mut addresses: Vec<&Address> = overrides.keys().collect();
     addresses.sort();
@@ -296,6 +296,16 @@ pub fn override_writes(overrides: &StateOverride, state: &dyn StateView) -> SimR
                 code::SERVER,
                 format!("account {address} has both 'state' and 'stateDiff'"),
             ));
+        }
+        // An override that changes nothing in the account (only a precompile move, or an empty
+        // `stateDiff`) writes nothing: geth makes no state object for it.
+        if o.nonce.is_none()
+            && o.code.is_none()
+            && o.balance.is_none()
+            && o.state.is_none()
+            && o.state_diff.as_ref().is_none_or(|d| d.is_empty())
+        {
+            continue;
         }
         w.nonce = o.nonce;
         if let Some(c) = &o.code {

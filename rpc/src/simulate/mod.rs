@@ -14,8 +14,8 @@
 //!      -> requests -> state root -> sealed header, size; its hash feeds BLOCKHASH of the next blocks
 //!   -> JSON: alloy Block (hashes or full transactions) + calls
 //! ```
-//! Nothing reaches the chain. Moving precompiles (`movePrecompileToAddress`) and code over a precompile's
-//! address are refused: evm-core runs a fork's fixed precompile set.
+//! Nothing reaches the chain. State overrides may move precompiles (`movePrecompileToAddress`) or put
+//! code over one, as geth allows ([`precompile_rules`]); each block starts from the fork's own set.
 
 pub mod call;
 pub mod chain;
@@ -48,7 +48,9 @@ use parevm_block::{StateStore, TypedReceipt};
 
 /// A simulated transaction as geth shows it in a full block.
 type RpcTransaction = alloy_rpc_types_eth::Transaction<parevm_block::input::BlockTx>;
-use parevm_evm_core::{precompiles, CfgEnv, Env, ExecStatus, SpecId, TxExecution};
+use alloy_primitives::Address;
+use parevm_evm_core::rules::ChainRules;
+use parevm_evm_core::{precompile_moves, CfgEnv, Env, ExecStatus, SpecId, TxExecution};
 use serde_json::Value;
 
 /// Most blocks one simulation may span (counted from the base).
@@ -303,10 +305,10 @@ impl Simulator<'_> {
         if let Some(f) = o.blob_base_fee {
             block_env.blob_basefee = Some(u128::try_from(f).unwrap_or(u128::MAX));
         }
-        let cfg = c.cfg_env(&fork);
+        let mut cfg = c.cfg_env(&fork);
 
         if let Some(overrides) = &p.state {
-            refuse_precompile_overrides(overrides, spec)?;
+            cfg.rules = precompile_rules(overrides, cfg.rules, spec)?;
             let writes = override_writes(overrides, &*state)?;
             state.apply(&writes).map_err(block_err)?;
         }
@@ -464,33 +466,23 @@ impl Simulator<'_> {
     }
 }
 
-/// Precompile moves are checked as geth checks them (an account that is not a precompile cannot be
-/// moved), then refused: evm-core runs the fork's fixed set. Code over a precompile is refused too.
-pub fn refuse_precompile_overrides(
+/// `rules` with the precompile changes of `overrides` in force under `spec`, as geth applies them: an
+/// overridden precompile address loses its precompile (its code, if given, runs there instead), and
+/// `movePrecompileToAddress` puts the precompile at another address first (`parevm_evm_core::precompile_moves`).
+/// An account that is not a precompile cannot be moved, nor a precompile moved onto an address the same
+/// overrides change.
+pub fn precompile_rules(
     overrides: &alloy_rpc_types_eth::state::StateOverride,
+    rules: &'static dyn ChainRules,
     spec: SpecId,
-) -> SimResult<()> {
-    let mut addresses: Vec<_> = overrides.keys().collect();
-    addresses.sort();
-    for address in addresses {
-        let o = &overrides[address];
-        let is_precompile = precompiles::is_precompile(spec, address);
-        if o.move_precompile_to.is_some() && !is_precompile {
-            return Err(err(
-                code::SERVER,
-                format!("account {address} is not a precompile"),
-            ));
-        }
-        if o.move_precompile_to.is_some() || (is_precompile && o.code.is_some()) {
-            return Err(err(
-                code::SERVER,
-                format!(
-                    "overriding precompile {address} is not supported (evm-core runs the fork's fixed set)"
-                ),
-            ));
-        }
-    }
-    Ok(())
+) -> SimResult<&'static dyn ChainRules> {
+    let overridden: Vec<Address> = overrides.keys().copied().collect();
+    let moves: Vec<(Address, Address)> = overrides
+        .iter()
+        .filter_map(|(from, o)| o.move_precompile_to.map(|to| (*from, to)))
+        .collect();
+    precompile_moves::with_moves(rules, spec, &overridden, &moves)
+        .map_err(|e| err(code::SERVER, e.to_string()))
 }
 
 /// One call's entry of the `calls` list (geth's `simCallResult`).

@@ -92,7 +92,7 @@ impl ChainStore {
         let _writer = self.write.lock();
         let head = self.head()?.0;
         let number = block.header.number;
-        if state.parent() != (head.number, head.hash) || state.is_pending() {
+        if state.parent() != (head.number, head.hash) || state.is_pending() || state.is_past() {
             return Err(StoreError::HeadMoved {
                 number,
                 expected: state.parent().0,

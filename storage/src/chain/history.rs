@@ -69,6 +69,40 @@ impl Folded {
     }
 }
 
+impl Folded {
+    /// The account at `hashed` at the earlier block, when it changed since (`Some(None)`: absent then).
+    pub fn account(&self, hashed: &B256) -> Option<Option<Account>> {
+        self.accounts.get(hashed).copied()
+    }
+
+    /// The slot at the earlier block, when it changed since.
+    pub fn slot(&self, hashed: &B256, slot: &B256) -> Option<U256> {
+        self.slots.get(hashed).and_then(|s| s.get(slot)).copied()
+    }
+
+    /// `top` (changes made on top of the earlier state) laid over the diff that turns the head state into
+    /// the earlier one: one diff from the head state to the earlier state with `top` applied. An account of
+    /// `top` takes its new value and, when `top` wiped its storage, only `top`'s slots; otherwise its slots
+    /// go over the earlier values.
+    pub fn under(&self, top: StateChanges) -> StateChanges {
+        let mut out = self.to_changes();
+        for (hashed, change) in top.accounts {
+            match out.accounts.get_mut(&hashed) {
+                Some(past) if !change.wiped => {
+                    past.address = change.address;
+                    past.info = change.info;
+                    past.slots.extend(change.slots);
+                }
+                _ => {
+                    out.accounts.insert(hashed, change);
+                }
+            }
+        }
+        out.codes.extend(top.codes);
+        out
+    }
+}
+
 /// Folds the reverse diffs of blocks `target+1..=head` (newest first; older values win).
 pub(crate) fn fold_changesets(
     snap: &dyn KvRead,

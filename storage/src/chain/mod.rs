@@ -17,7 +17,7 @@
 mod commit;
 mod forkchoice;
 mod genesis;
-mod history;
+pub(crate) mod history;
 mod read;
 mod unwind;
 mod verify;
@@ -197,6 +197,29 @@ impl ChainStore {
         let head = self.head()?.0;
         let reader = StateReader::new(self.kv.snapshot()?, self.cache.clone());
         Ok(BlockState::new(reader, (head.number, head.hash)))
+    }
+
+    /// The state after canonical block `number` to build a block on that is never committed (an
+    /// `eth_simulateV1` on an earlier base): the head's state with the reverse diffs of the later blocks
+    /// read first and laid under the block's own changes when its root is computed. The head itself is
+    /// [`ChainStore::begin_block`]. [`ChainStore::commit_block`] refuses such a state.
+    pub fn begin_block_at(&self, number: u64) -> Result<BlockState, StoreError> {
+        let snap = self.kv.snapshot()?;
+        let head = read_head(snap.as_ref())?.ok_or(StoreError::NotInitialized)?;
+        if number == head.number {
+            return self.begin_block();
+        }
+        if number > head.number {
+            return Err(StoreError::StateUnavailable {
+                number,
+                reason: format!("the head is block {}", head.number),
+            });
+        }
+        let hash = read::hash_in(snap.as_ref(), number)?
+            .ok_or_else(|| StoreError::MissingBlock(number.to_string()))?;
+        let past = history::fold_changesets(snap.as_ref(), number, head.number)?;
+        let reader = StateReader::new(snap, Arc::new(StateCache::new()));
+        Ok(BlockState::on_past(reader, Arc::new(past), (number, hash)))
     }
 
     /// The state of block `parent` (number, hash), executed but not committed yet, whose writes are
