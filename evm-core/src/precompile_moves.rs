@@ -8,8 +8,8 @@
 //! RPC overrides -> with_moves(chain rules, spec, overridden addresses, moves)
 //!   -> the fork's set, minus every overridden precompile, plus each moved one at its destination
 //!   -> interned &'static rules (calls run it through CfgEnv::rules)
-//!        precompiles(spec)       the changed set: what a CALL runs
-//!        warm_precompiles(spec)  the fork's own set: what EIP-2929 counts warm, as geth does
+//!        call_precompiles(spec)  the changed set: what a CALL runs
+//!        precompiles(spec)       the fork's own set: what EIP-2929 counts warm, as geth does
 //! ```
 //!
 //! revm-precompile's `Precompile` keeps its address with its function and does not hand the function
@@ -111,15 +111,15 @@ impl ChainRules for Moved {
     }
 
     fn precompiles(&self, spec: SpecId) -> &'static Precompiles {
-        if spec == self.spec {
-            self.set
-        } else {
-            self.base.precompiles(spec)
-        }
+        self.base.precompiles(spec)
     }
 
-    fn warm_precompiles(&self, spec: SpecId) -> &'static Precompiles {
-        self.base.warm_precompiles(spec)
+    fn call_precompiles(&self, spec: SpecId) -> Option<&'static Precompiles> {
+        if spec == self.spec {
+            Some(self.set)
+        } else {
+            self.base.call_precompiles(spec)
+        }
     }
 
     fn validate_tx(&self, env: &Env) -> Result<(), InvalidTx> {
@@ -236,17 +236,14 @@ mod tests {
     #[test]
     fn untouched_precompiles_keep_the_chains_rules() {
         let rules = with_moves(&ETHEREUM, SPEC, &[addr(0xc0ffee)], &[]).unwrap();
-        assert!(std::ptr::eq(
-            rules.precompiles(SPEC),
-            ETHEREUM.precompiles(SPEC)
-        ));
+        assert!(rules.call_precompiles(SPEC).is_none());
     }
 
     #[test]
     fn a_moved_precompile_runs_at_its_destination_and_not_at_its_origin() {
         let to = addr(0x123456);
         let rules = with_moves(&ETHEREUM, SPEC, &[addr(4)], &[(addr(4), to)]).unwrap();
-        let set = rules.precompiles(SPEC);
+        let set = rules.call_precompiles(SPEC).unwrap();
         assert!(!set.contains(&addr(4)));
         let out = run_in_any(set, &to, b"\x12\x34", 100_000);
         let identity = run_in(ETHEREUM.precompiles(SPEC), &addr(4), b"\x12\x34", 100_000);
@@ -254,25 +251,21 @@ mod tests {
         assert!(out.is_some());
         // The warm set stays the fork's.
         assert!(std::ptr::eq(
-            rules.warm_precompiles(SPEC),
+            rules.precompiles(SPEC),
             ETHEREUM.precompiles(SPEC)
         ));
         // Other forks are untouched, and the same overrides give the same interned rules.
-        assert!(std::ptr::eq(
-            rules.precompiles(SpecId::CANCUN),
-            ETHEREUM.precompiles(SpecId::CANCUN)
-        ));
+        assert!(rules.call_precompiles(SpecId::CANCUN).is_none());
         let again = with_moves(&ETHEREUM, SPEC, &[addr(4)], &[(addr(4), to)]).unwrap();
-        assert!(std::ptr::eq(
-            rules.precompiles(SPEC),
-            again.precompiles(SPEC)
-        ));
+        assert!(again
+            .call_precompiles(SPEC)
+            .is_some_and(|s| std::ptr::eq(s, set)));
     }
 
     #[test]
     fn code_over_a_precompile_takes_it_away() {
         let rules = with_moves(&ETHEREUM, SPEC, &[addr(2)], &[]).unwrap();
-        let set = rules.precompiles(SPEC);
+        let set = rules.call_precompiles(SPEC).unwrap();
         assert!(!set.contains(&addr(2)));
         assert_eq!(set.len(), ETHEREUM.precompiles(SPEC).len() - 1);
     }
@@ -281,7 +274,7 @@ mod tests {
     fn moves_over_another_precompile_replace_it() {
         // sha256 moved onto identity's address: identity is gone, 0x04 hashes.
         let rules = with_moves(&ETHEREUM, SPEC, &[addr(2)], &[(addr(2), addr(4))]).unwrap();
-        let set = rules.precompiles(SPEC);
+        let set = rules.call_precompiles(SPEC).unwrap();
         let sha = run_in(ETHEREUM.precompiles(SPEC), &addr(2), b"abc", 100_000);
         assert_eq!(run_in_any(set, &addr(4), b"abc", 100_000), sha);
         assert!(!set.contains(&addr(2)));

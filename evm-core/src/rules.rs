@@ -7,8 +7,8 @@
 //!              -> rules.deposits()                        deposit-style transactions (mint, no fees) or none
 //!              -> rules.extra_fee(env, state)             fees besides gas, reading state through the journal
 //!   frames     -> rules.precompiles(spec)                 precompile set and input caps (resolved once)
-//!              -> rules.warm_precompiles(spec)            the set EIP-2929 counts warm (the same, but for
-//!                                                         precompiles an RPC call's overrides moved)
+//!              -> rules.call_precompiles(spec)            what a CALL runs instead, for an RPC call whose
+//!                                                         overrides moved precompiles (None otherwise)
 //!   finalize   -> rules.settle_extra_fee(env, fee, used)  refund of the unused part, credits to vaults
 //!              -> rules.base_fee_recipient()              burn (Ethereum) or credit a vault
 //! ```
@@ -75,10 +75,21 @@ pub trait ChainRules: Debug + Send + Sync {
         precompiles::set(spec)
     }
 
-    /// The precompiles EIP-2929 counts warm from a transaction's start: the chain's own set for `spec`,
-    /// even where a call's overrides moved some (`crate::precompile_moves`), as geth counts them.
-    fn warm_precompiles(&self, spec: SpecId) -> &'static Precompiles {
-        self.precompiles(spec)
+    /// The set a CALL runs when it is not [`ChainRules::precompiles`]: an RPC call's overrides that moved
+    /// or replaced precompiles (`crate::precompile_moves`). EIP-2929 still counts
+    /// [`ChainRules::precompiles`] warm, as geth does. `None` (the chain's own set) for every chain.
+    fn call_precompiles(&self, _spec: SpecId) -> Option<&'static Precompiles> {
+        None
+    }
+
+    /// [`ChainRules::precompiles`] and [`ChainRules::call_precompiles`] in one call (once per
+    /// transaction). Implement the two, not this.
+    #[inline]
+    fn precompile_sets(
+        &self,
+        spec: SpecId,
+    ) -> (&'static Precompiles, Option<&'static Precompiles>) {
+        (self.precompiles(spec), self.call_precompiles(spec))
     }
 
     /// Extra validity checks on a transaction (types the chain does not accept, chain-specific limits).

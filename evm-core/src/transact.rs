@@ -165,8 +165,8 @@ impl<'a> TxExecution<'a> {
     fn with_env(env: Cow<'a, Env>) -> Self {
         let spec = env.cfg.spec;
         let rules = env.cfg.rules;
-        let precompiles = rules.precompiles(spec);
-        let warm_precompiles = rules.warm_precompiles(spec);
+        let (warm_precompiles, moved) = rules.precompile_sets(spec);
+        let precompiles = moved.unwrap_or(warm_precompiles);
         let deposit = if env.tx.deposit.is_some() {
             rules.deposits()
         } else {
@@ -178,7 +178,7 @@ impl<'a> TxExecution<'a> {
             spec,
             rules,
             precompiles,
-            moved_precompiles: !std::ptr::eq(precompiles, warm_precompiles),
+            moved_precompiles: moved.is_some(),
             extra_fee: ExtraFee::default(),
             deposit,
             deposit_create_nonce: false,

@@ -46,11 +46,7 @@ impl HelperFrame {
         depth: usize,
     ) -> Result<Self, ViewError> {
         let mut exec = TxExecution::borrowed(env);
-        exec.journal = Journal::fork(
-            exec.spec,
-            exec.rules.warm_precompiles(exec.spec),
-            seed.clone(),
-        );
+        exec.journal = Journal::fork(exec.spec, exec.rules.precompiles(exec.spec), seed.clone());
         exec.stage = Stage::Run;
         exec.base_depth = depth;
         exec.helper = true;
