@@ -72,6 +72,15 @@ pub trait EthBackend: Send + Sync {
     fn call_env(&self, header: &Header) -> EthResult<(CfgEnv, BlockEnv)>;
     /// The chain's fee market (the fee methods, [`crate::eth_fees`]).
     fn fees(&self) -> &dyn crate::eth_fees::FeeMarket;
+    /// Replays block `hash` on the stored state after its parent as it ran (its block-level changes
+    /// first), calling `f` with each traced transaction (every one, or only `last` when given) before
+    /// running it; returns the traced transactions' hashes and deployed code ([`crate::eth_trace`]).
+    fn replay_block(
+        &self,
+        hash: B256,
+        last: Option<usize>,
+        f: &mut crate::eth_trace::ReplayHook<'_>,
+    ) -> EthResult<Vec<crate::eth_trace::ReplayedTx>>;
 }
 
 /// A handler context that holds an [`EthBackend`].
@@ -325,6 +334,14 @@ impl EthBackend for OpNode {
     }
     fn fees(&self) -> &dyn crate::eth_fees::FeeMarket {
         self
+    }
+    fn replay_block(
+        &self,
+        hash: B256,
+        last: Option<usize>,
+        f: &mut crate::eth_trace::ReplayHook<'_>,
+    ) -> EthResult<Vec<crate::eth_trace::ReplayedTx>> {
+        crate::eth_trace::replay_op(self, hash, last, f)
     }
 }
 

@@ -12,9 +12,10 @@
 //!       -> struct logs in geth's form (as_geth)
 //! ```
 
-use crate::eth::{json, server, store, EthBackend, EthResult};
-use crate::eth_exec::register;
+use crate::eth::{json, register, server, store, EthBackend, EthContext, EthResult};
 use crate::ethereum::EthereumChain;
+use crate::service::OpNode;
+use crate::state::NodeState;
 use alloy_consensus::BlockBody;
 use alloy_eips::eip2935::HISTORY_STORAGE_ADDRESS;
 use alloy_eips::eip4788::BEACON_ROOTS_ADDRESS;
@@ -35,8 +36,8 @@ use parevm_trace::parity::TxPlace;
 use serde_json::Value;
 use std::collections::HashSet;
 
-/// Adds the debug trace methods to an Ethereum-mode module.
-pub fn register_trace(m: &mut RpcModule<EthereumChain>) {
+/// Adds the debug and Parity trace methods to a module of either mode.
+pub fn register_trace<C: EthContext>(m: &mut RpcModule<C>) {
     register(m, "debug_traceTransaction", |a, c| {
         a.at_most(2)?;
         let hash: B256 = a.req(0)?;
@@ -148,7 +149,7 @@ pub fn register_trace(m: &mut RpcModule<EthereumChain>) {
 
 /// The Parity traces of block `hash`'s transactions (only transaction `last` when given), in order.
 fn parity_traces(
-    c: &EthereumChain,
+    c: &dyn EthBackend,
     hash: B256,
     last: Option<usize>,
 ) -> EthResult<Vec<LocalizedTransactionTrace>> {
@@ -178,7 +179,7 @@ fn as_geth(frame: &mut DefaultFrame, deployed: Option<Bytes>) {
     }
 }
 
-fn block_json(c: &EthereumChain, hash: B256, opts: &GethDebugTracingOptions) -> EthResult<Value> {
+fn block_json(c: &dyn EthBackend, hash: B256, opts: &GethDebugTracingOptions) -> EthResult<Value> {
     let traces = trace_block(c, hash, None, opts)?;
     json(
         traces
@@ -191,7 +192,7 @@ fn block_json(c: &EthereumChain, hash: B256, opts: &GethDebugTracingOptions) -> 
 /// Replays block `hash` and traces its transactions up to `last` (all when `None`; only `last` itself
 /// when given) with the debug tracers.
 fn trace_block(
-    c: &EthereumChain,
+    c: &dyn EthBackend,
     hash: B256,
     last: Option<usize>,
     opts: &GethDebugTracingOptions,
@@ -219,15 +220,67 @@ struct Replayed<T> {
     deployed: Option<Bytes>,
 }
 
-/// Replays block `hash` on the stored state after its parent (the system calls first, as the block ran
-/// them) up to transaction `last` (all when `None`): `f` gets each traced transaction (every one, or only
-/// `last` when given) with the state before it and its place in the block.
+/// A traced transaction's hash and, for a successful creation, the code it deployed.
+pub type ReplayedTx = (B256, Option<Bytes>);
+
+/// What a replay calls with each traced transaction: its environment, the state before it and its
+/// place in the block.
+pub type ReplayHook<'a> = dyn FnMut(&Env, &dyn StateView, &TxPlace) -> EthResult<()> + 'a;
+
+/// Replays block `hash` as it ran ([`EthBackend::replay_block`]): `f` gets each traced transaction
+/// (every one, or only `last` when given) with the state before it and its place in the block.
 fn replay_block<T>(
-    c: &EthereumChain,
+    c: &dyn EthBackend,
     hash: B256,
     last: Option<usize>,
     mut f: impl FnMut(&Env, &dyn StateView, &TxPlace) -> EthResult<T>,
 ) -> EthResult<Vec<Replayed<T>>> {
+    let mut results = Vec::new();
+    let replayed = c.replay_block(hash, last, &mut |env, view, place| {
+        results.push(f(env, view, place)?);
+        Ok(())
+    })?;
+    Ok(results
+        .into_iter()
+        .zip(replayed)
+        .map(|(result, (hash, deployed))| Replayed {
+            result,
+            hash,
+            deployed,
+        })
+        .collect())
+}
+
+/// The code a successful creation left at `created`, if any.
+fn deployed_code(
+    view: &dyn StateView,
+    created: Option<alloy_primitives::Address>,
+    success: bool,
+) -> EthResult<Option<Bytes>> {
+    let view_err = |e: parevm_evm_core::ViewError| server(e.to_string());
+    let (Some(created), true) = (created, success) else {
+        return Ok(None);
+    };
+    let code_hash = view.code_hash(created).map_err(view_err)?;
+    if code_hash.is_zero() || code_hash == KECCAK_EMPTY {
+        return Ok(None);
+    }
+    Ok(Some(
+        view.code_by_hash(code_hash)
+            .map_err(view_err)?
+            .bytes()
+            .clone(),
+    ))
+}
+
+/// Ethereum mode's replay of block `hash` on the stored state after its parent (the system calls first,
+/// as the block ran them) up to transaction `last` (all when `None`).
+pub(crate) fn replay_ethereum(
+    c: &EthereumChain,
+    hash: B256,
+    last: Option<usize>,
+    f: &mut ReplayHook<'_>,
+) -> EthResult<Vec<ReplayedTx>> {
     let s = c.store();
     let Some(header) = s.header_by_hash(&hash).map_err(store)? else {
         return Err(server(format!("block {hash} not found")));
@@ -299,34 +352,105 @@ fn replay_block<T>(
             tx_hash: *tx.tx_hash(),
             tx_position: i as u64,
         };
-        let traced = if last.is_none_or(|l| l == i) {
-            Some(f(&env, &overlay, &place)?)
-        } else {
-            None
-        };
+        let traced = last.is_none_or(|l| l == i);
+        if traced {
+            f(&env, &overlay, &place)?;
+        }
         let outcome = TxExecution::new(env)
             .resume(&overlay)
             .map_err(|e| server(format!("replaying transaction {i} of block {hash}: {e}")))?;
         overlay.apply(&outcome.writes);
-        if let Some(result) = traced {
-            let mut deployed = None;
-            if let (Some(created), true) = (outcome.created_address, outcome.status.is_success()) {
-                let code_hash = overlay.code_hash(created).map_err(view_err)?;
-                if !code_hash.is_zero() && code_hash != KECCAK_EMPTY {
-                    deployed = Some(
-                        overlay
-                            .code_by_hash(code_hash)
-                            .map_err(view_err)?
-                            .bytes()
-                            .clone(),
-                    );
-                }
-            }
-            out.push(Replayed {
-                result,
-                hash: *tx.tx_hash(),
-                deployed,
-            });
+        if traced {
+            let deployed = deployed_code(
+                &overlay,
+                outcome.created_address,
+                outcome.status.is_success(),
+            )?;
+            out.push((*tx.tx_hash(), deployed));
+        }
+    }
+    Ok(out)
+}
+
+/// OP mode's replay of block `hash`: the state after its parent (`ChainStore::begin_block_at`, never
+/// committed), the block-level changes the builder makes (op-stack-adapter's `apply_pre_transactions`),
+/// then its transactions, deposits included, under the OP rules (L1 and operator fees) up to `last`.
+pub(crate) fn replay_op(
+    node: &OpNode,
+    hash: B256,
+    last: Option<usize>,
+    f: &mut ReplayHook<'_>,
+) -> EthResult<Vec<ReplayedTx>> {
+    use alloy_eips::eip2718::Encodable2718;
+    use op_alloy_consensus::OpTxEnvelope;
+    use parevm_op_stack_adapter::OpState;
+    let s = node.store();
+    let Some(header) = s.header_by_hash(&hash).map_err(store)? else {
+        return Err(server(format!("block {hash} not found")));
+    };
+    if header.number == 0 {
+        return Err(server("genesis is not traceable"));
+    }
+    let parent = s
+        .header_by_hash(&header.parent_hash)
+        .map_err(store)?
+        .ok_or_else(|| server(format!("parent of block {hash} not found")))?;
+    let body: BlockBody<OpTxEnvelope> = s
+        .body(&hash)
+        .map_err(store)?
+        .ok_or_else(|| server(format!("block {hash} has no stored body")))?;
+    let raw: Vec<Bytes> = body
+        .transactions
+        .iter()
+        .map(|t| Bytes::from(t.encoded_2718()))
+        .collect();
+    let config = node.config();
+    let fork = node.fork_at(header.timestamp);
+    let cfg = CfgEnv::new(config.chain_id, fork.spec())
+        .with_rules(parevm_op_stack_adapter::OpRules::for_fork(fork));
+    let (_, block) = EthBackend::call_env(node, &header)?;
+    let op_err =
+        |e: parevm_op_stack_adapter::OpBlockError| server(format!("replaying block {hash}: {e}"));
+    let mut state = NodeState(s.begin_block_at(header.number - 1).map_err(store)?);
+    parevm_op_stack_adapter::apply_pre_transactions(
+        config,
+        &cfg,
+        &block,
+        parent.timestamp,
+        header.parent_hash,
+        header.parent_beacon_block_root,
+        &mut state,
+    )
+    .map_err(op_err)?;
+    let txs = parevm_op_stack_adapter::tx::decode_txs(&raw, 1).map_err(op_err)?;
+    let end = last.map_or(txs.len(), |l| (l + 1).min(txs.len()));
+    let mut out = Vec::with_capacity(end);
+    for (i, tx) in txs.into_iter().take(end).enumerate() {
+        let tx_hash = *tx.envelope.hash();
+        let env = Env {
+            cfg: cfg.clone(),
+            block: block.clone(),
+            tx: tx.env,
+        };
+        let place = TxPlace {
+            block_hash: hash,
+            block_number: header.number,
+            tx_hash,
+            tx_position: i as u64,
+        };
+        let traced = last.is_none_or(|l| l == i);
+        if traced {
+            f(&env, &state, &place)?;
+        }
+        let outcome = parevm_evm_core::execute_tx(&env, &state)
+            .map_err(|e| server(format!("replaying transaction {i} of block {hash}: {e}")))?;
+        state
+            .apply_writes(&outcome.writes)
+            .map_err(|e| server(e.to_string()))?;
+        if traced {
+            let deployed =
+                deployed_code(&state, outcome.created_address, outcome.status.is_success())?;
+            out.push((tx_hash, deployed));
         }
     }
     Ok(out)

@@ -273,4 +273,12 @@ impl EthBackend for EthereumChain {
     fn fees(&self) -> &dyn crate::eth_fees::FeeMarket {
         self
     }
+    fn replay_block(
+        &self,
+        hash: B256,
+        last: Option<usize>,
+        f: &mut crate::eth_trace::ReplayHook<'_>,
+    ) -> EthResult<Vec<crate::eth_trace::ReplayedTx>> {
+        crate::eth_trace::replay_ethereum(self, hash, last, f)
+    }
 }

@@ -26,6 +26,7 @@ pub fn auth_module(node: Arc<OpNode>) -> RpcModule<EngineContext> {
     let mut m = RpcModule::new(EngineContext { node });
     register_engine(&mut m);
     register_eth(&mut m);
+    crate::eth_trace::register_trace(&mut m);
     register_op_unsupported(&mut m);
     m
 }
@@ -34,6 +35,7 @@ pub fn auth_module(node: Arc<OpNode>) -> RpcModule<EngineContext> {
 pub fn http_module(node: Arc<OpNode>) -> RpcModule<EngineContext> {
     let mut m = RpcModule::new(EngineContext { node });
     register_eth(&mut m);
+    crate::eth_trace::register_trace(&mut m);
     register_op_unsupported(&mut m);
     m
 }

@@ -29,17 +29,6 @@ fn small_info(seq: u64) -> Bytes {
 }
 
 /// Builds a block on `head` from `attrs` and makes it the head; returns its hash.
-async fn advance(a: SocketAddr, head: B256, attrs: Value) -> B256 {
-    let r = result(a, "engine_forkchoiceUpdatedV3", json!([fc(head), attrs])).await;
-    assert_eq!(r["payloadStatus"]["status"], "VALID", "{r}");
-    let env = result(a, "engine_getPayloadV4", json!([r["payloadId"]])).await;
-    let hash: B256 = serde_json::from_value(env["executionPayload"]["blockHash"].clone()).unwrap();
-    let st = result(a, "engine_newPayloadV4", new_payload_params(&env)).await;
-    assert_eq!(st["status"], "VALID", "{st}");
-    result(a, "engine_forkchoiceUpdatedV3", json!([fc(hash)])).await;
-    hash
-}
-
 async fn block(a: SocketAddr, n: u64) -> Value {
     result(a, "eth_getBlockByNumber", json!([format!("{n:#x}"), true])).await
 }

@@ -31,7 +31,8 @@ pub mod witness;
 
 pub use block::receipt_fields::{l1_fee_inputs, receipt_fields, OpReceiptFields};
 pub use block::{
-    build_block, build_block_with_pool, execute_block, BuildTimings, BuiltBlock, Runner, SkippedTx,
+    apply_pre_transactions, build_block, build_block_with_pool, execute_block, BuildTimings,
+    BuiltBlock, Runner, SkippedTx,
 };
 pub use error::OpBlockError;
 pub use fork::{Eip1559Params, ForkTimes, OpChainConfig, OpFork};

@@ -257,3 +257,16 @@ pub fn new_payload_params(envelope: &Value) -> Value {
         envelope["executionRequests"]
     ])
 }
+
+/// Builds the block of `attrs` on `head` through FCU + getPayloadV4, sends it back with newPayloadV4 and
+/// makes it the head; returns its hash.
+pub async fn advance(a: SocketAddr, head: B256, attrs: Value) -> B256 {
+    let r = result(a, "engine_forkchoiceUpdatedV3", json!([fc(head), attrs])).await;
+    assert_eq!(r["payloadStatus"]["status"], "VALID", "{r}");
+    let env = result(a, "engine_getPayloadV4", json!([r["payloadId"]])).await;
+    let hash: B256 = serde_json::from_value(env["executionPayload"]["blockHash"].clone()).unwrap();
+    let st = result(a, "engine_newPayloadV4", new_payload_params(&env)).await;
+    assert_eq!(st["status"], "VALID", "{st}");
+    result(a, "engine_forkchoiceUpdatedV3", json!([fc(hash)])).await;
+    hash
+}

@@ -119,6 +119,53 @@ fn block_env(
     }
 }
 
+/// The block-level state changes before a block's transactions, in the order a block runs them: the
+/// create2 deployer in Canyon's first block, the EIP-4788 beacon root (Ecotone on; a block without it is
+/// refused) and the EIP-2935 parent hash (Isthmus on). The block builder runs them, and so does a replay
+/// of a stored block (the node's tracers). `block.timestamp` is the block's; `parent_timestamp` its
+/// parent's.
+pub fn apply_pre_transactions<S: OpState>(
+    config: &OpChainConfig,
+    cfg: &CfgEnv,
+    block: &BlockEnv,
+    parent_timestamp: u64,
+    parent_hash: B256,
+    parent_beacon_block_root: Option<B256>,
+    state: &mut S,
+) -> Result<(), OpBlockError> {
+    let timestamp = block.timestamp;
+    let fork = config.fork_at(timestamp);
+    if config.forks.is_active(OpFork::Canyon, timestamp)
+        && !config.forks.is_active(OpFork::Canyon, parent_timestamp)
+    {
+        system::deploy_create2_deployer(state)?;
+    }
+    if fork.is_active(OpFork::Ecotone) {
+        let root = parent_beacon_block_root.ok_or_else(|| {
+            OpBlockError::Attributes("parentBeaconBlockRoot missing from Ecotone attributes".into())
+        })?;
+        let data = Bytes::copy_from_slice(root.as_slice());
+        system::system_call(
+            cfg,
+            block,
+            alloy_eips::eip4788::BEACON_ROOTS_ADDRESS,
+            data,
+            state,
+        )?;
+    }
+    if fork.is_active(OpFork::Isthmus) {
+        let data = Bytes::copy_from_slice(parent_hash.as_slice());
+        system::system_call(
+            cfg,
+            block,
+            alloy_eips::eip2935::HISTORY_STORAGE_ADDRESS,
+            data,
+            state,
+        )?;
+    }
+    Ok(())
+}
+
 /// Builds the child of `parent` (whose hash is `parent_hash`) from `attrs` on `state`, which ends up
 /// holding the block's post-state. The attributes' transactions are the whole block (`noTxPool`).
 pub fn build_block<S: OpState>(
@@ -160,34 +207,15 @@ pub fn build_block_with_pool<S: OpState>(
     let block = block_env(fork, parent, attrs, gas_limit, base_fee);
 
     // Block-level state changes before the transactions.
-    if config.forks.is_active(OpFork::Canyon, timestamp)
-        && !config.forks.is_active(OpFork::Canyon, parent.timestamp)
-    {
-        system::deploy_create2_deployer(state)?;
-    }
-    if fork.is_active(OpFork::Ecotone) {
-        let root = pa.parent_beacon_block_root.ok_or_else(|| {
-            attr_err("parentBeaconBlockRoot missing from Ecotone attributes".into())
-        })?;
-        let data = Bytes::copy_from_slice(root.as_slice());
-        system::system_call(
-            &cfg,
-            &block,
-            alloy_eips::eip4788::BEACON_ROOTS_ADDRESS,
-            data,
-            state,
-        )?;
-    }
-    if fork.is_active(OpFork::Isthmus) {
-        let data = Bytes::copy_from_slice(parent_hash.as_slice());
-        system::system_call(
-            &cfg,
-            &block,
-            alloy_eips::eip2935::HISTORY_STORAGE_ADDRESS,
-            data,
-            state,
-        )?;
-    }
+    apply_pre_transactions(
+        config,
+        &cfg,
+        &block,
+        parent.timestamp,
+        parent_hash,
+        pa.parent_beacon_block_root,
+        state,
+    )?;
 
     // Transactions.
     let raw: Vec<Bytes> = attrs.transactions.clone().unwrap_or_default();
