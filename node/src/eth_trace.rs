@@ -273,6 +273,20 @@ fn deployed_code(
     ))
 }
 
+/// The stored header of block `hash`, which must not be genesis (nothing ran in it).
+fn traceable_header(
+    s: &parevm_storage::ChainStore,
+    hash: B256,
+) -> EthResult<alloy_consensus::Header> {
+    let Some(header) = s.header_by_hash(&hash).map_err(store)? else {
+        return Err(server(format!("block {hash} not found")));
+    };
+    if header.number == 0 {
+        return Err(server("genesis is not traceable"));
+    }
+    Ok(header)
+}
+
 /// Ethereum mode's replay of block `hash` on the stored state after its parent (the system calls first,
 /// as the block ran them) up to transaction `last` (all when `None`).
 pub(crate) fn replay_ethereum(
@@ -282,12 +296,7 @@ pub(crate) fn replay_ethereum(
     f: &mut ReplayHook<'_>,
 ) -> EthResult<Vec<ReplayedTx>> {
     let s = c.store();
-    let Some(header) = s.header_by_hash(&hash).map_err(store)? else {
-        return Err(server(format!("block {hash} not found")));
-    };
-    if header.number == 0 {
-        return Err(server("genesis is not traceable"));
-    }
+    let header = traceable_header(s, hash)?;
     let body: BlockBody<BlockTx> = s
         .body(&hash)
         .map_err(store)?
@@ -385,12 +394,7 @@ pub(crate) fn replay_op(
     use op_alloy_consensus::OpTxEnvelope;
     use parevm_op_stack_adapter::OpState;
     let s = node.store();
-    let Some(header) = s.header_by_hash(&hash).map_err(store)? else {
-        return Err(server(format!("block {hash} not found")));
-    };
-    if header.number == 0 {
-        return Err(server("genesis is not traceable"));
-    }
+    let header = traceable_header(s, hash)?;
     let parent = s
         .header_by_hash(&header.parent_hash)
         .map_err(store)?
