@@ -1736,3 +1736,294 @@ fn generated_calls_redone_from_the_first_stale_read_equal_a_fresh_run() {
         "({redone}, {unchanged}, {from_start})"
     );
 }
+
+/// **Known failure, open** (`docs/frames.md`, "Open: a rare read-set difference"): the block a
+/// fresh-clone CI run's `generated_calls_equal_sequential_with_stale_helper_frames` shrank to. Run
+/// again and again in mode `Stale`, Block-STM at 2-16 threads gives the third transaction a read set
+/// with `HasStorage` of a created address twice (sequential execution: once) within a few hundred runs;
+/// every other outcome field agrees. The second entry is recorded where the committer applies a helper
+/// frame and loads its reads again (`Journal::apply_frame` -> `load_location` -> `Journal::has_storage`).
+/// Ignored until fixed: `REPRO_N=3000 cargo test -p parevm-parallel-commit --test frames_property
+/// stale_seed_read_set_repro -- --ignored`.
+#[test]
+#[ignore = "known failure, open: docs/frames.md"]
+fn stale_seed_read_set_repro() {
+    let txs: Vec<ProgTx> = vec![
+        ProgTx {
+            from: 2,
+            to: 0,
+            value: 0,
+            gas_limit: 400000,
+            create: false,
+            warm: Some((143, 1)),
+            program: vec![
+                Step::Call {
+                    scheme: Scheme::Call,
+                    callee: Callee::Leaf(Leaf::Precompile(1, 66)),
+                    value: 983,
+                    gas: 0,
+                },
+                Step::Call {
+                    scheme: Scheme::Call,
+                    callee: Callee::Leaf(Leaf::Counter),
+                    value: 0,
+                    gas: 0,
+                },
+                Step::Call {
+                    scheme: Scheme::Call,
+                    callee: Callee::Dispatcher(0, vec![Step::Balance(132)]),
+                    value: 0,
+                    gas: 0,
+                },
+            ],
+        },
+        ProgTx {
+            from: 3,
+            to: 1,
+            value: 480,
+            gas_limit: 2000000,
+            create: false,
+            warm: Some((127, 1)),
+            program: vec![
+                Step::Call {
+                    scheme: Scheme::Call,
+                    callee: Callee::Leaf(Leaf::Precompile(1, 50)),
+                    value: 0,
+                    gas: 250000,
+                },
+                Step::Call {
+                    scheme: Scheme::DelegateCall,
+                    callee: Callee::Dispatcher(
+                        1,
+                        vec![Step::Call {
+                            scheme: Scheme::Call,
+                            callee: Callee::Dispatcher(
+                                1,
+                                vec![
+                                    Step::SelfDestruct(25),
+                                    Step::Call {
+                                        scheme: Scheme::DelegateCall,
+                                        callee: Callee::Dispatcher(2, vec![]),
+                                        value: 0,
+                                        gas: 0,
+                                    },
+                                    Step::Call {
+                                        scheme: Scheme::StaticCall,
+                                        callee: Callee::Account(
+                                            252,
+                                            vec![
+                                                0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                                0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                            ],
+                                        ),
+                                        value: 0,
+                                        gas: 0,
+                                    },
+                                ],
+                            ),
+                            value: 68,
+                            gas: 250000,
+                        }],
+                    ),
+                    value: 0,
+                    gas: 15000,
+                },
+                Step::Call {
+                    scheme: Scheme::Call,
+                    callee: Callee::Dispatcher(1, vec![]),
+                    value: 0,
+                    gas: 15000,
+                },
+                Step::Inc { slot: 3, by: 0 },
+            ],
+        },
+        ProgTx {
+            from: 0,
+            to: 0,
+            value: 0,
+            gas_limit: 400000,
+            create: false,
+            warm: None,
+            program: vec![
+                Step::Call {
+                    scheme: Scheme::DelegateCall,
+                    callee: Callee::Dispatcher(2, vec![Step::Sload(1)]),
+                    value: 0,
+                    gas: 60000,
+                },
+                Step::Call {
+                    scheme: Scheme::Call,
+                    callee: Callee::Leaf(Leaf::Factory),
+                    value: 0,
+                    gas: 0,
+                },
+                Step::Call {
+                    scheme: Scheme::Call,
+                    callee: Callee::Dispatcher(
+                        0,
+                        vec![
+                            Step::Call {
+                                scheme: Scheme::DelegateCall,
+                                callee: Callee::Dispatcher(0, vec![]),
+                                value: 713,
+                                gas: 15000,
+                            },
+                            Step::Create {
+                                value: 87,
+                                init: Init::CallsCounter,
+                            },
+                            Step::Call {
+                                scheme: Scheme::Call,
+                                callee: Callee::Dispatcher(
+                                    1,
+                                    vec![
+                                        Step::Call {
+                                            scheme: Scheme::DelegateCall,
+                                            callee: Callee::Leaf(Leaf::Factory3(0)),
+                                            value: 233,
+                                            gas: 0,
+                                        },
+                                        Step::Inc { slot: 1, by: 0 },
+                                    ],
+                                ),
+                                value: 0,
+                                gas: 15000,
+                            },
+                        ],
+                    ),
+                    value: 0,
+                    gas: 0,
+                },
+                Step::Call {
+                    scheme: Scheme::Call,
+                    callee: Callee::Dispatcher(
+                        2,
+                        vec![
+                            Step::CodeHash(146),
+                            Step::Inc { slot: 3, by: 2 },
+                            Step::Call {
+                                scheme: Scheme::Call,
+                                callee: Callee::Dispatcher(
+                                    2,
+                                    vec![
+                                        Step::Call {
+                                            scheme: Scheme::Call,
+                                            callee: Callee::Leaf(Leaf::Factory2(1)),
+                                            value: 0,
+                                            gas: 250000,
+                                        },
+                                        Step::Call {
+                                            scheme: Scheme::CallCode,
+                                            callee: Callee::Dispatcher(
+                                                0,
+                                                vec![
+                                                    Step::Call {
+                                                        scheme: Scheme::Call,
+                                                        callee: Callee::Account(
+                                                            251,
+                                                            vec![
+                                                                0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                                                0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                                                0, 0, 0, 0, 0, 0, 0, 0,
+                                                            ],
+                                                        ),
+                                                        value: 0,
+                                                        gas: 0,
+                                                    },
+                                                    Step::Inc { slot: 0, by: 2 },
+                                                    Step::Call {
+                                                        scheme: Scheme::DelegateCall,
+                                                        callee: Callee::Leaf(Leaf::View(26)),
+                                                        value: 0,
+                                                        gas: 2300,
+                                                    },
+                                                ],
+                                            ),
+                                            value: 176,
+                                            gas: 0,
+                                        },
+                                        Step::Call {
+                                            scheme: Scheme::Call,
+                                            callee: Callee::Leaf(Leaf::Heavy),
+                                            value: 0,
+                                            gas: 15000,
+                                        },
+                                    ],
+                                ),
+                                value: 0,
+                                gas: 0,
+                            },
+                        ],
+                    ),
+                    value: 116,
+                    gas: 15000,
+                },
+            ],
+        },
+        ProgTx {
+            from: 1,
+            to: 1,
+            value: 0,
+            gas_limit: 400000,
+            create: false,
+            warm: None,
+            program: vec![
+                Step::CodeHash(206),
+                Step::Call {
+                    scheme: Scheme::DelegateCall,
+                    callee: Callee::Dispatcher(
+                        1,
+                        vec![
+                            Step::SkipIf { ok: false },
+                            Step::Call {
+                                scheme: Scheme::DelegateCall,
+                                callee: Callee::Dispatcher(
+                                    1,
+                                    vec![
+                                        Step::Sload(1),
+                                        Step::Create {
+                                            value: 163,
+                                            init: Init::Spin,
+                                        },
+                                        Step::Call {
+                                            scheme: Scheme::DelegateCall,
+                                            callee: Callee::Leaf(Leaf::Factory),
+                                            value: 0,
+                                            gas: 60000,
+                                        },
+                                    ],
+                                ),
+                                value: 0,
+                                gas: 0,
+                            },
+                            Step::Call {
+                                scheme: Scheme::Call,
+                                callee: Callee::Leaf(Leaf::Heavy),
+                                value: 0,
+                                gas: 60000,
+                            },
+                        ],
+                    ),
+                    value: 231,
+                    gas: 250000,
+                },
+                Step::Call {
+                    scheme: Scheme::DelegateCall,
+                    callee: Callee::Leaf(Leaf::Factory3(0)),
+                    value: 0,
+                    gas: 250000,
+                },
+            ],
+        },
+    ];
+    let n: usize = std::env::var("REPRO_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    let _guard = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    for i in 0..n {
+        if let Err(e) = check_block_in(Frames::Stale, &txs, SpecId::SHANGHAI) {
+            panic!("run {i}: {e}");
+        }
+    }
+}
