@@ -1737,16 +1737,13 @@ fn generated_calls_redone_from_the_first_stale_read_equal_a_fresh_run() {
     );
 }
 
-/// **Known failure, open** (`docs/frames.md`, "Open: a rare read-set difference"): the block a
-/// fresh-clone CI run's `generated_calls_equal_sequential_with_stale_helper_frames` shrank to. Run
-/// again and again in mode `Stale`, Block-STM at 2-16 threads gives the third transaction a read set
-/// with `HasStorage` of a created address twice (sequential execution: once) within a few hundred runs;
-/// every other outcome field agrees. The second entry is recorded where the committer applies a helper
-/// frame and loads its reads again (`Journal::apply_frame` -> `load_location` -> `Journal::has_storage`).
-/// Ignored until fixed: `REPRO_N=3000 cargo test -p parevm-parallel-commit --test frames_property
-/// stale_seed_read_set_repro -- --ignored`.
+/// The block a fresh-clone CI run's `generated_calls_equal_sequential_with_stale_helper_frames` shrank
+/// to (`docs/frames.md`, "Fixed: a read-set difference with stale seeds"). Run again and again in mode
+/// `Stale`, Block-STM at 2-16 threads gave the third transaction a read set with `HasStorage` of a
+/// created address twice (sequential execution: once) within a few hundred runs: the committer's apply
+/// of a helper frame met a read not ready half-way, parked with the loads before it kept, and recorded
+/// the storage check again when it took the call up once more. 1,000 runs here (`REPRO_N` for more).
 #[test]
-#[ignore = "known failure, open: docs/frames.md"]
 fn stale_seed_read_set_repro() {
     let txs: Vec<ProgTx> = vec![
         ProgTx {
@@ -2019,7 +2016,7 @@ fn stale_seed_read_set_repro() {
     let n: usize = std::env::var("REPRO_N")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(200);
+        .unwrap_or(1000);
     let _guard = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     for i in 0..n {
         if let Err(e) = check_block_in(Frames::Stale, &txs, SpecId::SHANGHAI) {

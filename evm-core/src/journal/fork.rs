@@ -5,7 +5,7 @@
 //! committer's (or scout's) journal at a CALL --seed()--> Seed --fork()--> forked journal
 //!   forked journal runs the child frame (its reads of the seed logged, its view reads recorded as usual)
 //!   --fork_finish()--> FrameReads + FrameEffects
-//! committer at the same CALL: check_frame_reads() (no change) --> apply_frame() (loads, then effects)
+//! committer at the same CALL: check_frame_reads() (no change) --> apply_frame() (prefetch, loads, effects)
 //! ```
 //!
 //! A forked journal starts empty and loads every location on first use, like any journal, through a
@@ -18,6 +18,7 @@
 //! through the committer's journal (with undo entries, so an ancestor's revert undoes it) leaves the same
 //! journal as running the frame there.
 
+use super::prefetch::Prefetch;
 use super::{AccIdx, Journal, Slot, SlotKey, SlotMap, Undo};
 use crate::code::Code;
 use crate::view::{Location, StateView, ViewError};
@@ -745,13 +746,16 @@ impl Journal {
 
     /// Applies a helper frame that [`Journal::check_frame_reads`] accepted: loads what it read, in its
     /// order (so the read set is the one running the frame here would record), then its net effect with
-    /// undo entries, then its logs.
+    /// undo entries, then its logs. All or nothing: the view values it loads are read first
+    /// ([`Prefetch`]), so an error (a read not ready) leaves this journal as it was.
     pub fn apply_frame(
         &mut self,
         view: &dyn StateView,
         reads: &FrameReads,
         effects: &FrameEffects,
     ) -> Result<(), ViewError> {
+        let prefetched = Prefetch::of(self, view, reads)?;
+        let view: &dyn StateView = &prefetched;
         let mut seed = reads.seed.iter().peekable();
         for (k, &(loc, _)) in reads.view.iter().enumerate() {
             while let Some((_, r)) = seed.next_if(|(pos, _)| *pos as usize <= k) {

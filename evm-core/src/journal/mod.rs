@@ -22,6 +22,7 @@ use revm_primitives::KECCAK_EMPTY;
 use std::hash::{Hash, Hasher};
 
 mod fork;
+mod prefetch;
 #[cfg(test)]
 mod test_views;
 pub use fork::{FrameEffects, FrameReads, Seed, SeedView};
