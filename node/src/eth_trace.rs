@@ -7,8 +7,9 @@
 //!
 //! ```text
 //! block -> state_at(parent) -> Overlay -> EIP-4788 / EIP-2935 system calls (as the block ran them)
-//!       -> per transaction: f(env, overlay, place) (traced ones: a debug tracer, Parity traces or a
-//!          replay with state diff and vmTrace), execute, apply its writes
+//!       -> Replay::run, per transaction: f(env, state, place) (traced ones: a debug tracer, Parity
+//!          traces or a replay with state diff and vmTrace), execute, apply its writes
+//! (OP mode: the same loop on ChainStore::begin_block_at(parent) after the builder's block-level changes)
 //!       -> struct logs in geth's form (as_geth)
 //! ```
 
@@ -28,7 +29,8 @@ use parevm_block::input::BlockTx;
 use parevm_block::system::SYSTEM_CALL_GAS;
 use parevm_block::tx_env::tx_env_with_sender;
 use parevm_evm_core::{
-    execute_system_call, CfgEnv, Env, SpecId, StateView, TxExecution, KECCAK_EMPTY, SYSTEM_ADDRESS,
+    execute_system_call, BlockEnv, CfgEnv, Env, SpecId, StateView, TxEnv, WriteSet, KECCAK_EMPTY,
+    SYSTEM_ADDRESS,
 };
 use parevm_parallel_commit::Overlay;
 use parevm_rpc::trace_ns::{filter_traces, TraceFilter};
@@ -344,41 +346,76 @@ pub(crate) fn replay_ethereum(
     let end = last.map_or(body.transactions.len(), |l| {
         (l + 1).min(body.transactions.len())
     });
-    let mut out = Vec::with_capacity(end);
-    for (i, tx) in body.transactions[..end].iter().enumerate() {
-        let sender = senders
-            .get(i)
-            .copied()
-            .ok_or_else(|| server(format!("block {hash}: no sender for transaction {i}")))?;
-        let env = Env {
-            cfg: cfg.clone(),
-            block: block.clone(),
-            tx: tx_env_with_sender(tx, sender),
-        };
-        let place = TxPlace {
-            block_hash: hash,
-            block_number: header.number,
-            tx_hash: *tx.tx_hash(),
-            tx_position: i as u64,
-        };
-        let traced = last.is_none_or(|l| l == i);
-        if traced {
-            f(&env, &overlay, &place)?;
+    let txs = body.transactions[..end]
+        .iter()
+        .enumerate()
+        .map(|(i, tx)| {
+            let sender = senders
+                .get(i)
+                .copied()
+                .ok_or_else(|| server(format!("block {hash}: no sender for transaction {i}")))?;
+            Ok((*tx.tx_hash(), tx_env_with_sender(tx, sender)))
+        })
+        .collect::<EthResult<Vec<_>>>()?;
+    let at = Replay {
+        hash,
+        number: header.number,
+        last,
+        cfg,
+        block,
+    };
+    at.run(&mut overlay, |o, writes| Ok(o.apply(writes)), txs, f)
+}
+
+/// Where a replay runs a block's transactions, and which it traces.
+struct Replay {
+    hash: B256,
+    number: u64,
+    /// Trace only this transaction (and run none after it); every one when `None`.
+    last: Option<usize>,
+    cfg: CfgEnv,
+    block: BlockEnv,
+}
+
+impl Replay {
+    /// Runs `txs` (hash and environment, in block order, none after `last`) on `state`, applying each
+    /// one's writes with `apply`, and hands each traced one to `f` with the state before it.
+    fn run<S: StateView>(
+        &self,
+        state: &mut S,
+        apply: impl Fn(&mut S, &WriteSet) -> EthResult<()>,
+        txs: Vec<(B256, TxEnv)>,
+        f: &mut ReplayHook<'_>,
+    ) -> EthResult<Vec<ReplayedTx>> {
+        let hash = self.hash;
+        let mut out = Vec::with_capacity(txs.len());
+        for (i, (tx_hash, tx)) in txs.into_iter().enumerate() {
+            let env = Env {
+                cfg: self.cfg.clone(),
+                block: self.block.clone(),
+                tx,
+            };
+            let place = TxPlace {
+                block_hash: hash,
+                block_number: self.number,
+                tx_hash,
+                tx_position: i as u64,
+            };
+            let traced = self.last.is_none_or(|l| l == i);
+            if traced {
+                f(&env, state, &place)?;
+            }
+            let outcome = parevm_evm_core::execute_tx(&env, state)
+                .map_err(|e| server(format!("replaying transaction {i} of block {hash}: {e}")))?;
+            apply(state, &outcome.writes)?;
+            if traced {
+                let deployed =
+                    deployed_code(state, outcome.created_address, outcome.status.is_success())?;
+                out.push((tx_hash, deployed));
+            }
         }
-        let outcome = TxExecution::new(env)
-            .resume(&overlay)
-            .map_err(|e| server(format!("replaying transaction {i} of block {hash}: {e}")))?;
-        overlay.apply(&outcome.writes);
-        if traced {
-            let deployed = deployed_code(
-                &overlay,
-                outcome.created_address,
-                outcome.status.is_success(),
-            )?;
-            out.push((*tx.tx_hash(), deployed));
-        }
+        Ok(out)
     }
-    Ok(out)
 }
 
 /// OP mode's replay of block `hash`: the state after its parent (`ChainStore::begin_block_at`, never
@@ -428,34 +465,22 @@ pub(crate) fn replay_op(
     .map_err(op_err)?;
     let txs = parevm_op_stack_adapter::tx::decode_txs(&raw, 1).map_err(op_err)?;
     let end = last.map_or(txs.len(), |l| (l + 1).min(txs.len()));
-    let mut out = Vec::with_capacity(end);
-    for (i, tx) in txs.into_iter().take(end).enumerate() {
-        let tx_hash = *tx.envelope.hash();
-        let env = Env {
-            cfg: cfg.clone(),
-            block: block.clone(),
-            tx: tx.env,
-        };
-        let place = TxPlace {
-            block_hash: hash,
-            block_number: header.number,
-            tx_hash,
-            tx_position: i as u64,
-        };
-        let traced = last.is_none_or(|l| l == i);
-        if traced {
-            f(&env, &state, &place)?;
-        }
-        let outcome = parevm_evm_core::execute_tx(&env, &state)
-            .map_err(|e| server(format!("replaying transaction {i} of block {hash}: {e}")))?;
-        state
-            .apply_writes(&outcome.writes)
-            .map_err(|e| server(e.to_string()))?;
-        if traced {
-            let deployed =
-                deployed_code(&state, outcome.created_address, outcome.status.is_success())?;
-            out.push((tx_hash, deployed));
-        }
-    }
-    Ok(out)
+    let txs = txs
+        .into_iter()
+        .take(end)
+        .map(|tx| (*tx.envelope.hash(), tx.env))
+        .collect();
+    let at = Replay {
+        hash,
+        number: header.number,
+        last,
+        cfg,
+        block,
+    };
+    at.run(
+        &mut state,
+        |st, writes| st.apply_writes(writes).map_err(|e| server(e.to_string())),
+        txs,
+        f,
+    )
 }

@@ -1806,13 +1806,7 @@ fn stale_seed_read_set_repro() {
                                     },
                                     Step::Call {
                                         scheme: Scheme::StaticCall,
-                                        callee: Callee::Account(
-                                            252,
-                                            vec![
-                                                0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                                                0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                                            ],
-                                        ),
+                                        callee: Callee::Account(252, vec![0; 32]),
                                         value: 0,
                                         gas: 0,
                                     },
@@ -1916,14 +1910,7 @@ fn stale_seed_read_set_repro() {
                                                 vec![
                                                     Step::Call {
                                                         scheme: Scheme::Call,
-                                                        callee: Callee::Account(
-                                                            251,
-                                                            vec![
-                                                                0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                                                                0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                                                                0, 0, 0, 0, 0, 0, 0, 0,
-                                                            ],
-                                                        ),
+                                                        callee: Callee::Account(251, vec![0; 32]),
                                                         value: 0,
                                                         gas: 0,
                                                     },

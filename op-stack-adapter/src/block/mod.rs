@@ -140,28 +140,20 @@ pub fn apply_pre_transactions<S: OpState>(
     {
         system::deploy_create2_deployer(state)?;
     }
+    // EIP-4788 from Ecotone, EIP-2935 from Isthmus, in that order.
+    let mut calls = Vec::with_capacity(2);
     if fork.is_active(OpFork::Ecotone) {
         let root = parent_beacon_block_root.ok_or_else(|| {
             OpBlockError::Attributes("parentBeaconBlockRoot missing from Ecotone attributes".into())
         })?;
-        let data = Bytes::copy_from_slice(root.as_slice());
-        system::system_call(
-            cfg,
-            block,
-            alloy_eips::eip4788::BEACON_ROOTS_ADDRESS,
-            data,
-            state,
-        )?;
+        calls.push((alloy_eips::eip4788::BEACON_ROOTS_ADDRESS, root));
     }
     if fork.is_active(OpFork::Isthmus) {
-        let data = Bytes::copy_from_slice(parent_hash.as_slice());
-        system::system_call(
-            cfg,
-            block,
-            alloy_eips::eip2935::HISTORY_STORAGE_ADDRESS,
-            data,
-            state,
-        )?;
+        calls.push((alloy_eips::eip2935::HISTORY_STORAGE_ADDRESS, parent_hash));
+    }
+    for (target, word) in calls {
+        let data = Bytes::copy_from_slice(word.as_slice());
+        system::system_call(cfg, block, target, data, state)?;
     }
     Ok(())
 }
