@@ -150,7 +150,7 @@ pub fn register_trace<C: EthContext>(m: &mut RpcModule<C>) {
 }
 
 /// The Parity traces of block `hash`'s transactions (only transaction `last` when given), in order.
-fn parity_traces(
+pub(crate) fn parity_traces(
     c: &dyn EthBackend,
     hash: B256,
     last: Option<usize>,
@@ -216,9 +216,9 @@ fn trace_block(
 
 /// One replayed transaction: what `f` made of it, its hash, and the code it deployed when it was a
 /// successful creation (the struct logger's return value).
-struct Replayed<T> {
-    result: T,
-    hash: B256,
+pub(crate) struct Replayed<T> {
+    pub(crate) result: T,
+    pub(crate) hash: B256,
     deployed: Option<Bytes>,
 }
 
@@ -231,7 +231,7 @@ pub type ReplayHook<'a> = dyn FnMut(&Env, &dyn StateView, &TxPlace) -> EthResult
 
 /// Replays block `hash` as it ran ([`EthBackend::replay_block`]): `f` gets each traced transaction
 /// (every one, or only `last` when given) with the state before it and its place in the block.
-fn replay_block<T>(
+pub(crate) fn replay_block<T>(
     c: &dyn EthBackend,
     hash: B256,
     last: Option<usize>,
@@ -364,7 +364,11 @@ pub(crate) fn replay_ethereum(
         cfg,
         block,
     };
-    at.run(&mut overlay, |o, writes| Ok(o.apply(writes)), txs, f)
+    let apply = |o: &mut Overlay, writes: &WriteSet| {
+        o.apply(writes);
+        Ok(())
+    };
+    at.run(&mut overlay, apply, txs, f)
 }
 
 /// Where a replay runs a block's transactions, and which it traces.

@@ -18,7 +18,7 @@
 //! Modules: [`config`] (genesis + rollup.json), [`store`] (opening the chain store per `--durable-every`),
 //! [`jwt`] (auth), [`state`], [`service`], [`engine_api`],
 //! [`eth`] (the eth methods over an [`eth::EthBackend`]), [`eth_blocks`], [`eth_build`] (testing_buildBlockV1), [`eth_simulate`] (eth_simulateV1 on the store, run by
-//! `parevm_rpc::simulate`), [`eth_exec`], [`eth_fees`] (both modes), [`eth_trace`],
+//! `parevm_rpc::simulate`), [`eth_exec`], [`eth_fees`] (both modes), [`eth_trace`], [`eth_ots`] (Otterscan),
 //! [`eth_config`], [`eth_forkchoice`], [`pool`] (eth_sendRawTransaction and txpool_*), [`receipts`], [`server`], [`error`], and [`ethereum`]: the same eth
 //! methods over a chain that follows Ethereum's rules (no `--rollup-config` and no OP genesis: what the
 //! execution-apis tests run against).
@@ -35,6 +35,7 @@ pub mod eth_config;
 pub mod eth_exec;
 pub mod eth_fees;
 pub mod eth_forkchoice;
+pub mod eth_ots;
 pub mod eth_simulate;
 pub mod eth_trace;
 pub mod ethereum;

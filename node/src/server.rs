@@ -27,6 +27,7 @@ pub fn auth_module(node: Arc<OpNode>) -> RpcModule<EngineContext> {
     register_engine(&mut m);
     register_eth(&mut m);
     crate::eth_trace::register_trace(&mut m);
+    crate::eth_ots::register_ots(&mut m);
     register_op_unsupported(&mut m);
     m
 }
@@ -36,6 +37,7 @@ pub fn http_module(node: Arc<OpNode>) -> RpcModule<EngineContext> {
     let mut m = RpcModule::new(EngineContext { node });
     register_eth(&mut m);
     crate::eth_trace::register_trace(&mut m);
+    crate::eth_ots::register_ots(&mut m);
     register_op_unsupported(&mut m);
     m
 }
@@ -72,6 +74,7 @@ pub fn ethereum_module(chain: Arc<EthereumChain>) -> RpcModule<EthereumChain> {
     register_eth(&mut m);
     crate::eth_exec::register_exec(&mut m);
     crate::eth_trace::register_trace(&mut m);
+    crate::eth_ots::register_ots(&mut m);
     m
 }
 

@@ -42,13 +42,16 @@ pub const API_LEVEL: u64 = 8;
 /// A number as JSON number or hex quantity (Otterscan sends numbers).
 #[derive(serde::Deserialize)]
 #[serde(untagged)]
-enum Quantity {
+pub enum Quantity {
+    /// A JSON number.
     Number(u64),
+    /// A hex quantity.
     Hex(U64),
 }
 
 impl Quantity {
-    fn get(self) -> u64 {
+    /// The number.
+    pub fn get(self) -> u64 {
         match self {
             Quantity::Number(n) => n,
             Quantity::Hex(h) => h.to(),
@@ -59,13 +62,16 @@ impl Quantity {
 /// A block as a JSON number (what Otterscan sends), a hex number or a tag.
 #[derive(serde::Deserialize)]
 #[serde(untagged)]
-enum BlockArg {
+pub enum BlockArg {
+    /// A JSON number.
     Number(u64),
+    /// A hex number or a tag.
     Tag(BlockNumberOrTag),
 }
 
 impl BlockArg {
-    fn tag(self) -> BlockNumberOrTag {
+    /// The block as a number or tag.
+    pub fn tag(self) -> BlockNumberOrTag {
         match self {
             BlockArg::Number(n) => BlockNumberOrTag::Number(n),
             BlockArg::Tag(t) => t,
@@ -73,7 +79,8 @@ impl BlockArg {
     }
 }
 
-fn usize_of(q: Quantity) -> usize {
+/// A count or page number (saturating).
+pub fn usize_of(q: Quantity) -> usize {
     usize::try_from(q.get()).unwrap_or(usize::MAX)
 }
 
