@@ -418,15 +418,23 @@ fn search_page(
     Ok(Value::Object(out))
 }
 
+/// An address search's parameters `(address, block, pageSize)` and the head's number.
+fn search_args(a: &Args, c: &dyn EthBackend) -> EthResult<(Address, u64, usize, u64)> {
+    a.at_most(3)?;
+    let best = c.store().head().map_err(store)?.0.number;
+    Ok((
+        a.req(0)?,
+        a.req::<Quantity>(1)?.get(),
+        usize_of(a.req(2)?),
+        best,
+    ))
+}
+
 /// `ots_searchTransactionsBefore(address, block, pageSize)`: the transactions touching `address` in the
 /// blocks before `block` (0: from the head), newest first, whole blocks until at least `pageSize`.
 fn search_before(a: &Args, c: &dyn EthBackend) -> EthResult<Value> {
-    a.at_most(3)?;
-    let address: Address = a.req(0)?;
-    let number = a.req::<Quantity>(1)?.get();
-    let size = usize_of(a.req(2)?);
+    let (address, number, size, best) = search_args(a, c)?;
     let s = c.store();
-    let best = s.head().map_err(store)?.0.number;
     let from = if number == 0 { best } else { number - 1 };
     let first_page = from >= best;
     let mut last_page = false;
@@ -449,12 +457,8 @@ fn search_before(a: &Args, c: &dyn EthBackend) -> EthResult<Value> {
 /// `ots_searchTransactionsAfter(address, block, pageSize)`: the same after `block` (0: from the first
 /// block), oldest blocks first, answered newest first.
 fn search_after(a: &Args, c: &dyn EthBackend) -> EthResult<Value> {
-    a.at_most(3)?;
-    let address: Address = a.req(0)?;
-    let number = a.req::<Quantity>(1)?.get();
-    let size = usize_of(a.req(2)?);
+    let (address, number, size, best) = search_args(a, c)?;
     let s = c.store();
-    let best = s.head().map_err(store)?.0.number;
     let from = number.saturating_add(1).max(1);
     let mut first_page = from >= best;
     let mut last_page = false;
