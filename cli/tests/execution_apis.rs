@@ -283,6 +283,106 @@ fn trace_namespace_agrees_with_itself(addr: &str) -> (usize, usize, usize) {
     (txs, traces, instructions)
 }
 
+/// The Otterscan namespace on the imported chain (Ethereum mode), against the node's own eth and debug
+/// answers: per block, the details' transaction count, hash and total fees (gas used times effective gas
+/// price over the receipts) and one page of every transaction; per transaction, its hash by sender and
+/// nonce, its revert data (the callTracer's output of a reverted top frame, null otherwise), one trace
+/// entry per call or creation frame, and, for a contract it created that still has code, its creator.
+/// Returns the numbers of transactions and of contracts checked.
+fn otterscan_agrees_with_the_chain(addr: &str) -> (usize, usize) {
+    use serde_json::json;
+    let quantity = |v: &Value| {
+        alloy_primitives::U256::from_str_radix(
+            v.as_str().unwrap_or("0x0").trim_start_matches("0x"),
+            16,
+        )
+        .expect("a quantity")
+    };
+    fn frames(f: &Value) -> usize {
+        let calls = f["calls"].as_array().map_or(&[][..], Vec::as_slice);
+        1 + calls
+            .iter()
+            .filter(|c| c["type"] != "SELFDESTRUCT")
+            .map(frames)
+            .sum::<usize>()
+    }
+    let head = quantity(&rpc_result(addr, "eth_blockNumber", json!([]))).to::<u64>();
+    let (mut txs, mut contracts) = (0, 0);
+    for n in 1..=head {
+        let tag = format!("{n:#x}");
+        let block = rpc_result(addr, "eth_getBlockByNumber", json!([tag, true]));
+        let receipts = rpc_result(addr, "eth_getBlockReceipts", json!([tag]));
+        let list = block["transactions"]
+            .as_array()
+            .expect("transactions")
+            .clone();
+        let receipts = receipts.as_array().expect("receipts").clone();
+        let details = rpc_result(addr, "ots_getBlockDetails", json!([n]));
+        assert_eq!(details["block"]["hash"], block["hash"], "block {n}");
+        assert_eq!(
+            details["block"]["transactionCount"],
+            json!(list.len()),
+            "block {n}"
+        );
+        let fees = receipts
+            .iter()
+            .fold(alloy_primitives::U256::ZERO, |sum, r| {
+                sum + quantity(&r["gasUsed"]) * quantity(&r["effectiveGasPrice"])
+            });
+        assert_eq!(quantity(&details["totalFees"]), fees, "block {n}");
+        let page = rpc_result(addr, "ots_getBlockTransactions", json!([n, 0, 10_000]));
+        let paged: Vec<&Value> = page["fullblock"]["transactions"]
+            .as_array()
+            .expect("a page")
+            .iter()
+            .map(|t| &t["hash"])
+            .collect();
+        let hashes: Vec<&Value> = list.iter().map(|t| &t["hash"]).collect();
+        assert_eq!(paged, hashes, "block {n}");
+        for (tx, receipt) in list.iter().zip(&receipts) {
+            let hash = &tx["hash"];
+            let by_nonce = rpc_result(
+                addr,
+                "ots_getTransactionBySenderAndNonce",
+                json!([tx["from"], tx["nonce"]]),
+            );
+            assert_eq!(&by_nonce, hash, "block {n}");
+            let top = rpc_result(
+                addr,
+                "debug_traceTransaction",
+                json!([hash, {"tracer": "callTracer"}]),
+            );
+            let error = rpc_result(addr, "ots_getTransactionError", json!([hash]));
+            let expected = if top["error"] == "execution reverted" {
+                top.get("output").cloned().unwrap_or(json!("0x"))
+            } else {
+                Value::Null
+            };
+            assert_eq!(error, expected, "block {n} tx {hash}: {top}");
+            let entries = rpc_result(addr, "ots_traceTransaction", json!([hash]));
+            let entries = entries.as_array().expect("trace entries");
+            assert_eq!(entries.len(), frames(&top), "block {n} tx {hash}: {top}");
+            assert_eq!(entries[0]["from"], tx["from"], "block {n} tx {hash}");
+            if let (Some(created), "0x1") = (
+                receipt["contractAddress"].as_str(),
+                receipt["status"].as_str().unwrap_or_default(),
+            ) {
+                let creator = rpc_result(addr, "ots_getContractCreator", json!([created]));
+                let has = rpc_result(addr, "ots_hasCode", json!([created, "latest"]));
+                let expected = if has == json!(true) {
+                    json!({"hash": hash, "creator": tx["from"]})
+                } else {
+                    Value::Null
+                };
+                assert_eq!(creator, expected, "block {n} contract {created}");
+                contracts += 1;
+            }
+            txs += 1;
+        }
+    }
+    (txs, contracts)
+}
+
 fn hex_encode(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -456,6 +556,9 @@ fn execution_apis_tests_against_parevm_node() {
     println!(
         "trace namespace: {txs} transactions, {traces} traces, {instructions} vmTrace instructions"
     );
+    let (ots_txs, contracts) = otterscan_agrees_with_the_chain(&node.addr);
+    println!("ots namespace: {ots_txs} transactions, {contracts} created contracts");
+    assert_eq!(ots_txs, txs, "the Otterscan check saw every transaction");
     drop(node);
 
     println!("| method | passed | failed |\n|---|---|---|");
