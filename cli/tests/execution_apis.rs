@@ -89,6 +89,11 @@ fn address_after(lines: &[String], marker: &str) -> Option<String> {
 
 /// Starts the node on free ports and waits until it printed both addresses.
 fn start_node(datadir: &Path, genesis: &Path, jwt: &Path) -> Node {
+    start_node_with(datadir, genesis, jwt, &[])
+}
+
+/// [`start_node`] with `extra` arguments.
+fn start_node_with(datadir: &Path, genesis: &Path, jwt: &Path, extra: &[&str]) -> Node {
     let mut child = parevm()
         .args([
             "node",
@@ -106,6 +111,7 @@ fn start_node(datadir: &Path, genesis: &Path, jwt: &Path) -> Node {
             "--threads",
             "1",
         ])
+        .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -508,6 +514,49 @@ fn cases(dir: &Path) -> Vec<(String, PathBuf)> {
         }
     }
     out
+}
+
+/// `--http.api` as op-reth has it: the public port serves the selected namespaces only (the auth port
+/// keeps every method), and an unknown namespace stops the node with a message that names it.
+#[test]
+fn http_api_selects_the_public_namespaces() {
+    let tests = tests_dir();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let datadir = dir.path().join("data");
+    let genesis = tests.join("genesis.json");
+    ok(&["init", "--datadir", s(&datadir), s(&genesis)]);
+    let jwt = dir.path().join("jwt.hex");
+    std::fs::write(&jwt, hex_encode(&[0x42u8; 32])).expect("write jwt secret");
+
+    let bad = parevm()
+        .args(["node", "--datadir", s(&datadir), "--chain", s(&genesis)])
+        .args(["--http", "--http.api", "eth,bogus"])
+        .output()
+        .expect("parevm node runs");
+    assert!(!bad.status.success());
+    let why = String::from_utf8_lossy(&bad.stderr);
+    assert!(why.contains("unknown RPC namespace \"bogus\""), "{why}");
+
+    let node = start_node_with(&datadir, &genesis, &jwt, &["--http.api", "eth,ots"]);
+    let call = |method: &str| -> Value {
+        let body = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": []});
+        let answer = post(&node.addr, &body.to_string()).expect("an answer");
+        serde_json::from_str(&answer).expect("JSON")
+    };
+    assert!(call("eth_chainId")["result"].is_string());
+    assert_eq!(call("ots_getApiLevel")["result"], serde_json::json!(8));
+    for method in [
+        "debug_getRawHeader",
+        "trace_block",
+        "txpool_status",
+        "web3_clientVersion",
+    ] {
+        assert_eq!(call(method)["error"]["code"], -32601, "{method}");
+    }
+    let auth = format!("Bearer {}", parevm_testkit::hs256_token(&[0x42u8; 32]));
+    let body = r#"{"jsonrpc":"2.0","id":1,"method":"txpool_status","params":[]}"#;
+    let answer = parevm_testkit::post(&node.auth, body, Some(&auth)).expect("auth answer");
+    assert!(answer.body.contains("\"result\""), "{}", answer.body);
 }
 
 #[test]

@@ -110,3 +110,101 @@ pub async fn start_auth_module<C: Send + Sync + 'static>(
     let handle = server.start(module);
     Ok(RunningServer { addr, handle })
 }
+
+/// The RPC namespaces op-reth's `--http.api` / `--ws.api` name. Those `parevm node` serves methods of:
+/// `eth`, `net`, `web3`, `debug`, `trace`, `txpool`, `ots` (with `erigon_getHeaderByNumber`, as reth files
+/// it). The others are accepted so that an op-reth command line starts, and select nothing here.
+pub const NAMESPACES: &[&str] = &[
+    "eth",
+    "net",
+    "web3",
+    "debug",
+    "trace",
+    "txpool",
+    "ots",
+    "admin",
+    "rpc",
+    "reth",
+    "miner",
+    "mev",
+    "flashbots",
+    "testing",
+];
+
+/// The namespace a method belongs to for `--http.api` (its name's prefix; `erigon_getHeaderByNumber` is
+/// Otterscan's).
+pub fn namespace_of(method: &str) -> &str {
+    match method.split_once('_').map_or(method, |(ns, _)| ns) {
+        "erigon" => "ots",
+        ns => ns,
+    }
+}
+
+/// Keeps only the methods of `module` whose namespace is in `selected` (`all` keeps every one, as reth's
+/// `--http.api all`); returns how many were removed.
+pub fn select_namespaces<C: Send + Sync + 'static>(
+    module: &mut RpcModule<C>,
+    selected: &[String],
+) -> usize {
+    if selected.iter().any(|s| s == "all") {
+        return 0;
+    }
+    let dropped: Vec<&'static str> = module
+        .method_names()
+        .filter(|m| !selected.iter().any(|s| s == namespace_of(m)))
+        .collect();
+    for m in &dropped {
+        module.remove_method(m);
+    }
+    dropped.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn module() -> RpcModule<()> {
+        let mut m = RpcModule::new(());
+        for name in [
+            "eth_call",
+            "eth_chainId",
+            "debug_traceTransaction",
+            "ots_getApiLevel",
+            "erigon_getHeaderByNumber",
+            "txpool_status",
+        ] {
+            m.register_method(name, |_, _, _| "ok").unwrap();
+        }
+        m
+    }
+
+    fn names(m: &RpcModule<()>) -> Vec<&'static str> {
+        let mut v: Vec<_> = m.method_names().collect();
+        v.sort_unstable();
+        v
+    }
+
+    #[test]
+    fn a_selection_keeps_its_namespaces_only() {
+        let mut m = module();
+        assert_eq!(select_namespaces(&mut m, &["eth".into(), "ots".into()]), 2);
+        assert_eq!(
+            names(&m),
+            [
+                "erigon_getHeaderByNumber",
+                "eth_call",
+                "eth_chainId",
+                "ots_getApiLevel"
+            ]
+        );
+    }
+
+    #[test]
+    fn all_keeps_everything_and_an_unserved_namespace_selects_nothing() {
+        let mut m = module();
+        assert_eq!(select_namespaces(&mut m, &["all".into()]), 0);
+        assert_eq!(names(&m).len(), 6);
+        assert_eq!(select_namespaces(&mut m, &["admin".into()]), 6);
+        assert!(names(&m).is_empty());
+    }
+}

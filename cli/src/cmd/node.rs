@@ -1,7 +1,8 @@
 //! `parevm node --datadir DIR --chain GENESIS.json [--rollup-config rollup.json]`: the OP-Stack execution
 //! client (`parevm-node`) with op-reth's flag names. The Engine API (JWT) listens on `--authrpc.addr`:
 //! `--authrpc.port` (127.0.0.1:8551); with `--http`, the eth methods on `--http.addr`:`--http.port`
-//! (127.0.0.1:8545, WebSocket on the same port; `--ws` is accepted for op-reth compatibility). The chain
+//! (127.0.0.1:8545, WebSocket on the same port; `--ws` is accepted for op-reth compatibility), every
+//! namespace unless `--http.api` / `--ws.api` select some (op-reth's names; the two share the port). The chain
 //! lives in DIR (redb); restarting on the same DIR continues from the last durable block (`--durable-every`:
 //! by default each block is made durable right after the Engine API answers, so a kill -9 loses at most the
 //! latest one). Runs until SIGINT or SIGTERM, which makes every block durable before the process exits.
@@ -54,6 +55,15 @@ pub struct Args {
     /// Serve WebSocket (on the HTTP port; implies --http).
     #[arg(long)]
     pub ws: bool,
+    /// RPC namespaces served over HTTP, comma-separated, as op-reth's flag: eth, net, web3, debug, trace,
+    /// txpool, ots, or all (the default here: every namespace; op-reth's is eth,net,web3). op-reth's other
+    /// names (admin, rpc, reth, miner, mev, flashbots, testing) are accepted and select nothing.
+    #[arg(long = "http.api", value_delimiter = ',', value_parser = api_name)]
+    pub http_api: Option<Vec<String>>,
+    /// RPC namespaces served over WebSocket, as `--http.api`. WebSocket shares the HTTP port, so the port
+    /// serves the namespaces of both flags.
+    #[arg(long = "ws.api", value_delimiter = ',', value_parser = api_name)]
+    pub ws_api: Option<Vec<String>>,
     /// When a committed block is made durable. 0 (the default): right after it becomes visible (held in
     /// memory meanwhile), written by a background thread, so the Engine API answers without waiting for
     /// the disk and the next commit waits for that write; a kill -9 loses at most the latest block, which
@@ -64,6 +74,27 @@ pub struct Args {
     /// Worker threads executing a block (1 = sequential).
     #[arg(long, default_value_t = std::thread::available_parallelism().map_or(1, |n| n.get()))]
     pub threads: usize,
+}
+
+/// One name of `--http.api` / `--ws.api` (trimmed, lower case): a namespace op-reth knows, or `all`.
+fn api_name(s: &str) -> Result<String, String> {
+    let name = s.trim().to_ascii_lowercase();
+    if name == "all" || server::NAMESPACES.contains(&name.as_str()) {
+        Ok(name)
+    } else {
+        Err(format!(
+            "unknown RPC namespace {s:?} (known: all, {})",
+            server::NAMESPACES.join(", ")
+        ))
+    }
+}
+
+/// The namespaces the HTTP/WS port serves: the union of `--http.api` and `--ws.api` (`None`: every one).
+fn api_selection(args: &Args) -> Option<Vec<String>> {
+    match (&args.http_api, &args.ws_api) {
+        (None, None) => None,
+        (a, b) => Some(a.iter().chain(b).flatten().cloned().collect()),
+    }
 }
 
 /// The store's durability for `--durable-every`.
@@ -102,13 +133,20 @@ pub fn run(args: Args) -> anyhow::Result<bool> {
 fn serve<A, H>(
     args: &Args,
     auth: RpcModule<A>,
-    http: RpcModule<H>,
+    mut http: RpcModule<H>,
     auth_name: &str,
 ) -> anyhow::Result<bool>
 where
     A: Send + Sync + 'static,
     H: Send + Sync + 'static,
 {
+    if let Some(selected) = api_selection(args) {
+        server::select_namespaces(&mut http, &selected);
+        let mut served: Vec<&str> = http.method_names().map(server::namespace_of).collect();
+        served.sort_unstable();
+        served.dedup();
+        eprintln!("--http.api/--ws.api: serving {}", served.join(", "));
+    }
     let secret = jwt::load_or_create(
         args.authrpc_jwtsecret.as_deref(),
         &args.datadir.join("jwt.hex"),
