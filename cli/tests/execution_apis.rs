@@ -68,6 +68,8 @@ struct Node {
     addr: String,
     /// The auth (JWT) port.
     auth: String,
+    /// The `--ws` server, when asked for.
+    ws: Option<String>,
 }
 
 impl Drop for Node {
@@ -138,8 +140,15 @@ fn start_node_with(datadir: &Path, genesis: &Path, jwt: &Path, extra: &[&str]) -
             .cloned()
             .collect();
         let auth = address_after(&engine, "on http://");
-        if let (Some(addr), Some(auth)) = (http, auth) {
-            return Node { child, addr, auth };
+        let ws = address_after(&seen, "JSON-RPC WebSocket on http://");
+        let ws_ready = ws.is_some() || !extra.contains(&"--ws");
+        if let (Some(addr), Some(auth), true) = (http, auth, ws_ready) {
+            return Node {
+                child,
+                addr,
+                auth,
+                ws,
+            };
         }
         if std::time::Instant::now() > deadline || child.try_wait().ok().flatten().is_some() {
             let _ = child.kill();
@@ -516,8 +525,9 @@ fn cases(dir: &Path) -> Vec<(String, PathBuf)> {
     out
 }
 
-/// `--http.api` as op-reth has it: the public port serves the selected namespaces only (the auth port
-/// keeps every method), and an unknown namespace stops the node with a message that names it.
+/// `--http.api` and `--ws.api` as op-reth has them: each public server serves its selected namespaces
+/// only (the auth port keeps every method), `--ws` on its own port, and an unknown namespace stops the
+/// node with a message that names it.
 #[test]
 fn http_api_selects_the_public_namespaces() {
     let tests = tests_dir();
@@ -537,22 +547,46 @@ fn http_api_selects_the_public_namespaces() {
     let why = String::from_utf8_lossy(&bad.stderr);
     assert!(why.contains("unknown RPC namespace \"bogus\""), "{why}");
 
-    let node = start_node_with(&datadir, &genesis, &jwt, &["--http.api", "eth,ots"]);
-    let call = |method: &str| -> Value {
+    let node = start_node_with(
+        &datadir,
+        &genesis,
+        &jwt,
+        &[
+            "--http.api",
+            "eth,ots",
+            "--ws",
+            "--ws.port",
+            "0",
+            "--ws.api",
+            "web3",
+        ],
+    );
+    let call = |addr: &str, method: &str| -> Value {
         let body = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": []});
-        let answer = post(&node.addr, &body.to_string()).expect("an answer");
+        let answer = post(addr, &body.to_string()).expect("an answer");
         serde_json::from_str(&answer).expect("JSON")
     };
-    assert!(call("eth_chainId")["result"].is_string());
-    assert_eq!(call("ots_getApiLevel")["result"], serde_json::json!(8));
+    assert!(call(&node.addr, "eth_chainId")["result"].is_string());
+    assert_eq!(
+        call(&node.addr, "ots_getApiLevel")["result"],
+        serde_json::json!(8)
+    );
     for method in [
         "debug_getRawHeader",
         "trace_block",
         "txpool_status",
         "web3_clientVersion",
     ] {
-        assert_eq!(call(method)["error"]["code"], -32601, "{method}");
+        assert_eq!(
+            call(&node.addr, method)["error"]["code"],
+            -32601,
+            "{method}"
+        );
     }
+    let ws = node.ws.as_deref().expect("the --ws server");
+    assert_ne!(ws, node.addr, "--ws on its own port");
+    assert!(call(ws, "web3_clientVersion")["result"].is_string());
+    assert_eq!(call(ws, "eth_chainId")["error"]["code"], -32601);
     let auth = format!("Bearer {}", parevm_testkit::hs256_token(&[0x42u8; 32]));
     let body = r#"{"jsonrpc":"2.0","id":1,"method":"txpool_status","params":[]}"#;
     let answer = parevm_testkit::post(&node.auth, body, Some(&auth)).expect("auth answer");

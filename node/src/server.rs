@@ -1,6 +1,7 @@
 //! Starting the node's servers: the auth port (Engine API + the eth methods a rollup node reads, behind
-//! JWT) and, with `--http`, the same eth methods without auth (HTTP and WebSocket on one port, as the
-//! devnet's server). Both are jsonrpsee on tokio with parevm-rpc's limits.
+//! JWT) and, with `--http` / `--ws`, the same eth methods without auth (each server answering HTTP and
+//! WebSocket, as the devnet's), narrowed to op-reth's `--http.api` / `--ws.api` namespaces
+//! ([`select_namespaces`]). Both are jsonrpsee on tokio with parevm-rpc's limits.
 //!
 //! ```text
 //! 127.0.0.1:8551  JwtAuth (401) -> engine_* + eth_* (RpcModule<EngineContext>)

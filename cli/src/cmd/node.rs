@@ -1,8 +1,9 @@
 //! `parevm node --datadir DIR --chain GENESIS.json [--rollup-config rollup.json]`: the OP-Stack execution
 //! client (`parevm-node`) with op-reth's flag names. The Engine API (JWT) listens on `--authrpc.addr`:
 //! `--authrpc.port` (127.0.0.1:8551); with `--http`, the eth methods on `--http.addr`:`--http.port`
-//! (127.0.0.1:8545, WebSocket on the same port; `--ws` is accepted for op-reth compatibility), every
-//! namespace unless `--http.api` / `--ws.api` select some (op-reth's names; the two share the port). The chain
+//! (127.0.0.1:8545) and with `--ws` on `--ws.addr`:`--ws.port` (127.0.0.1:8546), each server answering
+//! both HTTP and WebSocket, every namespace unless `--http.api` / `--ws.api` select some (op-reth's
+//! names). The chain
 //! lives in DIR (redb); restarting on the same DIR continues from the last durable block (`--durable-every`:
 //! by default each block is made durable right after the Engine API answers, so a kill -9 loses at most the
 //! latest one). Runs until SIGINT or SIGTERM, which makes every block durable before the process exits.
@@ -52,16 +53,23 @@ pub struct Args {
     /// HTTP port.
     #[arg(long = "http.port", default_value_t = 8545)]
     pub http_port: u16,
-    /// Serve WebSocket (on the HTTP port; implies --http).
+    /// Serve WebSocket on `--ws.addr`:`--ws.port` (that server answers plain HTTP too, and the `--http`
+    /// port answers WebSocket too).
     #[arg(long)]
     pub ws: bool,
+    /// WebSocket address.
+    #[arg(long = "ws.addr", default_value = "127.0.0.1")]
+    pub ws_addr: IpAddr,
+    /// WebSocket port (op-reth's default; the same as `--http.port` shares one server).
+    #[arg(long = "ws.port", default_value_t = 8546)]
+    pub ws_port: u16,
     /// RPC namespaces served over HTTP, comma-separated, as op-reth's flag: eth, net, web3, debug, trace,
     /// txpool, ots, or all (the default here: every namespace; op-reth's is eth,net,web3). op-reth's other
     /// names (admin, rpc, reth, miner, mev, flashbots, testing) are accepted and select nothing.
     #[arg(long = "http.api", value_delimiter = ',', value_parser = api_name)]
     pub http_api: Option<Vec<String>>,
-    /// RPC namespaces served over WebSocket, as `--http.api`. WebSocket shares the HTTP port, so the port
-    /// serves the namespaces of both flags.
+    /// RPC namespaces served on the `--ws` port, as `--http.api` (when both share one port, it serves the
+    /// namespaces of both flags).
     #[arg(long = "ws.api", value_delimiter = ',', value_parser = api_name)]
     pub ws_api: Option<Vec<String>>,
     /// When a committed block is made durable. 0 (the default): right after it becomes visible (held in
@@ -89,11 +97,34 @@ fn api_name(s: &str) -> Result<String, String> {
     }
 }
 
-/// The namespaces the HTTP/WS port serves: the union of `--http.api` and `--ws.api` (`None`: every one).
-fn api_selection(args: &Args) -> Option<Vec<String>> {
-    match (&args.http_api, &args.ws_api) {
-        (None, None) => None,
-        (a, b) => Some(a.iter().chain(b).flatten().cloned().collect()),
+/// The namespaces one public server serves: `None` for every one, else the union of the flags given.
+fn selection(flags: &[&Option<Vec<String>>]) -> Option<Vec<String>> {
+    let given: Vec<&Vec<String>> = flags.iter().filter_map(|f| f.as_ref()).collect();
+    (!given.is_empty()).then(|| given.into_iter().flatten().cloned().collect())
+}
+
+/// The public servers to start: `(address, namespace selection, what it is)`; one server where the
+/// `--http` and `--ws` addresses are the same.
+fn public_servers(args: &Args) -> Vec<(SocketAddr, Option<Vec<String>>, &'static str)> {
+    let http = SocketAddr::new(args.http_addr, args.http_port);
+    let ws = SocketAddr::new(args.ws_addr, args.ws_port);
+    match (args.http, args.ws) {
+        // Port 0 asks each server for a free port of its own.
+        (true, true) if http == ws && http.port() != 0 => vec![(
+            http,
+            selection(&[&args.http_api, &args.ws_api]),
+            "JSON-RPC (HTTP and WebSocket)",
+        )],
+        (http_on, ws_on) => {
+            let mut out = Vec::new();
+            if http_on {
+                out.push((http, selection(&[&args.http_api]), "JSON-RPC"));
+            }
+            if ws_on {
+                out.push((ws, selection(&[&args.ws_api]), "JSON-RPC WebSocket"));
+            }
+            out
+        }
     }
 }
 
@@ -124,29 +155,28 @@ pub fn run(args: Args) -> anyhow::Result<bool> {
         head.hash
     );
     let auth = server::auth_module(node.clone());
-    serve(&args, auth, server::http_module(node), "Engine API")
+    serve(
+        &args,
+        auth,
+        || server::http_module(node.clone()),
+        "Engine API",
+    )
 }
 
 /// Serves either mode's modules until SIGINT/SIGTERM: `auth` behind JWT on `--authrpc.addr`/`port` (the
-/// secret from `--authrpc.jwtsecret`, or DATADIR/jwt.hex, created when absent) and, with `--http` or
-/// `--ws`, `http` on `--http.addr`/`port` (HTTP and WebSocket on one port).
+/// secret from `--authrpc.jwtsecret`, or DATADIR/jwt.hex, created when absent) and the public methods
+/// (`public` builds a module per server) with `--http` on `--http.addr`/`port` and with `--ws` on
+/// `--ws.addr`/`port`, each filtered by its `--http.api` / `--ws.api` (one server where they coincide).
 fn serve<A, H>(
     args: &Args,
     auth: RpcModule<A>,
-    mut http: RpcModule<H>,
+    public: impl Fn() -> RpcModule<H>,
     auth_name: &str,
 ) -> anyhow::Result<bool>
 where
     A: Send + Sync + 'static,
     H: Send + Sync + 'static,
 {
-    if let Some(selected) = api_selection(args) {
-        server::select_namespaces(&mut http, &selected);
-        let mut served: Vec<&str> = http.method_names().map(server::namespace_of).collect();
-        served.sort_unstable();
-        served.dedup();
-        eprintln!("--http.api/--ws.api: serving {}", served.join(", "));
-    }
     let secret = jwt::load_or_create(
         args.authrpc_jwtsecret.as_deref(),
         &args.datadir.join("jwt.hex"),
@@ -164,22 +194,31 @@ where
             .await
             .with_context(|| format!("binding the auth port on {}", auth_opts.addr))?;
         eprintln!("{auth_name} on http://{}", auth.addr);
-        let http = if args.http || args.ws {
+        let mut running = Vec::new();
+        for (addr, selected, what) in public_servers(args) {
+            let mut module = public();
+            let mut note = String::new();
+            if let Some(selected) = selected {
+                server::select_namespaces(&mut module, &selected);
+                let mut served: Vec<&str> =
+                    module.method_names().map(server::namespace_of).collect();
+                served.sort_unstable();
+                served.dedup();
+                note = format!(" serving {}", served.join(", "));
+            }
             let opts = ServerOptions {
-                addr: SocketAddr::new(args.http_addr, args.http_port),
+                addr,
                 ..ServerOptions::default()
             };
-            let s = parevm_rpc::start(http, &opts)
+            let s = parevm_rpc::start(module, &opts)
                 .await
-                .with_context(|| format!("binding HTTP on {}", opts.addr))?;
-            eprintln!("JSON-RPC on http://{} (ws on the same port)", s.addr);
-            Some(s)
-        } else {
-            None
-        };
+                .with_context(|| format!("binding {what} on {addr}"))?;
+            eprintln!("{what} on http://{} (ws://{}){note}", s.addr, s.addr);
+            running.push(s);
+        }
         super::dev::wait_for_signal().await;
         let _ = auth.handle.stop();
-        if let Some(s) = http {
+        for s in running {
             let _ = s.handle.stop();
         }
         anyhow::Ok(true)
@@ -232,7 +271,56 @@ fn run_ethereum(args: Args) -> anyhow::Result<bool> {
     serve(
         &args,
         auth,
-        server::ethereum_module(chain),
+        || server::ethereum_module(chain.clone()),
         "Engine API (forkchoice labels only)",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: Args,
+    }
+
+    fn servers(flags: &[&str]) -> Vec<(u16, Option<Vec<String>>)> {
+        let base = ["t", "--datadir", "d", "--chain", "g.json"];
+        let cli = Cli::try_parse_from(base.iter().chain(flags)).expect("flags parse");
+        public_servers(&cli.args)
+            .into_iter()
+            .map(|(a, s, _)| (a.port(), s))
+            .collect()
+    }
+
+    #[test]
+    fn http_and_ws_get_their_own_ports_and_namespaces() {
+        assert!(servers(&[]).is_empty());
+        assert_eq!(servers(&["--http"]), [(8545, None)]);
+        assert_eq!(
+            servers(&["--http", "--ws", "--ws.api", "eth,NET"]),
+            [(8545, None), (8546, Some(vec!["eth".into(), "net".into()]))]
+        );
+        // One port for both: one server with the union of the selections.
+        assert_eq!(
+            servers(&[
+                "--http",
+                "--http.api",
+                "eth",
+                "--ws",
+                "--ws.port",
+                "8545",
+                "--ws.api",
+                "web3"
+            ]),
+            [(8545, Some(vec!["eth".into(), "web3".into()]))]
+        );
+        assert!(
+            Cli::try_parse_from(["t", "--datadir", "d", "--chain", "g", "--http.api", "x"])
+                .is_err()
+        );
+    }
 }
