@@ -61,3 +61,65 @@ fn bad_start_flags_are_refused_with_what_and_where() {
     assert!(err.contains(&format!("writing {out}")), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The `Access-Control-Allow-Origin` a CORS preflight from `origin` gets from a `parevm dev` started with
+/// `flags` (`None`: no such header).
+fn allowed_origin(flags: &[&str], origin: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    use std::time::{Duration, Instant};
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_parevm"))
+        .args(["dev", "--silent", "--port", &port.to_string()])
+        .args(flags)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("parevm dev starts");
+    let started = Instant::now();
+    let head = loop {
+        let answer = std::net::TcpStream::connect(("127.0.0.1", port)).and_then(|mut s| {
+            let request = format!(
+                "OPTIONS / HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: {origin}\r\n\
+                 Access-Control-Request-Method: POST\r\nConnection: close\r\n\r\n"
+            );
+            s.write_all(request.as_bytes())?;
+            let mut head = String::new();
+            s.read_to_string(&mut head)?;
+            Ok(head)
+        });
+        match answer {
+            Ok(head) if head.starts_with("HTTP/1.1") => break head,
+            _ if started.elapsed() > Duration::from_secs(30) => {
+                let _ = child.kill();
+                panic!("parevm dev did not answer");
+            }
+            _ => std::thread::sleep(Duration::from_millis(50)),
+        }
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    head.lines().find_map(|l| {
+        l.to_ascii_lowercase()
+            .strip_prefix("access-control-allow-origin:")
+            .map(|v| v.trim().to_owned())
+    })
+}
+
+/// anvil's CORS flags: any origin by default, `--allow-origin` one, `--no-cors` none.
+#[test]
+fn cors_follows_allow_origin_and_no_cors() {
+    assert_eq!(
+        allowed_origin(&[], "http://b.example").as_deref(),
+        Some("*")
+    );
+    let one = ["--allow-origin", "http://a.example"];
+    assert_eq!(
+        allowed_origin(&one, "http://a.example").as_deref(),
+        Some("http://a.example")
+    );
+    assert_eq!(allowed_origin(&one, "http://b.example"), None);
+    assert_eq!(allowed_origin(&["--no-cors"], "http://a.example"), None);
+}

@@ -527,7 +527,7 @@ fn cases(dir: &Path) -> Vec<(String, PathBuf)> {
 
 /// `--http.api` and `--ws.api` as op-reth has them: each public server serves its selected namespaces
 /// only (the auth port keeps every method), `--ws` on its own port, and an unknown namespace stops the
-/// node with a message that names it.
+/// node with a message that names it; `--http.corsdomain` allows the listed browser origins only.
 #[test]
 fn http_api_selects_the_public_namespaces() {
     let tests = tests_dir();
@@ -559,6 +559,8 @@ fn http_api_selects_the_public_namespaces() {
             "0",
             "--ws.api",
             "web3",
+            "--http.corsdomain",
+            "http://a.example",
         ],
     );
     let call = |addr: &str, method: &str| -> Value {
@@ -583,7 +585,30 @@ fn http_api_selects_the_public_namespaces() {
             "{method}"
         );
     }
+    // CORS: the listed origin gets its preflight allowed, another none; the --ws server allows any.
+    let allowed = |addr: &str, origin: &str| -> Option<String> {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+        let request = format!(
+            "OPTIONS / HTTP/1.1\r\nHost: {addr}\r\nOrigin: {origin}\r\n\
+             Access-Control-Request-Method: POST\r\nConnection: close\r\n\r\n"
+        );
+        stream.write_all(request.as_bytes()).expect("send");
+        let mut head = String::new();
+        stream.read_to_string(&mut head).expect("read");
+        head.lines().find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("access-control-allow-origin:")
+                .map(|v| v.trim().to_owned())
+        })
+    };
+    assert_eq!(
+        allowed(&node.addr, "http://a.example").as_deref(),
+        Some("http://a.example")
+    );
+    assert_eq!(allowed(&node.addr, "http://b.example"), None);
     let ws = node.ws.as_deref().expect("the --ws server");
+    assert_eq!(allowed(ws, "http://b.example").as_deref(), Some("*"));
     assert_ne!(ws, node.addr, "--ws on its own port");
     assert!(call(ws, "web3_clientVersion")["result"].is_string());
     assert_eq!(call(ws, "eth_chainId")["error"]["code"], -32601);

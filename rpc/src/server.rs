@@ -3,11 +3,12 @@
 
 use crate::context::RpcContext;
 use crate::pubsub::HexIdProvider;
+use http::{HeaderValue, Method};
 use jsonrpsee::server::{BatchRequestConfig, Server, ServerConfig, ServerHandle};
 use jsonrpsee::RpcModule;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use tower_http::cors::CorsLayer;
+use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 
 /// Server limits and address.
 #[derive(Clone, Debug)]
@@ -22,6 +23,9 @@ pub struct ServerOptions {
     pub max_batch: u32,
     /// Most simultaneous connections.
     pub max_connections: u32,
+    /// Origins a browser may call from (CORS): `None` allows any (anvil's default), `Some` only those
+    /// listed (none: no CORS headers at all), `*` among them any.
+    pub cors: Option<Vec<String>>,
 }
 
 impl Default for ServerOptions {
@@ -32,8 +36,32 @@ impl Default for ServerOptions {
             max_response_body: 256 * 1024 * 1024,
             max_batch: 1000,
             max_connections: 1000,
+            cors: None,
         }
     }
+}
+
+/// The CORS layer for `origins` ([`ServerOptions::cors`]); an origin that is no valid header value is an
+/// `InvalidInput` error naming it.
+fn cors_layer(origins: Option<&[String]>) -> std::io::Result<CorsLayer> {
+    let Some(origins) = origins.filter(|o| !o.iter().any(|o| o == "*")) else {
+        return Ok(CorsLayer::permissive());
+    };
+    let values = origins
+        .iter()
+        .map(|o| {
+            HeaderValue::from_str(o).map_err(|_| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!("not a CORS origin: {o:?}"),
+                )
+            })
+        })
+        .collect::<std::io::Result<Vec<_>>>()?;
+    Ok(CorsLayer::new()
+        .allow_origin(AllowOrigin::list(values))
+        .allow_methods([Method::POST, Method::GET, Method::OPTIONS])
+        .allow_headers(Any))
 }
 
 /// The eth, net, web3, txpool, debug and pubsub methods over `ctx`.
@@ -69,7 +97,7 @@ pub async fn start<C: Send + Sync + 'static>(
         .build();
     let server = Server::builder()
         .set_config(cfg)
-        .set_http_middleware(tower::ServiceBuilder::new().layer(CorsLayer::permissive()))
+        .set_http_middleware(tower::ServiceBuilder::new().layer(cors_layer(opts.cors.as_deref())?))
         .build(opts.addr)
         .await?;
     let addr = server.local_addr()?;

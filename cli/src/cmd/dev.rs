@@ -24,6 +24,12 @@ pub struct Args {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1")]
     pub host: IpAddr,
+    /// The origin browsers may call from (CORS), as anvil's flag: `*` (the default) allows any.
+    #[arg(long, default_value = "*")]
+    pub allow_origin: String,
+    /// Send no CORS headers (browsers then refuse cross-origin calls), as anvil's flag.
+    #[arg(long)]
+    pub no_cors: bool,
     /// Chain id [default: 31337, or the `--init` file's].
     #[arg(long)]
     pub chain_id: Option<u64>,
@@ -225,6 +231,11 @@ pub fn run(args: Args) -> anyhow::Result<bool> {
 async fn serve(dev: Arc<Devnet>, args: &Args, dump: Option<PathBuf>) -> anyhow::Result<bool> {
     let opts = ServerOptions {
         addr: SocketAddr::new(args.host, args.port),
+        cors: if args.no_cors {
+            Some(Vec::new())
+        } else {
+            Some(vec![args.allow_origin.clone()])
+        },
         ..ServerOptions::default()
     };
     let server = parevm_devnet::serve(dev.clone(), &opts).await?;

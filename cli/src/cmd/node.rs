@@ -68,6 +68,13 @@ pub struct Args {
     /// names (admin, rpc, reth, miner, mev, flashbots, testing) are accepted and select nothing.
     #[arg(long = "http.api", value_delimiter = ',', value_parser = api_name)]
     pub http_api: Option<Vec<String>>,
+    /// Origins a browser may call the `--http` server from (CORS), comma-separated, `*` for any (the
+    /// default here: any; op-reth sends no CORS headers without it).
+    #[arg(long = "http.corsdomain", value_delimiter = ',')]
+    pub http_corsdomain: Option<Vec<String>>,
+    /// Origins a browser may open the `--ws` server from, as `--http.corsdomain`.
+    #[arg(long = "ws.origins", value_delimiter = ',')]
+    pub ws_origins: Option<Vec<String>>,
     /// RPC namespaces served on the `--ws` port, as `--http.api` (when both share one port, it serves the
     /// namespaces of both flags).
     #[arg(long = "ws.api", value_delimiter = ',', value_parser = api_name)]
@@ -103,25 +110,45 @@ fn selection(flags: &[&Option<Vec<String>>]) -> Option<Vec<String>> {
     (!given.is_empty()).then(|| given.into_iter().flatten().cloned().collect())
 }
 
-/// The public servers to start: `(address, namespace selection, what it is)`; one server where the
-/// `--http` and `--ws` addresses are the same.
-fn public_servers(args: &Args) -> Vec<(SocketAddr, Option<Vec<String>>, &'static str)> {
+/// One public server to start.
+struct Public {
+    addr: SocketAddr,
+    /// Its namespaces (`None`: every one).
+    api: Option<Vec<String>>,
+    /// Its CORS origins (`None`: any).
+    cors: Option<Vec<String>>,
+    what: &'static str,
+}
+
+/// The public servers to start; one server where the `--http` and `--ws` addresses are the same.
+fn public_servers(args: &Args) -> Vec<Public> {
     let http = SocketAddr::new(args.http_addr, args.http_port);
     let ws = SocketAddr::new(args.ws_addr, args.ws_port);
     match (args.http, args.ws) {
         // Port 0 asks each server for a free port of its own.
-        (true, true) if http == ws && http.port() != 0 => vec![(
-            http,
-            selection(&[&args.http_api, &args.ws_api]),
-            "JSON-RPC (HTTP and WebSocket)",
-        )],
+        (true, true) if http == ws && http.port() != 0 => vec![Public {
+            addr: http,
+            api: selection(&[&args.http_api, &args.ws_api]),
+            cors: selection(&[&args.http_corsdomain, &args.ws_origins]),
+            what: "JSON-RPC (HTTP and WebSocket)",
+        }],
         (http_on, ws_on) => {
             let mut out = Vec::new();
             if http_on {
-                out.push((http, selection(&[&args.http_api]), "JSON-RPC"));
+                out.push(Public {
+                    addr: http,
+                    api: selection(&[&args.http_api]),
+                    cors: selection(&[&args.http_corsdomain]),
+                    what: "JSON-RPC",
+                });
             }
             if ws_on {
-                out.push((ws, selection(&[&args.ws_api]), "JSON-RPC WebSocket"));
+                out.push(Public {
+                    addr: ws,
+                    api: selection(&[&args.ws_api]),
+                    cors: selection(&[&args.ws_origins]),
+                    what: "JSON-RPC WebSocket",
+                });
             }
             out
         }
@@ -195,10 +222,16 @@ where
             .with_context(|| format!("binding the auth port on {}", auth_opts.addr))?;
         eprintln!("{auth_name} on http://{}", auth.addr);
         let mut running = Vec::new();
-        for (addr, selected, what) in public_servers(args) {
+        for Public {
+            addr,
+            api,
+            cors,
+            what,
+        } in public_servers(args)
+        {
             let mut module = public();
             let mut note = String::new();
-            if let Some(selected) = selected {
+            if let Some(selected) = api {
                 server::select_namespaces(&mut module, &selected);
                 let mut served: Vec<&str> =
                     module.method_names().map(server::namespace_of).collect();
@@ -208,6 +241,7 @@ where
             }
             let opts = ServerOptions {
                 addr,
+                cors,
                 ..ServerOptions::default()
             };
             let s = parevm_rpc::start(module, &opts)
@@ -292,7 +326,7 @@ mod tests {
         let cli = Cli::try_parse_from(base.iter().chain(flags)).expect("flags parse");
         public_servers(&cli.args)
             .into_iter()
-            .map(|(a, s, _)| (a.port(), s))
+            .map(|p| (p.addr.port(), p.api))
             .collect()
     }
 
