@@ -289,12 +289,12 @@ fn transaction_error(a: &Args, c: &dyn EthBackend) -> EthResult<Value> {
 
 /// `ots_getInternalOperations(hash)`: value moved by plain calls (the transaction's own call included, as
 /// reth's transfer inspector counts it), creations and self-destructs, in call order
-/// (`parevm_rpc::ots::internal_operations`, the devnet's rules).
+/// (`parevm_rpc::ots::internal_operations`, the devnet's rules); none for an unknown hash, as reth.
 fn internal_ops(a: &Args, c: &dyn EthBackend) -> EthResult<Value> {
     a.at_most(1)?;
     let hash: B256 = a.req(0)?;
     let Some((block, i)) = located(c, &hash)? else {
-        return Err(server(format!("transaction {hash} not found")));
+        return json(Vec::<Value>::new());
     };
     let opts = GethDebugTracingOptions {
         tracer: Some(GethDebugTracerType::BuiltInTracer(
@@ -348,7 +348,12 @@ fn contract_creator(a: &Args, c: &dyn EthBackend) -> EthResult<Value> {
         return Ok(Value::Null);
     }
     let (mut lo, mut hi) = (0, head);
-    let mut kept = code_at(c, 0, address)? == Some(false);
+    let mut kept = match code_at(c, 0, address)? {
+        // Code from genesis: no block created it.
+        Some(true) => return Ok(Value::Null),
+        Some(false) => true,
+        None => false,
+    };
     while kept && hi - lo > 1 {
         let mid = lo + (hi - lo) / 2;
         match code_at(c, mid, address)? {

@@ -136,6 +136,13 @@ async fn otterscan_answers_from_the_stored_blocks() {
     }
     let none = result(a, "ots_getContractCreator", json!([me])).await;
     assert_eq!(none, Value::Null);
+    // A predeploy's code is in genesis: no block created it.
+    assert_eq!(
+        result(a, "ots_hasCode", json!([L1_BLOCK, "0x0"])).await,
+        json!(true)
+    );
+    let predeploy = result(a, "ots_getContractCreator", json!([L1_BLOCK])).await;
+    assert_eq!(predeploy, Value::Null);
 
     // Revert data, internal transfers and the call list.
     let err = result(a, "ots_getTransactionError", json!([reverted])).await;
@@ -153,6 +160,11 @@ async fn otterscan_answers_from_the_stored_blocks() {
             {"type": 0, "from": relay_at, "to": SINK, "value": "0x3e8"}
         ])
     );
+    let unknown = B256::repeat_byte(9);
+    let none = result(a, "ots_getInternalOperations", json!([unknown])).await;
+    assert_eq!(none, json!([]));
+    let none = result(a, "ots_traceTransaction", json!([unknown])).await;
+    assert_eq!(none, Value::Null);
     let plain = result(a, "ots_getInternalOperations", json!([transferred])).await;
     assert_eq!(
         plain,
