@@ -400,20 +400,28 @@ fn search_page(
 ) -> EthResult<Value> {
     let mut txs = Vec::with_capacity(hashes.len());
     let mut receipts = Vec::with_capacity(hashes.len());
+    // A page holds whole blocks: each block's timestamp and receipts are read once.
+    let mut blocks: std::collections::HashMap<B256, (Value, Vec<Value>)> = Default::default();
     for hash in hashes {
         let (block, i) = located(c, hash)?
             .ok_or_else(|| server(format!("transaction {hash} left the chain")))?;
         let tx = c
             .transaction_json(block, i)?
             .ok_or_else(|| server(format!("transaction {hash} left the chain")))?;
-        let header = c.block_json(block, false)?.ok_or_else(block_not_found)?;
-        let timestamp = header.get("timestamp").cloned().unwrap_or(Value::Null);
-        let receipt = c
-            .receipts_json(block)?
-            .and_then(|mut r| (i < r.len()).then(|| r.swap_remove(i)))
+        let (timestamp, block_receipts) = match blocks.entry(block) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                let header = c.block_json(block, false)?.ok_or_else(block_not_found)?;
+                let timestamp = header.get("timestamp").cloned().unwrap_or(Value::Null);
+                e.insert((timestamp, c.receipts_json(block)?.unwrap_or_default()))
+            }
+        };
+        let receipt = block_receipts
+            .get(i)
+            .cloned()
             .ok_or_else(|| server(format!("transaction {hash} has no receipt")))?;
         txs.push(tx);
-        receipts.push(ots_receipt(receipt, &timestamp));
+        receipts.push(ots_receipt(receipt, timestamp));
     }
     let mut out = Map::new();
     out.insert("txs".into(), Value::Array(txs));
