@@ -149,6 +149,7 @@ fn system_call(
         &*state,
     )
     .map_err(|e| ChainError::Build(format!("system call to {target}: {e}")))?;
+    state.materialize(&out.writes)?;
     undo.record(state, &out.writes);
     state.apply(&out.writes);
     Ok(())
@@ -156,7 +157,7 @@ fn system_call(
 
 /// Builds the block after `parent` from `candidates` on `state`, which ends up holding the block's
 /// post-state (and the block's hash for BLOCKHASH). Without `root` the state root is not computed and the
-/// header carries zero (anvil's pending block).
+/// header carries zero (anvil's pending block). On an error `state` is as it was.
 pub fn build_block(
     config: &ChainConfig,
     state: &mut InMemoryState,
@@ -165,16 +166,40 @@ pub fn build_block(
     params: &BlockParams,
     candidates: &[Arc<PoolTx>],
 ) -> Result<Built, ChainError> {
+    let mut undo = BlockUndo::default();
+    match build_on(config, state, root, parent, params, candidates, &mut undo) {
+        Ok((block, skipped)) => Ok(Built {
+            block,
+            undo,
+            skipped,
+        }),
+        Err(e) => {
+            // A system call applied, or a forked state's read failing after it: nothing of the block stays.
+            undo.restore(state);
+            Err(e)
+        }
+    }
+}
+
+/// [`build_block`]'s work, recording in `undo` what it changes in `state` before it changes it.
+fn build_on(
+    config: &ChainConfig,
+    state: &mut InMemoryState,
+    root: Option<&mut MemRoot>,
+    parent: &ChainBlock,
+    params: &BlockParams,
+    candidates: &[Arc<PoolTx>],
+    undo: &mut BlockUndo,
+) -> Result<(ChainBlock, Vec<(B256, SkipReason)>), ChainError> {
     let spec = config.spec;
     let number = parent.number() + 1;
     let excess_blob_gas = excess_blob_gas_after(config, &parent.header);
     let cfg = cfg_env(config);
     let benv = block_env(config, number, params, excess_blob_gas);
-    let mut undo = BlockUndo::default();
 
     if spec.is_enabled_in(SpecId::CANCUN) {
         let root = params.parent_beacon_block_root;
-        system_call(&cfg, &benv, BEACON_ROOTS_ADDRESS, root, state, &mut undo)?;
+        system_call(&cfg, &benv, BEACON_ROOTS_ADDRESS, root, state, undo)?;
     }
     if spec.is_enabled_in(SpecId::PRAGUE) {
         system_call(
@@ -183,7 +208,7 @@ pub fn build_block(
             HISTORY_STORAGE_ADDRESS,
             parent.hash,
             state,
-            &mut undo,
+            undo,
         )?;
     }
 
@@ -205,6 +230,11 @@ pub fn build_block(
     let mut cumulative = 0u64;
     let mut blob_gas_used = 0u64;
     let mut log_index = 0u64;
+    // A forked state copies in what the block writes before anything is applied (a failed read changes
+    // nothing).
+    for (_, outcome) in &built.included {
+        state.materialize(&outcome.writes)?;
+    }
     for (i, outcome) in built.included {
         let cand = &candidates[i];
         undo.record(state, &outcome.writes);
@@ -290,11 +320,7 @@ pub fn build_block(
     };
     let block = seal(header, txs, receipts, spec);
     state.set_block_hash(number, block.hash);
-    Ok(Built {
-        block,
-        undo,
-        skipped,
-    })
+    Ok((block, skipped))
 }
 
 /// Seals a header with its body: computes the hash and the block's RLP size.

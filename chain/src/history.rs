@@ -14,8 +14,9 @@ use parevm_evm_core::{Code, StateView, ViewError, WriteSet};
 use parevm_state::InMemoryState;
 use std::collections::VecDeque;
 
-/// An account's fields before a block (`None`: it did not exist).
-type AccountBefore = Option<(U256, u64, B256)>;
+/// An account's fields before a block (`None`: it did not exist): balance, nonce, code hash, and whether the
+/// slots it did not hold read from a fork (`AccountState::fork_storage`).
+type AccountBefore = Option<(U256, u64, B256, bool)>;
 
 /// What one block changed, as the values before it.
 #[derive(Clone, Debug, Default)]
@@ -25,12 +26,13 @@ pub struct BlockUndo {
 }
 
 impl BlockUndo {
-    /// Records the values `writes` are about to overwrite in `head` (first write of the block wins).
+    /// Records the values `writes` are about to overwrite in `head` (first write of the block wins). A
+    /// forked head must hold what the writes touch first (`InMemoryState::materialize`).
     pub fn record(&mut self, head: &InMemoryState, writes: &WriteSet) {
         for w in writes {
             self.accounts.entry(w.address).or_insert_with(|| {
                 head.account(&w.address)
-                    .map(|a| (a.balance, a.nonce, a.code_hash))
+                    .map(|a| (a.balance, a.nonce, a.code_hash, a.fork_storage))
             });
             let existing = head.account(&w.address);
             if w.destroyed || w.storage_reset {
@@ -68,11 +70,12 @@ impl BlockUndo {
                 None => {
                     state.remove_account(address);
                 }
-                Some((balance, nonce, code_hash)) => {
+                Some((balance, nonce, code_hash, fork_storage)) => {
                     let acc = state.account_mut(*address);
                     acc.balance = *balance;
                     acc.nonce = *nonce;
                     acc.code_hash = *code_hash;
+                    acc.fork_storage = *fork_storage;
                 }
             }
         }
@@ -80,12 +83,7 @@ impl BlockUndo {
             if state.account(address).is_none() {
                 continue;
             }
-            let acc = state.account_mut(*address);
-            if value.is_zero() {
-                acc.storage.remove(slot);
-            } else {
-                acc.storage.insert(*slot, *value);
-            }
+            state.account_mut(*address).set_slot(*slot, *value);
         }
     }
 }
@@ -218,10 +216,16 @@ impl StateView for HistoricView<'_> {
         self.head.code_by_hash(code_hash)
     }
     fn storage(&self, address: Address, slot: U256) -> Result<U256, ViewError> {
-        match self.storage.get(&(address, slot)) {
-            Some(v) => Ok(*v),
-            None => self.head.storage(address, slot),
+        if let Some(v) = self.storage.get(&(address, slot)) {
+            return Ok(*v);
         }
+        // An account that read its slots from a fork then, and was wiped since: the fork's value.
+        let forked_then = matches!(self.accounts.get(&address), Some(Some((.., true))));
+        let wiped_since = !self.head.account(&address).is_some_and(|a| a.fork_storage);
+        if forked_then && wiped_since {
+            return self.head.fork_slot(address, slot);
+        }
+        self.head.storage(address, slot)
     }
     fn block_hash(&self, number: u64) -> Result<B256, ViewError> {
         self.head.block_hash(number)

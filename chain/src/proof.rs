@@ -134,6 +134,12 @@ impl Chain {
     pub fn account_proof(&self, address: Address, keys: &[B256]) -> AccountProof {
         self.read_head(|s| account_proof(s, address, keys))
     }
+
+    /// True when the head state reads from a forked chain (`parevm dev --fork-url`): it holds no trie of
+    /// the accounts it has not written, so it has no proofs and no meaningful state root.
+    pub fn is_forked(&self) -> bool {
+        self.read_head(|s| s.fork().is_some())
+    }
 }
 
 #[cfg(test)]

@@ -137,6 +137,14 @@ impl Chain {
         Self::from_parts(config, state, BlockStore::new(genesis))
     }
 
+    /// A chain whose first block is another chain's block (`parevm dev --fork-url`): `header` as that
+    /// chain has it (so the first local block's parent hash is its hash), without its transactions, and
+    /// `state` reading from that chain at the block.
+    pub fn forked(config: ChainConfig, state: InMemoryState, header: Header) -> Arc<Self> {
+        let first = Arc::new(seal(header, Vec::new(), Vec::new(), config.spec));
+        Self::from_parts(config, state, BlockStore::new(first))
+    }
+
     fn from_parts(config: ChainConfig, mut state: InMemoryState, store: BlockStore) -> Arc<Self> {
         let head = store.head().clone();
         state.set_block_hash(head.number(), head.hash);
@@ -318,16 +326,16 @@ impl Chain {
         self.base_fee_after(&self.head())
     }
 
-    /// The base fee of the block after `parent` under EIP-1559. The first block keeps the genesis base
-    /// fee (the configured one), as anvil's does.
+    /// The base fee of the block after `parent` under EIP-1559. The first block has the configured base
+    /// fee (the genesis block's, or what a fork's block implies for the next), as anvil's does.
     pub fn base_fee_after(&self, parent: &ChainBlock) -> u64 {
+        if parent.number() == self.config.genesis_number {
+            return self.config.base_fee;
+        }
         let parent_fee = parent
             .header
             .base_fee_per_gas
             .unwrap_or(self.config.base_fee);
-        if parent.number() == self.config.genesis_number {
-            return parent_fee;
-        }
         next_base_fee(parent.header.gas_used, parent.header.gas_limit, parent_fee)
     }
 
@@ -544,12 +552,14 @@ impl Chain {
 
     /// Starts over from `state` with a new genesis at `timestamp` (anvil_reset); the pool is emptied.
     pub fn reset(&self, state: InMemoryState, timestamp: u64) {
-        let genesis = Arc::new(genesis_block(
-            &self.config,
-            &state,
-            timestamp,
-            self.config.genesis_number,
-        ));
+        let genesis = genesis_block(&self.config, &state, timestamp, self.config.genesis_number);
+        self.reset_to(state, genesis);
+    }
+
+    /// Starts over from `state` with `genesis` as the first block (a fork's block again); the pool is
+    /// emptied.
+    pub fn reset_to(&self, state: InMemoryState, genesis: ChainBlock) {
+        let genesis = Arc::new(genesis);
         let mut inner = self.inner.write();
         inner.store = BlockStore::new(genesis.clone());
         inner.history.clear();

@@ -10,8 +10,10 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod fork;
 pub mod memory;
 pub mod root;
 
+pub use fork::{ForkAccount, ForkSource};
 pub use memory::{AccountState, InMemoryState};
 pub use root::{logs_hash, state_root, storage_root};

@@ -105,6 +105,12 @@ pub fn get_proof(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
             "eth_getProof is served for the latest block only".into(),
         ));
     }
+    if ctx.chain.is_forked() {
+        return Err(RpcError::Unsupported(
+            "eth_getProof on a forked chain: the devnet holds the accounts it read or wrote, not the fork's trie"
+                .into(),
+        ));
+    }
     let keys: Vec<B256> = slots.iter().map(|k| k.as_b256()).collect();
     let p = ctx.chain.account_proof(address, &keys);
     json(alloy_rpc_types_eth::EIP1186AccountProofResponse {
@@ -136,6 +142,12 @@ pub fn get_account(a: &Args, ctx: &RpcContext) -> RpcResult<Value> {
     if block.number() != ctx.chain.head().number() {
         return Err(RpcError::Server(
             "eth_getAccount is served for the latest block only".into(),
+        ));
+    }
+    if ctx.chain.is_forked() {
+        return Err(RpcError::Unsupported(
+            "eth_getAccount on a forked chain: the devnet holds the accounts it read or wrote, not the fork's trie"
+                .into(),
         ));
     }
     let p = ctx.chain.account_proof(address, &[]);
