@@ -38,6 +38,13 @@ pub fn banner(dev: &Devnet, addr: SocketAddr) -> String {
     for (title, value) in rows {
         let _ = writeln!(s, "\n{title}\n==================\n\n{value}");
     }
+    if let Some(f) = &o.fork {
+        let _ = writeln!(s, "\nFork\n==================");
+        let _ = writeln!(s, "Endpoint:       {}", f.source.url());
+        let _ = writeln!(s, "Block number:   {}", f.header.number);
+        let _ = writeln!(s, "Block hash:     {}", genesis.hash);
+        let _ = writeln!(s, "Chain ID:       {}", f.chain_id);
+    }
     let _ = writeln!(s, "\nListening on {addr}");
     s
 }

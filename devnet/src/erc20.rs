@@ -65,11 +65,11 @@ fn set_through_getter(
             .dev
             .chain
             .read_state(c.dev.chain.head().number(), |s| s.storage(token, slot))??;
-        c.dev.set_storage(token, slot, amount);
+        c.dev.set_storage(token, slot, amount)?;
         if ask(c, token, &data)?.0 == Some(amount) {
             return Ok(());
         }
-        c.dev.set_storage(token, slot, old);
+        c.dev.set_storage(token, slot, old)?;
     }
     Err(RpcError::Internal(format!(
         "Unable to set ERC20 {what}, no slot found"

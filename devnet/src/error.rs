@@ -23,6 +23,9 @@ pub enum DevnetError {
     /// The datadir could not be opened or read.
     #[error("datadir: {0}")]
     Datadir(#[from] crate::datadir::DatadirError),
+    /// The forked chain could not be read (`--fork-url`).
+    #[error("fork: {0}")]
+    Fork(String),
     /// The chain refused an operation.
     #[error(transparent)]
     Chain(#[from] parevm_chain::ChainError),

@@ -52,6 +52,38 @@ pub fn genesis_state(options: &DevnetOptions, accounts: &[Address]) -> InMemoryS
     s
 }
 
+/// The first state of a devnet that forks another chain (`--fork-url`): the fork's state read on demand,
+/// the dev accounts given their balance (their nonce and code stay the fork's, as anvil's do), the history
+/// contract and the CREATE2 deployer where the fork has no code at their addresses, `--init`'s alloc over
+/// all of it. Reads the dev accounts and the two predeploys from the fork.
+pub fn forked_state(
+    options: &DevnetOptions,
+    accounts: &[Address],
+    fork: std::sync::Arc<dyn parevm_state::ForkSource>,
+) -> Result<InMemoryState, parevm_evm_core::ViewError> {
+    use parevm_evm_core::{StateView, KECCAK_EMPTY};
+    let mut s = InMemoryState::forked(fork);
+    for a in accounts {
+        s.materialize_account(*a)?.balance = options.balance;
+    }
+    let mut predeploys = Vec::new();
+    if options.chain.spec.is_enabled_in(SpecId::PRAGUE) {
+        predeploys.push((HISTORY_STORAGE_ADDRESS, HISTORY_STORAGE_CODE.clone()));
+    }
+    if options.create2_deployer {
+        predeploys.push((CREATE2_DEPLOYER, Bytes::from_static(&CREATE2_DEPLOYER_CODE)));
+    }
+    for (address, code) in predeploys {
+        let hash = s.code_hash(address)?;
+        if hash == KECCAK_EMPTY || hash.is_zero() {
+            let hash = s.insert_code(code);
+            s.materialize_account(address)?.code_hash = hash;
+        }
+    }
+    parevm_block::genesis::insert_alloc(&mut s, &options.init_alloc);
+    Ok(s)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

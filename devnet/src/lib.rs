@@ -18,6 +18,7 @@ pub mod clock;
 pub mod datadir;
 pub mod erc20;
 pub mod error;
+pub mod fork;
 pub mod genesis;
 pub mod methods;
 pub mod node;

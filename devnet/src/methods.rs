@@ -167,7 +167,7 @@ fn set_balance(a: &Args, c: &DevCtx) -> RpcResult<Value> {
     let bal: U256 = a.req(1)?;
     c.dev
         .chain
-        .edit_state(|s| s.account_mut(addr).balance = bal);
+        .edit_state(|s| s.materialize_account(addr).map(|acc| acc.balance = bal))?;
     ok_null()
 }
 
@@ -177,9 +177,11 @@ fn add_balance(a: &Args, c: &DevCtx) -> RpcResult<Value> {
     let addr: Address = a.req(0)?;
     let amount: U256 = a.req(1)?;
     let added = c.dev.chain.edit_state(|s| {
-        let acc = s.account_mut(addr);
-        acc.balance.checked_add(amount).map(|b| acc.balance = b)
-    });
+        let acc = s.materialize_account(addr)?;
+        Ok::<_, parevm_evm_core::ViewError>(
+            acc.balance.checked_add(amount).map(|b| acc.balance = b),
+        )
+    })?;
     if added.is_none() {
         return Err(RpcError::InvalidParams(format!(
             "balance of {addr} plus {amount} exceeds 2^256 - 1"
@@ -193,15 +195,17 @@ fn set_code(a: &Args, c: &DevCtx) -> RpcResult<Value> {
     let code: Bytes = a.req(1)?;
     c.dev.chain.edit_state(|s| {
         let hash = s.insert_code(code);
-        s.account_mut(addr).code_hash = hash;
-    });
+        s.materialize_account(addr).map(|acc| acc.code_hash = hash)
+    })?;
     ok_null()
 }
 
 fn set_nonce(a: &Args, c: &DevCtx) -> RpcResult<Value> {
     let addr: Address = a.req(0)?;
     let n: Num = a.req(1)?;
-    c.dev.chain.edit_state(|s| s.account_mut(addr).nonce = n.0);
+    c.dev
+        .chain
+        .edit_state(|s| s.materialize_account(addr).map(|acc| acc.nonce = n.0))?;
     ok_null()
 }
 
@@ -209,7 +213,8 @@ fn set_storage_at(a: &Args, c: &DevCtx) -> RpcResult<Value> {
     let addr: Address = a.req(0)?;
     let slot: U256 = a.req(1)?;
     let value: B256 = a.req(2)?;
-    c.dev.set_storage(addr, slot, U256::from_be_bytes(value.0));
+    c.dev
+        .set_storage(addr, slot, U256::from_be_bytes(value.0))?;
     json(true)
 }
 
@@ -309,7 +314,9 @@ fn drop_all(_: &Args, c: &DevCtx) -> RpcResult<Value> {
 }
 
 fn reset(_: &Args, c: &DevCtx) -> RpcResult<Value> {
-    c.dev.reset();
+    c.dev
+        .reset()
+        .map_err(|e| RpcError::Internal(e.to_string()))?;
     ok_null()
 }
 
@@ -329,7 +336,14 @@ fn node_info(_: &Args, c: &DevCtx) -> RpcResult<Value> {
             "gasLimit": U256::from(next.gas_limit),
             "gasPrice": U256::from(next.base_fee as u128 + 1_000_000_000),
         },
-        "forkConfig": { "forkUrl": null, "forkBlockNumber": null, "forkRetryBackoff": null },
+        "forkConfig": match &c.dev.options.fork {
+            Some(f) => serde_json::json!({
+                "forkUrl": f.source.url(),
+                "forkBlockNumber": f.header.number,
+                "forkRetryBackoff": null,
+            }),
+            None => serde_json::json!({ "forkUrl": null, "forkBlockNumber": null, "forkRetryBackoff": null }),
+        },
     }))
 }
 
@@ -341,7 +355,11 @@ fn metadata(_: &Args, c: &DevCtx) -> RpcResult<Value> {
         "instanceId": c.dev.chain.genesis().hash,
         "latestBlockNumber": head.number(),
         "latestBlockHash": head.hash,
-        "forkedNetwork": null,
+        "forkedNetwork": c.dev.options.fork.as_ref().map(|f| serde_json::json!({
+            "chainId": f.chain_id,
+            "forkBlockNumber": f.header.number,
+            "forkBlockHash": c.dev.chain.genesis().hash,
+        })),
         "snapshots": {},
     }))
 }

@@ -10,7 +10,7 @@
 
 use crate::accounts::{impersonated, DevAccounts};
 use crate::clock::Clock;
-use crate::genesis::genesis_state;
+use crate::genesis::{forked_state, genesis_state};
 use alloy_consensus::TypedTransaction;
 use alloy_primitives::map::{HashMap, HashSet};
 use alloy_primitives::{keccak256, Address, Bytes, Signature, B256, U256};
@@ -65,6 +65,10 @@ pub struct DevnetOptions {
     pub slots_in_an_epoch: u64,
     /// Accounts of a genesis file (`--init`), laid over the dev accounts in genesis.
     pub init_alloc: Arc<std::collections::BTreeMap<Address, parevm_block::genesis::GenesisAccount>>,
+    /// Another chain to fork at one of its blocks (`--fork-url`): the chain's first block is that block and
+    /// its state reads from that chain where the devnet has not written. `chain.genesis_number` must be
+    /// the block's number.
+    pub fork: Option<Arc<crate::fork::ForkStart>>,
 }
 
 impl Default for DevnetOptions {
@@ -85,6 +89,7 @@ impl Default for DevnetOptions {
             create2_deployer: true,
             slots_in_an_epoch: 32,
             init_alloc: Arc::default(),
+            fork: None,
         }
     }
 }
@@ -145,10 +150,22 @@ impl Devnet {
             &options.derivation_path,
             options.accounts,
         )?;
-        let state = state.unwrap_or_else(|| genesis_state(&options, &accounts.addresses()));
-        let ts = options.genesis_timestamp.unwrap_or_else(crate::clock::now);
         // A new chain's clock starts at its genesis time; a resumed one runs on the wall clock.
         let mut clock = Clock::starting_at(options.genesis_timestamp);
+        if let Some(fork) = &options.fork {
+            if options.datadir.is_some() || state.is_some() {
+                return Err(crate::DevnetError::Fork(
+                    "a forked chain starts from the fork; it cannot be resumed from a datadir or a state file"
+                        .into(),
+                ));
+            }
+            let state = forked_state(&options, &accounts.addresses(), fork.source.clone())
+                .map_err(|e| crate::DevnetError::Fork(e.to_string()))?;
+            let chain = Chain::forked(options.chain.clone(), state, fork.header.clone());
+            return Ok(Self::assemble(options, accounts, clock, chain));
+        }
+        let state = state.unwrap_or_else(|| genesis_state(&options, &accounts.addresses()));
+        let ts = options.genesis_timestamp.unwrap_or_else(crate::clock::now);
         let chain = match &options.datadir {
             None => Chain::new(options.chain.clone(), state, ts),
             Some(dir) => {
@@ -164,7 +181,16 @@ impl Devnet {
                 chain
             }
         };
-        Ok(Arc::new(Self {
+        Ok(Self::assemble(options, accounts, clock, chain))
+    }
+
+    fn assemble(
+        options: DevnetOptions,
+        accounts: DevAccounts,
+        clock: Clock,
+        chain: Arc<Chain>,
+    ) -> Arc<Self> {
+        Arc::new(Self {
             overrides: Mutex::new(Overrides {
                 gas_limit: options.chain.gas_limit,
                 coinbase: options.chain.coinbase,
@@ -182,7 +208,7 @@ impl Devnet {
             stopping: AtomicBool::new(false),
             logging: AtomicBool::new(options.log_blocks),
             options,
-        }))
+        })
     }
 
     /// The dev accounts.
@@ -349,7 +375,11 @@ impl Devnet {
         }
         if self.logging.load(Ordering::Relaxed) {
             let b = &mined.block;
-            println!(
+            // A closed stdout (`parevm dev | head`, a supervisor gone) must not fail the block: the line is
+            // dropped (`println!` would panic in the method that mined it).
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stdout().lock(),
                 "Block {} | {} txs | {} gas | {:.2} ms | {}",
                 b.number(),
                 b.txs.len(),
@@ -399,16 +429,18 @@ impl Devnet {
         true
     }
 
-    /// Sets one storage slot of the head state outside any block (`anvil_setStorageAt`, the ERC-20 cheats).
-    pub fn set_storage(&self, address: Address, slot: U256, value: U256) {
+    /// Sets one storage slot of the head state outside any block (`anvil_setStorageAt`, the ERC-20 cheats);
+    /// a forked account is copied from the fork first.
+    pub fn set_storage(
+        &self,
+        address: Address,
+        slot: U256,
+        value: U256,
+    ) -> Result<(), parevm_evm_core::ViewError> {
         self.chain.edit_state(|s| {
-            let acc = s.account_mut(address);
-            if value.is_zero() {
-                acc.storage.remove(&slot);
-            } else {
-                acc.storage.insert(slot, value);
-            }
-        });
+            s.materialize_account(address)
+                .map(|acc| acc.set_slot(slot, value))
+        })
     }
 
     /// Takes the newest `depth` blocks off (`anvil_rollback`), with mining held off meanwhile.
@@ -417,9 +449,28 @@ impl Devnet {
         self.chain.rollback(depth)
     }
 
-    /// Starts the chain over from genesis (`anvil_reset`).
-    pub fn reset(&self) {
+    /// Starts the chain over from genesis (`anvil_reset`); a forked chain from the fork block, its state read
+    /// from the fork again.
+    pub fn reset(&self) -> Result<(), crate::DevnetError> {
         let _guard = self.mining.lock();
+        if let Some(fork) = &self.options.fork {
+            let state = forked_state(
+                &self.options,
+                &self.accounts.addresses(),
+                fork.source.clone(),
+            )
+            .map_err(|e| crate::DevnetError::Fork(e.to_string()))?;
+            let first = parevm_chain::builder::seal(
+                fork.header.clone(),
+                Vec::new(),
+                Vec::new(),
+                self.options.chain.spec,
+            );
+            self.chain.reset_to(state, first);
+            *self.clock.lock() = Clock::starting_at(self.options.genesis_timestamp);
+            self.snapshots.lock().1.clear();
+            return Ok(());
+        }
         let state = genesis_state(&self.options, &self.accounts.addresses());
         let ts = self
             .options
@@ -428,6 +479,7 @@ impl Devnet {
         self.chain.reset(state, ts);
         *self.clock.lock() = Clock::starting_at(self.options.genesis_timestamp);
         self.snapshots.lock().1.clear();
+        Ok(())
     }
 }
 

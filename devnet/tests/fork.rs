@@ -1,0 +1,320 @@
+//! `parevm dev --fork-url`: a devnet forking another (served over HTTP) at its head must run what follows
+//! exactly as the forked chain itself does. Both chains get the same transactions, dev edits and block
+//! timestamps; every receipt field that does not depend on block hashes, and every balance, nonce, code and
+//! slot the steps touch, must agree, and the forked node's state must not move. Then: a zero written over a
+//! forked slot reads zero, snapshots and `anvil_reset` return to the fork, reads are cached, and a fork that
+//! cannot be read is a clear error.
+
+use parevm_chain::ChainConfig;
+use parevm_devnet::fork::{ForkError, RemoteFork};
+use parevm_devnet::{rpc_module, Devnet, DevnetOptions};
+use parevm_rpc::{RpcContext, ServerOptions};
+use parevm_testkit::bad_params::{error_of, result_of, DEV0};
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+const DEV1: &str = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
+const DEV2: &str = "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc";
+const DEV3: &str = "0x90f79bf6eb2c4f870365e785982e1f101e93b906";
+const C: &str = "0x00000000000000000000000000000000000000cc";
+const D: &str = "0x00000000000000000000000000000000000000dd";
+const E: &str = "0x00000000000000000000000000000000000000ee";
+const COINBASE: &str = "0x0000000000000000000000000000000000000000";
+
+type Module = jsonrpsee::RpcModule<RpcContext>;
+
+/// C: slot 0 += 1; SSTORE(calldata word 0, calldata word 1); LOG0 of the new counter; CALL D.
+fn code_c() -> String {
+    format!(
+        "0x600054600101806000556020356000355560005260206000a06000600060006000600073{d}5af15000",
+        d = &D[2..]
+    )
+}
+
+/// D: slot 1 += 1.
+const CODE_D: &str = "0x600154600101600155";
+
+/// Init code whose runtime is `SSTORE(0, 1)`.
+const INIT: &str = "0x6460016000556000526005601bf3";
+
+fn word(n: u64) -> String {
+    format!("{n:064x}")
+}
+
+/// Calldata for C: store `value` at `slot`.
+fn store(slot: u64, value: u64) -> String {
+    format!("0x{}{}", word(slot), word(value))
+}
+
+fn chain_options() -> DevnetOptions {
+    DevnetOptions {
+        chain: ChainConfig {
+            threads: 2,
+            ..ChainConfig::default()
+        },
+        genesis_timestamp: Some(1_700_000_000),
+        ..DevnetOptions::default()
+    }
+}
+
+/// Sends `tx` with the next block at `time`; its receipt.
+async fn send(m: &Module, time: u64, tx: Value) -> Value {
+    result_of(m, "evm_setNextBlockTimestamp", json!([time])).await;
+    let hash = result_of(m, "eth_sendTransaction", json!([tx])).await;
+    result_of(m, "eth_getTransactionReceipt", json!([hash])).await
+}
+
+/// What must agree between the chains in a receipt (block hashes differ: the fork's state root is not the
+/// chain's).
+fn comparable(r: &Value) -> Value {
+    let logs: Vec<Value> = r["logs"]
+        .as_array()
+        .map(|l| {
+            l.iter()
+                .map(|l| json!([l["address"], l["topics"], l["data"], l["logIndex"]]))
+                .collect()
+        })
+        .unwrap_or_default();
+    json!({
+        "status": r["status"], "gasUsed": r["gasUsed"], "cumulativeGasUsed": r["cumulativeGasUsed"],
+        "effectiveGasPrice": r["effectiveGasPrice"], "contractAddress": r["contractAddress"],
+        "blockNumber": r["blockNumber"], "from": r["from"], "to": r["to"], "logs": logs,
+    })
+}
+
+/// Every value the steps can touch, as one chain answers for it at `block`.
+async fn snapshot(m: &Module, extra: &[String], block: &str) -> Value {
+    let mut out = serde_json::Map::new();
+    // Not DEV1: it paid for the history before the fork, and the fork gives every dev account its balance.
+    let mut accounts: Vec<String> = [C, D, E, COINBASE, DEV2, DEV3].map(String::from).to_vec();
+    accounts.extend(extra.iter().cloned());
+    for a in &accounts {
+        out.insert(
+            a.clone(),
+            json!([
+                result_of(m, "eth_getBalance", json!([a, block])).await,
+                result_of(m, "eth_getTransactionCount", json!([a, block])).await,
+                result_of(m, "eth_getCode", json!([a, block])).await,
+                result_of(m, "eth_getStorageAt", json!([a, "0x0", block])).await,
+                result_of(m, "eth_getStorageAt", json!([a, "0x1", block])).await,
+                result_of(m, "eth_getStorageAt", json!([a, "0x3", block])).await,
+                result_of(m, "eth_getStorageAt", json!([a, "0x7", block])).await,
+            ]),
+        );
+    }
+    Value::Object(out)
+}
+
+#[test]
+fn a_forked_devnet_runs_what_follows_as_the_forked_chain_does() {
+    // The chain to fork, served over HTTP on its own runtime; driven in process like the fork.
+    let server_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let origin = Devnet::new(chain_options(), None).unwrap();
+    let server = server_rt
+        .block_on(parevm_devnet::serve(
+            origin.clone(),
+            &ServerOptions {
+                addr: "127.0.0.1:0".parse().unwrap(),
+                ..ServerOptions::default()
+            },
+        ))
+        .unwrap();
+    let url = format!("http://{}", server.addr);
+    let ma = rpc_module(&origin).unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+
+    // History before the fork: contracts with storage, a transfer, a creation, several blocks.
+    let created = rt.block_on(async {
+        result_of(&ma, "anvil_setCode", json!([C, code_c()])).await;
+        result_of(&ma, "anvil_setCode", json!([D, CODE_D])).await;
+        for (slot, v) in [(3u64, 33u64), (7, 77)] {
+            result_of(
+                &ma,
+                "anvil_setStorageAt",
+                json!([C, format!("0x{slot:x}"), format!("0x{}", word(v))]),
+            )
+            .await;
+        }
+        let mut t = 1_700_000_100;
+        for i in 1..4u64 {
+            let r = send(
+                &ma,
+                t,
+                json!({"from": DEV1, "to": C, "data": store(10 + i, i)}),
+            )
+            .await;
+            assert_eq!(r["status"], "0x1", "{r}");
+            t += 12;
+        }
+        let r = send(
+            &ma,
+            t,
+            json!({"from": DEV1, "to": E, "value": "0xde0b6b3a7640000"}),
+        )
+        .await;
+        assert_eq!(r["status"], "0x1", "{r}");
+        let r = send(&ma, t + 12, json!({"from": DEV1, "data": INIT})).await;
+        assert_eq!(r["status"], "0x1", "{r}");
+        r["contractAddress"].as_str().unwrap().to_string()
+    });
+
+    let start = RemoteFork::connect(&url, None).unwrap();
+    let head = origin.chain.head();
+    assert_eq!(start.header.number, head.number());
+    assert_eq!(start.header.hash_slow(), head.hash);
+    assert_eq!(start.chain_id, 31337);
+    let start = Arc::new(start);
+    let mut options = chain_options();
+    options.chain.genesis_number = start.header.number;
+    options.chain.gas_limit = start.header.gas_limit;
+    options.chain.base_fee = start.next_base_fee().unwrap();
+    options.genesis_timestamp = None;
+    options.fork = Some(start.clone());
+    let fork = Devnet::new(options, None).unwrap();
+    let mb = rpc_module(&fork).unwrap();
+
+    rt.block_on(async {
+        let extra = vec![created.clone()];
+        let at_fork = snapshot(&ma, &extra, "latest").await;
+        assert_eq!(snapshot(&mb, &extra, "latest").await, at_fork);
+        let first = result_of(&mb, "eth_getBlockByNumber", json!(["latest", false])).await;
+        assert_eq!(first["hash"], json!(head.hash));
+
+        // The same steps on both chains.
+        let mut t = 1_700_001_000;
+        let steps: Vec<Value> = vec![
+            json!({"from": DEV2, "to": C, "data": store(20, 5)}),
+            json!({"from": DEV2, "to": C, "data": store(3, 0)}),
+            json!({"from": DEV3, "to": E, "value": "0x1234"}),
+            json!({"from": DEV2, "data": INIT}),
+            json!({"from": DEV3, "to": created, "data": "0x"}),
+            json!({"from": DEV2, "to": C, "data": store(7, 0x7777)}),
+        ];
+        for (i, tx) in steps.into_iter().enumerate() {
+            let ra = send(&ma, t, tx.clone()).await;
+            let rb = send(&mb, t, tx.clone()).await;
+            assert_eq!(comparable(&rb), comparable(&ra), "step {i}: {tx}");
+            assert_eq!(ra["status"], "0x1", "step {i}: {ra}");
+            t += 12;
+        }
+        // Dev edits over forked accounts.
+        for m in [&ma, &mb] {
+            result_of(
+                m,
+                "anvil_setStorageAt",
+                json!([D, "0x7", format!("0x{}", word(9))]),
+            )
+            .await;
+            result_of(m, "anvil_setBalance", json!([E, "0x5"])).await;
+            result_of(m, "anvil_setNonce", json!([C, "0x9"])).await;
+        }
+        let call = json!({"from": DEV0, "to": C, "data": store(30, 1)});
+        assert_eq!(
+            result_of(&mb, "eth_estimateGas", json!([call])).await,
+            result_of(&ma, "eth_estimateGas", json!([call])).await
+        );
+        assert_eq!(
+            snapshot(&mb, &extra, "latest").await,
+            snapshot(&ma, &extra, "latest").await
+        );
+        // The forked chain's own earlier blocks read the same too.
+        let n = format!("0x{:x}", head.number() + 2);
+        assert_eq!(
+            snapshot(&mb, &extra, &n).await,
+            snapshot(&ma, &extra, &n).await
+        );
+
+        // The slot zeroed over the fork's 33 reads zero; the fork block itself is untouched on the origin.
+        assert_eq!(
+            result_of(&mb, "eth_getStorageAt", json!([C, "0x3", "latest"])).await,
+            format!("0x{}", word(0))
+        );
+
+        // A snapshot and revert on the fork, then anvil_reset: the state at the fork again.
+        let snap = result_of(&mb, "evm_snapshot", json!([])).await;
+        send(&mb, t, json!({"from": DEV2, "to": C, "data": store(3, 1)})).await;
+        assert_eq!(
+            result_of(&mb, "evm_revert", json!([snap])).await,
+            json!(true)
+        );
+        assert_eq!(
+            result_of(&mb, "eth_getStorageAt", json!([C, "0x3", "latest"])).await,
+            format!("0x{}", word(0))
+        );
+        result_of(&mb, "anvil_reset", json!([])).await;
+        assert_eq!(snapshot(&mb, &extra, "latest").await, at_fork);
+        let meta = result_of(&mb, "anvil_metadata", json!([])).await;
+        assert_eq!(
+            meta["forkedNetwork"]["forkBlockNumber"],
+            json!(head.number())
+        );
+        assert_eq!(meta["forkedNetwork"]["forkBlockHash"], json!(head.hash));
+        // Proofs need the fork's trie, which the devnet does not hold.
+        let e = error_of(&mb, "eth_getProof", json!([C, [], "latest"])).await;
+        assert!(e.contains("forked chain"), "{e}");
+    });
+
+    // Each account and slot was fetched once: reading them again makes no call.
+    let calls = start.source.calls();
+    assert!(calls > 0);
+    rt.block_on(async {
+        snapshot(&mb, std::slice::from_ref(&created), "latest").await;
+    });
+    assert_eq!(start.source.calls(), calls);
+    drop(server);
+}
+
+#[test]
+fn a_fork_that_cannot_be_read_is_a_clear_error() {
+    // Nothing listens on a port just closed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let e = RemoteFork::connect(&url, None).unwrap_err();
+    assert!(
+        matches!(&e, ForkError::Call { method, .. } if method == "eth_chainId"),
+        "{e}"
+    );
+    assert!(e.to_string().contains(&url), "{e}");
+
+    // A block past the forked node's head.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let origin = Devnet::new(chain_options(), None).unwrap();
+    let server = rt
+        .block_on(parevm_devnet::serve(
+            origin,
+            &ServerOptions {
+                addr: "127.0.0.1:0".parse().unwrap(),
+                ..ServerOptions::default()
+            },
+        ))
+        .unwrap();
+    let url = format!("http://{}", server.addr);
+    let e = RemoteFork::connect(&url, Some(5)).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            ForkError::NoBlock {
+                number: 5,
+                head: 0,
+                ..
+            }
+        ),
+        "{e}"
+    );
+}
