@@ -48,10 +48,11 @@ pub struct Args {
     /// Fork rules: latest, osaka, prague, cancun, shanghai, paris (merge), london, berlin.
     #[arg(long, default_value = "latest")]
     pub hardfork: String,
-    /// Block gas limit.
-    #[arg(long, default_value_t = 30_000_000)]
-    pub gas_limit: u64,
-    /// Base fee of the first block, in wei [default: 1000000000, or the `--init` file's].
+    /// Block gas limit [default: 30000000, or the fork block's].
+    #[arg(long)]
+    pub gas_limit: Option<u64>,
+    /// Base fee of the first block, in wei [default: 1000000000, the `--init` file's, or what the fork
+    /// block implies under EIP-1559].
     #[arg(long, alias = "block-base-fee-per-gas")]
     pub base_fee: Option<u64>,
     /// Candidate order across senders: fees or fifo.
@@ -113,6 +114,14 @@ pub struct Args {
     /// OP-Stack rules: refused (anvil's flag, accepted so that the answer says where the OP rules are).
     #[arg(long)]
     pub optimism: bool,
+    /// Fork the chain at this JSON-RPC URL (http or https; `URL@BLOCK` forks at BLOCK): its state at the
+    /// fork block is read on demand, its chain id, gas limit and next base fee are kept unless given, and
+    /// the first local block follows the fork block.
+    #[arg(long, short = 'f', alias = "rpc-url", value_name = "URL", conflicts_with_all = ["load_state", "state", "datadir"])]
+    pub fork_url: Option<String>,
+    /// Fork at this block number [default: the forked node's newest].
+    #[arg(long, requires = "fork_url", value_name = "BLOCK")]
+    pub fork_block_number: Option<u64>,
     /// Worker threads for block building (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
@@ -134,6 +143,25 @@ fn spec(name: &str) -> anyhow::Result<SpecId> {
     })
 }
 
+/// The URL and block of `--fork-url` (anvil's `URL@BLOCK` form too) and `--fork-block-number`.
+fn fork_target(url: &str, block: Option<u64>) -> anyhow::Result<(&str, Option<u64>)> {
+    let (url, at) = match url.rsplit_once('@') {
+        Some((u, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => {
+            (u, Some(n.parse::<u64>().context("--fork-url's @BLOCK")?))
+        }
+        _ => (url, None),
+    };
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        bail!("--fork-url {url}: not an http:// or https:// URL");
+    }
+    match (at, block) {
+        (Some(a), Some(b)) if a != b => {
+            bail!("--fork-url forks at block {a} and --fork-block-number at {b}")
+        }
+        (a, b) => Ok((url, a.or(b))),
+    }
+}
+
 /// Runs the devnet until it is stopped.
 pub fn run(args: Args) -> anyhow::Result<bool> {
     if args.optimism {
@@ -153,21 +181,39 @@ pub fn run(args: Args) -> anyhow::Result<bool> {
         }
         None => None,
     };
+    let fork = match &args.fork_url {
+        Some(url) => {
+            let (url, block) = fork_target(url, args.fork_block_number)?;
+            Some(Arc::new(
+                parevm_devnet::fork::RemoteFork::connect(url, block).context("--fork-url")?,
+            ))
+        }
+        None => None,
+    };
+    let fork_header = fork.as_ref().map(|f| &f.header);
     let defaults = ChainConfig::default();
     let mut chain = ChainConfig {
         chain_id: args
             .chain_id
+            .or_else(|| fork.as_ref().map(|f| f.chain_id))
             .or_else(|| init.as_ref().map(|g| g.config.chain_id))
             .unwrap_or(defaults.chain_id),
         spec: spec(&args.hardfork)?,
-        gas_limit: args.gas_limit,
+        gas_limit: args
+            .gas_limit
+            .or_else(|| fork_header.map(|h| h.gas_limit))
+            .unwrap_or(defaults.gas_limit),
         base_fee: match (
             args.base_fee,
             init.as_ref().and_then(|g| g.base_fee_per_gas),
+            fork.as_ref().and_then(|f| f.next_base_fee()),
         ) {
-            (Some(fee), _) => fee,
-            (None, Some(fee)) => u64::try_from(fee).context("the --init file's baseFeePerGas")?,
-            (None, None) => defaults.base_fee,
+            (Some(fee), _, _) => fee,
+            (None, _, Some(fee)) => fee,
+            (None, Some(fee), None) => {
+                u64::try_from(fee).context("the --init file's baseFeePerGas")?
+            }
+            (None, None, None) => defaults.base_fee,
         },
         coinbase: init.as_ref().map_or(Address::ZERO, |g| g.coinbase),
         order: args.order,
@@ -177,7 +223,10 @@ pub fn run(args: Args) -> anyhow::Result<bool> {
         } else {
             args.code_size_limit
         },
-        genesis_number: init.as_ref().and_then(|g| g.number).unwrap_or(0),
+        genesis_number: fork_header
+            .map(|h| h.number)
+            .or_else(|| init.as_ref().and_then(|g| g.number))
+            .unwrap_or(0),
         history: args.prune_history.unwrap_or(defaults.history),
         ..defaults
     };
@@ -215,6 +264,7 @@ pub fn run(args: Args) -> anyhow::Result<bool> {
         create2_deployer: !args.disable_default_create2_deployer,
         slots_in_an_epoch: args.slots_in_an_epoch,
         init_alloc: Arc::new(init.map(|g| g.alloc).unwrap_or_default()),
+        fork,
     };
     let dev = Devnet::new(options, state)?;
     if let Some(path) = &args.config_out {
@@ -240,7 +290,7 @@ async fn serve(dev: Arc<Devnet>, args: &Args, dump: Option<PathBuf>) -> anyhow::
     };
     let server = parevm_devnet::serve(dev.clone(), &opts).await?;
     if !args.silent {
-        println!("{}", parevm_devnet::banner::banner(&dev, server.addr));
+        say(&parevm_devnet::banner::banner(&dev, server.addr));
     }
     if let (Some(path), Some(secs)) = (dump.clone(), args.state_interval.filter(|s| *s > 0)) {
         let dev = dev.clone();
@@ -267,10 +317,16 @@ async fn serve(dev: Arc<Devnet>, args: &Args, dump: Option<PathBuf>) -> anyhow::
         state_file::write(&dev.chain, &path)
             .with_context(|| format!("writing state to {}", path.display()))?;
         if !args.silent {
-            println!("State written to {}", path.display());
+            say(&format!("State written to {}", path.display()));
         }
     }
     Ok(true)
+}
+
+/// A line to stdout; a closed stdout drops it (`println!` would panic, and the chain must run on).
+fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
 }
 
 pub(crate) async fn wait_for_signal() {
