@@ -38,4 +38,14 @@ export const masks = [
     leaf: /^(malformed json|not an object)\.code$/,
     reason: 'a body that is not JSON, or JSON that is not a request: parevm answers -32700 Parse error as the JSON-RPC 2.0 spec says; anvil answers -32600 Invalid request',
   },
+  {
+    scenario: /fork/,
+    leaf: /^a block below the fork\.number$/,
+    reason: 'anvil fetches blocks below the fork block from the forked node; parevm serves blocks from the fork block on (docs/rpc.md, forking)',
+  },
+  {
+    scenario: /fork/,
+    leaf: /^(block number|state) after the reset/,
+    reason: 'anvil_reset without parameters: anvil 1.7.1 leaves fork mode (block 0) yet keeps every account the fork touched with its local values and re-creates the dev accounts; parevm returns to the fork block with the state read from the fork again, as anvil\'s documentation of anvil_reset describes',
+  },
 ];

@@ -61,7 +61,15 @@ function maskFor(scenario, leaf, owner) {
 async function record(kind, file) {
   const mod = await import(path.join(scenarioDir, file));
   const steps = [];
-  const extra = mod.nodeArgs ? (Array.isArray(mod.nodeArgs) ? mod.nodeArgs : mod.nodeArgs[kind] || []) : [];
+  // `nodeArgs`: one list, a list per kind, or an async function of the kind and binaries (a scenario that
+  // starts a node of its own first: the chain both kinds fork; its `after` stops it).
+  const extra = !mod.nodeArgs
+    ? []
+    : typeof mod.nodeArgs === 'function'
+      ? await mod.nodeArgs(kind, bins)
+      : Array.isArray(mod.nodeArgs)
+        ? mod.nodeArgs
+        : mod.nodeArgs[kind] || [];
   const node = await startNode(kind, bins, extra);
   const t = {
     kind,
@@ -92,6 +100,8 @@ for (const file of files) {
   if (only && !name.includes(only)) continue;
   const a = await record('anvil', file);
   const p = await record('parevm', file);
+  const mod = await import(path.join(scenarioDir, file));
+  if (mod.after) await mod.after();
   fs.writeFileSync(path.join(keep, `${name}.anvil.json`), JSON.stringify(a, null, 1));
   fs.writeFileSync(path.join(keep, `${name}.parevm.json`), JSON.stringify(p, null, 1));
   const problems = [];
