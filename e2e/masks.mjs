@@ -40,11 +40,6 @@ export const masks = [
   },
   {
     scenario: /fork/,
-    leaf: /^a block below the fork\.number$/,
-    reason: 'anvil fetches blocks below the fork block from the forked node; parevm serves blocks from the fork block on (docs/rpc.md, forking)',
-  },
-  {
-    scenario: /fork/,
     leaf: /^(block number|state) after the reset/,
     reason: 'anvil_reset without parameters: anvil 1.7.1 leaves fork mode (block 0) yet keeps every account the fork touched with its local values and re-creates the dev accounts; parevm returns to the fork block with the state read from the fork again, as anvil\'s documentation of anvil_reset describes',
   },

@@ -164,6 +164,17 @@ impl RemoteFork {
         &self.url
     }
 
+    /// The fork block's number.
+    pub fn number(&self) -> u64 {
+        self.number
+    }
+
+    /// Sends one call to the forked node as it came (`eth_getBlockByNumber` below the fork block, ...); its
+    /// result, or why there is none.
+    pub fn forward(&self, method: &str, params: &[Value]) -> Result<Value, String> {
+        self.call(method, Value::Array(params.to_vec()))
+    }
+
     /// Calls (and batches) sent to the node so far.
     pub fn calls(&self) -> u64 {
         self.calls.load(Ordering::Relaxed)

@@ -19,6 +19,7 @@ pub mod datadir;
 pub mod erc20;
 pub mod error;
 pub mod fork;
+pub mod fork_rpc;
 pub mod genesis;
 pub mod methods;
 pub mod node;
@@ -38,6 +39,9 @@ pub fn rpc_module(dev: &Arc<Devnet>) -> Result<jsonrpsee::RpcModule<RpcContext>,
     module
         .merge(methods::dev_module(dev.clone(), ctx))
         .map_err(|e| DevnetError::Server(e.to_string()))?;
+    if let Some(fork) = &dev.options.fork {
+        fork_rpc::forward_history(&mut module, fork.source.clone())?;
+    }
     Ok(module)
 }
 

@@ -132,7 +132,7 @@ fn a_forked_devnet_runs_what_follows_as_the_forked_chain_does() {
         .unwrap();
 
     // History before the fork: contracts with storage, a transfer, a creation, several blocks.
-    let created = rt.block_on(async {
+    let (created, created_by) = rt.block_on(async {
         result_of(&ma, "anvil_setCode", json!([C, code_c()])).await;
         result_of(&ma, "anvil_setCode", json!([D, CODE_D])).await;
         for (slot, v) in [(3u64, 33u64), (7, 77)] {
@@ -163,7 +163,10 @@ fn a_forked_devnet_runs_what_follows_as_the_forked_chain_does() {
         assert_eq!(r["status"], "0x1", "{r}");
         let r = send(&ma, t + 12, json!({"from": DEV1, "data": INIT})).await;
         assert_eq!(r["status"], "0x1", "{r}");
-        r["contractAddress"].as_str().unwrap().to_string()
+        (
+            r["contractAddress"].as_str().unwrap().to_string(),
+            r["transactionHash"].clone(),
+        )
     });
 
     let start = RemoteFork::connect(&url, None).unwrap();
@@ -230,6 +233,42 @@ fn a_forked_devnet_runs_what_follows_as_the_forked_chain_does() {
         assert_eq!(
             snapshot(&mb, &extra, &n).await,
             snapshot(&ma, &extra, &n).await
+        );
+
+        // The history below the fork is the forked node's: blocks, a transaction and its receipt, state at
+        // an older block; what the origin mined after the fork is not this chain's.
+        let before = format!("0x{:x}", head.number() - 1);
+        for (method, params) in [
+            ("eth_getBlockByNumber", json!([before, true])),
+            ("eth_getTransactionByHash", json!([created_by])),
+            ("eth_getTransactionReceipt", json!([created_by])),
+            ("eth_getBalance", json!([E, before])),
+            ("eth_getStorageAt", json!([C, "0x0", before])),
+        ] {
+            let there = result_of(&ma, method, params.clone()).await;
+            assert!(!there.is_null(), "{method}");
+            assert_eq!(result_of(&mb, method, params).await, there, "{method}");
+        }
+        let block = result_of(&ma, "eth_getBlockByNumber", json!([before, false])).await;
+        assert_eq!(
+            result_of(&mb, "eth_getBlockByHash", json!([block["hash"], false])).await,
+            block
+        );
+        let only_origin = result_of(
+            &ma,
+            "eth_sendTransaction",
+            json!([{"from": DEV0, "to": E, "value": "0x1"}]),
+        )
+        .await;
+        assert!(
+            !result_of(&ma, "eth_getTransactionByHash", json!([only_origin]))
+                .await
+                .is_null()
+        );
+        assert!(
+            result_of(&mb, "eth_getTransactionByHash", json!([only_origin]))
+                .await
+                .is_null()
         );
 
         // The slot zeroed over the fork's 33 reads zero; the fork block itself is untouched on the origin.
@@ -317,4 +356,100 @@ fn a_fork_that_cannot_be_read_is_a_clear_error() {
         ),
         "{e}"
     );
+}
+
+/// The methods a fork changes (the forwarded history, state reads that may reach the forked node, the dev
+/// edits that copy an account in first, mining and reset), called with the bad-parameter sweep's lists on a
+/// forked devnet: each answers, and nothing panics.
+#[test]
+fn bad_parameters_on_a_forked_devnet_answer_without_a_panic() {
+    use parevm_testkit::bad_params::{ask, panics, param_sets, record_panics, request};
+    record_panics();
+    let server_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let origin = Devnet::new(chain_options(), None).unwrap();
+    let ma = rpc_module(&origin).unwrap();
+    let server = server_rt
+        .block_on(parevm_devnet::serve(
+            origin,
+            &ServerOptions {
+                addr: "127.0.0.1:0".parse().unwrap(),
+                ..ServerOptions::default()
+            },
+        ))
+        .unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        for _ in 0..3 {
+            result_of(&ma, "evm_mine", json!([])).await;
+        }
+    });
+    let start = Arc::new(RemoteFork::connect(&format!("http://{}", server.addr), None).unwrap());
+    let mut options = chain_options();
+    options.chain.genesis_number = start.header.number;
+    options.genesis_timestamp = None;
+    options.fork = Some(start);
+    let fork = Devnet::new(options, None).unwrap();
+    let mb = rpc_module(&fork).unwrap();
+    let methods = [
+        "eth_getBlockByNumber",
+        "eth_getBlockByHash",
+        "eth_getTransactionByHash",
+        "eth_getTransactionReceipt",
+        "eth_getBalance",
+        "eth_getCode",
+        "eth_getStorageAt",
+        "eth_getTransactionCount",
+        "eth_getProof",
+        "eth_call",
+        "eth_estimateGas",
+        "eth_sendTransaction",
+        "anvil_setBalance",
+        "anvil_addBalance",
+        "anvil_setCode",
+        "anvil_setNonce",
+        "anvil_setStorageAt",
+        "anvil_metadata",
+        "anvil_nodeInfo",
+        "anvil_reset",
+        "evm_mine",
+    ];
+    let sets = param_sets();
+    let (calls, malformed) = rt.block_on(async {
+        let (mut calls, mut malformed) = (0usize, Vec::new());
+        for (round, method) in methods.iter().enumerate() {
+            for (i, params) in sets.iter().enumerate() {
+                calls += 1;
+                let text = request(method, round * 1000 + i, params.as_ref());
+                if let Err(why) = ask(&mb, &text).await {
+                    malformed.push(why);
+                }
+            }
+        }
+        (calls, malformed)
+    });
+    let panics = panics();
+    assert_eq!(calls, methods.len() * sets.len());
+    assert!(panics.is_empty(), "panics:\n{}", panics.join("\n"));
+    assert!(malformed.is_empty(), "malformed:\n{}", malformed.join("\n"));
+    // Still a working fork: back at the fork block, a transfer mines.
+    rt.block_on(async {
+        result_of(&mb, "anvil_reset", json!([])).await;
+        let r = send(
+            &mb,
+            1_800_000_000,
+            json!({"from": DEV0, "to": E, "value": "0x1"}),
+        )
+        .await;
+        assert_eq!(r["status"], "0x1", "{r}");
+        assert_eq!(r["blockNumber"], "0x4", "{r}");
+    });
+    drop(server);
 }

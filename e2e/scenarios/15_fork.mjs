@@ -16,6 +16,7 @@ const store = (slot, value) => `0x${word(slot)}${word(value)}`;
 // The chain both kinds fork, started once (on the first kind's start) and stopped by `after`.
 let origin;
 let forkBlock;
+let seeded = [];
 
 async function seed(url, a1) {
   const call = async (m, p = []) => {
@@ -34,6 +35,7 @@ async function seed(url, a1) {
   ]) {
     const r = await receipt(url, await call('eth_sendTransaction', [tx]));
     if (r.status !== '0x1') throw new Error(`origin transaction failed: ${JSON.stringify(r)}`);
+    seeded.push(r.transactionHash);
   }
   await call('evm_mine');
   return Number(await call('eth_blockNumber'));
@@ -107,7 +109,14 @@ export default async function (t) {
   t.rec('evm_revert', await call('evm_revert', [snap]));
   t.rec('state after the revert', await state());
 
-  t.rec('a block below the fork', pick(await call('eth_getBlockByNumber', [`0x${(forkBlock - 1).toString(16)}`, false]), ['number']));
+  const below = await call('eth_getBlockByNumber', [`0x${(forkBlock - 1).toString(16)}`, false]);
+  t.rec('a block below the fork', pick(below, ['number', 'hash', 'transactions', 'gasUsed']));
+  t.rec('the same block by hash', pick(await call('eth_getBlockByHash', [below.hash, false]), ['number', 'hash']));
+  const tx = await call('eth_getTransactionByHash', [seeded[0]]);
+  t.rec('a transaction before the fork', pick(tx, ['hash', 'blockNumber', 'from', 'to', 'nonce', 'input']));
+  const r = await call('eth_getTransactionReceipt', [seeded[0]]);
+  t.rec('its receipt', pick(r, ['status', 'gasUsed', 'blockNumber', 'logs']));
+  t.rec('a balance before the fork', await call('eth_getBalance', [E, '0x2']));
   const meta = await call('anvil_metadata');
   t.rec('anvil_metadata forkedNetwork', meta.forkedNetwork);
   const info = await call('anvil_nodeInfo');

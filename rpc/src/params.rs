@@ -27,6 +27,11 @@ impl Args {
         }
     }
 
+    /// The parameters as given (a call forwarded elsewhere as it came).
+    pub fn values(&self) -> &[Value] {
+        &self.0
+    }
+
     /// Number of parameters given.
     pub fn len(&self) -> usize {
         self.0.len()
