@@ -98,7 +98,17 @@ fn a_devnet_forks_another_over_http() {
     assert_eq!(head["number"], "0x2");
 
     let url = format!("http://127.0.0.1:{pa}");
-    let (_b, banner) = start(pb, &["--fork-url", &url]);
+    let (_b, banner) = start(
+        pb,
+        &[
+            "--fork-url",
+            &url,
+            "--fork-header",
+            "Authorization: Bearer x",
+            "--retries",
+            "2",
+        ],
+    );
     assert!(
         banner.contains(&format!("Endpoint:       {url}")),
         "{banner}"
@@ -139,7 +149,7 @@ fn a_devnet_forks_another_over_http() {
 #[test]
 fn bad_fork_flags_are_refused_with_what_and_where() {
     let closed = format!("http://127.0.0.1:{}", free_port());
-    let cases: [(Vec<String>, &str); 5] = [
+    let cases: [(Vec<String>, &str); 7] = [
         (
             vec!["--fork-url".into(), "ftp://example".into()],
             "not an http:// or https:// URL",
@@ -164,6 +174,16 @@ fn bad_fork_flags_are_refused_with_what_and_where() {
             ],
             "cannot be used with",
         ),
+        (
+            vec![
+                "--fork-url".into(),
+                closed.clone(),
+                "--fork-header".into(),
+                "no colon".into(),
+            ],
+            "--fork-header: \"no colon\" is not a header",
+        ),
+        (vec!["--retries".into(), "3".into()], "--fork-url"),
     ];
     for (args, expected) in &cases {
         let out = Command::new(env!("CARGO_BIN_EXE_parevm"))

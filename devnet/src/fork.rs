@@ -23,8 +23,45 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How long one call to the forked node may take.
-const CALL_TIMEOUT: Duration = Duration::from_secs(60);
+/// How the devnet talks to the forked node (anvil's `--fork-header`, `--timeout`, `--retries`,
+/// `--fork-retry-backoff`).
+#[derive(Clone, Debug)]
+pub struct ForkClient {
+    /// Headers sent with every call (`Authorization: Bearer ...` for a provider that wants one).
+    pub headers: Vec<(String, String)>,
+    /// How long one call may take.
+    pub timeout: Duration,
+    /// Tries after the first when the node cannot be reached, or answers 429 (rate limited) or a 5xx.
+    pub retries: u32,
+    /// The wait before the first retry; it doubles with each.
+    pub backoff: Duration,
+}
+
+impl Default for ForkClient {
+    /// anvil's defaults: 45 s a call, 5 retries, 1 s before the first.
+    fn default() -> Self {
+        Self {
+            headers: Vec::new(),
+            timeout: Duration::from_secs(45),
+            retries: 5,
+            backoff: Duration::from_secs(1),
+        }
+    }
+}
+
+impl ForkClient {
+    /// Parses one `--fork-header` value, `Name: value`.
+    pub fn parse_header(text: &str) -> Result<(String, String), String> {
+        match text.split_once(':') {
+            Some((name, value)) if !name.trim().is_empty() => {
+                Ok((name.trim().to_owned(), value.trim().to_owned()))
+            }
+            _ => Err(format!(
+                "{text:?} is not a header (expected \"Name: value\")"
+            )),
+        }
+    }
+}
 
 /// Why the fork could not start.
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +112,7 @@ impl ForkStart {
 pub struct RemoteFork {
     url: String,
     agent: ureq::Agent,
+    client: ForkClient,
     number: u64,
     ids: AtomicU64,
     accounts: RwLock<AddressMap<ForkAccount>>,
@@ -97,22 +135,16 @@ impl std::fmt::Debug for RemoteFork {
 impl RemoteFork {
     /// Connects to the node at `url` and reads the block to fork at: `block`, or the node's newest.
     pub fn connect(url: &str, block: Option<u64>) -> Result<ForkStart, ForkError> {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(CALL_TIMEOUT))
-            .build()
-            .into();
-        let mut fork = Self {
-            url: url.to_owned(),
-            agent,
-            number: 0,
-            ids: AtomicU64::new(1),
-            accounts: RwLock::default(),
-            slots: RwLock::default(),
-            codes: RwLock::default(),
-            hashes: RwLock::default(),
-            calls: AtomicU64::new(0),
-        };
+        Self::connect_with(url, block, ForkClient::default())
+    }
+
+    /// [`RemoteFork::connect`] with the client's headers, timeout and retries.
+    pub fn connect_with(
+        url: &str,
+        block: Option<u64>,
+        client: ForkClient,
+    ) -> Result<ForkStart, ForkError> {
+        let mut fork = Self::client(url, client);
         let start = |method: &str, reason: String| ForkError::Call {
             url: url.to_owned(),
             method: method.to_owned(),
@@ -157,6 +189,27 @@ impl RemoteFork {
             header,
             chain_id: chain_id.to::<u64>(),
         })
+    }
+
+    /// A client of the node at `url`, before it has read anything.
+    fn client(url: &str, client: ForkClient) -> Self {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(client.timeout))
+            .build()
+            .into();
+        Self {
+            url: url.to_owned(),
+            agent,
+            client,
+            number: 0,
+            ids: AtomicU64::new(1),
+            accounts: RwLock::default(),
+            slots: RwLock::default(),
+            codes: RwLock::default(),
+            hashes: RwLock::default(),
+            calls: AtomicU64::new(0),
+        }
     }
 
     /// The node's URL.
@@ -227,26 +280,57 @@ impl RemoteFork {
             .collect()
     }
 
+    /// POSTs `body`, again after a wait where the node could not be reached or was busy (429, 5xx); the
+    /// last reason when every try failed.
     fn post(&self, body: &Value) -> Result<Value, String> {
+        let body = body.to_string();
+        let mut wait = self.client.backoff;
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match self.post_once(&body) {
+                Ok(answer) => return Ok(answer),
+                Err((why, transient)) if transient && tries <= self.client.retries => {
+                    tracing::warn!(url = %self.url, %why, "fork call failed, retrying");
+                    std::thread::sleep(wait);
+                    wait = wait.saturating_mul(2);
+                }
+                Err((why, _)) if tries > 1 => return Err(format!("{why} (after {tries} tries)")),
+                Err((why, _)) => return Err(why),
+            }
+        }
+    }
+
+    /// One POST; on failure, why and whether another try may do better.
+    fn post_once(&self, body: &str) -> Result<Value, (String, bool)> {
         self.calls.fetch_add(1, Ordering::Relaxed);
-        let mut answer = self
+        let mut request = self
             .agent
             .post(&self.url)
-            .header("Content-Type", "application/json")
-            .send(body.to_string())
-            .map_err(|e| e.to_string())?;
+            .header("Content-Type", "application/json");
+        for (name, value) in &self.client.headers {
+            request = request.header(name, value);
+        }
+        let failed = |e: ureq::Error| {
+            let transient = transient(&e);
+            (e.to_string(), transient)
+        };
+        let mut answer = request.send(body).map_err(failed)?;
         let status = answer.status().as_u16();
         let text = answer
             .body_mut()
             .with_config()
             .limit(1 << 30)
             .read_to_string()
-            .map_err(|e| e.to_string())?;
+            .map_err(failed)?;
         if status != 200 {
             let head: String = text.chars().take(200).collect();
-            return Err(format!("HTTP {status}: {head}"));
+            return Err((
+                format!("HTTP {status}: {head}"),
+                status == 429 || status >= 500,
+            ));
         }
-        serde_json::from_str(&text).map_err(|e| format!("not JSON ({e})"))
+        serde_json::from_str(&text).map_err(|e| (format!("not JSON ({e})"), false))
     }
 
     fn parse<T: serde::de::DeserializeOwned>(&self, v: Result<Value, String>) -> Result<T, String> {
@@ -257,6 +341,25 @@ impl RemoteFork {
     /// A failed read as the state reports it.
     fn failed(&self, method: &str, reason: String) -> ViewError {
         ViewError::Backend(format!("fork {}: {method}: {reason}", self.url))
+    }
+}
+
+/// A failure another try may not meet: a timeout, or a connection the node dropped (not one it refused, nor
+/// a name that does not resolve).
+fn transient(e: &ureq::Error) -> bool {
+    use std::io::ErrorKind::*;
+    match e {
+        ureq::Error::Timeout(_) | ureq::Error::BodyStalled => true,
+        ureq::Error::Io(io) => matches!(
+            io.kind(),
+            ConnectionReset
+                | ConnectionAborted
+                | BrokenPipe
+                | UnexpectedEof
+                | TimedOut
+                | Interrupted
+        ),
+        _ => false,
     }
 }
 
@@ -345,5 +448,114 @@ impl ForkSource for RemoteFork {
 
     fn block_number(&self) -> u64 {
         self.number
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::TcpListener;
+
+    /// A server answering one request per connection with `answers` (status, body) in turn; returns its
+    /// URL and, once it is done, the header lines of each request.
+    fn scripted(
+        answers: Vec<(u16, &'static str)>,
+    ) -> (String, std::thread::JoinHandle<Vec<String>>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let server = std::thread::spawn(move || {
+            let mut seen = Vec::new();
+            for (status, body) in answers {
+                let (stream, _) = listener.accept().unwrap();
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let (mut head, mut length) = (String::new(), 0usize);
+                loop {
+                    let mut line = String::new();
+                    reader.read_line(&mut line).unwrap();
+                    if line.trim().is_empty() {
+                        break;
+                    }
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap();
+                    }
+                    head.push_str(&line);
+                }
+                let mut request = vec![0; length];
+                reader.read_exact(&mut request).unwrap();
+                seen.push(head);
+                let mut stream = stream;
+                write!(
+                    stream,
+                    "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+                     Connection: close\r\n\r\n{body}",
+                    body.len()
+                )
+                .unwrap();
+            }
+            seen
+        });
+        (url, server)
+    }
+
+    fn client(retries: u32) -> ForkClient {
+        ForkClient {
+            headers: vec![("Authorization".into(), "Bearer t0ken".into())],
+            timeout: Duration::from_secs(10),
+            retries,
+            backoff: Duration::from_millis(1),
+        }
+    }
+
+    const OK: &str = r#"{"jsonrpc":"2.0","id":1,"result":"0x2a"}"#;
+
+    #[test]
+    fn a_busy_node_is_asked_again_with_the_headers_each_time() {
+        let (url, server) = scripted(vec![(503, "busy"), (429, "slow down"), (200, OK)]);
+        let fork = RemoteFork::client(&url, client(2));
+        assert_eq!(fork.call("eth_chainId", json!([])).unwrap(), json!("0x2a"));
+        let seen = server.join().unwrap();
+        assert_eq!(seen.len(), 3);
+        for head in &seen {
+            assert!(head.contains("Bearer t0ken"), "{head}");
+        }
+    }
+
+    #[test]
+    fn the_last_failure_is_reported_after_the_retries() {
+        let (url, server) = scripted(vec![(503, "busy"), (503, "still busy")]);
+        let fork = RemoteFork::client(&url, client(1));
+        let e = fork.call("eth_chainId", json!([])).unwrap_err();
+        assert!(
+            e.contains("HTTP 503: still busy") && e.contains("after 2 tries"),
+            "{e}"
+        );
+        assert_eq!(server.join().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_refusal_is_not_retried() {
+        let (url, server) = scripted(vec![(400, "bad request")]);
+        let fork = RemoteFork::client(&url, client(5));
+        let e = fork.call("eth_chainId", json!([])).unwrap_err();
+        assert_eq!(e, "HTTP 400: bad request");
+        assert_eq!(server.join().unwrap().len(), 1);
+        let e = RemoteFork::client("http://127.0.0.1:1", client(5))
+            .call("eth_chainId", json!([]))
+            .unwrap_err();
+        assert!(
+            !e.contains("tries"),
+            "a refused connection is not retried: {e}"
+        );
+    }
+
+    #[test]
+    fn headers_parse_as_name_and_value() {
+        assert_eq!(
+            ForkClient::parse_header("Authorization: Bearer x:y").unwrap(),
+            ("Authorization".to_owned(), "Bearer x:y".to_owned())
+        );
+        assert!(ForkClient::parse_header("no colon").is_err());
+        assert!(ForkClient::parse_header(": empty name").is_err());
     }
 }

@@ -122,6 +122,18 @@ pub struct Args {
     /// Fork at this block number [default: the forked node's newest].
     #[arg(long, requires = "fork_url", value_name = "BLOCK")]
     pub fork_block_number: Option<u64>,
+    /// A header sent with every call to the forked node, `"Name: value"` (repeat for more).
+    #[arg(long, requires = "fork_url", value_name = "HEADER")]
+    pub fork_header: Vec<String>,
+    /// Milliseconds one call to the forked node may take.
+    #[arg(long, requires = "fork_url", default_value_t = 45_000)]
+    pub timeout: u64,
+    /// Tries after the first when the forked node times out, drops the connection or is busy (429, 5xx).
+    #[arg(long, requires = "fork_url", default_value_t = 5)]
+    pub retries: u32,
+    /// Milliseconds before the first retry (doubling with each).
+    #[arg(long, requires = "fork_url", default_value_t = 1_000)]
+    pub fork_retry_backoff: u64,
     /// Worker threads for block building (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
@@ -184,8 +196,20 @@ pub fn run(args: Args) -> anyhow::Result<bool> {
     let fork = match &args.fork_url {
         Some(url) => {
             let (url, block) = fork_target(url, args.fork_block_number)?;
+            let client = parevm_devnet::fork::ForkClient {
+                headers: args
+                    .fork_header
+                    .iter()
+                    .map(|h| parevm_devnet::fork::ForkClient::parse_header(h))
+                    .collect::<Result<_, _>>()
+                    .map_err(|e| anyhow::anyhow!("--fork-header: {e}"))?,
+                timeout: Duration::from_millis(args.timeout),
+                retries: args.retries,
+                backoff: Duration::from_millis(args.fork_retry_backoff),
+            };
             Some(Arc::new(
-                parevm_devnet::fork::RemoteFork::connect(url, block).context("--fork-url")?,
+                parevm_devnet::fork::RemoteFork::connect_with(url, block, client)
+                    .context("--fork-url")?,
             ))
         }
         None => None,
