@@ -6,7 +6,7 @@
 //! cannot be read is a clear error.
 
 use parevm_chain::ChainConfig;
-use parevm_devnet::fork::{ForkError, RemoteFork};
+use parevm_devnet::fork::{ForkError, ForkStart, RemoteFork};
 use parevm_devnet::{rpc_module, Devnet, DevnetOptions};
 use parevm_rpc::{RpcContext, ServerOptions};
 use parevm_testkit::bad_params::{error_of, result_of, DEV0};
@@ -55,6 +55,41 @@ fn chain_options() -> DevnetOptions {
         genesis_timestamp: Some(1_700_000_000),
         ..DevnetOptions::default()
     }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Serves `dev` over HTTP on `rt` (on a free port); the server (dropped: stopped) and its URL.
+fn served(rt: &tokio::runtime::Runtime, dev: &Arc<Devnet>) -> (parevm_rpc::RunningServer, String) {
+    let server = rt
+        .block_on(parevm_devnet::serve(
+            dev.clone(),
+            &ServerOptions {
+                addr: "127.0.0.1:0".parse().unwrap(),
+                ..ServerOptions::default()
+            },
+        ))
+        .unwrap();
+    let url = format!("http://{}", server.addr);
+    (server, url)
+}
+
+/// A devnet forking at `start`, configured as `parevm dev --fork-url` does: the fork block's number, gas
+/// limit and next base fee, the wall clock.
+fn forked(start: &Arc<ForkStart>) -> Arc<Devnet> {
+    let mut options = chain_options();
+    options.chain.genesis_number = start.header.number;
+    options.chain.gas_limit = start.header.gas_limit;
+    options.chain.base_fee = start.next_base_fee().unwrap();
+    options.genesis_timestamp = None;
+    options.fork = Some(start.clone());
+    Devnet::new(options, None).unwrap()
 }
 
 /// Sends `tx` with the next block at `time`; its receipt.
@@ -108,28 +143,11 @@ async fn snapshot(m: &Module, extra: &[String], block: &str) -> Value {
 #[test]
 fn a_forked_devnet_runs_what_follows_as_the_forked_chain_does() {
     // The chain to fork, served over HTTP on its own runtime; driven in process like the fork.
-    let server_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let server_rt = runtime();
     let origin = Devnet::new(chain_options(), None).unwrap();
-    let server = server_rt
-        .block_on(parevm_devnet::serve(
-            origin.clone(),
-            &ServerOptions {
-                addr: "127.0.0.1:0".parse().unwrap(),
-                ..ServerOptions::default()
-            },
-        ))
-        .unwrap();
-    let url = format!("http://{}", server.addr);
+    let (server, url) = served(&server_rt, &origin);
     let ma = rpc_module(&origin).unwrap();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = runtime();
 
     // History before the fork: contracts with storage, a transfer, a creation, several blocks.
     let (created, created_by) = rt.block_on(async {
@@ -175,13 +193,7 @@ fn a_forked_devnet_runs_what_follows_as_the_forked_chain_does() {
     assert_eq!(start.header.hash_slow(), head.hash);
     assert_eq!(start.chain_id, 31337);
     let start = Arc::new(start);
-    let mut options = chain_options();
-    options.chain.genesis_number = start.header.number;
-    options.chain.gas_limit = start.header.gas_limit;
-    options.chain.base_fee = start.next_base_fee().unwrap();
-    options.genesis_timestamp = None;
-    options.fork = Some(start.clone());
-    let fork = Devnet::new(options, None).unwrap();
+    let fork = forked(&start);
     let mb = rpc_module(&fork).unwrap();
 
     rt.block_on(async {
@@ -328,22 +340,9 @@ fn a_fork_that_cannot_be_read_is_a_clear_error() {
     assert!(e.to_string().contains(&url), "{e}");
 
     // A block past the forked node's head.
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = runtime();
     let origin = Devnet::new(chain_options(), None).unwrap();
-    let server = rt
-        .block_on(parevm_devnet::serve(
-            origin,
-            &ServerOptions {
-                addr: "127.0.0.1:0".parse().unwrap(),
-                ..ServerOptions::default()
-            },
-        ))
-        .unwrap();
-    let url = format!("http://{}", server.addr);
+    let (_server, url) = served(&rt, &origin);
     let e = RemoteFork::connect(&url, Some(5)).unwrap_err();
     assert!(
         matches!(
@@ -365,39 +364,18 @@ fn a_fork_that_cannot_be_read_is_a_clear_error() {
 fn bad_parameters_on_a_forked_devnet_answer_without_a_panic() {
     use parevm_testkit::bad_params::{ask, panics, param_sets, record_panics, request};
     record_panics();
-    let server_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let server_rt = runtime();
     let origin = Devnet::new(chain_options(), None).unwrap();
     let ma = rpc_module(&origin).unwrap();
-    let server = server_rt
-        .block_on(parevm_devnet::serve(
-            origin,
-            &ServerOptions {
-                addr: "127.0.0.1:0".parse().unwrap(),
-                ..ServerOptions::default()
-            },
-        ))
-        .unwrap();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let (server, url) = served(&server_rt, &origin);
+    let rt = runtime();
     rt.block_on(async {
         for _ in 0..3 {
             result_of(&ma, "evm_mine", json!([])).await;
         }
     });
-    let start = Arc::new(RemoteFork::connect(&format!("http://{}", server.addr), None).unwrap());
-    let mut options = chain_options();
-    options.chain.genesis_number = start.header.number;
-    options.genesis_timestamp = None;
-    options.fork = Some(start);
-    let fork = Devnet::new(options, None).unwrap();
-    let mb = rpc_module(&fork).unwrap();
+    let start = Arc::new(RemoteFork::connect(&url, None).unwrap());
+    let mb = rpc_module(&forked(&start)).unwrap();
     let methods = [
         "eth_getBlockByNumber",
         "eth_getBlockByHash",
