@@ -167,7 +167,16 @@ pub fn build_block(
     candidates: &[Arc<PoolTx>],
 ) -> Result<Built, ChainError> {
     let mut undo = BlockUndo::default();
-    match build_on(config, state, root, parent, params, candidates, &mut undo) {
+    let mut root = root;
+    match build_on(
+        config,
+        state,
+        root.as_deref_mut(),
+        parent,
+        params,
+        candidates,
+        &mut undo,
+    ) {
         Ok((block, skipped)) => Ok(Built {
             block,
             undo,
@@ -175,7 +184,11 @@ pub fn build_block(
         }),
         Err(e) => {
             // A system call applied, or a forked state's read failing after it: nothing of the block stays.
+            // (Accounts copied in from a fork stay, unchanged; the next root compares the whole state.)
             undo.restore(state);
+            if let Some(root) = root {
+                root.invalidate();
+            }
             Err(e)
         }
     }

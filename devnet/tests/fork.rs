@@ -355,6 +355,34 @@ fn a_fork_that_cannot_be_read_is_a_clear_error() {
         ),
         "{e}"
     );
+
+    // The forked node gone after the fork: a block that needs a value the fork has not given yet is not
+    // mined, and the chain is as it was.
+    let rt2 = runtime();
+    let origin = Devnet::new(chain_options(), None).unwrap();
+    let (server, url) = served(&rt2, &origin);
+    let fork = forked(&Arc::new(RemoteFork::connect(&url, None).unwrap()));
+    let mb = rpc_module(&fork).unwrap();
+    rt2.block_on(async {
+        server.handle.stop().unwrap();
+        server.handle.stopped().await;
+    });
+    rt.block_on(async {
+        let nonce = result_of(&mb, "eth_getTransactionCount", json!([DEV0, "latest"])).await;
+        let balance = result_of(&mb, "eth_getBalance", json!([DEV0, "latest"])).await;
+        let e = error_of(
+            &mb,
+            "eth_sendTransaction",
+            json!([{"from": DEV0, "to": DEV1, "value": "0x1"}]),
+        )
+        .await;
+        assert!(e.contains(&format!("fork {url}")), "{e}");
+        assert_eq!(result_of(&mb, "eth_blockNumber", json!([])).await, "0x0");
+        let n = result_of(&mb, "eth_getTransactionCount", json!([DEV0, "latest"])).await;
+        assert_eq!(n, nonce);
+        let b = result_of(&mb, "eth_getBalance", json!([DEV0, "latest"])).await;
+        assert_eq!(b, balance);
+    });
 }
 
 /// The methods a fork changes (the forwarded history, state reads that may reach the forked node, the dev
