@@ -43,4 +43,9 @@ export const masks = [
     leaf: /^(block number|state) after the reset/,
     reason: 'anvil_reset without parameters: anvil 1.7.1 leaves fork mode (block 0) yet keeps every account the fork touched with its local values and re-creates the dev accounts; parevm returns to the fork block with the state read from the fork again, as anvil\'s documentation of anvil_reset describes',
   },
+  {
+    scenario: /fork/,
+    leaf: /^(a transaction on the earlier fork\.effectiveGasPrice|state after it\.0x70997970c51812dc3a010c7d01b50e0d17dc79c8\.balance)$/,
+    reason: 'after anvil_reset forking an earlier block, anvil 1.7.1 gives the next block the base fee its first block after the original fork had (its fee tracker is not reset); parevm derives it from the new fork block under EIP-1559, as at start (the sender pays gas at that price)',
+  },
 ];

@@ -73,6 +73,10 @@ pub struct Chain {
     config: ChainConfig,
     /// The chain id in force: the configuration's until `anvil_setChainId` changes it.
     chain_id: AtomicU64,
+    /// The first block's number and the base fee of the block after it: the configuration's until a reset
+    /// forks another chain at another block.
+    first_number: AtomicU64,
+    first_base_fee: AtomicU64,
     inner: RwLock<Inner>,
     pool: Mutex<TxPool>,
     new_blocks: broadcast::Sender<SharedBlock>,
@@ -146,6 +150,7 @@ impl Chain {
     }
 
     fn from_parts(config: ChainConfig, mut state: InMemoryState, store: BlockStore) -> Arc<Self> {
+        let store_first = store.first().number();
         let head = store.head().clone();
         state.set_block_hash(head.number(), head.hash);
         let (new_blocks, _) = broadcast::channel(1024);
@@ -158,6 +163,8 @@ impl Chain {
                 history: History::new(config.history),
             }),
             pool: Mutex::new(TxPool::new(config.order, POOL_LIMIT)),
+            first_number: AtomicU64::new(store_first),
+            first_base_fee: AtomicU64::new(config.base_fee),
             chain_id: AtomicU64::new(config.chain_id),
             config,
             new_blocks,
@@ -329,8 +336,8 @@ impl Chain {
     /// The base fee of the block after `parent` under EIP-1559. The first block has the configured base
     /// fee (the genesis block's, or what a fork's block implies for the next), as anvil's does.
     pub fn base_fee_after(&self, parent: &ChainBlock) -> u64 {
-        if parent.number() == self.config.genesis_number {
-            return self.config.base_fee;
+        if parent.number() == self.first_number.load(Ordering::Relaxed) {
+            return self.first_base_fee.load(Ordering::Relaxed);
         }
         let parent_fee = parent
             .header
@@ -553,14 +560,16 @@ impl Chain {
     /// Starts over from `state` with a new genesis at `timestamp` (anvil_reset); the pool is emptied.
     pub fn reset(&self, state: InMemoryState, timestamp: u64) {
         let genesis = genesis_block(&self.config, &state, timestamp, self.config.genesis_number);
-        self.reset_to(state, genesis);
+        self.reset_to(state, genesis, self.config.base_fee);
     }
 
-    /// Starts over from `state` with `genesis` as the first block (a fork's block again); the pool is
-    /// emptied.
-    pub fn reset_to(&self, state: InMemoryState, genesis: ChainBlock) {
+    /// Starts over from `state` with `genesis` as the first block (a fork's block, again or another) and
+    /// `base_fee` for the block after it; the pool is emptied.
+    pub fn reset_to(&self, state: InMemoryState, genesis: ChainBlock, base_fee: u64) {
         let genesis = Arc::new(genesis);
         let mut inner = self.inner.write();
+        self.first_number.store(genesis.number(), Ordering::Relaxed);
+        self.first_base_fee.store(base_fee, Ordering::Relaxed);
         inner.store = BlockStore::new(genesis.clone());
         inner.history.clear();
         inner.state = state;

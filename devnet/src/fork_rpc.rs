@@ -8,10 +8,10 @@
 //! eth_getBalance/Code/StorageAt/TransactionCount at n < fork -> forked node at n
 //! ```
 //! Each wraps the eth handler it replaces (`parevm_rpc::eth`), so the answers at and after the fork block are
-//! unchanged.
+//! unchanged, and so is every answer of a devnet that forks nothing (it may fork later: `anvil_reset`).
 
 use crate::fork::RemoteFork;
-use crate::DevnetError;
+use crate::{Devnet, DevnetError};
 use alloy_eips::{BlockId, BlockNumberOrTag};
 use alloy_primitives::U64;
 use jsonrpsee::types::ErrorObjectOwned;
@@ -38,13 +38,14 @@ const LOCAL_FIRST: [(&str, Handler); 3] = [
     ("eth_getTransactionReceipt", blocks::get_transaction_receipt),
 ];
 
-/// A handler that may forward: it holds the fork.
+/// A handler that may forward: it holds the devnet, whose fork may change.
 type Forwarding = Arc<dyn Fn(&Args, &RpcContext) -> RpcResult<Value> + Send + Sync>;
 
-/// Replaces the eth handlers above in `module` with ones that forward to `fork` what lies below the fork.
+/// Replaces the eth handlers above in `module` with ones that forward what lies below the block `dev` forks
+/// now to the node it forks.
 pub fn forward_history(
     module: &mut RpcModule<RpcContext>,
-    fork: Arc<RemoteFork>,
+    dev: Arc<Devnet>,
 ) -> Result<(), DevnetError> {
     let mut replace = |name: &'static str, f: Forwarding| -> Result<(), DevnetError> {
         module.remove_method(name);
@@ -56,41 +57,38 @@ pub fn forward_history(
             .map(|_| ())
             .map_err(|e| DevnetError::Server(format!("{name}: {e}")))
     };
-    let below = |fork: &RemoteFork, at: Option<BlockId>| match at {
-        Some(BlockId::Number(BlockNumberOrTag::Number(n))) => n < fork.number(),
-        _ => false,
-    };
     {
-        let fork = fork.clone();
+        let dev = dev.clone();
         replace(
             "eth_getBlockByNumber",
-            Arc::new(move |a, ctx| match a.req::<BlockNumberOrTag>(0) {
-                Ok(BlockNumberOrTag::Number(n)) if n < fork.number() => {
-                    forward(&fork, "eth_getBlockByNumber", a)
+            Arc::new(move |a, ctx| {
+                let at = a.req::<BlockNumberOrTag>(0).ok().map(BlockId::Number);
+                match below(&dev, at) {
+                    Some(fork) => forward(&fork, "eth_getBlockByNumber", a),
+                    None => blocks::get_block_by_number(a, ctx),
                 }
-                _ => blocks::get_block_by_number(a, ctx),
             }),
         )?;
     }
     for (name, i, local) in AT_BLOCK {
-        let fork = fork.clone();
+        let dev = dev.clone();
         replace(
             name,
-            Arc::new(move |a, ctx| {
-                if below(&fork, a.opt::<BlockId>(i).ok().flatten()) {
-                    forward(&fork, name, a)
-                } else {
-                    local(a, ctx)
-                }
+            Arc::new(move |a, ctx| match below(&dev, a.opt(i).ok().flatten()) {
+                Some(fork) => forward(&fork, name, a),
+                None => local(a, ctx),
             }),
         )?;
     }
     for (name, local) in LOCAL_FIRST {
-        let fork = fork.clone();
+        let dev = dev.clone();
         replace(
             name,
             Arc::new(move |a, ctx| {
                 let here = local(a, ctx)?;
+                let Some(fork) = dev.fork().map(|f| f.source.clone()) else {
+                    return Ok(here);
+                };
                 if !here.is_null() {
                     return Ok(here);
                 }
@@ -108,6 +106,16 @@ pub fn forward_history(
         )?;
     }
     Ok(())
+}
+
+/// The node `dev` forks now, when `at` is a block below its fork block.
+fn below(dev: &Devnet, at: Option<BlockId>) -> Option<Arc<RemoteFork>> {
+    let Some(BlockId::Number(BlockNumberOrTag::Number(n))) = at else {
+        return None;
+    };
+    dev.fork()
+        .map(|f| f.source.clone())
+        .filter(|f| n < f.number())
 }
 
 fn forward(fork: &RemoteFork, method: &str, a: &Args) -> RpcResult<Value> {

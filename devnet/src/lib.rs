@@ -27,7 +27,7 @@ pub mod reorg;
 pub mod state_file;
 
 pub use error::DevnetError;
-pub use node::{Devnet, DevnetOptions, Mining};
+pub use node::{Devnet, DevnetOptions, ForkTarget, Mining};
 
 use parevm_rpc::{RpcContext, RunningServer, ServerOptions};
 use std::sync::Arc;
@@ -39,9 +39,7 @@ pub fn rpc_module(dev: &Arc<Devnet>) -> Result<jsonrpsee::RpcModule<RpcContext>,
     module
         .merge(methods::dev_module(dev.clone(), ctx))
         .map_err(|e| DevnetError::Server(e.to_string()))?;
-    if let Some(fork) = &dev.options.fork {
-        fork_rpc::forward_history(&mut module, fork.source.clone())?;
-    }
+    fork_rpc::forward_history(&mut module, dev.clone())?;
     Ok(module)
 }
 

@@ -313,9 +313,27 @@ fn drop_all(_: &Args, c: &DevCtx) -> RpcResult<Value> {
     ok_null()
 }
 
-fn reset(_: &Args, c: &DevCtx) -> RpcResult<Value> {
+/// `anvil_reset([{"forking": {"jsonRpcUrl": URL, "blockNumber": N}}])`: the chain over from genesis or the
+/// fork block, or forking that block of that node (both optional: the node forked now, its newest block).
+fn reset(a: &Args, c: &DevCtx) -> RpcResult<Value> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    struct Forking {
+        json_rpc_url: Option<String>,
+        block_number: Option<Num>,
+    }
+    #[derive(Deserialize)]
+    struct Reset {
+        forking: Option<Forking>,
+    }
+    a.at_most(1)?;
+    let forking = a.opt::<Reset>(0)?.and_then(|r| r.forking);
+    let target = forking.map(|f| crate::ForkTarget {
+        url: f.json_rpc_url,
+        block: f.block_number.map(|n| n.0),
+    });
     c.dev
-        .reset()
+        .reset(target)
         .map_err(|e| RpcError::Internal(e.to_string()))?;
     ok_null()
 }
@@ -336,7 +354,7 @@ fn node_info(_: &Args, c: &DevCtx) -> RpcResult<Value> {
             "gasLimit": U256::from(next.gas_limit),
             "gasPrice": U256::from(next.base_fee as u128 + 1_000_000_000),
         },
-        "forkConfig": match &c.dev.options.fork {
+        "forkConfig": match &c.dev.fork() {
             Some(f) => serde_json::json!({
                 "forkUrl": f.source.url(),
                 "forkBlockNumber": f.header.number,
@@ -355,7 +373,7 @@ fn metadata(_: &Args, c: &DevCtx) -> RpcResult<Value> {
         "instanceId": c.dev.chain.genesis().hash,
         "latestBlockNumber": head.number(),
         "latestBlockHash": head.hash,
-        "forkedNetwork": c.dev.options.fork.as_ref().map(|f| serde_json::json!({
+        "forkedNetwork": c.dev.fork().map(|f| serde_json::json!({
             "chainId": f.chain_id,
             "forkBlockNumber": f.header.number,
             "forkBlockHash": c.dev.chain.genesis().hash,

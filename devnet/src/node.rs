@@ -36,6 +36,15 @@ pub enum Mining {
     Manual,
 }
 
+/// Where `anvil_reset` forks: a node (`None`: the one forked now) and its block (`None`: its newest).
+#[derive(Clone, Debug, Default)]
+pub struct ForkTarget {
+    /// The node's JSON-RPC URL.
+    pub url: Option<String>,
+    /// The block to fork at.
+    pub block: Option<u64>,
+}
+
 /// Everything `parevm dev` is started with.
 #[derive(Clone, Debug)]
 pub struct DevnetOptions {
@@ -69,6 +78,9 @@ pub struct DevnetOptions {
     /// its state reads from that chain where the devnet has not written. `chain.genesis_number` must be
     /// the block's number.
     pub fork: Option<Arc<crate::fork::ForkStart>>,
+    /// How to talk to a forked node (`--fork-header`, `--timeout`, `--retries`): for `anvil_reset` to fork
+    /// again.
+    pub fork_client: crate::fork::ForkClient,
 }
 
 impl Default for DevnetOptions {
@@ -90,6 +102,7 @@ impl Default for DevnetOptions {
             slots_in_an_epoch: 32,
             init_alloc: Arc::default(),
             fork: None,
+            fork_client: crate::fork::ForkClient::default(),
         }
     }
 }
@@ -129,6 +142,8 @@ pub struct Devnet {
     stopping: AtomicBool,
     /// Print a line per mined block (`--silent` off; `anvil_setLoggingEnabled`).
     logging: AtomicBool,
+    /// The chain forked now: `options.fork` until `anvil_reset` forks another block or chain.
+    fork: Mutex<Option<Arc<crate::fork::ForkStart>>>,
 }
 
 impl std::fmt::Debug for Devnet {
@@ -207,6 +222,7 @@ impl Devnet {
             mining: Mutex::new(()),
             stopping: AtomicBool::new(false),
             logging: AtomicBool::new(options.log_blocks),
+            fork: Mutex::new(options.fork.clone()),
             options,
         })
     }
@@ -449,11 +465,39 @@ impl Devnet {
         self.chain.rollback(depth)
     }
 
-    /// Starts the chain over from genesis (`anvil_reset`); a forked chain from the fork block, its state read
-    /// from the fork again.
-    pub fn reset(&self) -> Result<(), crate::DevnetError> {
+    /// The chain forked now, if any.
+    pub fn fork(&self) -> Option<Arc<crate::fork::ForkStart>> {
+        self.fork.lock().clone()
+    }
+
+    /// Starts the chain over (`anvil_reset`): from genesis, or a forked chain from the fork block with its
+    /// state read from the fork again. With `forking`, from that block of that node instead (anvil's
+    /// `{"forking": {"jsonRpcUrl", "blockNumber"}}`: the URL defaults to the fork's, the block to the node's
+    /// newest); the next block's gas limit and base fee follow the new fork block, the chain id stays.
+    pub fn reset(&self, forking: Option<ForkTarget>) -> Result<(), crate::DevnetError> {
         let _guard = self.mining.lock();
-        if let Some(fork) = &self.options.fork {
+        let fork = match forking {
+            Some(target) => {
+                let url =
+                    match (target.url, self.fork()) {
+                        (Some(url), _) => url,
+                        (None, Some(f)) => f.source.url().to_owned(),
+                        (None, None) => return Err(crate::DevnetError::Fork(
+                            "anvil_reset: forking without jsonRpcUrl on a chain that forks nothing"
+                                .into(),
+                        )),
+                    };
+                let start = crate::fork::RemoteFork::connect_with(
+                    &url,
+                    target.block,
+                    self.options.fork_client.clone(),
+                )
+                .map_err(|e| crate::DevnetError::Fork(e.to_string()))?;
+                Some(Arc::new(start))
+            }
+            None => self.fork(),
+        };
+        if let Some(fork) = fork {
             let state = forked_state(
                 &self.options,
                 &self.accounts.addresses(),
@@ -466,7 +510,10 @@ impl Devnet {
                 Vec::new(),
                 self.options.chain.spec,
             );
-            self.chain.reset_to(state, first);
+            let base_fee = fork.next_base_fee().unwrap_or(self.options.chain.base_fee);
+            self.chain.reset_to(state, first, base_fee);
+            self.overrides.lock().gas_limit = fork.header.gas_limit;
+            *self.fork.lock() = Some(fork);
             *self.clock.lock() = Clock::starting_at(self.options.genesis_timestamp);
             self.snapshots.lock().1.clear();
             return Ok(());

@@ -308,6 +308,55 @@ fn a_forked_devnet_runs_what_follows_as_the_forked_chain_does() {
             json!(head.number())
         );
         assert_eq!(meta["forkedNetwork"]["forkBlockHash"], json!(head.hash));
+
+        // anvil_reset with `forking`: the block before (the fork's URL kept), then the origin's newest block
+        // from a devnet that forked nothing.
+        let earlier = head.number() - 1;
+        let forking = json!([{"forking": {"blockNumber": earlier}}]);
+        result_of(&mb, "anvil_reset", forking).await;
+        let at = format!("0x{earlier:x}");
+        assert_eq!(result_of(&mb, "eth_blockNumber", json!([])).await, at);
+        assert_eq!(
+            snapshot(&mb, &extra, "latest").await,
+            snapshot(&ma, &extra, &at).await
+        );
+        let meta = result_of(&mb, "anvil_metadata", json!([])).await;
+        assert_eq!(meta["forkedNetwork"]["forkBlockNumber"], json!(earlier));
+        let r = send(
+            &mb,
+            1_900_000_000,
+            json!({"from": DEV2, "to": C, "data": store(40, 4)}),
+        )
+        .await;
+        assert_eq!(
+            r["blockNumber"],
+            json!(format!("0x{:x}", earlier + 1)),
+            "{r}"
+        );
+        let (plain, _) = (Devnet::new(chain_options(), None).unwrap(), ());
+        let mp = rpc_module(&plain).unwrap();
+        let e = error_of(&mp, "anvil_reset", json!([{"forking": {}}])).await;
+        assert!(e.contains("without jsonRpcUrl"), "{e}");
+        result_of(
+            &mp,
+            "anvil_reset",
+            json!([{"forking": {"jsonRpcUrl": url}}]),
+        )
+        .await;
+        let origin_head = result_of(&ma, "eth_blockNumber", json!([])).await;
+        assert_eq!(
+            result_of(&mp, "eth_blockNumber", json!([])).await,
+            origin_head
+        );
+        // (Its dev accounts get their balance over the fork's; everything else reads as the origin has it.)
+        let (here, there) = (
+            snapshot(&mp, &extra, "latest").await,
+            snapshot(&ma, &extra, "latest").await,
+        );
+        for a in [C, D, E, COINBASE, &created] {
+            assert_eq!(here[a], there[a], "{a}");
+        }
+
         // Proofs need the fork's trie, which the devnet does not hold.
         let e = error_of(&mb, "eth_getProof", json!([C, [], "latest"])).await;
         assert!(e.contains("forked chain"), "{e}");

@@ -125,4 +125,12 @@ export default async function (t) {
   t.rec('anvil_reset', await call('anvil_reset'));
   t.rec('block number after the reset', await call('eth_blockNumber'));
   t.rec('state after the reset', await state());
+
+  // anvil_reset forking another block of the same node (viem's testClient.reset({ jsonRpcUrl, blockNumber })).
+  const forking = { forking: { jsonRpcUrl: origin.url, blockNumber: forkBlock - 1 } };
+  t.rec('anvil_reset forking an earlier block', await call('anvil_reset', [forking]));
+  t.rec('block number at the earlier fork', await call('eth_blockNumber'));
+  t.rec('state at the earlier fork', await state());
+  t.rec('a transaction on the earlier fork', await mined({ from: a1, to: C, data: store(3, 9) }));
+  t.rec('state after it', await state());
 }

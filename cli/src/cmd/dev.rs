@@ -193,22 +193,22 @@ pub fn run(args: Args) -> anyhow::Result<bool> {
         }
         None => None,
     };
+    let fork_client = parevm_devnet::fork::ForkClient {
+        headers: args
+            .fork_header
+            .iter()
+            .map(|h| parevm_devnet::fork::ForkClient::parse_header(h))
+            .collect::<Result<_, _>>()
+            .map_err(|e| anyhow::anyhow!("--fork-header: {e}"))?,
+        timeout: Duration::from_millis(args.timeout),
+        retries: args.retries,
+        backoff: Duration::from_millis(args.fork_retry_backoff),
+    };
     let fork = match &args.fork_url {
         Some(url) => {
             let (url, block) = fork_target(url, args.fork_block_number)?;
-            let client = parevm_devnet::fork::ForkClient {
-                headers: args
-                    .fork_header
-                    .iter()
-                    .map(|h| parevm_devnet::fork::ForkClient::parse_header(h))
-                    .collect::<Result<_, _>>()
-                    .map_err(|e| anyhow::anyhow!("--fork-header: {e}"))?,
-                timeout: Duration::from_millis(args.timeout),
-                retries: args.retries,
-                backoff: Duration::from_millis(args.fork_retry_backoff),
-            };
             Some(Arc::new(
-                parevm_devnet::fork::RemoteFork::connect_with(url, block, client)
+                parevm_devnet::fork::RemoteFork::connect_with(url, block, fork_client.clone())
                     .context("--fork-url")?,
             ))
         }
@@ -289,6 +289,7 @@ pub fn run(args: Args) -> anyhow::Result<bool> {
         slots_in_an_epoch: args.slots_in_an_epoch,
         init_alloc: Arc::new(init.map(|g| g.alloc).unwrap_or_default()),
         fork,
+        fork_client,
     };
     let dev = Devnet::new(options, state)?;
     if let Some(path) = &args.config_out {
