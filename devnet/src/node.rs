@@ -487,6 +487,11 @@ impl Devnet {
                                 .into(),
                         )),
                     };
+                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                    return Err(crate::DevnetError::Fork(format!(
+                        "anvil_reset: {url:?} is not an http:// or https:// URL"
+                    )));
+                }
                 let start = crate::fork::RemoteFork::connect_with(
                     &url,
                     target.block,

@@ -337,6 +337,13 @@ fn a_forked_devnet_runs_what_follows_as_the_forked_chain_does() {
         let mp = rpc_module(&plain).unwrap();
         let e = error_of(&mp, "anvil_reset", json!([{"forking": {}}])).await;
         assert!(e.contains("without jsonRpcUrl"), "{e}");
+        let e = error_of(
+            &mp,
+            "anvil_reset",
+            json!([{"forking": {"jsonRpcUrl": "ws://x"}}]),
+        )
+        .await;
+        assert!(e.contains("not an http:// or https:// URL"), "{e}");
         result_of(
             &mp,
             "anvil_reset",
