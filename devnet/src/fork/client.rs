@@ -94,7 +94,8 @@ impl JsonRpc {
         result_of(answer)
     }
 
-    /// Several calls in one JSON-RPC batch; their results in order.
+    /// Several calls in one JSON-RPC batch (one by one where the node refuses batches); their results in
+    /// order.
     pub fn batch(&self, calls: &[(&str, Value)]) -> Result<Vec<Value>, String> {
         let first = self.ids.fetch_add(calls.len() as u64, Ordering::Relaxed);
         let body: Vec<Value> = calls
@@ -106,12 +107,12 @@ impl JsonRpc {
             .collect();
         let answer = self.post(&Value::Array(body))?;
         let Value::Array(answers) = answer else {
-            // A node that refuses batches answers one error object.
-            return Err(format!(
-                "a batch of {} calls: {}",
-                calls.len(),
-                result_of(answer).err().unwrap_or_default()
-            ));
+            // A node that refuses batches answers one error object: the calls one by one then.
+            tracing::debug!(url = %self.url, %answer, "batch refused, calling one by one");
+            return calls
+                .iter()
+                .map(|(method, params)| self.call(method, params.clone()))
+                .collect();
         };
         let mut by_id: HashMap<u64, Value> = HashMap::default();
         for a in answers {
@@ -308,6 +309,18 @@ mod tests {
             !e.contains("tries"),
             "a refused connection is not retried: {e}"
         );
+    }
+
+    #[test]
+    fn a_refused_batch_is_sent_call_by_call() {
+        let refused =
+            r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"no batches"}}"#;
+        let (url, server) = scripted(vec![(200, refused), (200, OK), (200, OK)]);
+        let rpc = JsonRpc::new(&url, client(0));
+        let calls = [("eth_chainId", json!([])), ("eth_chainId", json!([]))];
+        assert_eq!(rpc.batch(&calls).unwrap(), vec![json!("0x2a"); 2]);
+        assert_eq!(server.join().unwrap().len(), 3);
+        assert_eq!(rpc.calls(), 3);
     }
 
     #[test]
