@@ -33,7 +33,7 @@ fn clients_see_the_same_answers_from_parevm_dev_and_anvil() {
         .filter(|e| e.path().extension().is_some_and(|x| x == "mjs"))
         .count();
     assert_eq!(
-        scenarios, 14,
+        scenarios, 15,
         "a scenario was added or removed: update this count"
     );
     assert!(
